@@ -1,0 +1,28 @@
+// One entry of a layer (a tar header) or of a merged file system.
+
+export type EntryType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'char' | 'block' | 'fifo';
+
+export interface EntryHeader {
+  /** normalized absolute path inside the image, e.g. `/usr/bin/python3` (no trailing slash, never escapes `/`) */
+  path: string;
+  type: EntryType;
+  /** permission bits incl. setuid/setgid/sticky (mode & 0o7777) */
+  mode: number;
+  uid: number;
+  gid: number;
+  /** bytes of content (0 for anything but regular files) */
+  size: number;
+  /** symlink target as stored, or hardlink target as normalized absolute path */
+  linkTarget?: string;
+  /** seconds since epoch */
+  mtime: number;
+}
+
+/** An entry of the merged view: its final state and the layer (index into Image.layers) that put it there. */
+export interface MergedEntry extends EntryHeader {
+  layer: number;
+}
+
+export const isExecutable = (e: EntryHeader): boolean => e.type === 'file' && (e.mode & 0o111) !== 0;
+export const isSetuid = (e: EntryHeader): boolean => e.type === 'file' && (e.mode & 0o4000) !== 0;
+export const isSetgid = (e: EntryHeader): boolean => e.type === 'file' && (e.mode & 0o2000) !== 0;

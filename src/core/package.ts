@@ -1,0 +1,81 @@
+// The inventory: what is inside an image. Knows nothing of vulnerabilities.
+
+export type PackageType = 'deb' | 'apk' | 'rpm' | 'python' | 'conda' | 'cuda' | 'binary';
+
+/** Where a package's record was found: the file and the layer (index into Image.layers; -1 if unknown). */
+export interface Location { path: string; layer: number }
+
+export type PackageMetadata =
+  | { kind: 'dpkg'; source: string; sourceVersion: string; arch: string; status?: string; maintainer?: string; installedSize?: number; depends?: string[] }
+  | { kind: 'apk'; origin: string; arch: string; installedSize?: number; depends?: string[] }
+  | { kind: 'rpm'; epoch?: number; release: string; arch: string; sourceRpm?: string; vendor?: string; installedSize?: number }
+  | { kind: 'python'; format: 'dist-info' | 'egg-info'; installer?: string; sitePackages: string; requiresDist?: string[]; requiresPython?: string }
+  | { kind: 'conda'; build: string; channel?: string; subdir?: string; condaPrefix: string }
+  | {
+      kind: 'cuda';
+      /** e.g. `cuda-toolkit`, `cudart`, `cudnn`, `nccl`, `cublas`, `tensorrt`, `torch`, `tensorflow` */
+      component: string;
+      /** how it got there */
+      via: 'system' | 'pip' | 'conda' | 'framework';
+      cudaVersion?: string;
+      cudaMajor?: number;
+    };
+
+export interface Package {
+  /** unique within an inventory: `<type>:<name>@<version>:<first location path>` */
+  id: string;
+  type: PackageType;
+  /** name as the ecosystem spells it (PyPI names normalized per PEP 503) */
+  name: string;
+  /** version verbatim as recorded (dpkg `epoch:upstream-revision`, rpm `epoch:version-release`) */
+  version: string;
+  purl: string;
+  licenses?: string[];
+  locations: Location[];
+  /** owned files, absolute paths (only when requested or needed: dpkg .list, RECORD, conda files) */
+  files?: string[];
+  /** id of the OS package that owns this package's files (e.g. Debian's python3-numpy owning numpy's dist-info) */
+  ownedBy?: string;
+  metadata: PackageMetadata;
+}
+
+export interface OsInfo {
+  /** os-release ID: debian, ubuntu, alpine, wolfi, chainguard, rhel, rocky, almalinux, amzn, … */
+  id: string;
+  /** VERSION_ID or debian_version/alpine-release; '' when rolling */
+  versionId: string;
+  prettyName?: string;
+  versionCodename?: string;
+  idLike?: string[];
+  /** Debian-based image with only /var/lib/dpkg/status.d */
+  distroless?: boolean;
+  /** which file said so */
+  path: string;
+}
+
+export type ModelFormat = 'safetensors' | 'pytorch-pickle' | 'pytorch-zip' | 'pickle' | 'onnx' | 'gguf' | 'keras-h5' | 'keras' | 'tensorflow-pb' | 'unknown';
+
+export interface ModelFile {
+  path: string;
+  layer: number;
+  format: ModelFormat;
+  size: number;
+  sha256: string;
+}
+
+/** Something that could not be understood. Reported, never fatal, never silent. */
+export interface Problem {
+  /** file inside the image, or the input (db, sbom) */
+  path: string;
+  /** what looked at it */
+  analyzer: string;
+  message: string;
+  layer?: number;
+}
+
+export interface Inventory {
+  os?: OsInfo;
+  packages: Package[];
+  models: ModelFile[];
+  problems: Problem[];
+}

@@ -1,0 +1,77 @@
+// The report: everything a reporter needs, and nothing else. Reporters are pure functions of it.
+import type { ImageConfig, ImageSourceInfo, Digest } from './image.ts';
+import type { Inventory } from './package.ts';
+import type { Finding, Suppression } from './finding.ts';
+import type { Severity } from './advisory.ts';
+
+export const REPORT_SCHEMA_VERSION = 1;
+
+export interface LayerSummary {
+  index: number;
+  digest: Digest;
+  diffId?: Digest;
+  mediaType: string;
+  compressedSize: number;
+  uncompressedSize: number;
+  files: number;
+  createdBy?: string;
+}
+
+export interface ImageSummary {
+  source: ImageSourceInfo;
+  config: ImageConfig;
+  configDigest?: Digest;
+  layers: LayerSummary[];
+}
+
+export interface FileRef { path: string; layer: number; size?: number; mode?: number }
+
+export interface Surface {
+  packagesByType: Record<string, number>;
+  files: number;
+  directories: number;
+  symlinks: number;
+  executables: number;
+  elfExecutables: number;
+  scriptExecutables: number;
+  totalBytes: number;
+  shells: string[];
+  packageManagers: string[];
+  setuid: FileRef[];
+  setgid: FileRef[];
+  worldWritable: FileRef[];
+  user: { configured: string; root: boolean };
+}
+
+export interface BloatCategory { category: string; bytes: number; files: number }
+export interface BloatOffender { path: string; category: string; bytes: number; package?: string; note?: string }
+export interface BloatReport {
+  totalBytes: number;
+  categories: BloatCategory[];
+  topOffenders: BloatOffender[];
+  /** bytes removable without knowing the workload (docs, caches, shadowed, duplicates, …) */
+  removableBytes: number;
+  duplicates: { sha256: string; size: number; paths: string[] }[];
+  shadowedBytes: number;
+}
+
+export interface SeverityCounts { critical: number; high: number; medium: number; low: number; negligible: number; unknown: number }
+
+export interface DbInfo { path: string; builtAt?: string; sources: { name: string; snapshot?: string; advisories: number }[]; ageHours?: number }
+
+export interface ScanReport {
+  schemaVersion: number;
+  tool: { name: 'zerocve'; version: string };
+  createdAt: string;
+  image: ImageSummary;
+  inventory: Inventory;
+  findings: Finding[];
+  suppressed: Suppression[];
+  surface?: Surface;
+  bloat?: BloatReport;
+  /** other analysis sections (gpu, models, deps) keyed by scanner name */
+  sections?: Record<string, unknown>;
+  db?: DbInfo;
+  summary: { findings: SeverityCounts; suppressed: number; fixable: number; kev: number; threshold?: Severity; passed: boolean };
+  warnings: string[];
+}
