@@ -19,8 +19,9 @@ const allowed: Record<string, string[]> = {
   match: ['core', 'version'],
   policy: ['core', 'version'],
   report: ['core', 'version'],
-  app: ['core', 'version', 'walk', 'image', 'catalog', 'surface', 'vulndb', 'match', 'policy', 'report'],
-  cli: ['core', 'app', 'report', 'image', 'vulndb', 'policy', 'version'],
+  sbom: ['core', 'version'],
+  app: ['core', 'version', 'walk', 'image', 'catalog', 'surface', 'vulndb', 'match', 'policy', 'report', 'sbom'],
+  cli: ['core', 'app', 'report', 'image', 'vulndb', 'policy', 'version', 'sbom'],
 };
 
 function* sourceFiles(dir: string): Generator<string> {
