@@ -1,0 +1,148 @@
+// A real OCI distribution registry for tests: Debian's `docker-registry` (CNCF distribution 2.8) on 127.0.0.1, with
+// temp storage, optional htpasswd basic auth or token (bearer) auth, plus helpers that build tiny OCI layouts with
+// umoci and push them with skopeo. Needs the apt packages docker-registry, apache2-utils, umoci, skopeo, openssl.
+import { spawn, execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync, mkdirSync, rmSync, existsSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { promisify } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const run = promisify(execFile);
+
+export interface RunningRegistry {
+  /** `127.0.0.1:PORT` */
+  host: string;
+  /** the registry's storage root (to corrupt blobs in tests) */
+  storageDir: string;
+  stop(): Promise<void>;
+}
+
+export interface RegistryOptions {
+  htpasswd?: { user: string; password: string };
+  /** token (bearer) auth: the registry trusts `rootCertPath` and sends clients to `realm` */
+  token?: { realm: string; service: string; issuer: string; rootCertPath: string };
+}
+
+/** A free TCP port on 127.0.0.1 (closed again before returning; small race accepted in tests). */
+export async function freePort(): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startRegistry(options: RegistryOptions = {}): Promise<RunningRegistry> {
+  const dir = mkdtempSync(join(tmpdir(), 'zc-registry-'));
+  const storageDir = join(dir, 'storage');
+  mkdirSync(storageDir);
+  const port = await freePort();
+  const host = `127.0.0.1:${port}`;
+  const lines = [
+    'version: 0.1',
+    'log:',
+    '  level: error',
+    '  accesslog:',
+    '    disabled: true',
+    'storage:',
+    '  filesystem:',
+    `    rootdirectory: ${storageDir}`,
+    '  delete:',
+    '    enabled: true',
+    '  cache:',
+    '    blobdescriptor: ""',
+    'http:',
+    `  addr: ${host}`,
+    `  secret: zerocve-test-${port}`,
+  ];
+  if (options.htpasswd) {
+    const { stdout } = await run('htpasswd', ['-Bbn', options.htpasswd.user, options.htpasswd.password]);
+    const file = join(dir, 'htpasswd');
+    writeFileSync(file, stdout.trim() + '\n');
+    lines.push('auth:', '  htpasswd:', '    realm: zerocve-test', `    path: ${file}`);
+  } else if (options.token) {
+    const t = options.token;
+    lines.push('auth:', '  token:', `    realm: ${t.realm}`, `    service: ${t.service}`, `    issuer: ${t.issuer}`,
+      `    rootcertbundle: ${t.rootCertPath}`);
+  }
+  const config = join(dir, 'config.yml');
+  writeFileSync(config, lines.join('\n') + '\n');
+  const child = spawn('/usr/bin/docker-registry', ['serve', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (s: string) => { stderr = (stderr + s).slice(-4000); });
+  let exited = false;
+  child.once('exit', () => { exited = true; });
+
+  const stop = async (): Promise<void> => {
+    if (!exited) {
+      const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      await Promise.race([gone, sleep(3000)]);
+      if (!exited) child.kill('SIGKILL');
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    if (exited) { await stop(); throw new Error(`docker-registry exited at start: ${stderr.trim()}`); }
+    try {
+      const res = await fetch(`http://${host}/v2/`);
+      await res.arrayBuffer();
+      if (res.status === 200 || res.status === 401) break;
+    } catch { /* not listening yet */ }
+    if (Date.now() > deadline) { await stop(); throw new Error(`docker-registry did not answer on ${host}: ${stderr.trim()}`); }
+    await sleep(50);
+  }
+  return { host, storageDir, stop };
+}
+
+/** Pushes `oci:layoutDir:tag` to `docker://host/repo:tag` over plain HTTP. `all` copies every image of an index. */
+export async function pushOciLayout(
+  layoutDir: string, tag: string, host: string,
+  creds?: { user: string; password: string }, options: { repo?: string; destTag?: string; all?: boolean } = {},
+): Promise<void> {
+  const repo = options.repo ?? 'test/tiny';
+  const args = ['copy', '--quiet', '--dest-tls-verify=false', '--insecure-policy'];
+  if (options.all) args.push('--all');
+  if (creds) args.push('--dest-creds', `${creds.user}:${creds.password}`);
+  args.push(`oci:${layoutDir}:${tag}`, `docker://${host}/${repo}:${options.destTag ?? tag}`);
+  await run('skopeo', args);
+}
+
+export interface TinyImage {
+  /** files to put in the root file system, path → content */
+  files: Record<string, string>;
+  os?: string;
+  architecture?: string;
+}
+
+/** Builds (or adds to) an OCI layout at `layoutDir` with one image tagged `tag` holding `image.files` in one layer. */
+export async function buildTinyLayout(layoutDir: string, tag: string, image: TinyImage): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'zc-rootfs-'));
+  try {
+    for (const [path, content] of Object.entries(image.files)) {
+      const p = join(work, path);
+      mkdirSync(dirname(p), { recursive: true });
+      writeFileSync(p, content);
+    }
+    if (!existsSync(join(layoutDir, 'oci-layout'))) {
+      // umoci refuses an existing path, even an empty directory (as mkdtemp makes)
+      if (existsSync(layoutDir) && readdirSync(layoutDir).length === 0) rmSync(layoutDir, { recursive: true });
+      await run('umoci', ['init', '--layout', layoutDir]);
+    }
+    await run('umoci', ['new', '--image', `${layoutDir}:${tag}`]);
+    await run('umoci', ['insert', '--image', `${layoutDir}:${tag}`, work, '/']);
+    await run('umoci', ['config', '--image', `${layoutDir}:${tag}`, '--os', image.os ?? 'linux',
+      '--architecture', image.architecture ?? 'amd64', '--config.cmd', '/bin/true']);
+    await run('umoci', ['gc', '--layout', layoutDir]);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
