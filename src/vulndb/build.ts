@@ -1,0 +1,260 @@
+// Write side: atomic, merging builds of the database file.
+//
+// A build copies the current database (if any) to `<db>.tmp-<pid>`, replaces the rows of each imported source in one
+// transaction, fsyncs, and renames the copy over the database. A crash or kill -9 at any point leaves the previous
+// database intact; a stale temp file is removed by the next build. Sources not imported are kept as they were.
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { Advisory, CveEnrichment } from '../core/advisory.ts';
+import { DatabaseError, reasonOf } from '../core/errors.ts';
+import { SCHEMA_SQL, SCHEMA_VERSION, packageKey } from './schema.ts';
+
+/** What an importer yields, one record at a time (importers stream: they never hold a whole feed). */
+export type ImportRecord =
+  | { kind: 'advisory'; advisory: Advisory }
+  /** a part of a CVE's enrichment (cvss from NVD, kev, epss) */
+  | { kind: 'enrichment'; enrichment: Partial<CveEnrichment> & { id: string } }
+  /** a file or record that could not be understood: counted and reported, never fatal */
+  | { kind: 'problem'; path: string; message: string }
+  /** the upstream snapshot time when the feed states it */
+  | { kind: 'snapshot'; snapshot: string };
+
+export interface SourceBatch {
+  /** source name: the rows it replaces (`osv:PyPI`, `debian-tracker`, …) */
+  name: string;
+  kind: string;
+  input: string;
+  records: AsyncIterable<ImportRecord>;
+  etag?: string;
+  lastModified?: string;
+}
+
+export interface ImportProblem { path: string; message: string }
+
+export interface SourceSummary {
+  source: string;
+  kind: string;
+  input: string;
+  advisories: number;
+  affected: number;
+  enrichments: number;
+  snapshot?: string;
+  problemCount: number;
+  /** the first problems (at most 100) */
+  problems: ImportProblem[];
+}
+
+export interface BuildOptions {
+  signal?: AbortSignal;
+  /** called every 1,000 records and at the end of each source */
+  onProgress?: (p: { source: string; records: number; done: boolean }) => void;
+  /** build time (default: now) */
+  now?: Date;
+}
+
+export interface BuildResult {
+  dbPath: string;
+  builtAt: string;
+  sources: SourceSummary[];
+  /** e.g. "existing database was unreadable and has been rebuilt from scratch" */
+  warnings: string[];
+}
+
+const MAX_LISTED_PROBLEMS = 100;
+
+function pidAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try { process.kill(pid, 0); return true; } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM'; }
+}
+
+function fsyncPath(p: string): void {
+  const fd = openSync(p, 'r');
+  try { fsyncSync(fd); } finally { closeSync(fd); }
+}
+
+function acquireLock(dbPath: string): () => void {
+  const lock = `${dbPath}.lock`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      return () => rmSync(lock, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new DatabaseError(`cannot lock vulnerability database ${dbPath}: ${reasonOf(err)}`, { cause: err });
+      const holder = Number(readFileSync(lock, 'utf8').trim());
+      if (pidAlive(holder) && holder !== process.pid) throw new DatabaseError(`vulnerability database ${dbPath} is being updated by process ${holder} (lock ${lock})`);
+      rmSync(lock, { force: true });
+    }
+  }
+  throw new DatabaseError(`cannot lock vulnerability database ${dbPath}: lock ${lock} keeps reappearing`);
+}
+
+/** Removes `<db>.tmp-<pid>` files left by builds whose process is gone (killed mid-import). */
+function removeStaleTemps(dbPath: string): void {
+  const dir = dirname(dbPath);
+  const prefix = `${basename(dbPath)}.tmp-`;
+  for (const name of readdirSync(dir)) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length).split('-')[0]);
+    if (!pidAlive(pid) || pid === process.pid) rmSync(join(dir, name), { force: true });
+  }
+}
+
+function hasSchema(path: string): boolean {
+  try {
+    const db = new DatabaseSync(path, { readOnly: true });
+    try {
+      const row = db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).get() as { value?: string } | undefined;
+      return Number(row?.value) === SCHEMA_VERSION;
+    } finally { db.close(); }
+  } catch { return false; }
+}
+
+interface Writer {
+  db: DatabaseSync;
+  insAdvisory: StatementSync;
+  insAffected: StatementSync;
+  insAlias: StatementSync;
+  upsertEnrichment: StatementSync;
+  getEnrichment: StatementSync;
+  delSourceAffected: StatementSync;
+  delSourceAliases: StatementSync;
+  delSourceAdvisories: StatementSync;
+  delSourceEnrichment: StatementSync;
+  putSource: StatementSync;
+}
+
+function prepareWriter(db: DatabaseSync): Writer {
+  return {
+    db,
+    insAdvisory: db.prepare('INSERT INTO advisories (source, id, summary, severity, modified, withdrawn, body) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    insAffected: db.prepare('INSERT INTO affected (advisory, ecosystem, name, fix_state, severity, body) VALUES (?, ?, ?, ?, ?, ?)'),
+    insAlias: db.prepare('INSERT INTO aliases (alias, advisory) VALUES (?, ?)'),
+    upsertEnrichment: db.prepare('INSERT OR REPLACE INTO enrichment (cve, source, body) VALUES (?, ?, ?)'),
+    getEnrichment: db.prepare('SELECT body FROM enrichment WHERE cve = ? AND source = ?'),
+    delSourceAffected: db.prepare('DELETE FROM affected WHERE advisory IN (SELECT rid FROM advisories WHERE source = ?)'),
+    delSourceAliases: db.prepare('DELETE FROM aliases WHERE advisory IN (SELECT rid FROM advisories WHERE source = ?)'),
+    delSourceAdvisories: db.prepare('DELETE FROM advisories WHERE source = ?'),
+    delSourceEnrichment: db.prepare('DELETE FROM enrichment WHERE source = ?'),
+    putSource: db.prepare(`INSERT OR REPLACE INTO sources (name, kind, input, snapshot, etag, last_modified, imported_at, advisories, affected, enrichments, problems)
+                           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+  };
+}
+
+const str = (v: string | undefined): string | null => (v === undefined ? null : v);
+
+/**
+ * Imports the batches into the database at dbPath atomically (see the file comment). Advisories met twice in one
+ * source under the same id are merged: the later record's affected entries and aliases are added to the first.
+ */
+export async function buildDatabase(dbPath: string, batches: SourceBatch[], options: BuildOptions = {}): Promise<BuildResult> {
+  const builtAt = (options.now ?? new Date()).toISOString();
+  const warnings: string[] = [];
+  try { mkdirSync(dirname(dbPath), { recursive: true }); } catch (err) {
+    throw new DatabaseError(`cannot create the folder of vulnerability database ${dbPath}: ${reasonOf(err)}`, { cause: err });
+  }
+  const release = acquireLock(dbPath);
+  const tmp = `${dbPath}.tmp-${process.pid}`;
+  let db: DatabaseSync | undefined;
+  try {
+    removeStaleTemps(dbPath);
+    if (existsSync(dbPath)) {
+      if (hasSchema(dbPath)) copyFileSync(dbPath, tmp);
+      else warnings.push(`existing database ${dbPath} was unreadable or of another schema version: rebuilt from the imported sources only`);
+    }
+    db = new DatabaseSync(tmp);
+    // The temp copy is discarded on any failure and fsynced before the rename: no journal needed while building.
+    db.exec('PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -65536;');
+    db.exec(SCHEMA_SQL);
+    const w = prepareWriter(db);
+    const summaries = new Map<string, SourceSummary>();
+    db.exec('BEGIN');
+    for (const batch of batches) {
+      let s = summaries.get(batch.name);
+      if (!s) {
+        s = { source: batch.name, kind: batch.kind, input: batch.input, advisories: 0, affected: 0, enrichments: 0, problemCount: 0, problems: [] };
+        summaries.set(batch.name, s);
+        w.delSourceAffected.run(batch.name);
+        w.delSourceAliases.run(batch.name);
+        w.delSourceAdvisories.run(batch.name);
+        w.delSourceEnrichment.run(batch.name);
+      } else {
+        s.input += `, ${batch.input}`;
+      }
+      await importBatch(w, batch, s, options);
+      w.putSource.run(batch.name, batch.kind, s.input, str(s.snapshot), str(batch.etag), str(batch.lastModified), builtAt,
+        s.advisories, s.affected, s.enrichments, s.problemCount);
+    }
+    db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
+    db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run('built_at', builtAt);
+    db.exec('COMMIT');
+    db.exec('PRAGMA journal_mode = DELETE');
+    db.close();
+    db = undefined;
+    fsyncPath(tmp);
+    renameSync(tmp, dbPath);
+    fsyncPath(dirname(dbPath));
+    return { dbPath, builtAt, sources: [...summaries.values()], warnings };
+  } catch (err) {
+    try { db?.close(); } catch { /* already failing */ }
+    rmSync(tmp, { force: true });
+    if (err instanceof DatabaseError || (err as Error)?.name === 'AbortError') throw err;
+    if (err instanceof Error && 'kind' in err) throw err;
+    throw new DatabaseError(`import into vulnerability database ${dbPath} failed: ${reasonOf(err)}`, { cause: err });
+  } finally {
+    release();
+  }
+}
+
+async function importBatch(w: Writer, batch: SourceBatch, s: SourceSummary, options: BuildOptions): Promise<void> {
+  const ridOf = new Map<string, number>();
+  let records = 0;
+  let newestModified: string | undefined;
+  for await (const rec of batch.records) {
+    if (++records % 1000 === 0) {
+      options.signal?.throwIfAborted();
+      options.onProgress?.({ source: batch.name, records, done: false });
+    }
+    switch (rec.kind) {
+      case 'problem':
+        s.problemCount++;
+        if (s.problems.length < MAX_LISTED_PROBLEMS) s.problems.push({ path: rec.path, message: rec.message });
+        break;
+      case 'snapshot':
+        if (!s.snapshot || rec.snapshot > s.snapshot) s.snapshot = rec.snapshot;
+        break;
+      case 'enrichment': {
+        const { id, ...part } = rec.enrichment;
+        const prev = w.getEnrichment.get(id, batch.name) as { body?: string } | undefined;
+        const merged: Partial<CveEnrichment> = prev?.body ? JSON.parse(prev.body) : {};
+        if (part.cvss?.length) merged.cvss = [...(merged.cvss ?? []), ...part.cvss];
+        if (part.kev) merged.kev = part.kev;
+        if (part.epss) merged.epss = part.epss;
+        w.upsertEnrichment.run(id, batch.name, JSON.stringify(merged));
+        if (!prev) s.enrichments++;
+        break;
+      }
+      case 'advisory': {
+        const a = rec.advisory;
+        if (a.modified && (!newestModified || a.modified > newestModified)) newestModified = a.modified;
+        let rid = ridOf.get(a.id);
+        const aliases = new Set(a.aliases.filter((x) => x !== a.id));
+        if (rid === undefined) {
+          const { affected: _affected, ...body } = a;
+          const res = w.insAdvisory.run(batch.name, a.id, str(a.summary), str(a.severity?.rating), str(a.modified), str(a.withdrawn), JSON.stringify(body));
+          rid = Number(res.lastInsertRowid);
+          ridOf.set(a.id, rid);
+          s.advisories++;
+        }
+        for (const alias of aliases) w.insAlias.run(alias, rid);
+        for (const f of a.affected) {
+          w.insAffected.run(rid, f.ecosystem, packageKey(f.ecosystem, f.name), str(f.fixState), str(f.severity), JSON.stringify(f));
+          s.affected++;
+        }
+        break;
+      }
+    }
+  }
+  if (!s.snapshot && newestModified) s.snapshot = newestModified;
+  options.onProgress?.({ source: batch.name, records, done: true });
+}

@@ -1,0 +1,122 @@
+// `db import`: turn local feed files into the database, atomically, merging by source.
+import { closeSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { InputError, UsageError, reasonOf } from '../core/errors.ts';
+import { buildDatabase, type BuildOptions, type BuildResult, type ImportRecord, type SourceBatch } from './build.ts';
+import { osvRecords } from './parse-osv.ts';
+
+export type SourceKind = 'osv' | 'debian' | 'nvd' | 'kev' | 'epss' | 'alpine-secdb' | 'wolfi';
+export const SOURCE_KINDS: readonly SourceKind[] = ['osv', 'debian', 'nvd', 'kev', 'epss', 'alpine-secdb', 'wolfi'];
+
+/** Source name each kind's rows are stored under unless the input names one. */
+export const DEFAULT_SOURCE_NAME: Record<SourceKind, string> = {
+  osv: 'osv', debian: 'debian-tracker', nvd: 'nvd', kev: 'kev', epss: 'epss', 'alpine-secdb': 'alpine-secdb', wolfi: 'wolfi',
+};
+
+export interface ImportInput {
+  /** omitted: detected from the content (see detectKind) */
+  kind?: SourceKind;
+  /** file, directory or zip */
+  path: string;
+  /** source name whose rows this input replaces (default DEFAULT_SOURCE_NAME[kind]) */
+  source?: string;
+  /** HTTP validators of a download, kept for conditional requests */
+  etag?: string;
+  lastModified?: string;
+}
+
+export interface ImportOptions extends BuildOptions {}
+
+export interface ImportSummary extends BuildResult {
+  durationMs: number;
+}
+
+type Reader = (path: string, source: string, signal?: AbortSignal) => AsyncIterable<ImportRecord>;
+const readers = new Map<SourceKind, Reader>([
+  ['osv', (path, source, signal) => osvRecords(path, { source, signal })],
+]);
+
+export function readerFor(kind: SourceKind): Reader {
+  const r = readers.get(kind);
+  if (!r) throw new UsageError(`import of ${kind} data is not supported yet`);
+  return r;
+}
+
+function head(path: string, bytes = 65536): string {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(bytes);
+    const n = readSync(fd, buf, 0, bytes, 0);
+    let b = buf.subarray(0, n);
+    if (b[0] === 0x1f && b[1] === 0x8b) {
+      try { b = gunzipSync(b, { finishFlush: 2 /* Z_SYNC_FLUSH: a truncated head is fine */ }); } catch { /* not worth more */ }
+    }
+    return b.toString('utf8');
+  } finally { closeSync(fd); }
+}
+
+function kindOfText(name: string, text: string): SourceKind | undefined {
+  if (/\.advisories\.ya?ml$/i.test(name) || /^\s*schema-version:/m.test(text) && /^advisories:/m.test(text)) return 'wolfi';
+  if (/^#model_version|^cve,epss,percentile/m.test(text.slice(0, 512))) return 'epss';
+  if (/"cveID"\s*:/.test(text) && /"catalogVersion"|"vulnerabilities"/.test(text)) return 'kev';
+  if (/"secfixes"\s*:|^\s+secfixes:/m.test(text)) return /wolfi|chainguard/i.test(text) ? 'wolfi' : 'alpine-secdb';
+  if (/"format"\s*:\s*"NVD_CVE"|"cvssMetricV\d+"|"sourceIdentifier"\s*:/.test(text) && !/"affected"\s*:\s*\[/.test(text)) return 'nvd';
+  if (/^\s*\{\s*"[^"]+"\s*:\s*\{\s*"(CVE|TEMP)-[^"]+"\s*:\s*\{/.test(text)) return 'debian';
+  if (/("id"\s*:|^id:)/m.test(text) && /("affected"|"modified"|^affected:|^modified:)/m.test(text)) return 'osv';
+  return undefined;
+}
+
+/**
+ * What a file or directory holds, from its content: OSV (JSON/YAML/zip), Debian tracker JSON, NVD 2.0 JSON, CISA
+ * KEV JSON, EPSS CSV (plain or gzip), Alpine/Wolfi secdb (JSON or YAML), Wolfi advisories YAML. A directory is
+ * judged by its first recognizable file. Throws InputError when nothing fits.
+ */
+export function detectKind(path: string): SourceKind {
+  let st;
+  try { st = statSync(path); } catch (err) { throw new InputError(`import input ${path}: ${reasonOf(err)}`, { cause: err }); }
+  if (st.isDirectory()) {
+    const stack = [path];
+    let looked = 0;
+    while (stack.length > 0 && looked < 50) {
+      const dir = stack.shift() as string;
+      for (const d of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+        const p = join(dir, d.name);
+        if (d.isDirectory()) { stack.push(p); continue; }
+        if (!/\.(json|ya?ml|zip|csv|gz)$/i.test(d.name)) continue;
+        looked++;
+        try { return detectKind(p); } catch { /* try the next file */ }
+        if (looked >= 50) break;
+      }
+    }
+    throw new InputError(`import input ${path}: no file in this directory looks like a supported feed (OSV, Debian tracker, NVD, KEV, EPSS, secdb, Wolfi)`);
+  }
+  if (/\.zip$/i.test(path)) return 'osv';
+  const kind = kindOfText(path, head(path));
+  if (!kind) throw new InputError(`import input ${path}: not a supported feed (OSV, Debian tracker, NVD, KEV, EPSS, secdb, Wolfi)`);
+  return kind;
+}
+
+/**
+ * Imports local feed files into the database at dbPath. Each input replaces the rows of its source and keeps all
+ * other sources. Per-record problems are counted in the summary, never fatal. Throws InputError for an input that
+ * cannot be read at all, DatabaseError when the database cannot be written.
+ */
+export async function importSources(dbPath: string, inputs: (ImportInput | string)[], options: ImportOptions = {}): Promise<ImportSummary> {
+  const started = performance.now();
+  if (inputs.length === 0) throw new UsageError('nothing to import: name at least one feed file or directory');
+  const batches: SourceBatch[] = inputs.map((i) => {
+    const input: ImportInput = typeof i === 'string' ? { path: i } : i;
+    const kind = input.kind ?? detectKind(input.path);
+    try { statSync(input.path); } catch (err) { throw new InputError(`import input ${input.path}: ${reasonOf(err)}`, { cause: err }); }
+    const source = input.source ?? DEFAULT_SOURCE_NAME[kind];
+    return {
+      name: source, kind, input: input.path,
+      records: readerFor(kind)(input.path, source, options.signal),
+      ...(input.etag ? { etag: input.etag } : {}),
+      ...(input.lastModified ? { lastModified: input.lastModified } : {}),
+    };
+  });
+  const result = await buildDatabase(dbPath, batches, options);
+  return { ...result, durationMs: Math.round(performance.now() - started) };
+}

@@ -1,0 +1,7 @@
+// Public door of the vulnerability database: the store matchers read, and the `db` use cases the CLI calls.
+export { openStore, defaultDbPath } from './store.ts';
+export type { Store, StoreStatus, SourceStatus, OpenStoreOptions } from './store.ts';
+export { importSources, detectKind, SOURCE_KINDS, DEFAULT_SOURCE_NAME } from './import.ts';
+export type { SourceKind, ImportInput, ImportOptions, ImportSummary } from './import.ts';
+export type { ImportProblem, SourceSummary } from './build.ts';
+export { SCHEMA_VERSION } from './schema.ts';
