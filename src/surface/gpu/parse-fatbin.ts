@@ -177,11 +177,10 @@ export function createFatbinScanner(options: { fileSize?: number } = {}): Fatbin
         continue;
       }
       // scan: first the window spanning the previous chunk's tail and this chunk's head
-      if (carry.length > 0) {
-        const window = Buffer.concat([carry, chunk.subarray(pos, pos + 3)]);
-        const i = window.indexOf(MAGIC_BYTES);
-        const carried = carry;
-        carry = Buffer.alloc(0);
+      const carried = carry;
+      carry = Buffer.alloc(0);
+      if (carried.length > 0) {
+        const i = Buffer.concat([carried, chunk.subarray(pos, pos + 3)]).indexOf(MAGIC_BYTES);
         if (i >= 0 && i < carried.length) {
           const fromCarry = Buffer.from(carried.subarray(i));
           state = read(CONTAINER_HEADER, offset + pos - (carried.length - i), 'container', [fromCarry], fromCarry.length);
@@ -190,7 +189,9 @@ export function createFatbinScanner(options: { fileSize?: number } = {}): Fatbin
       }
       const i = chunk.indexOf(MAGIC_BYTES, pos);
       if (i < 0) {
-        carry = Buffer.from(chunk.subarray(Math.max(pos, chunk.length - 3)));
+        // keep the last three bytes of the stream: a magic may start there and end in the next chunk
+        const rest = chunk.subarray(pos);
+        carry = rest.length >= 3 ? Buffer.from(rest.subarray(rest.length - 3)) : Buffer.concat([carried, rest]).subarray(-3);
         pos = chunk.length;
         continue;
       }
