@@ -2,7 +2,9 @@
 // temp storage, optional htpasswd basic auth or token (bearer) auth, plus helpers that build tiny OCI layouts with
 // umoci and push them with skopeo. Needs the apt packages docker-registry, apache2-utils, umoci, skopeo, openssl.
 import { spawn, execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync, mkdirSync, rmSync, existsSync, readdirSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, mkdirSync, rmSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -145,4 +147,49 @@ export async function buildTinyLayout(layoutDir: string, tag: string, image: Tin
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * Builds one tiny image per platform in `layoutDir` (tags `<tag>-<os>-<arch>`), then adds an image index over them
+ * tagged `tag`, with each manifest's platform filled in — a multi-arch image as buildx would write it.
+ */
+export async function buildMultiArchLayout(
+  layoutDir: string, tag: string, images: (TinyImage & { os: string; architecture: string; variant?: string })[],
+): Promise<void> {
+  for (const img of images) await buildTinyLayout(layoutDir, `${tag}-${img.os}-${img.architecture}`, img);
+  const indexPath = join(layoutDir, 'index.json');
+  const index = JSON.parse(readFileSync(indexPath, 'utf8')) as { manifests: { annotations?: Record<string, string>; [k: string]: unknown }[] };
+  const manifests = images.map((img) => {
+    const t = `${tag}-${img.os}-${img.architecture}`;
+    const d = index.manifests.find((m) => m.annotations?.['org.opencontainers.image.ref.name'] === t);
+    if (!d) throw new Error(`buildMultiArchLayout: ${t} not in ${indexPath}`);
+    return { mediaType: d.mediaType, digest: d.digest, size: d.size,
+      platform: { os: img.os, architecture: img.architecture, ...(img.variant ? { variant: img.variant } : {}) } };
+  });
+  const body = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests }));
+  const hex = createHash('sha256').update(body).digest('hex');
+  writeFileSync(join(layoutDir, 'blobs', 'sha256', hex), body);
+  index.manifests.push({ mediaType: 'application/vnd.oci.image.index.v1+json', digest: `sha256:${hex}`, size: body.length,
+    annotations: { 'org.opencontainers.image.ref.name': tag } });
+  writeFileSync(indexPath, JSON.stringify(index));
+}
+
+/** Test-only: the regular files of a small gzip/plain tar layer stream, path → content (whole layer in memory). */
+export async function tinyLayerFiles(stream: NodeJS.ReadableStream, gzip: boolean): Promise<Record<string, string>> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(Buffer.from(c as Buffer));
+  let tar = Buffer.concat(chunks);
+  if (gzip) tar = gunzipSync(tar);
+  const files: Record<string, string> = {};
+  for (let off = 0; off + 512 <= tar.length;) {
+    const header = tar.subarray(off, off + 512);
+    if (header.every((b) => b === 0)) break;
+    const cstr = (a: number, b: number): string => header.subarray(a, b).toString('utf8').replace(/\0.*$/s, '');
+    const name = (cstr(345, 500) ? cstr(345, 500) + '/' : '') + cstr(0, 100);
+    const size = parseInt(cstr(124, 136).trim() || '0', 8);
+    const type = cstr(156, 157) || '0';
+    if (type === '0') files[name.replace(/^\.?\//, '')] = tar.subarray(off + 512, off + 512 + size).toString('utf8');
+    off += 512 + Math.ceil(size / 512) * 512;
+  }
+  return files;
 }
