@@ -10,8 +10,12 @@ export type Fact =
   /** files owned by a package, from a separate list (dpkg info/*.list); `package` is the package name (dpkg: name or name:arch) */
   | { kind: 'owned-files'; path: string; package: string; files: string[] }
   | { kind: 'model'; path: string; model: Omit<ModelFile, 'layer'> }
+  /** a Python distribution's INSTALLER file (joined to the distribution in the same directory by the catalog) */
+  | { kind: 'installer'; path: string; installer: string }
   | { kind: 'content-hash'; path: string; sha256: string; size: number }
   | { kind: 'elf'; path: string; elf: ElfInfo }
+  /** an executable script: the interpreter named on its `#!` line (e.g. `/usr/bin/env python3`) */
+  | { kind: 'shebang'; path: string; interpreter: string }
   | { kind: 'fatbin'; path: string; entries: FatbinEntry[] }
   | { kind: 'pickle'; path: string; imports: PickleImport[]; unsafe: PickleImport[] }
   | { kind: 'secret'; path: string; rule: string; title: string; line: number; redacted: string }

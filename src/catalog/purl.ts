@@ -1,0 +1,58 @@
+// Package URLs (purl-spec) for every package type, built with packageurl-js once the image OS is known.
+import { PackageURL } from 'packageurl-js';
+import type { OsInfo, Package } from '../core/package.ts';
+
+/** `debian-12`, `alpine-3.19.1`; undefined without an OS. */
+const distroOf = (os?: OsInfo): string | undefined => (os ? (os.versionId ? `${os.id}-${os.versionId}` : os.id) : undefined);
+
+function qualifiers(entries: [string, string | undefined][]): Record<string, string> | undefined {
+  const q: Record<string, string> = {};
+  for (const [k, v] of entries) if (v !== undefined && v !== '') q[k] = v;
+  return Object.keys(q).length > 0 ? q : undefined;
+}
+
+/**
+ * - deb: `pkg:deb/<debian|ubuntu|os id>/<name>@<version verbatim, epoch included>?arch=&distro=<id>-<versionId>`
+ *   plus `upstream=<source>` (and `@<sourceVersion>` when it differs), as Syft writes it
+ * - apk: `pkg:apk/<alpine|wolfi|chainguard|os id>/<name>@<version>?arch=&distro=`
+ * - rpm: `pkg:rpm/<os id>/<name>@<version>-<release>?arch=&epoch=&distro=&upstream=<source rpm>` (purl-spec: epoch
+ *   is a qualifier for rpm)
+ * - python: `pkg:pypi/<name>@<version>`; conda: `pkg:conda/<name>@<version>?build=&channel=&subdir=`
+ * - cuda: `pkg:generic/nvidia/<component>@<version>?cuda=<CUDA version or major>`
+ */
+export function purlOf(pkg: Package, os?: OsInfo): string {
+  const m = pkg.metadata;
+  let purl: PackageURL;
+  switch (m.kind) {
+    case 'dpkg': {
+      const upstream = m.source !== pkg.name || m.sourceVersion !== pkg.version
+        ? (m.sourceVersion !== pkg.version ? `${m.source}@${m.sourceVersion}` : m.source) : undefined;
+      purl = new PackageURL('deb', os?.id ?? 'debian', pkg.name, pkg.version,
+        qualifiers([['arch', m.arch], ['distro', distroOf(os)], ['upstream', upstream]]), undefined);
+      break;
+    }
+    case 'apk':
+      purl = new PackageURL('apk', os?.id ?? 'alpine', pkg.name, pkg.version,
+        qualifiers([['arch', m.arch], ['distro', distroOf(os)], ['upstream', m.origin !== pkg.name ? m.origin : undefined]]), undefined);
+      break;
+    case 'rpm': {
+      const version = m.epoch !== undefined ? pkg.version.slice(pkg.version.indexOf(':') + 1) : pkg.version;
+      purl = new PackageURL('rpm', os?.id ?? 'redhat', pkg.name, version,
+        qualifiers([['arch', m.arch], ['epoch', m.epoch !== undefined ? String(m.epoch) : undefined], ['distro', distroOf(os)],
+          ['upstream', m.sourceRpm]]), undefined);
+      break;
+    }
+    case 'python':
+      purl = new PackageURL('pypi', undefined, pkg.name, pkg.version, undefined, undefined);
+      break;
+    case 'conda':
+      purl = new PackageURL('conda', undefined, pkg.name, pkg.version,
+        qualifiers([['build', m.build], ['channel', m.channel], ['subdir', m.subdir]]), undefined);
+      break;
+    case 'cuda':
+      purl = new PackageURL('generic', 'nvidia', pkg.name, pkg.version,
+        qualifiers([['cuda', m.cudaVersion ?? (m.cudaMajor !== undefined ? String(m.cudaMajor) : undefined)]]), undefined);
+      break;
+  }
+  return purl.toString();
+}
