@@ -1,0 +1,85 @@
+// Pulls exact byte counts out of a stream of chunks without copying when a request fits inside one chunk
+// (the common case: 512-byte tar headers inside 256 KiB chunks). The tar reader is built on it.
+import { InputError } from '../core/errors.ts';
+
+const EMPTY = Buffer.alloc(0);
+
+export interface ByteReader {
+  /** exactly n bytes; null when the input ended before the first byte; InputError when it ends part way */
+  read(n: number, what: string): Promise<Buffer | null>;
+  /** n bytes as slices of the input chunks (valid until the consumer drops them; never reused by us) */
+  slices(n: number, what: string): AsyncGenerator<Buffer>;
+  /** discards n bytes */
+  skip(n: number, what: string): Promise<void>;
+  /** reads and discards everything left; returns the byte count */
+  drain(): Promise<number>;
+  /** bytes consumed so far */
+  readonly position: number;
+}
+
+export function createByteReader(source: AsyncIterable<Buffer>): ByteReader {
+  const it = source[Symbol.asyncIterator]();
+  let cur: Buffer = EMPTY;
+  let off = 0;
+  let pos = 0;
+  let done = false;
+
+  /** makes sure `cur` has unread bytes; false at end of input */
+  async function fill(): Promise<boolean> {
+    while (off >= cur.length) {
+      if (done) return false;
+      const r = await it.next();
+      if (r.done) { done = true; cur = EMPTY; off = 0; return false; }
+      cur = r.value;
+      off = 0;
+    }
+    return true;
+  }
+
+  const truncated = (what: string, missing: number): InputError =>
+    new InputError(`truncated tar: ${what} is missing ${missing} bytes at offset ${pos}`);
+
+  return {
+    get position() { return pos; },
+    async read(n, what) {
+      if (!(await fill())) return null;
+      if (cur.length - off >= n) {
+        const b = cur.subarray(off, off + n);
+        off += n; pos += n;
+        return b;
+      }
+      const out = Buffer.allocUnsafe(n);
+      let got = 0;
+      while (got < n) {
+        if (!(await fill())) throw truncated(what, n - got);
+        const take = Math.min(n - got, cur.length - off);
+        cur.copy(out, got, off, off + take);
+        off += take; got += take; pos += take;
+      }
+      return out;
+    },
+    async *slices(n, what) {
+      let left = n;
+      while (left > 0) {
+        if (!(await fill())) throw truncated(what, left);
+        const take = Math.min(left, cur.length - off);
+        const s = cur.subarray(off, off + take);
+        off += take; pos += take; left -= take;
+        yield s;
+      }
+    },
+    async skip(n, what) {
+      let left = n;
+      while (left > 0) {
+        if (!(await fill())) throw truncated(what, left);
+        const take = Math.min(left, cur.length - off);
+        off += take; pos += take; left -= take;
+      }
+    },
+    async drain() {
+      let total = 0;
+      while (await fill()) { total += cur.length - off; pos += cur.length - off; off = cur.length; }
+      return total;
+    },
+  };
+}
