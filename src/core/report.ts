@@ -53,6 +53,10 @@ export interface BloatReport {
   removableBytes: number;
   duplicates: { sha256: string; size: number; paths: string[] }[];
   shadowedBytes: number;
+  /** bytes of build-only tools (compilers, binutils, cmake, LLVM): removable when nothing builds at run time */
+  buildOnlyBytes?: number;
+  /** bytes of the merged file system owned by each package, largest first */
+  byPackage?: { package: string; type: string; bytes: number; files: number; removableBytes: number; buildOnlyBytes: number }[];
 }
 
 export interface SeverityCounts { critical: number; high: number; medium: number; low: number; negligible: number; unknown: number }
