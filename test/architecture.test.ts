@@ -20,7 +20,8 @@ const allowed: Record<string, string[]> = {
   policy: ['core', 'version'],
   report: ['core', 'version'],
   sbom: ['core', 'version'],
-  app: ['core', 'version', 'walk', 'image', 'catalog', 'surface', 'vulndb', 'match', 'policy', 'report', 'sbom'],
+  runtime: ['core', 'walk'],
+  app: ['runtime', 'core', 'version', 'walk', 'image', 'catalog', 'surface', 'vulndb', 'match', 'policy', 'report', 'sbom'],
   cli: ['core', 'app', 'report', 'image', 'vulndb', 'policy', 'version', 'sbom'],
 };
 

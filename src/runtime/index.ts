@@ -1,0 +1,5 @@
+// Running workloads inside image roots, and what they touch.
+export { runInRoot, sandboxSkip } from './sandbox.ts';
+export type { RunOptions, RunResult } from './sandbox.ts';
+export { parseStraceLog } from './trace.ts';
+export type { TraceResult, Access } from './trace.ts';
