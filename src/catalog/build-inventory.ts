@@ -109,11 +109,12 @@ export function buildInventory(facts: LayerFact[], options: BuildInventoryOption
   // NVIDIA's CUDA wheels are Python packages and CUDA components at once
   for (const p of [...raw]) {
     if (p.type !== 'python') continue;
-    const w = parseNvidiaWheelName(p.name);
+    const w = parseNvidiaWheelName(p.name, p.version);
     if (!w) continue;
     raw.push({
       id: '', type: 'cuda', name: w.component, version: p.version, purl: '', locations: [...p.locations],
-      metadata: { kind: 'cuda', component: w.component, via: 'pip', cudaMajor: w.cudaMajor },
+      metadata: w.cudaMajor !== undefined ? { kind: 'cuda', component: w.component, via: 'pip', cudaMajor: w.cudaMajor }
+        : { kind: 'cuda', component: w.component, via: 'pip' },
     });
   }
 

@@ -69,12 +69,30 @@ export function parseTensorflowBuildInfo(text: string): { cudaVersion?: string; 
   return out;
 }
 
-/** `nvidia-cublas-cu12` → { component: 'cublas', cudaMajor: 12 }; `cuda-runtime` becomes `cudart`. */
-export function parseNvidiaWheelName(name: string): { component: string; cudaMajor: number } | undefined {
+/** CUDA toolkit wheels whose own major version is the CUDA major (CUDA ≥ 13 wheels drop the `-cuNN` suffix). */
+const TOOLKIT_WHEELS = new Set(['cuda-runtime', 'cuda-nvcc', 'cuda-nvrtc', 'cuda-cupti', 'cuda-cccl', 'cuda-crt',
+  'cuda-culibos', 'cuda-cuxxfilt', 'cuda-profiler-api', 'cuda-sanitizer-api', 'cuda-nvdisasm', 'nvtx', 'nvvm',
+  'nvjitlink', 'cublas', 'cufft', 'curand', 'cusolver', 'cusparse', 'npp', 'nvjpeg']);
+/** NVIDIA wheels whose version is not the CUDA version; without a `-cuNN` suffix their CUDA major is unknown. */
+const OTHER_WHEELS = new Set(['cudnn', 'nccl', 'cusparselt', 'cufile', 'nvshmem', 'cudss', 'tensorrt', 'tensorrt-libs']);
+
+/**
+ * `nvidia-cublas-cu12` → { component: 'cublas', cudaMajor: 12 }; CUDA 13's `nvidia-cuda-runtime` 13.0.96 →
+ * { component: 'cudart', cudaMajor: 13 }; `cuda-runtime` is named `cudart` like the system library. Other
+ * `nvidia-*` distributions (nvidia-ml-py, nvidia-dali…) are not CUDA components: undefined.
+ */
+export function parseNvidiaWheelName(name: string, version: string): { component: string; cudaMajor?: number } | undefined {
+  const rename = (c: string): string => (c === 'cuda-runtime' ? 'cudart' : c);
   const m = /^nvidia-(.+)-cu(\d+)$/.exec(name);
-  if (!m) return undefined;
-  const component = m[1] === 'cuda-runtime' ? 'cudart' : m[1];
-  return { component, cudaMajor: Number(m[2]) };
+  if (m) return { component: rename(m[1]), cudaMajor: Number(m[2]) };
+  const bare = /^nvidia-(.+)$/.exec(name)?.[1];
+  if (!bare) return undefined;
+  if (TOOLKIT_WHEELS.has(bare)) {
+    const major = Number(version.split('.')[0]);
+    return Number.isInteger(major) && major > 0 ? { component: rename(bare), cudaMajor: major } : { component: rename(bare) };
+  }
+  if (OTHER_WHEELS.has(bare)) return { component: bare };
+  return undefined;
 }
 
 /** Major.minor of a version: `12.1.105` → `12.1`. */
