@@ -2,6 +2,7 @@
 // the versions of the analyzers that ran), then merged in layer order: a fact whose `path` is deleted or replaced
 // by a later layer is dropped by the merge.
 import type { OsInfo, Package, ModelFile } from './package.ts';
+import type { Severity } from './advisory.ts';
 
 export type Fact =
   | { kind: 'os'; path: string; os: OsInfo }
@@ -17,7 +18,8 @@ export type Fact =
   /** an executable script: the interpreter named on its `#!` line (e.g. `/usr/bin/env python3`) */
   | { kind: 'shebang'; path: string; interpreter: string }
   | { kind: 'fatbin'; path: string; entries: FatbinEntry[] }
-  | { kind: 'pickle'; path: string; imports: PickleImport[]; unsafe: PickleImport[] }
+  /** `severity`: the worst risk among `unsafe` (absent when every import is on the allow-list) */
+  | { kind: 'pickle'; path: string; imports: PickleImport[]; unsafe: PickleImport[]; severity?: Severity }
   | { kind: 'secret'; path: string; rule: string; title: string; line: number; redacted: string }
   | { kind: 'problem'; path: string; analyzer: string; message: string };
 
