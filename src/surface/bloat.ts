@@ -175,8 +175,11 @@ export function computeBloat(input: BloatInput): BloatReport {
   // offenders: packages that are mostly removable or build-only, maximal directories of one removable category,
   // all __pycache__ at once, duplicated files, shadowed files
   const offenders: BloatOffender[] = [];
+  // a package is worth removing whole when it is mostly build material (toolchains, headers, static libraries,
+  // debug info); packages that merely carry docs or locales are covered by the directory offenders
+  const buildMaterial = ['toolchains', 'headers', 'static-libraries', 'debug'];
   for (const p of pkgs.values()) {
-    const waste = p.removableBytes + p.buildOnlyBytes;
+    const waste = buildMaterial.reduce((a, c) => a + (p.byCat.get(c) ?? 0), 0);
     if (waste < p.bytes * 0.5 || waste === 0) continue;
     const dominant = [...p.byCat].sort((a, b) => b[1] - a[1])[0][0];
     offenders.push({ path: `${p.type}:${p.package}`, category: dominant, bytes: p.bytes, package: p.package, note: BUILD_ONLY.has(dominant) ? 'build-only package' : 'package of removable files' });
