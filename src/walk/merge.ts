@@ -71,7 +71,11 @@ function resolveIn(map: Map<string, MergedEntry>, path: string): MergedEntry | u
     if (comp === '..') { cur = parentOf(cur); continue; }
     const next = cur === '/' ? `/${comp}` : `${cur}/${comp}`;
     const e = map.get(next);
-    if (!e) return undefined;
+    if (!e) {
+      if (!queue.length) return undefined;
+      cur = next; // a parent directory the layers never listed: implicit, as tar extraction creates it
+      continue;
+    }
     if (e.type === 'symlink') {
       if (++hops > MAX_LINKS) return undefined;
       const target = e.linkTarget ?? '';

@@ -8,6 +8,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { createTarWriter, type TarWriteHeader } from './tar-writer.ts';
 import { readTar } from './tar-reader.ts';
 import { UsageError } from '../core/errors.ts';
+import type { EntryHeader } from '../core/entry.ts';
 
 const LONG = `opt/${'n'.repeat(150)}/${'m'.repeat(150)}/weights.bin`;
 const ENTRIES: [TarWriteHeader, Buffer?][] = [
@@ -34,7 +35,7 @@ async function write(entries: typeof ENTRIES, options = {}): Promise<Buffer> {
 
 test('round trip through our reader: paths, types, modes, owners, links, PAX for long values', async () => {
   const data = await write(ENTRIES, { mtime: 1700000000 });
-  const got = [];
+  const got: (EntryHeader & { body: string; problems: string[] })[] = [];
   for await (const e of readTar(Readable.from([data]))) {
     const chunks: Buffer[] = [];
     for await (const s of e.body()) chunks.push(Buffer.from(s));
