@@ -21,6 +21,8 @@ export type Fact =
   /** `severity`: the worst risk among `unsafe` (absent when every import is on the allow-list) */
   | { kind: 'pickle'; path: string; imports: PickleImport[]; unsafe: PickleImport[]; severity?: Severity }
   | { kind: 'secret'; path: string; rule: string; title: string; line: number; redacted: string }
+  /** library directories and `include` globs of /etc/ld.so.conf or /etc/ld.so.conf.d/*.conf (the loader's search path) */
+  | { kind: 'ld-so-conf'; path: string; dirs: string[]; includes: string[] }
   | { kind: 'problem'; path: string; analyzer: string; message: string };
 
 export interface ElfInfo {
