@@ -1,0 +1,44 @@
+// `registry:REF` and bare references: an image pulled lazily from an OCI distribution registry. Only manifests and
+// the config are fetched up front; each layer open() is a new, digest-verified GET.
+import type { Image, Platform } from '../../core/image.ts';
+import { resolveImage } from '../oci.ts';
+import { manifestReference, type Reference } from '../reference.ts';
+import { createRegistryClient, type RegistryProgress, type RetryOptions } from './client.ts';
+import { lookupDockerCredentials, type Credentials } from './docker-config.ts';
+
+export { createRegistryClient, parseChallenge, backoffDelay } from './client.ts';
+export type { RegistryClient, RegistryClientOptions, RegistryProgress, RetryOptions, ManifestResponse } from './client.ts';
+export { defaultDockerConfigPath, lookupDockerCredentials, runCredentialHelper } from './docker-config.ts';
+export type { Credentials } from './docker-config.ts';
+
+export interface OpenRegistryOptions {
+  platform?: Platform;
+  insecure?: boolean;
+  /** explicit credentials (--username/--password or ZEROCVE_REGISTRY_* read by the CLI); win over the docker config */
+  auth?: { username?: string; password?: string };
+  /** docker config.json to read credentials from (see defaultDockerConfigPath); none when undefined */
+  dockerConfigPath?: string;
+  /** the target as typed, for Image.source */
+  target: string;
+  signal?: AbortSignal;
+  onProgress?: (event: RegistryProgress) => void;
+  retry?: RetryOptions;
+}
+
+export async function openRegistryImage(ref: Reference, options: OpenRegistryOptions): Promise<Image> {
+  const credentials = async (): Promise<Credentials | undefined> => {
+    if (options.auth?.username) return { kind: 'basic', username: options.auth.username, password: options.auth.password ?? '' };
+    if (options.dockerConfigPath) return await lookupDockerCredentials(options.dockerConfigPath, ref.registry, { signal: options.signal });
+    return undefined;
+  };
+  const client = createRegistryClient({
+    registry: ref.registry, insecure: options.insecure, credentials, retry: options.retry, onProgress: options.onProgress,
+  });
+  const root = await client.getManifest(ref.repository, manifestReference(ref), options.signal);
+  return await resolveImage(client.blobReader(ref.repository), {
+    descriptor: { mediaType: root.mediaType, digest: root.digest, size: root.bytes.length }, json: root.json,
+  }, {
+    platform: options.platform, signal: options.signal,
+    source: { target: options.target, kind: 'registry', reference: ref.canonical, ...(ref.tag ? { repoTags: [`${ref.registry}/${ref.repository}:${ref.tag}`] } : {}) },
+  });
+}
