@@ -19,7 +19,12 @@ export type FixState = 'fixed' | 'not-fixed' | 'wont-fix' | 'end-of-life' | 'unk
 export type RangeEvent = { introduced: string } | { fixed: string } | { last_affected: string } | { limit: string };
 
 export interface AffectedRange {
-  /** ECOSYSTEM: the ecosystem's own version rule; SEMVER; CPE (NVD start/end including/excluding) */
+  /**
+   * ECOSYSTEM: the ecosystem's own version rule; SEMVER; CPE (NVD start/end including/excluding), encoded as:
+   * versionStartIncluding X → `{introduced: X}`; versionStartExcluding X → `{introduced: ">X"}` (leading `>`);
+   * neither → `{introduced: "0"}`; versionEndExcluding Y → `{fixed: Y}`; versionEndIncluding Y → `{last_affected: Y}`.
+   * A CPE naming one exact version has no range: it is listed in Affected.versions (`ver` or `ver:update`).
+   */
   type: 'ECOSYSTEM' | 'SEMVER' | 'GIT' | 'CPE';
   events: RangeEvent[];
 }

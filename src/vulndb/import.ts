@@ -5,6 +5,10 @@ import { gunzipSync } from 'node:zlib';
 import { InputError, UsageError, reasonOf } from '../core/errors.ts';
 import { buildDatabase, type BuildOptions, type BuildResult, type ImportRecord, type SourceBatch } from './build.ts';
 import { osvRecords } from './parse-osv.ts';
+import { debianListRecords, debianTrackerRecords } from './parse-debian.ts';
+import { nvdFileRecords } from './parse-nvd.ts';
+import { epssRecords, kevRecords } from './parse-kev-epss.ts';
+import { secdbRecords, wolfiAdvisoryRecords } from './parse-secdb.ts';
 
 export type SourceKind = 'osv' | 'debian' | 'nvd' | 'kev' | 'epss' | 'alpine-secdb' | 'wolfi';
 export const SOURCE_KINDS: readonly SourceKind[] = ['osv', 'debian', 'nvd', 'kev', 'epss', 'alpine-secdb', 'wolfi'];
@@ -33,14 +37,46 @@ export interface ImportSummary extends BuildResult {
 }
 
 type Reader = (path: string, source: string, signal?: AbortSignal) => AsyncIterable<ImportRecord>;
-const readers = new Map<SourceKind, Reader>([
-  ['osv', (path, source, signal) => osvRecords(path, { source, signal })],
-]);
 
+function isDebianList(path: string): boolean {
+  return statSync(path).isFile() && /^\[\d{1,2} \w{3} \d{4}\] D[SLT]+A-/.test(head(path, 256));
+}
+
+function hasWolfiAdvisories(path: string): boolean {
+  return statSync(path).isDirectory() ? readdirSync(path).some((n) => /\.advisories\.ya?ml$/i.test(n)) : /\.advisories\.ya?ml$/i.test(path);
+}
+
+async function* eachFile(path: string, accept: RegExp, read: (file: string) => AsyncIterable<ImportRecord>, signal?: AbortSignal): AsyncGenerator<ImportRecord> {
+  if (!statSync(path).isDirectory()) { yield* read(path); return; }
+  const stack = [path];
+  while (stack.length) {
+    const dir = stack.pop() as string;
+    for (const d of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? 1 : -1))) {
+      const p = join(dir, d.name);
+      if (d.isDirectory()) stack.push(p);
+      else if (accept.test(d.name)) { signal?.throwIfAborted(); yield* read(p); }
+    }
+  }
+}
+
+/** The reader of each kind: a fixed table, no registration. */
 export function readerFor(kind: SourceKind): Reader {
-  const r = readers.get(kind);
-  if (!r) throw new UsageError(`import of ${kind} data is not supported yet`);
-  return r;
+  switch (kind) {
+    case 'osv': return (path, source, signal) => osvRecords(path, { source, signal });
+    case 'debian': return (path, source, signal) => (isDebianList(path) ? debianListRecords(path, source) : debianTrackerRecords(path, source, signal));
+    case 'nvd': return (path, source, signal) => eachFile(path, /\.json(\.gz)?$/i, (f) => nvdFileRecords(f, source, signal), signal);
+    case 'kev': return (path) => kevRecords(path);
+    case 'epss': return (path) => epssRecords(path);
+    case 'alpine-secdb': return (path, source) => secdbRecords(path, source);
+    case 'wolfi': return (path, source) => (hasWolfiAdvisories(path) ? wolfiAdvisoryRecords(path, source) : secdbRecords(path, source));
+  }
+}
+
+/** The source name an input's rows go under unless it names one. */
+export function defaultSourceName(kind: SourceKind, path: string): string {
+  if (kind === 'debian' && isDebianList(path)) return /DLA/.test(head(path, 256).slice(0, 40)) ? 'debian-dla' : 'debian-dsa';
+  if (kind === 'wolfi' && !hasWolfiAdvisories(path)) return 'wolfi-secdb';
+  return DEFAULT_SOURCE_NAME[kind];
 }
 
 function head(path: string, bytes = 65536): string {
@@ -59,7 +95,9 @@ function head(path: string, bytes = 65536): string {
 function kindOfText(name: string, text: string): SourceKind | undefined {
   if (/\.advisories\.ya?ml$/i.test(name) || /^\s*schema-version:/m.test(text) && /^advisories:/m.test(text)) return 'wolfi';
   if (/^#model_version|^cve,epss,percentile/m.test(text.slice(0, 512))) return 'epss';
-  if (/"cveID"\s*:/.test(text) && /"catalogVersion"|"vulnerabilities"/.test(text)) return 'kev';
+  if (/^\[\d{1,2} \w{3} \d{4}\] D[SLT]+A-/.test(text)) return 'debian';
+  if (/"cve"\s*:\s*"CVE-[^"]+"\s*,\s*"epss"/.test(text)) return 'epss';
+  if (/"cveID"\s*:/.test(text) && /"catalogVersion"|"vulnerabilities"|"dateAdded"/.test(text)) return 'kev';
   if (/"secfixes"\s*:|^\s+secfixes:/m.test(text)) return /wolfi|chainguard/i.test(text) ? 'wolfi' : 'alpine-secdb';
   if (/"format"\s*:\s*"NVD_CVE"|"cvssMetricV\d+"|"sourceIdentifier"\s*:/.test(text) && !/"affected"\s*:\s*\[/.test(text)) return 'nvd';
   if (/^\s*\{\s*"[^"]+"\s*:\s*\{\s*"(CVE|TEMP)-[^"]+"\s*:\s*\{/.test(text)) return 'debian';
@@ -109,7 +147,7 @@ export async function importSources(dbPath: string, inputs: (ImportInput | strin
     const input: ImportInput = typeof i === 'string' ? { path: i } : i;
     const kind = input.kind ?? detectKind(input.path);
     try { statSync(input.path); } catch (err) { throw new InputError(`import input ${input.path}: ${reasonOf(err)}`, { cause: err }); }
-    const source = input.source ?? DEFAULT_SOURCE_NAME[kind];
+    const source = input.source ?? defaultSourceName(kind, input.path);
     return {
       name: source, kind, input: input.path,
       records: readerFor(kind)(input.path, source, options.signal),

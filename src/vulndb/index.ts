@@ -5,3 +5,4 @@ export { importSources, detectKind, SOURCE_KINDS, DEFAULT_SOURCE_NAME } from './
 export type { SourceKind, ImportInput, ImportOptions, ImportSummary } from './import.ts';
 export type { ImportProblem, SourceSummary } from './build.ts';
 export { SCHEMA_VERSION } from './schema.ts';
+export { defaultSourceName } from './import.ts';
