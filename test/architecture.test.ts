@@ -14,7 +14,7 @@ const allowed: Record<string, string[]> = {
   walk: ['core'],
   image: ['core', 'walk'],
   catalog: ['core', 'version'],
-  surface: ['core', 'catalog'],
+  surface: ['core', 'catalog', 'version'],
   vulndb: ['core', 'version'],
   match: ['core', 'version'],
   policy: ['core', 'version'],
