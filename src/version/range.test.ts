@@ -63,6 +63,10 @@ test('range: CPE type with NVD bounds', () => {
   assert.deepEqual(r, { affected: true, matched: '>=535 <535.129.03', fixed: ['535.129.03'] });
   assert.equal(affectedBy(dpkg, '12.4', { ranges: [cpe({ introduced: '0' }, { last_affected: '12.4' })], versions: [] }).affected, true);
   assert.equal(affectedBy(dpkg, '12.5', { ranges: [cpe({ introduced: '0' }, { last_affected: '12.4' })], versions: [] }).affected, false);
+  // start excluding, as the NVD importer writes it: `>v`
+  const ex = { ranges: [cpe({ introduced: '>11.0' }, { fixed: '12.0' })], versions: [] };
+  assert.equal(affectedBy(dpkg, '11.0', ex).affected, false);
+  assert.deepEqual(affectedBy(dpkg, '11.0.1', ex), { affected: true, matched: '>11.0 <12.0', fixed: ['12.0'] });
 });
 
 test('range: an unparsable installed version throws InputError', () => {

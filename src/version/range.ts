@@ -5,7 +5,7 @@
 // ranges cannot be evaluated against a version and are ignored.
 import type { AffectedRange, RangeEvent } from '../core/advisory.ts';
 import type { VersionScheme } from '../core/interfaces.ts';
-import { cpeRangeMatch } from './cpe.ts';
+import { cpeRangeMatch, type CpeRange } from './cpe.ts';
 import { createSemverScheme } from './semver.ts';
 
 export { cpeRangeMatch };
@@ -66,22 +66,25 @@ function inInterval(scheme: VersionScheme, v: string, iv: Interval): boolean {
 }
 
 export function describeInterval(iv: Interval): string {
-  const parts = [`>=${iv.from ?? '0'}`];
+  const from = iv.from ?? '0';
+  const parts = [from.startsWith('>') ? from : `>=${from}`];
   if (iv.to) parts.push(`${iv.to.kind === 'fixed' ? '<' : '<='}${iv.to.version}`);
   return parts.join(' ');
 }
 
 function cpeMatch(version: string, events: RangeEvent[]): { hit: boolean; text: string; fixed?: string } {
-  // NVD bounds as OSV events: introduced = start including, fixed = end excluding, last_affected = end including
-  const r: { versionStartIncluding?: string; versionEndExcluding?: string; versionEndIncluding?: string } = {};
+  // NVD bounds as OSV events: introduced = start including (`>v` = start excluding), fixed = end excluding,
+  // last_affected = end including
+  const r: CpeRange = {};
   for (const e of events.map(eventVersion)) {
-    if (e.kind === 'introduced' && e.version !== '0') r.versionStartIncluding = e.version;
+    if (e.kind === 'introduced' && e.version.startsWith('>')) r.versionStartExcluding = e.version.slice(1);
+    else if (e.kind === 'introduced' && e.version !== '0') r.versionStartIncluding = e.version;
     if (e.kind === 'fixed') r.versionEndExcluding = e.version;
     if (e.kind === 'last_affected') r.versionEndIncluding = e.version;
   }
-  const bounded = r.versionStartIncluding || r.versionEndExcluding || r.versionEndIncluding;
+  const bounded = r.versionStartIncluding || r.versionStartExcluding || r.versionEndExcluding || r.versionEndIncluding;
   const hit = cpeRangeMatch(version, { ...r, exact: bounded ? undefined : '*' });
-  const iv: Interval = { from: r.versionStartIncluding ?? '0', to: r.versionEndExcluding ? { kind: 'fixed', version: r.versionEndExcluding } : r.versionEndIncluding ? { kind: 'last_affected', version: r.versionEndIncluding } : undefined };
+  const iv: Interval = { from: r.versionStartIncluding ?? (r.versionStartExcluding ? `>${r.versionStartExcluding}` : '0'), to: r.versionEndExcluding ? { kind: 'fixed', version: r.versionEndExcluding } : r.versionEndIncluding ? { kind: 'last_affected', version: r.versionEndIncluding } : undefined };
   return { hit, text: describeInterval(iv), fixed: r.versionEndExcluding };
 }
 

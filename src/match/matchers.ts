@@ -1,0 +1,182 @@
+// One matcher per package family. The list is explicit (MATCHERS); no registration by import side effect.
+import type { Finding } from '../core/finding.ts';
+import type { MatchContext, Matcher } from '../core/interfaces.ts';
+import type { Package } from '../core/package.ts';
+import { normalizeName, schemeById } from '../version/index.ts';
+import type { VersionScheme } from '../core/interfaces.ts';
+import { osEcosystems, osFamily } from './os-ecosystem.ts';
+import { search } from './search.ts';
+
+const scheme = (id: string): VersionScheme => schemeById(id)!;
+
+/** Debian/Ubuntu: advisories are per source package; the source version when known, else the binary version. */
+export function createDpkgMatcher(): Matcher {
+  return {
+    name: 'dpkg',
+    handles: (pkg) => pkg.type === 'deb',
+    match(pkg, ctx) {
+      const meta = pkg.metadata.kind === 'dpkg' ? pkg.metadata : undefined;
+      const name = meta?.source || pkg.name;
+      const version = meta?.sourceVersion || pkg.version;
+      return search(pkg, ctx, { matcher: 'dpkg', ecosystems: osEcosystems(ctx.os), name, version, scheme: scheme('dpkg'), vendor: ctx.os?.id ?? 'debian' });
+    },
+  };
+}
+
+/** Alpine, Wolfi, Chainguard: advisories are per origin package. */
+export function createApkMatcher(): Matcher {
+  return {
+    name: 'apk',
+    handles: (pkg) => pkg.type === 'apk',
+    match(pkg, ctx) {
+      const name = pkg.metadata.kind === 'apk' && pkg.metadata.origin ? pkg.metadata.origin : pkg.name;
+      return search(pkg, ctx, { matcher: 'apk', ecosystems: osEcosystems(ctx.os), name, version: pkg.version, scheme: scheme('apk'), vendor: ctx.os?.id ?? 'alpine' });
+    },
+  };
+}
+
+/** `openssl-3.0.7-24.el9.src.rpm` → `openssl` */
+export function sourceRpmName(sourceRpm: string): string | undefined {
+  const m = /^(.+)-[^-]+-[^-]+\.(?:no)?src\.rpm$/.exec(sourceRpm);
+  return m?.[1];
+}
+
+/** Red Hat family and SUSE: advisories are per source RPM; version `[epoch:]version-release`. */
+export function createRpmMatcher(): Matcher {
+  return {
+    name: 'rpm',
+    handles: (pkg) => pkg.type === 'rpm',
+    match(pkg, ctx) {
+      const meta = pkg.metadata.kind === 'rpm' ? pkg.metadata : undefined;
+      const names = [...new Set([meta?.sourceRpm ? sourceRpmName(meta.sourceRpm) : undefined, pkg.name].filter((n): n is string => !!n))];
+      const out: Finding[] = [];
+      for (const name of names) {
+        out.push(...search(pkg, ctx, { matcher: 'rpm', ecosystems: osEcosystems(ctx.os), name, version: pkg.version, scheme: scheme('rpm'), vendor: ctx.os?.id ?? 'redhat' }));
+      }
+      return out;
+    },
+  };
+}
+
+/** pip-installed Python packages against PyPI; those owned by an OS package are covered by the OS advisories. */
+export function createPythonMatcher(): Matcher {
+  return {
+    name: 'python',
+    handles: (pkg) => pkg.type === 'python' && !pkg.ownedBy,
+    match(pkg, ctx) {
+      return search(pkg, ctx, { matcher: 'python', ecosystems: ['PyPI'], name: normalizeName(pkg.name), version: pkg.version, scheme: scheme('pep440'), vendor: 'pypi' });
+    },
+  };
+}
+
+/**
+ * conda package → PyPI project, with how sure the mapping is: `exact` (same project, same name), `high` (same
+ * project, renamed), `medium` (a conda build of the project that may bundle or split parts of it).
+ */
+export const CONDA_TO_PYPI: Readonly<Record<string, { name: string; confidence: 'exact' | 'high' | 'medium' }>> = Object.freeze({
+  pytorch: { name: 'torch', confidence: 'high' },
+  'pytorch-gpu': { name: 'torch', confidence: 'high' },
+  'pytorch-cpu': { name: 'torch', confidence: 'high' },
+  torchvision: { name: 'torchvision', confidence: 'exact' },
+  torchaudio: { name: 'torchaudio', confidence: 'exact' },
+  tensorflow: { name: 'tensorflow', confidence: 'exact' },
+  'tensorflow-base': { name: 'tensorflow', confidence: 'high' },
+  'tensorflow-gpu': { name: 'tensorflow-gpu', confidence: 'exact' },
+  'py-opencv': { name: 'opencv-python', confidence: 'medium' },
+  pillow: { name: 'pillow', confidence: 'exact' },
+  numpy: { name: 'numpy', confidence: 'exact' },
+  'numpy-base': { name: 'numpy', confidence: 'high' },
+  scipy: { name: 'scipy', confidence: 'exact' },
+  pandas: { name: 'pandas', confidence: 'exact' },
+  'scikit-learn': { name: 'scikit-learn', confidence: 'exact' },
+  transformers: { name: 'transformers', confidence: 'exact' },
+  tokenizers: { name: 'tokenizers', confidence: 'exact' },
+  requests: { name: 'requests', confidence: 'exact' },
+  urllib3: { name: 'urllib3', confidence: 'exact' },
+  certifi: { name: 'certifi', confidence: 'exact' },
+  idna: { name: 'idna', confidence: 'exact' },
+  jinja2: { name: 'jinja2', confidence: 'exact' },
+  pyyaml: { name: 'pyyaml', confidence: 'exact' },
+  cryptography: { name: 'cryptography', confidence: 'exact' },
+  setuptools: { name: 'setuptools', confidence: 'exact' },
+  pip: { name: 'pip', confidence: 'exact' },
+  wheel: { name: 'wheel', confidence: 'exact' },
+  aiohttp: { name: 'aiohttp', confidence: 'exact' },
+  tornado: { name: 'tornado', confidence: 'exact' },
+  werkzeug: { name: 'werkzeug', confidence: 'exact' },
+  flask: { name: 'flask', confidence: 'exact' },
+  lxml: { name: 'lxml', confidence: 'exact' },
+  protobuf: { name: 'protobuf', confidence: 'medium' },
+  mlflow: { name: 'mlflow', confidence: 'exact' },
+  notebook: { name: 'notebook', confidence: 'exact' },
+  jupyterlab: { name: 'jupyterlab', confidence: 'exact' },
+  'jupyter_server': { name: 'jupyter-server', confidence: 'exact' },
+  nltk: { name: 'nltk', confidence: 'exact' },
+  onnx: { name: 'onnx', confidence: 'exact' },
+  ray: { name: 'ray', confidence: 'exact' },
+  'ray-core': { name: 'ray', confidence: 'high' },
+  gradio: { name: 'gradio', confidence: 'exact' },
+  keras: { name: 'keras', confidence: 'exact' },
+});
+
+/** conda packages against PyPI advisories through CONDA_TO_PYPI (PEP 440 comparison of the conda version). */
+export function createCondaMatcher(): Matcher {
+  return {
+    name: 'conda',
+    handles: (pkg) => pkg.type === 'conda' && Object.hasOwn(CONDA_TO_PYPI, pkg.name.toLowerCase()),
+    match(pkg, ctx) {
+      const map = CONDA_TO_PYPI[pkg.name.toLowerCase()];
+      return search(pkg, ctx, {
+        matcher: 'conda', ecosystems: ['PyPI'], name: map.name, version: pkg.version, scheme: scheme('pep440'), vendor: 'pypi',
+        note: `conda package ${pkg.name} matched as PyPI project ${map.name} (confidence: ${map.confidence})`,
+      });
+    },
+  };
+}
+
+/** NVIDIA components (metadata.kind 'cuda') → NVD CPE products. */
+export const CUDA_TO_CPE: Readonly<Record<string, string[]>> = Object.freeze({
+  'cuda-toolkit': ['cuda_toolkit'],
+  cudnn: ['cudnn'],
+  tensorrt: ['tensorrt'],
+  'gpu-driver': ['gpu_display_driver'],
+  driver: ['gpu_display_driver'],
+  nccl: ['nccl'],
+  'triton-server': ['triton_inference_server'],
+  'container-toolkit': ['container_toolkit'],
+});
+
+/** NVIDIA components against NVD CPE ranges (ecosystem `NVIDIA`). */
+export function createCudaMatcher(): Matcher {
+  return {
+    name: 'cuda-cpe',
+    handles: (pkg) => pkg.metadata.kind === 'cuda' && Object.hasOwn(CUDA_TO_CPE, pkg.metadata.component),
+    match(pkg, ctx) {
+      const component = pkg.metadata.kind === 'cuda' ? pkg.metadata.component : pkg.name;
+      const out: Finding[] = [];
+      for (const product of CUDA_TO_CPE[component]) {
+        out.push(...search(pkg, ctx, {
+          matcher: 'cuda-cpe', ecosystems: ['NVIDIA'], name: product, version: pkg.version, scheme: scheme('cpe'), vendor: 'nvidia',
+          note: `NVIDIA component ${component} matched as CPE product nvidia:${product}`,
+        }));
+      }
+      return out;
+    },
+  };
+}
+
+/** Every matcher, in the order their evidence is listed on a merged finding. */
+export function createMatchers(): Matcher[] {
+  return [createDpkgMatcher(), createApkMatcher(), createRpmMatcher(), createPythonMatcher(), createCondaMatcher(), createCudaMatcher()];
+}
+
+/** Whether an OS package's family fits the image OS (a deb on an Alpine image has no distro advisories to match). */
+export function familyFits(pkg: Package, osId: string | undefined): boolean {
+  const fam = osFamily(osId);
+  if (pkg.type === 'deb') return fam === 'dpkg';
+  if (pkg.type === 'apk') return fam === 'apk';
+  if (pkg.type === 'rpm') return fam === 'rpm';
+  return true;
+}
+
+export type { MatchContext };
