@@ -5,9 +5,10 @@ import type { EntryHeader } from '../core/entry.ts';
 import type { Fact } from '../core/fact.ts';
 import { createElfSink } from './elf/parse-elf.ts';
 import { scanSecrets, secretPathExcluded } from './secrets/scan-secrets.ts';
+import { createLdSoConfAnalyzer } from './loader/parse-ld-so-conf.ts';
 
 export interface SurfaceAnalyzerOptions {
-  /** ELF facts for executables and shared objects (default true) */
+  /** ELF facts for executables and shared objects, `#!` interpreters, and ld.so.conf directories (default true) */
   elf?: boolean;
   /**
    * sha256 of regular files for duplicate detection (default false: turn on with the bloat scanner).
@@ -91,7 +92,8 @@ export function createSecretAnalyzer(): Analyzer {
 /** The surface analyzers, in a fixed order. */
 export function createSurfaceAnalyzers(options: SurfaceAnalyzerOptions = {}): Analyzer[] {
   const list: Analyzer[] = [];
-  if (options.elf ?? true) list.push(createElfAnalyzer());
+  // the loader configuration goes with ELF facts: both are needed to resolve which library copy is loaded
+  if (options.elf ?? true) list.push(createElfAnalyzer(), createLdSoConfAnalyzer());
   if (options.hashes) list.push(createContentHashAnalyzer({ minSize: options.hashMinSize }));
   if (options.secrets) list.push(createSecretAnalyzer());
   return list;
