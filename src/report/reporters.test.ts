@@ -15,7 +15,7 @@ import type { ScanReport } from '../core/report.ts';
 import type { Package } from '../core/package.ts';
 import { UsageError } from '../core/errors.ts';
 
-const addFormats = addFormatsModule as unknown as (ajv: object) => void;
+const addFormats = addFormatsModule.default;
 const SKIP = corpusSkip('conformance/trivy/pkg/fanal/analyzer/pkg/dpkg/testdata/valid.txtar') || corpusSkip('schemas/bom-1.6.schema.json');
 const report = (): ScanReport => buildTestReport({ corpus: corpusPath('') as string });
 
@@ -56,7 +56,7 @@ test('json output validates against src/report/schema/report.schema.json and rou
   const ajv = new Ajv2020({ strict: true, allErrors: true });
   addFormats(ajv);
   const validate = ajv.compile(JSON.parse(readFileSync(join(import.meta.dirname, 'schema', 'report.schema.json'), 'utf8')));
-  assert.ok(validate(doc), JSON.stringify(validate.errors?.slice(0, 5)));
+  assert.ok((validate as (d: unknown) => boolean)(doc), JSON.stringify(validate.errors?.slice(0, 5)));
   // the schema is not vacuous: a wrong severity is rejected
   doc.findings[0].severity = 'severe';
   assert.equal(validate(doc), false);
@@ -106,7 +106,7 @@ test('spdx-json is valid SPDX 2.3: image DESCRIBES, CONTAINS packages with purls
   const ajv = new Ajv({ strict: false, allErrors: true });
   addFormats(ajv);
   const validate = ajv.compile(schema('spdx-2.3.schema.json'));
-  assert.ok(validate(doc), JSON.stringify(validate.errors?.slice(0, 5)));
+  assert.ok((validate as (d: unknown) => boolean)(doc), JSON.stringify(validate.errors?.slice(0, 5)));
   assert.equal(doc.spdxVersion, 'SPDX-2.3');
   const describes = doc.relationships.filter((x: { relationshipType: string }) => x.relationshipType === 'DESCRIBES');
   assert.deepEqual(describes.map((x: { relatedSpdxElement: string }) => x.relatedSpdxElement), ['SPDXRef-Image']);
@@ -129,10 +129,10 @@ test('spdx-json is valid SPDX 2.3: image DESCRIBES, CONTAINS packages with purls
 test('sarif is valid SARIF 2.1.0: one rule per id, one result per finding, located at the package file', { skip: SKIP }, async () => {
   const r = report();
   const doc = JSON.parse(await render('sarif', r));
-  const ajv = new AjvDraft04({ strict: false, allErrors: true });
+  const ajv = new AjvDraft04.default({ strict: false, allErrors: true });
   addFormats(ajv);
   const validate = ajv.compile(schema('sarif-schema-2.1.0.json'));
-  assert.ok(validate(doc), JSON.stringify(validate.errors?.slice(0, 5)));
+  assert.ok((validate as (d: unknown) => boolean)(doc), JSON.stringify(validate.errors?.slice(0, 5)));
   const run = doc.runs[0];
   assert.equal(run.tool.driver.rules.length, new Set(r.findings.map((f) => f.id)).size);
   assert.equal(run.results.length, r.findings.length);

@@ -76,9 +76,10 @@ export function parseDpkgStatusForFixture(text: string, path: string, layer: num
       locations: [{ path, layer }],
       metadata: {
         kind: 'dpkg', source, sourceVersion, arch,
-        status: fields.get('Status'), maintainer: fields.get('Maintainer'),
-        installedSize: Number.isFinite(installed) ? installed : undefined,
-        depends,
+        ...(fields.has('Status') ? { status: fields.get('Status') } : {}),
+        ...(fields.has('Maintainer') ? { maintainer: fields.get('Maintainer') } : {}),
+        ...(Number.isFinite(installed) ? { installedSize: installed } : {}),
+        ...(depends ? { depends } : {}),
       },
     });
   }
