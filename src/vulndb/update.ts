@@ -1,0 +1,198 @@
+// `db update`: download the feeds (conditional, resumable, verified) into a cache folder, then import what changed
+// in one atomic build. `db status`: what the database holds and how old it is.
+import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, createReadStream } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { InputError, RegistryError, reasonOf } from '../core/errors.ts';
+import { importSources, type ImportInput, type ImportSummary, type SourceKind } from './import.ts';
+import { openZip } from './read-zip.ts';
+import { openStore, type StoreStatus } from './store.ts';
+
+export interface FeedSource {
+  /** source name in the database, e.g. `osv:PyPI` */
+  name: string;
+  kind: SourceKind;
+  url: string;
+  /** cached file name (its extension tells how to verify: .zip, .gz, else size only) */
+  file: string;
+}
+
+export const DEFAULT_OSV_ECOSYSTEMS = ['PyPI', 'Debian', 'Ubuntu', 'Alpine', 'Wolfi', 'Chainguard', 'Red Hat', 'Rocky Linux', 'AlmaLinux', 'Go', 'npm', 'crates.io', 'Maven'];
+
+/**
+ * The feeds `db update` fetches. With `baseUrl` (a mirror, or a test server) every feed comes from under it:
+ * `<base>/osv/<ecosystem>/all.zip`, `<base>/debian/json`, `<base>/kev/known_exploited_vulnerabilities.json`,
+ * `<base>/epss/epss_scores-current.csv.gz`.
+ */
+export function defaultFeeds(opts: { baseUrl?: string; osvEcosystems?: string[] } = {}): FeedSource[] {
+  const b = opts.baseUrl?.replace(/\/+$/, '');
+  const osvBase = b ? `${b}/osv` : 'https://osv-vulnerabilities.storage.googleapis.com';
+  return [
+    ...(opts.osvEcosystems ?? DEFAULT_OSV_ECOSYSTEMS).map((eco): FeedSource => ({ name: `osv:${eco}`, kind: 'osv', url: `${osvBase}/${encodeURIComponent(eco)}/all.zip`, file: 'all.zip' })),
+    { name: 'debian-tracker', kind: 'debian', url: b ? `${b}/debian/json` : 'https://security-tracker.debian.org/tracker/data/json', file: 'debian-tracker.json' },
+    { name: 'kev', kind: 'kev', url: b ? `${b}/kev/known_exploited_vulnerabilities.json` : 'https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json', file: 'kev.json' },
+    { name: 'epss', kind: 'epss', url: b ? `${b}/epss/epss_scores-current.csv.gz` : 'https://epss.empiricalsecurity.com/epss_scores-current.csv.gz', file: 'epss.csv.gz' },
+  ];
+}
+
+export interface UpdateOptions {
+  /** folder for downloads (kept between runs: validators and partial files live there) */
+  cacheDir: string;
+  /** default defaultFeeds({ baseUrl, osvEcosystems }) */
+  sources?: FeedSource[];
+  baseUrl?: string;
+  osvEcosystems?: string[];
+  fetch?: typeof fetch;
+  signal?: AbortSignal;
+  onProgress?: (p: { source: string; phase: 'download' | 'import'; bytes?: number; records?: number; done: boolean }) => void;
+  now?: Date;
+}
+
+export interface FeedResult {
+  name: string;
+  url: string;
+  /** downloaded: fresh copy; resumed: finished a partial download; not-modified: the server said 304 */
+  status: 'downloaded' | 'resumed' | 'not-modified';
+  /** bytes received in this run */
+  bytes: number;
+  file: string;
+}
+
+export interface UpdateSummary {
+  feeds: FeedResult[];
+  /** absent when nothing changed and the database already had every source */
+  import?: ImportSummary;
+}
+
+interface Validators { etag?: string; lastModified?: string; size?: number; url?: string }
+
+const readMeta = (p: string): Validators | undefined => {
+  try { return JSON.parse(readFileSync(p, 'utf8')) as Validators; } catch { return undefined; }
+};
+
+async function verify(file: string, kindFile: string, name: string): Promise<void> {
+  if (/\.zip$/i.test(kindFile)) {
+    const zip = openZip(file);
+    try { for (const e of zip.entries) if (!e.name.endsWith('/')) zip.read(e); } finally { zip.close(); }
+  } else if (/\.gz$/i.test(kindFile)) {
+    try { await pipeline(createReadStream(file), createGunzip(), async function* (src) { for await (const _ of src) { /* drain */ } }); } catch (err) {
+      throw new InputError(`feed ${name} download ${file} is not valid gzip: ${reasonOf(err)}`, { cause: err });
+    }
+  }
+}
+
+async function download(feed: FeedSource, dir: string, options: UpdateOptions): Promise<FeedResult> {
+  const doFetch = options.fetch ?? fetch;
+  const file = join(dir, feed.file);
+  const part = `${file}.part`;
+  const meta = readMeta(`${file}.meta.json`);
+  const partMeta = readMeta(`${part}.meta.json`);
+  const headers: Record<string, string> = {};
+  let offset = 0;
+  if (existsSync(part) && partMeta && (partMeta.etag || partMeta.lastModified) && partMeta.url === feed.url) {
+    offset = statSync(part).size;
+    headers.range = `bytes=${offset}-`;
+    headers['if-range'] = (partMeta.etag ?? partMeta.lastModified) as string;
+  } else if (existsSync(file) && meta && meta.url === feed.url) {
+    if (meta.etag) headers['if-none-match'] = meta.etag;
+    if (meta.lastModified) headers['if-modified-since'] = meta.lastModified;
+  }
+  let res: Response;
+  try { res = await doFetch(feed.url, { headers, signal: options.signal }); } catch (err) {
+    if ((err as Error)?.name === 'AbortError') throw err;
+    throw new RegistryError(`feed ${feed.name}: ${feed.url} cannot be reached: ${reasonOf(err)}`, { cause: err });
+  }
+  if (res.status === 304) { await res.body?.cancel(); return { name: feed.name, url: feed.url, status: 'not-modified', bytes: 0, file }; }
+  if (res.status !== 200 && res.status !== 206) {
+    await res.body?.cancel();
+    throw new RegistryError(`feed ${feed.name}: ${feed.url} answered HTTP ${res.status}`, { status: res.status });
+  }
+  const resumed = res.status === 206 && offset > 0;
+  if (!resumed) offset = 0;
+  let total: number | undefined;
+  if (resumed) {
+    const m = /\/(\d+)\s*$/.exec(res.headers.get('content-range') ?? '');
+    const start = /bytes (\d+)-/.exec(res.headers.get('content-range') ?? '');
+    if (!start || Number(start[1]) !== offset) { await res.body?.cancel(); throw new RegistryError(`feed ${feed.name}: ${feed.url} resumed at the wrong offset (${res.headers.get('content-range')})`); }
+    if (m) total = Number(m[1]);
+  } else if (res.headers.get('content-length')) total = Number(res.headers.get('content-length'));
+  const validators: Validators = { url: feed.url };
+  const etag = res.headers.get('etag'); if (etag) validators.etag = etag;
+  const lm = res.headers.get('last-modified'); if (lm) validators.lastModified = lm;
+  writeFileSync(`${part}.meta.json`, JSON.stringify(validators));
+  let bytes = 0;
+  const counted = async function* (src: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+    for await (const chunk of src) {
+      bytes += chunk.length;
+      options.onProgress?.({ source: feed.name, phase: 'download', bytes: offset + bytes, done: false });
+      yield chunk;
+    }
+  };
+  if (!res.body) throw new RegistryError(`feed ${feed.name}: ${feed.url} sent no body`);
+  await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>), counted, createWriteStream(part, { flags: resumed ? 'a' : 'w' }), { signal: options.signal });
+  const size = statSync(part).size;
+  if (total !== undefined && size !== total) {
+    throw new RegistryError(`feed ${feed.name}: ${feed.url} ended after ${size} of ${total} bytes (kept for resuming)`);
+  }
+  await verify(part, feed.file, feed.name).catch(async (err) => {
+    rmSync(part, { force: true }); rmSync(`${part}.meta.json`, { force: true });
+    throw err;
+  });
+  renameSync(part, file);
+  writeFileSync(`${file}.meta.json`, JSON.stringify({ ...validators, size }));
+  rmSync(`${part}.meta.json`, { force: true });
+  options.onProgress?.({ source: feed.name, phase: 'download', bytes: offset + bytes, done: true });
+  return { name: feed.name, url: feed.url, status: resumed ? 'resumed' : 'downloaded', bytes, file };
+}
+
+/**
+ * Downloads every feed (If-None-Match/If-Modified-Since; Range + If-Range on a partial file; size and zip CRC or
+ * gzip checks) into cacheDir, then imports the changed feeds (and any unchanged one the database lacks) in one
+ * atomic build. A failed download throws and leaves the database as it was.
+ */
+export async function updateDb(dbPath: string, options: UpdateOptions): Promise<UpdateSummary> {
+  const feeds = options.sources ?? defaultFeeds({ baseUrl: options.baseUrl, osvEcosystems: options.osvEcosystems });
+  let have = new Set<string>();
+  if (existsSync(dbPath)) {
+    try { const s = openStore(dbPath); have = new Set(s.status().sources.map((x) => x.name)); s.close(); } catch { /* rebuilt below */ }
+  }
+  const results: FeedResult[] = [];
+  const inputs: ImportInput[] = [];
+  for (const feed of feeds) {
+    options.signal?.throwIfAborted();
+    const dir = join(options.cacheDir, feed.name.replace(/[^A-Za-z0-9._-]+/g, '_'));
+    mkdirSync(dir, { recursive: true });
+    const r = await download(feed, dir, options);
+    results.push(r);
+    if (r.status !== 'not-modified' || !have.has(feed.name)) {
+      const v = readMeta(`${r.file}.meta.json`) ?? {};
+      inputs.push({ kind: feed.kind, path: r.file, source: feed.name, ...(v.etag ? { etag: v.etag } : {}), ...(v.lastModified ? { lastModified: v.lastModified } : {}) });
+    }
+  }
+  if (inputs.length === 0) return { feeds: results };
+  const summary = await importSources(dbPath, inputs, {
+    signal: options.signal, now: options.now,
+    onProgress: (p) => options.onProgress?.({ source: p.source, phase: 'import', records: p.records, done: p.done }),
+  });
+  return { feeds: results, import: summary };
+}
+
+export interface DbStatus extends StoreStatus {
+  /** hours since the last build */
+  ageHours?: number;
+  /** older than maxAgeHours (default 72): scans should warn */
+  stale: boolean;
+}
+
+/** What the database holds and how old it is. Throws DatabaseError when it is missing or unreadable. */
+export function dbStatus(dbPath: string, options: { now?: Date; maxAgeHours?: number } = {}): DbStatus {
+  const store = openStore(dbPath);
+  try {
+    const st = store.status();
+    const now = (options.now ?? new Date()).getTime();
+    const ageHours = st.builtAt ? Math.round(((now - Date.parse(st.builtAt)) / 3.6e6) * 10) / 10 : undefined;
+    return { ...st, ...(ageHours !== undefined ? { ageHours } : {}), stale: ageHours === undefined || ageHours > (options.maxAgeHours ?? 72) };
+  } finally { store.close(); }
+}
