@@ -140,3 +140,15 @@ test('without the wheel in torch RPATH, ld.so.conf finds the toolkit cuBLAS and 
   // libcudart still from the wheel
   assert.deepEqual(fam('libcudart').copies.filter((c) => c.loaded).map((c) => c.dir), [`${SP}/nvidia/cuda_runtime/lib`]);
 });
+
+test('the same answer through the real walk of a dir: image', async () => {
+  const { walkImage } = await import('../walk/index.ts');
+  const root = join(work, 'c');
+  buildTree(root, true);
+  const direct = await stacks(root);
+  const walked = await walkImage({ source: { target: `dir:${root}`, kind: 'dir' }, config: { diffIds: [] }, layers: [], rootDir: root }, { analyzers: createSurfaceAnalyzers({}) });
+  const facts = walked.facts as Fact[];
+  const r = computeCudaStacks({ merged: walked.merged.entries(), elfFacts: of(facts, 'elf'), ldSoConf: of(facts, 'ld-so-conf'), config: { diffIds: [] } });
+  assert.deepEqual(r, direct);
+  assert.ok(r.removableBytes > 0);
+});
