@@ -27,7 +27,8 @@ export function osEcosystems(os: Os | undefined): string[] {
     case 'almalinux': return v ? [`AlmaLinux:${major(v)}`] : [];
     case 'centos': return v ? [`CentOS:${major(v)}`] : [];
     case 'ol': return v ? [`Oracle Linux:${major(v)}`] : [];
-    case 'amzn': return v ? [`Amazon Linux:${v}`] : [];
+    // Amazon Linux 1 releases are named by date (2018.03)
+    case 'amzn': return v ? [`Amazon Linux:${/^\d{4}\.\d{2}$/.test(v) ? '1' : major(v)}`] : [];
     case 'opensuse-leap': return v ? [`openSUSE:Leap ${v}`] : [];
     case 'opensuse-tumbleweed': return ['openSUSE:Tumbleweed'];
     case 'sles': case 'sle-micro': case 'sl-micro': return v ? [`SUSE:Linux Enterprise Server ${v}`] : [];
