@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, readFileSync, writeFileSync, chmodSync, mkdirSync, readdirSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { openRegistryImage, createRegistryClient, parseChallenge, backoffDelay } from './index.ts';
@@ -24,6 +25,7 @@ before(async () => {
   work = mkdtempSync(join(tmpdir(), 'zc-registry-test-'));
   layout = join(work, 'layout');
   await buildTinyLayout(layout, 'v1', { files: { 'etc/hello': 'hello from the registry\n' } });
+  await buildTinyLayout(layout, 'big', { files: { 'blob': randomBytes(4 << 20).toString('latin1') } });
   await buildTinyLayout(layout, 'corrupt', { files: { 'etc/unique': 'only in the image that gets corrupted\n' } });
   await buildMultiArchLayout(layout, 'multi', [
     { os: 'linux', architecture: 'amd64', files: { 'etc/arch': 'amd64' } },
@@ -32,6 +34,7 @@ before(async () => {
   [open, locked] = await Promise.all([startRegistry(), startRegistry({ htpasswd: { user: USER.user, password: USER.password } })]);
   await Promise.all([
     pushOciLayout(layout, 'v1', open.host),
+    pushOciLayout(layout, 'big', open.host),
     pushOciLayout(layout, 'corrupt', open.host, undefined, { repo: 'test/corrupt' }),
     pushOciLayout(layout, 'multi', open.host, undefined, { all: true }),
     pushOciLayout(layout, 'v1', locked.host, USER),
@@ -217,6 +220,21 @@ test('network errors are retried and then reported; abort stops at once', async 
   const ac = new AbortController();
   ac.abort();
   await assert.rejects(openRegistryImage(parseReference(`${open.host}/test/tiny:v1`), { target: 't', signal: ac.signal }), { name: 'AbortError' });
+});
+
+test('aborting mid-layer fails the stream with an AbortError', async () => {
+  const img = await openRegistryImage(parseReference(`${open.host}/test/tiny:big`), { target: 't' });
+  assert.ok(img.layers[0].size > 4_000_000);
+  const ac = new AbortController();
+  const stream = await img.layers[0].open(ac.signal);
+  let seen = 0;
+  await assert.rejects((async () => {
+    for await (const c of stream) {
+      seen += (c as Buffer).length;
+      if (seen > 100_000) ac.abort();
+    }
+  })(), { name: 'AbortError' });
+  assert.ok(seen < img.layers[0].size);
 });
 
 test('parseChallenge and backoffDelay', () => {
