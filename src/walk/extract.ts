@@ -14,7 +14,6 @@
 // disturb them.
 import { constants as fsc } from 'node:fs';
 import { chmod, chown, lchown, link, lstat, lutimes, mkdir, open, readdir, readlink, rm, symlink, unlink, utimes } from 'node:fs/promises';
-import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import type { EntryHeader } from '../core/entry.ts';
 import type { Image } from '../core/image.ts';
@@ -270,8 +269,12 @@ async function copyTree(src: string, st: State, options: ExtractOptions): Promis
         const first = info.nlink > 1 ? inodes.get(key) : undefined;
         if (first !== undefined) { await applyEntry(st, { ...base, type: 'hardlink', linkTarget: first }, undefined); continue; }
         if (info.nlink > 1) inodes.set(key, child);
-        const body = info.size > 0 ? createReadStream(abs, { flags: fsc.O_RDONLY | fsc.O_NOFOLLOW, highWaterMark: 256 << 10 }) : undefined;
-        await applyEntry(st, { ...base, type: 'file', size: info.size }, body);
+        const fh = info.size > 0 ? await open(abs, fsc.O_RDONLY | fsc.O_NOFOLLOW) : undefined;
+        try {
+          await applyEntry(st, { ...base, type: 'file', size: info.size }, fh?.createReadStream({ highWaterMark: 256 << 10, autoClose: false }));
+        } finally {
+          await fh?.close();
+        }
       } else {
         await applyEntry(st, { ...base, type: info.isFIFO() ? 'fifo' : info.isBlockDevice() ? 'block' : 'char' }, undefined);
       }
