@@ -6,6 +6,7 @@ import type { Image, Platform } from '../../core/image.ts';
 import { InputError, reasonOf } from '../../core/errors.ts';
 import { parseJsonBytes, parseManifestOrIndex, resolveImage, MediaType, type Descriptor, type OciIndex } from '../oci.ts';
 import { createBlobDirReader, MAX_JSON_BYTES } from './blob-dir.ts';
+import { digestOf } from '../digest-stream.ts';
 
 export { createBlobDirReader, blobPath } from './blob-dir.ts';
 
@@ -78,7 +79,7 @@ export function chooseLayoutRoot(index: OciIndex, tag: string | undefined, targe
     // several platforms side by side: treat them as one index (platform chosen by resolveImage)
     const json = { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: entries };
     const body = Buffer.from(JSON.stringify(json));
-    return { descriptor: { mediaType: MediaType.ociIndex, digest: index.manifests[0].digest, size: body.length }, json };
+    return { descriptor: { mediaType: MediaType.ociIndex, digest: digestOf(body), size: body.length }, json };
   }
   throw new InputError(`${target}: ${entries.length} images in the layout; name one as ${target.replace(/:[^/:]*$/, '')}:TAG (tags: ${list()})`);
 }
@@ -87,8 +88,9 @@ export async function openOciLayout(dir: string, options: OpenLayoutOptions): Pr
   const index = await readLayoutIndex(dir, options.target);
   const root = chooseLayoutRoot(index, options.tag, options.target);
   const reader = createBlobDirReader(dir, options.target);
+  const tag = options.tag ?? root.descriptor.annotations?.[REF_NAME];
   return await resolveImage(reader, root, {
     platform: options.platform, signal: options.signal,
-    source: { target: options.target, kind: 'oci-dir', ...(options.tag ? { repoTags: [options.tag] } : {}) },
+    source: { target: options.target, kind: 'oci-dir', ...(tag ? { repoTags: [tag] } : {}) },
   });
 }

@@ -33,6 +33,7 @@ after(() => rmSync(work, { recursive: true, force: true }));
 test('a single-image layout opens without a tag; its layer streams, verified, to the files put in', async () => {
   const img = await openOciLayout(single, { target: `oci-dir:${single}` });
   assert.equal(img.source.kind, 'oci-dir');
+  assert.deepEqual(img.source.repoTags, ['v1']);
   assert.match(img.source.manifestDigest ?? '', /^sha256:[0-9a-f]{64}$/);
   assert.deepEqual(img.config.platform, { os: 'linux', architecture: 'amd64' });
   assert.deepEqual(img.config.cmd, ['/bin/true']);
