@@ -1,6 +1,8 @@
 // Turn a pull-style parser (a generator asking for "n bytes", "skip n", "a line") into a push sink that accepts
 // chunks as a layer streams by. Only what the parser asks to read is buffered; skipped bytes are dropped at once.
 
+const EMPTY = Buffer.alloc(0);
+
 export type Pull =
   | { read: number }
   | { skip: number }
@@ -43,8 +45,15 @@ export function createPushParser(gen: Generator<Pull, void, Pulled>): PushParser
         if ('skip' in req) {
           const n = Math.min(req.skip - got, chunk.length - pos);
           got += n; pos += n; offset += n;
-          if (got === req.skip) send(Buffer.alloc(0));
+          if (got === req.skip) send(EMPTY);
         } else if ('read' in req) {
+          if (got === 0 && chunk.length - pos >= req.read) {
+            // fast path: the whole read lies in this chunk
+            const n = req.read;
+            pos += n; offset += n;
+            send(chunk.subarray(pos - n, pos));
+            continue;
+          }
           const n = Math.min(req.read - got, chunk.length - pos);
           acc.push(chunk.subarray(pos, pos + n));
           got += n; pos += n; offset += n;
@@ -62,8 +71,8 @@ export function createPushParser(gen: Generator<Pull, void, Pulled>): PushParser
     },
     end() {
       while (!done && req) {
-        if ('read' in req && req.read === 0) { send(Buffer.alloc(0)); continue; }
-        if ('skip' in req && req.skip === 0) { send(Buffer.alloc(0)); continue; }
+        if ('read' in req && req.read === 0) { send(EMPTY); continue; }
+        if ('skip' in req && req.skip === 0) { send(EMPTY); continue; }
         send(null);
       }
     },
