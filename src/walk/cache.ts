@@ -3,19 +3,20 @@
 // opens no layer. Files are written to a temporary name and renamed (readers never see half a file); a file that
 // does not parse is treated as absent and rewritten.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { access, mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { gzip, gunzip } from 'node:zlib';
+import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip, createGzip } from 'node:zlib';
 import type { Analyzer } from '../core/analyzer.ts';
 import type { EntryType, MergedEntry } from '../core/entry.ts';
 import type { Fact } from '../core/fact.ts';
 import type { Layer } from '../core/image.ts';
 import type { LayerRecord } from './types.ts';
 
-const FORMAT = 1;
-const gzipAsync = promisify(gzip);
-const gunzipAsync = promisify(gunzip);
+const FORMAT = 2;
 
 const TYPE_CODE: Record<EntryType, string> = { file: 'f', dir: 'd', symlink: 'l', hardlink: 'h', char: 'c', block: 'b', fifo: 'p' };
 const CODE_TYPE: Record<string, EntryType> = Object.fromEntries(Object.entries(TYPE_CODE).map(([k, v]) => [v, k as EntryType]));
@@ -23,16 +24,17 @@ const CODE_TYPE: Record<string, EntryType> = Object.fromEntries(Object.entries(T
 /** [path, type code, mode, uid, gid, size, mtime, linkTarget?] */
 type CompactEntry = [string, string, number, number, number, number, number, string?];
 
-interface CacheFile {
+/** first line of a cache file; then `entries` lines of CompactEntry JSON, then `facts` lines of Fact JSON */
+interface CacheHead {
   format: number;
   key: string;
   uncompressedSize: number;
   entryCount: number;
   fileCount: number;
-  entries: CompactEntry[];
   whiteouts: string[];
   opaque: string[];
-  facts: Fact[];
+  entries: number;
+  facts: number;
 }
 
 export function layerCacheKey(layer: Pick<Layer, 'digest' | 'diffId'>, analyzers: readonly Analyzer[]): string {
@@ -44,41 +46,67 @@ const fileOf = (cacheDir: string, key: string): string => join(cacheDir, 'layers
 
 /** The cached record with `layer` set on every entry, or undefined when absent or unreadable. */
 export async function loadLayerRecord(cacheDir: string, key: string, layerIndex: number): Promise<LayerRecord | undefined> {
-  let raw: Buffer;
-  try { raw = await readFile(fileOf(cacheDir, key)); } catch { return undefined; }
+  const file = fileOf(cacheDir, key);
+  try { await access(file); } catch { return undefined; }
+  const input = createReadStream(file, { highWaterMark: 256 * 1024 });
+  const lines = createInterface({ input: input.pipe(createGunzip({ chunkSize: 256 * 1024 })), crlfDelay: Infinity });
+  input.on('error', () => {});
   try {
-    const c = JSON.parse((await gunzipAsync(raw)).toString('utf8')) as CacheFile;
-    if (c.format !== FORMAT || c.key !== key || !Array.isArray(c.entries) || !Array.isArray(c.facts)) return undefined;
-    const entries: MergedEntry[] = new Array(c.entries.length);
-    for (let i = 0; i < c.entries.length; i++) {
-      const [path, t, mode, uid, gid, size, mtime, link] = c.entries[i];
-      const type = CODE_TYPE[t];
-      if (typeof path !== 'string' || !type) return undefined;
-      const e: MergedEntry = { path, type, mode, uid, gid, size, mtime, layer: layerIndex };
-      if (link !== undefined) e.linkTarget = link;
-      entries[i] = e;
+    let head: CacheHead | undefined;
+    const entries: MergedEntry[] = [];
+    const facts: Fact[] = [];
+    for await (const line of lines) {
+      if (!head) {
+        head = JSON.parse(line) as CacheHead;
+        if (head.format !== FORMAT || head.key !== key) return undefined;
+        continue;
+      }
+      if (entries.length < head.entries) {
+        const [path, t, mode, uid, gid, size, mtime, link] = JSON.parse(line) as CompactEntry;
+        const type = CODE_TYPE[t];
+        if (typeof path !== 'string' || !type) return undefined;
+        const e: MergedEntry = { path, type, mode, uid, gid, size, mtime, layer: layerIndex };
+        if (link !== undefined) e.linkTarget = link;
+        entries.push(e);
+      } else {
+        facts.push(JSON.parse(line) as Fact);
+      }
     }
-    return { entries, whiteouts: c.whiteouts, opaque: c.opaque, facts: c.facts, uncompressedSize: c.uncompressedSize, entryCount: c.entryCount, fileCount: c.fileCount };
+    if (!head || entries.length !== head.entries || facts.length !== head.facts) return undefined;
+    return { entries, whiteouts: head.whiteouts, opaque: head.opaque, facts, uncompressedSize: head.uncompressedSize, entryCount: head.entryCount, fileCount: head.fileCount };
   } catch {
-    return undefined; // corrupt or foreign file: rescan and overwrite
+    return undefined; // corrupt, truncated or foreign file: rescan and overwrite
+  } finally {
+    lines.close();
+    input.destroy();
   }
 }
 
+/** Streams the record to a temporary file (one JSON line per entry and fact, gzip) and renames it into place. */
 export async function saveLayerRecord(cacheDir: string, key: string, record: LayerRecord): Promise<void> {
-  const entries: CompactEntry[] = record.entries.map((e) => {
-    const c: CompactEntry = [e.path, TYPE_CODE[e.type], e.mode, e.uid, e.gid, e.size, e.mtime];
-    if (e.linkTarget !== undefined) c.push(e.linkTarget);
-    return c;
-  });
-  const body: CacheFile = {
-    format: FORMAT, key, uncompressedSize: record.uncompressedSize, entryCount: record.entryCount, fileCount: record.fileCount,
-    entries, whiteouts: record.whiteouts, opaque: record.opaque, facts: record.facts,
-  };
   const file = fileOf(cacheDir, key);
   await mkdir(join(cacheDir, 'layers'), { recursive: true });
   const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const head: CacheHead = {
+    format: FORMAT, key, uncompressedSize: record.uncompressedSize, entryCount: record.entryCount, fileCount: record.fileCount,
+    whiteouts: record.whiteouts, opaque: record.opaque, entries: record.entries.length, facts: record.facts.length,
+  };
+  function* lines(): Generator<string> {
+    let batch = JSON.stringify(head) + '\n';
+    for (const e of record.entries) {
+      const c: CompactEntry = [e.path, TYPE_CODE[e.type], e.mode, e.uid, e.gid, e.size, e.mtime];
+      if (e.linkTarget !== undefined) c.push(e.linkTarget);
+      batch += JSON.stringify(c) + '\n';
+      if (batch.length > 256 * 1024) { yield batch; batch = ''; }
+    }
+    for (const f of record.facts) {
+      batch += JSON.stringify(f) + '\n';
+      if (batch.length > 256 * 1024) { yield batch; batch = ''; }
+    }
+    if (batch) yield batch;
+  }
   try {
-    await writeFile(tmp, await gzipAsync(JSON.stringify(body), { level: 3 }));
+    await pipeline(Readable.from(lines()), createGzip({ level: 3 }), createWriteStream(tmp));
     await rename(tmp, file);
   } catch (err) {
     await rm(tmp, { force: true });

@@ -47,6 +47,7 @@ export interface TarWriter {
 }
 
 const BLOCK = 512;
+const BATCH = 256 * 1024;
 const TYPE_FLAG: Record<EntryType, string> = { file: '0', hardlink: '1', symlink: '2', char: '3', block: '4', dir: '5', fifo: '6' };
 const MAX_OCTAL_11 = 0o77777777777;
 const MAX_OCTAL_7 = 0o7777777;
@@ -55,9 +56,27 @@ export function createTarWriter(out: Writable, options: TarWriterOptions = {}): 
   let bytes = 0;
   let last: string | null = null;
 
+  // Small pieces (headers, padding, small bodies) are batched into one write per ~256 KiB: every write into a
+  // zlib stream is a thread-pool round trip, and 200,000 tiny files would otherwise cost minutes.
+  let batch = Buffer.allocUnsafe(BATCH);
+  let used = 0;
+  async function flush(): Promise<void> {
+    if (!used) return;
+    const buf = batch.subarray(0, used);
+    batch = Buffer.allocUnsafe(BATCH); // the written one now belongs to the stream
+    used = 0;
+    if (!out.write(buf)) await once(out, 'drain');
+  }
   async function write(buf: Uint8Array): Promise<void> {
     bytes += buf.length;
-    if (!out.write(buf)) await once(out, 'drain');
+    if (buf.length > BATCH / 4) {
+      await flush();
+      if (!out.write(buf)) await once(out, 'drain');
+      return;
+    }
+    if (used + buf.length > BATCH) await flush();
+    batch.set(buf, used); // copied: callers may reuse their buffers once add() resolves
+    used += buf.length;
   }
 
   return {
@@ -120,6 +139,7 @@ export function createTarWriter(out: Writable, options: TarWriterOptions = {}): 
     },
     async finish() {
       await write(Buffer.alloc(2 * BLOCK));
+      await flush();
       out.end();
       if (!out.writableFinished) await once(out, 'finish');
     },

@@ -104,7 +104,7 @@ test('analyzer dispatch: header, maxBytes (and over the limit), stream; faults b
   assert.deepEqual(seen.sort(), ['hdr /sh null', 'small /etc/os-release ID=debian\n']);
   const hash = r.facts.find((f) => f.kind === 'content-hash' && f.path === '/big.bin');
   assert.equal(hash?.kind === 'content-hash' && hash.sha256, createHash('sha256').update(big).digest('hex'));
-  const problems = r.facts.filter((f) => f.kind === 'problem').map((f) => f.kind === 'problem' && `${f.analyzer} ${f.path} ${f.message}`).sort();
+  const problems = r.facts.map((f) => (f.kind === 'problem' ? `${f.analyzer} ${f.path} ${f.message}` : '')).filter(Boolean).sort();
   assert.equal(problems.length, 3);
   assert.match(problems[0], /^bad-wants \/sh wants\(\) failed: nope/);
   assert.match(problems[1], /^small \/big\.bin file is 600000 bytes, over the 1000 bytes/);
