@@ -116,7 +116,7 @@ export function* pickleParser(out: PickleScan, member?: string): Generator<Pull,
       case 0x8b: { const b = yield* bytes(4); if (!b) { ok = false; break; } ok = yield* skip(b.readUInt32LE(0)); stack.push(OTHER); break; } // LONG4
       // strings
       case 0x53: { const l = yield* line(); if (l === null) { ok = false; break; } stack.push(strFromRepr(l)); break; } // STRING
-      case 0x56: { const l = yield* line(); if (l === null) { ok = false; break; } stack.push({ t: 'str', s: l }); break; } // UNICODE
+      case 0x56: { const l = yield* line(); if (l === null) { ok = false; break; } stack.push({ t: 'str', s: l.replace(/\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8})/g, (_, e: string) => String.fromCodePoint(Number.parseInt(e.slice(1), 16))) }); break; } // UNICODE (raw-unicode-escape)
       case 0x54: case 0x58: { const b = yield* bytes(4); if (!b) { ok = false; break; } const v = yield* str(b.readUInt32LE(0), op === 0x58 ? 'utf8' : 'latin1'); if (!v) { ok = false; break; } stack.push(v); break; } // BINSTRING BINUNICODE
       case 0x55: case 0x8c: { const b = yield* bytes(1); if (!b) { ok = false; break; } const v = yield* str(b[0], op === 0x8c ? 'utf8' : 'latin1'); if (!v) { ok = false; break; } stack.push(v); break; } // SHORT_BINSTRING SHORT_BINUNICODE
       case 0x8d: { const b = yield* bytes(8); if (!b) { ok = false; break; } const v = yield* str(Number(b.readBigUInt64LE(0)), 'utf8'); if (!v) { ok = false; break; } stack.push(v); break; } // BINUNICODE8
@@ -181,9 +181,21 @@ export function* pickleParser(out: PickleScan, member?: string): Generator<Pull,
   }
 }
 
-/** STRING's argument is a Python repr: 'abc' or "abc" with backslash escapes (only simple ones matter here). */
+/** STRING's argument is a Python bytes repr: 'abc' or "abc" with backslash escapes (\xNN, octal, \n…), decoded
+ * as the unpickler does, so an escaped module name (`'o\x73'`) cannot hide from the import list. */
 function strFromRepr(l: string): Value {
   const m = /^(['"])(.*)\1$/s.exec(l);
   if (!m) return OTHER;
-  return { t: 'str', s: m[2].replace(/\\(.)/g, '$1') };
+  return { t: 'str', s: unescapePython(m[2]) };
+}
+
+const SIMPLE_ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', a: '\x07', b: '\b', f: '\f', v: '\v', '\\': '\\', "'": "'", '"': '"', '\n': '' };
+
+/** Python bytes-literal escapes as codecs.escape_decode reads them: \xNN, \NNN (octal) and the one-letter ones. */
+export function unescapePython(text: string): string {
+  return text.replace(/\\(x[0-9a-fA-F]{2}|[0-7]{1,3}|.)/gs, (all, e: string) => {
+    if (e.length === 3 && e[0] === 'x') return String.fromCodePoint(Number.parseInt(e.slice(1), 16));
+    if (/^[0-7]+$/.test(e)) return String.fromCharCode(Number.parseInt(e, 8));
+    return SIMPLE_ESCAPES[e] ?? all;
+  });
 }
