@@ -1,4 +1,5 @@
 // Public door of src/match: an inventory and an advisory store in, findings and problems out.
+import type { Advisory, CveEnrichment } from '../core/advisory.ts';
 import type { Finding } from '../core/finding.ts';
 import type { AdvisoryStore, MatchContext } from '../core/interfaces.ts';
 import type { Inventory, Problem } from '../core/package.ts';
@@ -20,15 +21,39 @@ export interface MatchOptions {
 const ANALYZER = 'match';
 
 /**
+ * Memoizes lookups for one matchInventory call: binary packages of one source package, and one CVE met in several
+ * packages, are looked up once.
+ */
+function cachedStore(store: AdvisoryStore): AdvisoryStore {
+  const advisories = new Map<string, Advisory[]>();
+  const enrichments = new Map<string, CveEnrichment | undefined>();
+  return {
+    advisoriesFor(ecosystem, name) {
+      const k = `${ecosystem}\u0000${name}`;
+      let v = advisories.get(k);
+      if (!v) { v = store.advisoriesFor(ecosystem, name); advisories.set(k, v); }
+      return v;
+    },
+    enrichment(cve) {
+      if (enrichments.has(cve)) return enrichments.get(cve);
+      const v = store.enrichment(cve);
+      enrichments.set(cve, v);
+      return v;
+    },
+  };
+}
+
+/**
  * Match every package of the inventory against the store. Unparsable versions and packages that cannot be
  * matched (OS package without a known distro release) become problems; nothing is skipped silently except
  * Python packages owned by an OS package (the OS advisories cover them).
  */
 export function matchInventory(inventory: Inventory, store: AdvisoryStore, options: MatchOptions = {}): { findings: Finding[]; problems: Problem[] } {
   const problems: Problem[] = [];
+  const cached = cachedStore(store);
   const os = inventory.os ? { id: inventory.os.id, versionId: inventory.os.versionId, versionCodename: inventory.os.versionCodename } : undefined;
   const ctx: MatchContext = {
-    store,
+    store: cached,
     os,
     problem: (path, message) => { problems.push({ path, analyzer: ANALYZER, message }); },
   };

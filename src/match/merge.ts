@@ -53,5 +53,6 @@ export function mergeFindings(findings: Finding[]): Finding[] {
 
 /** Stable report order: worst severity first, then id, then package name. */
 export function sortFindings(findings: Finding[]): Finding[] {
-  return [...findings].sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.id.localeCompare(b.id) || a.package.name.localeCompare(b.package.name) || a.package.id.localeCompare(b.package.id));
+  const cmp = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
+  return [...findings].sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || cmp(a.id, b.id) || cmp(a.package.name, b.package.name) || cmp(a.package.id, b.package.id));
 }
