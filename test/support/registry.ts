@@ -108,11 +108,13 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Runn
 /** Pushes `oci:layoutDir:tag` to `docker://host/repo:tag` over plain HTTP. `all` copies every image of an index. */
 export async function pushOciLayout(
   layoutDir: string, tag: string, host: string,
-  creds?: { user: string; password: string }, options: { repo?: string; destTag?: string; all?: boolean } = {},
+  creds?: { user: string; password: string },
+  options: { repo?: string; destTag?: string; all?: boolean; /** v2s2: convert to Docker schema 2 */ format?: 'oci' | 'v2s2' } = {},
 ): Promise<void> {
   const repo = options.repo ?? 'test/tiny';
   const args = ['copy', '--quiet', '--dest-tls-verify=false', '--insecure-policy'];
   if (options.all) args.push('--all');
+  if (options.format) args.push('--format', options.format);
   if (creds) args.push('--dest-creds', `${creds.user}:${creds.password}`);
   args.push(`oci:${layoutDir}:${tag}`, `docker://${host}/${repo}:${options.destTag ?? tag}`);
   await run('skopeo', args);
