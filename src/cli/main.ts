@@ -1,9 +1,15 @@
 // The only place that touches the process: parses arguments, wires use cases, prints, and maps results to exit codes.
 import { ZerocveError } from '../core/errors.ts';
+import { EXIT } from './exit.ts';
+import { VERSION } from '../app/version.ts';
+import { scan, sbom, compare, bloat, inspect, type Command } from './commands/scan.ts';
+import { db } from './commands/db.ts';
+import { build, slim } from './commands/make.ts';
 
-export const EXIT = { ok: 0, policyFailed: 1, usage: 2, scanError: 3 } as const;
+export { EXIT };
 
-const commands: Record<string, { summary: string; run: (argv: string[]) => Promise<number> }> = {};
+/** Every command, in the order `zerocve --help` lists them. */
+const commands: Record<string, Command> = { scan, compare, sbom, inspect, bloat, db, slim, build };
 
 export function usage(): string {
   const lines = ['usage: zerocve <command> [flags]', '', 'commands:'];
@@ -15,7 +21,7 @@ export function usage(): string {
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') { process.stdout.write(usage()); return cmd ? EXIT.ok : EXIT.usage; }
-  if (cmd === '--version' || cmd === 'version') { process.stdout.write('zerocve 0.1.0\n'); return EXIT.ok; }
+  if (cmd === '--version' || cmd === 'version') { process.stdout.write(`zerocve ${VERSION}\n`); return EXIT.ok; }
   const c = commands[cmd];
   if (!c) { process.stderr.write(`zerocve: unknown command '${cmd}'\n${usage()}`); return EXIT.usage; }
   try {

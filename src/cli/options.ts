@@ -74,7 +74,7 @@ function coerce(flag: string, spec: FlagSpec, value: unknown, where: string): st
 /** Parse a command's arguments with flags, env and config merged. */
 export function parseCommand(args: string[], flags: Record<string, FlagSpec>, env: NodeJS.ProcessEnv, cwd: string, command: string): ParsedCommand {
   const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
-  for (const [name, s] of Object.entries(flags)) options[name] = { type: s.type, short: s.short, multiple: s.multiple };
+  for (const [name, s] of Object.entries(flags)) options[name] = { type: s.type, ...(s.short ? { short: s.short } : {}), ...(s.multiple ? { multiple: true } : {}) };
   let parsed;
   try {
     parsed = parseArgs({ args, options, allowPositionals: true, strict: true });

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { UsageError } from '../core/errors.ts';
-import { compareCpeVersion } from '../version/cpe.ts';
+import { compareCpeVersion } from '../version/index.ts';
 
 const CONDITION = /^\s*(>=|<=|==|!=|>|<|=)?\s*(\d+(?:\.\d+)*)\s*$/;
 

@@ -37,14 +37,15 @@ export interface RunResult {
 
 const DEFAULT_ENV = ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'HOME=/root', 'LANG=C.UTF-8'];
 
-// The inner script runs in the new namespaces: $1 root, $2 cwd, then `--` env… -- argv…
+// The inner script runs in the new namespaces: $1 root, $2 cwd, then VAR=value… unshare --root … argv…
 const INNER = [
   'set -e', 'R=$1; W=$2; shift 2',
   'mount -t proc proc "$R/proc"',
   'mount --rbind /sys "$R/sys"; mount -o remount,bind,ro "$R/sys" 2>/dev/null || true',
   'mount --rbind /dev "$R/dev"',
   'mount -t tmpfs tmpfs "$R/tmp"',
-  'exec chroot "$R" /usr/bin/env -i "$@"',
+  // env -i and unshare run from the host; unshare --root/--wd is chroot + chdir, so the image needs no env or shell
+  'exec env -i "$@"',
 ].join('\n');
 
 export function sandboxSkip(): false | string {
@@ -55,15 +56,14 @@ export function sandboxSkip(): false | string {
   return false;
 }
 
-/** Run `argv` inside `root`. The root must be an unpacked image with /usr/bin/env; it is not modified except by the workload. */
+/** Run `argv` inside `root`. The root is an unpacked image (no shell or env needed in it); it is not modified except by the workload. */
 export async function runInRoot(root: string, argv: string[], options: RunOptions = {}): Promise<RunResult> {
   if (!argv.length) throw new UsageError('run: empty command');
-  if (!existsSync(join(root, 'usr/bin/env'))) throw new InputError(`run: ${root} has no /usr/bin/env: cannot start a workload in it`);
+  if (!existsSync(root)) throw new InputError(`run: ${root}: no such root directory`);
   for (const d of ['proc', 'sys', 'dev', 'tmp']) mkdirSync(join(root, d), { recursive: true });
   const env = options.env ?? DEFAULT_ENV;
   const cwd = options.cwd ?? '/';
-  // env -i runs the command from `cwd` via `sh -c 'cd … && exec "$@"'` when a cwd is given
-  const inner = cwd === '/' ? [...env, ...argv] : [...env, '/bin/sh', '-c', 'cd "$0" && exec "$@"', cwd, ...argv];
+  const inner = [...env, 'unshare', `--root=${root}`, `--wd=${cwd}`, ...argv];
   const unshare = ['unshare', '--mount', '--pid', '--fork', '--propagation', 'private', ...(options.network ? [] : ['--net']), 'sh', '-c', INNER, 'zerocve-sandbox', root, cwd, ...inner];
   let work: string | undefined;
   let cmd = unshare;

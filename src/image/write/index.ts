@@ -37,6 +37,8 @@ export function initLayout(dir: string): void {
   blobsDir(dir);
 }
 
+export { addDirToTar, type DirLayerOptions } from './from-dir.ts';
+
 export async function writeBlob(layout: string, data: Uint8Array | string, mediaType: string, extra: Partial<BlobDescriptor> = {}): Promise<BlobDescriptor> {
   const bytes = typeof data === 'string' ? Buffer.from(data) : Buffer.from(data);
   const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;

@@ -1,0 +1,103 @@
+// `zerocve scan`: analysis + vulnerability matching + policy → one ScanReport. The CLI renders it and sets the exit
+// code from `summary.passed`.
+import type { Finding } from '../core/finding.ts';
+import type { ScanReport, SeverityCounts, DbInfo } from '../core/report.ts';
+import { REPORT_SCHEMA_VERSION } from '../core/report.ts';
+import type { Inventory } from '../core/package.ts';
+import { openStore } from '../vulndb/index.ts';
+import { matchInventory } from '../match/index.ts';
+import { applyPolicy, type PolicyOptions } from '../policy/index.ts';
+import { analyzeTarget, type AnalyzeOptions, type Analysis } from './analyze.ts';
+import { diagnoseDependencies } from './deps.ts';
+import { VERSION } from './version.ts';
+
+/** scans warn when the database is older than this */
+export const DB_MAX_AGE_HOURS = 72;
+
+export interface ScanOptions extends AnalyzeOptions {
+  dbPath: string;
+  /** scan without a vulnerability database (inventory, surface and analysis only), with a warning */
+  allowNoDb?: boolean;
+  policy: PolicyOptions;
+  /** host NVIDIA driver version for the CUDA dependency check and `driver:` rule conditions */
+  driverVersion?: string;
+  /** keep owned file lists in the report's inventory */
+  files?: boolean;
+  now?: Date;
+}
+
+export const emptyCounts = (): SeverityCounts => ({ critical: 0, high: 0, medium: 0, low: 0, negligible: 0, unknown: 0 });
+
+export function countBySeverity(findings: Finding[]): SeverityCounts {
+  const c = emptyCounts();
+  for (const f of findings) c[f.severity]++;
+  return c;
+}
+
+function withoutFiles(inv: Inventory): Inventory {
+  return { ...inv, packages: inv.packages.map(({ files: _f, ...p }) => p) };
+}
+
+/** Vulnerability findings of an inventory, with the database's description and warnings. */
+export function matchVulnerabilities(inventory: Inventory, options: { dbPath: string; allowNoDb?: boolean; now?: Date; signal?: AbortSignal }): { findings: Finding[]; db?: DbInfo; warnings: string[]; problems: Inventory['problems'] } {
+  const warnings: string[] = [];
+  let store;
+  try {
+    store = openStore(options.dbPath, { readonly: true });
+  } catch (err) {
+    if (options.allowNoDb) { warnings.push(`no vulnerability database (${(err as Error).message.split(':')[0]}): vulnerabilities were not matched`); return { findings: [], warnings, problems: [] }; }
+    throw err;
+  }
+  try {
+    const st = store.status();
+    const now = (options.now ?? new Date()).getTime();
+    const built = st.builtAt ? Date.parse(st.builtAt) : NaN;
+    const ageHours = Number.isNaN(built) ? undefined : Math.max(0, (now - built) / 3_600_000);
+    if (ageHours !== undefined && ageHours > DB_MAX_AGE_HOURS) warnings.push(`vulnerability database is ${Math.round(ageHours / 24)} days old (built ${st.builtAt}): run \`zerocve db update\``);
+    const db: DbInfo = { path: st.path, builtAt: st.builtAt, ageHours: ageHours === undefined ? undefined : Math.round(ageHours * 10) / 10, sources: st.sources.map((s) => ({ name: s.name, snapshot: s.snapshot, advisories: s.advisories })) };
+    const { findings, problems } = matchInventory(inventory, store, { signal: options.signal });
+    return { findings, db, warnings, problems };
+  } finally {
+    store.close();
+  }
+}
+
+export function assembleReport(analysis: Analysis, vuln: { findings: Finding[]; db?: DbInfo; warnings: string[]; problems: Inventory['problems'] }, options: { policy: PolicyOptions; files?: boolean; now?: Date; extraFindings?: Finding[] }): ScanReport {
+  const all = [...vuln.findings, ...analysis.findings, ...(options.extraFindings ?? [])];
+  const imageIds = [analysis.image.source.manifestDigest, analysis.image.source.reference, analysis.image.source.target].filter((x): x is string => !!x);
+  const policy = applyPolicy(all, { ...options.policy, imageIds: [...imageIds, ...(options.policy.imageIds ?? [])], now: options.now ?? options.policy.now });
+  const inventory = { ...analysis.inventory, problems: [...analysis.inventory.problems, ...vuln.problems] };
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    tool: { name: 'zerocve', version: VERSION },
+    createdAt: (options.now ?? new Date()).toISOString(),
+    image: analysis.image,
+    inventory: options.files ? inventory : withoutFiles(inventory),
+    findings: policy.findings,
+    suppressed: policy.suppressed,
+    surface: analysis.surface,
+    bloat: analysis.bloat,
+    sections: analysis.sections,
+    db: vuln.db,
+    summary: {
+      findings: countBySeverity(policy.findings),
+      suppressed: policy.suppressed.length,
+      fixable: policy.findings.filter((f) => f.fixedVersions.length > 0).length,
+      kev: policy.findings.filter((f) => f.kev).length,
+      threshold: options.policy.failOn,
+      passed: policy.passed,
+    },
+    warnings: [...analysis.warnings, ...vuln.warnings, ...policy.warnings, ...(inventory.problems.length ? [`${inventory.problems.length} problem(s) while reading the image: see inventory.problems`] : [])],
+  };
+}
+
+export async function scanTarget(target: string, options: ScanOptions): Promise<ScanReport> {
+  const analysis = await analyzeTarget(target, options);
+  let vuln: ReturnType<typeof matchVulnerabilities> = { findings: [], warnings: [], problems: [] };
+  if (options.scanners.has('vuln')) {
+    options.onProgress?.({ phase: 'match', message: 'matching vulnerabilities' });
+    vuln = matchVulnerabilities(analysis.inventory, { dbPath: options.dbPath, allowNoDb: options.allowNoDb, now: options.now, signal: options.signal });
+  }
+  const extra = options.scanners.has('deps') ? diagnoseDependencies(analysis, { driverVersion: options.driverVersion }) : [];
+  return assembleReport(analysis, vuln, { policy: { ...options.policy, driverVersion: options.driverVersion ?? options.policy.driverVersion }, files: options.files, now: options.now, extraFindings: extra });
+}

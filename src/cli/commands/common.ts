@@ -1,0 +1,65 @@
+// What every command shares: the flag sets, and turning flag values into use-case options.
+import type { FlagSpec, FlagValues } from '../options.ts';
+import { COMMON_FLAGS, IMAGE_FLAGS } from '../options.ts';
+import { UsageError } from '../../core/errors.ts';
+import { SEVERITIES, type Severity } from '../../core/advisory.ts';
+import { parseScanners, SCANNERS } from '../../app/analyze.ts';
+import { readIgnoreFile, readOpenVex, validDriverVersion, detectDriverVersion, type PolicyOptions, type VexStatement } from '../../policy/index.ts';
+import { defaultDbPath } from '../../vulndb/index.ts';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export const SCAN_FLAGS: Record<string, FlagSpec> = {
+  ...COMMON_FLAGS,
+  ...IMAGE_FLAGS,
+  format: { type: 'string', short: 'f', help: 'FORMAT: table, json, sarif, cyclonedx-json, spdx-json, markdown, html (default table)' },
+  out: { type: 'string', short: 'o', multiple: true, help: 'FORMAT[=FILE]: an output; repeat for several (e.g. -o table -o sarif=scan.sarif)' },
+  output: { type: 'string', help: 'FILE: write the --format output to FILE (written whole or not at all)' },
+  severity: { type: 'string', multiple: true, help: 'LIST: severities to show, e.g. critical,high (others are suppressed and counted)' },
+  'fail-on': { type: 'string', help: 'SEVERITY: exit 1 when a shown finding is at or above it' },
+  'ignore-unfixed': { type: 'boolean', help: 'suppress findings that have no fixed version' },
+  'ignore-file': { type: 'string', help: 'FILE: ignore rules (default ./.zerocve-ignore.yaml if present)' },
+  vex: { type: 'string', multiple: true, help: 'FILE: OpenVEX document(s); not_affected/fixed statements suppress' },
+  'driver-version': { type: 'string', help: 'VERSION: host NVIDIA driver (default: read from /proc/driver/nvidia/version or nvidia-smi)' },
+  'show-suppressed': { type: 'boolean', help: 'list suppressed findings too (table, markdown)' },
+  scanners: { type: 'string', multiple: true, help: `LIST: ${SCANNERS.join(',')} (default all but dup)` },
+  'gpu-arch': { type: 'string', multiple: true, help: 'LIST: GPU architectures served, e.g. sm_80,sm_90 (for prunable device code)' },
+  db: { type: 'string', help: 'FILE: vulnerability database (default ~/.cache/zerocve/db/zerocve.db)' },
+  'allow-no-db': { type: 'boolean', help: 'scan without a vulnerability database (no CVE matching) instead of failing' },
+  files: { type: 'boolean', help: 'include the files each package owns in json/SBOM outputs' },
+};
+
+export function severityOf(v: string, flag: string): Severity {
+  const s = v.toLowerCase();
+  if (!(SEVERITIES as readonly string[]).includes(s)) throw new UsageError(`${flag}: unknown severity '${v}' (expected ${SEVERITIES.join(', ')})`);
+  return s as Severity;
+}
+
+export function dbPathOf(values: FlagValues, env: NodeJS.ProcessEnv): string {
+  return (values.db as string | undefined) ?? defaultDbPath({ home: homedir(), cacheDir: env.XDG_CACHE_HOME });
+}
+
+export function driverVersionOf(values: FlagValues): string | undefined {
+  const v = values['driver-version'] as string | undefined;
+  if (v !== undefined) {
+    if (!validDriverVersion(v)) throw new UsageError(`--driver-version: '${v}' is not a driver version like 550.54.15`);
+    return v;
+  }
+  return detectDriverVersion();
+}
+
+export function policyOf(values: FlagValues, cwd: string): PolicyOptions {
+  const ignorePath = (values['ignore-file'] as string | undefined) ?? (existsSync(join(cwd, '.zerocve-ignore.yaml')) ? join(cwd, '.zerocve-ignore.yaml') : undefined);
+  const vex: VexStatement[] = ((values.vex as string[] | undefined) ?? []).flatMap((f) => readOpenVex(f));
+  const severities = (values.severity as string[] | undefined)?.flatMap((s) => s.split(',')).filter(Boolean).map((s) => severityOf(s.trim(), '--severity'));
+  return {
+    ignoreRules: ignorePath ? readIgnoreFile(ignorePath) : [],
+    vex,
+    ignoreUnfixed: values['ignore-unfixed'] === true,
+    severities: severities?.length ? severities : undefined,
+    failOn: values['fail-on'] ? severityOf(values['fail-on'] as string, '--fail-on') : undefined,
+  };
+}
+
+export const scannersOf = (values: FlagValues) => parseScanners(values.scanners as string[] | undefined);
