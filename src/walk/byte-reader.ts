@@ -83,3 +83,48 @@ export function createByteReader(source: AsyncIterable<Buffer>): ByteReader {
     },
   };
 }
+
+/**
+ * A ByteReader over positional reads of an open file: headers are read, skipped bodies are never read (the position
+ * just moves). For indexing tar archives (member offsets) without reading their contents.
+ */
+export function createFileByteReader(file: { read(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }> }, size: number): ByteReader {
+  let pos = 0;
+  const truncated = (what: string, missing: number): InputError =>
+    new InputError(`truncated tar: ${what} is missing ${missing} bytes at offset ${pos}`);
+  async function readAt(n: number): Promise<Buffer> {
+    const out = Buffer.allocUnsafe(n);
+    let got = 0;
+    while (got < n) {
+      const { bytesRead } = await file.read(out, got, n - got, pos + got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    return got === n ? out : out.subarray(0, got);
+  }
+  return {
+    get position() { return pos; },
+    async read(n, what) {
+      if (pos >= size) return null;
+      const b = await readAt(n);
+      if (b.length < n) { pos += b.length; throw truncated(what, n - b.length); }
+      pos += n;
+      return b;
+    },
+    async *slices(n, what) {
+      let left = n;
+      while (left > 0) {
+        const take = Math.min(left, 256 * 1024);
+        const b = await readAt(take);
+        if (b.length === 0) throw truncated(what, left);
+        pos += b.length; left -= b.length;
+        yield b;
+      }
+    },
+    async skip(n, what) {
+      if (pos + n > size) { const missing = pos + n - size; pos = size; throw truncated(what, missing); }
+      pos += n;
+    },
+    async drain() { const left = Math.max(0, size - pos); pos = size; return left; },
+  };
+}

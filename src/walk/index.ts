@@ -8,3 +8,6 @@ export { createTarWriter, type TarWriter, type TarWriteHeader, type TarWriterOpt
 export { createFileLayer, type FileLayerOptions } from './file-layer.ts';
 export { normalizePath, resolveLinkTarget } from './paths.ts';
 export { layerCacheKey } from './cache.ts';
+export { readTarFrom } from './tar-reader.ts';
+export { createFileByteReader, type ByteReader } from './byte-reader.ts';
+export { CHUNK } from './decompress.ts';

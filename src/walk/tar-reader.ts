@@ -21,6 +21,9 @@ export interface TarEntry {
   rawName: string;
   /** byte offset of the entry's header block in the tar stream */
   offset: number;
+  /** byte offset of the entry's content, and its stored length (0 for header-only types) */
+  dataOffset: number;
+  dataSize: number;
   /** non-fatal oddities of this entry (escaping name, sparse content, unknown type) */
   problems: string[];
   /** false when content exists but cannot be delivered (sparse members) */
@@ -43,8 +46,12 @@ const BLOCK = 512;
 const DEFAULT_MAX_ENTRIES = 10_000_000;
 
 /** Reads entries from a stream of uncompressed tar bytes. Throws InputError on corrupt or truncated input. */
-export async function* readTar(source: AsyncIterable<Buffer>, options: TarReaderOptions = {}): AsyncGenerator<TarEntry> {
-  const reader = createByteReader(source);
+export function readTar(source: AsyncIterable<Buffer>, options: TarReaderOptions = {}): AsyncGenerator<TarEntry> {
+  return readTarFrom(createByteReader(source), options);
+}
+
+/** Same over any ByteReader (e.g. positional reads of a file, where skipping a body reads nothing). */
+export async function* readTarFrom(reader: ByteReader, options: TarReaderOptions = {}): AsyncGenerator<TarEntry> {
   const maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
   let global: Record<string, string> = {};
   let count = 0;
@@ -59,6 +66,8 @@ export async function* readTar(source: AsyncIterable<Buffer>, options: TarReader
     let consumed = 0;
     let started = false;
     const what = `entry ${JSON.stringify(entry.rawName)}`;
+    entry.dataOffset = reader.position;
+    entry.dataSize = entry.readable ? dataSize : 0;
     entry.body = async function* body() {
       if (started) throw new InputError(`tar ${what}: body read twice`);
       started = true;
@@ -185,7 +194,7 @@ function buildEntry(block: Buffer, flag: string, size: number, offset: number, p
     if (ln.clamped) problems.push(`hardlink target ${JSON.stringify(link)} points outside the image root: kept inside as ${ln.path}`);
     header.linkTarget = ln.path;
   }
-  const entry: TarEntry = { header, rawName: name, offset, problems, readable, body: emptyBody };
+  const entry: TarEntry = { header, rawName: name, offset, dataOffset: 0, dataSize: 0, problems, readable, body: emptyBody };
   return { entry, dataSize };
 }
 
