@@ -95,6 +95,20 @@ torch_zip('model_deflated.pt', dump(benign(), 2), zipfile.ZIP_DEFLATED)
 torch_zip('nested_evil.pt', dump(benign(), 2), zipfile.ZIP_STORED, [('archive/extra/payload.bin', dump(Evil(), 4))])
 torch_zip('evil_zip.pth', dump(evil(), 4), zipfile.ZIP_DEFLATED)
 
+# written to an unseekable stream: sizes only in data descriptors after each member (bit 3 set)
+class Unseekable(io.RawIOBase):
+    def __init__(self): self.buf = bytearray()
+    def writable(self): return True
+    def seekable(self): return False
+    def write(self, b): self.buf += b; return len(b)
+u = Unseekable()
+with zipfile.ZipFile(u, 'w', compression=zipfile.ZIP_STORED) as z:
+    z.writestr('archive/data.pkl', dump(benign(), 2))
+    z.writestr('archive/data/0', bytes(8) + b'PK\x07\x08' + bytes(52))  # a descriptor signature inside tensor data
+    z.writestr('archive/extra/payload.bin', dump(Evil(), 4))
+    z.writestr('archive/version', '3\n')
+write('evil_streamed.pt', bytes(u.buf)); expected['evil_streamed.pt'] = sorted(set(oracle(dump(benign(), 2))) | set(oracle(dump(Evil(), 4))))
+
 # legacy torch.save: magic number, protocol, sys info, object, storage keys, then raw storage bytes
 legacy = b''.join(pickle.dumps(x, protocol=2) for x in (0x1950a86a20f9469cfc6c, 1001, {'protocol_version': 1001, 'little_endian': True}))
 legacy += dump(benign(), 2) + pickle.dumps(['0', '1'], protocol=2) + struct.pack('<q', 16) + bytes(64)
@@ -141,7 +155,7 @@ const names = (xs: { module: string; name: string }[]) => [...new Set(xs.map((i)
 
 test('every generated pickle: imports equal what Python would import; unsafe ones flagged', { skip: python }, async () => {
   const files = readdirSync(dir).filter((f) => /\.(pkl|pt|pth)$/.test(f));
-  assert.ok(files.length >= 18, files.join());
+  assert.ok(files.length >= 19, files.join());
   for (const file of files) {
     const data = readFileSync(join(dir, file));
     for (const chunk of [5, 65536]) {

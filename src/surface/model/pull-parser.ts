@@ -9,7 +9,8 @@ export type Pull =
   /** bytes up to (not including) `\n`; at most `max` bytes, else the parser gets null */
   | { line: number };
 
-/** What the parser receives back: the bytes asked for, or null at end of input (or an over-long line). */
+/** What the parser receives back: the bytes asked for (fewer when the input ends inside a read), or null at end of
+ * input (or for an over-long line). */
 export type Pulled = Buffer | null;
 
 export interface PushParser {
@@ -73,6 +74,8 @@ export function createPushParser(gen: Generator<Pull, void, Pulled>): PushParser
       while (!done && req) {
         if ('read' in req && req.read === 0) { send(EMPTY); continue; }
         if ('skip' in req && req.skip === 0) { send(EMPTY); continue; }
+        // a read cut short by the end of input gets the bytes there were (callers check the length)
+        if ('read' in req && got > 0) { send(Buffer.concat(acc, got)); continue; }
         send(null);
       }
     },
