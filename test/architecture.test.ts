@@ -21,8 +21,9 @@ const allowed: Record<string, string[]> = {
   report: ['core', 'version'],
   sbom: ['core', 'version'],
   runtime: ['core', 'walk'],
-  app: ['runtime', 'core', 'version', 'walk', 'image', 'catalog', 'surface', 'vulndb', 'match', 'policy', 'report', 'sbom'],
-  cli: ['core', 'app', 'report', 'image', 'vulndb', 'policy', 'version', 'sbom'],
+  peers: ['core', 'version'],
+  app: ['runtime', 'core', 'version', 'walk', 'image', 'catalog', 'surface', 'vulndb', 'match', 'policy', 'report', 'sbom', 'peers'],
+  cli: ['core', 'app', 'report', 'image', 'vulndb', 'policy', 'version', 'sbom', 'peers'],
 };
 
 function* sourceFiles(dir: string): Generator<string> {
