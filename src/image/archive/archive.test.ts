@@ -8,6 +8,7 @@ import { InputError } from '../../core/errors.ts';
 import type { Image } from '../../core/image.ts';
 import { walkImage } from '../../walk/index.ts';
 import { openDockerArchive, openOciArchive, indexTar } from './index.ts';
+import { openImage } from '../index.ts';
 
 const TOOLS = ['umoci', 'skopeo'].filter((t) => { try { execFileSync('which', [t], { stdio: 'ignore' }); return false; } catch { return true; } });
 const skip = TOOLS.length ? `needs ${TOOLS.join(', ')} (apt-get install umoci skopeo)` : false;
@@ -103,6 +104,11 @@ test('Docker 25+ docker save (OCI layout + manifest.json): both readers agree', 
   assert.equal(asDocker.configDigest, asOci.configDigest);
   assert.deepEqual(await files(asDocker), EXPECTED);
   assert.deepEqual(await files(asOci), EXPECTED);
+  // the same through the image stage's door, as the CLI opens targets
+  const viaDoor = await openImage(`docker-archive:${docker25Tar}`);
+  assert.equal(viaDoor.source.kind, 'docker-archive');
+  assert.deepEqual(await files(viaDoor), EXPECTED);
+  assert.deepEqual(await files(await openImage(`oci-archive:${ociTar}`)), EXPECTED);
 });
 
 test('a tampered layer fails the walk with a digest mismatch naming the layer', { skip }, async () => {
