@@ -53,10 +53,22 @@ function sameVulnerability(a: Entry, b: Entry): boolean {
   return a.keys.some((x) => b.keys.includes(x));
 }
 
-/** Entries of one package, clustered into vulnerabilities (union–find over shared ids). */
+/**
+ * Entries of one package, clustered into vulnerabilities (union–find over shared ids). Two clusters carrying
+ * different CVEs never merge, even through an entry that has no CVE (a DSA-only peer finding joins the first).
+ */
 function clusters(entries: Entry[]): Entry[][] {
   const parent = entries.map((_, i) => i);
+  const cves = entries.map((e) => new Set(e.keys.filter(isCve)));
   const find = (i: number): number => { while (parent[i] !== i) { parent[i] = parent[parent[i]]; i = parent[i]; } return i; };
+  const union = (i: number, j: number): void => {
+    const a = find(i);
+    const b = find(j);
+    if (a === b) return;
+    if (cves[a].size && cves[b].size && ![...cves[a]].some((c) => cves[b].has(c))) return;
+    parent[a] = b;
+    for (const c of cves[a]) cves[b].add(c);
+  };
   const byKey = new Map<string, number[]>();
   entries.forEach((e, i) => {
     const seen = new Set<number>();
@@ -65,7 +77,7 @@ function clusters(entries: Entry[]): Entry[][] {
       for (const j of list) {
         if (seen.has(j)) continue;
         seen.add(j);
-        if (sameVulnerability(e, entries[j])) parent[find(i)] = find(j);
+        if (sameVulnerability(e, entries[j])) union(i, j);
       }
       list.push(i);
       byKey.set(k, list);
