@@ -129,7 +129,7 @@ export function convertFixtures(dir: string): Advisory[] {
   return [...byId.values()];
 }
 
-export interface GoldenVuln { VulnerabilityID: string; PkgName: string; InstalledVersion: string; FixedVersion?: string; Status?: string }
+export interface GoldenVuln { VulnerabilityID: string; PkgName: string; InstalledVersion: string; FixedVersion?: string; Status?: string; Severity?: string }
 export interface Golden { Metadata?: { OS?: { Family: string; Name: string } }; Results: { Class: string; Type: string; Vulnerabilities?: GoldenVuln[] }[] }
 
 /** os-release VERSION_ID as the image would have it (goldens show Trivy's display name). */
