@@ -4,6 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fixtureImage, fixtureSkip } from '../../../test/support/images.ts';
 import { openImage } from '../../image/index.ts';
@@ -84,4 +85,21 @@ test('a workload that fails in the original image is reported as such', { skip }
     /fails in the original image \(exit 1\): config missing$/,
   );
   assert.ok(!existsSync(out));
+});
+
+test('--probe-http: a server workload is traced until it answers, stopped, and verified the same way', { skip }, async () => {
+  const fx = await fixtureImage('python3');
+  const out = join(dir, 'srv.tar');
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const argv = ['python3', '-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', '/etc'];
+  const r = await slimImage(fx.target, { run: [argv], probeHttp: port, output: { kind: 'docker-archive', path: out, tag: 'srv:slim' }, workDir: dir });
+  assert.equal(r.commands[0].verify?.exitCode, 0);
+  assert.ok(r.after.files < r.before.files / 10);
+  const listing = execFileSync('tar', ['-xOf', out, 'manifest.json'], { encoding: 'utf8' });
+  assert.deepEqual(JSON.parse(listing)[0].RepoTags, ['srv:slim']);
+  // both servers were stopped
+  const alive = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
+    try { return readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').includes(String(port)); } catch { return false; }
+  });
+  assert.deepEqual(alive, []);
 });

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { InputError, InternalError, UsageError } from '../../core/errors.ts';
 import { openImage } from '../../image/index.ts';
+import { openOciLayout } from '../../image/layout/index.ts';
 import { initLayout, writeDockerArchive, writeImage, writeIndex, writeLayer, writeOciArchive } from '../../image/write/index.ts';
 import { runInRoot, type RunResult } from '../../runtime/index.ts';
 import { extractImage } from '../../walk/extract.ts';
@@ -154,7 +155,7 @@ export async function slimImage(target: string, options: SlimOptions): Promise<S
     rmSync(root, { recursive: true, force: true }); // the original tree is no longer needed; free the space
 
     onProgress?.({ phase: 'verify', message: 'running every command in a fresh extraction of the slim image' });
-    const slim = await openImage(`oci-dir:${staging}:${tag}`, { signal });
+    const slim = await openOciLayout(staging, { tag, target: `oci-dir:${staging}`, signal });
     const verifyRoot = join(work, 'verify');
     await extractImage(slim, verifyRoot, { signal });
     for (let i = 0; i < options.run.length; i++) {
