@@ -7,11 +7,12 @@
 //   sbom:PATH                        parsed here, opened by the app (not an image)
 import { existsSync } from 'node:fs';
 import type { Image, Platform } from '../core/image.ts';
-import { InternalError, UsageError, reasonOf } from '../core/errors.ts';
+import { UsageError } from '../core/errors.ts';
 import { parseReference, type Reference } from './reference.ts';
 import { openRegistryImage, type RegistryProgress, type RetryOptions } from './registry/index.ts';
 import { openOciLayout } from './layout/index.ts';
 import { openRootDir } from './rootfs/index.ts';
+import { openDockerArchive, openOciArchive } from './archive/index.ts';
 
 export { parseReference, registryEndpoint, isLoopbackRegistry } from './reference.ts';
 export type { Reference } from './reference.ts';
@@ -84,18 +85,6 @@ export function parseTarget(target: string): TargetSpec {
   return { kind: 'registry', target, reference: parseReference(target) };
 }
 
-type ArchiveOpener = (path: string, options: { platform?: Platform; target: string; signal?: AbortSignal }) => Promise<Image>;
-
-/** The archive sources (./archive), loaded on first use. */
-async function archiveOpeners(): Promise<{ openDockerArchive: ArchiveOpener; openOciArchive: ArchiveOpener }> {
-  const spec = './archive/index.ts';
-  try {
-    return (await import(spec)) as { openDockerArchive: ArchiveOpener; openOciArchive: ArchiveOpener };
-  } catch (err) {
-    throw new InternalError(`image archive sources cannot be loaded (${reasonOf(err)})`, { cause: err });
-  }
-}
-
 /** Opens the image a target names. Registry access is lazy beyond manifests and config; layers open on demand. */
 export async function openImage(target: string, options: OpenImageOptions = {}): Promise<Image> {
   const spec = parseTarget(target);
@@ -110,9 +99,9 @@ export async function openImage(target: string, options: OpenImageOptions = {}):
         onProgress: options.onProgress, retry: options.retry,
       });
     case 'docker-archive':
-      return await (await archiveOpeners()).openDockerArchive(spec.path, { platform, target, signal });
+      return await openDockerArchive(spec.path, { platform, target, signal });
     case 'oci-archive':
-      return await (await archiveOpeners()).openOciArchive(spec.path, { platform, target, signal });
+      return await openOciArchive(spec.path, { platform, target, signal });
     case 'oci-dir':
       return await openOciLayout(spec.path, { tag: spec.tag, platform, target, signal });
     case 'dir':
