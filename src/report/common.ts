@@ -6,6 +6,7 @@ import type { ScanReport } from '../core/report.ts';
 import type { Severity } from '../core/advisory.ts';
 import { SEVERITIES, severityRank } from '../core/advisory.ts';
 import type { Finding } from '../core/finding.ts';
+import type { PeerComparison, PeerRow } from '../core/peer.ts';
 
 export interface ReporterOptions {
   /** ANSI colour (table only); the CLI decides from the TTY. Default false. */
@@ -111,4 +112,24 @@ export function stableUuid(name: string): string {
 /** The image's identity for document names and serials. */
 export function imageIdentity(report: ScanReport): string {
   return `${imageName(report)}@${report.image.source.manifestDigest ?? report.image.configDigest ?? ''}@${report.createdAt}`;
+}
+
+/** The `--merge` comparison (`report.sections.peers`, written by src/peers), when the report has one. */
+export function peersOf(report: ScanReport): PeerComparison | undefined {
+  const p = report.sections?.peers;
+  if (typeof p !== 'object' || p === null) return undefined;
+  const c = p as Partial<PeerComparison>;
+  return Array.isArray(c.rows) && Array.isArray(c.tools) && Array.isArray(c.totals) && Array.isArray(c.peers) && typeof c.agreement === 'object' ? (c as PeerComparison) : undefined;
+}
+
+/** Rows with a disagreement first (stable otherwise: worst severity first, as merged). */
+export const peerRowsInOrder = (c: PeerComparison): PeerRow[] => [...c.rows].sort((a, b) => Number(!!b.disagreement) - Number(!!a.disagreement));
+
+/** `zerocve 12, trivy 14, grype 13` — findings per scanner. */
+export const peerTotalsText = (c: PeerComparison): string => c.totals.map((t) => `${t.tool} ${t.findings}`).join(', ');
+
+/** `all agree 9, all report but differ 2, only zerocve 1, only peers 3, partial 0` */
+export function peerAgreementText(c: PeerComparison): string {
+  const a = c.agreement;
+  return `all agree ${a.allAgree}, all report but differ ${a.allReportDiffer}, only zerocve ${a.onlyZerocve}, only peers ${a.onlyPeers}${c.tools.length > 2 ? `, partial ${a.partial}` : ''}`;
 }

@@ -3,7 +3,7 @@
 import type { Writable } from 'node:stream';
 import type { ScanReport } from '../core/report.ts';
 import type { Reporter, ReporterOptions } from './common.ts';
-import { writeChunks, humanBytes, bySeverityDesc, fixedText, imageName, osName, imageSizes, escapeHtml as h, SEVERITIES } from './common.ts';
+import { writeChunks, humanBytes, bySeverityDesc, fixedText, imageName, osName, imageSizes, escapeHtml as h, SEVERITIES, peersOf, peerRowsInOrder, peerTotalsText, peerAgreementText } from './common.ts';
 
 export const SEVERITY_COLOURS: Record<string, string> = {
   critical: '#b91c1c', high: '#ea580c', medium: '#ca8a04', low: '#2563eb', negligible: '#6b7280', unknown: '#7c3aed',
@@ -110,6 +110,26 @@ export function renderHtml(report: ScanReport): string[] {
   if (report.suppressed.length) {
     out.push('<section><h2>Suppressed</h2><table><thead><tr><th>ID</th><th>Package</th><th>By</th><th>Reason</th></tr></thead><tbody>');
     for (const x of report.suppressed) out.push(`<tr><td>${h(x.finding.id)}</td><td>${h(x.finding.package.name)} ${h(x.finding.installedVersion)}</td><td>${h(x.by)}</td><td>${h(x.reason)}</td></tr>`);
+    out.push('</tbody></table></section>');
+  }
+  const peers = peersOf(report);
+  if (peers) {
+    out.push(`<section id="peers"><h2>Other scanners: ${h(peers.tools.join(', '))}</h2>`,
+      `<p>Findings: ${h(peerTotalsText(peers))}. Rows: ${h(peerAgreementText(peers))}.</p><ul>`);
+    for (const p of peers.peers) out.push(`<li>${h(p.tool)}${p.toolVersion ? ` ${h(p.toolVersion)}` : ''}: <code>${h(p.path)}</code>${p.target ? ` (${h(p.target)})` : ''}</li>`);
+    for (const w of peers.warnings) out.push(`<li>warning: ${h(w)}</li>`);
+    out.push('</ul><table id="peer-rows"><thead><tr><th>ID</th><th>Package</th><th>Installed</th><th>Reported by</th>');
+    for (const t of peers.tools) out.push(`<th>${h(t)}</th>`);
+    out.push('<th>Disagreement</th></tr></thead><tbody>');
+    for (const r of peerRowsInOrder(peers)) {
+      const cells = peers.tools.map((t) => {
+        const sev = r.severities[t];
+        if (!sev) return '<td>—</td>';
+        const fixed = r.fixed[t] ?? [];
+        return `<td><span class="sev" style="color:${SEVERITY_COLOURS[sev] ?? '#111'}">${h(sev)}</span><br>${h(r.versions?.[t] ?? '')}${r.versions?.[t] ? ' → ' : ''}${h(fixed.length ? fixed.join(', ') : 'no fix')}</td>`;
+      }).join('');
+      out.push(`<tr data-agree="${r.disagreement ? 'no' : 'yes'}"><td>${h(r.id)}${r.aliases.length ? `<br><code>${h(r.aliases.join(', '))}</code>` : ''}</td><td>${h(r.package)}</td><td>${h(r.version)}</td><td>${h(r.reportedBy.join(', '))}</td>${cells}<td>${h(r.disagreement ?? 'agree')}</td></tr>`);
+    }
     out.push('</tbody></table></section>');
   }
   if (report.surface) {

@@ -2,7 +2,7 @@
 import type { Writable } from 'node:stream';
 import type { ScanReport } from '../core/report.ts';
 import type { Reporter, ReporterOptions } from './common.ts';
-import { writeChunks, humanBytes, bySeverityDesc, fixedText, imageName, osName, imageSizes, escapeMarkdown as md, markdownCode as code, SEVERITIES } from './common.ts';
+import { writeChunks, humanBytes, bySeverityDesc, fixedText, imageName, osName, imageSizes, escapeMarkdown as md, markdownCode as code, SEVERITIES, peersOf, peerRowsInOrder, peerTotalsText, peerAgreementText } from './common.ts';
 
 const ICON: Record<string, string> = { critical: '🟥', high: '🟧', medium: '🟨', low: '🟦', negligible: '⬜', unknown: '❔' };
 
@@ -39,6 +39,22 @@ export function renderMarkdown(report: ScanReport): string[] {
     out.push(`<details><summary>Suppressed (${report.suppressed.length})</summary>`, '', '| ID | Package | By | Reason |', '| --- | --- | --- | --- |');
     for (const x of report.suppressed) out.push(`| ${md(x.finding.id)} | ${md(x.finding.package.name)} ${md(x.finding.installedVersion)} | ${md(x.by)} | ${md(x.reason)} |`);
     out.push('', '</details>', '');
+  }
+  const peers = peersOf(report);
+  if (peers) {
+    out.push(`### Other scanners: ${peers.tools.map(md).join(', ')}`, '');
+    out.push(`Findings: ${md(peerTotalsText(peers))}. Rows: ${md(peerAgreementText(peers))}.`, '');
+    for (const p of peers.peers) out.push(`- ${md(p.tool)}${p.toolVersion ? ` ${md(p.toolVersion)}` : ''}: ${code(p.path)}${p.target ? ` (${md(p.target)})` : ''}`);
+    for (const w of peers.warnings) out.push(`- ⚠️ ${md(w)}`);
+    out.push('');
+    const rows = peerRowsInOrder(peers);
+    const differing = rows.filter((r) => r.disagreement).length;
+    if (rows.length) {
+      out.push(`<details${differing ? ' open' : ''}><summary>${rows.length} vulnerabilities, ${differing} with a disagreement</summary>`, '');
+      out.push('| ID | Package | Installed | Reported by | Disagreement |', '| --- | --- | --- | --- | --- |');
+      for (const r of rows) out.push(`| ${md(r.id)} | ${md(r.package)} | ${md(r.version)} | ${r.reportedBy.map(md).join(', ')} | ${r.disagreement ? md(r.disagreement) : '✅ agree'} |`);
+      out.push('', '</details>', '');
+    }
   }
   const sf = report.surface;
   if (sf) {

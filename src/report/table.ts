@@ -4,7 +4,7 @@ import type { Writable } from 'node:stream';
 import type { ScanReport } from '../core/report.ts';
 import type { Severity } from '../core/advisory.ts';
 import type { Reporter, ReporterOptions } from './common.ts';
-import { writeChunks, humanBytes, groupByPackage, fixedText, imageName, osName, imageSizes, SEVERITIES } from './common.ts';
+import { writeChunks, humanBytes, groupByPackage, fixedText, imageName, osName, imageSizes, SEVERITIES, peersOf, peerRowsInOrder, peerTotalsText, peerAgreementText } from './common.ts';
 
 const ANSI: Record<Severity | 'bold' | 'dim' | 'green', string> = {
   critical: '\x1b[1;31m', high: '\x1b[31m', medium: '\x1b[33m', low: '\x1b[36m', negligible: '\x1b[2m', unknown: '\x1b[35m',
@@ -67,6 +67,23 @@ export function renderTable(report: ScanReport, options: ReporterOptions = {}): 
     line();
     line(`Suppressed (${report.suppressed.length})`, 'bold');
     for (const x of report.suppressed) line(`  ${x.finding.id}  ${x.finding.package.name} ${x.finding.installedVersion}  by ${x.by}: ${x.reason}`, 'dim');
+  }
+  const peers = peersOf(report);
+  if (peers) {
+    line();
+    line(`Other scanners (${peers.tools.join(', ')}): findings ${peerTotalsText(peers)}`, 'bold');
+    line(`  ${peerAgreementText(peers)}`);
+    for (const p of peers.peers) line(`  ${p.tool}${p.toolVersion ? ` ${p.toolVersion}` : ''}: ${p.path}${p.target ? ` (${p.target})` : ''}`, 'dim');
+    const rows = peerRowsInOrder(peers);
+    const idW = Math.min(24, Math.max(2, ...rows.map((r) => r.id.length)));
+    const pkgW = Math.min(36, Math.max(7, ...rows.map((r) => r.package.length + 1 + r.version.length)));
+    const byW = Math.max(11, ...rows.map((r) => r.reportedBy.join(',').length));
+    if (rows.length) line(`  ${pad('ID', idW)}  ${pad('PACKAGE', pkgW)}  ${pad('REPORTED BY', byW)}  DISAGREEMENT`, 'dim');
+    for (const r of rows) {
+      const text = `  ${pad(truncate(r.id, idW), idW)}  ${pad(truncate(`${r.package} ${r.version}`, pkgW), pkgW)}  ${pad(r.reportedBy.join(','), byW)}  ${r.disagreement ?? 'agree'}`;
+      line(text, r.disagreement ? undefined : 'dim');
+    }
+    for (const w of peers.warnings) line(`  warning: ${w}`);
   }
   const sf = report.surface;
   if (sf) {
