@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=16
 // Entry point: the CLI is TypeScript run by Node's type stripping (Node >= 24).
 const [major] = process.versions.node.split('.').map(Number);
 if (major < 24) {

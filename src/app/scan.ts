@@ -10,6 +10,7 @@ import { applyPolicy, type PolicyOptions } from '../policy/index.ts';
 import { analyzeTarget, type AnalyzeOptions, type Analysis } from './analyze.ts';
 import { diagnoseDependencies } from './deps.ts';
 import { VERSION } from './version.ts';
+import { readPeerReport, mergePeerFindings } from '../peers/index.ts';
 
 /** scans warn when the database is older than this */
 export const DB_MAX_AGE_HOURS = 72;
@@ -23,6 +24,8 @@ export interface ScanOptions extends AnalyzeOptions {
   driverVersion?: string;
   /** keep owned file lists in the report's inventory */
   files?: boolean;
+  /** peer scanners' JSON reports (Trivy, Grype) of the same image, compared in `report.sections.peers` */
+  merge?: string[];
   now?: Date;
 }
 
@@ -92,6 +95,8 @@ export function assembleReport(analysis: Analysis, vuln: { findings: Finding[]; 
 }
 
 export async function scanTarget(target: string, options: ScanOptions): Promise<ScanReport> {
+  // --merge: peer reports are read first, so a bad file fails before a long scan
+  const peers = await Promise.all((options.merge ?? []).map((p) => readPeerReport(p, { signal: options.signal })));
   const analysis = await analyzeTarget(target, options);
   let vuln: ReturnType<typeof matchVulnerabilities> = { findings: [], warnings: [], problems: [] };
   if (options.scanners.has('vuln')) {
@@ -99,5 +104,9 @@ export async function scanTarget(target: string, options: ScanOptions): Promise<
     vuln = matchVulnerabilities(analysis.inventory, { dbPath: options.dbPath, allowNoDb: options.allowNoDb, now: options.now, signal: options.signal });
   }
   const extra = options.scanners.has('deps') ? diagnoseDependencies(analysis, { driverVersion: options.driverVersion }) : [];
-  return assembleReport(analysis, vuln, { policy: { ...options.policy, driverVersion: options.driverVersion ?? options.policy.driverVersion }, files: options.files, now: options.now, extraFindings: extra });
+  const report = assembleReport(analysis, vuln, { policy: { ...options.policy, driverVersion: options.driverVersion ?? options.policy.driverVersion }, files: options.files, now: options.now, extraFindings: extra });
+  if (peers.length) {
+    report.sections = { ...report.sections, peers: mergePeerFindings(report.findings, peers, { image: { configDigest: report.image.configDigest }, suppressed: report.suppressed }) };
+  }
+  return report;
 }

@@ -58,6 +58,8 @@ export interface Descriptor {
   platform?: Platform;
   annotations?: Record<string, string>;
   urls?: string[];
+  /** OCI 1.1: set on artifact manifests (SBOMs, signatures, attestations), never on images */
+  artifactType?: string;
 }
 
 export interface OciIndex {
@@ -137,6 +139,7 @@ export function parseDescriptor(v: unknown, what: string): Descriptor {
   if (annotations) d.annotations = annotations;
   const urls = stringArray(v.urls, what, 'urls');
   if (urls) d.urls = urls;
+  if (typeof v.artifactType === 'string' && v.artifactType !== '') d.artifactType = v.artifactType;
   return d;
 }
 

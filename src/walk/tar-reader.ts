@@ -178,7 +178,9 @@ function buildEntry(block: Buffer, flag: string, size: number, offset: number, p
   if (type === 'file' && flag === 'S' && pax.size === undefined) dataSize = size;
 
   const norm = normalizePath(name);
-  if (norm.clamped || name.startsWith('/')) problems.push(`member name ${JSON.stringify(name)} points outside the image root: kept inside as ${norm.path}`);
+  // absolute names are read relative to the image root, as Docker does (umoci writes the root itself as "/");
+  // only names that climb above the root with `..` are worth a problem
+  if (norm.clamped) problems.push(`member name ${JSON.stringify(name)} points outside the image root: kept inside as ${norm.path}`);
   const header: EntryHeader = {
     path: norm.path,
     type,

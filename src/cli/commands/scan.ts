@@ -38,6 +38,7 @@ function scanOptions(values: FlagValues, progress: ReturnType<typeof createProgr
     policy: policyOf(values, process.cwd()),
     driverVersion: driverVersionOf(values),
     files: values.files === true,
+    merge: values.merge as string[] | undefined,
     onProgress: (p) => progress.update(`zerocve: ${p.message}${p.layer ? ` ${humanBytes(p.layer.compressedBytes)} read, ${humanBytes(p.layer.uncompressedBytes)} unpacked` : ''}`),
   };
 }

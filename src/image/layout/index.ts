@@ -68,7 +68,8 @@ export function layoutTags(index: OciIndex): string[] {
 export function chooseLayoutRoot(index: OciIndex, tag: string | undefined, target: string): { descriptor: Descriptor; json?: unknown } {
   const tags = layoutTags(index);
   const list = (): string => (tags.length ? tags.join(', ') : 'none');
-  let entries = index.manifests;
+  // artifacts stored beside images (SBOM, provenance referrers) are never the image asked for
+  let entries = index.manifests.filter((d) => d.artifactType === undefined);
   if (tag !== undefined) {
     entries = entries.filter((d) => d.annotations?.[REF_NAME] === tag || d.annotations?.[CONTAINERD_NAME] === tag);
     if (entries.length === 0) throw new InputError(`${target}: no image tagged ${JSON.stringify(tag)} (tags: ${list()})`);

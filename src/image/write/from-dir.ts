@@ -18,17 +18,20 @@ export interface DirLayerOptions {
 /** Add every entry below `root` to `tar`. Returns the number of entries written. */
 export async function addDirToTar(tar: TarWriter, root: string, options: DirLayerOptions = {}): Promise<number> {
   const paths: string[] = [];
+  const dirs = new Set<string>();
   const walk = (rel: string) => {
-    for (const name of readdirSync(join(root, rel)).sort()) {
+    for (const name of readdirSync(join(root, rel))) {
       const p = `${rel}/${name}`;
       if (options.exclude?.(p)) continue;
       paths.push(p);
       const st = lstatSync(join(root, p));
-      if (st.isDirectory()) walk(p);
+      if (st.isDirectory()) { dirs.add(p); walk(p); }
     }
   };
   walk('');
-  paths.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  // byte order of the names as tar stores them (directories end in `/`): parents still precede children
+  const key = (p: string) => (dirs.has(p) ? `${p}/` : p);
+  paths.sort((a, b) => { const x = key(a); const y = key(b); return x < y ? -1 : x > y ? 1 : 0; });
   let wanted = paths;
   if (options.include) {
     const keep = new Set<string>();

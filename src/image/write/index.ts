@@ -82,7 +82,8 @@ export async function writeLayer(layout: string, produce: (tar: TarWriter) => Pr
     await tar.finish();
     await done;
   } catch (err) {
-    tarHash.destroy();
+    tarHash.destroy(err as Error);
+    await done.catch(() => undefined);
     rmSync(tmp, { force: true });
     throw err;
   }
