@@ -27,7 +27,8 @@ export const SCAN_FLAGS: Record<string, FlagSpec> = {
   'gpu-arch': { type: 'string', multiple: true, help: 'LIST: GPU architectures served, e.g. sm_80,sm_90 (for prunable device code)' },
   db: { type: 'string', help: 'FILE: vulnerability database (default ~/.cache/zerocve/db/zerocve.db)' },
   'allow-no-db': { type: 'boolean', help: 'scan without a vulnerability database (no CVE matching) instead of failing' },
-  files: { type: 'boolean', help: 'include the files each package owns in json/SBOM outputs' },  merge: { type: 'string', multiple: true, help: 'FILE: a Trivy or Grype JSON report of the same image, shown beside zerocve\'s findings (who reported what, where they disagree); repeat for several' },
+  files: { type: 'boolean', help: 'include the files each package owns in json/SBOM outputs' },
+  merge: { type: 'string', multiple: true, help: 'FILE: a Trivy or Grype JSON report of the same image, shown beside zerocve\'s findings (who reported what, where they disagree); repeat for several' },
 };
 
 export function severityOf(v: string, flag: string): Severity {
