@@ -154,3 +154,12 @@ test('merge: warnings for another image, outside ecosystems, two reports of one 
   const bash = got.rows.find((r) => r.package === 'bash')!;
   assert.equal(bash.disagreement, 'only trivy; zerocve suppressed it (ignore-file: accepted risk)');
 });
+
+test('merge: packages that every scanner saw at other versions are named in one warning', () => {
+  const got = mergePeerFindings(
+    [zf('CVE-1', 'curl', '7.64.0-4'), zf('CVE-2', 'bash', '5.0-4'), zf('CVE-3', 'zlib1g', '1:1.2.11')],
+    [trivy(pf('CVE-9', 'curl', '7.64.0-3'), pf('CVE-2', 'bash', '5.0-4'), pf('CVE-3', 'zlib1g', '1:1.2.11'))],
+  );
+  assert.deepEqual(got.warnings, ['1 package(s) at different installed versions per scanner — a different image or database age? curl (zerocve 7.64.0-4, trivy 7.64.0-3)']);
+  assert.deepEqual(mergePeerFindings([zf('CVE-2', 'bash', '5.0-4')], [trivy(pf('CVE-2', 'bash', '5.0-4'))]).warnings, []);
+});

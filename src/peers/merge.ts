@@ -197,6 +197,20 @@ export function mergePeerFindings(findings: Finding[], peers: PeerReport[], opti
     suppressedByPackage.set(k, [...(suppressedByPackage.get(k) ?? []), s]);
   }
 
+  // a package every scanner saw, at versions that never meet: most likely another image or database age
+  const mismatched: string[] = [];
+  for (const list of byPackage.values()) {
+    const versions = new Map<ScannerName, Set<string>>();
+    for (const e of list) versions.set(e.tool, (versions.get(e.tool) ?? new Set()).add(normalizeVersion(e.version)));
+    if (versions.size < 2) continue;
+    const sets = [...versions.values()];
+    if (sets.some((a, i) => sets.some((b, j) => j > i && [...a].some((v) => b.has(v))))) continue;
+    mismatched.push(`${list[0].name} (${order(versions.keys()).map((t) => `${t} ${[...versions.get(t)!].join('/')}`).join(', ')})`);
+  }
+  if (mismatched.length) {
+    warnings.push(`${mismatched.length} package(s) at different installed versions per scanner — a different image or database age? ${mismatched.slice(0, 10).join('; ')}${mismatched.length > 10 ? '; …' : ''}`);
+  }
+
   const rows: PeerRow[] = [];
   for (const [k, list] of byPackage) {
     for (const cluster of clusters(list)) {
