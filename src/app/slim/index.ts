@@ -6,3 +6,5 @@ export type { KeepSet, KeepSetInput } from './keep-set.ts';
 export { dpkgKeep, rewriteDpkgStatus } from './dpkg.ts';
 export type { PackageKeep } from './dpkg.ts';
 export { firstMissingPath } from './missing-path.ts';
+export { slimAndReport, outputTarget } from './report.ts';
+export type { SlimReport } from './report.ts';

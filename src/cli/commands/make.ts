@@ -4,12 +4,90 @@ import { buildImage, checkFreshness, readBuildSpec, parseOutputTarget } from '..
 import type { FlagSpec } from '../options.ts';
 import { COMMON_FLAGS, parseCommand, helpText } from '../options.ts';
 import { createProgress } from '../io.ts';
+import { slimAndReport } from '../../app/slim/index.ts';
+import { dbPathOf } from './common.ts';
 import { EXIT } from '../exit.ts';
 import type { Command } from './scan.ts';
 
+/** Split a command line into words as a POSIX shell would for plain words, quotes and backslashes (no expansion). */
+export function splitCommand(line: string): string[] {
+  const words: string[] = [];
+  let cur = ''; let inWord = false; let quote: '"' | "'" | null = null;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (quote === "'") { if (c === "'") quote = null; else cur += c; continue; }
+    if (quote === '"') {
+      if (c === '"') quote = null;
+      else if (c === '\\' && i + 1 < line.length && '"\\$`'.includes(line[i + 1])) cur += line[++i];
+      else cur += c;
+      continue;
+    }
+    if (c === "'" || c === '"') { quote = c; inWord = true; continue; }
+    if (c === '\\' && i + 1 < line.length) { cur += line[++i]; inWord = true; continue; }
+    if (/\s/.test(c)) { if (inWord) { words.push(cur); cur = ''; inWord = false; } continue; }
+    cur += c; inWord = true;
+  }
+  if (quote) throw new UsageError(`--run ${JSON.stringify(line)}: unterminated ${quote} quote`);
+  if (inWord) words.push(cur);
+  return words;
+}
+
+const SLIM_FLAGS: Record<string, FlagSpec> = {
+  ...COMMON_FLAGS,
+  run: { type: 'string', multiple: true, help: "CMD: a workload command, e.g. --run 'python3 /app/train.py' (required; repeat for several)" },
+  keep: { type: 'string', multiple: true, help: 'PATH: a path or glob always kept (a directory keeps its tree)' },
+  'probe-http': { type: 'string', help: 'PORT: the workload is a server: wait until http://127.0.0.1:PORT/ answers, then stop it' },
+  network: { type: 'boolean', help: 'give the workload the host network (default: none)' },
+  'verify-output': { type: 'boolean', help: 'the slim image must print the same stdout as the original' },
+  out: { type: 'string', short: 'o', help: 'TARGET: oci-dir:PATH[:tag], oci-archive:PATH or docker-archive:PATH (required)' },
+  db: { type: 'string', help: 'FILE: vulnerability database for the before/after CVE counts (optional)' },
+  'timeout': { type: 'string', help: 'SECONDS: per command (default 600)' },
+  format: { type: 'string', short: 'f', help: 'FORMAT: table or json' },
+};
+
 export const slim: Command = {
   summary: 'cut an image down to what a workload uses, and prove it still runs',
-  async run() { throw new UsageError('slim: not available yet'); },
+  async run(args) {
+    const { values, positionals } = parseCommand(args, SLIM_FLAGS, process.env, process.cwd(), 'slim');
+    if (values.help) {
+      process.stdout.write(helpText('slim', "IMAGE --run 'CMD' [--run …] -o oci-dir:OUT [flags]", 'Run the workload in the image (namespaces, no network), trace every file it touches, keep those plus their symlinks,\nshared libraries and a small runtime baseline, write one-layer image, and re-run the workload in it: a slim image\nthat does not pass its own workload is never written. Needs root, strace and unshare.', SLIM_FLAGS));
+      return EXIT.ok;
+    }
+    if (positionals.length !== 1) throw new UsageError('slim: expected one IMAGE (zerocve slim --help)');
+    const runs = ((values.run as string[] | undefined) ?? []).map(splitCommand);
+    if (!runs.length) throw new UsageError("slim: give the workload with --run 'CMD'");
+    if (!values.out) throw new UsageError('slim: -o TARGET is required (e.g. -o oci-dir:slim)');
+    const output = parseOutputTarget(values.out as string);
+    const probe = values['probe-http'] === undefined ? undefined : Number(values['probe-http']);
+    const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
+    if (timeout !== undefined && !(timeout > 0)) throw new UsageError('slim: --timeout must be a number of seconds');
+    const progress = createProgress(values.quiet !== true);
+    let r;
+    try {
+      r = await slimAndReport(positionals[0], {
+        run: runs, keep: values.keep as string[] | undefined, probeHttp: probe, network: values.network === true, verifyOutput: values['verify-output'] === true,
+        output, timeoutMs: timeout ? timeout * 1000 : undefined, onProgress: (e) => progress.update(`zerocve: ${e.message}`),
+        scan: { cacheDir: null, scanners: new Set(['vuln', 'surface']), dbPath: dbPathOf(values, process.env), policy: {}, open: {} },
+      });
+    } finally { progress.done(); }
+    if (values.format === 'json') { process.stdout.write(JSON.stringify({ ...r.slim, sbomDigest: r.sbomDigest, before: r.before.summary, after: r.after.summary }, null, 2) + '\n'); return EXIT.ok; }
+    const pct = (a: number, b: number) => (b ? `${Math.round((1 - a / b) * 100)}% smaller` : '');
+    const sev = (x: typeof r.before) => Object.entries(x.summary.findings).filter(([, n]) => n).map(([k, n]) => `${n} ${k}`).join(', ') || 'none';
+    const sur = (x: typeof r.before) => x.surface ? `${x.surface.executables} executables, shells: ${x.surface.shells.join(' ') || 'none'}, package managers: ${x.surface.packageManagers.join(' ') || 'none'}` : '';
+    process.stdout.write([
+      `slim ${positionals[0]} → ${values.out} (${r.slim.output.manifestDigest})`,
+      `  files     ${r.slim.before.files} → ${r.slim.after.files}`,
+      `  bytes     ${(r.slim.before.bytes / 1e6).toFixed(1)} MB → ${(r.slim.after.bytes / 1e6).toFixed(1)} MB (${pct(r.slim.after.bytes, r.slim.before.bytes)})`,
+      `  packages  ${r.slim.packages.full.length} fully kept, ${r.slim.packages.partial.length} partly, ${r.slim.packages.removed.length} removed`,
+      `  CVEs      before: ${sev(r.before)}; after: ${sev(r.after)}${r.before.db ? '' : ' (no vulnerability database: run zerocve db update)'}`,
+      `  surface   before: ${sur(r.before)}`,
+      `            after:  ${sur(r.after)}`,
+      ...r.slim.commands.map((c) => `  verified  ${JSON.stringify(c.argv.join(' '))}: exit ${c.exitCode} → ${c.verify?.exitCode ?? '?'}${c.verify && !c.verify.stdoutMatches ? ' (stdout differs)' : ''}`),
+      ...(r.sbomDigest ? [`  sbom      ${r.sbomDigest} (CycloneDX, referrer)`] : []),
+      ...r.slim.problems.slice(0, 5).map((p) => `  problem   ${p}`),
+    ].join('\n') + '\n');
+    return EXIT.ok;
+  },
 };
 
 const BUILD_FLAGS: Record<string, FlagSpec> = {

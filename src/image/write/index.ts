@@ -189,3 +189,16 @@ export async function writeDockerArchive(layout: string, out: string, image: { m
   const dm = [{ Config: `blobs/sha256/${manifest.config.digest.slice(7)}`, RepoTags: image.repoTag ? [image.repoTag] : [], Layers: manifest.layers.map((l) => `blobs/sha256/${l.digest.slice(7)}`) }];
   await writeOciArchive(layout, out, [{ path: 'manifest.json', data: JSON.stringify(dm) }]);
 }
+
+/** Append descriptors to an existing layout's index.json (atomically), keeping what is there. */
+export function appendToIndex(layout: string, entries: BlobDescriptor[]): void {
+  const index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8')) as { manifests: BlobDescriptor[] };
+  const tmp = join(layout, `.index.json.tmp-${process.pid}`);
+  writeFileSync(tmp, canonicalJson({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [...index.manifests, ...entries] }));
+  renameSync(tmp, join(layout, 'index.json'));
+}
+
+/** The descriptor of a blob already in the layout. */
+export function blobDescriptor(layout: string, digest: string, mediaType: string): BlobDescriptor {
+  return { mediaType, digest, size: statSync(join(layout, 'blobs', 'sha256', digest.replace(/^sha256:/, ''))).size };
+}

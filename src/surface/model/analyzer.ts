@@ -21,6 +21,8 @@ const MODEL_DIR = /\/(?:models?|checkpoints?|weights|huggingface|hub|transformer
 /** first bytes of protocol 0/1 pickles: the opcodes a pickler starts with */
 const PROTO0_START = new Set([0x28, 0x63, 0x7d, 0x5d, 0x29, 0x4e, 0x49, 0x4c, 0x46, 0x53, 0x56, 0x58, 0x55, 0x4a, 0x4b, 0x4d, 0x69, 0x88, 0x89]);
 
+const SITE_PTH = /\/(?:site|dist)-packages\/[^/]+\.pth$/;
+
 const extOf = (path: string): string => {
   const base = path.slice(path.lastIndexOf('/') + 1).toLowerCase();
   const dot = base.lastIndexOf('.');
@@ -30,10 +32,12 @@ const extOf = (path: string): string => {
 export function createModelSafetyAnalyzer(): Analyzer {
   return {
     name: MODEL_SAFETY_ANALYZER_NAME,
-    version: 1,
+    version: 2,
     wants(entry: EntryHeader) {
       if (entry.type !== 'file' || entry.size < 2) return null;
       const ext = extOf(entry.path);
+      // `.pth` directly in site-packages is a path-configuration file read by Python's `site`, not a model
+      if (ext === '.pth' && SITE_PTH.test(entry.path)) return null;
       if (ext === '.safetensors' || PICKLE_EXTS.has(ext)) return 'stream';
       if (MODEL_DIR.test(entry.path) && !/\.(?:json|txt|md|py|yaml|yml|onnx|gguf|h5|pb|msgpack|model|tflite)$/i.test(entry.path)) return 'stream';
       return null;

@@ -239,3 +239,12 @@ test('safetensors: a valid header passes, each broken rule is a problem', async 
   }
   assert.deepEqual(checkSafetensorsHeader(2, Buffer.from('{}'), 10), []);
 });
+
+test('a .pth path-configuration file in site-packages is not taken for a model', () => {
+  const a = createModelSafetyAnalyzer();
+  const h = (path: string) => ({ path, type: 'file' as const, mode: 0o644, uid: 0, gid: 0, size: 200, mtime: 0 });
+  assert.equal(a.wants(h('/usr/lib/python3/dist-packages/distutils-precedence.pth')), null);
+  assert.equal(a.wants(h('/usr/local/lib/python3.11/site-packages/easy-install.pth')), null);
+  assert.equal(a.wants(h('/models/resnet/weights.pth')), 'stream');
+  assert.equal(a.wants(h('/usr/lib/python3/dist-packages/pkg/checkpoint.pth')), 'stream');
+});
