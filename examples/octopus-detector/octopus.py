@@ -7,6 +7,9 @@ eight arms, a dark-blue whale with a tail, and a black-and-white penguin, at ran
   octopus.py generate DIR [--per-class N]   write PNGs (DIR/<class>/<i>.png) with Pillow
   octopus.py train DIR MODEL [--epochs N]    train a small CNN, save its state_dict with torch.save
   octopus.py infer DIR MODEL                 classify the PNGs, print accuracy and a line per class
+  octopus.py selftest [--per-class N] [--test-per-class N] [--epochs N] [--min-accuracy A]
+                                             generate a training set and a separately seeded test set in a
+                                             temporary folder, train, infer; exit 1 when accuracy < A (0.9)
 """
 import argparse
 import math
@@ -122,7 +125,20 @@ def infer(directory, weights):
         mask = y == i
         print(f"{c}: {int((pred[mask] == i).sum())}/{int(mask.sum())}")
     print(f"accuracy {acc:.3f}")
-    return 0 if acc >= 0.9 else 1
+    return acc
+
+
+def selftest(per_class, test_per_class, epochs, min_accuracy):
+    import tempfile
+    with tempfile.TemporaryDirectory(prefix="octopus-") as tmp:
+        train_dir, test_dir, weights = os.path.join(tmp, "train"), os.path.join(tmp, "test"), os.path.join(tmp, "model.pt")
+        generate(train_dir, per_class, seed=7)
+        generate(test_dir, test_per_class, seed=8)  # pictures the network never saw
+        train(train_dir, weights, epochs)
+        acc = infer(test_dir, weights)
+    ok = acc >= min_accuracy
+    print(f"selftest {'passed' if ok else 'FAILED'}: accuracy {acc:.3f} (needed {min_accuracy})")
+    return 0 if ok else 1
 
 
 def main(argv):
@@ -131,6 +147,8 @@ def main(argv):
     g = sub.add_parser("generate"); g.add_argument("dir"); g.add_argument("--per-class", type=int, default=300); g.add_argument("--seed", type=int, default=7)
     t = sub.add_parser("train"); t.add_argument("dir"); t.add_argument("model"); t.add_argument("--epochs", type=int, default=2)
     i = sub.add_parser("infer"); i.add_argument("dir"); i.add_argument("model")
+    s = sub.add_parser("selftest"); s.add_argument("--per-class", type=int, default=300); s.add_argument("--test-per-class", type=int, default=100)
+    s.add_argument("--epochs", type=int, default=2); s.add_argument("--min-accuracy", type=float, default=0.9)
     a = p.parse_args(argv)
     if a.cmd == "generate":
         generate(a.dir, a.per_class, a.seed)
@@ -138,7 +156,9 @@ def main(argv):
     if a.cmd == "train":
         train(a.dir, a.model, a.epochs)
         return 0
-    return infer(a.dir, a.model)
+    if a.cmd == "selftest":
+        return selftest(a.per_class, a.test_per_class, a.epochs, a.min_accuracy)
+    return 0 if infer(a.dir, a.model) >= 0.9 else 1
 
 
 if __name__ == "__main__":
