@@ -68,7 +68,8 @@ export { SEVERITIES };
 
 export function imageName(report: ScanReport): string {
   const s = report.image.source;
-  return s.reference ?? s.repoTags?.[0] ?? s.target;
+  // an oci-dir's tag alone (`latest`) names nothing: only a full repo:tag does
+  return s.reference ?? s.repoTags?.find((t) => t.includes(':')) ?? s.target;
 }
 
 export function osName(report: ScanReport): string {

@@ -23,13 +23,14 @@ open(d + '/m.safetensors', 'wb').write(struct.pack('<Q', len(h)) + h + b'\\0' * 
 open(d + '/m.gguf', 'wb').write(b'GGUF' + struct.pack('<I', 3) + b'\\0' * 24)
 open(d + '/m.h5', 'wb').write(b'\\x89HDF\\r\\n\\x1a\\n' + b'\\0' * 100)
 open(d + '/plain.bin', 'wb').write(b'\\x7fELF' + b'\\0' * 100)
+open(d + '/tutor.pt', 'wb').write(b'===============================================================================\\n=    B e m - v i n d o   ao   t u t o r   d o   V I M')
 open(d + '/weights.bin', 'wb').write(b'\\0' * 100)
 open(d + '/pickled.bin', 'wb').write(pickle.dumps([1], protocol=3))
 `, dir]);
     const files = [
       ['/models/a.pkl', 'a.pkl'], ['/models/m.pt', 'm.pt'], ['/srv/m.safetensors', 'm.safetensors'], ['/srv/m.gguf', 'm.gguf'],
       ['/srv/m.h5', 'm.h5'], ['/usr/lib/firmware/plain.bin', 'plain.bin'], ['/root/.cache/huggingface/hub/weights.bin', 'weights.bin'],
-      ['/opt/app/pickled.bin', 'pickled.bin'],
+      ['/opt/app/pickled.bin', 'pickled.bin'], ['/usr/share/vim/vim90/tutor/tutor.pt', 'tutor.pt'],
     ].map(([path, f]) => ({ path, source: join(dir, f) }));
     const inv = buildInventory(await analyzeFiles([createModelAnalyzer()], files, 3));
     assert.deepEqual(inv.models.map((m) => `${m.path} ${m.format}`), [

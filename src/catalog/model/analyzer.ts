@@ -1,5 +1,6 @@
-// Model files: size, sha256 and format, computed as the bytes stream by (never buffered). A `.bin` counts only
-// under a model-looking directory or when its first bytes are a pickle or zip; other extensions always count.
+// Model files: size, sha256 and format, computed as the bytes stream by (never buffered). Under a model-looking
+// directory every file with a model extension counts; elsewhere only files whose first bytes say they are a model
+// (a `.pt` can be vim's Portuguese tutor, a `.pth` in site-packages is Python path configuration).
 import { createHash } from 'node:crypto';
 import type { Analyzer, Sink } from '../../core/analyzer.ts';
 import type { Fact } from '../../core/fact.ts';
@@ -19,7 +20,7 @@ export function createModelAnalyzer(): Analyzer {
   const exts = new Set<string>(MODEL_EXTENSIONS);
   return {
     name: NAME,
-    version: 1,
+    version: 2,
     wants: (entry) => (entry.type === 'file' && exts.has(extOf(entry.path)) ? 'stream' : null),
     sink(entry): Sink {
       const ext = extOf(entry.path);
@@ -27,14 +28,14 @@ export function createModelAnalyzer(): Analyzer {
       const head: Buffer[] = [];
       let headLen = 0;
       let size = 0;
-      // undecided until the first bytes arrive (for .bin outside model directories)
-      const st: { keep: boolean | undefined } = { keep: ext !== '.bin' || MODEL_DIR.test(entry.path) ? true : undefined };
+      // undecided until the first bytes arrive (outside model directories)
+      const st: { keep: boolean | undefined } = { keep: MODEL_DIR.test(entry.path) ? true : undefined };
       const headBytes = (): Buffer => Buffer.concat(head, headLen).subarray(0, MAGIC_BYTES);
       /** decides, once enough bytes are in, whether this file is a model; true = keep hashing */
       const decide = (): boolean => {
         if (st.keep === undefined) {
           const f = identifyModel(headBytes(), entry.size, ext);
-          st.keep = f === 'pickle' || f === 'pytorch-zip';
+          st.keep = ext === '.bin' ? f === 'pickle' || f === 'pytorch-zip' : f !== 'unknown';
         }
         return st.keep;
       };
