@@ -15,6 +15,8 @@ export interface ReporterOptions {
   width?: number;
   /** include owned file lists (SBOM formats). Default false. */
   files?: boolean;
+  /** at most this many items per list in terminal tables (default 20) */
+  maxListed?: number;
   /** stop writing when aborted */
   signal?: AbortSignal;
 }

@@ -140,7 +140,10 @@ export function renderCompareTable(c: CompareReport, options: ReporterOptions = 
     if (!items.length) return;
     line();
     line(`${title} (${items.length})`);
-    for (const i of items) line(`  ${i}`);
+    // a terminal table stays readable: the first lines, then how many more (json/markdown/html list them all)
+    const max = options.maxListed ?? 20;
+    for (const i of items.slice(0, max)) line(`  ${i}`);
+    if (items.length > max) line(`  … ${items.length - max} more (-f json lists all)`);
   };
   list('Only in A', c.onlyInA.map((p) => `${p.type} ${p.name} ${p.versions.join(', ')}`));
   list('Only in B', c.onlyInB.map((p) => `${p.type} ${p.name} ${p.versions.join(', ')}`));

@@ -107,13 +107,64 @@ export function renderTable(report: ScanReport, options: ReporterOptions = {}): 
     if (b.topOffenders.length) line('  largest:');
     for (const o of b.topOffenders.slice(0, 10)) line(`    ${pad(humanBytes(o.bytes), 9)} ${o.path}${o.package ? ` (${o.package})` : ''}`);
   }
+  analysisSections(report, line);
   if (inv.problems.length || report.warnings.length) {
     line();
     line(`Problems (${inv.problems.length}) and warnings (${report.warnings.length})`, 'bold');
-    for (const p of inv.problems) line(`  ${p.path}: ${p.analyzer}: ${p.message}`);
+    const max = options.maxListed ?? 20;
+    for (const p of inv.problems.slice(0, max)) line(`  ${p.path}: ${p.analyzer}: ${p.message}`);
+    if (inv.problems.length > max) line(`  … ${inv.problems.length - max} more problems (-f json lists all)`);
     for (const w of report.warnings) line(`  warning: ${w}`);
   }
   return lines;
+}
+
+// The shapes of the analysis sections this reporter renders (written by the surface stage; read structurally here).
+interface GpuSection { gpuArchs: string[]; totalBytes: number; prunableBytes: number; files: { path: string; totalBytes: number; prunableBytes: number; unsupported: string[] }[]; archs: { arch: string; cubinBytes: number; ptxBytes: number; files: number }[] }
+interface CudaStacksSection { duplicates: { family: string; copies: { dir: string; bytes: number; loaded?: boolean }[] }[]; removableBytes: number }
+interface ModelRow { path: string; format: string; size: number; unsafeImports?: string[]; severity?: string }
+interface DepsSection { python: { key: string; pythonVersion?: string; distributions: number; requirementsChecked: number }[]; cuda: { frameworks: { name: string; version: string; cudaVersion: string }[]; libraries: { component: string; version: string }[]; driver?: { driver?: string; minimum?: string }; hostDriver?: string } }
+
+type Line = (s?: string, style?: keyof typeof ANSI) => void;
+
+/** GPU device code, duplicate CUDA stacks, model files and the dependency doctor, when the scan produced them. */
+function analysisSections(report: ScanReport, line: Line): void {
+  const sec = report.sections ?? {};
+  const gpu = sec.gpu as GpuSection | undefined;
+  if (gpu && gpu.files.length) {
+    line();
+    line(`GPU device code (${gpu.files.length} files with CUDA fat binaries)`, 'bold');
+    line(`  ${humanBytes(gpu.totalBytes)} of device code${gpu.gpuArchs.length ? `; for ${gpu.gpuArchs.join(',')} ${humanBytes(gpu.prunableBytes)} targets other GPUs and could be pruned` : ' (pass --gpu-arch sm_80,… to see what could be pruned)'}`);
+    for (const a of gpu.archs.slice(0, 12)) line(`  ${pad(a.arch, 9)} cubin ${pad(humanBytes(a.cubinBytes), 9)} ptx ${pad(humanBytes(a.ptxBytes), 9)} in ${a.files} files`);
+    for (const f of gpu.files.filter((x) => x.unsupported.length).slice(0, 5)) line(`  ${f.path}: no code for ${f.unsupported.join(', ')}`, 'high');
+  }
+  const stacks = sec.cudaStacks as CudaStacksSection | undefined;
+  if (stacks && stacks.duplicates.length) {
+    line();
+    line(`CUDA installed more than once (${stacks.duplicates.length} library families; ${humanBytes(stacks.removableBytes)} not loaded by torch)`, 'bold');
+    for (const d of stacks.duplicates.slice(0, 12)) line(`  ${pad(d.family, 16)} ${d.copies.map((c) => `${c.dir} ${humanBytes(c.bytes)}${c.loaded ? ' (loaded)' : ''}`).join('  |  ')}`);
+  }
+  const models = (sec.models as ModelRow[] | undefined) ?? [];
+  if (models.length) {
+    line();
+    line(`Model files (${models.length})`, 'bold');
+    for (const m of models.slice(0, 20)) line(`  ${pad(m.format, 14)} ${pad(humanBytes(m.size), 9)} ${m.path}${m.unsafeImports?.length ? `  UNSAFE (${m.severity}): ${m.unsafeImports.join(', ')}` : ''}`, m.unsafeImports?.length ? 'critical' : undefined);
+  }
+  const deps = sec.deps as DepsSection | undefined;
+  if (deps && (deps.python.length || deps.cuda.frameworks.length)) {
+    line();
+    line('Dependencies', 'bold');
+    for (const e of deps.python) line(`  python ${e.key}${e.pythonVersion ? ` (${e.pythonVersion})` : ''}: ${e.distributions} distributions, ${e.requirementsChecked} requirements checked`);
+    for (const f of deps.cuda.frameworks) line(`  ${f.name} ${f.version} built for CUDA ${f.cudaVersion}; CUDA libraries present: ${deps.cuda.libraries.map((l) => `${l.component} ${l.version}`).join(', ') || 'none'}${deps.cuda.hostDriver ? `; host driver ${deps.cuda.hostDriver}` : ''}`);
+  }
+}
+
+/** `zerocve bloat`: where the bytes go, GPU code and duplicate CUDA stacks — no vulnerability summary. */
+export function renderBloatTable(report: ScanReport, options: ReporterOptions = {}): string[] {
+  const all = renderTable({ ...report, sections: { gpu: report.sections?.gpu, cudaStacks: report.sections?.cudaStacks } }, options);
+  const start = all.findIndex((l) => /^(\x1b\[[0-9;]*m)?Bloat/.test(l));
+  const head = all.slice(0, all.findIndex((l) => /^(\x1b\[[0-9;]*m)?Size/.test(l)) + 1);
+  return [...head, '', ...(start >= 0 ? all.slice(start) : ['no files to classify'])];
 }
 
 export function createTableReporter(): Reporter {

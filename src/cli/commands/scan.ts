@@ -2,7 +2,7 @@
 import type { Writable } from 'node:stream';
 import type { ScanReport } from '../../core/report.ts';
 import { UsageError } from '../../core/errors.ts';
-import { REPORT_FORMATS, SBOM_FORMATS, COMPARE_FORMATS, reporterFor, sbomReporterFor, compareReports, compareReporterFor, renderTable } from '../../report/index.ts';
+import { REPORT_FORMATS, SBOM_FORMATS, COMPARE_FORMATS, reporterFor, sbomReporterFor, compareReports, compareReporterFor, renderBloatTable } from '../../report/index.ts';
 import { scanTarget, type ScanOptions } from '../../app/scan.ts';
 import { analyzeTarget } from '../../app/analyze.ts';
 import { inspectTarget } from '../../app/inspect.ts';
@@ -146,14 +146,14 @@ export const bloat: Command = {
     } finally { progress.done(); }
     if (!a.bloat) throw new UsageError(`bloat: ${positionals[0]} has no files to classify (an SBOM target?)`);
     const report: ScanReport = {
-      schemaVersion: 1, tool: { name: 'zerocve', version: '' }, createdAt: new Date().toISOString(), image: a.image, inventory: { ...a.inventory, packages: [] },
+      schemaVersion: 1, tool: { name: 'zerocve', version: '' }, createdAt: new Date().toISOString(), image: a.image, inventory: a.inventory,
       findings: [], suppressed: [], surface: a.surface, bloat: a.bloat, sections: { gpu: a.sections.gpu, cudaStacks: a.sections.cudaStacks }, warnings: a.warnings,
       summary: { findings: { critical: 0, high: 0, medium: 0, low: 0, negligible: 0, unknown: 0 }, suppressed: 0, fixable: 0, kev: 0, passed: true },
     };
     warn(values, a.warnings);
     await withOutput(o.file, async (out: Writable) => {
       if (o.format === 'json') { out.write(JSON.stringify({ image: a.image.source, bloat: a.bloat, gpu: a.sections.gpu, cudaStacks: a.sections.cudaStacks }, null, 2) + '\n'); return; }
-      out.write(renderTable(report, { color: !o.file && useColor(), width: process.stdout.columns }));
+      out.write(renderBloatTable(report, { color: !o.file && useColor(), width: process.stdout.columns }).join('\n') + '\n');
     });
     return EXIT.ok;
   },
