@@ -4,7 +4,7 @@ import type { Finding } from '../core/finding.ts';
 import type { ScanReport, SeverityCounts, DbInfo } from '../core/report.ts';
 import { REPORT_SCHEMA_VERSION } from '../core/report.ts';
 import type { Inventory } from '../core/package.ts';
-import { openStore } from '../vulndb/index.ts';
+import { openStore, dbStatus } from '../vulndb/index.ts';
 import { matchInventory } from '../match/index.ts';
 import { applyPolicy, type PolicyOptions } from '../policy/index.ts';
 import { analyzeTarget, type AnalyzeOptions, type Analysis } from './analyze.ts';
@@ -44,20 +44,17 @@ function withoutFiles(inv: Inventory): Inventory {
 /** Vulnerability findings of an inventory, with the database's description and warnings. */
 export function matchVulnerabilities(inventory: Inventory, options: { dbPath: string; allowNoDb?: boolean; now?: Date; signal?: AbortSignal }): { findings: Finding[]; db?: DbInfo; warnings: string[]; problems: Inventory['problems'] } {
   const warnings: string[] = [];
-  let store;
+  let status;
   try {
-    store = openStore(options.dbPath, { readonly: true });
+    status = dbStatus(options.dbPath, { now: options.now, maxAgeHours: DB_MAX_AGE_HOURS });
   } catch (err) {
     if (options.allowNoDb) { warnings.push(`no vulnerability database (${(err as Error).message.split(':')[0]}): vulnerabilities were not matched`); return { findings: [], warnings, problems: [] }; }
     throw err;
   }
+  if (status.stale) warnings.push(`vulnerability database is ${status.ageHours === undefined ? 'of unknown age' : `${Math.round(status.ageHours / 24)} days old`} (built ${status.builtAt ?? '?'}): run \`zerocve db update\``);
+  const db: DbInfo = { path: status.path, builtAt: status.builtAt, ageHours: status.ageHours, sources: status.sources.map((s) => ({ name: s.name, snapshot: s.snapshot, advisories: s.advisories })) };
+  const store = openStore(options.dbPath, { readonly: true });
   try {
-    const st = store.status();
-    const now = (options.now ?? new Date()).getTime();
-    const built = st.builtAt ? Date.parse(st.builtAt) : NaN;
-    const ageHours = Number.isNaN(built) ? undefined : Math.max(0, (now - built) / 3_600_000);
-    if (ageHours !== undefined && ageHours > DB_MAX_AGE_HOURS) warnings.push(`vulnerability database is ${Math.round(ageHours / 24)} days old (built ${st.builtAt}): run \`zerocve db update\``);
-    const db: DbInfo = { path: st.path, builtAt: st.builtAt, ageHours: ageHours === undefined ? undefined : Math.round(ageHours * 10) / 10, sources: st.sources.map((s) => ({ name: s.name, snapshot: s.snapshot, advisories: s.advisories })) };
     const { findings, problems } = matchInventory(inventory, store, { signal: options.signal });
     return { findings, db, warnings, problems };
   } finally {

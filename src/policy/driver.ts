@@ -4,25 +4,15 @@
 import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { UsageError } from '../core/errors.ts';
-import { compareCpeVersion } from '../version/index.ts';
+import { satisfies, schemeById } from '../version/index.ts';
 
-const CONDITION = /^\s*(>=|<=|==|!=|>|<|=)?\s*(\d+(?:\.\d+)*)\s*$/;
-
-/** `>=550.54.15`, `>=535.104.05, <540`: every clause must hold. Driver versions compare as dotted numbers. */
+/** `>=550.54.15`, `>=535.104.05, <540`: every clause must hold. Driver versions compare as dotted numbers (CPE order). */
 export function driverSatisfies(version: string, condition: string): boolean {
-  return condition.split(',').every((clause) => {
-    const m = CONDITION.exec(clause);
-    if (!m) throw new UsageError(`driver condition '${condition}': cannot read '${clause.trim()}' (expected e.g. >=550.54.15)`);
-    const c = compareCpeVersion(version, m[2]);
-    switch (m[1] ?? '==') {
-      case '>=': return c >= 0;
-      case '<=': return c <= 0;
-      case '>': return c > 0;
-      case '<': return c < 0;
-      case '!=': return c !== 0;
-      default: return c === 0;
-    }
-  });
+  try {
+    return satisfies(schemeById('cpe')!, version, condition);
+  } catch (err) {
+    throw new UsageError(`driver condition '${condition}': ${(err as Error).message} (expected e.g. >=550.54.15)`, { cause: err });
+  }
 }
 
 export function validDriverVersion(v: string): boolean { return /^\d+(\.\d+){1,3}$/.test(v); }

@@ -7,3 +7,4 @@ export { readOpenVex, parseOpenVex } from './openvex.ts';
 export type { VexStatement, VexStatus } from './openvex.ts';
 export { purlMatches, parsePurl } from './purl-match.ts';
 export { driverSatisfies, detectDriverVersion, validDriverVersion } from './driver.ts';
+export { globToRegExp, globMatch, isGlob } from './glob.ts';

@@ -190,3 +190,18 @@ test('bad input and usage: clear one-line errors and exit codes', { skip, timeou
   assert.match(bad.stderr, /sha256:[0-9a-f]{6}/);
   assert.equal(existsSync(outFile), false, 'nothing half-written');
 });
+
+test('a database older than 3 days makes the scan warn; a stale one is still used', { skip, timeout: 600_000 }, async () => {
+  const old = join(work, 'old.db');
+  execFileSync('cp', [db, old]);
+  const { DatabaseSync } = await import('node:sqlite');
+  const h = new DatabaseSync(old);
+  h.prepare(`UPDATE meta SET value = ? WHERE key = 'built_at'`).run(new Date(Date.now() - 5 * 24 * 3600e3).toISOString());
+  h.close();
+  const r = await zerocve(['scan', target, '--db', old, '-f', 'json', '--scanners', 'vuln']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /vulnerability database is 5 days old .*zerocve db update/);
+  assert.ok((JSON.parse(r.stdout) as Report).findings.length > 0);
+  const fresh = await zerocve(['scan', target, '--db', db, '-f', 'json', '--scanners', 'vuln']);
+  assert.doesNotMatch(fresh.stderr, /days old/);
+});

@@ -5,7 +5,6 @@
 import { mkdtempSync, rmSync, mkdirSync, existsSync, renameSync } from 'node:fs';
 import { join, dirname, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
-import { Writable } from 'node:stream';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { UsageError, InputError } from '../../core/errors.ts';
@@ -16,6 +15,7 @@ import type { Package } from '../../core/package.ts';
 import { analyzeImage } from '../analyze.ts';
 import { assembleReport } from '../scan.ts';
 import { VERSION } from '../version.ts';
+import { renderToString } from '../render.ts';
 import { readBuildSpec, type BuildSpec } from './image-spec.ts';
 import { debootstrap, removeNondeterminism, addUser, addFiles, stripForProd, type DebRecord } from './rootfs.ts';
 
@@ -56,12 +56,6 @@ export interface BuildOptions {
   onProgress?: (message: string) => void;
 }
 
-async function toText(write: (out: Writable) => Promise<void>): Promise<string> {
-  const chunks: Buffer[] = [];
-  const out = new Writable({ write(c, _e, cb) { chunks.push(Buffer.from(c)); cb(); } });
-  await write(out);
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 function provenance(spec: BuildSpec, manifest: BlobDescriptor, debs: DebRecord[], packages: Package[]): string {
   const byName = new Map(debs.map((d) => [`${d.name}@${d.version}`, d]));
@@ -115,7 +109,7 @@ export async function buildImage(specPath: string, options: BuildOptions): Promi
     const analysis = await analyzeImage(image, { cacheDir: null, scanners: new Set(['model']), signal: options.signal });
     analysis.image.source = { ...analysis.image.source, target: `${spec.name}`, manifestDigest: manifest.digest };
     const report = assembleReport(analysis, { findings: [], warnings: [], problems: [] }, { policy: {}, now: new Date(spec.sourceDateEpoch * 1000) });
-    const sbomText = await toText((out) => sbomReporterFor('cyclonedx-json').write(report, out, {}));
+    const sbomText = await renderToString((out) => sbomReporterFor('cyclonedx-json').write(report, out, {}));
     const sbom = await writeReferrer(staging, manifest, { artifactType: 'application/vnd.cyclonedx+json', data: sbomText, annotations: { 'dev.zerocve.kind': 'sbom' } });
     const prov = await writeReferrer(staging, manifest, { artifactType: 'application/vnd.in-toto+json', data: provenance(spec, manifest, debs, analysis.inventory.packages), annotations: { 'dev.zerocve.kind': 'provenance', 'in-toto.io/predicate-type': 'https://slsa.dev/provenance/v1' } });
     writeIndex(staging, [{ ...manifest, tag }, sbom, prov]);

@@ -3,38 +3,23 @@
 // removed while the dpkg database keeps an exact record of what remains.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { appendFileSync, chmodSync, chownSync, copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync, readlinkSync } from 'node:fs';
+import { appendFileSync, chmodSync, chownSync, copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { InputError } from '../../core/errors.ts';
+import { resolveInRoot } from '../slim/root-fs.ts';
 import type { BuildSpec } from './image-spec.ts';
 
 const run = promisify(execFile);
 
-/** The host path of `path` inside `root`, resolving symlinks inside the root (never escaping it). */
-export function hostPath(root: string, path: string, followLast = false): string {
-  const parts = posix.normalize('/' + path).split('/').filter(Boolean);
-  const out: string[] = [];
-  let hops = 0;
-  for (let i = 0; i < parts.length; i++) {
-    const part = parts[i];
-    if (part === '..') { out.pop(); continue; }
-    const candidate = join(root, ...out, part);
-    const last = i === parts.length - 1;
-    let st;
-    try { st = lstatSync(candidate); } catch { out.push(part); continue; }
-    if (st.isSymbolicLink() && (!last || followLast)) {
-      if (++hops > 40) throw new InputError(`${path}: too many symlinks inside ${root}`);
-      const target = readlinkSync(candidate);
-      const rest = parts.slice(i + 1);
-      const base = target.startsWith('/') ? [] : [...out];
-      parts.splice(0, parts.length, ...base, ...target.split('/').filter(Boolean), ...rest);
-      out.length = 0;
-      i = -1;
-      continue;
-    }
-    out.push(part);
-  }
-  return join(root, ...out);
+/**
+ * The host path of `path` inside `root`: its folder resolved through symlinks inside the root (never escaping it),
+ * the last component taken as is (so a symlink itself can be removed or replaced).
+ */
+export function hostPath(root: string, path: string): string {
+  const norm = posix.normalize('/' + path);
+  if (norm === '/') return root;
+  const dir = resolveInRoot(root, posix.dirname(norm)).real ?? posix.dirname(norm);
+  return join(root, dir, posix.basename(norm));
 }
 
 export interface DebRecord { name: string; version: string; arch: string; sha256: string; filename: string }

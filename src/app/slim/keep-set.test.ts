@@ -7,7 +7,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixtureImage, fixtureSkip } from '../../../test/support/images.ts';
-import { computeKeepSet, globToRegExp } from './keep-set.ts';
+import { computeKeepSet } from './keep-set.ts';
+import { globToRegExp } from '../../policy/index.ts';
 import { dpkgKeep, rewriteDpkgStatus } from './dpkg.ts';
 import { firstMissingPath } from './missing-path.ts';
 import { resolveInRoot, snapshotRoot } from './root-fs.ts';

@@ -6,6 +6,7 @@
 // Python byte code needs no rule of its own: a `.pyc` is kept only when the trace saw it opened or stat'ed, never
 // because its `.py` is kept (the interpreter falls back to the source when a cache file is absent).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { globToRegExp, isGlob } from '../../policy/index.ts';
 import { join } from 'node:path';
 import { ldSearchDirs, parseLdSoConf, resolveClosure } from '../../surface/index.ts';
 import { createDiskIndex, createLazyElfMap, resolveInRoot, type Snapshot } from './root-fs.ts';
@@ -49,23 +50,6 @@ export interface KeepSet {
 }
 
 const isMounted = (p: string): boolean => MOUNTED.some((m) => p !== m && p.startsWith(`${m}/`));
-
-/** `*` and `?` within one component, `**` across components. */
-export function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i];
-    if (c === '*' && glob[i + 1] === '*') {
-      i++;
-      if (glob[i + 1] === '/') { i++; re += '(?:.*/)?'; } else re += '.*';
-    } else if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
-}
-
-const isGlob = (s: string): boolean => /[*?]/.test(s);
 
 export function computeKeepSet(input: KeepSetInput): KeepSet {
   const { root, snapshot } = input;

@@ -1,9 +1,9 @@
 // After a slim: scan the original and the slim image the same way (CVEs, packages, surface before/after) and attach
 // the slim image's SBOM to it as an OCI referrer, so the result carries its own inventory.
-import { Writable } from 'node:stream';
 import type { ScanReport } from '../../core/report.ts';
 import { appendToIndex, blobDescriptor, writeReferrer } from '../../image/write/index.ts';
 import { sbomReporterFor } from '../../report/index.ts';
+import { renderToString } from '../render.ts';
 import { scanTarget, type ScanOptions } from '../scan.ts';
 import { slimImage, type SlimOptions, type SlimResult } from './slim.ts';
 
@@ -13,11 +13,6 @@ export function outputTarget(o: SlimResult['output']): string {
   return o.kind === 'oci-dir' ? `oci-dir:${o.path}:${o.tag ?? 'latest'}` : `${o.kind}:${o.path}`;
 }
 
-async function toText(write: (out: Writable) => Promise<void>): Promise<string> {
-  const chunks: Buffer[] = [];
-  await write(new Writable({ write(c, _e, cb) { chunks.push(Buffer.from(c)); cb(); } }));
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 export async function slimAndReport(target: string, options: SlimOptions & { scan: Omit<ScanOptions, 'signal'> }): Promise<SlimReport> {
   const slim = await slimImage(target, options);
@@ -27,7 +22,7 @@ export async function slimAndReport(target: string, options: SlimOptions & { sca
   let sbomDigest: string | undefined;
   if (slim.output.kind === 'oci-dir') {
     const subject = blobDescriptor(slim.output.path, slim.output.manifestDigest, 'application/vnd.oci.image.manifest.v1+json');
-    const text = await toText((out) => sbomReporterFor('cyclonedx-json').write(after, out, {}));
+    const text = await renderToString((out) => sbomReporterFor('cyclonedx-json').write(after, out, {}));
     const ref = await writeReferrer(slim.output.path, subject, { artifactType: 'application/vnd.cyclonedx+json', data: text, annotations: { 'dev.zerocve.kind': 'sbom' } });
     appendToIndex(slim.output.path, [ref]);
     sbomDigest = ref.digest;

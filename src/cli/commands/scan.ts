@@ -2,7 +2,7 @@
 import type { Writable } from 'node:stream';
 import type { ScanReport } from '../../core/report.ts';
 import { UsageError } from '../../core/errors.ts';
-import { REPORT_FORMATS, SBOM_FORMATS, COMPARE_FORMATS, reporterFor, sbomReporterFor, compareReports, compareReporterFor, renderBloatTable } from '../../report/index.ts';
+import { REPORT_FORMATS, SBOM_FORMATS, COMPARE_FORMATS, reporterFor, sbomReporterFor, compareReports, compareReporterFor, renderBloatTable, humanBytes } from '../../report/index.ts';
 import { scanTarget, type ScanOptions } from '../../app/scan.ts';
 import { analyzeTarget } from '../../app/analyze.ts';
 import { inspectTarget } from '../../app/inspect.ts';
@@ -14,11 +14,6 @@ import { EXIT } from '../exit.ts';
 
 export interface Command { summary: string; run(args: string[]): Promise<number> }
 
-function humanBytes(n: number): string {
-  const u = ['B', 'kB', 'MB', 'GB', 'TB']; let v = n; let i = 0;
-  while (v >= 1000 && i < u.length - 1) { v /= 1000; i++; }
-  return i ? `${v.toFixed(v >= 100 ? 0 : 1)} ${u[i]}` : `${v} B`;
-}
 
 function parse(name: string, synopsis: string, description: string, flags: Record<string, FlagSpec>, args: string[], positionals: number): { values: FlagValues; positionals: string[] } | number {
   const parsed = parseCommand(args, flags, process.env, process.cwd(), name);
