@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { fixtureImage, fixtureSkip } from '../support/images.ts';
 import { startRegistry, pushOciLayout } from '../support/registry.ts';
 import { sandboxSkip, runInRoot } from '../../src/runtime/index.ts';
-import { zerocve } from './support.ts';
+import { zerocve, imageWithLayer } from './support.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'zc-e2e-img-'));
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -81,8 +81,17 @@ test('build: reproducible prod image without a shell, SBOM = installed packages,
   execFileSync('mkdir', ['-p', dir]);
   writeFileSync(join(dir, 'hello.py'), 'import sys\nprint("python", sys.version_info[0])\n');
   writeFileSync(join(dir, 'image.yaml'), 'name: hello\nbase: debian:bookworm\npackages: [python3-minimal]\nfiles:\n  - src: hello.py\n    dest: /app/hello.py\nentrypoint: [/usr/bin/python3, /app/hello.py]\nvariant: prod\n');
-  const a = await zerocve(['build', join(dir, 'image.yaml'), '-o', `oci-dir:${join(dir, 'a')}`, '--keep-rootfs', join(dir, 'root'), '-f', 'json', '-q']);
-  assert.equal(a.code, 0, a.stderr);
+  const reg = await startRegistry();
+  let a;
+  try {
+    a = await zerocve(['build', join(dir, 'image.yaml'), '-o', `oci-dir:${join(dir, 'a')}`, '--keep-rootfs', join(dir, 'root'), '-f', 'json', '-q', '--push', `${reg.host}/hello:1`, '--insecure']);
+    assert.equal(a.code, 0, a.stderr);
+    const pulled = await zerocve(['inspect', `${reg.host}/hello:1`, '-f', 'json', '--no-cache']);
+    assert.equal(pulled.code, 0, pulled.stderr);
+    assert.equal((JSON.parse(pulled.stdout) as { image: { config: { user: string } } }).image.config.user, '65532:65532', '--push put the image in the registry');
+  } finally {
+    await reg.stop();
+  }
   const b = await zerocve(['build', join(dir, 'image.yaml'), '-o', `oci-dir:${join(dir, 'b')}`, '-f', 'json', '-q']);
   assert.equal(b.code, 0, b.stderr);
   const ra = JSON.parse(a.stdout) as { manifestDigest: string; sbom: { digest: string }; removedPackages: string[] };
@@ -105,4 +114,23 @@ test('build: reproducible prod image without a shell, SBOM = installed packages,
   assert.deepEqual(s.surface.shells, []);
   assert.deepEqual(s.surface.packageManagers, []);
   assert.equal(s.surface.user.root, false);
+});
+
+test('build --check: packages of an image with newer versions in its release, asked of apt and the real mirror', { skip: fixtureSkip(), timeout: 900_000 }, async () => {
+  const fx = await fixtureImage('python3');
+  const dir = join(work, 'check');
+  execFileSync('mkdir', ['-p', dir]);
+  // the python3 image, with a later layer whose dpkg status records an older base-files than Debian now ships
+  const status = readFileSync(join(fx.rootfs, 'var/lib/dpkg/status'), 'utf8').replace(/(Package: base-files\n(?:.+\n)*?Version: )\S+/, '$112.4+deb12u0');
+  assert.match(status, /Package: base-files\n(?:.+\n)*?Version: 12\.4\+deb12u0/);
+  const target = await imageWithLayer(fx.ociDir, join(dir, 'img'), [{ path: '/var/lib/dpkg/status', body: status }]);
+  writeFileSync(join(dir, 'image.yaml'), 'name: py\nbase: debian:bookworm\npackages: [python3]\n');
+  const r = await zerocve(['build', '--check', join(dir, 'image.yaml'), '-o', target.replace(/^oci-dir:/, 'oci-dir:'), '-f', 'json', '-q']);
+  assert.ok(r.code === 1, `exit 1 when updates exist: ${r.code} ${r.stderr}`);
+  const c = JSON.parse(r.stdout) as { checked: number; updates: { name: string; installed: string; candidate: string }[] };
+  assert.ok(c.checked > 100);
+  const bf = c.updates.find((u) => u.name === 'base-files');
+  assert.ok(bf, 'base-files reported');
+  assert.equal(bf.installed, '12.4+deb12u0');
+  assert.match(bf.candidate, /^12\.4\+deb12u\d+$/);
 });
