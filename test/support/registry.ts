@@ -1,13 +1,14 @@
 // A real OCI distribution registry for tests: Debian's `docker-registry` (CNCF distribution 2.8) on 127.0.0.1, with
 // temp storage, optional htpasswd basic auth or token (bearer) auth, plus helpers that build tiny OCI layouts with
 // umoci and push them with skopeo. Needs the apt packages docker-registry, apache2-utils, umoci, skopeo, openssl.
+import { initLayout, writeLayer, writeImage } from '../../src/image/write/index.ts';
 import { spawn, execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync, mkdirSync, rmSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, mkdirSync, rmSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -127,28 +128,27 @@ export interface TinyImage {
   architecture?: string;
 }
 
-/** Builds (or adds to) an OCI layout at `layoutDir` with one image tagged `tag` holding `image.files` in one layer. */
+/**
+ * Builds (or adds to) an OCI layout at `layoutDir` with one image tagged `tag` holding `image.files` in one layer.
+ * Written with zerocve's own image writer: umoci 0.4.7's `insert` leaves such tiny layers without the last file's
+ * padding and the end-of-archive blocks (GNU tar rejects them as truncated).
+ */
 export async function buildTinyLayout(layoutDir: string, tag: string, image: TinyImage): Promise<void> {
-  const work = mkdtempSync(join(tmpdir(), 'zc-rootfs-'));
-  try {
-    for (const [path, content] of Object.entries(image.files)) {
-      const p = join(work, path);
-      mkdirSync(dirname(p), { recursive: true });
-      writeFileSync(p, content);
+  initLayout(layoutDir);
+  const dirs = new Set<string>();
+  for (const path of Object.keys(image.files)) { const parts = path.split('/').filter(Boolean); for (let i = 1; i < parts.length; i++) dirs.add(parts.slice(0, i).join('/')); }
+  const entries = [...[...dirs].map((p) => ({ p: `${p}/`, dir: true })), ...Object.keys(image.files).map((p) => ({ p: p.replace(/^\/+/, ''), dir: false }))].sort((a, b) => (a.p < b.p ? -1 : a.p > b.p ? 1 : 0));
+  const layer = await writeLayer(layoutDir, async (tar) => {
+    for (const e of entries) {
+      if (e.dir) await tar.add({ path: e.p.slice(0, -1), type: 'dir' });
+      else await tar.add({ path: e.p, type: 'file' }, Buffer.from(image.files[e.p] ?? image.files[`/${e.p}`]));
     }
-    if (!existsSync(join(layoutDir, 'oci-layout'))) {
-      // umoci refuses an existing path, even an empty directory (as mkdtemp makes)
-      if (existsSync(layoutDir) && readdirSync(layoutDir).length === 0) rmSync(layoutDir, { recursive: true });
-      await run('umoci', ['init', '--layout', layoutDir]);
-    }
-    await run('umoci', ['new', '--image', `${layoutDir}:${tag}`]);
-    await run('umoci', ['insert', '--image', `${layoutDir}:${tag}`, work, '/']);
-    await run('umoci', ['config', '--image', `${layoutDir}:${tag}`, '--os', image.os ?? 'linux',
-      '--architecture', image.architecture ?? 'amd64', '--config.cmd', '/bin/true']);
-    await run('umoci', ['gc', '--layout', layoutDir]);
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
+  });
+  const { platform: _p, ...m } = await writeImage(layoutDir, { layers: [layer], platform: { os: image.os ?? 'linux', architecture: image.architecture ?? 'amd64' }, config: { cmd: ['/bin/true'] }, created: new Date().toISOString() });
+  const indexPath = join(layoutDir, 'index.json');
+  const index = JSON.parse(readFileSync(indexPath, 'utf8')) as { manifests: { annotations?: Record<string, string> }[] };
+  index.manifests = index.manifests.filter((d) => d.annotations?.['org.opencontainers.image.ref.name'] !== tag);
+  writeFileSync(indexPath, JSON.stringify({ ...index, manifests: [...index.manifests, { ...m, annotations: { 'org.opencontainers.image.ref.name': tag } }] }));
 }
 
 /**

@@ -17,7 +17,7 @@ export function blobPath(layoutDir: string, digest: Digest, what: string): strin
 }
 
 export function createBlobDirReader(layoutDir: string, target: string): BlobReader {
-  const missing = (digest: Digest, what: string, err: unknown): InputError =>
+  const missing = (_digest: Digest, what: string, err: unknown): InputError =>
     new InputError(`${what}: blob missing from ${target} (${reasonOf(err)})`, { cause: err });
 
   return {

@@ -68,7 +68,6 @@ async function analyzeFile(file: string, imagePath: string): Promise<Fact[]> {
   return sink.end();
 }
 
-const count = (xs: string[]): Record<string, number> => xs.reduce<Record<string, number>>((m, x) => ({ ...m, [x]: (m[x] ?? 0) + 1 }), {});
 
 for (const b of BUILDS) {
   test(`${b.name}: entries match the -gencode flags and the payloads`, { skip: noNvcc }, () => {
