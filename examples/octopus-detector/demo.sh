@@ -4,6 +4,7 @@
 #   minimal       zerocve build image.yaml        Debian's PyTorch only, prod variant (no shell), non-root
 #   kitchen-sink  zerocve build kitchen-sink.yaml  the same PyTorch plus pip, compilers, git, curl, ssh, vim (root)
 #   slim          zerocve slim kitchen-sink         what the training run touched, verified by running it again
+#   minimal-slim  zerocve slim minimal              both: the minimal image cut down by the same workload
 #
 # Each image trains the CNN on freshly drawn pictures and classifies a separately drawn test set (octopus.py
 # selftest: exit 1 below 90 % accuracy); then `zerocve compare` puts the kitchen sink beside the other two.
@@ -88,7 +89,7 @@ DB=${ZEROCVE_DB:-$HOME/.cache/zerocve/db/zerocve.db}
 if [[ -f $DB ]]; then DB_FLAGS=(--db "$DB"); SLIM_DB=(--db "$DB"); fi
 
 START=$SECONDS
-rm -rf "$OUT/minimal" "$OUT/kitchen-sink" "$OUT/slim"
+rm -rf "$OUT/minimal" "$OUT/kitchen-sink" "$OUT/slim" "$OUT/minimal-slim"
 step build-minimal zerocve build "$HERE/image.yaml" -o "oci-dir:$OUT/minimal:latest" --keep-rootfs "$OUT/minimal-root"
 step build-kitchen-sink zerocve build "$HERE/kitchen-sink.yaml" -o "oci-dir:$OUT/kitchen-sink:latest" --keep-rootfs "$OUT/kitchen-sink-root"
 
@@ -97,21 +98,25 @@ step run-minimal run_image "$OUT/minimal" "$OUT/minimal-root" $SELFTEST
 # shellcheck disable=SC2086
 step run-kitchen-sink run_image "$OUT/kitchen-sink" "$OUT/kitchen-sink-root" python3 /app/octopus.py $SELFTEST
 
-step slim zerocve slim "oci-dir:$OUT/kitchen-sink:latest" --run "python3 /app/octopus.py $SELFTEST" \
+# --verify-output: the slim image must print exactly what the original printed (same losses, same counts)
+step slim zerocve slim "oci-dir:$OUT/kitchen-sink:latest" --run "python3 /app/octopus.py $SELFTEST" --verify-output \
   -o "oci-dir:$OUT/slim:latest" "${SLIM_DB[@]}"
+# the two together: the minimal image, slimmed by the same workload
+step slim-minimal zerocve slim "oci-dir:$OUT/minimal:latest" --run "python3 /app/octopus.py $SELFTEST" --verify-output \
+  -o "oci-dir:$OUT/minimal-slim:latest" "${SLIM_DB[@]}"
 
-for b in minimal slim; do
-  step "compare-$b" zerocve compare "oci-dir:$OUT/kitchen-sink:latest" "oci-dir:$OUT/$b:latest" "${DB_FLAGS[@]}" -q --no-cache
-  zerocve compare "oci-dir:$OUT/kitchen-sink:latest" "oci-dir:$OUT/$b:latest" "${DB_FLAGS[@]}" -q --no-cache -f json --output "$OUT/compare-$b.json"
-  zerocve compare "oci-dir:$OUT/kitchen-sink:latest" "oci-dir:$OUT/$b:latest" "${DB_FLAGS[@]}" -q --no-cache -f markdown --output "$OUT/compare-$b.md"
+for b in minimal slim minimal-slim; do
+  step "compare-$b" zerocve compare "oci-dir:$OUT/kitchen-sink:latest" "oci-dir:$OUT/$b:latest" "${DB_FLAGS[@]}" -q --cache-dir "$OUT/cache"
+  zerocve compare "oci-dir:$OUT/kitchen-sink:latest" "oci-dir:$OUT/$b:latest" "${DB_FLAGS[@]}" -q --cache-dir "$OUT/cache" -f json --output "$OUT/compare-$b.json"
+  zerocve compare "oci-dir:$OUT/kitchen-sink:latest" "oci-dir:$OUT/$b:latest" "${DB_FLAGS[@]}" -q --cache-dir "$OUT/cache" -f markdown --output "$OUT/compare-$b.md"
 done
 
 {
   echo "image         layout (compressed)   unpacked root   workload"
-  for i in kitchen-sink minimal slim; do
+  for i in kitchen-sink minimal slim minimal-slim; do
     root="$OUT/$i-root"; unpacked=-
     [[ -d $root ]] && unpacked=$(mib "$(bytes_of "$root")")
-    case $i in slim) acc="verified by zerocve slim (re-run in a fresh extraction)";; *) acc=$(accuracy "$OUT/run-$i.log");; esac
+    case $i in *slim) acc="verified by zerocve slim (re-run in a fresh extraction)";; *) acc=$(accuracy "$OUT/run-$i.log");; esac
     printf '%-13s %-21s %-15s %s\n' "$i" "$(mib "$(bytes_of "$OUT/$i")")" "$unpacked" "$acc"
   done
   echo
