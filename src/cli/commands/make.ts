@@ -70,7 +70,7 @@ export const slim: Command = {
         scan: { cacheDir: null, scanners: new Set(['vuln', 'surface']), dbPath: dbPathOf(values, process.env), policy: {}, open: {} },
       });
     } finally { progress.done(); }
-    if (values.format === 'json') { process.stdout.write(JSON.stringify({ ...r.slim, sbomDigest: r.sbomDigest, before: r.before.summary, after: r.after.summary }, null, 2) + '\n'); return EXIT.ok; }
+    if (values.format === 'json') { process.stdout.write(JSON.stringify({ ...r.slim, sbomDigest: r.sbomDigest, scanBefore: r.before.summary, scanAfter: r.after.summary }, null, 2) + '\n'); return EXIT.ok; }
     const pct = (a: number, b: number) => (b ? `${Math.round((1 - a / b) * 100)}% smaller` : '');
     const sev = (x: typeof r.before) => Object.entries(x.summary.findings).filter(([, n]) => n).map(([k, n]) => `${n} ${k}`).join(', ') || 'none';
     const sur = (x: typeof r.before) => x.surface ? `${x.surface.executables} executables, shells: ${x.surface.shells.join(' ') || 'none'}, package managers: ${x.surface.packageManagers.join(' ') || 'none'}` : '';
