@@ -1,6 +1,7 @@
 // What every command shares: the flag sets, and turning flag values into use-case options.
 import type { FlagSpec, FlagValues } from '../options.ts';
-import { COMMON_FLAGS, IMAGE_FLAGS } from '../options.ts';
+import { COMMON_FLAGS, IMAGE_FLAGS, parseCommand, helpText } from '../options.ts';
+import { EXIT } from '../exit.ts';
 import { UsageError } from '../../core/errors.ts';
 import { SEVERITIES, type Severity } from '../../core/advisory.ts';
 import { parseScanners, SCANNERS } from '../../app/analyze.ts';
@@ -64,3 +65,11 @@ export function policyOf(values: FlagValues, cwd: string): PolicyOptions {
 }
 
 export const scannersOf = (values: FlagValues) => parseScanners(values.scanners as string[] | undefined);
+
+/** Parse a command's arguments; with --help print its help and return the exit code instead. */
+export function parseOrHelp(name: string, synopsis: string, description: string, flags: Record<string, FlagSpec>, args: string[], positionals: number, what = 'TARGET'): { values: FlagValues; positionals: string[] } | number {
+  const parsed = parseCommand(args, flags, process.env, process.cwd(), name);
+  if (parsed.values.help) { process.stdout.write(helpText(name, synopsis, description, flags)); return EXIT.ok; }
+  if (parsed.positionals.length !== positionals) throw new UsageError(`${name}: expected ${positionals === 1 ? `one ${what}` : `${positionals} targets`}, got ${parsed.positionals.length} (zerocve ${name} --help)`);
+  return parsed;
+}

@@ -2,10 +2,10 @@
 import { UsageError } from '../../core/errors.ts';
 import { buildImage, checkFreshness, readBuildSpec, parseOutputTarget } from '../../app/build/index.ts';
 import type { FlagSpec } from '../options.ts';
-import { COMMON_FLAGS, parseCommand, helpText } from '../options.ts';
+import { COMMON_FLAGS } from '../options.ts';
 import { createProgress } from '../io.ts';
 import { slimAndReport } from '../../app/slim/index.ts';
-import { dbPathOf } from './common.ts';
+import { dbPathOf, parseOrHelp } from './common.ts';
 import { EXIT } from '../exit.ts';
 import type { Command } from './scan.ts';
 
@@ -48,12 +48,9 @@ const SLIM_FLAGS: Record<string, FlagSpec> = {
 export const slim: Command = {
   summary: 'cut an image down to what a workload uses, and prove it still runs',
   async run(args) {
-    const { values, positionals } = parseCommand(args, SLIM_FLAGS, process.env, process.cwd(), 'slim');
-    if (values.help) {
-      process.stdout.write(helpText('slim', "IMAGE --run 'CMD' [--run …] -o oci-dir:OUT [flags]", 'Run the workload in the image (namespaces, no network), trace every file it touches, keep those plus their symlinks,\nshared libraries and a small runtime baseline, write one-layer image, and re-run the workload in it: a slim image\nthat does not pass its own workload is never written. Needs root, strace and unshare.', SLIM_FLAGS));
-      return EXIT.ok;
-    }
-    if (positionals.length !== 1) throw new UsageError('slim: expected one IMAGE (zerocve slim --help)');
+    const p = parseOrHelp('slim', "IMAGE --run 'CMD' [--run …] -o oci-dir:OUT [flags]", 'Run the workload in the image (namespaces, no network), trace every file it touches, keep those plus their symlinks,\nshared libraries and a small runtime baseline, write one-layer image, and re-run the workload in it: a slim image\nthat does not pass its own workload is never written. Needs root, strace and unshare.', SLIM_FLAGS, args, 1, 'IMAGE');
+    if (typeof p === 'number') return p;
+    const { values, positionals } = p;
     const runs = ((values.run as string[] | undefined) ?? []).map(splitCommand);
     if (!runs.length) throw new UsageError("slim: give the workload with --run 'CMD'");
     if (!values.out) throw new UsageError('slim: -o TARGET is required (e.g. -o oci-dir:slim)');
@@ -103,12 +100,9 @@ const BUILD_FLAGS: Record<string, FlagSpec> = {
 export const build: Command = {
   summary: 'build a minimal image from Debian packages (image.yaml), with SBOM and provenance',
   async run(args) {
-    const { values, positionals } = parseCommand(args, BUILD_FLAGS, process.env, process.cwd(), 'build');
-    if (values.help) {
-      process.stdout.write(helpText('build', 'image.yaml -o oci-dir:OUT [flags]', 'Build a minimal image declaratively from Debian packages (mmdebstrap): prod variant without shells or package\nmanagers, non-root user, reproducible digest, CycloneDX SBOM and SLSA provenance attached as OCI referrers.', BUILD_FLAGS));
-      return EXIT.ok;
-    }
-    if (positionals.length !== 1) throw new UsageError('build: expected one image.yaml (zerocve build --help)');
+    const p = parseOrHelp('build', 'image.yaml -o oci-dir:OUT [flags]', 'Build a minimal image declaratively from Debian packages (mmdebstrap): prod variant without shells or package\nmanagers, non-root user, reproducible digest, CycloneDX SBOM and SLSA provenance attached as OCI referrers.', BUILD_FLAGS, args, 1, 'image.yaml');
+    if (typeof p === 'number') return p;
+    const { values, positionals } = p;
     if (!values.out) throw new UsageError('build: -o TARGET is required (e.g. -o oci-dir:out:latest)');
     const output = parseOutputTarget(values.out as string);
     const json = values.format === 'json';

@@ -7,20 +7,14 @@ import { scanTarget, type ScanOptions } from '../../app/scan.ts';
 import { analyzeTarget } from '../../app/analyze.ts';
 import { inspectTarget } from '../../app/inspect.ts';
 import type { FlagSpec, FlagValues } from '../options.ts';
-import { COMMON_FLAGS, IMAGE_FLAGS, parseCommand, helpText } from '../options.ts';
+import { COMMON_FLAGS, IMAGE_FLAGS } from '../options.ts';
 import { createProgress, useColor, withOutput, parseOutputs, openImageOptions, cacheDirOf } from '../io.ts';
-import { SCAN_FLAGS, dbPathOf, driverVersionOf, policyOf, scannersOf } from './common.ts';
+import { SCAN_FLAGS, dbPathOf, driverVersionOf, policyOf, scannersOf, parseOrHelp as parse } from './common.ts';
 import { EXIT } from '../exit.ts';
 
 export interface Command { summary: string; run(args: string[]): Promise<number> }
 
 
-function parse(name: string, synopsis: string, description: string, flags: Record<string, FlagSpec>, args: string[], positionals: number): { values: FlagValues; positionals: string[] } | number {
-  const parsed = parseCommand(args, flags, process.env, process.cwd(), name);
-  if (parsed.values.help) { process.stdout.write(helpText(name, synopsis, description, flags)); return EXIT.ok; }
-  if (parsed.positionals.length !== positionals) throw new UsageError(`${name}: expected ${positionals === 1 ? 'one TARGET' : `${positionals} targets`}, got ${parsed.positionals.length} (zerocve ${name} --help)`);
-  return parsed;
-}
 
 function scanOptions(values: FlagValues, progress: ReturnType<typeof createProgress>): ScanOptions {
   return {
