@@ -5,7 +5,12 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
-const all: Record<string, string> = { inspect: 'inspect-bench.ts', scan: 'scan-bench.ts', db: 'db-bench.ts', match: 'match-bench.ts' };
+const all: Record<string, string> = {
+  inspect: 'inspect-bench.ts',
+  scan: 'scan-bench.ts',
+  db: 'db-bench.ts',
+  match: 'match-bench.ts',
+};
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(all);
 for (const name of wanted) {
   const file = all[name];

@@ -18,9 +18,33 @@ for (const layer of image.layers) {
   const first = await it.next();
   const head: Buffer = first.done ? Buffer.alloc(0) : first.value;
   const c = compressionOfMagic(head);
-  async function* rest(): AsyncGenerator<Buffer> { yield head; for (;;) { const r = await it.next(); if (r.done) return; yield r.value; } }
-  const sink = new Writable({ highWaterMark: CHUNK, write(chunk: Buffer, _e, cb) { total += chunk.length; cb(); } });
+  async function* rest(): AsyncGenerator<Buffer> {
+    yield head;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+      yield r.value;
+    }
+  }
+  const sink = new Writable({
+    highWaterMark: CHUNK,
+    write(chunk: Buffer, _e, cb) {
+      total += chunk.length;
+      cb();
+    },
+  });
   if (c === 'none') await pipeline(rest, sink);
-  else await pipeline(rest, c === 'gzip' ? createGunzip({ chunkSize: CHUNK }) : createZstdDecompress({ chunkSize: CHUNK }), sink);
+  else
+    await pipeline(
+      rest,
+      c === 'gzip' ? createGunzip({ chunkSize: CHUNK }) : createZstdDecompress({ chunkSize: CHUNK }),
+      sink,
+    );
 }
-process.stdout.write(JSON.stringify({ ms: Math.round(performance.now() - t0), maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024), uncompressedBytes: total }) + '\n');
+process.stdout.write(
+  JSON.stringify({
+    ms: Math.round(performance.now() - t0),
+    maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+    uncompressedBytes: total,
+  }) + '\n',
+);

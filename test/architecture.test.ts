@@ -22,7 +22,21 @@ const allowed: Record<string, string[]> = {
   sbom: ['core', 'version'],
   runtime: ['core', 'walk'],
   peers: ['core', 'version'],
-  app: ['runtime', 'core', 'version', 'walk', 'image', 'catalog', 'surface', 'vulndb', 'match', 'policy', 'report', 'sbom', 'peers'],
+  app: [
+    'runtime',
+    'core',
+    'version',
+    'walk',
+    'image',
+    'catalog',
+    'surface',
+    'vulndb',
+    'match',
+    'policy',
+    'report',
+    'sbom',
+    'peers',
+  ],
   cli: ['core', 'app', 'report', 'image', 'vulndb', 'policy', 'version', 'sbom', 'peers'],
 };
 
@@ -44,9 +58,13 @@ test('every src import goes in an allowed direction', () => {
       const spec = m[1];
       if (!spec.startsWith('.')) continue;
       const target = relative(src, resolve(dirname(file), spec));
-      if (target.startsWith('..')) { bad.push(`${relative(root, file)} imports outside src: ${spec}`); continue; }
+      if (target.startsWith('..')) {
+        bad.push(`${relative(root, file)} imports outside src: ${spec}`);
+        continue;
+      }
       const to = target.split('/')[0];
-      if (to !== stage && !allowed[stage].includes(to)) bad.push(`${relative(root, file)} (${stage}) imports ${spec} (${to})`);
+      if (to !== stage && !allowed[stage].includes(to))
+        bad.push(`${relative(root, file)} (${stage}) imports ${spec} (${to})`);
     }
   }
   assert.deepEqual(bad, []);

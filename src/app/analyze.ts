@@ -11,7 +11,13 @@ import { UsageError } from '../core/errors.ts';
 import { openImage, parseTarget, type OpenImageOptions } from '../image/index.ts';
 import { walkImage, type WalkProgress, type LayerFact } from '../walk/index.ts';
 import { createCatalogers, buildInventory } from '../catalog/index.ts';
-import { createSurfaceAnalyzers, computeSurface, computeBloat, computeCudaStacks, secretsOutsidePackages } from '../surface/index.ts';
+import {
+  createSurfaceAnalyzers,
+  computeSurface,
+  computeBloat,
+  computeCudaStacks,
+  secretsOutsidePackages,
+} from '../surface/index.ts';
 import { createGpuAnalyzer, summarizeDeviceCode } from '../surface/gpu/index.ts';
 import { createModelSafetyAnalyzer } from '../surface/model/index.ts';
 import { readSbom } from '../sbom/index.ts';
@@ -24,15 +30,26 @@ export const DEFAULT_SCANNERS: readonly Scanner[] = ['vuln', 'surface', 'bloat',
 export function parseScanners(list: string[] | undefined): Set<Scanner> {
   if (!list?.length) return new Set(DEFAULT_SCANNERS);
   const out = new Set<Scanner>();
-  for (const s of list.flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean)) {
-    if (s === 'all') { for (const a of SCANNERS) out.add(a); continue; }
-    if (!(SCANNERS as readonly string[]).includes(s)) throw new UsageError(`--scanners: unknown scanner '${s}' (known: ${SCANNERS.join(', ')}, all)`);
+  for (const s of list
+    .flatMap((x) => x.split(','))
+    .map((x) => x.trim())
+    .filter(Boolean)) {
+    if (s === 'all') {
+      for (const a of SCANNERS) out.add(a);
+      continue;
+    }
+    if (!(SCANNERS as readonly string[]).includes(s))
+      throw new UsageError(`--scanners: unknown scanner '${s}' (known: ${SCANNERS.join(', ')}, all)`);
     out.add(s as Scanner);
   }
   return out;
 }
 
-export interface AnalyzeProgress { phase: 'open' | 'layer' | 'inventory' | 'match' | 'done'; message: string; layer?: WalkProgress }
+export interface AnalyzeProgress {
+  phase: 'open' | 'layer' | 'inventory' | 'match' | 'done';
+  message: string;
+  layer?: WalkProgress;
+}
 
 export interface AnalyzeOptions {
   open?: OpenImageOptions;
@@ -58,7 +75,14 @@ export interface Analysis {
   facts: LayerFact[];
 }
 
-const fileRef = (path: string, layer: number): Finding['package'] => ({ id: `file:${path}`, type: 'binary', name: path, version: '', purl: '', locations: [{ path, layer }] });
+const fileRef = (path: string, layer: number): Finding['package'] => ({
+  id: `file:${path}`,
+  type: 'binary',
+  name: path,
+  version: '',
+  purl: '',
+  locations: [{ path, layer }],
+});
 
 function analyzersFor(scanners: ReadonlySet<Scanner>): Analyzer[] {
   const needsElf = scanners.has('surface') || scanners.has('bloat') || scanners.has('gpu');
@@ -71,7 +95,8 @@ function analyzersFor(scanners: ReadonlySet<Scanner>): Analyzer[] {
 }
 
 type Of<K extends Fact['kind']> = Extract<LayerFact, { kind: K }>;
-const ofKind = <K extends Fact['kind']>(facts: LayerFact[], kind: K): Of<K>[] => facts.filter((f): f is Of<K> => f.kind === kind);
+const ofKind = <K extends Fact['kind']>(facts: LayerFact[], kind: K): Of<K>[] =>
+  facts.filter((f): f is Of<K> => f.kind === kind);
 
 /** Open a target (image or SBOM) and analyse it in one pass over its layers. */
 export async function analyzeTarget(target: string, options: AnalyzeOptions): Promise<Analysis> {
@@ -81,7 +106,10 @@ export async function analyzeTarget(target: string, options: AnalyzeOptions): Pr
     const sbom = await readSbom(spec.path, { signal: options.signal });
     return {
       image: { source: { target, kind: 'sbom', ...sbom.image }, config: { diffIds: [] }, layers: [] },
-      inventory: sbom.inventory, sections: {}, findings: [], facts: [],
+      inventory: sbom.inventory,
+      sections: {},
+      findings: [],
+      facts: [],
       warnings: [`${target}: analysed from an SBOM: inventory only (no files, surface, bloat, GPU or model analysis)`],
     };
   }
@@ -93,8 +121,15 @@ export async function analyzeTarget(target: string, options: AnalyzeOptions): Pr
 export async function analyzeImage(image: Image, options: AnalyzeOptions): Promise<Analysis> {
   const scanners = options.scanners;
   const walk = await walkImage(image, {
-    analyzers: analyzersFor(scanners), cacheDir: image.rootDir ? null : options.cacheDir, signal: options.signal,
-    onProgress: (e) => options.onProgress?.({ phase: 'layer', message: `layer ${e.layer + 1}/${Math.max(image.layers.length, 1)}`, layer: e }),
+    analyzers: analyzersFor(scanners),
+    cacheDir: image.rootDir ? null : options.cacheDir,
+    signal: options.signal,
+    onProgress: (e) =>
+      options.onProgress?.({
+        phase: 'layer',
+        message: `layer ${e.layer + 1}/${Math.max(image.layers.length, 1)}`,
+        layer: e,
+      }),
   });
   options.onProgress?.({ phase: 'inventory', message: 'building inventory' });
   const facts = walk.facts;
@@ -105,36 +140,90 @@ export async function analyzeImage(image: Image, options: AnalyzeOptions): Promi
   const warnings: string[] = [];
   const history = image.config.history?.filter((h) => !h.emptyLayer) ?? [];
   const summary: ImageSummary = {
-    source: image.source, config: image.config, configDigest: image.configDigest,
-    layers: walk.layers.map((l, i) => ({ index: l.index, digest: l.digest, diffId: l.diffId, mediaType: l.mediaType, compressedSize: l.compressedSize, uncompressedSize: l.uncompressedSize, files: l.files, createdBy: history[i]?.createdBy })),
+    source: image.source,
+    config: image.config,
+    configDigest: image.configDigest,
+    layers: walk.layers.map((l, i) => ({
+      index: l.index,
+      digest: l.digest,
+      diffId: l.diffId,
+      mediaType: l.mediaType,
+      compressedSize: l.compressedSize,
+      uncompressedSize: l.uncompressedSize,
+      files: l.files,
+      createdBy: history[i]?.createdBy,
+    })),
   };
   const surface = scanners.has('surface')
-    ? computeSurface({ merged: walk.merged.entries(), inventory, config: image.config, elfFacts, shebangFacts: ofKind(facts, 'shebang') })
+    ? computeSurface({
+        merged: walk.merged.entries(),
+        inventory,
+        config: image.config,
+        elfFacts,
+        shebangFacts: ofKind(facts, 'shebang'),
+      })
     : undefined;
   const fatbins = ofKind(facts, 'fatbin');
   const deviceBytes = new Map(fatbins.map((f) => [f.path, f.entries.reduce((n, e) => n + e.size, 0)]));
-  const bloat = scanners.has('bloat') || scanners.has('dup')
-    ? computeBloat({ merged: walk.merged.entries(), inventory, shadowed: walk.merged.shadowed, hashes: ofKind(facts, 'content-hash'), elfFacts, deviceCodeBytes: (p) => deviceBytes.get(p) ?? 0 })
-    : undefined;
+  const bloat =
+    scanners.has('bloat') || scanners.has('dup')
+      ? computeBloat({
+          merged: walk.merged.entries(),
+          inventory,
+          shadowed: walk.merged.shadowed,
+          hashes: ofKind(facts, 'content-hash'),
+          elfFacts,
+          deviceCodeBytes: (p) => deviceBytes.get(p) ?? 0,
+        })
+      : undefined;
   if (scanners.has('gpu')) {
     sections.gpu = summarizeDeviceCode(fatbins, options.gpuArchs ?? []);
-    sections.cudaStacks = computeCudaStacks({ merged: walk.merged.entries(), elfFacts, ldSoConf: ofKind(facts, 'ld-so-conf'), config: image.config });
+    sections.cudaStacks = computeCudaStacks({
+      merged: walk.merged.entries(),
+      elfFacts,
+      ldSoConf: ofKind(facts, 'ld-so-conf'),
+      config: image.config,
+    });
   }
   if (scanners.has('model')) {
     const pickles = new Map(ofKind(facts, 'pickle').map((p) => [p.path, p]));
     sections.models = inventory.models.map((m) => {
       const p = pickles.get(m.path);
-      return { ...m, unsafeImports: p?.unsafe.map((u) => `${u.module}.${u.name}`) ?? [], severity: p?.unsafe.length ? (p.severity ?? 'high') : undefined };
+      return {
+        ...m,
+        unsafeImports: p?.unsafe.map((u) => `${u.module}.${u.name}`) ?? [],
+        severity: p?.unsafe.length ? (p.severity ?? 'high') : undefined,
+      };
     });
     for (const p of pickles.values()) {
       if (!p.unsafe.length) continue;
       const sev: Severity = p.severity ?? 'high';
       const imports = [...new Set(p.unsafe.map((u) => `${u.module}.${u.name}`))];
       findings.push({
-        id: 'ZCVE-MODEL-UNSAFE-PICKLE', aliases: [], kind: 'model', package: fileRef(p.path, p.layer), installedVersion: '', fixedVersions: [], fixState: 'not-fixed',
-        severity: sev, severitySource: 'zerocve:model', cvss: [], kev: false, references: ['https://huggingface.co/docs/hub/security-pickle'],
+        id: 'ZCVE-MODEL-UNSAFE-PICKLE',
+        aliases: [],
+        kind: 'model',
+        package: fileRef(p.path, p.layer),
+        installedVersion: '',
+        fixedVersions: [],
+        fixState: 'not-fixed',
+        severity: sev,
+        severitySource: 'zerocve:model',
+        cvss: [],
+        kev: false,
+        references: ['https://huggingface.co/docs/hub/security-pickle'],
         title: `pickle model file imports ${imports.join(', ')} when loaded: loading it runs code (convert to safetensors, or load with weights_only=True)`,
-        evidence: [{ matcher: 'model-safety', searched: { ecosystem: 'file', name: p.path, version: '' }, versionScheme: 'none', matchedRange: p.unsafe.map((u) => `${u.opcode} ${u.module}.${u.name}${u.member ? ` in ${u.member}` : ''}`).join('; '), source: 'pickle opcode disassembly' }],
+        evidence: [
+          {
+            matcher: 'model-safety',
+            searched: { ecosystem: 'file', name: p.path, version: '' },
+            versionScheme: 'none',
+            matchedRange: p.unsafe
+              .map((u) => `${u.opcode} ${u.module}.${u.name}${u.member ? ` in ${u.member}` : ''}`)
+              .join('; '),
+            source: 'pickle opcode disassembly',
+          },
+        ],
       });
     }
   }
@@ -143,10 +232,28 @@ export async function analyzeImage(image: Image, options: AnalyzeOptions): Promi
     sections.secrets = secrets;
     for (const s of secrets) {
       findings.push({
-        id: `ZCVE-SECRET-${s.rule.toUpperCase()}`, aliases: [], kind: 'secret', package: fileRef(s.path, (s as LayerFact).layer ?? -1), installedVersion: '', fixedVersions: [], fixState: 'not-fixed',
-        severity: /private-key|aws|gcp/.test(s.rule) ? 'critical' : 'high', severitySource: 'zerocve:secret', cvss: [], kev: false, references: [],
+        id: `ZCVE-SECRET-${s.rule.toUpperCase()}`,
+        aliases: [],
+        kind: 'secret',
+        package: fileRef(s.path, (s as LayerFact).layer ?? -1),
+        installedVersion: '',
+        fixedVersions: [],
+        fixState: 'not-fixed',
+        severity: /private-key|aws|gcp/.test(s.rule) ? 'critical' : 'high',
+        severitySource: 'zerocve:secret',
+        cvss: [],
+        kev: false,
+        references: [],
         title: `${s.title} in ${s.path}:${s.line} (${s.redacted}): remove it from the image and rotate it`,
-        evidence: [{ matcher: 'secret', searched: { ecosystem: 'file', name: s.path, version: '' }, versionScheme: 'none', matchedRange: `line ${s.line}`, source: `rule ${s.rule}` }],
+        evidence: [
+          {
+            matcher: 'secret',
+            searched: { ecosystem: 'file', name: s.path, version: '' },
+            versionScheme: 'none',
+            matchedRange: `line ${s.line}`,
+            source: `rule ${s.rule}`,
+          },
+        ],
       });
     }
   }

@@ -7,19 +7,54 @@ import { walkImage, type WalkProgress } from '../walk/index.ts';
 export interface InspectResult {
   image: ImageSummary;
   platform?: string;
-  totals: { files: number; directories: number; symlinks: number; hardlinks: number; executables: number; setuid: number; setgid: number; bytes: number; compressedBytes: number };
+  totals: {
+    files: number;
+    directories: number;
+    symlinks: number;
+    hardlinks: number;
+    executables: number;
+    setuid: number;
+    setgid: number;
+    bytes: number;
+    compressedBytes: number;
+  };
   /** files replaced or deleted by later layers */
   shadowed: { files: number; bytes: number };
   problems: { path: string; message: string; layer: number }[];
 }
 
-export async function inspectTarget(target: string, options: { open?: OpenImageOptions; cacheDir: string | null; signal?: AbortSignal; onProgress?: (e: WalkProgress) => void }): Promise<InspectResult> {
+export async function inspectTarget(
+  target: string,
+  options: {
+    open?: OpenImageOptions;
+    cacheDir: string | null;
+    signal?: AbortSignal;
+    onProgress?: (e: WalkProgress) => void;
+  },
+): Promise<InspectResult> {
   const image = await openImage(target, { ...options.open, signal: options.signal });
-  const walk = await walkImage(image, { analyzers: [], cacheDir: image.rootDir ? null : options.cacheDir, signal: options.signal, onProgress: options.onProgress });
-  const t = { files: 0, directories: 0, symlinks: 0, hardlinks: 0, executables: 0, setuid: 0, setgid: 0, bytes: 0, compressedBytes: 0 };
+  const walk = await walkImage(image, {
+    analyzers: [],
+    cacheDir: image.rootDir ? null : options.cacheDir,
+    signal: options.signal,
+    onProgress: options.onProgress,
+  });
+  const t = {
+    files: 0,
+    directories: 0,
+    symlinks: 0,
+    hardlinks: 0,
+    executables: 0,
+    setuid: 0,
+    setgid: 0,
+    bytes: 0,
+    compressedBytes: 0,
+  };
   for (const e of walk.merged.entries()) {
-    if (e.type === 'file') { t.files++; t.bytes += e.size; }
-    else if (e.type === 'dir') t.directories++;
+    if (e.type === 'file') {
+      t.files++;
+      t.bytes += e.size;
+    } else if (e.type === 'dir') t.directories++;
     else if (e.type === 'symlink') t.symlinks++;
     else if (e.type === 'hardlink') t.hardlinks++;
     if (isExecutable(e)) t.executables++;
@@ -30,12 +65,25 @@ export async function inspectTarget(target: string, options: { open?: OpenImageO
   const history = image.config.history?.filter((h) => !h.emptyLayer) ?? [];
   return {
     image: {
-      source: image.source, config: image.config, configDigest: image.configDigest,
-      layers: walk.layers.map((l, i) => ({ index: l.index, digest: l.digest, diffId: l.diffId, mediaType: l.mediaType, compressedSize: l.compressedSize, uncompressedSize: l.uncompressedSize, files: l.files, createdBy: history[i]?.createdBy })),
+      source: image.source,
+      config: image.config,
+      configDigest: image.configDigest,
+      layers: walk.layers.map((l, i) => ({
+        index: l.index,
+        digest: l.digest,
+        diffId: l.diffId,
+        mediaType: l.mediaType,
+        compressedSize: l.compressedSize,
+        uncompressedSize: l.uncompressedSize,
+        files: l.files,
+        createdBy: history[i]?.createdBy,
+      })),
     },
     platform: image.config.platform ? formatPlatform(image.config.platform) : undefined,
     totals: t,
     shadowed: { files: walk.merged.shadowed.length, bytes: walk.merged.shadowed.reduce((n, s) => n + s.size, 0) },
-    problems: walk.facts.filter((f) => f.kind === 'problem').map((f) => ({ path: f.path, message: (f as { message: string }).message, layer: f.layer })),
+    problems: walk.facts
+      .filter((f) => f.kind === 'problem')
+      .map((f) => ({ path: f.path, message: (f as { message: string }).message, layer: f.layer })),
   };
 }

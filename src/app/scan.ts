@@ -29,7 +29,14 @@ export interface ScanOptions extends AnalyzeOptions {
   now?: Date;
 }
 
-export const emptyCounts = (): SeverityCounts => ({ critical: 0, high: 0, medium: 0, low: 0, negligible: 0, unknown: 0 });
+export const emptyCounts = (): SeverityCounts => ({
+  critical: 0,
+  high: 0,
+  medium: 0,
+  low: 0,
+  negligible: 0,
+  unknown: 0,
+});
 
 export function countBySeverity(findings: Finding[]): SeverityCounts {
   const c = emptyCounts();
@@ -42,17 +49,33 @@ function withoutFiles(inv: Inventory): Inventory {
 }
 
 /** Vulnerability findings of an inventory, with the database's description and warnings. */
-export function matchVulnerabilities(inventory: Inventory, options: { dbPath: string; allowNoDb?: boolean; now?: Date; signal?: AbortSignal }): { findings: Finding[]; db?: DbInfo; warnings: string[]; problems: Inventory['problems'] } {
+export function matchVulnerabilities(
+  inventory: Inventory,
+  options: { dbPath: string; allowNoDb?: boolean; now?: Date; signal?: AbortSignal },
+): { findings: Finding[]; db?: DbInfo; warnings: string[]; problems: Inventory['problems'] } {
   const warnings: string[] = [];
   let status;
   try {
     status = dbStatus(options.dbPath, { now: options.now, maxAgeHours: DB_MAX_AGE_HOURS });
   } catch (err) {
-    if (options.allowNoDb) { warnings.push(`no vulnerability database (${(err as Error).message.split(':')[0]}): vulnerabilities were not matched`); return { findings: [], warnings, problems: [] }; }
+    if (options.allowNoDb) {
+      warnings.push(
+        `no vulnerability database (${(err as Error).message.split(':')[0]}): vulnerabilities were not matched`,
+      );
+      return { findings: [], warnings, problems: [] };
+    }
     throw err;
   }
-  if (status.stale) warnings.push(`vulnerability database is ${status.ageHours === undefined ? 'of unknown age' : `${Math.round(status.ageHours / 24)} days old`} (built ${status.builtAt ?? '?'}): run \`zerocve db update\``);
-  const db: DbInfo = { path: status.path, builtAt: status.builtAt, ageHours: status.ageHours, sources: status.sources.map((s) => ({ name: s.name, snapshot: s.snapshot, advisories: s.advisories })) };
+  if (status.stale)
+    warnings.push(
+      `vulnerability database is ${status.ageHours === undefined ? 'of unknown age' : `${Math.round(status.ageHours / 24)} days old`} (built ${status.builtAt ?? '?'}): run \`zerocve db update\``,
+    );
+  const db: DbInfo = {
+    path: status.path,
+    builtAt: status.builtAt,
+    ageHours: status.ageHours,
+    sources: status.sources.map((s) => ({ name: s.name, snapshot: s.snapshot, advisories: s.advisories })),
+  };
   const store = openStore(options.dbPath, { readonly: true });
   try {
     const { findings, problems } = matchInventory(inventory, store, { signal: options.signal });
@@ -62,10 +85,22 @@ export function matchVulnerabilities(inventory: Inventory, options: { dbPath: st
   }
 }
 
-export function assembleReport(analysis: Analysis, vuln: { findings: Finding[]; db?: DbInfo; warnings: string[]; problems: Inventory['problems'] }, options: { policy: PolicyOptions; files?: boolean; now?: Date; extraFindings?: Finding[] }): ScanReport {
+export function assembleReport(
+  analysis: Analysis,
+  vuln: { findings: Finding[]; db?: DbInfo; warnings: string[]; problems: Inventory['problems'] },
+  options: { policy: PolicyOptions; files?: boolean; now?: Date; extraFindings?: Finding[] },
+): ScanReport {
   const all = [...vuln.findings, ...analysis.findings, ...(options.extraFindings ?? [])];
-  const imageIds = [analysis.image.source.manifestDigest, analysis.image.source.reference, analysis.image.source.target].filter((x): x is string => !!x);
-  const policy = applyPolicy(all, { ...options.policy, imageIds: [...imageIds, ...(options.policy.imageIds ?? [])], now: options.now ?? options.policy.now });
+  const imageIds = [
+    analysis.image.source.manifestDigest,
+    analysis.image.source.reference,
+    analysis.image.source.target,
+  ].filter((x): x is string => !!x);
+  const policy = applyPolicy(all, {
+    ...options.policy,
+    imageIds: [...imageIds, ...(options.policy.imageIds ?? [])],
+    now: options.now ?? options.policy.now,
+  });
   const inventory = { ...analysis.inventory, problems: [...analysis.inventory.problems, ...vuln.problems] };
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
@@ -87,7 +122,14 @@ export function assembleReport(analysis: Analysis, vuln: { findings: Finding[]; 
       threshold: options.policy.failOn,
       passed: policy.passed,
     },
-    warnings: [...analysis.warnings, ...vuln.warnings, ...policy.warnings, ...(inventory.problems.length ? [`${inventory.problems.length} problem(s) while reading the image: see inventory.problems`] : [])],
+    warnings: [
+      ...analysis.warnings,
+      ...vuln.warnings,
+      ...policy.warnings,
+      ...(inventory.problems.length
+        ? [`${inventory.problems.length} problem(s) while reading the image: see inventory.problems`]
+        : []),
+    ],
   };
 }
 
@@ -98,12 +140,30 @@ export async function scanTarget(target: string, options: ScanOptions): Promise<
   let vuln: ReturnType<typeof matchVulnerabilities> = { findings: [], warnings: [], problems: [] };
   if (options.scanners.has('vuln')) {
     options.onProgress?.({ phase: 'match', message: 'matching vulnerabilities' });
-    vuln = matchVulnerabilities(analysis.inventory, { dbPath: options.dbPath, allowNoDb: options.allowNoDb, now: options.now, signal: options.signal });
+    vuln = matchVulnerabilities(analysis.inventory, {
+      dbPath: options.dbPath,
+      allowNoDb: options.allowNoDb,
+      now: options.now,
+      signal: options.signal,
+    });
   }
-  const extra = options.scanners.has('deps') ? diagnoseDependencies(analysis, { driverVersion: options.driverVersion }) : [];
-  const report = assembleReport(analysis, vuln, { policy: { ...options.policy, driverVersion: options.driverVersion ?? options.policy.driverVersion }, files: options.files, now: options.now, extraFindings: extra });
+  const extra = options.scanners.has('deps')
+    ? diagnoseDependencies(analysis, { driverVersion: options.driverVersion })
+    : [];
+  const report = assembleReport(analysis, vuln, {
+    policy: { ...options.policy, driverVersion: options.driverVersion ?? options.policy.driverVersion },
+    files: options.files,
+    now: options.now,
+    extraFindings: extra,
+  });
   if (peers.length) {
-    report.sections = { ...report.sections, peers: mergePeerFindings(report.findings, peers, { image: { configDigest: report.image.configDigest }, suppressed: report.suppressed }) };
+    report.sections = {
+      ...report.sections,
+      peers: mergePeerFindings(report.findings, peers, {
+        image: { configDigest: report.image.configDigest },
+        suppressed: report.suppressed,
+      }),
+    };
   }
   return report;
 }

@@ -20,8 +20,14 @@ export interface BuildInventoryOptions {
  * the one-line files are fallbacks for old or stripped images. When the winner has no version (Debian testing,
  * a stripped os-release), /etc/debian_version or /etc/alpine-release of the same distribution supplies it.
  */
-export const OS_PRECEDENCE = ['/etc/os-release', '/usr/lib/os-release', '/etc/alpine-release', '/etc/redhat-release',
-  '/etc/system-release', '/etc/debian_version'];
+export const OS_PRECEDENCE = [
+  '/etc/os-release',
+  '/usr/lib/os-release',
+  '/etc/alpine-release',
+  '/etc/redhat-release',
+  '/etc/system-release',
+  '/etc/debian_version',
+];
 
 function chooseOs(facts: LayerFact[]): OsInfo | undefined {
   const found = new Map<string, OsInfo>();
@@ -30,7 +36,9 @@ function chooseOs(facts: LayerFact[]): OsInfo | undefined {
   if (!winner) return undefined;
   const os: OsInfo = { ...winner };
   if (os.versionId === '') {
-    const fallback = [found.get('/etc/debian_version'), found.get('/etc/alpine-release')].find((o) => o && o.id === os.id && o.versionId);
+    const fallback = [found.get('/etc/debian_version'), found.get('/etc/alpine-release')].find(
+      (o) => o && o.id === os.id && o.versionId,
+    );
     if (fallback) os.versionId = fallback.versionId;
   }
   return os;
@@ -112,9 +120,16 @@ export function buildInventory(facts: LayerFact[], options: BuildInventoryOption
     const w = parseNvidiaWheelName(p.name, p.version);
     if (!w) continue;
     raw.push({
-      id: '', type: 'cuda', name: w.component, version: p.version, purl: '', locations: [...p.locations],
-      metadata: w.cudaMajor !== undefined ? { kind: 'cuda', component: w.component, via: 'pip', cudaMajor: w.cudaMajor }
-        : { kind: 'cuda', component: w.component, via: 'pip' },
+      id: '',
+      type: 'cuda',
+      name: w.component,
+      version: p.version,
+      purl: '',
+      locations: [...p.locations],
+      metadata:
+        w.cudaMajor !== undefined
+          ? { kind: 'cuda', component: w.component, via: 'pip', cudaMajor: w.cudaMajor }
+          : { kind: 'cuda', component: w.component, via: 'pip' },
     });
   }
 
@@ -122,10 +137,12 @@ export function buildInventory(facts: LayerFact[], options: BuildInventoryOption
   // (a library and its header, several cuDNN libraries) are one component per name and version
   const byKey = new Map<string, Package>();
   for (const p of raw) {
-    const key = p.type === 'cuda' ? `cuda:${p.name}@${p.version}` : `${p.type}:${p.name}@${p.version}:${p.locations[0].path}`;
+    const key =
+      p.type === 'cuda' ? `cuda:${p.name}@${p.version}` : `${p.type}:${p.name}@${p.version}:${p.locations[0].path}`;
     const seen = byKey.get(key);
     if (seen) {
-      for (const l of p.locations) if (!seen.locations.some((x) => x.path === l.path && x.layer === l.layer)) seen.locations.push(l);
+      for (const l of p.locations)
+        if (!seen.locations.some((x) => x.path === l.path && x.layer === l.layer)) seen.locations.push(l);
       if (!seen.files && p.files) seen.files = p.files;
       continue;
     }
@@ -152,7 +169,10 @@ export function buildInventory(facts: LayerFact[], options: BuildInventoryOption
       const distDir = p.metadata.format === 'egg-info' && loc.endsWith('.egg-info') ? loc : dirName(loc);
       for (const c of [distDir, loc]) {
         const id = owner.get(c) ?? owner.get(usrTwin(c) ?? '');
-        if (id) { p.ownedBy = id; break; }
+        if (id) {
+          p.ownedBy = id;
+          break;
+        }
       }
     }
   }
@@ -160,7 +180,9 @@ export function buildInventory(facts: LayerFact[], options: BuildInventoryOption
   if (!options.files) for (const p of packages) delete p.files;
   packages.sort(comparePackages);
   models.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.layer - b.layer));
-  problems.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.message < b.message ? -1 : a.message > b.message ? 1 : 0));
+  problems.sort((a, b) =>
+    a.path < b.path ? -1 : a.path > b.path ? 1 : a.message < b.message ? -1 : a.message > b.message ? 1 : 0,
+  );
   const inv: Inventory = { packages, models, problems };
   if (os) inv.os = os;
   return inv;

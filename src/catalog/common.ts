@@ -9,8 +9,13 @@ export function problemFact(path: string, analyzer: string, message: string): Fa
 }
 
 /** A package as an analyzer knows it: id, purl and locations are filled by buildInventory. */
-export function newPackage(type: PackageType, name: string, version: string, metadata: PackageMetadata,
-  extra?: Pick<Package, 'licenses' | 'files'>): Package {
+export function newPackage(
+  type: PackageType,
+  name: string,
+  version: string,
+  metadata: PackageMetadata,
+  extra?: Pick<Package, 'licenses' | 'files'>,
+): Package {
   const pkg: Package = { id: '', type, name, version, purl: '', locations: [], metadata };
   if (extra?.licenses && extra.licenses.length > 0) pkg.licenses = extra.licenses;
   if (extra?.files) pkg.files = extra.files;
@@ -24,7 +29,10 @@ export const dirName = (path: string): string => {
 };
 
 /** One field of a block, in file order; continuation lines are joined with `\n` (leading blank kept trimmed). */
-export interface Field { name: string; value: string }
+export interface Field {
+  name: string;
+  value: string;
+}
 
 /**
  * Splits text into blocks of `Name: value` fields separated by blank lines (dpkg status, apk-like control data).
@@ -37,8 +45,14 @@ export function parseFieldBlocks(text: string): { fields: Field[]; line: number;
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].endsWith('\r') ? lines[i].slice(0, -1) : lines[i];
-    if (line.trim() === '') { cur = undefined; continue; }
-    if (!cur) { cur = { fields: [], line: i + 1, bad: [] }; blocks.push(cur); }
+    if (line.trim() === '') {
+      cur = undefined;
+      continue;
+    }
+    if (!cur) {
+      cur = { fields: [], line: i + 1, bad: [] };
+      blocks.push(cur);
+    }
     if (line[0] === ' ' || line[0] === '\t') {
       const last = cur.fields[cur.fields.length - 1];
       if (last) last.value = last.value === '' ? line.trim() : `${last.value}\n${line.trim()}`;
@@ -46,7 +60,10 @@ export function parseFieldBlocks(text: string): { fields: Field[]; line: number;
       continue;
     }
     const colon = line.indexOf(':');
-    if (colon <= 0) { cur.bad.push(line); continue; }
+    if (colon <= 0) {
+      cur.bad.push(line);
+      continue;
+    }
     cur.fields.push({ name: line.slice(0, colon).trim(), value: line.slice(colon + 1).trim() });
   }
   return blocks;

@@ -3,7 +3,8 @@ import { PackageURL } from 'packageurl-js';
 import type { OsInfo, Package } from '../core/package.ts';
 
 /** `debian-12`, `alpine-3.19.1`; undefined without an OS. */
-const distroOf = (os?: OsInfo): string | undefined => (os ? (os.versionId ? `${os.id}-${os.versionId}` : os.id) : undefined);
+const distroOf = (os?: OsInfo): string | undefined =>
+  os ? (os.versionId ? `${os.id}-${os.versionId}` : os.id) : undefined;
 
 function qualifiers(entries: [string, string | undefined][]): Record<string, string> | undefined {
   const q: Record<string, string> = {};
@@ -25,33 +26,83 @@ export function purlOf(pkg: Package, os?: OsInfo): string {
   let purl: PackageURL;
   switch (m.kind) {
     case 'dpkg': {
-      const upstream = m.source !== pkg.name || m.sourceVersion !== pkg.version
-        ? (m.sourceVersion !== pkg.version ? `${m.source}@${m.sourceVersion}` : m.source) : undefined;
-      purl = new PackageURL('deb', os?.id ?? 'debian', pkg.name, pkg.version,
-        qualifiers([['arch', m.arch], ['distro', distroOf(os)], ['upstream', upstream]]), undefined);
+      const upstream =
+        m.source !== pkg.name || m.sourceVersion !== pkg.version
+          ? m.sourceVersion !== pkg.version
+            ? `${m.source}@${m.sourceVersion}`
+            : m.source
+          : undefined;
+      purl = new PackageURL(
+        'deb',
+        os?.id ?? 'debian',
+        pkg.name,
+        pkg.version,
+        qualifiers([
+          ['arch', m.arch],
+          ['distro', distroOf(os)],
+          ['upstream', upstream],
+        ]),
+        undefined,
+      );
       break;
     }
     case 'apk':
-      purl = new PackageURL('apk', os?.id ?? 'alpine', pkg.name, pkg.version,
-        qualifiers([['arch', m.arch], ['distro', distroOf(os)], ['upstream', m.origin !== pkg.name ? m.origin : undefined]]), undefined);
+      purl = new PackageURL(
+        'apk',
+        os?.id ?? 'alpine',
+        pkg.name,
+        pkg.version,
+        qualifiers([
+          ['arch', m.arch],
+          ['distro', distroOf(os)],
+          ['upstream', m.origin !== pkg.name ? m.origin : undefined],
+        ]),
+        undefined,
+      );
       break;
     case 'rpm': {
       const version = m.epoch !== undefined ? pkg.version.slice(pkg.version.indexOf(':') + 1) : pkg.version;
-      purl = new PackageURL('rpm', os?.id ?? 'redhat', pkg.name, version,
-        qualifiers([['arch', m.arch], ['epoch', m.epoch !== undefined ? String(m.epoch) : undefined], ['distro', distroOf(os)],
-          ['upstream', m.sourceRpm]]), undefined);
+      purl = new PackageURL(
+        'rpm',
+        os?.id ?? 'redhat',
+        pkg.name,
+        version,
+        qualifiers([
+          ['arch', m.arch],
+          ['epoch', m.epoch !== undefined ? String(m.epoch) : undefined],
+          ['distro', distroOf(os)],
+          ['upstream', m.sourceRpm],
+        ]),
+        undefined,
+      );
       break;
     }
     case 'python':
       purl = new PackageURL('pypi', undefined, pkg.name, pkg.version, undefined, undefined);
       break;
     case 'conda':
-      purl = new PackageURL('conda', undefined, pkg.name, pkg.version,
-        qualifiers([['build', m.build], ['channel', m.channel], ['subdir', m.subdir]]), undefined);
+      purl = new PackageURL(
+        'conda',
+        undefined,
+        pkg.name,
+        pkg.version,
+        qualifiers([
+          ['build', m.build],
+          ['channel', m.channel],
+          ['subdir', m.subdir],
+        ]),
+        undefined,
+      );
       break;
     case 'cuda':
-      purl = new PackageURL('generic', 'nvidia', pkg.name, pkg.version,
-        qualifiers([['cuda', m.cudaVersion ?? (m.cudaMajor !== undefined ? String(m.cudaMajor) : undefined)]]), undefined);
+      purl = new PackageURL(
+        'generic',
+        'nvidia',
+        pkg.name,
+        pkg.version,
+        qualifiers([['cuda', m.cudaVersion ?? (m.cudaMajor !== undefined ? String(m.cudaMajor) : undefined)]]),
+        undefined,
+      );
       break;
   }
   return purl.toString();

@@ -9,13 +9,33 @@ import type { Fact } from '../core/fact.ts';
 export type LayerFact = Fact & { layer: number };
 
 /** One file to analyze: where it sits in the image, and where its bytes are on this machine. */
-export interface FileSource { path: string; source: string }
+export interface FileSource {
+  path: string;
+  source: string;
+}
 
 function header(path: string, source: string): EntryHeader {
   const st = lstatSync(source);
-  const type: EntryType = st.isFile() ? 'file' : st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink'
-    : st.isCharacterDevice() ? 'char' : st.isBlockDevice() ? 'block' : 'fifo';
-  const entry: EntryHeader = { path, type, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, size: type === 'file' ? st.size : 0, mtime: Math.floor(st.mtimeMs / 1000) };
+  const type: EntryType = st.isFile()
+    ? 'file'
+    : st.isDirectory()
+      ? 'dir'
+      : st.isSymbolicLink()
+        ? 'symlink'
+        : st.isCharacterDevice()
+          ? 'char'
+          : st.isBlockDevice()
+            ? 'block'
+            : 'fifo';
+  const entry: EntryHeader = {
+    path,
+    type,
+    mode: st.mode & 0o7777,
+    uid: st.uid,
+    gid: st.gid,
+    size: type === 'file' ? st.size : 0,
+    mtime: Math.floor(st.mtimeMs / 1000),
+  };
   if (type === 'symlink') entry.linkTarget = readlinkSync(source);
   return entry;
 }
@@ -32,10 +52,18 @@ export async function analyzeFiles(analyzers: Analyzer[], files: FileSource[], l
       if (want === 'header') facts = await a.analyze!(entry, null);
       else if (want === 'stream') {
         const sink = a.sink!(entry);
-        for await (const chunk of createReadStream(f.source, { highWaterMark: 256 * 1024 })) sink.write(chunk as Buffer);
+        for await (const chunk of createReadStream(f.source, { highWaterMark: 256 * 1024 }))
+          sink.write(chunk as Buffer);
         facts = await sink.end();
       } else if (entry.size > want.maxBytes) {
-        facts = [{ kind: 'problem', path: entry.path, analyzer: a.name, message: `${entry.path}: ${entry.size} bytes exceeds the ${want.maxBytes}-byte limit` }];
+        facts = [
+          {
+            kind: 'problem',
+            path: entry.path,
+            analyzer: a.name,
+            message: `${entry.path}: ${entry.size} bytes exceeds the ${want.maxBytes}-byte limit`,
+          },
+        ];
       } else facts = await a.analyze!(entry, entry.type === 'file' ? readFileSync(f.source) : Buffer.alloc(0));
       for (const fact of facts) out.push({ ...fact, layer });
     }
@@ -59,7 +87,11 @@ export function listTree(root: string, prefix = '/'): FileSource[] {
 }
 
 /** Runs analyzers over a whole directory tree mapped to the image root (or to `prefix`). */
-export function analyzeTree(analyzers: Analyzer[], root: string, options?: { prefix?: string; layer?: number }): Promise<LayerFact[]> {
+export function analyzeTree(
+  analyzers: Analyzer[],
+  root: string,
+  options?: { prefix?: string; layer?: number },
+): Promise<LayerFact[]> {
   return analyzeFiles(analyzers, listTree(root, options?.prefix), options?.layer ?? 0);
 }
 
@@ -87,9 +119,18 @@ export async function debianNumpyRoot(): Promise<{ root?: string; reason?: strin
     const tmp = `${root}.tmp`;
     try {
       rmSync(tmp, { recursive: true, force: true });
-      execFileSync('mmdebstrap', ['--variant=minbase', '--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr',
-        '--include=python3,python3-numpy', 'bookworm', tmp, 'deb http://deb.debian.org/debian bookworm main'],
-      { stdio: 'ignore', timeout: 10 * 60 * 1000 });
+      execFileSync(
+        'mmdebstrap',
+        [
+          '--variant=minbase',
+          '--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr',
+          '--include=python3,python3-numpy',
+          'bookworm',
+          tmp,
+          'deb http://deb.debian.org/debian bookworm main',
+        ],
+        { stdio: 'ignore', timeout: 10 * 60 * 1000 },
+      );
       renameSync(tmp, root);
     } catch (err) {
       return { reason: `cannot build the Debian fixture with mmdebstrap: ${(err as Error).message.split('\n')[0]}` };

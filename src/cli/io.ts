@@ -9,7 +9,10 @@ import { parsePlatform, defaultDockerConfigPath, type OpenImageOptions } from '.
 import type { FlagValues } from './options.ts';
 import { defaultCacheDir } from './options.ts';
 
-export interface Progress { update(text: string): void; done(): void }
+export interface Progress {
+  update(text: string): void;
+  done(): void;
+}
 
 export function createProgress(enabled: boolean): Progress {
   const err = process.stderr;
@@ -24,7 +27,10 @@ export function createProgress(enabled: boolean): Progress {
       err.write(`\r\x1b[2K${text.slice(0, (err.columns ?? 80) - 1)}`);
       shown = true;
     },
-    done() { if (shown) err.write('\r\x1b[2K'); shown = false; },
+    done() {
+      if (shown) err.write('\r\x1b[2K');
+      shown = false;
+    },
   };
 }
 
@@ -32,7 +38,10 @@ export const useColor = (): boolean => !!process.stdout.isTTY && !process.env.NO
 
 /** Write to FILE atomically, or to stdout when file is undefined or `-`. */
 export async function withOutput(file: string | undefined, write: (out: Writable) => Promise<void>): Promise<void> {
-  if (!file || file === '-') { await write(process.stdout); return; }
+  if (!file || file === '-') {
+    await write(process.stdout);
+    return;
+  }
   const tmp = `${file}.tmp-${process.pid}`;
   const out = createWriteStream(tmp);
   try {
@@ -43,13 +52,18 @@ export async function withOutput(file: string | undefined, write: (out: Writable
   } catch (err) {
     out.destroy();
     rmSync(tmp, { force: true });
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'EACCES') throw new UsageError(`output ${file}: cannot write: ${(err as NodeJS.ErrnoException).code}`, { cause: err });
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'EACCES')
+      throw new UsageError(`output ${file}: cannot write: ${(err as NodeJS.ErrnoException).code}`, { cause: err });
     throw err;
   }
 }
 
 /** `-o table -o json=out.json`, `--format sarif --output x.sarif` → [{ format, file }] */
-export function parseOutputs(values: FlagValues, allowed: readonly string[], fallback: string): { format: string; file?: string }[] {
+export function parseOutputs(
+  values: FlagValues,
+  allowed: readonly string[],
+  fallback: string,
+): { format: string; file?: string }[] {
   const outs: { format: string; file?: string }[] = [];
   const format = values.format as string | undefined;
   if (format) outs.push({ format, file: values.output as string | undefined });
@@ -58,8 +72,11 @@ export function parseOutputs(values: FlagValues, allowed: readonly string[], fal
     outs.push(i < 0 ? { format: o } : { format: o.slice(0, i), file: o.slice(i + 1) || undefined });
   }
   if (!outs.length) outs.push({ format: fallback, file: values.output as string | undefined });
-  for (const o of outs) if (!allowed.includes(o.format)) throw new UsageError(`unknown format '${o.format}' (expected one of: ${allowed.join(', ')})`);
-  if (outs.filter((o) => !o.file || o.file === '-').length > 1) throw new UsageError('only one output can go to stdout: give the others a file (-o json=report.json)');
+  for (const o of outs)
+    if (!allowed.includes(o.format))
+      throw new UsageError(`unknown format '${o.format}' (expected one of: ${allowed.join(', ')})`);
+  if (outs.filter((o) => !o.file || o.file === '-').length > 1)
+    throw new UsageError('only one output can go to stdout: give the others a file (-o json=report.json)');
   return outs;
 }
 

@@ -20,10 +20,19 @@ export function usage(): string {
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
-  if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') { process.stdout.write(usage()); return cmd ? EXIT.ok : EXIT.usage; }
-  if (cmd === '--version' || cmd === 'version') { process.stdout.write(`zerocve ${VERSION}\n`); return EXIT.ok; }
+  if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    process.stdout.write(usage());
+    return cmd ? EXIT.ok : EXIT.usage;
+  }
+  if (cmd === '--version' || cmd === 'version') {
+    process.stdout.write(`zerocve ${VERSION}\n`);
+    return EXIT.ok;
+  }
   const c = commands[cmd];
-  if (!c) { process.stderr.write(`zerocve: unknown command '${cmd}'\n${usage()}`); return EXIT.usage; }
+  if (!c) {
+    process.stderr.write(`zerocve: unknown command '${cmd}'\n${usage()}`);
+    return EXIT.usage;
+  }
   try {
     return await c.run(rest);
   } catch (err) {

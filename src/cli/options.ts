@@ -27,7 +27,10 @@ export const COMMON_FLAGS: Record<string, FlagSpec> = {
 };
 
 export const IMAGE_FLAGS: Record<string, FlagSpec> = {
-  platform: { type: 'string', help: 'OS/ARCH[/VARIANT]: platform to pick from a multi-arch image (default linux/amd64)' },
+  platform: {
+    type: 'string',
+    help: 'OS/ARCH[/VARIANT]: platform to pick from a multi-arch image (default linux/amd64)',
+  },
   'cache-dir': { type: 'string', help: 'DIR: layer cache (default ~/.cache/zerocve)' },
   'no-cache': { type: 'boolean', help: 'do not read or write the layer cache' },
   insecure: { type: 'boolean', help: 'allow plain-HTTP registries' },
@@ -39,7 +42,10 @@ export const IMAGE_FLAGS: Record<string, FlagSpec> = {
 /** `cache-dir` → `ZEROCVE_CACHE_DIR` */
 export const envName = (flag: string): string => `ZEROCVE_${flag.toUpperCase().replace(/-/g, '_')}`;
 
-export interface ParsedCommand { values: FlagValues; positionals: string[] }
+export interface ParsedCommand {
+  values: FlagValues;
+  positionals: string[];
+}
 
 function readConfig(path: string | undefined, cwd: string): Record<string, unknown> {
   const file = path ?? join(cwd, 'zerocve.yaml');
@@ -48,11 +54,16 @@ function readConfig(path: string | undefined, cwd: string): Record<string, unkno
     return {};
   }
   let doc: unknown;
-  try { doc = parseYaml(readFileSync(file, 'utf8')); } catch (err) {
-    throw new UsageError(`config file ${file}: not valid YAML: ${(err as Error).message.split('\n')[0]}`, { cause: err });
+  try {
+    doc = parseYaml(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`config file ${file}: not valid YAML: ${(err as Error).message.split('\n')[0]}`, {
+      cause: err,
+    });
   }
   if (doc == null) return {};
-  if (typeof doc !== 'object' || Array.isArray(doc)) throw new UsageError(`config file ${file}: expected a mapping of option names to values`);
+  if (typeof doc !== 'object' || Array.isArray(doc))
+    throw new UsageError(`config file ${file}: expected a mapping of option names to values`);
   return doc as Record<string, unknown>;
 }
 
@@ -65,16 +76,26 @@ function coerce(flag: string, spec: FlagSpec, value: unknown, where: string): st
   }
   if (spec.multiple) {
     if (Array.isArray(value)) return value.map(String);
-    return String(value).split(',').map((s) => s.trim()).filter(Boolean);
+    return String(value)
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   }
   if (typeof value === 'object') throw new UsageError(`${where}: ${flag} must be a single value`);
   return String(value);
 }
 
 /** Parse a command's arguments with flags, env and config merged. */
-export function parseCommand(args: string[], flags: Record<string, FlagSpec>, env: NodeJS.ProcessEnv, cwd: string, command: string): ParsedCommand {
+export function parseCommand(
+  args: string[],
+  flags: Record<string, FlagSpec>,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  command: string,
+): ParsedCommand {
   const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
-  for (const [name, s] of Object.entries(flags)) options[name] = { type: s.type, ...(s.short ? { short: s.short } : {}), ...(s.multiple ? { multiple: true } : {}) };
+  for (const [name, s] of Object.entries(flags))
+    options[name] = { type: s.type, ...(s.short ? { short: s.short } : {}), ...(s.multiple ? { multiple: true } : {}) };
   let parsed;
   try {
     parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
@@ -84,22 +105,37 @@ export function parseCommand(args: string[], flags: Record<string, FlagSpec>, en
   const values: FlagValues = { ...(parsed.values as FlagValues) };
   const config = readConfig(values.config as string | undefined, cwd);
   for (const key of Object.keys(config)) {
-    if (!(key in flags) || flags[key].configurable === false) throw new UsageError(`config file: unknown option '${key}' for ${command}`);
+    if (!(key in flags) || flags[key].configurable === false)
+      throw new UsageError(`config file: unknown option '${key}' for ${command}`);
   }
   for (const [name, spec] of Object.entries(flags)) {
     if (values[name] !== undefined || spec.configurable === false) continue;
     const e = env[envName(name)];
-    if (e !== undefined) { values[name] = coerce(name, spec, e, `environment ${envName(name)}`); continue; }
-    if (name in config) { values[name] = coerce(name, spec, config[name], 'config file'); continue; }
+    if (e !== undefined) {
+      values[name] = coerce(name, spec, e, `environment ${envName(name)}`);
+      continue;
+    }
+    if (name in config) {
+      values[name] = coerce(name, spec, config[name], 'config file');
+      continue;
+    }
     if (spec.default !== undefined) values[name] = spec.default;
   }
   return { values, positionals: parsed.positionals };
 }
 
-export function helpText(command: string, synopsis: string, description: string, flags: Record<string, FlagSpec>): string {
+export function helpText(
+  command: string,
+  synopsis: string,
+  description: string,
+  flags: Record<string, FlagSpec>,
+): string {
   const lines = [`usage: zerocve ${command} ${synopsis}`, '', description, '', 'flags:'];
   for (const [name, s] of Object.entries(flags)) {
-    const [arg, text] = s.type === 'string' && s.help.includes(':') ? [s.help.slice(0, s.help.indexOf(':')), s.help.slice(s.help.indexOf(':') + 2)] : ['', s.help];
+    const [arg, text] =
+      s.type === 'string' && s.help.includes(':')
+        ? [s.help.slice(0, s.help.indexOf(':')), s.help.slice(s.help.indexOf(':') + 2)]
+        : ['', s.help];
     const left = `${s.short ? `-${s.short}, ` : '    '}--${name}${arg ? ` ${arg}` : ''}`;
     lines.push(`  ${left.padEnd(30)} ${text}${s.multiple ? ' (repeatable)' : ''}`);
   }

@@ -3,7 +3,8 @@
 export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'negligible' | 'unknown';
 export const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low', 'negligible', 'unknown'];
 /** higher = worse; for sorting and thresholds */
-export const severityRank = (s: Severity): number => ({ critical: 5, high: 4, medium: 3, low: 2, negligible: 1, unknown: 0 })[s];
+export const severityRank = (s: Severity): number =>
+  ({ critical: 5, high: 4, medium: 3, low: 2, negligible: 1, unknown: 0 })[s];
 
 export interface Cvss {
   version: '2.0' | '3.0' | '3.1' | '4.0';

@@ -14,12 +14,16 @@ export class ZerocveError extends Error {
 
 /** The user asked for something that cannot mean anything (bad flag, bad target syntax). Exit 2. */
 export class UsageError extends ZerocveError {
-  constructor(message: string, options?: { cause?: unknown }) { super('usage', message, options); }
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('usage', message, options);
+  }
 }
 
 /** The input is bad: malformed archive, digest mismatch, path escape, decompression bomb. Exit 3. */
 export class InputError extends ZerocveError {
-  constructor(message: string, options?: { cause?: unknown }) { super('input', message, options); }
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('input', message, options);
+  }
 }
 
 /** A registry answered with an error or could not be reached. Exit 3. */
@@ -33,12 +37,16 @@ export class RegistryError extends ZerocveError {
 
 /** The vulnerability database is missing, corrupt, or too old. Exit 3. */
 export class DatabaseError extends ZerocveError {
-  constructor(message: string, options?: { cause?: unknown }) { super('database', message, options); }
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('database', message, options);
+  }
 }
 
 /** A bug in zerocve. Exit 3. */
 export class InternalError extends ZerocveError {
-  constructor(message: string, options?: { cause?: unknown }) { super('internal', message, options); }
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('internal', message, options);
+  }
 }
 
 /** Reason text of any thrown value, for composing one-line messages. */

@@ -4,7 +4,11 @@ import type { Readable } from 'node:stream';
 /** `sha256:<64 hex>` */
 export type Digest = string;
 
-export interface Platform { os: string; architecture: string; variant?: string }
+export interface Platform {
+  os: string;
+  architecture: string;
+  variant?: string;
+}
 
 /** The parts of the OCI image config zerocve reads. */
 export interface ImageConfig {

@@ -3,13 +3,40 @@
 export type PackageType = 'deb' | 'apk' | 'rpm' | 'python' | 'conda' | 'cuda' | 'binary';
 
 /** Where a package's record was found: the file and the layer (index into Image.layers; -1 if unknown). */
-export interface Location { path: string; layer: number }
+export interface Location {
+  path: string;
+  layer: number;
+}
 
 export type PackageMetadata =
-  | { kind: 'dpkg'; source: string; sourceVersion: string; arch: string; status?: string; maintainer?: string; installedSize?: number; depends?: string[] }
+  | {
+      kind: 'dpkg';
+      source: string;
+      sourceVersion: string;
+      arch: string;
+      status?: string;
+      maintainer?: string;
+      installedSize?: number;
+      depends?: string[];
+    }
   | { kind: 'apk'; origin: string; arch: string; installedSize?: number; depends?: string[] }
-  | { kind: 'rpm'; epoch?: number; release: string; arch: string; sourceRpm?: string; vendor?: string; installedSize?: number }
-  | { kind: 'python'; format: 'dist-info' | 'egg-info'; installer?: string; sitePackages: string; requiresDist?: string[]; requiresPython?: string }
+  | {
+      kind: 'rpm';
+      epoch?: number;
+      release: string;
+      arch: string;
+      sourceRpm?: string;
+      vendor?: string;
+      installedSize?: number;
+    }
+  | {
+      kind: 'python';
+      format: 'dist-info' | 'egg-info';
+      installer?: string;
+      sitePackages: string;
+      requiresDist?: string[];
+      requiresPython?: string;
+    }
   | { kind: 'conda'; build: string; channel?: string; subdir?: string; condaPrefix: string }
   | {
       kind: 'cuda';
@@ -53,7 +80,17 @@ export interface OsInfo {
   path: string;
 }
 
-export type ModelFormat = 'safetensors' | 'pytorch-pickle' | 'pytorch-zip' | 'pickle' | 'onnx' | 'gguf' | 'keras-h5' | 'keras' | 'tensorflow-pb' | 'unknown';
+export type ModelFormat =
+  | 'safetensors'
+  | 'pytorch-pickle'
+  | 'pytorch-zip'
+  | 'pickle'
+  | 'onnx'
+  | 'gguf'
+  | 'keras-h5'
+  | 'keras'
+  | 'tensorflow-pb'
+  | 'unknown';
 
 export interface ModelFile {
   path: string;

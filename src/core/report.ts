@@ -24,7 +24,12 @@ export interface ImageSummary {
   layers: LayerSummary[];
 }
 
-export interface FileRef { path: string; layer: number; size?: number; mode?: number }
+export interface FileRef {
+  path: string;
+  layer: number;
+  size?: number;
+  mode?: number;
+}
 
 export interface Surface {
   packagesByType: Record<string, number>;
@@ -43,8 +48,18 @@ export interface Surface {
   user: { configured: string; root: boolean };
 }
 
-export interface BloatCategory { category: string; bytes: number; files: number }
-export interface BloatOffender { path: string; category: string; bytes: number; package?: string; note?: string }
+export interface BloatCategory {
+  category: string;
+  bytes: number;
+  files: number;
+}
+export interface BloatOffender {
+  path: string;
+  category: string;
+  bytes: number;
+  package?: string;
+  note?: string;
+}
 export interface BloatReport {
   totalBytes: number;
   categories: BloatCategory[];
@@ -56,12 +71,31 @@ export interface BloatReport {
   /** bytes of build-only tools (compilers, binutils, cmake, LLVM): removable when nothing builds at run time */
   buildOnlyBytes?: number;
   /** bytes of the merged file system owned by each package, largest first */
-  byPackage?: { package: string; type: string; bytes: number; files: number; removableBytes: number; buildOnlyBytes: number }[];
+  byPackage?: {
+    package: string;
+    type: string;
+    bytes: number;
+    files: number;
+    removableBytes: number;
+    buildOnlyBytes: number;
+  }[];
 }
 
-export interface SeverityCounts { critical: number; high: number; medium: number; low: number; negligible: number; unknown: number }
+export interface SeverityCounts {
+  critical: number;
+  high: number;
+  medium: number;
+  low: number;
+  negligible: number;
+  unknown: number;
+}
 
-export interface DbInfo { path: string; builtAt?: string; sources: { name: string; snapshot?: string; advisories: number }[]; ageHours?: number }
+export interface DbInfo {
+  path: string;
+  builtAt?: string;
+  sources: { name: string; snapshot?: string; advisories: number }[];
+  ageHours?: number;
+}
 
 export interface ScanReport {
   schemaVersion: number;
@@ -76,6 +110,13 @@ export interface ScanReport {
   /** other analysis sections (gpu, models, deps) keyed by scanner name */
   sections?: Record<string, unknown>;
   db?: DbInfo;
-  summary: { findings: SeverityCounts; suppressed: number; fixable: number; kev: number; threshold?: Severity; passed: boolean };
+  summary: {
+    findings: SeverityCounts;
+    suppressed: number;
+    fixable: number;
+    kev: number;
+    threshold?: Severity;
+    passed: boolean;
+  };
   warnings: string[];
 }

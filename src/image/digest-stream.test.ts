@@ -16,17 +16,34 @@ function chunks(parts: string[]): Readable {
 }
 
 test('verifyDigest passes the bytes through unchanged when digest and size match', async () => {
-  const out = await text(verifyDigest(chunks(['hello ', 'wor', 'ld']), { digest: sha('hello world'), size: 11, what: 'blob x' }));
+  const out = await text(
+    verifyDigest(chunks(['hello ', 'wor', 'ld']), { digest: sha('hello world'), size: 11, what: 'blob x' }),
+  );
   assert.equal(out, 'hello world');
 });
 
 const failures: { name: string; parts: string[]; size?: number; digestOfText: string; message: RegExp }[] = [
-  { name: 'one byte changed', parts: ['hello world'], size: 11, digestOfText: 'hello wOrld',
-    message: /^blob x: digest mismatch: expected sha256:[0-9a-f]{64}, got sha256:[0-9a-f]{64}$/ },
-  { name: 'truncated', parts: ['hello'], size: 11, digestOfText: 'hello world',
-    message: /^blob x: truncated: expected 11 bytes, got 5$/ },
-  { name: 'too long', parts: ['hello world', '!!'], size: 11, digestOfText: 'hello world',
-    message: /^blob x: size mismatch: expected 11 bytes, got more$/ },
+  {
+    name: 'one byte changed',
+    parts: ['hello world'],
+    size: 11,
+    digestOfText: 'hello wOrld',
+    message: /^blob x: digest mismatch: expected sha256:[0-9a-f]{64}, got sha256:[0-9a-f]{64}$/,
+  },
+  {
+    name: 'truncated',
+    parts: ['hello'],
+    size: 11,
+    digestOfText: 'hello world',
+    message: /^blob x: truncated: expected 11 bytes, got 5$/,
+  },
+  {
+    name: 'too long',
+    parts: ['hello world', '!!'],
+    size: 11,
+    digestOfText: 'hello world',
+    message: /^blob x: size mismatch: expected 11 bytes, got more$/,
+  },
   { name: 'no size given, content differs', parts: ['abc'], digestOfText: 'abd', message: /digest mismatch/ },
 ];
 
@@ -47,7 +64,11 @@ test('verifyDigest names the got digest exactly', async () => {
 });
 
 test('verifyDigest passes a source error on, and destroying the result closes the source file', async () => {
-  const broken = new Readable({ read() { this.destroy(new Error('disk on fire')); } });
+  const broken = new Readable({
+    read() {
+      this.destroy(new Error('disk on fire'));
+    },
+  });
   await assert.rejects(text(verifyDigest(broken, { digest: sha(''), what: 'b' })), /disk on fire/);
 
   const dir = mkdtempSync(join(tmpdir(), 'zc-digest-'));
@@ -70,15 +91,23 @@ test('verifyDigest streams a large input in bounded memory and accepts sha512', 
   const n = 256; // 16 MiB
   const h = createHash('sha512');
   for (let i = 0; i < n; i++) h.update(chunk);
-  const src = Readable.from((function* () { for (let i = 0; i < n; i++) yield chunk; })());
+  const src = Readable.from(
+    (function* () {
+      for (let i = 0; i < n; i++) yield chunk;
+    })(),
+  );
   let total = 0;
-  for await (const c of verifyDigest(src, { digest: 'sha512:' + h.digest('hex'), size: n * chunk.length, what: 'big' })) total += (c as Buffer).length;
+  for await (const c of verifyDigest(src, { digest: 'sha512:' + h.digest('hex'), size: n * chunk.length, what: 'big' }))
+    total += (c as Buffer).length;
   assert.equal(total, n * chunk.length);
 });
 
 test('parseDigest rejects malformed digests with the input named', () => {
   for (const bad of ['sha256:abc', 'md5:' + 'a'.repeat(32), 'sha256:' + 'A'.repeat(64), 'nonsense', '']) {
-    assert.throws(() => parseDigest(bad, 'manifest of x'), (e: unknown) => e instanceof InputError && e.message.startsWith('manifest of x: malformed'));
+    assert.throws(
+      () => parseDigest(bad, 'manifest of x'),
+      (e: unknown) => e instanceof InputError && e.message.startsWith('manifest of x: malformed'),
+    );
     assert.equal(isDigest(bad), false);
   }
   assert.deepEqual(parseDigest(sha('a'), 'x'), { algorithm: 'sha256', hex: sha('a').slice(7) });

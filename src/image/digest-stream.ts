@@ -19,7 +19,9 @@ const HEX_LENGTH: Record<string, number> = { sha256: 64, sha512: 128 };
 export function parseDigest(digest: string, what: string): { algorithm: 'sha256' | 'sha512'; hex: string } {
   const m = DIGEST_RE.exec(digest);
   if (!m || m[2].length !== HEX_LENGTH[m[1]]) {
-    throw new InputError(`${what}: malformed or unsupported digest ${JSON.stringify(digest)} (expected sha256:<64 hex>)`);
+    throw new InputError(
+      `${what}: malformed or unsupported digest ${JSON.stringify(digest)} (expected sha256:<64 hex>)`,
+    );
   }
   return { algorithm: m[1] as 'sha256' | 'sha512', hex: m[2] };
 }

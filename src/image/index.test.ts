@@ -6,7 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseTarget, openImage, type TargetSpec } from './index.ts';
 import { UsageError } from '../core/errors.ts';
-import { buildTinyLayout, tinyLayerFiles, startRegistry, pushOciLayout, type RunningRegistry } from '../../test/support/registry.ts';
+import {
+  buildTinyLayout,
+  tinyLayerFiles,
+  startRegistry,
+  pushOciLayout,
+  type RunningRegistry,
+} from '../../test/support/registry.ts';
 
 const D = 'sha256:' + 'cd'.repeat(32);
 
@@ -46,7 +52,10 @@ const badTargets: [string, RegExp][] = [
 ];
 for (const [input, why] of badTargets) {
   test(`parseTarget refuses ${JSON.stringify(input)}`, () => {
-    assert.throws(() => parseTarget(input), (e: unknown) => e instanceof UsageError && why.test(e.message) && !e.message.includes('\n'));
+    assert.throws(
+      () => parseTarget(input),
+      (e: unknown) => e instanceof UsageError && why.test(e.message) && !e.message.includes('\n'),
+    );
   });
 }
 
@@ -76,7 +85,10 @@ test('openImage dispatches registry, oci-dir and dir targets; offline refuses re
   mkdirSync(root);
   const fromDir = await openImage(`dir:${root}`);
   assert.equal(fromDir.rootDir, root);
-  await assert.rejects(openImage(`${registry.host}/test/tiny:v1`, { offline: true }), (e: unknown) => e instanceof UsageError && /offline mode forbids network access/.test(e.message));
+  await assert.rejects(
+    openImage(`${registry.host}/test/tiny:v1`, { offline: true }),
+    (e: unknown) => e instanceof UsageError && /offline mode forbids network access/.test(e.message),
+  );
   await assert.rejects(openImage('sbom:/x.json'), UsageError);
 });
 
@@ -84,7 +96,13 @@ test('openImage opens docker-archive and oci-archive tarballs written by skopeo'
   const ociTar = join(work, 'oci.tar');
   const dockerTar = join(work, 'docker.tar');
   execFileSync('skopeo', ['copy', '--quiet', '--insecure-policy', `oci:${layout}:v1`, `oci-archive:${ociTar}`]);
-  execFileSync('skopeo', ['copy', '--quiet', '--insecure-policy', `oci:${layout}:v1`, `docker-archive:${dockerTar}:test/tiny:v1`]);
+  execFileSync('skopeo', [
+    'copy',
+    '--quiet',
+    '--insecure-policy',
+    `oci:${layout}:v1`,
+    `docker-archive:${dockerTar}:test/tiny:v1`,
+  ]);
   const oci = await openImage(`oci-archive:${ociTar}`);
   assert.equal(oci.source.kind, 'oci-archive');
   assert.deepEqual(await tinyLayerFiles(await oci.layers[0].open(), true), { 'etc/hello': 'hi\n' });

@@ -16,7 +16,14 @@ import { openDockerArchive, openOciArchive } from './archive/index.ts';
 
 export { parseReference, registryEndpoint, isLoopbackRegistry } from './reference.ts';
 export type { Reference } from './reference.ts';
-export { parsePlatform, formatPlatform, platformMatches, DEFAULT_PLATFORM, MediaType, layerCompression } from './oci.ts';
+export {
+  parsePlatform,
+  formatPlatform,
+  platformMatches,
+  DEFAULT_PLATFORM,
+  MediaType,
+  layerCompression,
+} from './oci.ts';
 export type { BlobReader, Descriptor } from './oci.ts';
 export { verifyDigest } from './digest-stream.ts';
 export { defaultDockerConfigPath } from './registry/index.ts';
@@ -48,9 +55,10 @@ export interface OpenImageOptions {
 
 const PATH_SCHEMES = ['docker-archive', 'oci-archive', 'oci-dir', 'dir', 'sbom'] as const;
 const UNSUPPORTED_SCHEMES: Record<string, string> = {
-  docker: 'reading from a Docker daemon is not supported; run `docker save IMAGE -o x.tar` and scan docker-archive:x.tar',
+  docker:
+    'reading from a Docker daemon is not supported; run `docker save IMAGE -o x.tar` and scan docker-archive:x.tar',
   podman: 'reading from Podman is not supported; run `podman save IMAGE -o x.tar` and scan docker-archive:x.tar',
-  'containerd': 'reading from containerd is not supported; export the image and scan oci-archive:PATH',
+  containerd: 'reading from containerd is not supported; export the image and scan oci-archive:PATH',
   file: 'use sbom:PATH for an SBOM, or docker-archive:/oci-archive: for an image tarball',
 };
 
@@ -80,7 +88,9 @@ export function parseTarget(target: string): TargetSpec {
   }
   if (m && m[1] === 'registry') return { kind: 'registry', target, reference: parseReference(m[2]) };
   if (/^(\.{0,2}\/|~)/.test(target) || /\.(tar|tar\.gz|tgz)$/.test(target)) {
-    throw new UsageError(`target ${JSON.stringify(target)}: looks like a path; say what it is: docker-archive:, oci-archive:, oci-dir: or dir:`);
+    throw new UsageError(
+      `target ${JSON.stringify(target)}: looks like a path; say what it is: docker-archive:, oci-archive:, oci-dir: or dir:`,
+    );
   }
   return { kind: 'registry', target, reference: parseReference(target) };
 }
@@ -92,11 +102,19 @@ export async function openImage(target: string, options: OpenImageOptions = {}):
   switch (spec.kind) {
     case 'registry':
       if (options.offline) {
-        throw new UsageError(`target ${JSON.stringify(target)} is a registry image, but offline mode forbids network access (save it to an archive and scan docker-archive:/oci-archive:)`);
+        throw new UsageError(
+          `target ${JSON.stringify(target)} is a registry image, but offline mode forbids network access (save it to an archive and scan docker-archive:/oci-archive:)`,
+        );
       }
       return await openRegistryImage(spec.reference, {
-        target, platform, signal, insecure: options.insecure, auth: options.auth, dockerConfigPath: options.dockerConfigPath,
-        onProgress: options.onProgress, retry: options.retry,
+        target,
+        platform,
+        signal,
+        insecure: options.insecure,
+        auth: options.auth,
+        dockerConfigPath: options.dockerConfigPath,
+        onProgress: options.onProgress,
+        retry: options.retry,
       });
     case 'docker-archive':
       return await openDockerArchive(spec.path, { platform, target, signal });
@@ -107,6 +125,8 @@ export async function openImage(target: string, options: OpenImageOptions = {}):
     case 'dir':
       return await openRootDir(spec.path, { target, signal });
     case 'sbom':
-      throw new UsageError(`target ${JSON.stringify(target)} is an SBOM, not an image; it is read by the scan, not opened as an image`);
+      throw new UsageError(
+        `target ${JSON.stringify(target)} is an SBOM, not an image; it is read by the scan, not opened as an image`,
+      );
   }
 }

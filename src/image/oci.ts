@@ -25,7 +25,10 @@ export const MediaType = {
 
 /** What a registry is asked for (Accept), most wanted first. Schema1 is deliberately absent: it is long deprecated. */
 export const MANIFEST_ACCEPT: readonly string[] = [
-  MediaType.ociIndex, MediaType.dockerManifestList, MediaType.ociManifest, MediaType.dockerManifest,
+  MediaType.ociIndex,
+  MediaType.dockerManifestList,
+  MediaType.ociManifest,
+  MediaType.dockerManifest,
 ];
 
 export const isIndexMediaType = (m: string | undefined): boolean =>
@@ -95,7 +98,8 @@ const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null 
 
 function stringArray(v: unknown, what: string, field: string): string[] | undefined {
   if (v === undefined || v === null) return undefined;
-  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new InputError(`${what}: ${field} is not an array of strings`);
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))
+    throw new InputError(`${what}: ${field} is not an array of strings`);
   return v as string[];
 }
 
@@ -131,8 +135,10 @@ export function parseDescriptor(v: unknown, what: string): Descriptor {
   if (!isObject(v)) throw new InputError(`${what}: descriptor is not an object`);
   const { mediaType, digest, size } = v;
   if (typeof mediaType !== 'string' || mediaType === '') throw new InputError(`${what}: descriptor has no mediaType`);
-  if (typeof digest !== 'string' || !isDigest(digest)) throw new InputError(`${what}: descriptor has a malformed digest ${JSON.stringify(digest)}`);
-  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) throw new InputError(`${what}: descriptor ${digest} has an invalid size`);
+  if (typeof digest !== 'string' || !isDigest(digest))
+    throw new InputError(`${what}: descriptor has a malformed digest ${JSON.stringify(digest)}`);
+  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0)
+    throw new InputError(`${what}: descriptor ${digest} has an invalid size`);
   const d: Descriptor = { mediaType, digest, size };
   if (v.platform !== undefined) d.platform = parsePlatformObject(v.platform, `${what}: descriptor ${digest}`);
   const annotations = stringMap(v.annotations, what, 'annotations');
@@ -159,9 +165,12 @@ function parsePlatformObject(v: unknown, what: string): Platform {
 export function parseManifestOrIndex(v: unknown, what: string, hint?: string): OciIndex | OciManifest {
   if (!isObject(v)) throw new InputError(`${what}: manifest is not a JSON object`);
   if (v.schemaVersion !== 2) {
-    throw new InputError(`${what}: unsupported manifest schemaVersion ${JSON.stringify(v.schemaVersion)} (only schema 2 / OCI is read)`);
+    throw new InputError(
+      `${what}: unsupported manifest schemaVersion ${JSON.stringify(v.schemaVersion)} (only schema 2 / OCI is read)`,
+    );
   }
-  let mediaType = typeof v.mediaType === 'string' ? v.mediaType : hint && hint !== 'application/json' ? hint : undefined;
+  let mediaType =
+    typeof v.mediaType === 'string' ? v.mediaType : hint && hint !== 'application/json' ? hint : undefined;
   if (!mediaType) mediaType = Array.isArray(v.manifests) ? MediaType.ociIndex : MediaType.ociManifest;
   const annotations = stringMap(v.annotations, what, 'annotations');
   if (isIndexMediaType(mediaType)) {
@@ -184,7 +193,8 @@ export function parseImageConfig(v: unknown, what: string): ImageConfig {
   const rootfs = v.rootfs;
   if (!isObject(rootfs)) throw new InputError(`${what}: config has no rootfs`);
   const diffIds = stringArray(rootfs.diff_ids, what, 'rootfs.diff_ids') ?? [];
-  for (const d of diffIds) if (!isDigest(d)) throw new InputError(`${what}: rootfs.diff_ids has a malformed digest ${JSON.stringify(d)}`);
+  for (const d of diffIds)
+    if (!isDigest(d)) throw new InputError(`${what}: rootfs.diff_ids has a malformed digest ${JSON.stringify(d)}`);
   const out: ImageConfig = { diffIds };
   const c = v.config ?? v.container_config;
   if (c !== undefined && c !== null) {
@@ -234,13 +244,23 @@ export function parseImageConfig(v: unknown, what: string): ImageConfig {
 
 export const DEFAULT_PLATFORM: Platform = { os: 'linux', architecture: 'amd64' };
 
-const ARCH_ALIASES: Record<string, string> = { x86_64: 'amd64', 'x86-64': 'amd64', aarch64: 'arm64', armhf: 'arm', armel: 'arm', i686: '386', i386: '386' };
+const ARCH_ALIASES: Record<string, string> = {
+  x86_64: 'amd64',
+  'x86-64': 'amd64',
+  aarch64: 'arm64',
+  armhf: 'arm',
+  armel: 'arm',
+  i686: '386',
+  i386: '386',
+};
 
 /** Parses `os/arch[/variant]` as given to `--platform`; throws UsageError for anything else. */
 export function parsePlatform(s: string): Platform {
   const parts = s.trim().split('/');
   if (parts.length < 2 || parts.length > 3 || parts.some((p) => !/^[A-Za-z0-9_.-]+$/.test(p))) {
-    throw new UsageError(`platform ${JSON.stringify(s)}: expected os/arch[/variant], e.g. linux/amd64 or linux/arm64/v8`);
+    throw new UsageError(
+      `platform ${JSON.stringify(s)}: expected os/arch[/variant], e.g. linux/amd64 or linux/arm64/v8`,
+    );
   }
   const p: Platform = { os: parts[0].toLowerCase(), architecture: normalizeArch(parts[1].toLowerCase()) };
   if (parts[2]) p.variant = parts[2].toLowerCase();
@@ -272,7 +292,9 @@ export function platformMatches(have: Platform, want: Platform): boolean {
 
 /** Attestation manifests (buildkit) and other non-runnable entries carry `unknown/unknown`. */
 const isRunnable = (d: Descriptor): boolean =>
-  d.platform !== undefined && d.platform.os !== 'unknown' && d.annotations?.['vnd.docker.reference.type'] !== 'attestation-manifest';
+  d.platform !== undefined &&
+  d.platform.os !== 'unknown' &&
+  d.annotations?.['vnd.docker.reference.type'] !== 'attestation-manifest';
 
 /**
  * Picks the manifest for `want` from an index. An exact variant match is preferred over a variant-less one.
@@ -290,7 +312,9 @@ export function selectPlatform(index: OciIndex, want: Platform, what: string): D
   const unlabelled = candidates.filter((d) => d.platform === undefined);
   if (runnable.length === 0 && unlabelled.length === 1) return unlabelled[0];
   const available = runnable.map((d) => formatPlatform(d.platform as Platform));
-  throw new InputError(`${what}: no image for platform ${formatPlatform(want)} (available: ${available.length ? [...new Set(available)].join(', ') : 'none'})`);
+  throw new InputError(
+    `${what}: no image for platform ${formatPlatform(want)} (available: ${available.length ? [...new Set(available)].join(', ') : 'none'})`,
+  );
 }
 
 // ── resolution ──────────────────────────────────────────────────────────────────────────────────────────────────
@@ -315,10 +339,16 @@ export async function resolveImage(
 ): Promise<Image> {
   const target = options.source.target;
   let desc = root.descriptor;
-  let json = root.json ?? await reader.readJson(desc.digest, `manifest ${desc.digest} of ${target}`, { mediaType: desc.mediaType, signal: options.signal });
+  let json =
+    root.json ??
+    (await reader.readJson(desc.digest, `manifest ${desc.digest} of ${target}`, {
+      mediaType: desc.mediaType,
+      signal: options.signal,
+    }));
   let doc = parseManifestOrIndex(json, `manifest ${desc.digest} of ${target}`, desc.mediaType);
   for (let depth = 0; doc.kind === 'index'; depth++) {
-    if (depth >= MAX_INDEX_DEPTH) throw new InputError(`${target}: image indexes nested deeper than ${MAX_INDEX_DEPTH}`);
+    if (depth >= MAX_INDEX_DEPTH)
+      throw new InputError(`${target}: image indexes nested deeper than ${MAX_INDEX_DEPTH}`);
     desc = selectPlatform(doc, options.platform ?? DEFAULT_PLATFORM, target);
     const what = `manifest ${desc.digest} of ${target}`;
     json = await reader.readJson(desc.digest, what, { mediaType: desc.mediaType, signal: options.signal });
@@ -331,11 +361,16 @@ export async function resolveImage(
   }
   const configWhat = `config ${manifest.config.digest} of ${target}`;
   const config = parseImageConfig(
-    await reader.readJson(manifest.config.digest, configWhat, { mediaType: manifest.config.mediaType, signal: options.signal }),
+    await reader.readJson(manifest.config.digest, configWhat, {
+      mediaType: manifest.config.mediaType,
+      signal: options.signal,
+    }),
     configWhat,
   );
   if (options.platform && config.platform && !platformMatches(config.platform, options.platform)) {
-    throw new InputError(`${target}: image is ${formatPlatform(config.platform)}, not the requested ${formatPlatform(options.platform)} (available: ${formatPlatform(config.platform)})`);
+    throw new InputError(
+      `${target}: image is ${formatPlatform(config.platform)}, not the requested ${formatPlatform(options.platform)} (available: ${formatPlatform(config.platform)})`,
+    );
   }
   const layers = layersOf(reader, manifest, config, manifestWhat);
   return {
@@ -349,7 +384,9 @@ export async function resolveImage(
 /** Builds layer thunks for a manifest, checking media types and the diffID count against the config. */
 export function layersOf(reader: BlobReader, manifest: OciManifest, config: ImageConfig, what: string): Layer[] {
   if (config.diffIds.length !== manifest.layers.length) {
-    throw new InputError(`${what}: ${manifest.layers.length} layers but the config lists ${config.diffIds.length} diff_ids`);
+    throw new InputError(
+      `${what}: ${manifest.layers.length} layers but the config lists ${config.diffIds.length} diff_ids`,
+    );
   }
   return manifest.layers.map((d, i): Layer => {
     if (layerCompression(d.mediaType) === undefined) {

@@ -9,10 +9,24 @@ const good: [string, string, string, string, string | undefined, string | undefi
   // input, canonical, registry, repository, tag, digest
   ['python', 'docker.io/library/python:latest', 'docker.io', 'library/python', 'latest', undefined],
   ['python:3.12-slim', 'docker.io/library/python:3.12-slim', 'docker.io', 'library/python', '3.12-slim', undefined],
-  ['pytorch/pytorch:2.3.0-cuda12.1-cudnn8-runtime', 'docker.io/pytorch/pytorch:2.3.0-cuda12.1-cudnn8-runtime', 'docker.io', 'pytorch/pytorch', '2.3.0-cuda12.1-cudnn8-runtime', undefined],
+  [
+    'pytorch/pytorch:2.3.0-cuda12.1-cudnn8-runtime',
+    'docker.io/pytorch/pytorch:2.3.0-cuda12.1-cudnn8-runtime',
+    'docker.io',
+    'pytorch/pytorch',
+    '2.3.0-cuda12.1-cudnn8-runtime',
+    undefined,
+  ],
   ['docker.io/python', 'docker.io/library/python:latest', 'docker.io', 'library/python', 'latest', undefined],
   ['index.docker.io/library/python:3', 'docker.io/library/python:3', 'docker.io', 'library/python', '3', undefined],
-  ['registry:nvcr.io/nvidia/pytorch:24.05-py3', 'nvcr.io/nvidia/pytorch:24.05-py3', 'nvcr.io', 'nvidia/pytorch', '24.05-py3', undefined],
+  [
+    'registry:nvcr.io/nvidia/pytorch:24.05-py3',
+    'nvcr.io/nvidia/pytorch:24.05-py3',
+    'nvcr.io',
+    'nvidia/pytorch',
+    '24.05-py3',
+    undefined,
+  ],
   ['localhost:5000/a/b/c:v1', 'localhost:5000/a/b/c:v1', 'localhost:5000', 'a/b/c', 'v1', undefined],
   ['localhost/x', 'localhost/x:latest', 'localhost', 'x', 'latest', undefined],
   ['127.0.0.1:5000/tiny', '127.0.0.1:5000/tiny:latest', '127.0.0.1:5000', 'tiny', 'latest', undefined],
@@ -51,16 +65,30 @@ const bad: [string, RegExp][] = [
 ];
 for (const [input, why] of bad) {
   test(`parseReference refuses ${JSON.stringify(input)} with a one-line UsageError`, () => {
-    assert.throws(() => parseReference(input), (e: unknown) =>
-      e instanceof UsageError && e.message.startsWith(`image reference ${JSON.stringify(input)}: `) && why.test(e.message) && !e.message.includes('\n'));
+    assert.throws(
+      () => parseReference(input),
+      (e: unknown) =>
+        e instanceof UsageError &&
+        e.message.startsWith(`image reference ${JSON.stringify(input)}: `) &&
+        why.test(e.message) &&
+        !e.message.includes('\n'),
+    );
   });
 }
 
 test('registryEndpoint, isLoopbackRegistry and manifestReference', () => {
   assert.equal(registryEndpoint('docker.io'), 'registry-1.docker.io');
   assert.equal(registryEndpoint('ghcr.io'), 'ghcr.io');
-  for (const [h, want] of [['localhost', true], ['localhost:5000', true], ['127.0.0.1:5000', true], ['127.1.2.3', true], ['[::1]:5000', true],
-    ['ghcr.io', false], ['128.0.0.1:5000', false], ['localhost.example.com', false]] as const) {
+  for (const [h, want] of [
+    ['localhost', true],
+    ['localhost:5000', true],
+    ['127.0.0.1:5000', true],
+    ['127.1.2.3', true],
+    ['[::1]:5000', true],
+    ['ghcr.io', false],
+    ['128.0.0.1:5000', false],
+    ['localhost.example.com', false],
+  ] as const) {
     assert.equal(isLoopbackRegistry(h), want, h);
   }
   assert.equal(manifestReference(parseReference('x')), 'latest');

@@ -23,7 +23,8 @@ const DOCKER_HUB_ENDPOINT = 'registry-1.docker.io';
 const COMPONENT_RE = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const TAG_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 // host: DNS labels or an IPv4 address or a bracketed IPv6 address, optional port
-const HOST_RE = /^(?:(?:[A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9])(?:\.(?:[A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9]))*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$/;
+const HOST_RE =
+  /^(?:(?:[A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9])(?:\.(?:[A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9]))*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$/;
 
 /**
  * Parses an image reference; throws a UsageError naming the reference and the problem for anything that is not one.
@@ -32,11 +33,14 @@ const HOST_RE = /^(?:(?:[A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9])(?:\.(?:
  */
 export function parseReference(input: string): Reference {
   const ref = input.startsWith('registry:') ? input.slice('registry:'.length) : input;
-  const fail = (why: string): never => { throw new UsageError(`image reference ${JSON.stringify(input)}: ${why}`); };
+  const fail = (why: string): never => {
+    throw new UsageError(`image reference ${JSON.stringify(input)}: ${why}`);
+  };
   if (ref === '') fail('empty');
   if (ref.length > 4096) fail('too long');
   if (/\s/.test(ref)) fail('contains white space');
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(ref)) fail('a URL is not an image reference (drop the scheme, e.g. ghcr.io/owner/repo:tag)');
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(ref))
+    fail('a URL is not an image reference (drop the scheme, e.g. ghcr.io/owner/repo:tag)');
 
   let rest = ref;
   let digest: string | undefined;
@@ -59,7 +63,10 @@ export function parseReference(input: string): Reference {
   const parts = rest.split('/');
   let registry = DOCKER_HUB;
   const first = parts[0];
-  if (parts.length > 1 && (first.includes('.') || first.includes(':') || first === 'localhost' || first !== first.toLowerCase())) {
+  if (
+    parts.length > 1 &&
+    (first.includes('.') || first.includes(':') || first === 'localhost' || first !== first.toLowerCase())
+  ) {
     if (!HOST_RE.test(first)) fail(`invalid registry host ${JSON.stringify(first)}`);
     const port = /:(\d+)$/.exec(first)?.[1];
     if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) fail(`invalid port ${port}`);
@@ -70,7 +77,11 @@ export function parseReference(input: string): Reference {
   for (const c of parts) {
     if (c === '') fail('empty path component');
     if (!COMPONENT_RE.test(c)) {
-      fail(c !== c.toLowerCase() ? `repository name must be lower-case (${JSON.stringify(c)})` : `invalid repository path component ${JSON.stringify(c)}`);
+      fail(
+        c !== c.toLowerCase()
+          ? `repository name must be lower-case (${JSON.stringify(c)})`
+          : `invalid repository path component ${JSON.stringify(c)}`,
+      );
     }
   }
   if (registry === DOCKER_HUB && parts.length === 1) parts.unshift('library');
@@ -78,7 +89,13 @@ export function parseReference(input: string): Reference {
   if (repository.length > 255) fail('repository name longer than 255 characters');
   if (tag === undefined && digest === undefined) tag = 'latest';
   const canonical = `${registry}/${repository}${tag !== undefined ? `:${tag}` : ''}${digest !== undefined ? `@${digest}` : ''}`;
-  return { registry, repository, ...(tag !== undefined ? { tag } : {}), ...(digest !== undefined ? { digest } : {}), canonical };
+  return {
+    registry,
+    repository,
+    ...(tag !== undefined ? { tag } : {}),
+    ...(digest !== undefined ? { digest } : {}),
+    canonical,
+  };
 }
 
 /** The host to talk HTTP to: Docker Hub's API lives on registry-1.docker.io. */

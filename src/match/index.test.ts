@@ -19,7 +19,10 @@ let store: Store | undefined;
 before(async () => {
   if (corpusSkip(PYPA)) return;
   dir = mkdtempSync(join(tmpdir(), 'zerocve-match-'));
-  await importSources(join(dir, 'db.sqlite'), PROJECTS.map((p) => ({ kind: 'osv' as const, path: join(corpusPath(PYPA)!, p), source: 'osv:PyPI' })));
+  await importSources(
+    join(dir, 'db.sqlite'),
+    PROJECTS.map((p) => ({ kind: 'osv' as const, path: join(corpusPath(PYPA)!, p), source: 'osv:PyPI' })),
+  );
   store = openStore(join(dir, 'db.sqlite'));
 });
 after(() => {
@@ -30,7 +33,10 @@ after(() => {
 function py(name: string, version: string, extra: Partial<Package> = {}): Package {
   return {
     id: `python:${name}@${version}:/usr/lib/python3/site-packages/${name}-${version}.dist-info/METADATA`,
-    type: 'python', name, version, purl: `pkg:pypi/${name}@${version}`,
+    type: 'python',
+    name,
+    version,
+    purl: `pkg:pypi/${name}@${version}`,
     locations: [{ path: `/usr/lib/python3/site-packages/${name}-${version}.dist-info/METADATA`, layer: 0 }],
     metadata: { kind: 'python', format: 'dist-info', sitePackages: '/usr/lib/python3/site-packages' },
     ...extra,
@@ -41,20 +47,34 @@ function py(name: string, version: string, extra: Partial<Package> = {}): Packag
 function listedIn(project: string, version: string): Set<string> {
   const out = new Set<string>();
   for (const f of readdirSync(join(corpusPath(PYPA)!, project))) {
-    const rec = parseYaml(readFileSync(join(corpusPath(PYPA)!, project, f), 'utf8')) as { id: string; aliases?: string[]; withdrawn?: string; affected: { versions?: string[] }[] };
+    const rec = parseYaml(readFileSync(join(corpusPath(PYPA)!, project, f), 'utf8')) as {
+      id: string;
+      aliases?: string[];
+      withdrawn?: string;
+      affected: { versions?: string[] }[];
+    };
     if (rec.withdrawn) continue;
-    if (rec.affected.some((a) => a.versions?.includes(version))) out.add([rec.id, ...(rec.aliases ?? [])].find((i) => i.startsWith('CVE-')) ?? rec.id);
+    if (rec.affected.some((a) => a.versions?.includes(version)))
+      out.add([rec.id, ...(rec.aliases ?? [])].find((i) => i.startsWith('CVE-')) ?? rec.id);
   }
   return out;
 }
 
 test('python: findings equal the advisories that list the installed version', { skip: corpusSkip(PYPA) }, () => {
-  for (const [name, version] of [['pillow', '8.4.0'], ['pillow', '9.0.0'], ['torch', '1.12.1'], ['torch', '1.13.1'], ['tensorflow', '2.4.0'], ['mlflow', '2.8.0']]) {
+  for (const [name, version] of [
+    ['pillow', '8.4.0'],
+    ['pillow', '9.0.0'],
+    ['torch', '1.12.1'],
+    ['torch', '1.13.1'],
+    ['tensorflow', '2.4.0'],
+    ['mlflow', '2.8.0'],
+  ]) {
     const inv: Inventory = { packages: [py(name, version)], models: [], problems: [] };
     const { findings, problems } = matchInventory(inv, store!);
     assert.deepEqual(problems, []);
     const want = listedIn(name, version);
-    if (!(name === 'torch' && version === '1.13.1')) assert.ok(want.size > 0, `${name} ${version} should have listed advisories in the corpus`);
+    if (!(name === 'torch' && version === '1.13.1'))
+      assert.ok(want.size > 0, `${name} ${version} should have listed advisories in the corpus`);
     assert.deepEqual(new Set(findings.map((f) => f.id)), want, `${name} ${version}`);
   }
 });
@@ -82,8 +102,12 @@ test('python: a finding carries evidence, fix and severity', { skip: corpusSkip(
 
 test('python: OS-owned packages are not matched, invalid versions become problems', { skip: corpusSkip(PYPA) }, () => {
   const inv: Inventory = {
-    packages: [py('pillow', '8.4.0', { ownedBy: 'deb:python3-pil@9.0.1-1:/var/lib/dpkg/status' }), py('pillow', 'x.y.z-foo')],
-    models: [], problems: [],
+    packages: [
+      py('pillow', '8.4.0', { ownedBy: 'deb:python3-pil@9.0.1-1:/var/lib/dpkg/status' }),
+      py('pillow', 'x.y.z-foo'),
+    ],
+    models: [],
+    problems: [],
   };
   const { findings, problems } = matchInventory(inv, store!);
   assert.deepEqual(findings, []);
@@ -94,8 +118,12 @@ test('python: OS-owned packages are not matched, invalid versions become problem
 
 test('conda: pytorch matched as PyPI torch, with the mapping confidence', { skip: corpusSkip(PYPA) }, () => {
   const conda: Package = {
-    id: 'conda:pytorch@1.12.1:/opt/conda/conda-meta/pytorch-1.12.1-py3.10_cuda11.7_cudnn8.5.0_0.json', type: 'conda', name: 'pytorch', version: '1.12.1',
-    purl: 'pkg:conda/pytorch@1.12.1', locations: [{ path: '/opt/conda/conda-meta/pytorch-1.12.1-py3.10_cuda11.7_cudnn8.5.0_0.json', layer: 1 }],
+    id: 'conda:pytorch@1.12.1:/opt/conda/conda-meta/pytorch-1.12.1-py3.10_cuda11.7_cudnn8.5.0_0.json',
+    type: 'conda',
+    name: 'pytorch',
+    version: '1.12.1',
+    purl: 'pkg:conda/pytorch@1.12.1',
+    locations: [{ path: '/opt/conda/conda-meta/pytorch-1.12.1-py3.10_cuda11.7_cudnn8.5.0_0.json', layer: 1 }],
     metadata: { kind: 'conda', build: 'py3.10_cuda11.7_cudnn8.5.0_0', condaPrefix: '/opt/conda' },
   };
   const { findings } = matchInventory({ packages: [conda], models: [], problems: [] }, store!);

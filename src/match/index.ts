@@ -8,7 +8,18 @@ import { mergeFindings, sortFindings } from './merge.ts';
 import { osEcosystems } from './os-ecosystem.ts';
 import { packageLocation } from './search.ts';
 
-export { createMatchers, createDpkgMatcher, createApkMatcher, createRpmMatcher, createPythonMatcher, createCondaMatcher, createCudaMatcher, CONDA_TO_PYPI, CUDA_TO_CPE, sourceRpmName } from './matchers.ts';
+export {
+  createMatchers,
+  createDpkgMatcher,
+  createApkMatcher,
+  createRpmMatcher,
+  createPythonMatcher,
+  createCondaMatcher,
+  createCudaMatcher,
+  CONDA_TO_PYPI,
+  CUDA_TO_CPE,
+  sourceRpmName,
+} from './matchers.ts';
 export { osEcosystems, osFamily } from './os-ecosystem.ts';
 export { mergeFindings, sortFindings } from './merge.ts';
 export { scoreVector, severityFromScore } from './severity.ts';
@@ -31,7 +42,10 @@ function cachedStore(store: AdvisoryStore): AdvisoryStore {
     advisoriesFor(ecosystem, name) {
       const k = `${ecosystem}\u0000${name}`;
       let v = advisories.get(k);
-      if (!v) { v = store.advisoriesFor(ecosystem, name); advisories.set(k, v); }
+      if (!v) {
+        v = store.advisoriesFor(ecosystem, name);
+        advisories.set(k, v);
+      }
       return v;
     },
     enrichment(cve) {
@@ -48,14 +62,22 @@ function cachedStore(store: AdvisoryStore): AdvisoryStore {
  * matched (OS package without a known distro release) become problems; nothing is skipped silently except
  * Python packages owned by an OS package (the OS advisories cover them).
  */
-export function matchInventory(inventory: Inventory, store: AdvisoryStore, options: MatchOptions = {}): { findings: Finding[]; problems: Problem[] } {
+export function matchInventory(
+  inventory: Inventory,
+  store: AdvisoryStore,
+  options: MatchOptions = {},
+): { findings: Finding[]; problems: Problem[] } {
   const problems: Problem[] = [];
   const cached = cachedStore(store);
-  const os = inventory.os ? { id: inventory.os.id, versionId: inventory.os.versionId, versionCodename: inventory.os.versionCodename } : undefined;
+  const os = inventory.os
+    ? { id: inventory.os.id, versionId: inventory.os.versionId, versionCodename: inventory.os.versionCodename }
+    : undefined;
   const ctx: MatchContext = {
     store: cached,
     os,
-    problem: (path, message) => { problems.push({ path, analyzer: ANALYZER, message }); },
+    problem: (path, message) => {
+      problems.push({ path, analyzer: ANALYZER, message });
+    },
   };
   const matchers = createMatchers();
   const findings: Finding[] = [];
@@ -76,7 +98,11 @@ export function matchInventory(inventory: Inventory, store: AdvisoryStore, optio
   }
   for (const [type, u] of unmatchedOs) {
     const osText = os ? `${os.id} ${os.versionId || '(no version)'}` : 'unknown';
-    problems.push({ path: u.first, analyzer: ANALYZER, message: `${u.count} ${type} package(s) not matched: no advisory ecosystem for image OS ${osText}` });
+    problems.push({
+      path: u.first,
+      analyzer: ANALYZER,
+      message: `${u.count} ${type} package(s) not matched: no advisory ecosystem for image OS ${osText}`,
+    });
   }
   return { findings: sortFindings(findings), problems };
 }

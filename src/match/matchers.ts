@@ -18,7 +18,14 @@ export function createDpkgMatcher(): Matcher {
       const meta = pkg.metadata.kind === 'dpkg' ? pkg.metadata : undefined;
       const name = meta?.source || pkg.name;
       const version = meta?.sourceVersion || pkg.version;
-      return search(pkg, ctx, { matcher: 'dpkg', ecosystems: osEcosystems(ctx.os), name, version, scheme: scheme('dpkg'), vendor: ctx.os?.id ?? 'debian' });
+      return search(pkg, ctx, {
+        matcher: 'dpkg',
+        ecosystems: osEcosystems(ctx.os),
+        name,
+        version,
+        scheme: scheme('dpkg'),
+        vendor: ctx.os?.id ?? 'debian',
+      });
     },
   };
 }
@@ -30,7 +37,14 @@ export function createApkMatcher(): Matcher {
     handles: (pkg) => pkg.type === 'apk',
     match(pkg, ctx) {
       const name = pkg.metadata.kind === 'apk' && pkg.metadata.origin ? pkg.metadata.origin : pkg.name;
-      return search(pkg, ctx, { matcher: 'apk', ecosystems: osEcosystems(ctx.os), name, version: pkg.version, scheme: scheme('apk'), vendor: ctx.os?.id ?? 'alpine' });
+      return search(pkg, ctx, {
+        matcher: 'apk',
+        ecosystems: osEcosystems(ctx.os),
+        name,
+        version: pkg.version,
+        scheme: scheme('apk'),
+        vendor: ctx.os?.id ?? 'alpine',
+      });
     },
   };
 }
@@ -48,10 +62,23 @@ export function createRpmMatcher(): Matcher {
     handles: (pkg) => pkg.type === 'rpm',
     match(pkg, ctx) {
       const meta = pkg.metadata.kind === 'rpm' ? pkg.metadata : undefined;
-      const names = [...new Set([meta?.sourceRpm ? sourceRpmName(meta.sourceRpm) : undefined, pkg.name].filter((n): n is string => !!n))];
+      const names = [
+        ...new Set(
+          [meta?.sourceRpm ? sourceRpmName(meta.sourceRpm) : undefined, pkg.name].filter((n): n is string => !!n),
+        ),
+      ];
       const out: Finding[] = [];
       for (const name of names) {
-        out.push(...search(pkg, ctx, { matcher: 'rpm', ecosystems: osEcosystems(ctx.os), name, version: pkg.version, scheme: scheme('rpm'), vendor: ctx.os?.id ?? 'redhat' }));
+        out.push(
+          ...search(pkg, ctx, {
+            matcher: 'rpm',
+            ecosystems: osEcosystems(ctx.os),
+            name,
+            version: pkg.version,
+            scheme: scheme('rpm'),
+            vendor: ctx.os?.id ?? 'redhat',
+          }),
+        );
       }
       return out;
     },
@@ -64,7 +91,14 @@ export function createPythonMatcher(): Matcher {
     name: 'python',
     handles: (pkg) => pkg.type === 'python' && !pkg.ownedBy,
     match(pkg, ctx) {
-      return search(pkg, ctx, { matcher: 'python', ecosystems: ['PyPI'], name: normalizeName(pkg.name), version: pkg.version, scheme: scheme('pep440'), vendor: 'pypi' });
+      return search(pkg, ctx, {
+        matcher: 'python',
+        ecosystems: ['PyPI'],
+        name: normalizeName(pkg.name),
+        version: pkg.version,
+        scheme: scheme('pep440'),
+        vendor: 'pypi',
+      });
     },
   };
 }
@@ -73,51 +107,52 @@ export function createPythonMatcher(): Matcher {
  * conda package → PyPI project, with how sure the mapping is: `exact` (same project, same name), `high` (same
  * project, renamed), `medium` (a conda build of the project that may bundle or split parts of it).
  */
-export const CONDA_TO_PYPI: Readonly<Record<string, { name: string; confidence: 'exact' | 'high' | 'medium' }>> = Object.freeze({
-  pytorch: { name: 'torch', confidence: 'high' },
-  'pytorch-gpu': { name: 'torch', confidence: 'high' },
-  'pytorch-cpu': { name: 'torch', confidence: 'high' },
-  torchvision: { name: 'torchvision', confidence: 'exact' },
-  torchaudio: { name: 'torchaudio', confidence: 'exact' },
-  tensorflow: { name: 'tensorflow', confidence: 'exact' },
-  'tensorflow-base': { name: 'tensorflow', confidence: 'high' },
-  'tensorflow-gpu': { name: 'tensorflow-gpu', confidence: 'exact' },
-  'py-opencv': { name: 'opencv-python', confidence: 'medium' },
-  pillow: { name: 'pillow', confidence: 'exact' },
-  numpy: { name: 'numpy', confidence: 'exact' },
-  'numpy-base': { name: 'numpy', confidence: 'high' },
-  scipy: { name: 'scipy', confidence: 'exact' },
-  pandas: { name: 'pandas', confidence: 'exact' },
-  'scikit-learn': { name: 'scikit-learn', confidence: 'exact' },
-  transformers: { name: 'transformers', confidence: 'exact' },
-  tokenizers: { name: 'tokenizers', confidence: 'exact' },
-  requests: { name: 'requests', confidence: 'exact' },
-  urllib3: { name: 'urllib3', confidence: 'exact' },
-  certifi: { name: 'certifi', confidence: 'exact' },
-  idna: { name: 'idna', confidence: 'exact' },
-  jinja2: { name: 'jinja2', confidence: 'exact' },
-  pyyaml: { name: 'pyyaml', confidence: 'exact' },
-  cryptography: { name: 'cryptography', confidence: 'exact' },
-  setuptools: { name: 'setuptools', confidence: 'exact' },
-  pip: { name: 'pip', confidence: 'exact' },
-  wheel: { name: 'wheel', confidence: 'exact' },
-  aiohttp: { name: 'aiohttp', confidence: 'exact' },
-  tornado: { name: 'tornado', confidence: 'exact' },
-  werkzeug: { name: 'werkzeug', confidence: 'exact' },
-  flask: { name: 'flask', confidence: 'exact' },
-  lxml: { name: 'lxml', confidence: 'exact' },
-  protobuf: { name: 'protobuf', confidence: 'medium' },
-  mlflow: { name: 'mlflow', confidence: 'exact' },
-  notebook: { name: 'notebook', confidence: 'exact' },
-  jupyterlab: { name: 'jupyterlab', confidence: 'exact' },
-  'jupyter_server': { name: 'jupyter-server', confidence: 'exact' },
-  nltk: { name: 'nltk', confidence: 'exact' },
-  onnx: { name: 'onnx', confidence: 'exact' },
-  ray: { name: 'ray', confidence: 'exact' },
-  'ray-core': { name: 'ray', confidence: 'high' },
-  gradio: { name: 'gradio', confidence: 'exact' },
-  keras: { name: 'keras', confidence: 'exact' },
-});
+export const CONDA_TO_PYPI: Readonly<Record<string, { name: string; confidence: 'exact' | 'high' | 'medium' }>> =
+  Object.freeze({
+    pytorch: { name: 'torch', confidence: 'high' },
+    'pytorch-gpu': { name: 'torch', confidence: 'high' },
+    'pytorch-cpu': { name: 'torch', confidence: 'high' },
+    torchvision: { name: 'torchvision', confidence: 'exact' },
+    torchaudio: { name: 'torchaudio', confidence: 'exact' },
+    tensorflow: { name: 'tensorflow', confidence: 'exact' },
+    'tensorflow-base': { name: 'tensorflow', confidence: 'high' },
+    'tensorflow-gpu': { name: 'tensorflow-gpu', confidence: 'exact' },
+    'py-opencv': { name: 'opencv-python', confidence: 'medium' },
+    pillow: { name: 'pillow', confidence: 'exact' },
+    numpy: { name: 'numpy', confidence: 'exact' },
+    'numpy-base': { name: 'numpy', confidence: 'high' },
+    scipy: { name: 'scipy', confidence: 'exact' },
+    pandas: { name: 'pandas', confidence: 'exact' },
+    'scikit-learn': { name: 'scikit-learn', confidence: 'exact' },
+    transformers: { name: 'transformers', confidence: 'exact' },
+    tokenizers: { name: 'tokenizers', confidence: 'exact' },
+    requests: { name: 'requests', confidence: 'exact' },
+    urllib3: { name: 'urllib3', confidence: 'exact' },
+    certifi: { name: 'certifi', confidence: 'exact' },
+    idna: { name: 'idna', confidence: 'exact' },
+    jinja2: { name: 'jinja2', confidence: 'exact' },
+    pyyaml: { name: 'pyyaml', confidence: 'exact' },
+    cryptography: { name: 'cryptography', confidence: 'exact' },
+    setuptools: { name: 'setuptools', confidence: 'exact' },
+    pip: { name: 'pip', confidence: 'exact' },
+    wheel: { name: 'wheel', confidence: 'exact' },
+    aiohttp: { name: 'aiohttp', confidence: 'exact' },
+    tornado: { name: 'tornado', confidence: 'exact' },
+    werkzeug: { name: 'werkzeug', confidence: 'exact' },
+    flask: { name: 'flask', confidence: 'exact' },
+    lxml: { name: 'lxml', confidence: 'exact' },
+    protobuf: { name: 'protobuf', confidence: 'medium' },
+    mlflow: { name: 'mlflow', confidence: 'exact' },
+    notebook: { name: 'notebook', confidence: 'exact' },
+    jupyterlab: { name: 'jupyterlab', confidence: 'exact' },
+    jupyter_server: { name: 'jupyter-server', confidence: 'exact' },
+    nltk: { name: 'nltk', confidence: 'exact' },
+    onnx: { name: 'onnx', confidence: 'exact' },
+    ray: { name: 'ray', confidence: 'exact' },
+    'ray-core': { name: 'ray', confidence: 'high' },
+    gradio: { name: 'gradio', confidence: 'exact' },
+    keras: { name: 'keras', confidence: 'exact' },
+  });
 
 /** conda packages against PyPI advisories through CONDA_TO_PYPI (PEP 440 comparison of the conda version). */
 export function createCondaMatcher(): Matcher {
@@ -127,7 +162,12 @@ export function createCondaMatcher(): Matcher {
     match(pkg, ctx) {
       const map = CONDA_TO_PYPI[pkg.name.toLowerCase()];
       return search(pkg, ctx, {
-        matcher: 'conda', ecosystems: ['PyPI'], name: map.name, version: pkg.version, scheme: scheme('pep440'), vendor: 'pypi',
+        matcher: 'conda',
+        ecosystems: ['PyPI'],
+        name: map.name,
+        version: pkg.version,
+        scheme: scheme('pep440'),
+        vendor: 'pypi',
         note: `conda package ${pkg.name} matched as PyPI project ${map.name} (confidence: ${map.confidence})`,
       });
     },
@@ -155,10 +195,17 @@ export function createCudaMatcher(): Matcher {
       const component = pkg.metadata.kind === 'cuda' ? pkg.metadata.component : pkg.name;
       const out: Finding[] = [];
       for (const product of CUDA_TO_CPE[component]) {
-        out.push(...search(pkg, ctx, {
-          matcher: 'cuda-cpe', ecosystems: ['NVIDIA'], name: product, version: pkg.version, scheme: scheme('cpe'), vendor: 'nvidia',
-          note: `NVIDIA component ${component} matched as CPE product nvidia:${product}`,
-        }));
+        out.push(
+          ...search(pkg, ctx, {
+            matcher: 'cuda-cpe',
+            ecosystems: ['NVIDIA'],
+            name: product,
+            version: pkg.version,
+            scheme: scheme('cpe'),
+            vendor: 'nvidia',
+            note: `NVIDIA component ${component} matched as CPE product nvidia:${product}`,
+          }),
+        );
       }
       return out;
     },
@@ -167,7 +214,14 @@ export function createCudaMatcher(): Matcher {
 
 /** Every matcher, in the order their evidence is listed on a merged finding. */
 export function createMatchers(): Matcher[] {
-  return [createDpkgMatcher(), createApkMatcher(), createRpmMatcher(), createPythonMatcher(), createCondaMatcher(), createCudaMatcher()];
+  return [
+    createDpkgMatcher(),
+    createApkMatcher(),
+    createRpmMatcher(),
+    createPythonMatcher(),
+    createCondaMatcher(),
+    createCudaMatcher(),
+  ];
 }
 
 /** Whether an OS package's family fits the image OS (a deb on an Alpine image has no distro advisories to match). */

@@ -3,10 +3,14 @@ import type { Advisory, CveEnrichment } from '../core/advisory.ts';
 import type { AdvisoryStore } from '../core/interfaces.ts';
 import { normalizeName } from '../version/index.ts';
 
-const key = (ecosystem: string, name: string): string => `${ecosystem}\u0000${ecosystem === 'PyPI' ? normalizeName(name) : name}`;
+const key = (ecosystem: string, name: string): string =>
+  `${ecosystem}\u0000${ecosystem === 'PyPI' ? normalizeName(name) : name}`;
 
 /** Index advisories by (ecosystem, name); `advisoriesFor` narrows each advisory's `affected` to the asked package. */
-export function createMemoryStore(advisories: Iterable<Advisory>, enrichments: Iterable<CveEnrichment> = []): AdvisoryStore {
+export function createMemoryStore(
+  advisories: Iterable<Advisory>,
+  enrichments: Iterable<CveEnrichment> = [],
+): AdvisoryStore {
   const byPackage = new Map<string, Advisory[]>();
   for (const adv of advisories) {
     const seen = new Set<string>();

@@ -11,7 +11,9 @@ function mergeTwo(a: Finding, b: Finding): Finding {
   const id = preferredId([a.id, b.id, ...ids]);
   // the first finding's rating stands unless it has none; vendor ratings come first by matcher order
   const rated = a.severity === 'unknown' && b.severity !== 'unknown' ? b : a;
-  const cvss = [...a.cvss, ...b.cvss].filter((c, i, all) => all.findIndex((d) => d.vector === c.vector && d.source === c.source) === i);
+  const cvss = [...a.cvss, ...b.cvss].filter(
+    (c, i, all) => all.findIndex((d) => d.vector === c.vector && d.source === c.source) === i,
+  );
   return {
     ...a,
     id,
@@ -25,7 +27,9 @@ function mergeTwo(a: Finding, b: Finding): Finding {
     epss: a.epss ?? b.epss,
     title: a.title ?? b.title,
     references: [...new Set([...a.references, ...b.references])],
-    evidence: [...a.evidence, ...b.evidence].filter((e, i, all) => all.findIndex((x) => JSON.stringify(x) === JSON.stringify(e)) === i),
+    evidence: [...a.evidence, ...b.evidence].filter(
+      (e, i, all) => all.findIndex((x) => JSON.stringify(x) === JSON.stringify(e)) === i,
+    ),
   };
 }
 
@@ -34,7 +38,13 @@ export function mergeFindings(findings: Finding[]): Finding[] {
   const out: Finding[] = [];
   const owner = new Map<string, number>();
   for (const f of findings) {
-    const hits = [...new Set(idsOf(f).map((i) => owner.get(i)).filter((i): i is number => i !== undefined))].sort((x, y) => x - y);
+    const hits = [
+      ...new Set(
+        idsOf(f)
+          .map((i) => owner.get(i))
+          .filter((i): i is number => i !== undefined),
+      ),
+    ].sort((x, y) => x - y);
     if (hits.length === 0) {
       out.push(f);
       for (const i of idsOf(f)) owner.set(i, out.length - 1);
@@ -54,5 +64,11 @@ export function mergeFindings(findings: Finding[]): Finding[] {
 /** Stable report order: worst severity first, then id, then package name. */
 export function sortFindings(findings: Finding[]): Finding[] {
   const cmp = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
-  return [...findings].sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || cmp(a.id, b.id) || cmp(a.package.name, b.package.name) || cmp(a.package.id, b.package.id));
+  return [...findings].sort(
+    (a, b) =>
+      severityRank(b.severity) - severityRank(a.severity) ||
+      cmp(a.id, b.id) ||
+      cmp(a.package.name, b.package.name) ||
+      cmp(a.package.id, b.package.id),
+  );
 }

@@ -17,25 +17,45 @@ export function osEcosystems(os: Os | undefined): string[] {
   if (!os) return [];
   const v = os.versionId.trim();
   switch (os.id) {
-    case 'debian': return v ? [`Debian:${major(v)}`] : [];
-    case 'ubuntu': return v ? [`Ubuntu:${majorMinor(v)}:LTS`, `Ubuntu:${majorMinor(v)}`] : [];
-    case 'alpine': return v ? [/edge|_alpha|_beta/.test(v) ? 'Alpine:edge' : `Alpine:v${majorMinor(v)}`] : [];
-    case 'wolfi': return ['Wolfi'];
-    case 'chainguard': return ['Chainguard'];
-    case 'rhel': return v ? [`Red Hat:${major(v)}`] : [];
-    case 'rocky': return v ? [`Rocky Linux:${major(v)}`] : [];
-    case 'almalinux': return v ? [`AlmaLinux:${major(v)}`] : [];
-    case 'centos': return v ? [`CentOS:${major(v)}`] : [];
-    case 'ol': return v ? [`Oracle Linux:${major(v)}`] : [];
+    case 'debian':
+      return v ? [`Debian:${major(v)}`] : [];
+    case 'ubuntu':
+      return v ? [`Ubuntu:${majorMinor(v)}:LTS`, `Ubuntu:${majorMinor(v)}`] : [];
+    case 'alpine':
+      return v ? [/edge|_alpha|_beta/.test(v) ? 'Alpine:edge' : `Alpine:v${majorMinor(v)}`] : [];
+    case 'wolfi':
+      return ['Wolfi'];
+    case 'chainguard':
+      return ['Chainguard'];
+    case 'rhel':
+      return v ? [`Red Hat:${major(v)}`] : [];
+    case 'rocky':
+      return v ? [`Rocky Linux:${major(v)}`] : [];
+    case 'almalinux':
+      return v ? [`AlmaLinux:${major(v)}`] : [];
+    case 'centos':
+      return v ? [`CentOS:${major(v)}`] : [];
+    case 'ol':
+      return v ? [`Oracle Linux:${major(v)}`] : [];
     // Amazon Linux 1 releases are named by date (2018.03)
-    case 'amzn': return v ? [`Amazon Linux:${/^\d{4}\.\d{2}$/.test(v) ? '1' : major(v)}`] : [];
-    case 'opensuse-leap': return v ? [`openSUSE:Leap ${v}`] : [];
-    case 'opensuse-tumbleweed': return ['openSUSE:Tumbleweed'];
-    case 'sles': case 'sle-micro': case 'sl-micro': return v ? [`SUSE:Linux Enterprise Server ${v}`] : [];
-    case 'photon': return v ? [`Photon OS:${majorMinor(v)}`] : [];
-    case 'mariner': return v ? [`CBL-Mariner:${majorMinor(v)}`] : [];
-    case 'azurelinux': return v ? [`Azure Linux:${majorMinor(v)}`] : [];
-    default: return [];
+    case 'amzn':
+      return v ? [`Amazon Linux:${/^\d{4}\.\d{2}$/.test(v) ? '1' : major(v)}`] : [];
+    case 'opensuse-leap':
+      return v ? [`openSUSE:Leap ${v}`] : [];
+    case 'opensuse-tumbleweed':
+      return ['openSUSE:Tumbleweed'];
+    case 'sles':
+    case 'sle-micro':
+    case 'sl-micro':
+      return v ? [`SUSE:Linux Enterprise Server ${v}`] : [];
+    case 'photon':
+      return v ? [`Photon OS:${majorMinor(v)}`] : [];
+    case 'mariner':
+      return v ? [`CBL-Mariner:${majorMinor(v)}`] : [];
+    case 'azurelinux':
+      return v ? [`Azure Linux:${majorMinor(v)}`] : [];
+    default:
+      return [];
   }
 }
 
@@ -44,6 +64,25 @@ export function osFamily(id: string | undefined): 'dpkg' | 'apk' | 'rpm' | undef
   if (!id) return undefined;
   if (id === 'debian' || id === 'ubuntu') return 'dpkg';
   if (id === 'alpine' || id === 'wolfi' || id === 'chainguard') return 'apk';
-  if (['rhel', 'rocky', 'almalinux', 'centos', 'ol', 'amzn', 'opensuse-leap', 'opensuse-tumbleweed', 'sles', 'sle-micro', 'sl-micro', 'photon', 'mariner', 'azurelinux', 'fedora'].includes(id)) return 'rpm';
+  if (
+    [
+      'rhel',
+      'rocky',
+      'almalinux',
+      'centos',
+      'ol',
+      'amzn',
+      'opensuse-leap',
+      'opensuse-tumbleweed',
+      'sles',
+      'sle-micro',
+      'sl-micro',
+      'photon',
+      'mariner',
+      'azurelinux',
+      'fedora',
+    ].includes(id)
+  )
+    return 'rpm';
   return undefined;
 }

@@ -35,7 +35,10 @@ export function packageLocation(pkg: Package): string {
  */
 export function search(pkg: Package, ctx: MatchContext, s: Search): Finding[] {
   if (!s.scheme.valid(s.version)) {
-    ctx.problem(packageLocation(pkg), `${s.matcher}: cannot match ${pkg.type} package ${pkg.name}: ${s.scheme.id}: invalid version '${s.version}'`);
+    ctx.problem(
+      packageLocation(pkg),
+      `${s.matcher}: cannot match ${pkg.type} package ${pkg.name}: ${s.scheme.id}: invalid version '${s.version}'`,
+    );
     return [];
   }
   const out: Finding[] = [];
@@ -49,7 +52,10 @@ export function search(pkg: Package, ctx: MatchContext, s: Search): Finding[] {
           hit = affectedBy(s.scheme, s.version, aff);
         } catch (err) {
           if (!(err instanceof InputError)) throw err;
-          ctx.problem(packageLocation(pkg), `${s.matcher}: advisory ${adv.id} for ${ecosystem}/${s.name} not evaluated: ${reasonOf(err)}`);
+          ctx.problem(
+            packageLocation(pkg),
+            `${s.matcher}: advisory ${adv.id} for ${ecosystem}/${s.name} not evaluated: ${reasonOf(err)}`,
+          );
           continue;
         }
         if (!hit.affected) continue;
@@ -65,7 +71,16 @@ function fixStateOf(aff: Affected, fixed: string[]): FixState {
   return fixed.length > 0 ? 'fixed' : 'not-fixed';
 }
 
-function toFinding(pkg: Package, ctx: MatchContext, s: Search, ecosystem: string, adv: Advisory, aff: Affected, matched: string, fixed: string[]): Finding {
+function toFinding(
+  pkg: Package,
+  ctx: MatchContext,
+  s: Search,
+  ecosystem: string,
+  adv: Advisory,
+  aff: Affected,
+  matched: string,
+  fixed: string[],
+): Finding {
   const ids = [...new Set([adv.id, ...adv.aliases])];
   const id = preferredId(ids);
   const cve = ids.find((i) => i.startsWith('CVE-'));
@@ -83,7 +98,14 @@ function toFinding(pkg: Package, ctx: MatchContext, s: Search, ecosystem: string
   const finding: Finding = {
     id,
     aliases: ids.filter((i) => i !== id),
-    package: { id: pkg.id, type: pkg.type, name: pkg.name, version: pkg.version, purl: pkg.purl, locations: pkg.locations },
+    package: {
+      id: pkg.id,
+      type: pkg.type,
+      name: pkg.name,
+      version: pkg.version,
+      purl: pkg.purl,
+      locations: pkg.locations,
+    },
     installedVersion: pkg.version,
     fixedVersions: fixed,
     fixState: fixStateOf(aff, fixed),

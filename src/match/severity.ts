@@ -9,11 +9,19 @@ export function scoreVector(vector: string): { version: Cvss['version']; score: 
   try {
     let version: Cvss['version'];
     let calc;
-    if (v.startsWith('CVSS:4.0/')) { version = '4.0'; calc = new cvssLib.Cvss4P0(v); }
-    else if (v.startsWith('CVSS:3.1/')) { version = '3.1'; calc = new cvssLib.Cvss3P1(v); }
-    else if (v.startsWith('CVSS:3.0/')) { version = '3.0'; calc = new cvssLib.Cvss3P0(v); }
-    else if (/^\(?AV:[LAN]\/AC:/.test(v)) { version = '2.0'; calc = new cvssLib.Cvss2(v.replace(/^\(|\)$/g, '')); }
-    else return undefined;
+    if (v.startsWith('CVSS:4.0/')) {
+      version = '4.0';
+      calc = new cvssLib.Cvss4P0(v);
+    } else if (v.startsWith('CVSS:3.1/')) {
+      version = '3.1';
+      calc = new cvssLib.Cvss3P1(v);
+    } else if (v.startsWith('CVSS:3.0/')) {
+      version = '3.0';
+      calc = new cvssLib.Cvss3P0(v);
+    } else if (/^\(?AV:[LAN]\/AC:/.test(v)) {
+      version = '2.0';
+      calc = new cvssLib.Cvss2(v.replace(/^\(|\)$/g, ''));
+    } else return undefined;
     const s = calc.calculateScores() as { base?: number; overall?: number };
     const score = Number(version === '4.0' ? (s.overall ?? s.base) : s.base);
     return Number.isFinite(score) ? { version, score } : undefined;
@@ -35,7 +43,10 @@ export function severityFromScore(score: number, version: Cvss['version']): Seve
 export function scoredCvss(list: Cvss[]): Cvss[] {
   const out: Cvss[] = [];
   for (const c of list) {
-    if (Number.isFinite(c.score) && c.score > 0) { out.push(c); continue; }
+    if (Number.isFinite(c.score) && c.score > 0) {
+      out.push(c);
+      continue;
+    }
     const s = scoreVector(c.vector);
     if (s) out.push({ ...c, version: s.version, score: s.score });
   }
@@ -46,17 +57,36 @@ const VERSION_RANK: Record<Cvss['version'], number> = { '3.1': 4, '4.0': 3, '3.0
 
 /** The CVSS record that rates a finding: NVD's first, then the newest version (3.1 preferred over 4.0 for comparability). */
 export function preferredCvss(list: Cvss[]): Cvss | undefined {
-  return [...list].sort((a, b) => Number(b.source === 'nvd') - Number(a.source === 'nvd') || VERSION_RANK[b.version] - VERSION_RANK[a.version])[0];
+  return [...list].sort(
+    (a, b) =>
+      Number(b.source === 'nvd') - Number(a.source === 'nvd') || VERSION_RANK[b.version] - VERSION_RANK[a.version],
+  )[0];
 }
 
-export interface Rated { severity: Severity; severitySource: string; cvss: Cvss[] }
+export interface Rated {
+  severity: Severity;
+  severitySource: string;
+  cvss: Cvss[];
+}
 
-export function rate(advisory: Advisory, affected: Affected, vendor: string, enrichment: CveEnrichment | undefined): Rated {
+export function rate(
+  advisory: Advisory,
+  affected: Affected,
+  vendor: string,
+  enrichment: CveEnrichment | undefined,
+): Rated {
   const cvss = scoredCvss([...advisory.cvss, ...(enrichment?.cvss ?? [])]);
   const unique = cvss.filter((c, i) => cvss.findIndex((d) => d.vector === c.vector && d.source === c.source) === i);
-  if (affected.severity && affected.severity !== 'unknown') return { severity: affected.severity, severitySource: `vendor:${vendor}`, cvss: unique };
-  if (advisory.severity && advisory.severity.rating !== 'unknown') return { severity: advisory.severity.rating, severitySource: advisory.severity.source, cvss: unique };
+  if (affected.severity && affected.severity !== 'unknown')
+    return { severity: affected.severity, severitySource: `vendor:${vendor}`, cvss: unique };
+  if (advisory.severity && advisory.severity.rating !== 'unknown')
+    return { severity: advisory.severity.rating, severitySource: advisory.severity.source, cvss: unique };
   const best = preferredCvss(unique);
-  if (best) return { severity: severityFromScore(best.score, best.version), severitySource: `${best.source}:cvss-${best.version}`, cvss: unique };
+  if (best)
+    return {
+      severity: severityFromScore(best.score, best.version),
+      severitySource: `${best.source}:cvss-${best.version}`,
+      cvss: unique,
+    };
   return { severity: 'unknown', severitySource: 'none', cvss: unique };
 }

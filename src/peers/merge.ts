@@ -40,7 +40,16 @@ const idKey = (id: string): string => id.trim().toUpperCase();
 const isCve = (key: string): boolean => /^CVE-\d{4}-\d+$/.test(key);
 const packageKey = (ecosystem: string, name: string): string => `${ecosystem}\u0000${normalizeName(ecosystem, name)}`;
 
-function entryOf(tool: ScannerName, id: string, aliases: string[], ecosystem: string, name: string, version: string, severity: Severity, fixed: string[]): Entry {
+function entryOf(
+  tool: ScannerName,
+  id: string,
+  aliases: string[],
+  ecosystem: string,
+  name: string,
+  version: string,
+  severity: Severity,
+  fixed: string[],
+): Entry {
   const ids = [...new Set([id, ...aliases])];
   return { tool, ids, keys: [...new Set(ids.map(idKey))], ecosystem, name, version, severity, fixed };
 }
@@ -60,7 +69,13 @@ function sameVulnerability(a: Entry, b: Entry): boolean {
 function clusters(entries: Entry[]): Entry[][] {
   const parent = entries.map((_, i) => i);
   const cves = entries.map((e) => new Set(e.keys.filter(isCve)));
-  const find = (i: number): number => { while (parent[i] !== i) { parent[i] = parent[parent[i]]; i = parent[i]; } return i; };
+  const find = (i: number): number => {
+    while (parent[i] !== i) {
+      parent[i] = parent[parent[i]];
+      i = parent[i];
+    }
+    return i;
+  };
   const union = (i: number, j: number): void => {
     const a = find(i);
     const b = find(j);
@@ -84,7 +99,12 @@ function clusters(entries: Entry[]): Entry[][] {
     }
   });
   const out = new Map<number, Entry[]>();
-  entries.forEach((e, i) => { const r = find(i); const c = out.get(r) ?? []; c.push(e); out.set(r, c); });
+  entries.forEach((e, i) => {
+    const r = find(i);
+    const c = out.get(r) ?? [];
+    c.push(e);
+    out.set(r, c);
+  });
   return [...out.values()];
 }
 
@@ -105,7 +125,10 @@ function rowsOf(cluster: Entry[]): Entry[][] {
   return rows;
 }
 
-const order = (tools: Iterable<ScannerName>): ScannerName[] => { const s = new Set(tools); return TOOL_ORDER.filter((t) => s.has(t)); };
+const order = (tools: Iterable<ScannerName>): ScannerName[] => {
+  const s = new Set(tools);
+  return TOOL_ORDER.filter((t) => s.has(t));
+};
 
 function preferredId(entries: Entry[]): string {
   const ordered = [...entries].sort((a, b) => TOOL_ORDER.indexOf(a.tool) - TOOL_ORDER.indexOf(b.tool));
@@ -118,7 +141,8 @@ function buildRow(entries: Entry[], tools: ScannerName[]): PeerRow {
   const first = entries.find((e) => e.tool === reportedBy[0])!;
   const id = preferredId(entries);
   const aliasByKey = new Map<string, string>();
-  for (const e of entries) for (const i of e.ids) if (idKey(i) !== idKey(id) && !aliasByKey.has(idKey(i))) aliasByKey.set(idKey(i), i);
+  for (const e of entries)
+    for (const i of e.ids) if (idKey(i) !== idKey(id) && !aliasByKey.has(idKey(i))) aliasByKey.set(idKey(i), i);
   const severities: PeerRow['severities'] = {};
   const fixed: PeerRow['fixed'] = {};
   const versionOf: Partial<Record<ScannerName, string>> = {};
@@ -128,14 +152,25 @@ function buildRow(entries: Entry[], tools: ScannerName[]): PeerRow {
     fixed[e.tool] = [...new Set([...(fixed[e.tool] ?? []), ...e.fixed])];
     versionOf[e.tool] ??= e.version;
   }
-  const row: PeerRow = { id, aliases: [...aliasByKey.values()].sort(), package: first.name, type: first.ecosystem, version: first.version, reportedBy, severities, fixed };
+  const row: PeerRow = {
+    id,
+    aliases: [...aliasByKey.values()].sort(),
+    package: first.name,
+    type: first.ecosystem,
+    version: first.version,
+    reportedBy,
+    severities,
+    fixed,
+  };
 
   const kinds: DisagreementKind[] = [];
   const text: string[] = [];
   const missing = tools.filter((t) => !reportedBy.includes(t));
   if (tools.length > 1 && reportedBy.length === 1) {
     kinds.push('only-one');
-    text.push(`only ${reportedBy[0]}${reportedBy[0] !== 'zerocve' && !ZEROCVE_ECOSYSTEMS.has(first.ecosystem) ? ` (zerocve does not match ${first.ecosystem} packages)` : ''}`);
+    text.push(
+      `only ${reportedBy[0]}${reportedBy[0] !== 'zerocve' && !ZEROCVE_ECOSYSTEMS.has(first.ecosystem) ? ` (zerocve does not match ${first.ecosystem} packages)` : ''}`,
+    );
   } else if (missing.length) {
     kinds.push('missing');
     text.push(`not reported by ${missing.join(', ')}`);
@@ -143,17 +178,24 @@ function buildRow(entries: Entry[], tools: ScannerName[]): PeerRow {
   if (new Set(Object.values(versionOf).map(normalizeVersion)).size > 1) {
     row.versions = Object.fromEntries(reportedBy.map((t) => [t, versionOf[t]!]));
     kinds.push('package-version');
-    text.push(`installed version: ${reportedBy.map((t) => `${t} ${versionOf[t]}`).join(', ')} (a different image or database age?)`);
+    text.push(
+      `installed version: ${reportedBy.map((t) => `${t} ${versionOf[t]}`).join(', ')} (a different image or database age?)`,
+    );
   }
   if (new Set(reportedBy.map((t) => fixedKey(fixed[t]!))).size > 1) {
     kinds.push('fixed-version');
-    text.push(`fixed version: ${reportedBy.map((t) => `${t} ${fixed[t]!.length ? fixed[t]!.join(', ') : 'none'}`).join('; ')}`);
+    text.push(
+      `fixed version: ${reportedBy.map((t) => `${t} ${fixed[t]!.length ? fixed[t]!.join(', ') : 'none'}`).join('; ')}`,
+    );
   }
   if (new Set(reportedBy.map((t) => severities[t])).size > 1) {
     kinds.push('severity');
     text.push(`severity: ${reportedBy.map((t) => `${t} ${severities[t]}`).join(', ')}`);
   }
-  if (kinds.length) { row.kinds = kinds; row.disagreement = text.join('; '); }
+  if (kinds.length) {
+    row.kinds = kinds;
+    row.disagreement = text.join('; ');
+  }
   return row;
 }
 
@@ -163,27 +205,57 @@ const worst = (r: PeerRow): number => Math.max(...Object.values(r.severities).ma
  * zerocve's vulnerability findings beside peer reports: one row per vulnerability × package (× installed version),
  * with the scanners that reported it, their severities and fixed versions, and a one-line disagreement.
  */
-export function mergePeerFindings(findings: Finding[], peers: PeerReport[], options: MergePeerOptions = {}): PeerComparison {
+export function mergePeerFindings(
+  findings: Finding[],
+  peers: PeerReport[],
+  options: MergePeerOptions = {},
+): PeerComparison {
   const warnings: string[] = [];
   const entries: Entry[] = [];
   for (const f of findings) {
     if (f.kind !== 'vulnerability') continue;
-    entries.push(entryOf('zerocve', f.id, f.aliases, f.package.type, f.package.name, f.installedVersion, f.severity, f.fixedVersions));
+    entries.push(
+      entryOf(
+        'zerocve',
+        f.id,
+        f.aliases,
+        f.package.type,
+        f.package.name,
+        f.installedVersion,
+        f.severity,
+        f.fixedVersions,
+      ),
+    );
   }
   const seenTools = new Map<ScannerName, string[]>();
   const sources: PeerSource[] = [];
   for (const p of peers) {
     seenTools.set(p.tool, [...(seenTools.get(p.tool) ?? []), p.path]);
-    sources.push({ tool: p.tool, path: p.path, toolVersion: p.toolVersion, target: p.target, imageId: p.imageId, findings: p.findings.length });
-    for (const f of p.findings) entries.push(entryOf(p.tool, f.id, f.aliases, f.ecosystem, f.name, f.version, f.severity, f.fixedVersions));
+    sources.push({
+      tool: p.tool,
+      path: p.path,
+      toolVersion: p.toolVersion,
+      target: p.target,
+      imageId: p.imageId,
+      findings: p.findings.length,
+    });
+    for (const f of p.findings)
+      entries.push(entryOf(p.tool, f.id, f.aliases, f.ecosystem, f.name, f.version, f.severity, f.fixedVersions));
     const scanned = options.image?.configDigest;
     if (scanned && p.imageId && p.imageId !== scanned) {
-      warnings.push(`${p.tool} report ${p.path} is of image ${p.imageId}, zerocve scanned ${scanned}: installed versions may differ`);
+      warnings.push(
+        `${p.tool} report ${p.path} is of image ${p.imageId}, zerocve scanned ${scanned}: installed versions may differ`,
+      );
     }
     const outside = new Set(p.findings.map((f) => f.ecosystem).filter((e) => !ZEROCVE_ECOSYSTEMS.has(e)));
-    if (outside.size) warnings.push(`${p.tool} report ${p.path} has findings in ${[...outside].sort().join(', ')} packages, which zerocve does not match`);
+    if (outside.size)
+      warnings.push(
+        `${p.tool} report ${p.path} has findings in ${[...outside].sort().join(', ')} packages, which zerocve does not match`,
+      );
   }
-  for (const [tool, paths] of seenTools) if (paths.length > 1) warnings.push(`${paths.length} ${tool} reports (${paths.join(', ')}) compared as one scanner`);
+  for (const [tool, paths] of seenTools)
+    if (paths.length > 1)
+      warnings.push(`${paths.length} ${tool} reports (${paths.join(', ')}) compared as one scanner`);
   const tools = order(['zerocve', ...seenTools.keys()]);
 
   const byPackage = new Map<string, Entry[]>();
@@ -205,10 +277,16 @@ export function mergePeerFindings(findings: Finding[], peers: PeerReport[], opti
     if (versions.size < 2) continue;
     const sets = [...versions.values()];
     if (sets.some((a, i) => sets.some((b, j) => j > i && [...a].some((v) => b.has(v))))) continue;
-    mismatched.push(`${list[0].name} (${order(versions.keys()).map((t) => `${t} ${[...versions.get(t)!].join('/')}`).join(', ')})`);
+    mismatched.push(
+      `${list[0].name} (${order(versions.keys())
+        .map((t) => `${t} ${[...versions.get(t)!].join('/')}`)
+        .join(', ')})`,
+    );
   }
   if (mismatched.length) {
-    warnings.push(`${mismatched.length} package(s) at different installed versions per scanner — a different image or database age? ${mismatched.slice(0, 10).join('; ')}${mismatched.length > 10 ? '; …' : ''}`);
+    warnings.push(
+      `${mismatched.length} package(s) at different installed versions per scanner — a different image or database age? ${mismatched.slice(0, 10).join('; ')}${mismatched.length > 10 ? '; …' : ''}`,
+    );
   }
 
   const rows: PeerRow[] = [];
@@ -218,23 +296,42 @@ export function mergePeerFindings(findings: Finding[], peers: PeerReport[], opti
         const row = buildRow(group, tools);
         if (!row.reportedBy.includes('zerocve')) {
           const probe = entryOf('zerocve', row.id, row.aliases, row.type, row.package, row.version, 'unknown', []);
-          const sup = suppressedByPackage.get(k)?.find((s) => sameVulnerability(probe, entryOf('zerocve', s.finding.id, s.finding.aliases, '', '', '', 'unknown', [])));
-          if (sup) row.disagreement = `${row.disagreement ?? ''}; zerocve suppressed it (${sup.by}: ${sup.reason})`.replace(/^; /, '');
+          const sup = suppressedByPackage
+            .get(k)
+            ?.find((s) =>
+              sameVulnerability(probe, entryOf('zerocve', s.finding.id, s.finding.aliases, '', '', '', 'unknown', [])),
+            );
+          if (sup)
+            row.disagreement = `${row.disagreement ?? ''}; zerocve suppressed it (${sup.by}: ${sup.reason})`.replace(
+              /^; /,
+              '',
+            );
         }
         rows.push(row);
       }
     }
   }
-  rows.sort((a, b) => worst(b) - worst(a) || a.package.localeCompare(b.package) || a.version.localeCompare(b.version) || a.id.localeCompare(b.id));
+  rows.sort(
+    (a, b) =>
+      worst(b) - worst(a) ||
+      a.package.localeCompare(b.package) ||
+      a.version.localeCompare(b.version) ||
+      a.id.localeCompare(b.id),
+  );
 
   const agreement = { allAgree: 0, allReportDiffer: 0, onlyZerocve: 0, onlyPeers: 0, partial: 0 };
   for (const r of rows) {
     if (r.reportedBy.length === tools.length) {
-      if (r.kinds?.length) agreement.allReportDiffer++; else agreement.allAgree++;
+      if (r.kinds?.length) agreement.allReportDiffer++;
+      else agreement.allAgree++;
     } else if (!r.reportedBy.includes('zerocve')) agreement.onlyPeers++;
     else if (r.reportedBy.length === 1) agreement.onlyZerocve++;
     else agreement.partial++;
   }
-  const totals = tools.map((tool) => ({ tool, findings: entries.filter((e) => e.tool === tool).length, rows: rows.filter((r) => r.reportedBy.includes(tool)).length }));
+  const totals = tools.map((tool) => ({
+    tool,
+    findings: entries.filter((e) => e.tool === tool).length,
+    rows: rows.filter((r) => r.reportedBy.includes(tool)).length,
+  }));
   return { tools, peers: sources, rows, totals, agreement, warnings };
 }

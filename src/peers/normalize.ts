@@ -14,7 +14,8 @@ export function normalizeName(ecosystem: string, name: string): string {
 export const normalizeVersion = (v: string): string => v.trim().replace(/^0:/, '');
 
 /** Fixed versions as a comparison key: normalized, deduplicated, sorted. */
-export const fixedKey = (versions: readonly string[]): string => [...new Set(versions.map(normalizeVersion).filter(Boolean))].sort().join(', ');
+export const fixedKey = (versions: readonly string[]): string =>
+  [...new Set(versions.map(normalizeVersion).filter(Boolean))].sort().join(', ');
 
 /** `CRITICAL`, `High`, `negligible` → zerocve's severity; anything else is `unknown`. */
 export function severityOf(s: unknown): Severity {
@@ -31,30 +32,85 @@ export function ecosystemOfPurl(purl: string | undefined): string | undefined {
 }
 
 const TRIVY_TYPE: Record<string, string> = {
-  debian: 'deb', ubuntu: 'deb',
-  alpine: 'apk', wolfi: 'apk', chainguard: 'apk', minimos: 'apk',
-  redhat: 'rpm', centos: 'rpm', rocky: 'rpm', alma: 'rpm', oracle: 'rpm', amazon: 'rpm', fedora: 'rpm', photon: 'rpm',
-  'cbl-mariner': 'rpm', azurelinux: 'rpm', suse: 'rpm', 'opensuse-leap': 'rpm', 'opensuse-tumbleweed': 'rpm', sles: 'rpm', slem: 'rpm',
-  pip: 'python', pipenv: 'python', poetry: 'python', pylock: 'python', uv: 'python', 'python-pkg': 'python',
-  'conda-pkg': 'conda', 'conda-environment': 'conda',
-  gemspec: 'gem', bundler: 'gem', npm: 'npm', yarn: 'npm', pnpm: 'npm', 'node-pkg': 'npm', bun: 'npm',
-  gomod: 'golang', gobinary: 'golang', cargo: 'cargo', 'rust-binary': 'cargo', jar: 'maven', pom: 'maven', gradle: 'maven', sbt: 'maven',
-  composer: 'composer', 'composer-vendor': 'composer', nuget: 'nuget', 'dotnet-core': 'nuget', packagesprops: 'nuget',
+  debian: 'deb',
+  ubuntu: 'deb',
+  alpine: 'apk',
+  wolfi: 'apk',
+  chainguard: 'apk',
+  minimos: 'apk',
+  redhat: 'rpm',
+  centos: 'rpm',
+  rocky: 'rpm',
+  alma: 'rpm',
+  oracle: 'rpm',
+  amazon: 'rpm',
+  fedora: 'rpm',
+  photon: 'rpm',
+  'cbl-mariner': 'rpm',
+  azurelinux: 'rpm',
+  suse: 'rpm',
+  'opensuse-leap': 'rpm',
+  'opensuse-tumbleweed': 'rpm',
+  sles: 'rpm',
+  slem: 'rpm',
+  pip: 'python',
+  pipenv: 'python',
+  poetry: 'python',
+  pylock: 'python',
+  uv: 'python',
+  'python-pkg': 'python',
+  'conda-pkg': 'conda',
+  'conda-environment': 'conda',
+  gemspec: 'gem',
+  bundler: 'gem',
+  npm: 'npm',
+  yarn: 'npm',
+  pnpm: 'npm',
+  'node-pkg': 'npm',
+  bun: 'npm',
+  gomod: 'golang',
+  gobinary: 'golang',
+  cargo: 'cargo',
+  'rust-binary': 'cargo',
+  jar: 'maven',
+  pom: 'maven',
+  gradle: 'maven',
+  sbt: 'maven',
+  composer: 'composer',
+  'composer-vendor': 'composer',
+  nuget: 'nuget',
+  'dotnet-core': 'nuget',
+  packagesprops: 'nuget',
 };
 
 /** Trivy `Results[].Type` → ecosystem key, when a finding has no purl. */
 export const ecosystemOfTrivyType = (type: string): string => TRIVY_TYPE[type] ?? type;
 
 const GRYPE_TYPE: Record<string, string> = {
-  'java-archive': 'maven', 'jenkins-plugin': 'maven', 'go-module': 'golang', 'rust-crate': 'cargo', 'dotnet': 'nuget',
-  'php-composer': 'composer', 'gem': 'gem', 'npm': 'npm', 'python': 'python', 'conda': 'conda', 'deb': 'deb', 'apk': 'apk', 'rpm': 'rpm',
+  'java-archive': 'maven',
+  'jenkins-plugin': 'maven',
+  'go-module': 'golang',
+  'rust-crate': 'cargo',
+  dotnet: 'nuget',
+  'php-composer': 'composer',
+  gem: 'gem',
+  npm: 'npm',
+  python: 'python',
+  conda: 'conda',
+  deb: 'deb',
+  apk: 'apk',
+  rpm: 'rpm',
 };
 
 /** Grype `artifact.type` → ecosystem key, when a match has no purl. */
 export const ecosystemOfGrypeType = (type: string): string => GRYPE_TYPE[type] ?? type;
 
 const TRIVY_STATUS: Record<string, FixState> = {
-  fixed: 'fixed', affected: 'not-fixed', fix_deferred: 'not-fixed', will_not_fix: 'wont-fix', end_of_life: 'end-of-life',
+  fixed: 'fixed',
+  affected: 'not-fixed',
+  fix_deferred: 'not-fixed',
+  will_not_fix: 'wont-fix',
+  end_of_life: 'end-of-life',
 };
 export const fixStateOfTrivy = (status: unknown, fixed: string[]): FixState =>
   (typeof status === 'string' && TRIVY_STATUS[status]) || (fixed.length ? 'fixed' : 'unknown');

@@ -6,14 +6,17 @@ import { ecosystemOfGrypeType, ecosystemOfPurl, fixStateOfGrype, severityOf } fr
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
-const strs = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x !== '') : []);
+const strs = (v: unknown): string[] =>
+  Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x !== '') : [];
 
 /** Does this parsed JSON look like a Grype report? */
-export const isGrypeReport = (doc: unknown): boolean => isObj(doc) && Array.isArray(doc.matches) && ('source' in doc || 'descriptor' in doc || 'distro' in doc);
+export const isGrypeReport = (doc: unknown): boolean =>
+  isObj(doc) && Array.isArray(doc.matches) && ('source' in doc || 'descriptor' in doc || 'distro' in doc);
 
 /** A parsed Grype JSON report → PeerReport. `path` names the input in errors. */
 export function parseGrypeReport(doc: unknown, path: string): PeerReport {
-  if (!isObj(doc) || !Array.isArray(doc.matches)) throw new InputError(`${path}: not a Grype JSON report (expected an object with matches[])`);
+  if (!isObj(doc) || !Array.isArray(doc.matches))
+    throw new InputError(`${path}: not a Grype JSON report (expected an object with matches[])`);
   const findings: PeerFinding[] = doc.matches.map((m: unknown, i): PeerFinding => {
     const at = `${path}: matches[${i}]`;
     if (!isObj(m)) throw new InputError(`${at} is not an object`);
@@ -22,7 +25,9 @@ export function parseGrypeReport(doc: unknown, path: string): PeerReport {
     if (!isObj(v) || !str(v.id)) throw new InputError(`${at}: missing vulnerability.id`);
     if (!isObj(a) || !str(a.name)) throw new InputError(`${at}: missing artifact.name`);
     const id = str(v.id)!;
-    const related = Array.isArray(m.relatedVulnerabilities) ? m.relatedVulnerabilities.map((r) => (isObj(r) ? str(r.id) : undefined)).filter((x): x is string => !!x) : [];
+    const related = Array.isArray(m.relatedVulnerabilities)
+      ? m.relatedVulnerabilities.map((r) => (isObj(r) ? str(r.id) : undefined)).filter((x): x is string => !!x)
+      : [];
     const fix = isObj(v.fix) ? v.fix : {};
     const fixedVersions = strs(fix.versions);
     const purl = str(a.purl);

@@ -6,15 +6,18 @@ import { ecosystemOfPurl, ecosystemOfTrivyType, fixStateOfTrivy, severityOf } fr
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
-const strs = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x !== '') : []);
+const strs = (v: unknown): string[] =>
+  Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x !== '') : [];
 
 /** Does this parsed JSON look like a Trivy report? */
-export const isTrivyReport = (doc: unknown): boolean => isObj(doc) && 'SchemaVersion' in doc && ('Results' in doc || 'ArtifactName' in doc);
+export const isTrivyReport = (doc: unknown): boolean =>
+  isObj(doc) && 'SchemaVersion' in doc && ('Results' in doc || 'ArtifactName' in doc);
 
 /** A parsed Trivy JSON report → PeerReport. `path` names the input in errors. */
 export function parseTrivyReport(doc: unknown, path: string): PeerReport {
   if (!isObj(doc)) throw new InputError(`${path}: not a Trivy JSON report (expected an object)`);
-  if (doc.SchemaVersion !== 2) throw new InputError(`${path}: unsupported Trivy SchemaVersion ${JSON.stringify(doc.SchemaVersion)} (expected 2)`);
+  if (doc.SchemaVersion !== 2)
+    throw new InputError(`${path}: unsupported Trivy SchemaVersion ${JSON.stringify(doc.SchemaVersion)} (expected 2)`);
   const results = doc.Results ?? [];
   if (!Array.isArray(results)) throw new InputError(`${path}: Trivy Results is not an array`);
   const findings: PeerFinding[] = [];
@@ -31,7 +34,10 @@ export function parseTrivyReport(doc: unknown, path: string): PeerReport {
       if (!id) throw new InputError(`${at}: missing VulnerabilityID`);
       if (!name) throw new InputError(`${at}: missing PkgName`);
       const purl = isObj(v.PkgIdentifier) ? str(v.PkgIdentifier.PURL) : undefined;
-      const fixedVersions = (str(v.FixedVersion) ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+      const fixedVersions = (str(v.FixedVersion) ?? '')
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean);
       findings.push({
         id,
         aliases: strs(v.VendorIDs).filter((a) => a !== id),

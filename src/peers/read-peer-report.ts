@@ -19,9 +19,19 @@ export function parsePeerReport(doc: unknown, path: string): PeerReport {
   if (isTrivyReport(doc)) return parseTrivyReport(doc, path);
   if (isGrypeReport(doc)) return parseGrypeReport(doc, path);
   const o = typeof doc === 'object' && doc !== null ? (doc as Record<string, unknown>) : {};
-  const what = o.bomFormat === 'CycloneDX' ? 'a CycloneDX document' : typeof o.spdxVersion === 'string' ? 'an SPDX document'
-    : Array.isArray(o.runs) ? 'a SARIF log' : o.tool && (o.tool as Record<string, unknown>).name === 'zerocve' ? 'a zerocve report' : 'neither';
-  throw new InputError(`${path}: is ${what === 'neither' ? 'neither a Trivy nor a Grype JSON report' : `${what}, not a Trivy or Grype JSON report`} (write one with \`trivy image --format json\` or \`grype -o json\`)`);
+  const what =
+    o.bomFormat === 'CycloneDX'
+      ? 'a CycloneDX document'
+      : typeof o.spdxVersion === 'string'
+        ? 'an SPDX document'
+        : Array.isArray(o.runs)
+          ? 'a SARIF log'
+          : o.tool && (o.tool as Record<string, unknown>).name === 'zerocve'
+            ? 'a zerocve report'
+            : 'neither';
+  throw new InputError(
+    `${path}: is ${what === 'neither' ? 'neither a Trivy nor a Grype JSON report' : `${what}, not a Trivy or Grype JSON report`} (write one with \`trivy image --format json\` or \`grype -o json\`)`,
+  );
 }
 
 /** Read a Trivy (SchemaVersion 2) or Grype JSON report. Bad input → InputError naming the file. */

@@ -10,17 +10,56 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 
-function finding(id: string, pkg: { name: string; version: string; purl: string; type?: 'deb' | 'python' | 'cuda'; path?: string }, severity: Severity, fixed: string[] = [], aliases: string[] = []): Finding {
+function finding(
+  id: string,
+  pkg: { name: string; version: string; purl: string; type?: 'deb' | 'python' | 'cuda'; path?: string },
+  severity: Severity,
+  fixed: string[] = [],
+  aliases: string[] = [],
+): Finding {
   return {
-    id, aliases, kind: 'vulnerability', installedVersion: pkg.version, fixedVersions: fixed, fixState: fixed.length ? 'fixed' : 'not-fixed',
-    severity, severitySource: 'test', cvss: [], kev: false, references: [], evidence: [],
-    package: { id: `${pkg.type ?? 'deb'}:${pkg.name}`, type: pkg.type ?? 'deb', name: pkg.name, version: pkg.version, purl: pkg.purl, locations: [{ path: pkg.path ?? '/var/lib/dpkg/status', layer: 0 }] },
+    id,
+    aliases,
+    kind: 'vulnerability',
+    installedVersion: pkg.version,
+    fixedVersions: fixed,
+    fixState: fixed.length ? 'fixed' : 'not-fixed',
+    severity,
+    severitySource: 'test',
+    cvss: [],
+    kev: false,
+    references: [],
+    evidence: [],
+    package: {
+      id: `${pkg.type ?? 'deb'}:${pkg.name}`,
+      type: pkg.type ?? 'deb',
+      name: pkg.name,
+      version: pkg.version,
+      purl: pkg.purl,
+      locations: [{ path: pkg.path ?? '/var/lib/dpkg/status', layer: 0 }],
+    },
   };
 }
 
-const openssl = { name: 'openssl', version: '3.0.11-1~deb12u2', purl: 'pkg:deb/debian/openssl@3.0.11-1~deb12u2?arch=amd64&distro=debian-12.13' };
-const cudart = { name: 'cudart', version: '12.1.105', purl: 'pkg:generic/nvidia/cudart@12.1.105?cuda=12.1', type: 'cuda' as const, path: '/usr/local/cuda-12.1/version.json' };
-const torch = { name: 'torch', version: '2.1.0', purl: 'pkg:pypi/torch@2.1.0', type: 'python' as const, path: '/usr/local/lib/python3.11/site-packages/torch-2.1.0.dist-info/METADATA' };
+const openssl = {
+  name: 'openssl',
+  version: '3.0.11-1~deb12u2',
+  purl: 'pkg:deb/debian/openssl@3.0.11-1~deb12u2?arch=amd64&distro=debian-12.13',
+};
+const cudart = {
+  name: 'cudart',
+  version: '12.1.105',
+  purl: 'pkg:generic/nvidia/cudart@12.1.105?cuda=12.1',
+  type: 'cuda' as const,
+  path: '/usr/local/cuda-12.1/version.json',
+};
+const torch = {
+  name: 'torch',
+  version: '2.1.0',
+  purl: 'pkg:pypi/torch@2.1.0',
+  type: 'python' as const,
+  path: '/usr/local/lib/python3.11/site-packages/torch-2.1.0.dist-info/METADATA',
+};
 
 const all = [
   finding('CVE-2024-0001', openssl, 'high', ['3.0.13-1~deb12u1']),
@@ -53,16 +92,25 @@ test('a driver-conditional rule applies for a satisfying host driver and not oth
   assert.match(s.reason, /host driver 550\.54\.15 satisfies >=550\.54\.15/);
   assert.equal(s.rule, '.zerocve-ignore.yaml:3');
   const old = applyPolicy(all, { ignoreRules: rules, driverVersion: '535.104.05', now });
-  assert.ok(old.findings.some((f) => f.id === 'CVE-2024-0053'), 'kept with an older driver');
+  assert.ok(
+    old.findings.some((f) => f.id === 'CVE-2024-0053'),
+    'kept with an older driver',
+  );
   const none = applyPolicy(all, { ignoreRules: rules, now });
-  assert.ok(none.findings.some((f) => f.id === 'CVE-2024-0053'), 'kept when the driver is unknown');
+  assert.ok(
+    none.findings.some((f) => f.id === 'CVE-2024-0053'),
+    'kept when the driver is unknown',
+  );
   assert.ok(none.warnings.some((w) => /--driver-version/.test(w)));
 });
 
 test('an expired rule stops applying and is reported', () => {
   const rules = parseIgnoreFile(rulesYaml, 'ig.yaml');
   const before = applyPolicy(all, { ignoreRules: rules, now: new Date('2026-01-31T23:00:00Z') });
-  assert.ok(before.suppressed.some((s) => s.finding.id === 'CVE-2024-9999' && s.by === 'ignore-file'), 'alias glob + path glob match before expiry');
+  assert.ok(
+    before.suppressed.some((s) => s.finding.id === 'CVE-2024-9999' && s.by === 'ignore-file'),
+    'alias glob + path glob match before expiry',
+  );
   const after = applyPolicy(all, { ignoreRules: rules, now: new Date('2026-02-01T00:00:01Z') });
   assert.ok(after.findings.some((f) => f.id === 'CVE-2024-9999'));
   assert.equal(after.expiredRules.length, 1);
@@ -72,25 +120,57 @@ test('an expired rule stops applying and is reported', () => {
 test('purl rules match across distro qualifier differences', () => {
   const r = applyPolicy(all, { ignoreRules: parseIgnoreFile(rulesYaml, 'ig.yaml'), now: new Date('2025-01-01') });
   assert.ok(r.suppressed.some((s) => s.finding.id === 'CVE-2024-0002'));
-  assert.ok(r.findings.some((f) => f.id === 'CVE-2024-0001'), 'a rule for another id does not hide it');
+  assert.ok(
+    r.findings.some((f) => f.id === 'CVE-2024-0001'),
+    'a rule for another id does not hide it',
+  );
 });
 
 test('ignore file errors are one line and name file and line', () => {
   assert.throws(() => parseIgnoreFile('rules:\n  - id: CVE-1\n', 'x.yaml'), /x\.yaml:2: every rule needs a 'reason'/);
   assert.throws(() => parseIgnoreFile('rules:\n  - reason: r\n', 'x.yaml'), /at least one of id, package, path/);
-  assert.throws(() => parseIgnoreFile('rules:\n  - id: A\n    reason: r\n    expires: soon\n', 'x.yaml'), /'expires' must be a date/);
+  assert.throws(
+    () => parseIgnoreFile('rules:\n  - id: A\n    reason: r\n    expires: soon\n', 'x.yaml'),
+    /'expires' must be a date/,
+  );
   assert.throws(() => parseIgnoreFile('rules:\n  - id: A\n    reason: r\n    cve: B\n', 'x.yaml'), /unknown key 'cve'/);
   assert.throws(() => parseIgnoreFile('rules: [', 'x.yaml'), /x\.yaml: not valid YAML/);
 });
 
 test('OpenVEX not_affected suppresses with justification; later statements win; affected does not', () => {
   const doc = {
-    '@context': 'https://openvex.dev/ns/v0.2.0', '@id': 'https://example.com/vex/1', author: 'platform', timestamp: '2025-01-01T00:00:00Z', version: 1,
+    '@context': 'https://openvex.dev/ns/v0.2.0',
+    '@id': 'https://example.com/vex/1',
+    author: 'platform',
+    timestamp: '2025-01-01T00:00:00Z',
+    version: 1,
     statements: [
-      { vulnerability: { name: 'CVE-2024-0001' }, products: [{ '@id': 'pkg:deb/debian/openssl@3.0.11-1~deb12u2?distro=debian-12' }], status: 'not_affected', justification: 'vulnerable_code_not_in_execute_path', timestamp: '2025-01-01T00:00:00Z' },
-      { vulnerability: { name: 'GHSA-aaaa-bbbb-cccc' }, products: [{ '@id': 'pkg:oci/ml@sha256%3Aabc' , subcomponents: [{ '@id': 'pkg:pypi/torch@2.1.0' }] }], status: 'not_affected', justification: 'component_not_present' },
-      { vulnerability: { name: 'CVE-2024-0002' }, products: [{ '@id': 'pkg:deb/debian/openssl' }], status: 'not_affected', justification: 'inline_mitigations_already_exist', timestamp: '2025-01-01T00:00:00Z' },
-      { vulnerability: { name: 'CVE-2024-0002' }, products: [{ '@id': 'pkg:deb/debian/openssl' }], status: 'affected', timestamp: '2025-02-01T00:00:00Z' },
+      {
+        vulnerability: { name: 'CVE-2024-0001' },
+        products: [{ '@id': 'pkg:deb/debian/openssl@3.0.11-1~deb12u2?distro=debian-12' }],
+        status: 'not_affected',
+        justification: 'vulnerable_code_not_in_execute_path',
+        timestamp: '2025-01-01T00:00:00Z',
+      },
+      {
+        vulnerability: { name: 'GHSA-aaaa-bbbb-cccc' },
+        products: [{ '@id': 'pkg:oci/ml@sha256%3Aabc', subcomponents: [{ '@id': 'pkg:pypi/torch@2.1.0' }] }],
+        status: 'not_affected',
+        justification: 'component_not_present',
+      },
+      {
+        vulnerability: { name: 'CVE-2024-0002' },
+        products: [{ '@id': 'pkg:deb/debian/openssl' }],
+        status: 'not_affected',
+        justification: 'inline_mitigations_already_exist',
+        timestamp: '2025-01-01T00:00:00Z',
+      },
+      {
+        vulnerability: { name: 'CVE-2024-0002' },
+        products: [{ '@id': 'pkg:deb/debian/openssl' }],
+        status: 'affected',
+        timestamp: '2025-02-01T00:00:00Z',
+      },
     ],
   };
   const vex = parseOpenVex(doc, 'vex.json');
@@ -98,9 +178,18 @@ test('OpenVEX not_affected suppresses with justification; later statements win; 
   const s1 = r.suppressed.find((s) => s.finding.id === 'CVE-2024-0001');
   assert.equal(s1?.by, 'vex');
   assert.match(s1!.reason, /vulnerable_code_not_in_execute_path/);
-  assert.ok(r.suppressed.some((s) => s.finding.id === 'CVE-2024-9999'), 'statement by alias about the image subcomponent');
-  assert.ok(r.findings.some((f) => f.id === 'CVE-2024-0002'), 'the later affected statement wins');
-  assert.throws(() => parseOpenVex({ statements: [{ vulnerability: 'X', products: ['p'], status: 'maybe' }] }, 'v.json'), /unknown status 'maybe'/);
+  assert.ok(
+    r.suppressed.some((s) => s.finding.id === 'CVE-2024-9999'),
+    'statement by alias about the image subcomponent',
+  );
+  assert.ok(
+    r.findings.some((f) => f.id === 'CVE-2024-0002'),
+    'the later affected statement wins',
+  );
+  assert.throws(
+    () => parseOpenVex({ statements: [{ vulnerability: 'X', products: ['p'], status: 'maybe' }] }, 'v.json'),
+    /unknown status 'maybe'/,
+  );
 });
 
 test('ignore-unfixed, severity filter and fail-on', () => {
@@ -111,7 +200,11 @@ test('ignore-unfixed, severity filter and fail-on', () => {
   assert.deepEqual(sev.findings.map((f) => f.id).sort(), ['CVE-2024-0001', 'CVE-2024-0053']);
   assert.equal(sev.passed, false);
   assert.equal(applyPolicy(all, { severities: ['low'], failOn: 'high' }).passed, true);
-  assert.equal(applyPolicy(all, { failOn: 'critical', ignoreRules: parseIgnoreFile(rulesYaml, 'i'), driverVersion: '560.1' }).passed, true);
+  assert.equal(
+    applyPolicy(all, { failOn: 'critical', ignoreRules: parseIgnoreFile(rulesYaml, 'i'), driverVersion: '560.1' })
+      .passed,
+    true,
+  );
 });
 
 test('driver conditions and detection', () => {
@@ -122,7 +215,10 @@ test('driver conditions and detection', () => {
   assert.throws(() => driverSatisfies('550', 'newer than 5'), /driver condition/);
   const dir = mkdtempSync(join(tmpdir(), 'zc-drv-'));
   const f = join(dir, 'version');
-  writeFileSync(f, 'NVRM version: NVIDIA UNIX x86_64 Kernel Module  550.54.15  Tue Mar  5 22:23:56 UTC 2024\nGCC version:  gcc version 12.2.0\n');
+  writeFileSync(
+    f,
+    'NVRM version: NVIDIA UNIX x86_64 Kernel Module  550.54.15  Tue Mar  5 22:23:56 UTC 2024\nGCC version:  gcc version 12.2.0\n',
+  );
   assert.equal(detectDriverVersion({ procFile: f, nvidiaSmi: '/nonexistent' }), '550.54.15');
   assert.equal(detectDriverVersion({ procFile: join(dir, 'none'), nvidiaSmi: '/nonexistent' }), undefined);
 });

@@ -38,19 +38,43 @@ export interface PolicyResult {
 const idsOf = (f: Finding): string[] => [f.id, ...f.aliases];
 
 function ruleMatches(rule: IgnoreRule, f: Finding): boolean {
-  if (rule.ids.length && !rule.ids.some((pat) => idsOf(f).some((id) => (isGlob(pat) ? globMatch(pat, id) : pat.toUpperCase() === id.toUpperCase())))) return false;
-  if (rule.packages.length && !rule.packages.some((pat) =>
-    pat.startsWith('pkg:') ? purlMatches(pat, f.package.purl) === true : isGlob(pat) ? globMatch(pat, f.package.name) : pat === f.package.name)) return false;
-  if (rule.paths.length && !rule.paths.some((pat) => f.package.locations.some((l) => globMatch(pat, l.path)))) return false;
+  if (
+    rule.ids.length &&
+    !rule.ids.some((pat) =>
+      idsOf(f).some((id) => (isGlob(pat) ? globMatch(pat, id) : pat.toUpperCase() === id.toUpperCase())),
+    )
+  )
+    return false;
+  if (
+    rule.packages.length &&
+    !rule.packages.some((pat) =>
+      pat.startsWith('pkg:')
+        ? purlMatches(pat, f.package.purl) === true
+        : isGlob(pat)
+          ? globMatch(pat, f.package.name)
+          : pat === f.package.name,
+    )
+  )
+    return false;
+  if (rule.paths.length && !rule.paths.some((pat) => f.package.locations.some((l) => globMatch(pat, l.path))))
+    return false;
   return true;
 }
 
 function vexAbout(st: VexStatement, f: Finding, imageIds: string[]): boolean {
   const fids = new Set(idsOf(f).map((x) => x.toUpperCase()));
   if (!st.vulnerabilities.some((v) => fids.has(v.toUpperCase()))) return false;
-  const productIsImage = st.products.some((p) => imageIds.some((id) => id === p || (p.startsWith('pkg:oci/') && id.startsWith('sha256:') && decodeURIComponent(p).includes(id))));
-  if (productIsImage) return st.subcomponents.length === 0 || st.subcomponents.some((s) => purlMatches(s, f.package.purl) === true);
-  return st.products.some((p) => purlMatches(p, f.package.purl) === true) || st.subcomponents.some((s) => purlMatches(s, f.package.purl) === true);
+  const productIsImage = st.products.some((p) =>
+    imageIds.some(
+      (id) => id === p || (p.startsWith('pkg:oci/') && id.startsWith('sha256:') && decodeURIComponent(p).includes(id)),
+    ),
+  );
+  if (productIsImage)
+    return st.subcomponents.length === 0 || st.subcomponents.some((s) => purlMatches(s, f.package.purl) === true);
+  return (
+    st.products.some((p) => purlMatches(p, f.package.purl) === true) ||
+    st.subcomponents.some((s) => purlMatches(s, f.package.purl) === true)
+  );
 }
 
 export function applyPolicy(all: Finding[], options: PolicyOptions = {}): PolicyResult {
@@ -59,7 +83,8 @@ export function applyPolicy(all: Finding[], options: PolicyOptions = {}): Policy
   const warnings: string[] = [];
   const rules = options.ignoreRules ?? [];
   const expiredRules = rules.filter((r) => r.expires !== undefined && r.expires < today);
-  for (const r of expiredRules) warnings.push(`ignore rule ${r.where} expired on ${r.expires}: no longer applied (${r.reason})`);
+  for (const r of expiredRules)
+    warnings.push(`ignore rule ${r.where} expired on ${r.expires}: no longer applied (${r.reason})`);
   const live = rules.filter((r) => !expiredRules.includes(r));
   const used = new Set<IgnoreRule>();
   const driverWarned = new Set<IgnoreRule>();
@@ -75,7 +100,12 @@ export function applyPolicy(all: Finding[], options: PolicyOptions = {}): Policy
       if (!ruleMatches(rule, f)) continue;
       if (rule.driver !== undefined) {
         if (!options.driverVersion) {
-          if (!driverWarned.has(rule)) { warnings.push(`ignore rule ${rule.where} applies only with a host driver ${rule.driver}; no driver version known (pass --driver-version): not applied`); driverWarned.add(rule); }
+          if (!driverWarned.has(rule)) {
+            warnings.push(
+              `ignore rule ${rule.where} applies only with a host driver ${rule.driver}; no driver version known (pass --driver-version): not applied`,
+            );
+            driverWarned.add(rule);
+          }
           continue;
         }
         if (!driverSatisfies(options.driverVersion, rule.driver)) continue;
@@ -97,9 +127,14 @@ export function applyPolicy(all: Finding[], options: PolicyOptions = {}): Policy
       hidden = { finding: f, by: 'ignore-unfixed', reason: `no fixed version (${f.fixState})` };
     }
     if (!hidden && options.severities?.length && !options.severities.includes(f.severity)) {
-      hidden = { finding: f, by: 'severity-filter', reason: `severity ${f.severity} not in ${options.severities.join(',')}` };
+      hidden = {
+        finding: f,
+        by: 'severity-filter',
+        reason: `severity ${f.severity} not in ${options.severities.join(',')}`,
+      };
     }
-    if (hidden) suppressed.push(hidden); else findings.push(f);
+    if (hidden) suppressed.push(hidden);
+    else findings.push(f);
   }
   const unusedRules = live.filter((r) => !used.has(r) && !driverWarned.has(r));
   const failRank = options.failOn ? severityRank(options.failOn) : Infinity;

@@ -11,11 +11,15 @@ export function driverSatisfies(version: string, condition: string): boolean {
   try {
     return satisfies(schemeById('cpe')!, version, condition);
   } catch (err) {
-    throw new UsageError(`driver condition '${condition}': ${(err as Error).message} (expected e.g. >=550.54.15)`, { cause: err });
+    throw new UsageError(`driver condition '${condition}': ${(err as Error).message} (expected e.g. >=550.54.15)`, {
+      cause: err,
+    });
   }
 }
 
-export function validDriverVersion(v: string): boolean { return /^\d+(\.\d+){1,3}$/.test(v); }
+export function validDriverVersion(v: string): boolean {
+  return /^\d+(\.\d+){1,3}$/.test(v);
+}
 
 /**
  * The driver version of this host: /proc/driver/nvidia/version ("NVRM version: NVIDIA UNIX x86_64 Kernel Module
@@ -26,11 +30,19 @@ export function detectDriverVersion(options: { procFile?: string; nvidiaSmi?: st
     const text = readFileSync(options.procFile ?? '/proc/driver/nvidia/version', 'utf8');
     const m = /Kernel Module(?: for [\w-]+)?\s+(\d+\.\d+(?:\.\d+)?)/.exec(text);
     if (m) return m[1];
-  } catch { /* no driver loaded */ }
+  } catch {
+    /* no driver loaded */
+  }
   try {
-    const out = execFileSync(options.nvidiaSmi ?? 'nvidia-smi', ['--query-gpu=driver_version', '--format=csv,noheader'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 });
+    const out = execFileSync(
+      options.nvidiaSmi ?? 'nvidia-smi',
+      ['--query-gpu=driver_version', '--format=csv,noheader'],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 },
+    );
     const v = out.split('\n')[0].trim();
     if (validDriverVersion(v)) return v;
-  } catch { /* no nvidia-smi */ }
+  } catch {
+    /* no nvidia-smi */
+  }
   return undefined;
 }

@@ -11,7 +11,10 @@ export function globToRegExp(glob: string): RegExp {
     const c = glob[i];
     if (c === '*' && glob[i + 1] === '*') {
       i++;
-      if (glob[i + 1] === '/') { i++; out += '(?:.*/)?'; } else out += '.*';
+      if (glob[i + 1] === '/') {
+        i++;
+        out += '(?:.*/)?';
+      } else out += '.*';
     } else if (c === '*') out += '[^/]*';
     else if (c === '?') out += '[^/]';
     else out += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');

@@ -33,20 +33,24 @@ function list(v: unknown, where: string, key: string): string[] {
 export function parseIgnoreFile(text: string, file: string): IgnoreRule[] {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc });
-  if (doc.errors.length) throw new UsageError(`ignore file ${file}: not valid YAML: ${doc.errors[0].message.split('\n')[0]}`);
+  if (doc.errors.length)
+    throw new UsageError(`ignore file ${file}: not valid YAML: ${doc.errors[0].message.split('\n')[0]}`);
   const root = doc.contents as unknown as { items?: unknown[] } | null;
   if (root === null) return [];
   const js = doc.toJS() as unknown;
   const rulesJs = Array.isArray(js) ? js : (js as { rules?: unknown })?.rules;
   if (!Array.isArray(rulesJs)) throw new UsageError(`ignore file ${file}: expected a list of rules under 'rules:'`);
   // positions of each rule for `file:line` explanations
-  const seq = (Array.isArray(js) ? doc.contents : doc.get('rules', true)) as { items?: { range?: number[] }[] } | undefined;
+  const seq = (Array.isArray(js) ? doc.contents : doc.get('rules', true)) as
+    { items?: { range?: number[] }[] } | undefined;
   return rulesJs.map((r, i) => {
     const pos = seq?.items?.[i]?.range?.[0];
     const where = `${file}:${pos !== undefined ? lc.linePos(pos).line : '?'}`;
-    if (typeof r !== 'object' || r === null || Array.isArray(r)) throw new UsageError(`${where}: a rule must be a mapping`);
+    if (typeof r !== 'object' || r === null || Array.isArray(r))
+      throw new UsageError(`${where}: a rule must be a mapping`);
     const o = r as Record<string, unknown>;
-    for (const k of Object.keys(o)) if (!KEYS.has(k)) throw new UsageError(`${where}: unknown key '${k}' (known: ${[...KEYS].join(', ')})`);
+    for (const k of Object.keys(o))
+      if (!KEYS.has(k)) throw new UsageError(`${where}: unknown key '${k}' (known: ${[...KEYS].join(', ')})`);
     const rule: IgnoreRule = {
       ids: [...list(o.id, where, 'id'), ...list(o.ids, where, 'ids')],
       packages: [...list(o.package, where, 'package'), ...list(o.packages, where, 'packages')],
@@ -55,14 +59,17 @@ export function parseIgnoreFile(text: string, file: string): IgnoreRule[] {
       where,
     };
     if (!rule.reason) throw new UsageError(`${where}: every rule needs a 'reason'`);
-    if (!rule.ids.length && !rule.packages.length && !rule.paths.length) throw new UsageError(`${where}: a rule needs at least one of id, package, path`);
+    if (!rule.ids.length && !rule.packages.length && !rule.paths.length)
+      throw new UsageError(`${where}: a rule needs at least one of id, package, path`);
     if (o.expires !== undefined) {
       const e = o.expires instanceof Date ? o.expires.toISOString().slice(0, 10) : String(o.expires);
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(e) || Number.isNaN(Date.parse(e))) throw new UsageError(`${where}: 'expires' must be a date YYYY-MM-DD, got '${e}'`);
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(e) || Number.isNaN(Date.parse(e)))
+        throw new UsageError(`${where}: 'expires' must be a date YYYY-MM-DD, got '${e}'`);
       rule.expires = e;
     }
     if (o.driver !== undefined) {
-      if (typeof o.driver !== 'string' && typeof o.driver !== 'number') throw new UsageError(`${where}: 'driver' must be a version condition like ">=550.54.15"`);
+      if (typeof o.driver !== 'string' && typeof o.driver !== 'number')
+        throw new UsageError(`${where}: 'driver' must be a version condition like ">=550.54.15"`);
       rule.driver = String(o.driver);
     }
     return rule;
@@ -71,8 +78,13 @@ export function parseIgnoreFile(text: string, file: string): IgnoreRule[] {
 
 export function readIgnoreFile(path: string): IgnoreRule[] {
   let text: string;
-  try { text = readFileSync(path, 'utf8'); } catch (err) {
-    throw new UsageError(`ignore file ${path}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(
+      `ignore file ${path}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      { cause: err },
+    );
   }
   return parseIgnoreFile(text, path);
 }

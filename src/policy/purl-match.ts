@@ -6,7 +6,13 @@
 // (`debian-12` matches `debian-12.13`), `arch` ignoring `all`/absent — and qualifiers the package lacks are ignored.
 import { PackageURL } from 'packageurl-js';
 
-export interface ParsedPurl { type: string; namespace?: string; name: string; version?: string; qualifiers: Record<string, string> }
+export interface ParsedPurl {
+  type: string;
+  namespace?: string;
+  name: string;
+  version?: string;
+  qualifiers: Record<string, string>;
+}
 
 export function parsePurl(purl: string): ParsedPurl | undefined {
   try {
@@ -24,10 +30,15 @@ export function parsePurl(purl: string): ParsedPurl | undefined {
 }
 
 const normName = (type: string, name: string): string =>
-  type === 'pypi' ? name.toLowerCase().replace(/[-_.]+/g, '-') : type === 'deb' || type === 'apk' || type === 'rpm' ? name : name.toLowerCase();
+  type === 'pypi'
+    ? name.toLowerCase().replace(/[-_.]+/g, '-')
+    : type === 'deb' || type === 'apk' || type === 'rpm'
+      ? name
+      : name.toLowerCase();
 
 function distroAgrees(a: string, b: string): boolean {
-  const x = a.toLowerCase(), y = b.toLowerCase();
+  const x = a.toLowerCase(),
+    y = b.toLowerCase();
   if (x === y) return true;
   // debian-12 ~ debian-12.13 ; alpine-3.19 ~ alpine-3.19.1 ; also codename forms (debian-bookworm) are left unequal
   return x.startsWith(y + '.') || y.startsWith(x + '.');
@@ -43,18 +54,27 @@ export function purlMatches(pattern: string, purl: string): true | string {
   const q = parsePurl(purl);
   if (!q) return `package has no valid purl: ${purl}`;
   if (p.type !== q.type) return `type ${p.type} ≠ ${q.type}`;
-  if ((p.namespace ?? '').toLowerCase() !== (q.namespace ?? '').toLowerCase()) return `namespace ${p.namespace ?? '∅'} ≠ ${q.namespace ?? '∅'}`;
+  if ((p.namespace ?? '').toLowerCase() !== (q.namespace ?? '').toLowerCase())
+    return `namespace ${p.namespace ?? '∅'} ≠ ${q.namespace ?? '∅'}`;
   if (normName(p.type, p.name) !== normName(q.type, q.name)) return `name ${p.name} ≠ ${q.name}`;
   if (p.version !== undefined && p.version !== q.version) {
     // deb purls may carry the epoch as a qualifier (Trivy) or inside the version (Syft)
-    const withEpoch = (v: ParsedPurl) => (v.qualifiers.epoch && v.version && !v.version.includes(':') ? `${v.qualifiers.epoch}:${v.version}` : v.version);
+    const withEpoch = (v: ParsedPurl) =>
+      v.qualifiers.epoch && v.version && !v.version.includes(':') ? `${v.qualifiers.epoch}:${v.version}` : v.version;
     if (withEpoch(p) !== withEpoch(q)) return `version ${p.version} ≠ ${q.version ?? '∅'}`;
   }
   for (const [k, v] of Object.entries(p.qualifiers)) {
     const other = q.qualifiers[k];
     if (other === undefined || k === 'epoch') continue;
-    if (k === 'distro') { if (!distroAgrees(v, other)) return `distro ${v} ≠ ${other}`; continue; }
-    if (k === 'arch') { if (v !== other && v !== 'all' && other !== 'all' && v !== 'noarch' && other !== 'noarch') return `arch ${v} ≠ ${other}`; continue; }
+    if (k === 'distro') {
+      if (!distroAgrees(v, other)) return `distro ${v} ≠ ${other}`;
+      continue;
+    }
+    if (k === 'arch') {
+      if (v !== other && v !== 'all' && other !== 'all' && v !== 'noarch' && other !== 'noarch')
+        return `arch ${v} ≠ ${other}`;
+      continue;
+    }
     if (v !== other) return `qualifier ${k}=${v} ≠ ${other}`;
   }
   return true;

@@ -39,19 +39,27 @@ export function humanBytes(n: number): string {
   const units = ['B', 'kB', 'MB', 'GB', 'TB'];
   let v = n;
   let i = 0;
-  while (v >= 1000 && i < units.length - 1) { v /= 1000; i++; }
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
   return i === 0 ? `${v} B` : `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${units[i]}`;
 }
 
 export const bySeverityDesc = (a: Finding, b: Finding): number =>
-  severityRank(b.severity) - severityRank(a.severity) || a.package.name.localeCompare(b.package.name) || a.id.localeCompare(b.id);
+  severityRank(b.severity) - severityRank(a.severity) ||
+  a.package.name.localeCompare(b.package.name) ||
+  a.id.localeCompare(b.id);
 
 /** Findings grouped by package id, groups ordered by worst severity then name. */
 export function groupByPackage(findings: Finding[]): { pkg: Finding['package']; findings: Finding[] }[] {
   const groups = new Map<string, { pkg: Finding['package']; findings: Finding[] }>();
   for (const f of findings) {
     let g = groups.get(f.package.id);
-    if (!g) { g = { pkg: f.package, findings: [] }; groups.set(f.package.id, g); }
+    if (!g) {
+      g = { pkg: f.package, findings: [] };
+      groups.set(f.package.id, g);
+    }
     g.findings.push(f);
   }
   const list = [...groups.values()];
@@ -89,13 +97,20 @@ export function imageSizes(report: ScanReport): { compressed: number; uncompress
 
 /** Escape text for HTML element content and attribute values. */
 export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"'`]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' })[c] as string);
+  return s.replace(
+    /[&<>"'`]/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' })[c] as string,
+  );
 }
 
 /** Escape text for a Markdown table cell (also neutralizes HTML). */
 export function escapeMarkdown(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
-    .replace(/([\\`*_[\]()#!~|])/g, '\\$1').replace(/\r?\n/g, ' ');
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/([\\`*_[\]()#!~|])/g, '\\$1')
+    .replace(/\r?\n/g, ' ');
 }
 
 /** A Markdown code span (GFM: no HTML inside code spans; pipes still need escaping in tables). */
@@ -122,11 +137,18 @@ export function peersOf(report: ScanReport): PeerComparison | undefined {
   const p = report.sections?.peers;
   if (typeof p !== 'object' || p === null) return undefined;
   const c = p as Partial<PeerComparison>;
-  return Array.isArray(c.rows) && Array.isArray(c.tools) && Array.isArray(c.totals) && Array.isArray(c.peers) && typeof c.agreement === 'object' ? (c as PeerComparison) : undefined;
+  return Array.isArray(c.rows) &&
+    Array.isArray(c.tools) &&
+    Array.isArray(c.totals) &&
+    Array.isArray(c.peers) &&
+    typeof c.agreement === 'object'
+    ? (c as PeerComparison)
+    : undefined;
 }
 
 /** Rows with a disagreement first (stable otherwise: worst severity first, as merged). */
-export const peerRowsInOrder = (c: PeerComparison): PeerRow[] => [...c.rows].sort((a, b) => Number(!!b.disagreement) - Number(!!a.disagreement));
+export const peerRowsInOrder = (c: PeerComparison): PeerRow[] =>
+  [...c.rows].sort((a, b) => Number(!!b.disagreement) - Number(!!a.disagreement));
 
 /** `zerocve 12, trivy 14, grype 13` — findings per scanner. */
 export const peerTotalsText = (c: PeerComparison): string => c.totals.map((t) => `${t.tool} ${t.findings}`).join(', ');

@@ -5,7 +5,17 @@ import type { ScanReport, SeverityCounts } from '../core/report.ts';
 import type { PackageType } from '../core/package.ts';
 import { UsageError } from '../core/errors.ts';
 import type { ReporterOptions } from './common.ts';
-import { writeChunks, humanBytes, imageName, osName, imageSizes, escapeHtml as h, escapeMarkdown as md, markdownCode as code, SEVERITIES } from './common.ts';
+import {
+  writeChunks,
+  humanBytes,
+  imageName,
+  osName,
+  imageSizes,
+  escapeHtml as h,
+  escapeMarkdown as md,
+  markdownCode as code,
+  SEVERITIES,
+} from './common.ts';
 import { jsonChunks } from './json.ts';
 import { truncate } from './table.ts';
 import { HTML_CSS } from './html.ts';
@@ -23,8 +33,17 @@ export interface CompareMetric {
   unit: 'count' | 'bytes';
 }
 
-export interface ComparedPackage { type: PackageType; name: string; versions: string[] }
-export interface VersionChange { type: PackageType; name: string; a: string[]; b: string[] }
+export interface ComparedPackage {
+  type: PackageType;
+  name: string;
+  versions: string[];
+}
+export interface VersionChange {
+  type: PackageType;
+  name: string;
+  a: string[];
+  b: string[];
+}
 
 export interface CompareSide {
   image: string;
@@ -73,16 +92,35 @@ function packageIndex(r: ScanReport): Map<string, ComparedPackage> {
 }
 
 const side = (r: ScanReport): CompareSide => ({
-  image: imageName(r), target: r.image.source.target, os: osName(r), createdAt: r.createdAt, findings: { ...r.summary.findings },
-  shells: r.surface?.shells ?? [], packageManagers: r.surface?.packageManagers ?? [],
+  image: imageName(r),
+  target: r.image.source.target,
+  os: osName(r),
+  createdAt: r.createdAt,
+  findings: { ...r.summary.findings },
+  shells: r.surface?.shells ?? [],
+  packageManagers: r.surface?.packageManagers ?? [],
 });
 
 export function compareReports(a: ScanReport, b: ScanReport): CompareReport {
   const metrics: CompareMetric[] = [];
-  const add = (key: string, label: string, va: number | null | undefined, vb: number | null | undefined, unit: 'count' | 'bytes' = 'count'): void => {
+  const add = (
+    key: string,
+    label: string,
+    va: number | null | undefined,
+    vb: number | null | undefined,
+    unit: 'count' | 'bytes' = 'count',
+  ): void => {
     const x = va ?? null;
     const y = vb ?? null;
-    metrics.push({ key, label, a: x, b: y, delta: x === null || y === null ? null : y - x, change: relativeChange(x, y), unit });
+    metrics.push({
+      key,
+      label,
+      a: x,
+      b: y,
+      delta: x === null || y === null ? null : y - x,
+      change: relativeChange(x, y),
+      unit,
+    });
   };
   const sa = imageSizes(a);
   const sb = imageSizes(b);
@@ -94,7 +132,12 @@ export function compareReports(a: ScanReport, b: ScanReport): CompareReport {
   add('uncompressedBytes', 'Size (uncompressed)', sa.uncompressed, sb.uncompressed, 'bytes');
   add('layers', 'Layers', a.image.layers.length, b.image.layers.length);
   add('shells', 'Shells', a.surface ? a.surface.shells.length : null, b.surface ? b.surface.shells.length : null);
-  add('packageManagers', 'Package managers', a.surface ? a.surface.packageManagers.length : null, b.surface ? b.surface.packageManagers.length : null);
+  add(
+    'packageManagers',
+    'Package managers',
+    a.surface ? a.surface.packageManagers.length : null,
+    b.surface ? b.surface.packageManagers.length : null,
+  );
   add('findings', 'Findings', count(a), count(b));
   for (const k of SEVERITIES) add(`findings.${k}`, `  ${k}`, a.summary.findings[k], b.summary.findings[k]);
   add('fixable', 'Fixable', a.summary.fixable, b.summary.fixable);
@@ -108,26 +151,36 @@ export function compareReports(a: ScanReport, b: ScanReport): CompareReport {
   const versionChanges: VersionChange[] = [];
   for (const [k, va] of pa) {
     const vb = pb.get(k);
-    if (vb && va.versions.join('\n') !== vb.versions.join('\n')) versionChanges.push({ type: va.type, name: va.name, a: va.versions, b: vb.versions });
+    if (vb && va.versions.join('\n') !== vb.versions.join('\n'))
+      versionChanges.push({ type: va.type, name: va.name, a: va.versions, b: vb.versions });
   }
-  const byName = (x: { type: string; name: string }, y: { type: string; name: string }): number => x.type.localeCompare(y.type) || x.name.localeCompare(y.name);
+  const byName = (x: { type: string; name: string }, y: { type: string; name: string }): number =>
+    x.type.localeCompare(y.type) || x.name.localeCompare(y.name);
   const fkey = (r: ScanReport): Set<string> => new Set(r.findings.map((f) => `${f.id} ${f.package.name}`));
   const fa = fkey(a);
   const fb = fkey(b);
   return {
-    schemaVersion: 1, a: side(a), b: side(b), metrics,
-    onlyInA: onlyInA.sort(byName), onlyInB: onlyInB.sort(byName), versionChanges: versionChanges.sort(byName),
+    schemaVersion: 1,
+    a: side(a),
+    b: side(b),
+    metrics,
+    onlyInA: onlyInA.sort(byName),
+    onlyInB: onlyInB.sort(byName),
+    versionChanges: versionChanges.sort(byName),
     resolvedFindings: [...fa].filter((x) => !fb.has(x)).sort(),
     newFindings: [...fb].filter((x) => !fa.has(x)).sort(),
   };
 }
 
-const fmt = (m: CompareMetric, v: number | null): string => (v === null ? '—' : m.unit === 'bytes' ? humanBytes(v) : String(v));
+const fmt = (m: CompareMetric, v: number | null): string =>
+  v === null ? '—' : m.unit === 'bytes' ? humanBytes(v) : String(v);
 
 export function renderCompareTable(c: CompareReport, options: ReporterOptions = {}): string[] {
   const width = Math.max(40, options.width ?? 120);
   const lines: string[] = [];
-  const line = (s = ''): void => { lines.push(truncate(s, width)); };
+  const line = (s = ''): void => {
+    lines.push(truncate(s, width));
+  };
   line(`A  ${c.a.image}  (${c.a.os})`);
   line(`B  ${c.b.image}  (${c.b.os})`);
   line();
@@ -135,7 +188,8 @@ export function renderCompareTable(c: CompareReport, options: ReporterOptions = 
   const aw = Math.max(1, ...c.metrics.map((m) => fmt(m, m.a).length));
   const bw = Math.max(1, ...c.metrics.map((m) => fmt(m, m.b).length));
   line(`${''.padEnd(lw)}  ${'A'.padStart(aw)}  ${'B'.padStart(bw)}  change`);
-  for (const m of c.metrics) line(`${m.label.padEnd(lw)}  ${fmt(m, m.a).padStart(aw)}  ${fmt(m, m.b).padStart(bw)}  ${m.change}`);
+  for (const m of c.metrics)
+    line(`${m.label.padEnd(lw)}  ${fmt(m, m.a).padStart(aw)}  ${fmt(m, m.b).padStart(bw)}  ${m.change}`);
   const list = (title: string, items: string[]): void => {
     if (!items.length) return;
     line();
@@ -145,45 +199,96 @@ export function renderCompareTable(c: CompareReport, options: ReporterOptions = 
     for (const i of items.slice(0, max)) line(`  ${i}`);
     if (items.length > max) line(`  … ${items.length - max} more (-f json lists all)`);
   };
-  list('Only in A', c.onlyInA.map((p) => `${p.type} ${p.name} ${p.versions.join(', ')}`));
-  list('Only in B', c.onlyInB.map((p) => `${p.type} ${p.name} ${p.versions.join(', ')}`));
-  list('Version changes', c.versionChanges.map((v) => `${v.type} ${v.name} ${v.a.join(', ')} → ${v.b.join(', ')}`));
+  list(
+    'Only in A',
+    c.onlyInA.map((p) => `${p.type} ${p.name} ${p.versions.join(', ')}`),
+  );
+  list(
+    'Only in B',
+    c.onlyInB.map((p) => `${p.type} ${p.name} ${p.versions.join(', ')}`),
+  );
+  list(
+    'Version changes',
+    c.versionChanges.map((v) => `${v.type} ${v.name} ${v.a.join(', ')} → ${v.b.join(', ')}`),
+  );
   list('Findings resolved in B', c.resolvedFindings);
   list('Findings new in B', c.newFindings);
   return lines;
 }
 
 export function renderCompareMarkdown(c: CompareReport): string[] {
-  const out = [`## zerocve compare`, '', `- **A**: ${code(c.a.image)} (${md(c.a.os)})`, `- **B**: ${code(c.b.image)} (${md(c.b.os)})`, '',
-    '| | A | B | change |', '| --- | ---: | ---: | ---: |'];
+  const out = [
+    `## zerocve compare`,
+    '',
+    `- **A**: ${code(c.a.image)} (${md(c.a.os)})`,
+    `- **B**: ${code(c.b.image)} (${md(c.b.os)})`,
+    '',
+    '| | A | B | change |',
+    '| --- | ---: | ---: | ---: |',
+  ];
   for (const m of c.metrics) out.push(`| ${md(m.label.trim())} | ${fmt(m, m.a)} | ${fmt(m, m.b)} | ${m.change} |`);
   const details = (title: string, items: string[]): void => {
     if (!items.length) return;
-    out.push('', `<details><summary>${h(title)} (${items.length})</summary>`, '', ...items.map((i) => `- ${md(i)}`), '', '</details>');
+    out.push(
+      '',
+      `<details><summary>${h(title)} (${items.length})</summary>`,
+      '',
+      ...items.map((i) => `- ${md(i)}`),
+      '',
+      '</details>',
+    );
   };
-  details('Only in A', c.onlyInA.map((p) => `${p.type} ${p.name} ${p.versions.join(', ')}`));
-  details('Only in B', c.onlyInB.map((p) => `${p.type} ${p.name} ${p.versions.join(', ')}`));
-  details('Version changes', c.versionChanges.map((v) => `${v.type} ${v.name} ${v.a.join(', ')} → ${v.b.join(', ')}`));
+  details(
+    'Only in A',
+    c.onlyInA.map((p) => `${p.type} ${p.name} ${p.versions.join(', ')}`),
+  );
+  details(
+    'Only in B',
+    c.onlyInB.map((p) => `${p.type} ${p.name} ${p.versions.join(', ')}`),
+  );
+  details(
+    'Version changes',
+    c.versionChanges.map((v) => `${v.type} ${v.name} ${v.a.join(', ')} → ${v.b.join(', ')}`),
+  );
   details('Findings resolved in B', c.resolvedFindings);
   details('Findings new in B', c.newFindings);
   return out;
 }
 
 export function renderCompareHtml(c: CompareReport): string[] {
-  const out = ['<!doctype html>', '<html lang="en"><head><meta charset="utf-8">',
+  const out = [
+    '<!doctype html>',
+    '<html lang="en"><head><meta charset="utf-8">',
     `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">`,
     `<title>zerocve compare: ${h(c.a.image)} vs ${h(c.b.image)}</title><style>${HTML_CSS}</style></head><body>`,
     `<header><h1>${h(c.a.image)} → ${h(c.b.image)}</h1><p>A: ${h(c.a.os)} · B: ${h(c.b.os)}</p></header><main>`,
-    '<section><h2>Metrics</h2><table id="metrics"><thead><tr><th></th><th>A</th><th>B</th><th>change</th></tr></thead><tbody>'];
-  for (const m of c.metrics) out.push(`<tr data-key="${h(m.key)}"><th>${h(m.label.trim())}</th><td>${h(fmt(m, m.a))}</td><td>${h(fmt(m, m.b))}</td><td>${h(m.change)}</td></tr>`);
+    '<section><h2>Metrics</h2><table id="metrics"><thead><tr><th></th><th>A</th><th>B</th><th>change</th></tr></thead><tbody>',
+  ];
+  for (const m of c.metrics)
+    out.push(
+      `<tr data-key="${h(m.key)}"><th>${h(m.label.trim())}</th><td>${h(fmt(m, m.a))}</td><td>${h(fmt(m, m.b))}</td><td>${h(m.change)}</td></tr>`,
+    );
   out.push('</tbody></table></section>');
   const list = (title: string, items: string[]): void => {
     if (!items.length) return;
-    out.push(`<section><h2>${h(title)} (${items.length})</h2><ul>`, ...items.map((i) => `<li>${h(i)}</li>`), '</ul></section>');
+    out.push(
+      `<section><h2>${h(title)} (${items.length})</h2><ul>`,
+      ...items.map((i) => `<li>${h(i)}</li>`),
+      '</ul></section>',
+    );
   };
-  list('Only in A', c.onlyInA.map((p) => `${p.type} ${p.name} ${p.versions.join(', ')}`));
-  list('Only in B', c.onlyInB.map((p) => `${p.type} ${p.name} ${p.versions.join(', ')}`));
-  list('Version changes', c.versionChanges.map((v) => `${v.type} ${v.name} ${v.a.join(', ')} → ${v.b.join(', ')}`));
+  list(
+    'Only in A',
+    c.onlyInA.map((p) => `${p.type} ${p.name} ${p.versions.join(', ')}`),
+  );
+  list(
+    'Only in B',
+    c.onlyInB.map((p) => `${p.type} ${p.name} ${p.versions.join(', ')}`),
+  );
+  list(
+    'Version changes',
+    c.versionChanges.map((v) => `${v.type} ${v.name} ${v.a.join(', ')} → ${v.b.join(', ')}`),
+  );
   list('Findings resolved in B', c.resolvedFindings);
   list('Findings new in B', c.newFindings);
   out.push('</main></body></html>');
@@ -200,13 +305,29 @@ export interface CompareReporter {
 export function compareReporterFor(format: string): CompareReporter {
   const lines = (render: (c: CompareReport, o: ReporterOptions) => string[]): CompareReporter => ({
     format,
-    write: (c, out, o = {}) => writeChunks(out, render(c, o).map((l) => `${l}\n`), o.signal),
+    write: (c, out, o = {}) =>
+      writeChunks(
+        out,
+        render(c, o).map((l) => `${l}\n`),
+        o.signal,
+      ),
   });
   switch (format) {
-    case 'table': return lines(renderCompareTable);
-    case 'markdown': return lines((c) => renderCompareMarkdown(c));
-    case 'html': return lines((c) => renderCompareHtml(c));
-    case 'json': return { format, write: async (c, out, o = {}) => { await writeChunks(out, jsonChunks(c), o.signal); await writeChunks(out, ['\n'], o.signal); } };
-    default: throw new UsageError(`unknown compare format "${format}" (expected one of: ${COMPARE_FORMATS.join(', ')})`);
+    case 'table':
+      return lines(renderCompareTable);
+    case 'markdown':
+      return lines((c) => renderCompareMarkdown(c));
+    case 'html':
+      return lines((c) => renderCompareHtml(c));
+    case 'json':
+      return {
+        format,
+        write: async (c, out, o = {}) => {
+          await writeChunks(out, jsonChunks(c), o.signal);
+          await writeChunks(out, ['\n'], o.signal);
+        },
+      };
+    default:
+      throw new UsageError(`unknown compare format "${format}" (expected one of: ${COMPARE_FORMATS.join(', ')})`);
   }
 }

@@ -26,7 +26,16 @@ export const packageBomRef = (p: { id: string }): string => p.id;
 
 function cdxSeverity(s: Severity): CDX.Enums.Vulnerability.Severity {
   const S = Enums.Vulnerability.Severity;
-  return ({ critical: S.Critical, high: S.High, medium: S.Medium, low: S.Low, negligible: S.Info, unknown: S.Unknown } as const)[s];
+  return (
+    {
+      critical: S.Critical,
+      high: S.High,
+      medium: S.Medium,
+      low: S.Low,
+      negligible: S.Info,
+      unknown: S.Unknown,
+    } as const
+  )[s];
 }
 
 function scoreSeverity(score: number): Severity {
@@ -71,18 +80,36 @@ function packageComponent(p: Package, withFiles: boolean): CDX.Models.Component 
     if (value !== undefined && value !== '') c.properties.add(new Models.Property(name, String(value)));
   };
   prop('zerocve:package:type', p.type);
-  if (p.locations[0]) { prop('zerocve:path', p.locations[0].path); prop('zerocve:layer', p.locations[0].layer); }
+  if (p.locations[0]) {
+    prop('zerocve:path', p.locations[0].path);
+    prop('zerocve:layer', p.locations[0].layer);
+  }
   for (const l of p.locations) prop('zerocve:location', `${l.layer}:${l.path}`);
-  if (m.kind === 'dpkg') { prop('zerocve:source-package', m.source); prop('zerocve:source-version', m.sourceVersion); prop('zerocve:arch', m.arch); }
-  if (m.kind === 'apk') { prop('zerocve:source-package', m.origin); prop('zerocve:arch', m.arch); }
-  if (m.kind === 'rpm') { prop('zerocve:source-package', m.sourceRpm); prop('zerocve:arch', m.arch); }
+  if (m.kind === 'dpkg') {
+    prop('zerocve:source-package', m.source);
+    prop('zerocve:source-version', m.sourceVersion);
+    prop('zerocve:arch', m.arch);
+  }
+  if (m.kind === 'apk') {
+    prop('zerocve:source-package', m.origin);
+    prop('zerocve:arch', m.arch);
+  }
+  if (m.kind === 'rpm') {
+    prop('zerocve:source-package', m.sourceRpm);
+    prop('zerocve:arch', m.arch);
+  }
   prop('zerocve:ownedBy', p.ownedBy);
   prop('zerocve:metadata', JSON.stringify(m));
   if (withFiles) for (const f of p.files ?? []) prop('zerocve:file', f);
   return c;
 }
 
-function vulnerabilityOf(id: string, group: Finding[], refs: Map<string, CDX.Models.Component>, suppression?: Suppression): CDX.Models.Vulnerability.Vulnerability {
+function vulnerabilityOf(
+  id: string,
+  group: Finding[],
+  refs: Map<string, CDX.Models.Component>,
+  suppression?: Suppression,
+): CDX.Models.Vulnerability.Vulnerability {
   const f = group[0];
   const v = new Models.Vulnerability.Vulnerability({
     bomRef: suppression ? `vuln:${id}:suppressed:${f.package.id}` : `vuln:${id}`,
@@ -90,21 +117,43 @@ function vulnerabilityOf(id: string, group: Finding[], refs: Map<string, CDX.Mod
     description: f.title,
     source: new Models.Vulnerability.Source({ name: f.evidence[0]?.source ?? f.severitySource }),
   });
-  v.ratings.add(new Models.Vulnerability.Rating({ severity: cdxSeverity(f.severity), method: Enums.Vulnerability.RatingMethod.Other, source: new Models.Vulnerability.Source({ name: f.severitySource }) }));
+  v.ratings.add(
+    new Models.Vulnerability.Rating({
+      severity: cdxSeverity(f.severity),
+      method: Enums.Vulnerability.RatingMethod.Other,
+      source: new Models.Vulnerability.Source({ name: f.severitySource }),
+    }),
+  );
   for (const c of f.cvss) {
-    v.ratings.add(new Models.Vulnerability.Rating({
-      score: c.score, severity: cdxSeverity(scoreSeverity(c.score)), method: cvssMethod(c.version), vector: c.vector,
-      source: new Models.Vulnerability.Source({ name: c.source }),
-    }));
+    v.ratings.add(
+      new Models.Vulnerability.Rating({
+        score: c.score,
+        severity: cdxSeverity(scoreSeverity(c.score)),
+        method: cvssMethod(c.version),
+        vector: c.vector,
+        source: new Models.Vulnerability.Source({ name: c.source }),
+      }),
+    );
   }
-  for (const a of f.aliases) v.references.add(new Models.Vulnerability.Reference(a, new Models.Vulnerability.Source({ name: a.split('-')[0] })));
+  for (const a of f.aliases)
+    v.references.add(new Models.Vulnerability.Reference(a, new Models.Vulnerability.Source({ name: a.split('-')[0] })));
   for (const u of f.references) if (/^https?:\/\//.test(u)) v.advisories.add(new Models.Vulnerability.Advisory(u));
-  const fixes = group.filter((g) => g.fixedVersions.length).map((g) => `${g.package.name} ${g.installedVersion} → ${fixedText(g)}`);
+  const fixes = group
+    .filter((g) => g.fixedVersions.length)
+    .map((g) => `${g.package.name} ${g.installedVersion} → ${fixedText(g)}`);
   if (fixes.length) v.recommendation = `Upgrade ${fixes.join('; ')}`;
   for (const g of group) {
     const comp = refs.get(g.package.id);
     if (!comp) continue;
-    v.affects.add(new Models.Vulnerability.Affect(comp.bomRef, { versions: new Models.Vulnerability.AffectedVersionRepository([new Models.Vulnerability.AffectedSingleVersion(g.installedVersion, { status: Enums.Vulnerability.AffectStatus.Affected })]) }));
+    v.affects.add(
+      new Models.Vulnerability.Affect(comp.bomRef, {
+        versions: new Models.Vulnerability.AffectedVersionRepository([
+          new Models.Vulnerability.AffectedSingleVersion(g.installedVersion, {
+            status: Enums.Vulnerability.AffectStatus.Affected,
+          }),
+        ]),
+      }),
+    );
   }
   v.properties.add(new Models.Property('zerocve:fixState', f.fixState));
   if (group.some((g) => g.kev)) v.properties.add(new Models.Property('zerocve:kev', 'true'));
@@ -125,24 +174,42 @@ export function buildBom(report: ScanReport, options: CycloneDxOptions = {}): CD
   const bom = new Models.Bom();
   bom.serialNumber = `urn:uuid:${stableUuid(imageIdentity(report))}`;
   bom.metadata.timestamp = new Date(report.createdAt);
-  bom.metadata.tools.components.add(new Models.Component(Enums.ComponentType.Application, report.tool.name, { version: report.tool.version, group: 'zerocve' }));
+  bom.metadata.tools.components.add(
+    new Models.Component(Enums.ComponentType.Application, report.tool.name, {
+      version: report.tool.version,
+      group: 'zerocve',
+    }),
+  );
   const src = report.image.source;
   const root = new Models.Component(Enums.ComponentType.Container, imageName(report), {
-    bomRef: 'image', version: src.manifestDigest ?? report.image.configDigest,
+    bomRef: 'image',
+    version: src.manifestDigest ?? report.image.configDigest,
   });
-  if (src.manifestDigest?.startsWith('sha256:')) root.hashes.set(Enums.HashAlgorithm['SHA-256'], src.manifestDigest.slice(7));
+  if (src.manifestDigest?.startsWith('sha256:'))
+    root.hashes.set(Enums.HashAlgorithm['SHA-256'], src.manifestDigest.slice(7));
   root.properties.add(new Models.Property('zerocve:target', src.target));
   root.properties.add(new Models.Property('zerocve:source-kind', src.kind));
-  if (report.image.configDigest) root.properties.add(new Models.Property('zerocve:config-digest', report.image.configDigest));
+  if (report.image.configDigest)
+    root.properties.add(new Models.Property('zerocve:config-digest', report.image.configDigest));
   for (const t of src.repoTags ?? []) root.properties.add(new Models.Property('zerocve:repo-tag', t));
   const plat = report.image.config.platform;
-  if (plat) root.properties.add(new Models.Property('zerocve:platform', `${plat.os}/${plat.architecture}${plat.variant ? `/${plat.variant}` : ''}`));
+  if (plat)
+    root.properties.add(
+      new Models.Property(
+        'zerocve:platform',
+        `${plat.os}/${plat.architecture}${plat.variant ? `/${plat.variant}` : ''}`,
+      ),
+    );
   bom.metadata.component = root;
 
   const os = report.inventory.os;
   let osComp: CDX.Models.Component | undefined;
   if (os) {
-    osComp = new Models.Component(Enums.ComponentType.OperatingSystem, os.id, { bomRef: `os:${os.id}@${os.versionId}`, version: os.versionId, description: os.prettyName });
+    osComp = new Models.Component(Enums.ComponentType.OperatingSystem, os.id, {
+      bomRef: `os:${os.id}@${os.versionId}`,
+      version: os.versionId,
+      description: os.prettyName,
+    });
     if (os.versionCodename) osComp.properties.add(new Models.Property('zerocve:codename', os.versionCodename));
     osComp.properties.add(new Models.Property('zerocve:path', os.path));
     bom.components.add(osComp);
@@ -158,10 +225,15 @@ export function buildBom(report: ScanReport, options: CycloneDxOptions = {}): CD
   }
   for (const [from, tos] of resolveDpkgDepends(report.inventory.packages)) {
     const c = byId.get(from);
-    for (const to of tos) { const t = byId.get(to); if (c && t) c.dependencies.add(t.bomRef); }
+    for (const to of tos) {
+      const t = byId.get(to);
+      if (c && t) c.dependencies.add(t.bomRef);
+    }
   }
   for (const m of report.inventory.models) {
-    const c = new Models.Component(Enums.ComponentType.MachineLearningModel, m.path.split('/').at(-1) ?? m.path, { bomRef: `model:${m.path}` });
+    const c = new Models.Component(Enums.ComponentType.MachineLearningModel, m.path.split('/').at(-1) ?? m.path, {
+      bomRef: `model:${m.path}`,
+    });
     c.hashes.set(Enums.HashAlgorithm['SHA-256'], m.sha256);
     c.properties.add(new Models.Property('zerocve:path', m.path));
     c.properties.add(new Models.Property('zerocve:layer', String(m.layer)));

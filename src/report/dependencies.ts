@@ -3,7 +3,17 @@ import type { Package } from '../core/package.ts';
 
 /** `libc6 (>= 2.15)` → `libc6`; `python3:any` → `python3`; alternatives `a | b` → [a, b]. */
 export function dependencyAlternatives(entry: string): string[] {
-  return entry.split('|').map((alt) => alt.trim().replace(/\s*\(.*\)\s*$/, '').replace(/\s*\[.*\]\s*$/, '').replace(/:[a-z0-9-]+$/, '').trim()).filter(Boolean);
+  return entry
+    .split('|')
+    .map((alt) =>
+      alt
+        .trim()
+        .replace(/\s*\(.*\)\s*$/, '')
+        .replace(/\s*\[.*\]\s*$/, '')
+        .replace(/:[a-z0-9-]+$/, '')
+        .trim(),
+    )
+    .filter(Boolean);
 }
 
 /** package id → ids of installed packages it depends on (first installed alternative), for dpkg and apk. */
@@ -19,7 +29,10 @@ export function resolveDpkgDepends(packages: Package[]): Map<string, string[]> {
     for (const entry of deps) {
       for (const alt of dependencyAlternatives(entry)) {
         const hit = byName.get(alt);
-        if (hit && hit.id !== p.id) { ids.add(hit.id); break; }
+        if (hit && hit.id !== p.id) {
+          ids.add(hit.id);
+          break;
+        }
       }
     }
     if (ids.size) out.set(p.id, [...ids].sort());

@@ -34,14 +34,22 @@ export type SbomFormat = (typeof SBOM_FORMATS)[number];
 
 export function reporterFor(format: string): Reporter {
   switch (format) {
-    case 'table': return createTableReporter();
-    case 'json': return createJsonReporter();
-    case 'sarif': return createSarifReporter();
-    case 'cyclonedx-json': return createCycloneDxReporter();
-    case 'spdx-json': return createSpdxReporter();
-    case 'markdown': return createMarkdownReporter();
-    case 'html': return createHtmlReporter();
-    default: throw new UsageError(`unknown report format "${format}" (expected one of: ${REPORT_FORMATS.join(', ')})`);
+    case 'table':
+      return createTableReporter();
+    case 'json':
+      return createJsonReporter();
+    case 'sarif':
+      return createSarifReporter();
+    case 'cyclonedx-json':
+      return createCycloneDxReporter();
+    case 'spdx-json':
+      return createSpdxReporter();
+    case 'markdown':
+      return createMarkdownReporter();
+    case 'html':
+      return createHtmlReporter();
+    default:
+      throw new UsageError(`unknown report format "${format}" (expected one of: ${REPORT_FORMATS.join(', ')})`);
   }
 }
 
@@ -49,9 +57,23 @@ export function reporterFor(format: string): Reporter {
 export function sbomView(report: ScanReport, files: boolean): ScanReport {
   return {
     ...report,
-    inventory: { ...report.inventory, packages: files ? report.inventory.packages : report.inventory.packages.map(({ files: _f, ...p }) => p) },
-    findings: [], suppressed: [], surface: undefined, bloat: undefined, sections: undefined, db: undefined,
-    summary: { findings: { critical: 0, high: 0, medium: 0, low: 0, negligible: 0, unknown: 0 }, suppressed: 0, fixable: 0, kev: 0, passed: true },
+    inventory: {
+      ...report.inventory,
+      packages: files ? report.inventory.packages : report.inventory.packages.map(({ files: _f, ...p }) => p),
+    },
+    findings: [],
+    suppressed: [],
+    surface: undefined,
+    bloat: undefined,
+    sections: undefined,
+    db: undefined,
+    summary: {
+      findings: { critical: 0, high: 0, medium: 0, low: 0, negligible: 0, unknown: 0 },
+      suppressed: 0,
+      fixable: 0,
+      kev: 0,
+      passed: true,
+    },
   };
 }
 
@@ -71,11 +93,20 @@ export function sbomReporterFor(format: string): Reporter {
         format,
         async write(report: ScanReport, out: Writable, options: ReporterOptions = {}): Promise<void> {
           const v = sbomView(report, options.files === true);
-          const doc = { schemaVersion: v.schemaVersion, kind: 'sbom', tool: v.tool, createdAt: v.createdAt, image: v.image, inventory: v.inventory, warnings: v.warnings };
+          const doc = {
+            schemaVersion: v.schemaVersion,
+            kind: 'sbom',
+            tool: v.tool,
+            createdAt: v.createdAt,
+            image: v.image,
+            inventory: v.inventory,
+            warnings: v.warnings,
+          };
           await writeChunks(out, jsonChunks(doc), options.signal);
           await writeChunks(out, ['\n'], options.signal);
         },
       };
-    default: throw new UsageError(`unknown sbom format "${format}" (expected one of: ${SBOM_FORMATS.join(', ')})`);
+    default:
+      throw new UsageError(`unknown sbom format "${format}" (expected one of: ${SBOM_FORMATS.join(', ')})`);
   }
 }

@@ -14,7 +14,10 @@ export function* jsonChunks(value: unknown, depth = 0, maxSplitDepth = 3): Gener
     return;
   }
   if (Array.isArray(value)) {
-    if (value.length === 0) { yield '[]'; return; }
+    if (value.length === 0) {
+      yield '[]';
+      return;
+    }
     yield '[\n';
     for (let i = 0; i < value.length; i++) {
       yield inner;
@@ -25,7 +28,10 @@ export function* jsonChunks(value: unknown, depth = 0, maxSplitDepth = 3): Gener
     return;
   }
   const entries = Object.entries(value).filter(([, v]) => v !== undefined && typeof v !== 'function');
-  if (entries.length === 0) { yield '{}'; return; }
+  if (entries.length === 0) {
+    yield '{}';
+    return;
+  }
   yield '{\n';
   for (let i = 0; i < entries.length; i++) {
     yield `${inner}${JSON.stringify(entries[i][0])}: `;

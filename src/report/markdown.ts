@@ -2,9 +2,31 @@
 import type { Writable } from 'node:stream';
 import type { ScanReport } from '../core/report.ts';
 import type { Reporter, ReporterOptions } from './common.ts';
-import { writeChunks, humanBytes, bySeverityDesc, fixedText, imageName, osName, imageSizes, escapeMarkdown as md, markdownCode as code, SEVERITIES, peersOf, peerRowsInOrder, peerTotalsText, peerAgreementText } from './common.ts';
+import {
+  writeChunks,
+  humanBytes,
+  bySeverityDesc,
+  fixedText,
+  imageName,
+  osName,
+  imageSizes,
+  escapeMarkdown as md,
+  markdownCode as code,
+  SEVERITIES,
+  peersOf,
+  peerRowsInOrder,
+  peerTotalsText,
+  peerAgreementText,
+} from './common.ts';
 
-const ICON: Record<string, string> = { critical: '🟥', high: '🟧', medium: '🟨', low: '🟦', negligible: '⬜', unknown: '❔' };
+const ICON: Record<string, string> = {
+  critical: '🟥',
+  high: '🟧',
+  medium: '🟨',
+  low: '🟦',
+  negligible: '⬜',
+  unknown: '❔',
+};
 
 export function renderMarkdown(report: ScanReport): string[] {
   const out: string[] = [];
@@ -18,41 +40,68 @@ export function renderMarkdown(report: ScanReport): string[] {
   out.push(`| Packages | ${report.inventory.packages.length} |`);
   if (report.surface) out.push(`| Executables | ${report.surface.executables} |`);
   out.push(`| Size | ${humanBytes(size.compressed)} compressed, ${humanBytes(size.uncompressed)} uncompressed |`);
-  out.push(`| Findings | ${total} (${SEVERITIES.filter((k) => s.findings[k] > 0).map((k) => `${ICON[k]} ${k} ${s.findings[k]}`).join(', ') || 'none'}) |`);
+  out.push(
+    `| Findings | ${total} (${
+      SEVERITIES.filter((k) => s.findings[k] > 0)
+        .map((k) => `${ICON[k]} ${k} ${s.findings[k]}`)
+        .join(', ') || 'none'
+    }) |`,
+  );
   out.push(`| Suppressed / fixable / KEV | ${s.suppressed} / ${s.fixable} / ${s.kev} |`, '');
   if (report.findings.length) {
     out.push('| Severity | ID | Package | Installed | Fixed |', '| --- | --- | --- | --- | --- |');
     for (const f of [...report.findings].sort(bySeverityDesc)) {
       const link = f.references[0] ? `[${md(f.id)}](${encodeURI(f.references[0])})` : md(f.id);
-      out.push(`| ${ICON[f.severity]} ${f.severity} | ${link}${f.kev ? ' **KEV**' : ''} | ${md(f.package.name)} | ${md(f.installedVersion)} | ${md(fixedText(f))} |`);
+      out.push(
+        `| ${ICON[f.severity]} ${f.severity} | ${link}${f.kev ? ' **KEV**' : ''} | ${md(f.package.name)} | ${md(f.installedVersion)} | ${md(fixedText(f))} |`,
+      );
     }
     out.push('');
     out.push('<details><summary>Finding details</summary>', '');
     for (const f of [...report.findings].sort(bySeverityDesc)) {
-      out.push(`- **${md(f.id)}** (${f.severity}, ${md(f.severitySource)}) in ${code(f.package.purl)} at ${code(f.package.locations[0]?.path ?? '')}: ${md(f.title ?? '')}`);
+      out.push(
+        `- **${md(f.id)}** (${f.severity}, ${md(f.severitySource)}) in ${code(f.package.purl)} at ${code(f.package.locations[0]?.path ?? '')}: ${md(f.title ?? '')}`,
+      );
     }
     out.push('', '</details>', '');
   } else {
     out.push('No vulnerabilities found. 🎉', '');
   }
   if (report.suppressed.length) {
-    out.push(`<details><summary>Suppressed (${report.suppressed.length})</summary>`, '', '| ID | Package | By | Reason |', '| --- | --- | --- | --- |');
-    for (const x of report.suppressed) out.push(`| ${md(x.finding.id)} | ${md(x.finding.package.name)} ${md(x.finding.installedVersion)} | ${md(x.by)} | ${md(x.reason)} |`);
+    out.push(
+      `<details><summary>Suppressed (${report.suppressed.length})</summary>`,
+      '',
+      '| ID | Package | By | Reason |',
+      '| --- | --- | --- | --- |',
+    );
+    for (const x of report.suppressed)
+      out.push(
+        `| ${md(x.finding.id)} | ${md(x.finding.package.name)} ${md(x.finding.installedVersion)} | ${md(x.by)} | ${md(x.reason)} |`,
+      );
     out.push('', '</details>', '');
   }
   const peers = peersOf(report);
   if (peers) {
     out.push(`### Other scanners: ${peers.tools.map(md).join(', ')}`, '');
     out.push(`Findings: ${md(peerTotalsText(peers))}. Rows: ${md(peerAgreementText(peers))}.`, '');
-    for (const p of peers.peers) out.push(`- ${md(p.tool)}${p.toolVersion ? ` ${md(p.toolVersion)}` : ''}: ${code(p.path)}${p.target ? ` (${md(p.target)})` : ''}`);
+    for (const p of peers.peers)
+      out.push(
+        `- ${md(p.tool)}${p.toolVersion ? ` ${md(p.toolVersion)}` : ''}: ${code(p.path)}${p.target ? ` (${md(p.target)})` : ''}`,
+      );
     for (const w of peers.warnings) out.push(`- ⚠️ ${md(w)}`);
     out.push('');
     const rows = peerRowsInOrder(peers);
     const differing = rows.filter((r) => r.disagreement).length;
     if (rows.length) {
-      out.push(`<details${differing ? ' open' : ''}><summary>${rows.length} vulnerabilities, ${differing} with a disagreement</summary>`, '');
+      out.push(
+        `<details${differing ? ' open' : ''}><summary>${rows.length} vulnerabilities, ${differing} with a disagreement</summary>`,
+        '',
+      );
       out.push('| ID | Package | Installed | Reported by | Disagreement |', '| --- | --- | --- | --- | --- |');
-      for (const r of rows) out.push(`| ${md(r.id)} | ${md(r.package)} | ${md(r.version)} | ${r.reportedBy.map(md).join(', ')} | ${r.disagreement ? md(r.disagreement) : '✅ agree'} |`);
+      for (const r of rows)
+        out.push(
+          `| ${md(r.id)} | ${md(r.package)} | ${md(r.version)} | ${r.reportedBy.map(md).join(', ')} | ${r.disagreement ? md(r.disagreement) : '✅ agree'} |`,
+        );
       out.push('', '</details>', '');
     }
   }
@@ -66,8 +115,16 @@ export function renderMarkdown(report: ScanReport): string[] {
   }
   const b = report.bloat;
   if (b) {
-    out.push('<details><summary>Bloat</summary>', '', `Removable: ${humanBytes(b.removableBytes)} of ${humanBytes(b.totalBytes)}`, '', '| Category | Size | Files |', '| --- | --- | --- |');
-    for (const c of [...b.categories].sort((x, y) => y.bytes - x.bytes)) out.push(`| ${md(c.category)} | ${humanBytes(c.bytes)} | ${c.files} |`);
+    out.push(
+      '<details><summary>Bloat</summary>',
+      '',
+      `Removable: ${humanBytes(b.removableBytes)} of ${humanBytes(b.totalBytes)}`,
+      '',
+      '| Category | Size | Files |',
+      '| --- | --- | --- |',
+    );
+    for (const c of [...b.categories].sort((x, y) => y.bytes - x.bytes))
+      out.push(`| ${md(c.category)} | ${humanBytes(c.bytes)} | ${c.files} |`);
     out.push('', '</details>', '');
   }
   out.push(`<sub>${md(report.tool.name)} ${md(report.tool.version)} · ${md(report.createdAt)}</sub>`);
@@ -78,7 +135,11 @@ export function createMarkdownReporter(): Reporter {
   return {
     format: 'markdown',
     async write(report: ScanReport, out: Writable, options: ReporterOptions = {}): Promise<void> {
-      await writeChunks(out, renderMarkdown(report).map((l) => `${l}\n`), options.signal);
+      await writeChunks(
+        out,
+        renderMarkdown(report).map((l) => `${l}\n`),
+        options.signal,
+      );
     },
   };
 }

@@ -16,7 +16,9 @@ import type { Package } from '../core/package.ts';
 import { UsageError } from '../core/errors.ts';
 
 const addFormats = addFormatsModule.default;
-const SKIP = corpusSkip('conformance/trivy/pkg/fanal/analyzer/pkg/dpkg/testdata/valid.txtar') || corpusSkip('schemas/bom-1.6.schema.json');
+const SKIP =
+  corpusSkip('conformance/trivy/pkg/fanal/analyzer/pkg/dpkg/testdata/valid.txtar') ||
+  corpusSkip('schemas/bom-1.6.schema.json');
 const report = (): ScanReport => buildTestReport({ corpus: corpusPath('') as string });
 
 async function render(format: string, r: ScanReport, options: ReporterOptions = {}, sbom = false): Promise<string> {
@@ -55,50 +57,63 @@ test('json output validates against src/report/schema/report.schema.json and rou
   assert.deepEqual(doc, JSON.parse(JSON.stringify(r)));
   const ajv = new Ajv2020({ strict: true, allErrors: true });
   addFormats(ajv);
-  const validate = ajv.compile(JSON.parse(readFileSync(join(import.meta.dirname, 'schema', 'report.schema.json'), 'utf8')));
+  const validate = ajv.compile(
+    JSON.parse(readFileSync(join(import.meta.dirname, 'schema', 'report.schema.json'), 'utf8')),
+  );
   assert.ok((validate as (d: unknown) => boolean)(doc), JSON.stringify(validate.errors?.slice(0, 5)));
   // the schema is not vacuous: a wrong severity is rejected
   doc.findings[0].severity = 'severe';
   assert.equal(validate(doc), false);
 });
 
-test('cyclonedx-json is valid CycloneDX 1.6 with image, OS, packages, model, dependencies and vulnerabilities', { skip: SKIP }, async () => {
-  const r = report();
-  const bom = JSON.parse(await render('cyclonedx-json', r));
-  assert.deepEqual(cdxValidator()(bom), []);
-  assert.notDeepEqual(cdxValidator()({ ...bom, components: [{ type: 'gadget', name: 'x' }] }), [], 'validator is not vacuous');
-  assert.equal(bom.specVersion, '1.6');
-  assert.match(bom.serialNumber, /^urn:uuid:[0-9a-f-]{36}$/);
-  assert.equal(bom.metadata.timestamp, r.createdAt);
-  assert.equal(bom.metadata.component.type, 'container');
-  assert.equal(bom.metadata.component.version, r.image.source.manifestDigest);
-  const os = bom.components.find((c: { type: string }) => c.type === 'operating-system');
-  assert.equal(os.name, 'ubuntu');
-  assert.equal(os.version, '18.04');
-  const model = bom.components.find((c: { type: string }) => c.type === 'machine-learning-model');
-  assert.equal(model.hashes[0].content, r.inventory.models[0].sha256);
-  const libs = bom.components.filter((c: { type: string }) => c.type === 'library');
-  assert.equal(libs.length, r.inventory.packages.length);
-  const fdisk = libs.find((c: { name: string }) => c.name === 'fdisk');
-  const prop = (c: { properties: { name: string; value: string }[] }, n: string): string | undefined => c.properties.find((p) => p.name === n)?.value;
-  assert.equal(prop(fdisk, 'zerocve:source-package'), 'util-linux');
-  assert.equal(prop(fdisk, 'zerocve:layer'), '0');
-  assert.match(fdisk.purl, /^pkg:deb\/ubuntu\/fdisk@/);
-  // apt Depends on libapt-pkg5.0 (installed): resolved to a dependency edge
-  const apt = libs.find((c: { name: string }) => c.name === 'apt');
-  const aptDeps = bom.dependencies.find((d: { ref: string }) => d.ref === apt['bom-ref']);
-  assert.ok(aptDeps.dependsOn.some((ref: string) => ref.startsWith('deb:libapt-pkg5.0@')));
-  // vulnerabilities: active findings plus the suppressed one with a VEX analysis
-  assert.equal(bom.vulnerabilities.length, r.findings.length + r.suppressed.length);
-  const urllib3 = bom.vulnerabilities.find((v: { id: string }) => v.id === 'CVE-2023-43804');
-  assert.ok(urllib3.ratings.some((x: { method: string; score: number }) => x.method === 'CVSSv31' && x.score === 8.1));
-  assert.match(urllib3.recommendation, /2\.0\.6/);
-  assert.ok(libs.some((c: { 'bom-ref': string }) => c['bom-ref'] === urllib3.affects[0].ref));
-  const sup = bom.vulnerabilities.find((v: { analysis?: unknown }) => v.analysis);
-  assert.equal(sup.id, r.suppressed[0].finding.id);
-  assert.equal(sup.analysis.state, 'not_affected');
-  assert.equal(sup.analysis.justification, 'code_not_reachable');
-});
+test(
+  'cyclonedx-json is valid CycloneDX 1.6 with image, OS, packages, model, dependencies and vulnerabilities',
+  { skip: SKIP },
+  async () => {
+    const r = report();
+    const bom = JSON.parse(await render('cyclonedx-json', r));
+    assert.deepEqual(cdxValidator()(bom), []);
+    assert.notDeepEqual(
+      cdxValidator()({ ...bom, components: [{ type: 'gadget', name: 'x' }] }),
+      [],
+      'validator is not vacuous',
+    );
+    assert.equal(bom.specVersion, '1.6');
+    assert.match(bom.serialNumber, /^urn:uuid:[0-9a-f-]{36}$/);
+    assert.equal(bom.metadata.timestamp, r.createdAt);
+    assert.equal(bom.metadata.component.type, 'container');
+    assert.equal(bom.metadata.component.version, r.image.source.manifestDigest);
+    const os = bom.components.find((c: { type: string }) => c.type === 'operating-system');
+    assert.equal(os.name, 'ubuntu');
+    assert.equal(os.version, '18.04');
+    const model = bom.components.find((c: { type: string }) => c.type === 'machine-learning-model');
+    assert.equal(model.hashes[0].content, r.inventory.models[0].sha256);
+    const libs = bom.components.filter((c: { type: string }) => c.type === 'library');
+    assert.equal(libs.length, r.inventory.packages.length);
+    const fdisk = libs.find((c: { name: string }) => c.name === 'fdisk');
+    const prop = (c: { properties: { name: string; value: string }[] }, n: string): string | undefined =>
+      c.properties.find((p) => p.name === n)?.value;
+    assert.equal(prop(fdisk, 'zerocve:source-package'), 'util-linux');
+    assert.equal(prop(fdisk, 'zerocve:layer'), '0');
+    assert.match(fdisk.purl, /^pkg:deb\/ubuntu\/fdisk@/);
+    // apt Depends on libapt-pkg5.0 (installed): resolved to a dependency edge
+    const apt = libs.find((c: { name: string }) => c.name === 'apt');
+    const aptDeps = bom.dependencies.find((d: { ref: string }) => d.ref === apt['bom-ref']);
+    assert.ok(aptDeps.dependsOn.some((ref: string) => ref.startsWith('deb:libapt-pkg5.0@')));
+    // vulnerabilities: active findings plus the suppressed one with a VEX analysis
+    assert.equal(bom.vulnerabilities.length, r.findings.length + r.suppressed.length);
+    const urllib3 = bom.vulnerabilities.find((v: { id: string }) => v.id === 'CVE-2023-43804');
+    assert.ok(
+      urllib3.ratings.some((x: { method: string; score: number }) => x.method === 'CVSSv31' && x.score === 8.1),
+    );
+    assert.match(urllib3.recommendation, /2\.0\.6/);
+    assert.ok(libs.some((c: { 'bom-ref': string }) => c['bom-ref'] === urllib3.affects[0].ref));
+    const sup = bom.vulnerabilities.find((v: { analysis?: unknown }) => v.analysis);
+    assert.equal(sup.id, r.suppressed[0].finding.id);
+    assert.equal(sup.analysis.state, 'not_affected');
+    assert.equal(sup.analysis.justification, 'code_not_reachable');
+  },
+);
 
 test('spdx-json is valid SPDX 2.3: image DESCRIBES, CONTAINS packages with purls', { skip: SKIP }, async () => {
   const r = report();
@@ -109,15 +124,22 @@ test('spdx-json is valid SPDX 2.3: image DESCRIBES, CONTAINS packages with purls
   assert.ok((validate as (d: unknown) => boolean)(doc), JSON.stringify(validate.errors?.slice(0, 5)));
   assert.equal(doc.spdxVersion, 'SPDX-2.3');
   const describes = doc.relationships.filter((x: { relationshipType: string }) => x.relationshipType === 'DESCRIBES');
-  assert.deepEqual(describes.map((x: { relatedSpdxElement: string }) => x.relatedSpdxElement), ['SPDXRef-Image']);
+  assert.deepEqual(
+    describes.map((x: { relatedSpdxElement: string }) => x.relatedSpdxElement),
+    ['SPDXRef-Image'],
+  );
   const ids = new Set(doc.packages.map((p: { SPDXID: string }) => p.SPDXID));
   assert.equal(ids.size, doc.packages.length, 'SPDXIDs are unique');
   for (const rel of doc.relationships) {
     assert.ok(rel.spdxElementId === 'SPDXRef-DOCUMENT' || ids.has(rel.spdxElementId), rel.spdxElementId);
   }
-  const contained = doc.relationships.filter((x: { relationshipType: string }) => x.relationshipType === 'CONTAINS').length;
+  const contained = doc.relationships.filter(
+    (x: { relationshipType: string }) => x.relationshipType === 'CONTAINS',
+  ).length;
   assert.equal(contained, r.inventory.packages.length + 1 /* os */ + r.inventory.models.length);
-  const pkgs = doc.packages.filter((p: { externalRefs?: { referenceType: string }[]; SPDXID: string }) => p.SPDXID.startsWith('SPDXRef-Package-'));
+  const pkgs = doc.packages.filter((p: { externalRefs?: { referenceType: string }[]; SPDXID: string }) =>
+    p.SPDXID.startsWith('SPDXRef-Package-'),
+  );
   assert.equal(pkgs.length, r.inventory.packages.length);
   for (const p of pkgs) assert.equal(p.externalRefs[0].referenceCategory, 'PACKAGE-MANAGER');
   const fdisk = pkgs.find((p: { name: string }) => p.name === 'fdisk');
@@ -126,27 +148,31 @@ test('spdx-json is valid SPDX 2.3: image DESCRIBES, CONTAINS packages with purls
   assert.equal(torch.supplier, 'NOASSERTION');
 });
 
-test('sarif is valid SARIF 2.1.0: one rule per id, one result per finding, located at the package file', { skip: SKIP }, async () => {
-  const r = report();
-  const doc = JSON.parse(await render('sarif', r));
-  const ajv = new AjvDraft04.default({ strict: false, allErrors: true });
-  addFormats(ajv);
-  const validate = ajv.compile(schema('sarif-schema-2.1.0.json'));
-  assert.ok((validate as (d: unknown) => boolean)(doc), JSON.stringify(validate.errors?.slice(0, 5)));
-  const run = doc.runs[0];
-  assert.equal(run.tool.driver.rules.length, new Set(r.findings.map((f) => f.id)).size);
-  assert.equal(run.results.length, r.findings.length);
-  for (const res of run.results) {
-    const f = r.findings.find((x) => x.id === res.ruleId);
-    assert.ok(f);
-    assert.equal(res.locations[0].physicalLocation.artifactLocation.uri, f.package.locations[0].path.slice(1));
-    assert.ok(res.message.text.includes(`${f.installedVersion} → ${f.fixedVersions[0]}`), res.message.text);
-    assert.equal(res.level, f.severity === 'high' ? 'error' : 'warning');
-    const rule = run.tool.driver.rules[res.ruleIndex];
-    assert.equal(rule.id, f.id);
-    assert.equal(Number(rule.properties['security-severity']), f.cvss[0].score);
-  }
-});
+test(
+  'sarif is valid SARIF 2.1.0: one rule per id, one result per finding, located at the package file',
+  { skip: SKIP },
+  async () => {
+    const r = report();
+    const doc = JSON.parse(await render('sarif', r));
+    const ajv = new AjvDraft04.default({ strict: false, allErrors: true });
+    addFormats(ajv);
+    const validate = ajv.compile(schema('sarif-schema-2.1.0.json'));
+    assert.ok((validate as (d: unknown) => boolean)(doc), JSON.stringify(validate.errors?.slice(0, 5)));
+    const run = doc.runs[0];
+    assert.equal(run.tool.driver.rules.length, new Set(r.findings.map((f) => f.id)).size);
+    assert.equal(run.results.length, r.findings.length);
+    for (const res of run.results) {
+      const f = r.findings.find((x) => x.id === res.ruleId);
+      assert.ok(f);
+      assert.equal(res.locations[0].physicalLocation.artifactLocation.uri, f.package.locations[0].path.slice(1));
+      assert.ok(res.message.text.includes(`${f.installedVersion} → ${f.fixedVersions[0]}`), res.message.text);
+      assert.equal(res.level, f.severity === 'high' ? 'error' : 'warning');
+      const rule = run.tool.driver.rules[res.ruleIndex];
+      assert.equal(rule.id, f.id);
+      assert.equal(Number(rule.properties['security-severity']), f.cvss[0].score);
+    }
+  },
+);
 
 test('sbom formats carry the inventory only; --files adds owned files', { skip: SKIP }, async () => {
   const r = report();
@@ -167,20 +193,33 @@ test('sbom formats carry the inventory only; --files adds owned files', { skip: 
 });
 
 const hostile: Package = {
-  id: 'python:<script>alert(1)</script>@1.0:/x', type: 'python', name: '<script>alert(1)</script>', version: '1.0"><img src=x onerror=alert(2)>',
-  purl: 'pkg:pypi/evil@1.0', locations: [{ path: '/x/<b>|pipe|', layer: 1 }],
+  id: 'python:<script>alert(1)</script>@1.0:/x',
+  type: 'python',
+  name: '<script>alert(1)</script>',
+  version: '1.0"><img src=x onerror=alert(2)>',
+  purl: 'pkg:pypi/evil@1.0',
+  locations: [{ path: '/x/<b>|pipe|', layer: 1 }],
   metadata: { kind: 'python', format: 'dist-info', sitePackages: '/x' },
 };
 
 test('html is self-contained and escapes hostile data', { skip: SKIP }, async () => {
   const r = buildTestReport({ corpus: corpusPath('') as string, extraPackages: [hostile] });
-  r.findings.push({ ...r.findings[0], id: 'CVE-0000-<script>', package: { ...hostile }, installedVersion: hostile.version, title: '</script><script>alert(3)</script>' });
+  r.findings.push({
+    ...r.findings[0],
+    id: 'CVE-0000-<script>',
+    package: { ...hostile },
+    installedVersion: hostile.version,
+    title: '</script><script>alert(3)</script>',
+  });
   const html = await render('html', r);
   assert.ok(!/<script>alert/.test(html), 'no raw injected script');
   assert.ok(!html.includes('<img src=x'), 'no raw injected element');
   assert.ok(html.includes('&lt;script&gt;alert(1)&lt;/script&gt;'));
   assert.equal((html.match(/<script>/g) ?? []).length, 1, 'exactly our own inline script');
-  assert.ok(!/\b(src|href)="https?:/.test(html.replace(/<a href="https?:[^"]*" rel="noreferrer noopener">/g, '')), 'no external resources');
+  assert.ok(
+    !/\b(src|href)="https?:/.test(html.replace(/<a href="https?:[^"]*" rel="noreferrer noopener">/g, '')),
+    'no external resources',
+  );
   assert.match(html, /<svg id="severity-chart"/);
   assert.equal((html.match(/<tr data-severity=/g) ?? []).length, r.findings.length);
   const md = await render('markdown', r);
@@ -206,7 +245,10 @@ test('table: colour only when asked, every line within width', { skip: SKIP }, a
 });
 
 // Golden files: the fixed fixture report rendered; reviewed by hand. Regenerate with UPDATE_GOLDEN=1.
-for (const [format, file, options] of [['table', 'scan.table.golden', { width: 100 }], ['markdown', 'scan.markdown.golden', {}]] as const) {
+for (const [format, file, options] of [
+  ['table', 'scan.table.golden', { width: 100 }],
+  ['markdown', 'scan.markdown.golden', {}],
+] as const) {
   test(`golden: ${format}`, { skip: SKIP }, async () => {
     const text = await render(format, report(), options);
     const path = join(import.meta.dirname, 'testdata', file);

@@ -8,13 +8,26 @@ import type { Reporter, ReporterOptions } from './common.ts';
 import { writeChunks, fixedText, imageName } from './common.ts';
 import { jsonChunks } from './json.ts';
 
-export const SARIF_SCHEMA = 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
+export const SARIF_SCHEMA =
+  'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note' | 'none'> = {
-  critical: 'error', high: 'error', medium: 'warning', low: 'note', negligible: 'note', unknown: 'warning',
+  critical: 'error',
+  high: 'error',
+  medium: 'warning',
+  low: 'note',
+  negligible: 'note',
+  unknown: 'warning',
 };
 /** GitHub code scanning reads `security-severity` as a CVSS-like number: >=9 critical, >=7 high, >=4 medium. */
-const SECURITY_SEVERITY: Record<Severity, string> = { critical: '9.5', high: '8.0', medium: '5.5', low: '2.0', negligible: '0.5', unknown: '5.0' };
+const SECURITY_SEVERITY: Record<Severity, string> = {
+  critical: '9.5',
+  high: '8.0',
+  medium: '5.5',
+  low: '2.0',
+  negligible: '0.5',
+  unknown: '5.0',
+};
 
 function bestScore(f: Finding): string {
   const s = f.cvss.map((c) => c.score).sort((a, b) => b - a)[0];
@@ -38,8 +51,10 @@ export function buildSarif(report: ScanReport): object {
         ...f.references.slice(0, 5).map((u) => `- ${u}`),
       ];
       const md = [
-        `**${f.id}** ${f.title ?? ''}`.trim(), '',
-        `| Package | Installed | Fixed | Severity |`, `| --- | --- | --- | --- |`,
+        `**${f.id}** ${f.title ?? ''}`.trim(),
+        '',
+        `| Package | Installed | Fixed | Severity |`,
+        `| --- | --- | --- | --- |`,
         `| ${f.package.name} | ${f.installedVersion} | ${fixedText(f)} | ${f.severity} |`,
         ...(f.references.length ? ['', ...f.references.slice(0, 5).map((u) => `- <${u}>`)] : []),
       ];
@@ -53,7 +68,11 @@ export function buildSarif(report: ScanReport): object {
           ...(f.references[0] ? { helpUri: f.references[0] } : {}),
           help: { text: help.join('\n'), markdown: md.join('\n') },
           defaultConfiguration: { level: LEVEL[f.severity] },
-          properties: { 'security-severity': bestScore(f), precision: 'very-high', tags: ['vulnerability', 'security', f.severity] },
+          properties: {
+            'security-severity': bestScore(f),
+            precision: 'very-high',
+            tags: ['vulnerability', 'security', f.severity],
+          },
         },
       };
       rules.set(f.id, r);
@@ -63,23 +82,48 @@ export function buildSarif(report: ScanReport): object {
       ruleId: f.id,
       ruleIndex: r.index,
       level: LEVEL[f.severity],
-      message: { text: `${f.package.name} ${f.installedVersion} → ${fixedText(f)}: ${f.id} (${f.severity})${f.kev ? ' [KEV]' : ''}` },
-      locations: [{
-        physicalLocation: { artifactLocation: { uri: uriOf(loc) }, region: { startLine: 1, startColumn: 1, endLine: 1, endColumn: 1 } },
-        message: { text: `${imageName(report)}: ${loc}` },
-      }],
+      message: {
+        text: `${f.package.name} ${f.installedVersion} → ${fixedText(f)}: ${f.id} (${f.severity})${f.kev ? ' [KEV]' : ''}`,
+      },
+      locations: [
+        {
+          physicalLocation: {
+            artifactLocation: { uri: uriOf(loc) },
+            region: { startLine: 1, startColumn: 1, endLine: 1, endColumn: 1 },
+          },
+          message: { text: `${imageName(report)}: ${loc}` },
+        },
+      ],
       partialFingerprints: { 'zerocve/v1': `${f.id}|${f.package.purl}` },
-      properties: { purl: f.package.purl, installedVersion: f.installedVersion, fixedVersions: f.fixedVersions, kev: f.kev },
+      properties: {
+        purl: f.package.purl,
+        installedVersion: f.installedVersion,
+        fixedVersions: f.fixedVersions,
+        kev: f.kev,
+      },
     });
   }
   return {
     $schema: SARIF_SCHEMA,
     version: '2.1.0',
-    runs: [{
-      tool: { driver: { name: report.tool.name, version: report.tool.version, informationUri: 'https://github.com/zerocve/zerocve', rules: [...rules.values()].map((r) => r.rule) } },
-      results,
-      properties: { image: imageName(report), target: report.image.source.target, suppressed: report.suppressed.length },
-    }],
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: report.tool.name,
+            version: report.tool.version,
+            informationUri: 'https://github.com/zerocve/zerocve',
+            rules: [...rules.values()].map((r) => r.rule),
+          },
+        },
+        results,
+        properties: {
+          image: imageName(report),
+          target: report.image.source.target,
+          suppressed: report.suppressed.length,
+        },
+      },
+    ],
   };
 }
 

@@ -4,11 +4,31 @@ import type { Writable } from 'node:stream';
 import type { ScanReport } from '../core/report.ts';
 import type { Severity } from '../core/advisory.ts';
 import type { Reporter, ReporterOptions } from './common.ts';
-import { writeChunks, humanBytes, groupByPackage, fixedText, imageName, osName, imageSizes, SEVERITIES, peersOf, peerRowsInOrder, peerTotalsText, peerAgreementText } from './common.ts';
+import {
+  writeChunks,
+  humanBytes,
+  groupByPackage,
+  fixedText,
+  imageName,
+  osName,
+  imageSizes,
+  SEVERITIES,
+  peersOf,
+  peerRowsInOrder,
+  peerTotalsText,
+  peerAgreementText,
+} from './common.ts';
 
 const ANSI: Record<Severity | 'bold' | 'dim' | 'green', string> = {
-  critical: '\x1b[1;31m', high: '\x1b[31m', medium: '\x1b[33m', low: '\x1b[36m', negligible: '\x1b[2m', unknown: '\x1b[35m',
-  bold: '\x1b[1m', dim: '\x1b[2m', green: '\x1b[32m',
+  critical: '\x1b[1;31m',
+  high: '\x1b[31m',
+  medium: '\x1b[33m',
+  low: '\x1b[36m',
+  negligible: '\x1b[2m',
+  unknown: '\x1b[35m',
+  bold: '\x1b[1m',
+  dim: '\x1b[2m',
+  green: '\x1b[32m',
 };
 const RESET = '\x1b[0m';
 
@@ -25,7 +45,10 @@ export function renderTable(report: ScanReport, options: ReporterOptions = {}): 
   const width = Math.max(40, options.width ?? 120);
   const paint = (style: keyof typeof ANSI, s: string): string => (options.color ? `${ANSI[style]}${s}${RESET}` : s);
   const lines: string[] = [];
-  const line = (s = '', style?: keyof typeof ANSI): void => { const t = truncate(s, width); lines.push(style ? paint(style, t) : t); };
+  const line = (s = '', style?: keyof typeof ANSI): void => {
+    const t = truncate(s, width);
+    lines.push(style ? paint(style, t) : t);
+  };
 
   const inv = report.inventory;
   const byType = new Map<string, number>();
@@ -36,19 +59,45 @@ export function renderTable(report: ScanReport, options: ReporterOptions = {}): 
   const digest = report.image.source.manifestDigest ?? report.image.configDigest;
   line(`${'Image'.padEnd(11)} ${imageName(report)}${digest ? ` (${digest.slice(0, 19)})` : ''}`, 'bold');
   line(`${'OS'.padEnd(11)} ${osName(report)}`);
-  line(`${'Packages'.padEnd(11)} ${inv.packages.length}${byType.size ? ` (${[...byType].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([t, n]) => `${t} ${n}`).join(', ')})` : ''}${inv.models.length ? `, models ${inv.models.length}` : ''}`);
-  if (report.surface) line(`${'Executables'.padEnd(11)} ${report.surface.executables} (ELF ${report.surface.elfExecutables}, scripts ${report.surface.scriptExecutables})`);
-  line(`${'Size'.padEnd(11)} ${humanBytes(size.compressed)} compressed, ${humanBytes(size.uncompressed)} uncompressed, ${report.image.layers.length} layers`);
+  line(
+    `${'Packages'.padEnd(11)} ${inv.packages.length}${
+      byType.size
+        ? ` (${[...byType]
+            .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+            .map(([t, n]) => `${t} ${n}`)
+            .join(', ')})`
+        : ''
+    }${inv.models.length ? `, models ${inv.models.length}` : ''}`,
+  );
+  if (report.surface)
+    line(
+      `${'Executables'.padEnd(11)} ${report.surface.executables} (ELF ${report.surface.elfExecutables}, scripts ${report.surface.scriptExecutables})`,
+    );
+  line(
+    `${'Size'.padEnd(11)} ${humanBytes(size.compressed)} compressed, ${humanBytes(size.uncompressed)} uncompressed, ${report.image.layers.length} layers`,
+  );
   const sev = SEVERITIES.map((k) => {
     const t = `${k.toUpperCase()} ${s.findings[k]}`;
     return s.findings[k] > 0 ? paint(k, t) : t;
   }).join(', ');
   const findingsPlain = `${'Findings'.padEnd(11)} ${total} (${SEVERITIES.map((k) => `${k.toUpperCase()} ${s.findings[k]}`).join(', ')})`;
   // colour codes make the string longer than it looks: truncate on the plain text, colour only when it fits
-  lines.push([...findingsPlain].length <= width ? `${'Findings'.padEnd(11)} ${total} (${sev})` : truncate(findingsPlain, width));
+  lines.push(
+    [...findingsPlain].length <= width ? `${'Findings'.padEnd(11)} ${total} (${sev})` : truncate(findingsPlain, width),
+  );
   line(`${''.padEnd(11)} suppressed ${s.suppressed}, fixable ${s.fixable}, KEV ${s.kev}`);
-  if (s.threshold) lines.push(paint(s.passed ? 'green' : 'critical', truncate(`${'Gate'.padEnd(11)} ${s.passed ? 'PASS' : 'FAIL'} (fail on ${s.threshold} or worse)`, width)));
-  if (report.db) line(`${'Database'.padEnd(11)} ${report.db.sources.map((d) => `${d.name}${d.snapshot ? `@${d.snapshot}` : ''}`).join(', ')}${report.db.ageHours !== undefined ? `, ${Math.round(report.db.ageHours)} h old` : ''}`, 'dim');
+  if (s.threshold)
+    lines.push(
+      paint(
+        s.passed ? 'green' : 'critical',
+        truncate(`${'Gate'.padEnd(11)} ${s.passed ? 'PASS' : 'FAIL'} (fail on ${s.threshold} or worse)`, width),
+      ),
+    );
+  if (report.db)
+    line(
+      `${'Database'.padEnd(11)} ${report.db.sources.map((d) => `${d.name}${d.snapshot ? `@${d.snapshot}` : ''}`).join(', ')}${report.db.ageHours !== undefined ? `, ${Math.round(report.db.ageHours)} h old` : ''}`,
+      'dim',
+    );
 
   line();
   if (report.findings.length === 0) line('No vulnerabilities found.', 'green');
@@ -60,25 +109,36 @@ export function renderTable(report: ScanReport, options: ReporterOptions = {}): 
       const room = width - [...head].length - 2;
       const title = f.title && room > 8 ? `  ${truncate(f.title, room)}` : '';
       const plain = truncate(`${head}${title}`, width);
-      lines.push(options.color ? plain.replace(f.severity.toUpperCase(), paint(f.severity, f.severity.toUpperCase())) : plain);
+      lines.push(
+        options.color ? plain.replace(f.severity.toUpperCase(), paint(f.severity, f.severity.toUpperCase())) : plain,
+      );
     }
   }
   if (report.suppressed.length) {
     line();
     line(`Suppressed (${report.suppressed.length})`, 'bold');
-    for (const x of report.suppressed) line(`  ${x.finding.id}  ${x.finding.package.name} ${x.finding.installedVersion}  by ${x.by}: ${x.reason}`, 'dim');
+    for (const x of report.suppressed)
+      line(
+        `  ${x.finding.id}  ${x.finding.package.name} ${x.finding.installedVersion}  by ${x.by}: ${x.reason}`,
+        'dim',
+      );
   }
   const peers = peersOf(report);
   if (peers) {
     line();
     line(`Other scanners (${peers.tools.join(', ')}): findings ${peerTotalsText(peers)}`, 'bold');
     line(`  ${peerAgreementText(peers)}`);
-    for (const p of peers.peers) line(`  ${p.tool}${p.toolVersion ? ` ${p.toolVersion}` : ''}: ${p.path}${p.target ? ` (${p.target})` : ''}`, 'dim');
+    for (const p of peers.peers)
+      line(
+        `  ${p.tool}${p.toolVersion ? ` ${p.toolVersion}` : ''}: ${p.path}${p.target ? ` (${p.target})` : ''}`,
+        'dim',
+      );
     const rows = peerRowsInOrder(peers);
     const idW = Math.min(24, Math.max(2, ...rows.map((r) => r.id.length)));
     const pkgW = Math.min(36, Math.max(7, ...rows.map((r) => r.package.length + 1 + r.version.length)));
     const byW = Math.max(11, ...rows.map((r) => r.reportedBy.join(',').length));
-    if (rows.length) line(`  ${pad('ID', idW)}  ${pad('PACKAGE', pkgW)}  ${pad('REPORTED BY', byW)}  DISAGREEMENT`, 'dim');
+    if (rows.length)
+      line(`  ${pad('ID', idW)}  ${pad('PACKAGE', pkgW)}  ${pad('REPORTED BY', byW)}  DISAGREEMENT`, 'dim');
     for (const r of rows) {
       const text = `  ${pad(truncate(r.id, idW), idW)}  ${pad(truncate(`${r.package} ${r.version}`, pkgW), pkgW)}  ${pad(r.reportedBy.join(','), byW)}  ${r.disagreement ?? 'agree'}`;
       line(text, r.disagreement ? undefined : 'dim');
@@ -95,17 +155,26 @@ export function renderTable(report: ScanReport, options: ReporterOptions = {}): 
     line(`  package managers ${sf.packageManagers.length ? sf.packageManagers.join(', ') : 'none'}`);
     line(`  setuid ${sf.setuid.length}${sf.setuid.length ? `: ${sf.setuid.map((f) => f.path).join(', ')}` : ''}`);
     line(`  setgid ${sf.setgid.length}${sf.setgid.length ? `: ${sf.setgid.map((f) => f.path).join(', ')}` : ''}`);
-    line(`  world-writable ${sf.worldWritable.length}${sf.worldWritable.length ? `: ${sf.worldWritable.map((f) => f.path).join(', ')}` : ''}`);
-    line(`  user ${sf.user.configured || '(unset)'}${sf.user.root ? ' — runs as root' : ''}`, sf.user.root ? 'high' : undefined);
+    line(
+      `  world-writable ${sf.worldWritable.length}${sf.worldWritable.length ? `: ${sf.worldWritable.map((f) => f.path).join(', ')}` : ''}`,
+    );
+    line(
+      `  user ${sf.user.configured || '(unset)'}${sf.user.root ? ' — runs as root' : ''}`,
+      sf.user.root ? 'high' : undefined,
+    );
   }
   const b = report.bloat;
   if (b) {
     line();
     line('Bloat', 'bold');
-    line(`  total ${humanBytes(b.totalBytes)}, removable ${humanBytes(b.removableBytes)}${b.totalBytes > 0 ? ` (${Math.round((100 * b.removableBytes) / b.totalBytes)}%)` : ''}, shadowed ${humanBytes(b.shadowedBytes)}, duplicate sets ${b.duplicates.length}`);
-    for (const c of [...b.categories].sort((x, y) => y.bytes - x.bytes)) line(`  ${pad(c.category, 20)} ${pad(humanBytes(c.bytes), 9)} ${c.files} files`);
+    line(
+      `  total ${humanBytes(b.totalBytes)}, removable ${humanBytes(b.removableBytes)}${b.totalBytes > 0 ? ` (${Math.round((100 * b.removableBytes) / b.totalBytes)}%)` : ''}, shadowed ${humanBytes(b.shadowedBytes)}, duplicate sets ${b.duplicates.length}`,
+    );
+    for (const c of [...b.categories].sort((x, y) => y.bytes - x.bytes))
+      line(`  ${pad(c.category, 20)} ${pad(humanBytes(c.bytes), 9)} ${c.files} files`);
     if (b.topOffenders.length) line('  largest:');
-    for (const o of b.topOffenders.slice(0, 10)) line(`    ${pad(humanBytes(o.bytes), 9)} ${o.path}${o.package ? ` (${o.package})` : ''}`);
+    for (const o of b.topOffenders.slice(0, 10))
+      line(`    ${pad(humanBytes(o.bytes), 9)} ${o.path}${o.package ? ` (${o.package})` : ''}`);
   }
   analysisSections(report, line);
   if (inv.problems.length || report.warnings.length) {
@@ -120,10 +189,33 @@ export function renderTable(report: ScanReport, options: ReporterOptions = {}): 
 }
 
 // The shapes of the analysis sections this reporter renders (written by the surface stage; read structurally here).
-interface GpuSection { gpuArchs: string[]; totalBytes: number; prunableBytes: number; files: { path: string; totalBytes: number; prunableBytes: number; unsupported: string[] }[]; archs: { arch: string; cubinBytes: number; ptxBytes: number; files: number }[] }
-interface CudaStacksSection { duplicates: { family: string; copies: { dir: string; bytes: number; loaded?: boolean }[] }[]; removableBytes: number }
-interface ModelRow { path: string; format: string; size: number; unsafeImports?: string[]; severity?: string }
-interface DepsSection { python: { key: string; pythonVersion?: string; distributions: number; requirementsChecked: number }[]; cuda: { frameworks: { name: string; version: string; cudaVersion: string }[]; libraries: { component: string; version: string }[]; driver?: { driver?: string; minimum?: string }; hostDriver?: string } }
+interface GpuSection {
+  gpuArchs: string[];
+  totalBytes: number;
+  prunableBytes: number;
+  files: { path: string; totalBytes: number; prunableBytes: number; unsupported: string[] }[];
+  archs: { arch: string; cubinBytes: number; ptxBytes: number; files: number }[];
+}
+interface CudaStacksSection {
+  duplicates: { family: string; copies: { dir: string; bytes: number; loaded?: boolean }[] }[];
+  removableBytes: number;
+}
+interface ModelRow {
+  path: string;
+  format: string;
+  size: number;
+  unsafeImports?: string[];
+  severity?: string;
+}
+interface DepsSection {
+  python: { key: string; pythonVersion?: string; distributions: number; requirementsChecked: number }[];
+  cuda: {
+    frameworks: { name: string; version: string; cudaVersion: string }[];
+    libraries: { component: string; version: string }[];
+    driver?: { driver?: string; minimum?: string };
+    hostDriver?: string;
+  };
+}
 
 type Line = (s?: string, style?: keyof typeof ANSI) => void;
 
@@ -134,34 +226,59 @@ function analysisSections(report: ScanReport, line: Line): void {
   if (gpu && gpu.files.length) {
     line();
     line(`GPU device code (${gpu.files.length} files with CUDA fat binaries)`, 'bold');
-    line(`  ${humanBytes(gpu.totalBytes)} of device code${gpu.gpuArchs.length ? `; for ${gpu.gpuArchs.join(',')} ${humanBytes(gpu.prunableBytes)} targets other GPUs and could be pruned` : ' (pass --gpu-arch sm_80,… to see what could be pruned)'}`);
-    for (const a of gpu.archs.slice(0, 12)) line(`  ${pad(a.arch, 9)} cubin ${pad(humanBytes(a.cubinBytes), 9)} ptx ${pad(humanBytes(a.ptxBytes), 9)} in ${a.files} files`);
-    for (const f of gpu.files.filter((x) => x.unsupported.length).slice(0, 5)) line(`  ${f.path}: no code for ${f.unsupported.join(', ')}`, 'high');
+    line(
+      `  ${humanBytes(gpu.totalBytes)} of device code${gpu.gpuArchs.length ? `; for ${gpu.gpuArchs.join(',')} ${humanBytes(gpu.prunableBytes)} targets other GPUs and could be pruned` : ' (pass --gpu-arch sm_80,… to see what could be pruned)'}`,
+    );
+    for (const a of gpu.archs.slice(0, 12))
+      line(
+        `  ${pad(a.arch, 9)} cubin ${pad(humanBytes(a.cubinBytes), 9)} ptx ${pad(humanBytes(a.ptxBytes), 9)} in ${a.files} files`,
+      );
+    for (const f of gpu.files.filter((x) => x.unsupported.length).slice(0, 5))
+      line(`  ${f.path}: no code for ${f.unsupported.join(', ')}`, 'high');
   }
   const stacks = sec.cudaStacks as CudaStacksSection | undefined;
   if (stacks && stacks.duplicates.length) {
     line();
-    line(`CUDA installed more than once (${stacks.duplicates.length} library families; ${humanBytes(stacks.removableBytes)} not loaded by torch)`, 'bold');
-    for (const d of stacks.duplicates.slice(0, 12)) line(`  ${pad(d.family, 16)} ${d.copies.map((c) => `${c.dir} ${humanBytes(c.bytes)}${c.loaded ? ' (loaded)' : ''}`).join('  |  ')}`);
+    line(
+      `CUDA installed more than once (${stacks.duplicates.length} library families; ${humanBytes(stacks.removableBytes)} not loaded by torch)`,
+      'bold',
+    );
+    for (const d of stacks.duplicates.slice(0, 12))
+      line(
+        `  ${pad(d.family, 16)} ${d.copies.map((c) => `${c.dir} ${humanBytes(c.bytes)}${c.loaded ? ' (loaded)' : ''}`).join('  |  ')}`,
+      );
   }
   const models = (sec.models as ModelRow[] | undefined) ?? [];
   if (models.length) {
     line();
     line(`Model files (${models.length})`, 'bold');
-    for (const m of models.slice(0, 20)) line(`  ${pad(m.format, 14)} ${pad(humanBytes(m.size), 9)} ${m.path}${m.unsafeImports?.length ? `  UNSAFE (${m.severity}): ${m.unsafeImports.join(', ')}` : ''}`, m.unsafeImports?.length ? 'critical' : undefined);
+    for (const m of models.slice(0, 20))
+      line(
+        `  ${pad(m.format, 14)} ${pad(humanBytes(m.size), 9)} ${m.path}${m.unsafeImports?.length ? `  UNSAFE (${m.severity}): ${m.unsafeImports.join(', ')}` : ''}`,
+        m.unsafeImports?.length ? 'critical' : undefined,
+      );
   }
   const deps = sec.deps as DepsSection | undefined;
   if (deps && (deps.python.length || deps.cuda.frameworks.length)) {
     line();
     line('Dependencies', 'bold');
-    for (const e of deps.python) line(`  python ${e.key}${e.pythonVersion ? ` (${e.pythonVersion})` : ''}: ${e.distributions} distributions, ${e.requirementsChecked} requirements checked`);
-    for (const f of deps.cuda.frameworks) line(`  ${f.name} ${f.version} built for CUDA ${f.cudaVersion}; CUDA libraries present: ${deps.cuda.libraries.map((l) => `${l.component} ${l.version}`).join(', ') || 'none'}${deps.cuda.hostDriver ? `; host driver ${deps.cuda.hostDriver}` : ''}`);
+    for (const e of deps.python)
+      line(
+        `  python ${e.key}${e.pythonVersion ? ` (${e.pythonVersion})` : ''}: ${e.distributions} distributions, ${e.requirementsChecked} requirements checked`,
+      );
+    for (const f of deps.cuda.frameworks)
+      line(
+        `  ${f.name} ${f.version} built for CUDA ${f.cudaVersion}; CUDA libraries present: ${deps.cuda.libraries.map((l) => `${l.component} ${l.version}`).join(', ') || 'none'}${deps.cuda.hostDriver ? `; host driver ${deps.cuda.hostDriver}` : ''}`,
+      );
   }
 }
 
 /** `zerocve bloat`: where the bytes go, GPU code and duplicate CUDA stacks — no vulnerability summary. */
 export function renderBloatTable(report: ScanReport, options: ReporterOptions = {}): string[] {
-  const all = renderTable({ ...report, sections: { gpu: report.sections?.gpu, cudaStacks: report.sections?.cudaStacks } }, options);
+  const all = renderTable(
+    { ...report, sections: { gpu: report.sections?.gpu, cudaStacks: report.sections?.cudaStacks } },
+    options,
+  );
   const start = all.findIndex((l) => /^(\x1b\[[0-9;]*m)?Bloat/.test(l));
   const head = all.slice(0, all.findIndex((l) => /^(\x1b\[[0-9;]*m)?Size/.test(l)) + 1);
   return [...head, '', ...(start >= 0 ? all.slice(start) : ['no files to classify'])];
@@ -171,7 +288,11 @@ export function createTableReporter(): Reporter {
   return {
     format: 'table',
     async write(report: ScanReport, out: Writable, options: ReporterOptions = {}): Promise<void> {
-      await writeChunks(out, renderTable(report, options).map((l) => `${l}\n`), options.signal);
+      await writeChunks(
+        out,
+        renderTable(report, options).map((l) => `${l}\n`),
+        options.signal,
+      );
     },
   };
 }

@@ -7,21 +7,42 @@ import { fixtureImage, fixtureSkip } from '../../test/support/images.ts';
 
 const skip = sandboxSkip() || fixtureSkip();
 
-test('a workload runs inside the image root, without network, and its file accesses are traced', { skip, timeout: 300_000 }, async () => {
-  const fx = await fixtureImage('python3');
-  const r = await runInRoot(fx.rootfs, ['python3', '-c', 'import json, socket\nprint(json.dumps({"ok": 1}))\ntry:\n  socket.create_connection(("127.0.0.1", 9), 1)\nexcept OSError as e:\n  print("net", type(e).__name__)'], { trace: true, timeoutMs: 60_000 });
-  assert.equal(r.exitCode, 0, r.stderr);
-  assert.match(r.stdout, /\{"ok": 1\}/);
-  assert.match(r.stdout, /net (ConnectionRefusedError|OSError)/);
-  const t = r.trace!;
-  assert.ok(t.chrooted);
-  assert.ok(t.files.get('/usr/bin/python3.11')?.has('exec') || t.files.get('/usr/bin/python3')?.has('exec'), 'python exec seen');
-  assert.ok([...t.files.keys()].some((p) => /^\/usr\/lib\/python3\.11\/json\/__init__\.py$/.test(p)), 'json module opened');
-  assert.ok(![...t.files.keys()].some((p) => p.includes('.cache/fixtures')), 'host-side paths before the chroot are not recorded');
-  // every recorded path that is a file of the image exists in the root
-  const inRoot = [...t.files.keys()].filter((p) => existsSync(fx.rootfs + p));
-  assert.ok(inRoot.length > 20);
-});
+test(
+  'a workload runs inside the image root, without network, and its file accesses are traced',
+  { skip, timeout: 300_000 },
+  async () => {
+    const fx = await fixtureImage('python3');
+    const r = await runInRoot(
+      fx.rootfs,
+      [
+        'python3',
+        '-c',
+        'import json, socket\nprint(json.dumps({"ok": 1}))\ntry:\n  socket.create_connection(("127.0.0.1", 9), 1)\nexcept OSError as e:\n  print("net", type(e).__name__)',
+      ],
+      { trace: true, timeoutMs: 60_000 },
+    );
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.match(r.stdout, /\{"ok": 1\}/);
+    assert.match(r.stdout, /net (ConnectionRefusedError|OSError)/);
+    const t = r.trace!;
+    assert.ok(t.chrooted);
+    assert.ok(
+      t.files.get('/usr/bin/python3.11')?.has('exec') || t.files.get('/usr/bin/python3')?.has('exec'),
+      'python exec seen',
+    );
+    assert.ok(
+      [...t.files.keys()].some((p) => /^\/usr\/lib\/python3\.11\/json\/__init__\.py$/.test(p)),
+      'json module opened',
+    );
+    assert.ok(
+      ![...t.files.keys()].some((p) => p.includes('.cache/fixtures')),
+      'host-side paths before the chroot are not recorded',
+    );
+    // every recorded path that is a file of the image exists in the root
+    const inRoot = [...t.files.keys()].filter((p) => existsSync(fx.rootfs + p));
+    assert.ok(inRoot.length > 20);
+  },
+);
 
 test('exit codes, timeouts and a missing command come back as results', { skip, timeout: 120_000 }, async () => {
   const fx = await fixtureImage('python3');
@@ -51,7 +72,13 @@ test('strace log parsing: unfinished/resumed calls, relative paths, failed calls
     '11 readlink("/proc/self/exe", "/usr/bin/python3.11", 4096) = 19',
   ].join('\n');
   const t = parseStraceLog(log);
-  assert.deepEqual([...t.files.keys()].sort(), ['/proc/self/exe', '/srv/b "quoted".txt', '/srv/data/a.txt', '/usr/bin/python3', '/usr/lib/x86_64-linux-gnu/libm.so.6']);
+  assert.deepEqual([...t.files.keys()].sort(), [
+    '/proc/self/exe',
+    '/srv/b "quoted".txt',
+    '/srv/data/a.txt',
+    '/usr/bin/python3',
+    '/usr/lib/x86_64-linux-gnu/libm.so.6',
+  ]);
   assert.deepEqual([...t.files.get('/usr/bin/python3')!], ['exec']);
   assert.equal(t.unresolved, 1);
 });

@@ -39,7 +39,8 @@ const DEFAULT_ENV = ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sb
 
 // The inner script runs in the new namespaces: $1 root, $2 cwd, then VAR=value… unshare --root … argv…
 const INNER = [
-  'set -e', 'R=$1; W=$2; shift 2',
+  'set -e',
+  'R=$1; W=$2; shift 2',
   'mount -t proc proc "$R/proc"',
   'mount --rbind /sys "$R/sys"; mount -o remount,bind,ro "$R/sys" 2>/dev/null || true',
   'mount --rbind /dev "$R/dev"',
@@ -51,7 +52,11 @@ const INNER = [
 export function sandboxSkip(): false | string {
   if (process.getuid?.() !== 0) return 'needs root (mount and pid namespaces, chroot)';
   for (const tool of ['unshare', 'strace']) {
-    try { execFileSync('which', [tool], { stdio: 'ignore' }); } catch { return `needs ${tool}`; }
+    try {
+      execFileSync('which', [tool], { stdio: 'ignore' });
+    } catch {
+      return `needs ${tool}`;
+    }
   }
   return false;
 }
@@ -64,29 +69,79 @@ export async function runInRoot(root: string, argv: string[], options: RunOption
   const env = options.env ?? DEFAULT_ENV;
   const cwd = options.cwd ?? '/';
   const inner = [...env, 'unshare', `--root=${root}`, `--wd=${cwd}`, ...argv];
-  const unshare = ['unshare', '--mount', '--pid', '--fork', '--propagation', 'private', ...(options.network ? [] : ['--net']), 'sh', '-c', INNER, 'zerocve-sandbox', root, cwd, ...inner];
+  const unshare = [
+    'unshare',
+    '--mount',
+    '--pid',
+    '--fork',
+    '--propagation',
+    'private',
+    ...(options.network ? [] : ['--net']),
+    'sh',
+    '-c',
+    INNER,
+    'zerocve-sandbox',
+    root,
+    cwd,
+    ...inner,
+  ];
   let work: string | undefined;
   let cmd = unshare;
   if (options.trace) {
     work = mkdtempSync(join(tmpdir(), 'zerocve-trace-'));
-    cmd = ['strace', '-f', '-qq', '-s', '4096', '-e', 'trace=%file,%process,chdir,fchdir', '-o', join(work, 'log'), ...unshare];
+    cmd = [
+      'strace',
+      '-f',
+      '-qq',
+      '-s',
+      '4096',
+      '-e',
+      'trace=%file,%process,chdir,fchdir',
+      '-o',
+      join(work, 'log'),
+      ...unshare,
+    ];
   }
   const max = options.maxOutput ?? 1 << 20;
   const started = Date.now();
   try {
     const result = await new Promise<RunResult>((resolvePromise, reject) => {
       const child = spawn(cmd[0], cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], signal: options.signal });
-      const out: Buffer[] = []; const err: Buffer[] = []; let outN = 0; let errN = 0;
-      child.stdout.on('data', (b: Buffer) => { if (outN < max) { out.push(b); outN += b.length; } });
-      child.stderr.on('data', (b: Buffer) => { if (errN < max) { err.push(b); errN += b.length; } });
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      let outN = 0;
+      let errN = 0;
+      child.stdout.on('data', (b: Buffer) => {
+        if (outN < max) {
+          out.push(b);
+          outN += b.length;
+        }
+      });
+      child.stderr.on('data', (b: Buffer) => {
+        if (errN < max) {
+          err.push(b);
+          errN += b.length;
+        }
+      });
       let timedOut = false;
-      const timer = options.timeoutMs ? setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, options.timeoutMs) : undefined;
-      child.on('error', (e) => { clearTimeout(timer); reject(new InputError(`run ${argv[0]}: cannot start the sandbox: ${e.message}`, { cause: e })); });
+      const timer = options.timeoutMs
+        ? setTimeout(() => {
+            timedOut = true;
+            child.kill('SIGKILL');
+          }, options.timeoutMs)
+        : undefined;
+      child.on('error', (e) => {
+        clearTimeout(timer);
+        reject(new InputError(`run ${argv[0]}: cannot start the sandbox: ${e.message}`, { cause: e }));
+      });
       child.on('close', (code, sig) => {
         clearTimeout(timer);
         resolvePromise({
-          exitCode: code ?? 128, signal: sig ?? undefined, timedOut,
-          stdout: Buffer.concat(out).toString('utf8').slice(0, max), stderr: Buffer.concat(err).toString('utf8').slice(0, max),
+          exitCode: code ?? 128,
+          signal: sig ?? undefined,
+          timedOut,
+          stdout: Buffer.concat(out).toString('utf8').slice(0, max),
+          stderr: Buffer.concat(err).toString('utf8').slice(0, max),
           durationMs: Date.now() - started,
         });
       });

@@ -24,14 +24,23 @@ export interface PackageHints {
 const PURL_TYPES: Record<string, PackageType> = { deb: 'deb', apk: 'apk', rpm: 'rpm', pypi: 'python', conda: 'conda' };
 
 export function parsePurl(purl: string): PackageURL | undefined {
-  try { return PackageURL.fromString(purl); } catch { return undefined; }
+  try {
+    return PackageURL.fromString(purl);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Release codenames that purls use as `distro=` (osv-scanner, Syft: `distro=focal`) → version. */
 const CODENAMES: Record<string, { id: string; versionId: string }> = {
-  buster: { id: 'debian', versionId: '10' }, bullseye: { id: 'debian', versionId: '11' }, bookworm: { id: 'debian', versionId: '12' },
-  trixie: { id: 'debian', versionId: '13' }, bionic: { id: 'ubuntu', versionId: '18.04' }, focal: { id: 'ubuntu', versionId: '20.04' },
-  jammy: { id: 'ubuntu', versionId: '22.04' }, noble: { id: 'ubuntu', versionId: '24.04' },
+  buster: { id: 'debian', versionId: '10' },
+  bullseye: { id: 'debian', versionId: '11' },
+  bookworm: { id: 'debian', versionId: '12' },
+  trixie: { id: 'debian', versionId: '13' },
+  bionic: { id: 'ubuntu', versionId: '18.04' },
+  focal: { id: 'ubuntu', versionId: '20.04' },
+  jammy: { id: 'ubuntu', versionId: '22.04' },
+  noble: { id: 'ubuntu', versionId: '24.04' },
 };
 
 export type DistroInfo = Pick<OsInfo, 'id' | 'versionId' | 'versionCodename'>;
@@ -43,7 +52,10 @@ export function osFromDistro(distro: string, namespace?: string): DistroInfo | u
   if (/^\d/.test(distro) && namespace) return { id: namespace.toLowerCase(), versionId: distro };
   const code = CODENAMES[distro.toLowerCase()];
   if (code) return { ...code, versionCodename: distro.toLowerCase() };
-  if (/^[a-z]+$/i.test(distro)) return namespace ? { id: namespace.toLowerCase(), versionId: '', versionCodename: distro.toLowerCase() } : { id: distro.toLowerCase(), versionId: '' };
+  if (/^[a-z]+$/i.test(distro))
+    return namespace
+      ? { id: namespace.toLowerCase(), versionId: '', versionCodename: distro.toLowerCase() }
+      : { id: distro.toLowerCase(), versionId: '' };
   return undefined;
 }
 
@@ -54,7 +66,11 @@ const pep503 = (n: string): string => n.toLowerCase().replace(/[-_.]+/g, '-');
  * Package from a purl and hints; `undefined` with a reason when the ecosystem is not one zerocve models.
  * `defaultLocation` is where the record was found (the SBOM file, layer -1) when the SBOM names none.
  */
-export function packageFromPurl(purlText: string, hints: PackageHints, defaultLocation: Location): { pkg: Package } | { reason: string } {
+export function packageFromPurl(
+  purlText: string,
+  hints: PackageHints,
+  defaultLocation: Location,
+): { pkg: Package } | { reason: string } {
   const purl = parsePurl(purlText);
   if (!purl) return { reason: `invalid purl "${purlText}"` };
   const q = purl.qualifiers ?? {};
@@ -63,17 +79,23 @@ export function packageFromPurl(purlText: string, hints: PackageHints, defaultLo
   const name = type === 'python' ? pep503(hints.name ?? purl.name) : (hints.name ?? purl.name);
   let version = hints.version ?? purl.version ?? '';
   const epoch = q.epoch;
-  if ((type === 'deb' || type === 'rpm') && epoch && epoch !== '0' && !/^\d+:/.test(version)) version = `${epoch}:${version}`;
+  if ((type === 'deb' || type === 'rpm') && epoch && epoch !== '0' && !/^\d+:/.test(version))
+    version = `${epoch}:${version}`;
   const arch = hints.arch ?? q.arch ?? '';
   let metadata: PackageMetadata;
   if (hints.metadata) metadata = hints.metadata;
   else if (type === 'deb') {
     const up = q.upstream ?? q.source;
-    const [upName, upVersion] = up ? (up.includes('@') ? [up.slice(0, up.indexOf('@')), up.slice(up.indexOf('@') + 1)] : [up, undefined]) : [undefined, undefined];
+    const [upName, upVersion] = up
+      ? up.includes('@')
+        ? [up.slice(0, up.indexOf('@')), up.slice(up.indexOf('@') + 1)]
+        : [up, undefined]
+      : [undefined, undefined];
     const source = hints.sourceName ?? upName ?? name;
     let sourceVersion = hints.sourceVersion ?? upVersion ?? version;
     if (hints.sourceVersion && hints.sourceRelease) sourceVersion = `${hints.sourceVersion}-${hints.sourceRelease}`;
-    if (hints.sourceVersion && hints.sourceEpoch && hints.sourceEpoch !== '0') sourceVersion = `${hints.sourceEpoch}:${sourceVersion}`;
+    if (hints.sourceVersion && hints.sourceEpoch && hints.sourceEpoch !== '0')
+      sourceVersion = `${hints.sourceEpoch}:${sourceVersion}`;
     metadata = { kind: 'dpkg', source, sourceVersion, arch };
   } else if (type === 'apk') {
     metadata = { kind: 'apk', origin: hints.sourceName ?? q.origin ?? q.upstream ?? name, arch };
@@ -82,21 +104,40 @@ export function packageFromPurl(purlText: string, hints: PackageHints, defaultLo
     const dash = bare.lastIndexOf('-');
     const release = dash > 0 ? bare.slice(dash + 1) : '';
     const ep = /^(\d+):/.exec(version)?.[1];
-    const srcRpm = q.upstream ?? (hints.sourceName && hints.sourceVersion
-      ? `${hints.sourceName}-${hints.sourceVersion}${hints.sourceRelease ? `-${hints.sourceRelease}` : ''}.src.rpm`
-      : undefined);
-    metadata = { kind: 'rpm', release, arch, ...(ep ? { epoch: Number(ep) } : {}), ...(srcRpm ? { sourceRpm: srcRpm } : {}) };
+    const srcRpm =
+      q.upstream ??
+      (hints.sourceName && hints.sourceVersion
+        ? `${hints.sourceName}-${hints.sourceVersion}${hints.sourceRelease ? `-${hints.sourceRelease}` : ''}.src.rpm`
+        : undefined);
+    metadata = {
+      kind: 'rpm',
+      release,
+      arch,
+      ...(ep ? { epoch: Number(ep) } : {}),
+      ...(srcRpm ? { sourceRpm: srcRpm } : {}),
+    };
   } else if (type === 'python') {
     metadata = { kind: 'python', format: 'dist-info', sitePackages: '' };
   } else if (type === 'conda') {
-    metadata = { kind: 'conda', build: q.build ?? '', condaPrefix: '', ...(q.channel ? { channel: q.channel } : {}), ...(q.subdir ? { subdir: q.subdir } : {}) };
+    metadata = {
+      kind: 'conda',
+      build: q.build ?? '',
+      condaPrefix: '',
+      ...(q.channel ? { channel: q.channel } : {}),
+      ...(q.subdir ? { subdir: q.subdir } : {}),
+    };
   } else {
     return { reason: `package type "${purl.type}" has no zerocve metadata mapping (${purlText})` };
   }
   const locations = hints.locations?.length ? hints.locations : [defaultLocation];
   const pkg: Package = {
     id: `${type}:${name}@${version}:${locations[0].path}`,
-    type, name, version, purl: purlText, locations, metadata,
+    type,
+    name,
+    version,
+    purl: purlText,
+    locations,
+    metadata,
   };
   if (hints.licenses?.length) pkg.licenses = hints.licenses;
   if (hints.ownedBy) pkg.ownedBy = hints.ownedBy;
@@ -115,5 +156,7 @@ export function parseMetadataJson(v: string | undefined): PackageMetadata | unde
   try {
     const m = JSON.parse(v) as PackageMetadata;
     return m && typeof m === 'object' && typeof m.kind === 'string' ? m : undefined;
-  } catch { return undefined; }
+  } catch {
+    return undefined;
+  }
 }

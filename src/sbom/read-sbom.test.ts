@@ -29,7 +29,17 @@ async function writeSbom(format: string, files = false): Promise<string> {
   return path;
 }
 
-const essentials = (p: Package): object => ({ id: p.id, type: p.type, name: p.name, version: p.version, purl: p.purl, locations: p.locations, metadata: p.metadata, licenses: p.licenses ? [...p.licenses].sort() : undefined, ownedBy: p.ownedBy });
+const essentials = (p: Package): object => ({
+  id: p.id,
+  type: p.type,
+  name: p.name,
+  version: p.version,
+  purl: p.purl,
+  locations: p.locations,
+  metadata: p.metadata,
+  licenses: p.licenses ? [...p.licenses].sort() : undefined,
+  ownedBy: p.ownedBy,
+});
 const SKIP = corpusSkip('conformance/trivy/pkg/fanal/analyzer/pkg/dpkg/testdata/valid.txtar');
 
 for (const format of ['cyclonedx-json', 'spdx-json', 'json']) {
@@ -39,11 +49,26 @@ for (const format of ['cyclonedx-json', 'spdx-json', 'json']) {
     original.inventory.packages[0].licenses = ['GPL-2.0-only', 'Some Custom License'];
     original.inventory.packages[1].ownedBy = original.inventory.packages[0].id;
     const got = await readSbom(path);
-    assert.match(got.format, format === 'json' ? /^zerocve-json@1$/ : format === 'spdx-json' ? /^spdx-json@2\.3$/ : /^cyclonedx-json@1\.6$/);
-    assert.deepEqual(got.inventory.packages.map(essentials).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
-      original.inventory.packages.map(essentials).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))));
+    assert.match(
+      got.format,
+      format === 'json' ? /^zerocve-json@1$/ : format === 'spdx-json' ? /^spdx-json@2\.3$/ : /^cyclonedx-json@1\.6$/,
+    );
+    assert.deepEqual(
+      got.inventory.packages.map(essentials).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+      original.inventory.packages.map(essentials).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+    );
     const os = original.inventory.os;
-    assert.deepEqual({ ...got.inventory.os }, { id: os?.id, versionId: os?.versionId, prettyName: os?.prettyName, versionCodename: os?.versionCodename, path: os?.path, ...(format === 'json' ? { idLike: os?.idLike } : {}) });
+    assert.deepEqual(
+      { ...got.inventory.os },
+      {
+        id: os?.id,
+        versionId: os?.versionId,
+        prettyName: os?.prettyName,
+        versionCodename: os?.versionCodename,
+        path: os?.path,
+        ...(format === 'json' ? { idLike: os?.idLike } : {}),
+      },
+    );
     if (format !== 'spdx-json') assert.deepEqual(got.inventory.models, original.inventory.models);
     assert.equal(got.image?.kind, 'sbom');
     if (format !== 'spdx-json') assert.equal(got.image?.manifestDigest, original.image.source.manifestDigest);
@@ -58,17 +83,32 @@ test('round trip keeps owned files when written with --files', { skip: SKIP }, a
 });
 
 // Real SBOMs written by peers (Trivy, osv-scanner fixtures, Grype's Syft fixtures).
-const PEERS: { file: string; format: RegExp; os?: { id: string; versionId: string }; check: (pkgs: Package[], problems: string[]) => void }[] = [
+const PEERS: {
+  file: string;
+  format: RegExp;
+  os?: { id: string; versionId: string };
+  check: (pkgs: Package[], problems: string[]) => void;
+}[] = [
   {
-    file: 'conformance/trivy/integration/testdata/fixtures/sbom/centos-7-cyclonedx.json', format: /^cyclonedx-json@1\.5$/, os: { id: 'centos', versionId: '7.6.1810' },
+    file: 'conformance/trivy/integration/testdata/fixtures/sbom/centos-7-cyclonedx.json',
+    format: /^cyclonedx-json@1\.5$/,
+    os: { id: 'centos', versionId: '7.6.1810' },
     check: (pkgs) => {
       const ssl = pkgs.find((p) => p.name === 'openssl-libs');
       assert.equal(ssl?.version, '1:1.0.2k-16.el7');
-      assert.deepEqual(ssl?.metadata, { kind: 'rpm', release: '16.el7', arch: 'x86_64', epoch: 1, sourceRpm: 'openssl-1.0.2k-16.el7.src.rpm' });
+      assert.deepEqual(ssl?.metadata, {
+        kind: 'rpm',
+        release: '16.el7',
+        arch: 'x86_64',
+        epoch: 1,
+        sourceRpm: 'openssl-1.0.2k-16.el7.src.rpm',
+      });
     },
   },
   {
-    file: 'conformance/trivy/integration/testdata/fixtures/sbom/centos-7-spdx.json', format: /^spdx-json@2\.2$/, os: { id: 'centos', versionId: '7.6.1810' },
+    file: 'conformance/trivy/integration/testdata/fixtures/sbom/centos-7-spdx.json',
+    format: /^spdx-json@2\.2$/,
+    os: { id: 'centos', versionId: '7.6.1810' },
     check: (pkgs) => {
       const bash = pkgs.find((p) => p.name === 'bash');
       assert.equal(bash?.type, 'rpm');
@@ -76,11 +116,19 @@ const PEERS: { file: string; format: RegExp; os?: { id: string; versionId: strin
     },
   },
   {
-    file: 'conformance/osv-scanner/cmd/osv-scanner/scan/source/testdata/sbom-insecure/alpine-zlib-16.cdx.json', format: /^cyclonedx-json@1\.6$/, os: { id: 'alpine', versionId: '3.22.0' },
-    check: (pkgs) => assert.deepEqual(pkgs.map((p) => [p.type, p.name, p.version, p.metadata]), [['apk', 'zlib', '1.2.12-r1', { kind: 'apk', origin: 'zlib', arch: 'x86_64' }]]),
+    file: 'conformance/osv-scanner/cmd/osv-scanner/scan/source/testdata/sbom-insecure/alpine-zlib-16.cdx.json',
+    format: /^cyclonedx-json@1\.6$/,
+    os: { id: 'alpine', versionId: '3.22.0' },
+    check: (pkgs) =>
+      assert.deepEqual(
+        pkgs.map((p) => [p.type, p.name, p.version, p.metadata]),
+        [['apk', 'zlib', '1.2.12-r1', { kind: 'apk', origin: 'zlib', arch: 'x86_64' }]],
+      ),
   },
   {
-    file: 'conformance/osv-scanner/cmd/osv-scanner/scan/source/testdata/sbom-insecure/only-unimportant.spdx.json', format: /^spdx-json@2\.3$/, os: { id: 'ubuntu', versionId: '20.04' },
+    file: 'conformance/osv-scanner/cmd/osv-scanner/scan/source/testdata/sbom-insecure/only-unimportant.spdx.json',
+    format: /^spdx-json@2\.3$/,
+    os: { id: 'ubuntu', versionId: '20.04' },
     check: (pkgs) => {
       const pcre = pkgs.find((p) => p.name === 'pcre3');
       assert.equal(pcre?.version, '2:8.39-12ubuntu0.1');
@@ -88,16 +136,31 @@ const PEERS: { file: string; format: RegExp; os?: { id: string; versionId: strin
     },
   },
   {
-    file: 'conformance/grype/test/integration/testdata/sbom/syft-sbom-with-unknown-packages.json', format: /^syft-json@/, os: { id: 'ubuntu', versionId: '20.04' },
-    check: (pkgs, problems) => { assert.equal(pkgs.length, 0); assert.equal(problems.length, 1); assert.match(problems[0], /my-package.*no purl/); },
+    file: 'conformance/grype/test/integration/testdata/sbom/syft-sbom-with-unknown-packages.json',
+    format: /^syft-json@/,
+    os: { id: 'ubuntu', versionId: '20.04' },
+    check: (pkgs, problems) => {
+      assert.equal(pkgs.length, 0);
+      assert.equal(problems.length, 1);
+      assert.match(problems[0], /my-package.*no purl/);
+    },
   },
   {
-    file: 'conformance/trivy/integration/testdata/conda-spdx.json.golden', format: /^spdx-json@2\.3$/,
-    check: (pkgs) => assert.deepEqual(pkgs.map((p) => `${p.type}:${p.name}@${p.version}`).sort(), ['conda:openssl@1.1.1q', 'conda:pip@22.2.2']),
+    file: 'conformance/trivy/integration/testdata/conda-spdx.json.golden',
+    format: /^spdx-json@2\.3$/,
+    check: (pkgs) =>
+      assert.deepEqual(pkgs.map((p) => `${p.type}:${p.name}@${p.version}`).sort(), [
+        'conda:openssl@1.1.1q',
+        'conda:pip@22.2.2',
+      ]),
   },
   {
-    file: 'conformance/trivy/integration/testdata/fixtures/sbom/license-cyclonedx.json', format: /^cyclonedx-json@1\.5$/,
-    check: (pkgs, problems) => { assert.equal(pkgs.length, 0); assert.ok(problems.some((m) => /maven.*not supported/.test(m))); },
+    file: 'conformance/trivy/integration/testdata/fixtures/sbom/license-cyclonedx.json',
+    format: /^cyclonedx-json@1\.5$/,
+    check: (pkgs, problems) => {
+      assert.equal(pkgs.length, 0);
+      assert.ok(problems.some((m) => /maven.*not supported/.test(m)));
+    },
   },
 ];
 
@@ -112,7 +175,10 @@ for (const peer of PEERS) {
       assert.ok(p.locations.length > 0);
     }
     for (const pr of got.inventory.problems) assert.equal(pr.path, path);
-    peer.check(got.inventory.packages, got.inventory.problems.map((p) => p.message));
+    peer.check(
+      got.inventory.packages,
+      got.inventory.problems.map((p) => p.message),
+    );
   });
 }
 
@@ -135,9 +201,15 @@ test('bad input is an InputError with one line naming the file', async () => {
       return true;
     });
   }
-  await assert.rejects(readSbom(join(tmp, 'missing.json')), (err: unknown) => err instanceof InputError && /cannot read/.test(err.message));
+  await assert.rejects(
+    readSbom(join(tmp, 'missing.json')),
+    (err: unknown) => err instanceof InputError && /cannot read/.test(err.message),
+  );
   // a component without purl or an unsupported ecosystem is a problem, never a crash
-  const got = parseSbom('{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{"type":"library","name":"left-pad","purl":"pkg:npm/left-pad@1.3.0"},{"type":"library","name":"x"},{"type":"library","name":"bad","purl":"not a purl"}]}', 'mem.json');
+  const got = parseSbom(
+    '{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{"type":"library","name":"left-pad","purl":"pkg:npm/left-pad@1.3.0"},{"type":"library","name":"x"},{"type":"library","name":"bad","purl":"not a purl"}]}',
+    'mem.json',
+  );
   assert.equal(got.inventory.packages.length, 0);
   assert.equal(got.inventory.problems.length, 3);
 });

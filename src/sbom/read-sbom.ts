@@ -21,20 +21,27 @@ export interface SbomInput {
 /** Parse an SBOM document already read; `path` names it in messages and problems. */
 export function parseSbom(text: string, path: string): SbomInput {
   let doc: unknown;
-  try { doc = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text); } catch (err) {
+  try {
+    doc = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  } catch (err) {
     throw new InputError(`sbom ${path}: not JSON (${reasonOf(err)}); only JSON SBOMs are supported`, { cause: err });
   }
-  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new InputError(`sbom ${path}: unknown SBOM format (top level is not a JSON object)`);
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc))
+    throw new InputError(`sbom ${path}: unknown SBOM format (top level is not a JSON object)`);
   const o = doc as Record<string, unknown>;
   if (o.bomFormat === 'CycloneDX') {
     const v = String(o.specVersion ?? '');
-    if (!/^1\.[2-7]$/.test(v)) throw new InputError(`sbom ${path}: CycloneDX specVersion "${v}" is not supported (1.4–1.6)`);
-    if (o.components !== undefined && !Array.isArray(o.components)) throw new InputError(`sbom ${path}: CycloneDX "components" is not an array`);
+    if (!/^1\.[2-7]$/.test(v))
+      throw new InputError(`sbom ${path}: CycloneDX specVersion "${v}" is not supported (1.4–1.6)`);
+    if (o.components !== undefined && !Array.isArray(o.components))
+      throw new InputError(`sbom ${path}: CycloneDX "components" is not an array`);
     return { ...parseCycloneDx(o as unknown as CdxDocument, path), format: `cyclonedx-json@${v}` };
   }
   if (typeof o.spdxVersion === 'string') {
-    if (!/^SPDX-2\.[23]$/.test(o.spdxVersion)) throw new InputError(`sbom ${path}: ${o.spdxVersion} is not supported (SPDX-2.2, SPDX-2.3 JSON)`);
-    if (o.packages !== undefined && !Array.isArray(o.packages)) throw new InputError(`sbom ${path}: SPDX "packages" is not an array`);
+    if (!/^SPDX-2\.[23]$/.test(o.spdxVersion))
+      throw new InputError(`sbom ${path}: ${o.spdxVersion} is not supported (SPDX-2.2, SPDX-2.3 JSON)`);
+    if (o.packages !== undefined && !Array.isArray(o.packages))
+      throw new InputError(`sbom ${path}: SPDX "packages" is not an array`);
     return { ...parseSpdx(o as unknown as SpdxDocument, path), format: `spdx-json@${o.spdxVersion.slice(5)}` };
   }
   if (Array.isArray(o.artifacts)) {
@@ -42,7 +49,12 @@ export function parseSbom(text: string, path: string): SbomInput {
     return { ...parseSyft(o as unknown as SyftDocument, path), format: `syft-json@${schema?.version ?? 'unknown'}` };
   }
   const inv = o.inventory as Inventory | undefined;
-  if (typeof o.schemaVersion === 'number' && (o.tool as { name?: string } | undefined)?.name === 'zerocve' && inv && Array.isArray(inv.packages)) {
+  if (
+    typeof o.schemaVersion === 'number' &&
+    (o.tool as { name?: string } | undefined)?.name === 'zerocve' &&
+    inv &&
+    Array.isArray(inv.packages)
+  ) {
     const image = (o.image as { source?: ImageSourceInfo } | undefined)?.source;
     return {
       inventory: { os: inv.os, packages: inv.packages, models: inv.models ?? [], problems: inv.problems ?? [] },
@@ -50,13 +62,17 @@ export function parseSbom(text: string, path: string): SbomInput {
       format: `zerocve-json@${o.schemaVersion}`,
     };
   }
-  throw new InputError(`sbom ${path}: unknown SBOM format (expected CycloneDX JSON, SPDX JSON, Syft JSON or zerocve json)`);
+  throw new InputError(
+    `sbom ${path}: unknown SBOM format (expected CycloneDX JSON, SPDX JSON, Syft JSON or zerocve json)`,
+  );
 }
 
 /** Read an SBOM file. Throws InputError (one line, naming the file) when it cannot be read or understood. */
 export async function readSbom(path: string, options: { signal?: AbortSignal } = {}): Promise<SbomInput> {
   let text: string;
-  try { text = await readFile(path, { encoding: 'utf8', signal: options.signal }); } catch (err) {
+  try {
+    text = await readFile(path, { encoding: 'utf8', signal: options.signal });
+  } catch (err) {
     throw new InputError(`sbom ${path}: cannot read (${reasonOf(err)})`, { cause: err });
   }
   return parseSbom(text, path);

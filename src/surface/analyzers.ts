@@ -47,12 +47,18 @@ export function createElfAnalyzer(): Analyzer {
       let head = Buffer.alloc(0);
       return {
         write(chunk) {
-          if (head.length < SHEBANG_MAX && !head.includes(0x0a)) head = Buffer.concat([head, chunk.subarray(0, SHEBANG_MAX - head.length)]);
+          if (head.length < SHEBANG_MAX && !head.includes(0x0a))
+            head = Buffer.concat([head, chunk.subarray(0, SHEBANG_MAX - head.length)]);
           sink.write(chunk);
         },
         end(): Fact[] {
           const { elf, problems } = sink.end();
-          const facts: Fact[] = problems.map((message) => ({ kind: 'problem', path: entry.path, analyzer: 'elf', message }));
+          const facts: Fact[] = problems.map((message) => ({
+            kind: 'problem',
+            path: entry.path,
+            analyzer: 'elf',
+            message,
+          }));
           if (elf) facts.unshift({ kind: 'elf', path: entry.path, elf });
           else if (head[0] === 0x23 && head[1] === 0x21) {
             const nl = head.indexOf(0x0a);
@@ -76,7 +82,10 @@ export function createContentHashAnalyzer(options: { minSize?: number } = {}): A
       const hash = createHash('sha256');
       let size = 0;
       return {
-        write(chunk) { hash.update(chunk); size += chunk.length; },
+        write(chunk) {
+          hash.update(chunk);
+          size += chunk.length;
+        },
         end: (): Fact[] => [{ kind: 'content-hash', path: entry.path, sha256: hash.digest('hex'), size }],
       };
     },
@@ -87,7 +96,10 @@ export function createSecretAnalyzer(): Analyzer {
   return {
     name: 'secret',
     version: 1,
-    wants: (e) => (e.type === 'file' && e.size > 0 && e.size <= SECRET_MAX_BYTES && !secretPathExcluded(e.path) ? { maxBytes: SECRET_MAX_BYTES } : null),
+    wants: (e) =>
+      e.type === 'file' && e.size > 0 && e.size <= SECRET_MAX_BYTES && !secretPathExcluded(e.path)
+        ? { maxBytes: SECRET_MAX_BYTES }
+        : null,
     analyze: (entry, content) => (content ? scanSecrets(entry.path, content) : []),
   };
 }

@@ -11,8 +11,10 @@ import { BLOAT_ROOT, debianRoot, mmdebstrapSkip } from './testing/debian-root.ts
 import type { Fact } from '../core/fact.ts';
 import type { BloatReport } from '../core/report.ts';
 
-const of = <K extends Fact['kind']>(facts: Fact[], kind: K) => facts.filter((f): f is Extract<Fact, { kind: K }> => f.kind === kind);
-const cat = (r: BloatReport, name: string) => r.categories.find((c) => c.category === name) ?? { category: name, bytes: 0, files: 0 };
+const of = <K extends Fact['kind']>(facts: Fact[], kind: K) =>
+  facts.filter((f): f is Extract<Fact, { kind: K }> => f.kind === kind);
+const cat = (r: BloatReport, name: string) =>
+  r.categories.find((c) => c.category === name) ?? { category: name, bytes: 0, files: 0 };
 const sum = (r: BloatReport) => r.categories.reduce((a, c) => a + c.bytes, 0);
 
 test('path classification', () => {
@@ -68,8 +70,11 @@ test('a small real tree: debug split, device-code hook, duplicates, shadowed', a
     const debugBytes = elfFacts.find((f) => f.path === '/app/main')!.elf.debugBytes;
     assert.ok(debugBytes > 0);
     const r = computeBloat({
-      merged, inventory: { packages: [], models: [], problems: [] },
-      shadowed: [{ path: '/app/old.bin', layer: 0, size: 777 }], hashes: of(facts, 'content-hash'), elfFacts,
+      merged,
+      inventory: { packages: [], models: [], problems: [] },
+      shadowed: [{ path: '/app/old.bin', layer: 0, size: 777 }],
+      hashes: of(facts, 'content-hash'),
+      elfFacts,
       deviceCodeBytes: (p) => (p === '/app/a.bin' ? 4000 : 0),
     });
     const expectedTotal = merged.filter((e) => e.type === 'file').reduce((a, e) => a + e.size, 0);
@@ -78,7 +83,10 @@ test('a small real tree: debug split, device-code hook, duplicates, shadowed', a
     assert.equal(cat(r, 'debug').bytes, debugBytes);
     assert.equal(cat(r, 'gpu-device-code').bytes, 4000);
     assert.equal(cat(r, 'documentation').bytes, 8 + 10_000);
-    assert.deepEqual(r.duplicates.map((d) => d.paths), [['/app/a.bin', '/app/b.bin', '/usr/share/doc/app/a.bin']]);
+    assert.deepEqual(
+      r.duplicates.map((d) => d.paths),
+      [['/app/a.bin', '/app/b.bin', '/usr/share/doc/app/a.bin']],
+    );
     assert.equal(r.shadowedBytes, 777);
     // docs + debug + shadowed + one runtime copy of a.bin (the doc copy is counted as documentation already)
     assert.equal(r.removableBytes, 8 + 10_000 + debugBytes + 777 + 10_000);
@@ -88,47 +96,97 @@ test('a small real tree: debug split, device-code hook, duplicates, shadowed', a
   }
 });
 
-test('a real Debian root with python3 and build-essential', { skip: mmdebstrapSkip(), timeout: 15 * 60_000 }, async () => {
-  const root = await debianRoot(BLOAT_ROOT);
-  const merged = listRoot(root);
-  const facts = await analyzeRoot(root, merged, createSurfaceAnalyzers({ elf: true, hashes: true }));
-  const inventory = dpkgInventory(root);
-  const r = computeBloat({ merged, inventory, shadowed: [], hashes: of(facts, 'content-hash'), elfFacts: of(facts, 'elf') });
-  // total bytes: every regular file once (hard links once), counted independently with find(1)
-  const seen = new Set<string>();
-  let total = 0;
-  for (const line of execFileSync('find', ['.', '-type', 'f', '-printf', '%i %s\n'], { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 }).split('\n')) {
-    const [ino, size] = line.split(' ');
-    if (!ino || seen.has(ino)) continue;
-    seen.add(ino); total += Number(size);
-  }
-  assert.equal(r.totalBytes, total);
-  assert.equal(sum(r), r.totalBytes, 'categories add up');
-  assert.equal(r.categories.reduce((a, c) => a + c.files, 0), seen.size, 'every file in one category');
-  const cc1 = execFileSync('find', ['.', '-name', 'cc1', '-type', 'f'], { cwd: root, encoding: 'utf8' }).trim().slice(1);
-  assert.ok(cc1, 'cc1 present');
-  assert.equal(classifyPath(cc1), 'toolchains');
-  assert.equal(classifyPath(execFileSync('readlink', ['-f', join(root, 'usr/bin/gcc')], { encoding: 'utf8' }).trim().slice(root.length)), 'toolchains');
-  assert.ok(cat(r, 'toolchains').bytes >= readFileSync(join(root, cc1)).length);
-  assert.equal(r.buildOnlyBytes, cat(r, 'toolchains').bytes);
-  const docBytes = Number(execFileSync('sh', ['-c', "find usr/share/doc -type f ! -name copyright -printf '%s\\n' | awk '{s+=$1} END {print s}'"], { cwd: root, encoding: 'utf8' }).trim());
-  assert.ok(cat(r, 'documentation').bytes >= docBytes, 'all of /usr/share/doc but copyright is documentation');
-  const pycBytes = Number(execFileSync('sh', ['-c', "find . -path '*/__pycache__/*' -type f -printf '%s\\n' | awk '{s+=$1} END {print s+0}'"], { cwd: root, encoding: 'utf8' }).trim());
-  assert.ok(pycBytes > 0 && cat(r, 'caches').bytes >= pycBytes, '__pycache__ is caches');
-  assert.ok(cat(r, 'headers').bytes > 1_000_000, '/usr/include');
-  // duplicates: at least one, and every reported group really has identical bytes
-  assert.ok(r.duplicates.length > 0, 'a duplicated file is found');
-  for (const d of r.duplicates.slice(0, 20)) {
-    const first = readFileSync(join(root, d.paths[0]));
-    for (const p of d.paths.slice(1)) assert.ok(first.equals(readFileSync(join(root, p))), `${p} equals ${d.paths[0]}`);
-  }
-  // packages: the compiler packages are build-only
-  const gcc = r.byPackage!.find((p) => p.package === 'gcc-12')!;
-  assert.ok(gcc.buildOnlyBytes > gcc.bytes * 0.5, 'gcc-12 is build-only');
-  const ownedSum = r.byPackage!.reduce((a, p) => a + p.bytes, 0);
-  assert.ok(ownedSum <= r.totalBytes && ownedSum > r.totalBytes * 0.7, 'most bytes are owned by a dpkg package');
-  assert.ok(r.topOffenders.some((o) => o.path === '/usr/include' && o.category === 'headers'), 'offender /usr/include');
-  assert.ok(r.topOffenders.some((o) => o.package === 'cpp-12' || o.package === 'gcc-12'), 'offender compiler package');
-  assert.ok(r.removableBytes > 0 && r.removableBytes < r.totalBytes);
-  if (process.env.ZEROCVE_PRINT) process.stdout.write(`${JSON.stringify({ ...r, duplicates: r.duplicates.length, byPackage: r.byPackage!.slice(0, 10) }, null, 1)}\n`);
-});
+test(
+  'a real Debian root with python3 and build-essential',
+  { skip: mmdebstrapSkip(), timeout: 15 * 60_000 },
+  async () => {
+    const root = await debianRoot(BLOAT_ROOT);
+    const merged = listRoot(root);
+    const facts = await analyzeRoot(root, merged, createSurfaceAnalyzers({ elf: true, hashes: true }));
+    const inventory = dpkgInventory(root);
+    const r = computeBloat({
+      merged,
+      inventory,
+      shadowed: [],
+      hashes: of(facts, 'content-hash'),
+      elfFacts: of(facts, 'elf'),
+    });
+    // total bytes: every regular file once (hard links once), counted independently with find(1)
+    const seen = new Set<string>();
+    let total = 0;
+    for (const line of execFileSync('find', ['.', '-type', 'f', '-printf', '%i %s\n'], {
+      cwd: root,
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+    }).split('\n')) {
+      const [ino, size] = line.split(' ');
+      if (!ino || seen.has(ino)) continue;
+      seen.add(ino);
+      total += Number(size);
+    }
+    assert.equal(r.totalBytes, total);
+    assert.equal(sum(r), r.totalBytes, 'categories add up');
+    assert.equal(
+      r.categories.reduce((a, c) => a + c.files, 0),
+      seen.size,
+      'every file in one category',
+    );
+    const cc1 = execFileSync('find', ['.', '-name', 'cc1', '-type', 'f'], { cwd: root, encoding: 'utf8' })
+      .trim()
+      .slice(1);
+    assert.ok(cc1, 'cc1 present');
+    assert.equal(classifyPath(cc1), 'toolchains');
+    assert.equal(
+      classifyPath(
+        execFileSync('readlink', ['-f', join(root, 'usr/bin/gcc')], { encoding: 'utf8' })
+          .trim()
+          .slice(root.length),
+      ),
+      'toolchains',
+    );
+    assert.ok(cat(r, 'toolchains').bytes >= readFileSync(join(root, cc1)).length);
+    assert.equal(r.buildOnlyBytes, cat(r, 'toolchains').bytes);
+    const docBytes = Number(
+      execFileSync(
+        'sh',
+        ['-c', "find usr/share/doc -type f ! -name copyright -printf '%s\\n' | awk '{s+=$1} END {print s}'"],
+        { cwd: root, encoding: 'utf8' },
+      ).trim(),
+    );
+    assert.ok(cat(r, 'documentation').bytes >= docBytes, 'all of /usr/share/doc but copyright is documentation');
+    const pycBytes = Number(
+      execFileSync(
+        'sh',
+        ['-c', "find . -path '*/__pycache__/*' -type f -printf '%s\\n' | awk '{s+=$1} END {print s+0}'"],
+        { cwd: root, encoding: 'utf8' },
+      ).trim(),
+    );
+    assert.ok(pycBytes > 0 && cat(r, 'caches').bytes >= pycBytes, '__pycache__ is caches');
+    assert.ok(cat(r, 'headers').bytes > 1_000_000, '/usr/include');
+    // duplicates: at least one, and every reported group really has identical bytes
+    assert.ok(r.duplicates.length > 0, 'a duplicated file is found');
+    for (const d of r.duplicates.slice(0, 20)) {
+      const first = readFileSync(join(root, d.paths[0]));
+      for (const p of d.paths.slice(1))
+        assert.ok(first.equals(readFileSync(join(root, p))), `${p} equals ${d.paths[0]}`);
+    }
+    // packages: the compiler packages are build-only
+    const gcc = r.byPackage!.find((p) => p.package === 'gcc-12')!;
+    assert.ok(gcc.buildOnlyBytes > gcc.bytes * 0.5, 'gcc-12 is build-only');
+    const ownedSum = r.byPackage!.reduce((a, p) => a + p.bytes, 0);
+    assert.ok(ownedSum <= r.totalBytes && ownedSum > r.totalBytes * 0.7, 'most bytes are owned by a dpkg package');
+    assert.ok(
+      r.topOffenders.some((o) => o.path === '/usr/include' && o.category === 'headers'),
+      'offender /usr/include',
+    );
+    assert.ok(
+      r.topOffenders.some((o) => o.package === 'cpp-12' || o.package === 'gcc-12'),
+      'offender compiler package',
+    );
+    assert.ok(r.removableBytes > 0 && r.removableBytes < r.totalBytes);
+    if (process.env.ZEROCVE_PRINT)
+      process.stdout.write(
+        `${JSON.stringify({ ...r, duplicates: r.duplicates.length, byPackage: r.byPackage!.slice(0, 10) }, null, 1)}\n`,
+      );
+  },
+);

@@ -8,13 +8,31 @@ import { createPathIndex } from './merged.ts';
 import type { ShadowedFile } from './merged.ts';
 
 export const BLOAT_CATEGORIES = [
-  'runtime', 'documentation', 'licenses', 'locales', 'headers', 'static-libraries', 'debug', 'caches', 'tests',
-  'toolchains', 'package-databases', 'gpu-device-code',
+  'runtime',
+  'documentation',
+  'licenses',
+  'locales',
+  'headers',
+  'static-libraries',
+  'debug',
+  'caches',
+  'tests',
+  'toolchains',
+  'package-databases',
+  'gpu-device-code',
 ] as const;
 export type BloatCategoryName = (typeof BLOAT_CATEGORIES)[number];
 
 /** Removable whatever the workload does. */
-export const REMOVABLE: ReadonlySet<string> = new Set(['documentation', 'locales', 'headers', 'static-libraries', 'debug', 'caches', 'tests']);
+export const REMOVABLE: ReadonlySet<string> = new Set([
+  'documentation',
+  'locales',
+  'headers',
+  'static-libraries',
+  'debug',
+  'caches',
+  'tests',
+]);
 /** Removable when nothing compiles at run time. */
 export const BUILD_ONLY: ReadonlySet<string> = new Set(['toolchains']);
 
@@ -34,11 +52,61 @@ export interface BloatInput {
 }
 
 const TOOL_BINARIES = new Set([
-  'cc', 'c++', 'cpp', 'gcc', 'g++', 'gcc-ar', 'gcc-nm', 'gcc-ranlib', 'gcov', 'gcov-dump', 'gcov-tool', 'lto-dump',
-  'as', 'ld', 'ld.bfd', 'ld.gold', 'gold', 'objdump', 'objcopy', 'readelf', 'nm', 'strip', 'ar', 'ranlib', 'gprof',
-  'gprofng', 'addr2line', 'c++filt', 'size', 'strings', 'elfedit', 'dwp', 'make', 'gmake', 'cmake', 'ctest', 'cpack',
-  'ccmake', 'ninja', 'clang', 'clang++', 'lld', 'ld.lld', 'llc', 'opt', 'nvcc', 'ptxas', 'cicc', 'fatbinary', 'nvlink',
-  'cudafe++', 'dpkg-buildpackage', 'x86_64-linux-gnu-gcc', 'x86_64-linux-gnu-g++', 'x86_64-linux-gnu-cpp',
+  'cc',
+  'c++',
+  'cpp',
+  'gcc',
+  'g++',
+  'gcc-ar',
+  'gcc-nm',
+  'gcc-ranlib',
+  'gcov',
+  'gcov-dump',
+  'gcov-tool',
+  'lto-dump',
+  'as',
+  'ld',
+  'ld.bfd',
+  'ld.gold',
+  'gold',
+  'objdump',
+  'objcopy',
+  'readelf',
+  'nm',
+  'strip',
+  'ar',
+  'ranlib',
+  'gprof',
+  'gprofng',
+  'addr2line',
+  'c++filt',
+  'size',
+  'strings',
+  'elfedit',
+  'dwp',
+  'make',
+  'gmake',
+  'cmake',
+  'ctest',
+  'cpack',
+  'ccmake',
+  'ninja',
+  'clang',
+  'clang++',
+  'lld',
+  'ld.lld',
+  'llc',
+  'opt',
+  'nvcc',
+  'ptxas',
+  'cicc',
+  'fatbinary',
+  'nvlink',
+  'cudafe++',
+  'dpkg-buildpackage',
+  'x86_64-linux-gnu-gcc',
+  'x86_64-linux-gnu-g++',
+  'x86_64-linux-gnu-cpp',
 ]);
 
 /** The category of a whole file, from its path (and size for the ELF split done elsewhere). */
@@ -46,19 +114,49 @@ export function classifyPath(path: string): BloatCategoryName {
   const base = path.slice(path.lastIndexOf('/') + 1);
   const lower = base.toLowerCase();
   // licenses are kept: distributing an image needs them
-  if (/^\/usr\/share\/doc\/[^/]+\/copyright$/.test(path) || path.startsWith('/usr/share/common-licenses/')
-    || /^(license|licence|copying|notice|copyright)([.-].*)?$/.test(lower) || /\.dist-info\/licenses?\//.test(path)) return 'licenses';
+  if (
+    /^\/usr\/share\/doc\/[^/]+\/copyright$/.test(path) ||
+    path.startsWith('/usr/share/common-licenses/') ||
+    /^(license|licence|copying|notice|copyright)([.-].*)?$/.test(lower) ||
+    /\.dist-info\/licenses?\//.test(path)
+  )
+    return 'licenses';
   if (path.startsWith('/usr/lib/debug/') || base.endsWith('.debug') || path.includes('/.build-id/')) return 'debug';
-  if (path.startsWith('/var/cache/') || path.startsWith('/var/lib/apt/lists/') || path.includes('/__pycache__/')
-    || base.endsWith('.pyc') || base.endsWith('.pyo') || /^\/(root|home\/[^/]+)\/\.cache\//.test(path)
-    || /^\/(opt\/(conda|miniconda3?|mambaforge|miniforge3?)|root\/(mini|ana)conda3?)\/pkgs\//.test(path) || path.startsWith('/tmp/')) return 'caches';
-  if (path.startsWith('/var/lib/dpkg/') || path.startsWith('/var/lib/apt/') || path.startsWith('/var/lib/rpm/')
-    || path.startsWith('/usr/lib/sysimage/rpm/') || path.startsWith('/lib/apk/db/') || path.includes('/conda-meta/')
-    || /\.(dist|egg)-info\//.test(path)) return 'package-databases';
-  if (/^\/usr\/(local\/)?share\/(doc|man|info|gtk-doc|help|devhelp)\//.test(path) || path.startsWith('/usr/share/doc-base/')
-    || path.startsWith('/usr/share/lintian/')) return 'documentation';
-  if (/^\/usr\/(share|lib)\/locale\//.test(path) || path.startsWith('/usr/share/i18n/') || /\/locales?\/[^/]+\/LC_MESSAGES\//.test(path)) return 'locales';
-  if (/\/(site|dist)-packages\/.*\/(tests?|testing)\//.test(path) || /^\/usr\/lib\/python3(\.\d+)?\/test\//.test(path)) return 'tests';
+  if (
+    path.startsWith('/var/cache/') ||
+    path.startsWith('/var/lib/apt/lists/') ||
+    path.includes('/__pycache__/') ||
+    base.endsWith('.pyc') ||
+    base.endsWith('.pyo') ||
+    /^\/(root|home\/[^/]+)\/\.cache\//.test(path) ||
+    /^\/(opt\/(conda|miniconda3?|mambaforge|miniforge3?)|root\/(mini|ana)conda3?)\/pkgs\//.test(path) ||
+    path.startsWith('/tmp/')
+  )
+    return 'caches';
+  if (
+    path.startsWith('/var/lib/dpkg/') ||
+    path.startsWith('/var/lib/apt/') ||
+    path.startsWith('/var/lib/rpm/') ||
+    path.startsWith('/usr/lib/sysimage/rpm/') ||
+    path.startsWith('/lib/apk/db/') ||
+    path.includes('/conda-meta/') ||
+    /\.(dist|egg)-info\//.test(path)
+  )
+    return 'package-databases';
+  if (
+    /^\/usr\/(local\/)?share\/(doc|man|info|gtk-doc|help|devhelp)\//.test(path) ||
+    path.startsWith('/usr/share/doc-base/') ||
+    path.startsWith('/usr/share/lintian/')
+  )
+    return 'documentation';
+  if (
+    /^\/usr\/(share|lib)\/locale\//.test(path) ||
+    path.startsWith('/usr/share/i18n/') ||
+    /\/locales?\/[^/]+\/LC_MESSAGES\//.test(path)
+  )
+    return 'locales';
+  if (/\/(site|dist)-packages\/.*\/(tests?|testing)\//.test(path) || /^\/usr\/lib\/python3(\.\d+)?\/test\//.test(path))
+    return 'tests';
   if (isToolchain(path, base)) return 'toolchains';
   if (/^\/usr\/(local\/)?include\//.test(path) || /\.(h|hh|hpp|hxx|h\+\+|cuh|inl)$/.test(lower)) return 'headers';
   if (base.endsWith('.a')) return 'static-libraries';
@@ -66,12 +164,26 @@ export function classifyPath(path: string): BloatCategoryName {
 }
 
 function isToolchain(path: string, base: string): boolean {
-  if (/^\/usr\/(lib|libexec)\/gcc(-cross)?\//.test(path) || /^\/usr\/lib\/llvm-[^/]+\//.test(path) || /^\/usr\/share\/cmake(-[^/]+)?\//.test(path)) return true;
+  if (
+    /^\/usr\/(lib|libexec)\/gcc(-cross)?\//.test(path) ||
+    /^\/usr\/lib\/llvm-[^/]+\//.test(path) ||
+    /^\/usr\/share\/cmake(-[^/]+)?\//.test(path)
+  )
+    return true;
   if (/^\/usr\/local\/cuda[^/]*\/(nvvm|bin)\//.test(path)) return true;
   const bin = /^\/(usr\/)?(local\/)?s?bin\//.test(path) || /^\/usr\/local\/cuda[^/]*\/bin\//.test(path);
-  if (bin && (TOOL_BINARIES.has(base) || /^(x86_64|aarch64|i686)-linux-gnu-/.test(base) || /^(gcc|g\+\+|cpp|clang|clang\+\+|cc1\w*|lto1|llvm-[\w-]+)-?\d*(\.\d+)*$/.test(base))) return true;
-  return /^(libLLVM|libclang|libbfd|libopcodes|libctf|libsframe|libgprofng|libasan|libtsan|liblsan|libubsan|libhwasan|libcc1|libisl|libmpc|libmpfr)[-.]/.test(base)
-    || /^(cc1|cc1plus|cc1obj|lto1|collect2|lto-wrapper)$/.test(base);
+  if (
+    bin &&
+    (TOOL_BINARIES.has(base) ||
+      /^(x86_64|aarch64|i686)-linux-gnu-/.test(base) ||
+      /^(gcc|g\+\+|cpp|clang|clang\+\+|cc1\w*|lto1|llvm-[\w-]+)-?\d*(\.\d+)*$/.test(base))
+  )
+    return true;
+  return (
+    /^(libLLVM|libclang|libbfd|libopcodes|libctf|libsframe|libgprofng|libasan|libtsan|liblsan|libubsan|libhwasan|libcc1|libisl|libmpc|libmpfr)[-.]/.test(
+      base,
+    ) || /^(cc1|cc1plus|cc1obj|lto1|collect2|lto-wrapper)$/.test(base)
+  );
 }
 
 const isRemovable = (c: string) => REMOVABLE.has(c);
@@ -80,7 +192,11 @@ const isRemovable = (c: string) => REMOVABLE.has(c);
 function ancestors(path: string): string[] {
   const out: string[] = [];
   let i = path.lastIndexOf('/');
-  while (i > 0) { path = path.slice(0, i); out.push(path); i = path.lastIndexOf('/'); }
+  while (i > 0) {
+    path = path.slice(0, i);
+    out.push(path);
+    i = path.lastIndexOf('/');
+  }
   return out;
 }
 
@@ -95,14 +211,27 @@ export function computeBloat(input: BloatInput): BloatReport {
   for (const p of input.inventory.packages) {
     for (const f of p.files ?? []) {
       const slash = f.lastIndexOf('/');
-      const dir = slash <= 0 ? '/' : index.resolvePath(f.slice(0, slash)) ?? f.slice(0, slash);
+      const dir = slash <= 0 ? '/' : (index.resolvePath(f.slice(0, slash)) ?? f.slice(0, slash));
       const real = `${dir === '/' ? '' : dir}/${f.slice(slash + 1)}`;
       if (!owner.has(real)) owner.set(real, { name: p.name, type: p.type });
     }
   }
 
-  const cats = new Map<string, { bytes: number; files: number }>(BLOAT_CATEGORIES.map((c) => [c, { bytes: 0, files: 0 }]));
-  const pkgs = new Map<string, { package: string; type: string; bytes: number; files: number; removableBytes: number; buildOnlyBytes: number; byCat: Map<string, number> }>();
+  const cats = new Map<string, { bytes: number; files: number }>(
+    BLOAT_CATEGORIES.map((c) => [c, { bytes: 0, files: 0 }]),
+  );
+  const pkgs = new Map<
+    string,
+    {
+      package: string;
+      type: string;
+      bytes: number;
+      files: number;
+      removableBytes: number;
+      buildOnlyBytes: number;
+      byCat: Map<string, number>;
+    }
+  >();
   const dirCat = new Map<string, Map<string, number>>(); // directory → category → bytes (for maximal pure directories)
   const dirTotal = new Map<string, number>();
   const categoryOf = new Map<string, string>();
@@ -110,18 +239,32 @@ export function computeBloat(input: BloatInput): BloatReport {
 
   const add = (cat: string, bytes: number, file: boolean, path: string, pkg?: { name: string; type: string }) => {
     const c = cats.get(cat)!;
-    c.bytes += bytes; if (file) c.files++;
+    c.bytes += bytes;
+    if (file) c.files++;
     if (pkg) {
       let p = pkgs.get(pkg.name);
-      if (!p) pkgs.set(pkg.name, p = { package: pkg.name, type: pkg.type, bytes: 0, files: 0, removableBytes: 0, buildOnlyBytes: 0, byCat: new Map() });
-      p.bytes += bytes; if (file) p.files++;
+      if (!p)
+        pkgs.set(
+          pkg.name,
+          (p = {
+            package: pkg.name,
+            type: pkg.type,
+            bytes: 0,
+            files: 0,
+            removableBytes: 0,
+            buildOnlyBytes: 0,
+            byCat: new Map(),
+          }),
+        );
+      p.bytes += bytes;
+      if (file) p.files++;
       if (isRemovable(cat)) p.removableBytes += bytes;
       if (BUILD_ONLY.has(cat)) p.buildOnlyBytes += bytes;
       p.byCat.set(cat, (p.byCat.get(cat) ?? 0) + bytes);
     }
     for (const d of ancestors(path)) {
       let m = dirCat.get(d);
-      if (!m) dirCat.set(d, m = new Map());
+      if (!m) dirCat.set(d, (m = new Map()));
       m.set(cat, (m.get(cat) ?? 0) + bytes);
       dirTotal.set(d, (dirTotal.get(d) ?? 0) + bytes);
     }
@@ -136,11 +279,17 @@ export function computeBloat(input: BloatInput): BloatReport {
     let rest = e.size;
     if (cat !== 'debug') {
       const dbg = Math.min(debugOf.get(e.path) ?? 0, rest);
-      if (dbg > 0) { add('debug', dbg, false, e.path, pkg); rest -= dbg; }
+      if (dbg > 0) {
+        add('debug', dbg, false, e.path, pkg);
+        rest -= dbg;
+      }
     }
     if (input.deviceCodeBytes && cat === 'runtime') {
       const dev = Math.min(Math.max(0, input.deviceCodeBytes(e.path)), rest);
-      if (dev > 0) { add('gpu-device-code', dev, false, e.path, pkg); rest -= dev; }
+      if (dev > 0) {
+        add('gpu-device-code', dev, false, e.path, pkg);
+        rest -= dev;
+      }
     }
     add(cat, rest, true, e.path, pkg);
   }
@@ -151,9 +300,11 @@ export function computeBloat(input: BloatInput): BloatReport {
     const e = index.get(h.path);
     if (!e || e.type !== 'file') continue;
     const g = groups.get(h.sha256);
-    if (g) g.paths.push(h.path); else groups.set(h.sha256, { size: h.size, paths: [h.path] });
+    if (g) g.paths.push(h.path);
+    else groups.set(h.sha256, { size: h.size, paths: [h.path] });
   }
-  const duplicates = [...groups].filter(([, g]) => g.paths.length > 1)
+  const duplicates = [...groups]
+    .filter(([, g]) => g.paths.length > 1)
     .map(([sha256, g]) => ({ sha256, size: g.size, paths: g.paths.sort() }))
     .sort((a, b) => b.size * (b.paths.length - 1) - a.size * (a.paths.length - 1));
   // savings not already counted as removable: keep one copy, preferably a runtime one
@@ -182,32 +333,64 @@ export function computeBloat(input: BloatInput): BloatReport {
     const waste = buildMaterial.reduce((a, c) => a + (p.byCat.get(c) ?? 0), 0);
     if (waste < p.bytes * 0.5 || waste === 0) continue;
     const dominant = [...p.byCat].sort((a, b) => b[1] - a[1])[0][0];
-    offenders.push({ path: `${p.type}:${p.package}`, category: dominant, bytes: p.bytes, package: p.package, note: BUILD_ONLY.has(dominant) ? 'build-only package' : 'package of removable files' });
+    offenders.push({
+      path: `${p.type}:${p.package}`,
+      category: dominant,
+      bytes: p.bytes,
+      package: p.package,
+      note: BUILD_ONLY.has(dominant) ? 'build-only package' : 'package of removable files',
+    });
   }
   for (const [dir, m] of dirCat) {
     const t = dirTotal.get(dir)!;
     for (const [cat, bytes] of m) {
-      if ((!isRemovable(cat) && !BUILD_ONLY.has(cat)) || cat === 'caches' && dir.includes('__pycache__')) continue;
+      if ((!isRemovable(cat) && !BUILD_ONLY.has(cat)) || (cat === 'caches' && dir.includes('__pycache__'))) continue;
       if (bytes < t * 0.95) continue;
       const parent = dir.slice(0, dir.lastIndexOf('/')) || '/';
       const pm = dirCat.get(parent);
       if (parent !== '/' && pm && (pm.get(cat) ?? 0) >= (dirTotal.get(parent) ?? 0) * 0.95) continue; // parent is pure too
-      offenders.push({ path: dir, category: cat, bytes, note: BUILD_ONLY.has(cat) ? 'build-only directory' : 'directory' });
+      offenders.push({
+        path: dir,
+        category: cat,
+        bytes,
+        note: BUILD_ONLY.has(cat) ? 'build-only directory' : 'directory',
+      });
     }
   }
-  const pyc = [...index.entries()].filter((e) => e.type === 'file' && (e.path.includes('/__pycache__/') || e.path.endsWith('.pyc')));
-  if (pyc.length > 0) offenders.push({ path: '**/__pycache__', category: 'caches', bytes: pyc.reduce((a, e) => a + e.size, 0), note: `${pyc.length} compiled Python files` });
+  const pyc = [...index.entries()].filter(
+    (e) => e.type === 'file' && (e.path.includes('/__pycache__/') || e.path.endsWith('.pyc')),
+  );
+  if (pyc.length > 0)
+    offenders.push({
+      path: '**/__pycache__',
+      category: 'caches',
+      bytes: pyc.reduce((a, e) => a + e.size, 0),
+      note: `${pyc.length} compiled Python files`,
+    });
   for (const d of duplicates.slice(0, topN)) {
-    offenders.push({ path: d.paths[1], category: 'duplicate', bytes: d.size * (d.paths.length - 1), note: `same content as ${d.paths[0]} (${d.paths.length} copies)` });
+    offenders.push({
+      path: d.paths[1],
+      category: 'duplicate',
+      bytes: d.size * (d.paths.length - 1),
+      note: `same content as ${d.paths[0]} (${d.paths.length} copies)`,
+    });
   }
   for (const s of shadowedList.sort((a, b) => b.size - a.size).slice(0, topN)) {
-    offenders.push({ path: s.path, category: 'shadowed', bytes: s.size, note: `layer ${s.layer}, replaced or deleted later` });
+    offenders.push({
+      path: s.path,
+      category: 'shadowed',
+      bytes: s.size,
+      note: `layer ${s.layer}, replaced or deleted later`,
+    });
   }
   offenders.sort((a, b) => b.bytes - a.bytes || a.path.localeCompare(b.path));
 
   return {
     totalBytes: total,
-    categories: [...cats].map(([category, c]) => ({ category, bytes: c.bytes, files: c.files })).filter((c) => c.bytes > 0 || c.files > 0).sort((a, b) => b.bytes - a.bytes),
+    categories: [...cats]
+      .map(([category, c]) => ({ category, bytes: c.bytes, files: c.files }))
+      .filter((c) => c.bytes > 0 || c.files > 0)
+      .sort((a, b) => b.bytes - a.bytes),
     topOffenders: offenders.slice(0, topN),
     removableBytes: removable,
     duplicates,

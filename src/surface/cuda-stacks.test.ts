@@ -10,11 +10,14 @@ import { analyzeRoot, listRoot } from './testing/tree.ts';
 import { ldSearchDirs, parseLdSoConf } from './loader/parse-ld-so-conf.ts';
 import type { Fact } from '../core/fact.ts';
 
-const of = <K extends Fact['kind']>(facts: Fact[], kind: K) => facts.filter((f): f is Extract<Fact, { kind: K }> => f.kind === kind);
+const of = <K extends Fact['kind']>(facts: Fact[], kind: K) =>
+  facts.filter((f): f is Extract<Fact, { kind: K }> => f.kind === kind);
 const SP = '/usr/local/lib/python3.11/site-packages';
 
 let work = '';
-before(() => { work = mkdtempSync(join(tmpdir(), 'zerocve-cuda-')); });
+before(() => {
+  work = mkdtempSync(join(tmpdir(), 'zerocve-cuda-'));
+});
 after(() => rmSync(work, { recursive: true, force: true }));
 
 test('family names', () => {
@@ -36,23 +39,50 @@ test('family names', () => {
 });
 
 test('ld.so.conf parsing and include order', () => {
-  assert.deepEqual(parseLdSoConf('# comment\ninclude /etc/ld.so.conf.d/*.conf\n/opt/a:/opt/b/\nhwcap 0 nosegneg\n'), { dirs: ['/opt/a', '/opt/b'], includes: ['/etc/ld.so.conf.d/*.conf'] });
+  assert.deepEqual(parseLdSoConf('# comment\ninclude /etc/ld.so.conf.d/*.conf\n/opt/a:/opt/b/\nhwcap 0 nosegneg\n'), {
+    dirs: ['/opt/a', '/opt/b'],
+    includes: ['/etc/ld.so.conf.d/*.conf'],
+  });
   const dirs = ldSearchDirs([
     { path: '/etc/ld.so.conf', dirs: ['/first'], includes: ['/etc/ld.so.conf.d/*.conf'] },
-    { path: '/etc/ld.so.conf.d/x86_64-linux-gnu.conf', dirs: ['/usr/local/lib/x86_64-linux-gnu', '/lib/x86_64-linux-gnu'], includes: [] },
+    {
+      path: '/etc/ld.so.conf.d/x86_64-linux-gnu.conf',
+      dirs: ['/usr/local/lib/x86_64-linux-gnu', '/lib/x86_64-linux-gnu'],
+      includes: [],
+    },
     { path: '/etc/ld.so.conf.d/cuda.conf', dirs: ['/usr/local/cuda/lib64'], includes: [] },
     { path: '/etc/ld.so.conf.d/ignored.txt', dirs: ['/never'], includes: [] },
   ]);
-  assert.deepEqual(dirs, ['/first', '/usr/local/cuda/lib64', '/usr/local/lib/x86_64-linux-gnu', '/lib/x86_64-linux-gnu']);
+  assert.deepEqual(dirs, [
+    '/first',
+    '/usr/local/cuda/lib64',
+    '/usr/local/lib/x86_64-linux-gnu',
+    '/lib/x86_64-linux-gnu',
+  ]);
 });
 
 /** Compile a real shared object into ROOT/path with a soname, DT_NEEDED on `needs` (found under `linkDirs`) and an rpath. */
-function so(root: string, path: string, opts: { soname: string; needs?: string[]; linkDirs?: string[]; rpath?: string; runpath?: boolean; pad?: number }): void {
+function so(
+  root: string,
+  path: string,
+  opts: { soname: string; needs?: string[]; linkDirs?: string[]; rpath?: string; runpath?: boolean; pad?: number },
+): void {
   const out = join(root, path);
   mkdirSync(dirname(out), { recursive: true });
   const src = join(work, `${opts.soname}.c`);
-  writeFileSync(src, `static const char pad[${opts.pad ?? 16}] __attribute__((used)) = {1};\nint f_${opts.soname.replace(/\W/g, '_')}(void) { return pad[0]; }\n`);
-  const args = ['-shared', '-fPIC', src, '-o', out, `-Wl,-soname,${opts.soname}`, opts.runpath ? '-Wl,--enable-new-dtags' : '-Wl,--disable-new-dtags'];
+  writeFileSync(
+    src,
+    `static const char pad[${opts.pad ?? 16}] __attribute__((used)) = {1};\nint f_${opts.soname.replace(/\W/g, '_')}(void) { return pad[0]; }\n`,
+  );
+  const args = [
+    '-shared',
+    '-fPIC',
+    src,
+    '-o',
+    out,
+    `-Wl,-soname,${opts.soname}`,
+    opts.runpath ? '-Wl,--enable-new-dtags' : '-Wl,--disable-new-dtags',
+  ];
   if (opts.rpath) args.push(`-Wl,-rpath,${opts.rpath}`);
   for (const d of opts.linkDirs ?? []) args.push(`-L${join(root, d)}`);
   args.push('-Wl,--no-as-needed'); // Debian's gcc drops DT_NEEDED on unused libraries otherwise
@@ -65,14 +95,25 @@ function buildTree(root: string, torchRpathHasCublas: boolean): void {
   const nv = `${SP}/nvidia`;
   so(root, `${nv}/cuda_runtime/lib/libcudart.so.12`, { soname: 'libcudart.so.12', pad: 3000 });
   so(root, `${nv}/cublas/lib/libcublasLt.so.12`, { soname: 'libcublasLt.so.12', pad: 5000 });
-  so(root, `${nv}/cublas/lib/libcublas.so.12`, { soname: 'libcublas.so.12', needs: ['libcublasLt.so.12'], linkDirs: [`${nv}/cublas/lib`], rpath: '$ORIGIN', pad: 4000 });
+  so(root, `${nv}/cublas/lib/libcublas.so.12`, {
+    soname: 'libcublas.so.12',
+    needs: ['libcublasLt.so.12'],
+    linkDirs: [`${nv}/cublas/lib`],
+    rpath: '$ORIGIN',
+    pad: 4000,
+  });
   so(root, `${nv}/cudnn/lib/libcudnn.so.9`, { soname: 'libcudnn.so.9', pad: 6000 });
   // the system toolkit: real files with versioned names, symlinks for the sonames, lib64 → targets/…/lib
   const tk = '/usr/local/cuda-12.4/targets/x86_64-linux/lib';
   so(root, `${tk}/libcudart.so.12.4.127`, { soname: 'libcudart.so.12', pad: 7000 });
   so(root, `${tk}/libcublasLt.so.12.4.5.8`, { soname: 'libcublasLt.so.12', pad: 9000 });
   symlinkSync('libcublasLt.so.12.4.5.8', join(root, tk, 'libcublasLt.so.12'));
-  so(root, `${tk}/libcublas.so.12.4.5.8`, { soname: 'libcublas.so.12', needs: ['libcublasLt.so.12'], linkDirs: [tk], pad: 8000 });
+  so(root, `${tk}/libcublas.so.12.4.5.8`, {
+    soname: 'libcublas.so.12',
+    needs: ['libcublasLt.so.12'],
+    linkDirs: [tk],
+    pad: 8000,
+  });
   symlinkSync('libcudart.so.12.4.127', join(root, tk, 'libcudart.so.12'));
   symlinkSync('libcublas.so.12.4.5.8', join(root, tk, 'libcublas.so.12'));
   symlinkSync('targets/x86_64-linux/lib', join(root, '/usr/local/cuda-12.4/lib64'));
@@ -82,21 +123,42 @@ function buildTree(root: string, torchRpathHasCublas: boolean): void {
   mkdirSync(join(root, 'etc/ld.so.conf.d'), { recursive: true });
   writeFileSync(join(root, 'etc/ld.so.conf'), 'include /etc/ld.so.conf.d/*.conf\n');
   writeFileSync(join(root, 'etc/ld.so.conf.d/000_cuda.conf'), '/usr/local/cuda/lib64\n');
-  writeFileSync(join(root, 'etc/ld.so.conf.d/x86_64-linux-gnu.conf'), '/usr/local/lib/x86_64-linux-gnu\n/lib/x86_64-linux-gnu\n/usr/lib/x86_64-linux-gnu\n');
+  writeFileSync(
+    join(root, 'etc/ld.so.conf.d/x86_64-linux-gnu.conf'),
+    '/usr/local/lib/x86_64-linux-gnu\n/lib/x86_64-linux-gnu\n/usr/lib/x86_64-linux-gnu\n',
+  );
   // torch: libtorch_cuda with RPATH into the wheels, _C loading it through $ORIGIN/lib
-  const rp = ['$ORIGIN/../../nvidia/cuda_runtime/lib', '$ORIGIN/../../nvidia/cudnn/lib', ...(torchRpathHasCublas ? ['$ORIGIN/../../nvidia/cublas/lib'] : []), '$ORIGIN'].join(':');
+  const rp = [
+    '$ORIGIN/../../nvidia/cuda_runtime/lib',
+    '$ORIGIN/../../nvidia/cudnn/lib',
+    ...(torchRpathHasCublas ? ['$ORIGIN/../../nvidia/cublas/lib'] : []),
+    '$ORIGIN',
+  ].join(':');
   so(root, `${SP}/torch/lib/libtorch_cuda.so`, {
-    soname: 'libtorch_cuda.so', needs: ['libcudart.so.12', 'libcublas.so.12', 'libcudnn.so.9'],
-    linkDirs: [`${nv}/cuda_runtime/lib`, `${nv}/cublas/lib`, `${nv}/cudnn/lib`], rpath: rp,
+    soname: 'libtorch_cuda.so',
+    needs: ['libcudart.so.12', 'libcublas.so.12', 'libcudnn.so.9'],
+    linkDirs: [`${nv}/cuda_runtime/lib`, `${nv}/cublas/lib`, `${nv}/cudnn/lib`],
+    rpath: rp,
   });
-  so(root, `${SP}/torch/_C.cpython-311-x86_64-linux-gnu.so`, { soname: '_C.cpython-311-x86_64-linux-gnu.so', needs: ['libtorch_cuda.so'], linkDirs: [`${SP}/torch/lib`], rpath: '$ORIGIN/lib', runpath: true });
+  so(root, `${SP}/torch/_C.cpython-311-x86_64-linux-gnu.so`, {
+    soname: '_C.cpython-311-x86_64-linux-gnu.so',
+    needs: ['libtorch_cuda.so'],
+    linkDirs: [`${SP}/torch/lib`],
+    rpath: '$ORIGIN/lib',
+    runpath: true,
+  });
 }
 
 async function stacks(root: string) {
   const merged = listRoot(root);
   const facts = await analyzeRoot(root, merged, createSurfaceAnalyzers({}));
   assert.deepEqual(of(facts, 'problem'), []);
-  return computeCudaStacks({ merged, elfFacts: of(facts, 'elf'), ldSoConf: of(facts, 'ld-so-conf'), config: { diffIds: [] } });
+  return computeCudaStacks({
+    merged,
+    elfFacts: of(facts, 'elf'),
+    ldSoConf: of(facts, 'ld-so-conf'),
+    config: { diffIds: [] },
+  });
 }
 
 const size = (root: string, p: string) => statSync(join(root, p)).size;
@@ -108,7 +170,10 @@ test('torch loads the wheel copies through its RPATH; the toolkit copies and the
   if (process.env.ZEROCVE_PRINT) process.stdout.write(`${JSON.stringify(r, null, 1)}\n`);
   assert.deepEqual(r.loaders, [`${SP}/torch/_C.cpython-311-x86_64-linux-gnu.so`, `${SP}/torch/lib/libtorch_cuda.so`]);
   const fam = (n: string) => r.families.find((f) => f.family === n)!;
-  const loadedDirs = (n: string) => fam(n).copies.filter((c) => c.loaded).map((c) => c.dir);
+  const loadedDirs = (n: string) =>
+    fam(n)
+      .copies.filter((c) => c.loaded)
+      .map((c) => c.dir);
   assert.deepEqual(loadedDirs('libcudart'), [`${SP}/nvidia/cuda_runtime/lib`]);
   assert.deepEqual(loadedDirs('libcublas'), [`${SP}/nvidia/cublas/lib`]);
   // libcublasLt comes in through libcublas's own $ORIGIN RPATH
@@ -119,8 +184,14 @@ test('torch loads the wheel copies through its RPATH; the toolkit copies and the
   assert.equal(fam('libcudart').removableBytes, size(root, `${tk}/libcudart.so.12.4.127`));
   assert.equal(fam('libcublas').removableBytes, size(root, `${tk}/libcublas.so.12.4.5.8`));
   assert.equal(fam('libcudnn').removableBytes, size(root, '/usr/lib/x86_64-linux-gnu/libcudnn.so.8.9.2'));
-  assert.deepEqual(r.duplicates.map((f) => f.family), ['libcublas', 'libcublasLt', 'libcudart', 'libcudnn']);
-  assert.equal(r.removableBytes, r.duplicates.reduce((a, f) => a + f.removableBytes, 0));
+  assert.deepEqual(
+    r.duplicates.map((f) => f.family),
+    ['libcublas', 'libcublasLt', 'libcudart', 'libcudnn'],
+  );
+  assert.equal(
+    r.removableBytes,
+    r.duplicates.reduce((a, f) => a + f.removableBytes, 0),
+  );
   // symlinks are not copies: each toolkit copy is one real file
   assert.deepEqual(fam('libcudart').copies.find((c) => c.dir === tk)!.files, [`${tk}/libcudart.so.12.4.127`]);
   const via = (needed: string) => r.edges.find((e) => e.needed === needed && e.from.endsWith('libtorch_cuda.so'))?.via;
@@ -133,12 +204,22 @@ test('without the wheel in torch RPATH, ld.so.conf finds the toolkit cuBLAS and 
   const r = await stacks(root);
   const fam = (n: string) => r.families.find((f) => f.family === n)!;
   const tk = '/usr/local/cuda-12.4/targets/x86_64-linux/lib';
-  assert.deepEqual(fam('libcublas').copies.filter((c) => c.loaded).map((c) => c.dir), [tk]);
+  assert.deepEqual(
+    fam('libcublas')
+      .copies.filter((c) => c.loaded)
+      .map((c) => c.dir),
+    [tk],
+  );
   assert.equal(fam('libcublas').removableBytes, size(root, `${SP}/nvidia/cublas/lib/libcublas.so.12`));
   assert.equal(r.edges.find((e) => e.needed === 'libcublas.so.12')?.via, 'ld-so-conf');
   assert.equal(r.edges.find((e) => e.needed === 'libcublas.so.12')?.resolved, `${tk}/libcublas.so.12.4.5.8`);
   // libcudart still from the wheel
-  assert.deepEqual(fam('libcudart').copies.filter((c) => c.loaded).map((c) => c.dir), [`${SP}/nvidia/cuda_runtime/lib`]);
+  assert.deepEqual(
+    fam('libcudart')
+      .copies.filter((c) => c.loaded)
+      .map((c) => c.dir),
+    [`${SP}/nvidia/cuda_runtime/lib`],
+  );
 });
 
 test('the same answer through the real walk of a dir: image', async () => {
@@ -146,9 +227,17 @@ test('the same answer through the real walk of a dir: image', async () => {
   const root = join(work, 'c');
   buildTree(root, true);
   const direct = await stacks(root);
-  const walked = await walkImage({ source: { target: `dir:${root}`, kind: 'dir' }, config: { diffIds: [] }, layers: [], rootDir: root }, { analyzers: createSurfaceAnalyzers({}) });
+  const walked = await walkImage(
+    { source: { target: `dir:${root}`, kind: 'dir' }, config: { diffIds: [] }, layers: [], rootDir: root },
+    { analyzers: createSurfaceAnalyzers({}) },
+  );
   const facts = walked.facts as Fact[];
-  const r = computeCudaStacks({ merged: walked.merged.entries(), elfFacts: of(facts, 'elf'), ldSoConf: of(facts, 'ld-so-conf'), config: { diffIds: [] } });
+  const r = computeCudaStacks({
+    merged: walked.merged.entries(),
+    elfFacts: of(facts, 'elf'),
+    ldSoConf: of(facts, 'ld-so-conf'),
+    config: { diffIds: [] },
+  });
   assert.deepEqual(r, direct);
   assert.ok(r.removableBytes > 0);
 });

@@ -12,10 +12,35 @@ import type { NeededEdge } from './loader/resolve-needed.ts';
 
 /** Library families, longest prefix first so `libcublasLt` is not taken for `libcublas`. */
 export const CUDA_FAMILIES = [
-  'libcudart', 'libcublasLt', 'libcublas', 'libcudnn', 'libnccl', 'libcufftw', 'libcufft', 'libcusparseLt', 'libcusparse',
-  'libcurand', 'libcusolverMg', 'libcusolver', 'libnvrtc-builtins', 'libnvrtc', 'libnvJitLink', 'libnvToolsExt', 'libnvtx3interop',
-  'libcupti', 'libnvperf_host', 'libnvperf_target', 'libnvjpeg', 'libcufile', 'libnvblas', 'libnppc', 'libnppi', 'libnpps',
-  'libcudss', 'libnvshmem_host', 'libnvpl',
+  'libcudart',
+  'libcublasLt',
+  'libcublas',
+  'libcudnn',
+  'libnccl',
+  'libcufftw',
+  'libcufft',
+  'libcusparseLt',
+  'libcusparse',
+  'libcurand',
+  'libcusolverMg',
+  'libcusolver',
+  'libnvrtc-builtins',
+  'libnvrtc',
+  'libnvJitLink',
+  'libnvToolsExt',
+  'libnvtx3interop',
+  'libcupti',
+  'libnvperf_host',
+  'libnvperf_target',
+  'libnvjpeg',
+  'libcufile',
+  'libnvblas',
+  'libnppc',
+  'libnppi',
+  'libnpps',
+  'libcudss',
+  'libnvshmem_host',
+  'libnvpl',
 ] as const;
 
 const SO = /^(lib[\w+-]+?)\.so(?:\.(\d+)[\d.]*)?$/;
@@ -27,8 +52,15 @@ export function cudaFamilyOf(base: string): { family: string; major?: string } |
   const stem = m[1];
   // cuDNN 8/9 split into libcudnn_ops, libcudnn_cnn_infer, … : one family; npp splits likewise
   for (const f of CUDA_FAMILIES) {
-    if (stem === f || (stem.startsWith(`${f}_`) && (f === 'libcudnn' || f === 'libnvperf_host')) || (f.startsWith('libnpp') && stem.startsWith(f))) {
-      return { family: f === 'libnppc' || f === 'libnppi' || f === 'libnpps' ? 'libnpp' : f, ...(m[2] ? { major: m[2] } : {}) };
+    if (
+      stem === f ||
+      (stem.startsWith(`${f}_`) && (f === 'libcudnn' || f === 'libnvperf_host')) ||
+      (f.startsWith('libnpp') && stem.startsWith(f))
+    ) {
+      return {
+        family: f === 'libnppc' || f === 'libnppi' || f === 'libnpps' ? 'libnpp' : f,
+        ...(m[2] ? { major: m[2] } : {}),
+      };
     }
   }
   if (/^libnpp[a-z]+$/.test(stem)) return { family: 'libnpp', ...(m[2] ? { major: m[2] } : {}) };
@@ -77,7 +109,9 @@ export interface CudaStacksInput {
 
 /** torch's native entry points: the extension module python imports and the CUDA libraries it links. */
 export const isTorchLoader = (path: string): boolean =>
-  /\/torch\/(_C(\.[\w-]+)?\.so|lib\/(libtorch_cuda|libtorch_cuda_cpp|libtorch_cuda_cu|libc10_cuda|libtorch_python|libtorch_global_deps)\.so)$/.test(path);
+  /\/torch\/(_C(\.[\w-]+)?\.so|lib\/(libtorch_cuda|libtorch_cuda_cpp|libtorch_cuda_cu|libc10_cuda|libtorch_python|libtorch_global_deps)\.so)$/.test(
+    path,
+  );
 
 export function computeCudaStacks(input: CudaStacksInput): CudaStacksReport {
   const index = createPathIndex(input.merged);
@@ -93,19 +127,29 @@ export function computeCudaStacks(input: CudaStacksInput): CudaStacksReport {
     if (!fam) continue;
     const dir = e.path.slice(0, slash) || '/';
     let byCopy = copies.get(fam.family);
-    if (!byCopy) copies.set(fam.family, byCopy = new Map());
+    if (!byCopy) copies.set(fam.family, (byCopy = new Map()));
     const key = `${dir}\0${fam.major ?? ''}`;
     let c = byCopy.get(key);
-    if (!c) byCopy.set(key, c = { dir, ...(fam.major !== undefined ? { major: fam.major } : {}), files: [], bytes: 0, loaded: false });
+    if (!c)
+      byCopy.set(
+        key,
+        (c = { dir, ...(fam.major !== undefined ? { major: fam.major } : {}), files: [], bytes: 0, loaded: false }),
+      );
     c.files.push(e.path);
     c.bytes += e.size;
   }
 
   const env = input.config?.env?.find((v) => v.startsWith('LD_LIBRARY_PATH='));
   const ctx = {
-    index, elf,
+    index,
+    elf,
     confDirs: ldSearchDirs(input.ldSoConf ?? []),
-    ldLibraryPath: env ? env.slice('LD_LIBRARY_PATH='.length).split(':').filter((d) => d.startsWith('/')) : [],
+    ldLibraryPath: env
+      ? env
+          .slice('LD_LIBRARY_PATH='.length)
+          .split(':')
+          .filter((d) => d.startsWith('/'))
+      : [],
   };
   const loaders = [...elf.keys()].filter(isTorchLoader).sort();
   const edges: NeededEdge[] = [];
@@ -119,10 +163,16 @@ export function computeCudaStacks(input: CudaStacksInput): CudaStacksReport {
 
   const families: CudaStackFamily[] = [];
   for (const [family, byCopy] of copies) {
-    const list = [...byCopy.values()].sort((a, b) => a.dir.localeCompare(b.dir) || (a.major ?? '').localeCompare(b.major ?? ''));
-    for (const c of list) { c.files.sort(); c.loaded = c.files.some((f) => loaded.has(f)); }
+    const list = [...byCopy.values()].sort(
+      (a, b) => a.dir.localeCompare(b.dir) || (a.major ?? '').localeCompare(b.major ?? ''),
+    );
+    for (const c of list) {
+      c.files.sort();
+      c.loaded = c.files.some((f) => loaded.has(f));
+    }
     const anyLoaded = list.some((c) => c.loaded);
-    const removableBytes = list.length > 1 && anyLoaded ? list.filter((c) => !c.loaded).reduce((a, c) => a + c.bytes, 0) : 0;
+    const removableBytes =
+      list.length > 1 && anyLoaded ? list.filter((c) => !c.loaded).reduce((a, c) => a + c.bytes, 0) : 0;
     families.push({ family, copies: list, removableBytes });
   }
   families.sort((a, b) => a.family.localeCompare(b.family));

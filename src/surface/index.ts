@@ -1,6 +1,12 @@
 // Public door of the surface stage: analyzers that run during the walk, and pure functions of the merged view,
 // the inventory and the facts: attack surface, static bloat, duplicate CUDA stacks.
-export { createSurfaceAnalyzers, createElfAnalyzer, createContentHashAnalyzer, createSecretAnalyzer, isElfCandidate } from './analyzers.ts';
+export {
+  createSurfaceAnalyzers,
+  createElfAnalyzer,
+  createContentHashAnalyzer,
+  createSecretAnalyzer,
+  isElfCandidate,
+} from './analyzers.ts';
 export type { SurfaceAnalyzerOptions } from './analyzers.ts';
 export { computeSurface, isRootUser, SHELLS, PACKAGE_MANAGERS } from './surface.ts';
 export type { SurfaceInput } from './surface.ts';

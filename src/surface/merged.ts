@@ -3,7 +3,11 @@
 import type { MergedEntry } from '../core/entry.ts';
 
 /** A file removed or replaced by a later layer, as the merge reports it. */
-export interface ShadowedFile { path: string; layer: number; size: number }
+export interface ShadowedFile {
+  path: string;
+  layer: number;
+  size: number;
+}
 
 export interface PathIndex {
   get(path: string): MergedEntry | undefined;
@@ -38,7 +42,10 @@ export function createPathIndex(merged: Iterable<MergedEntry>): PathIndex {
     while (pending.length > 0) {
       const name = pending.shift()!;
       if (name === '.') continue;
-      if (name === '..') { cur = cur.slice(0, cur.lastIndexOf('/')); continue; }
+      if (name === '..') {
+        cur = cur.slice(0, cur.lastIndexOf('/'));
+        continue;
+      }
       const next = `${cur}/${name}`;
       const e = byPath.get(next);
       if (!e) return undefined;
@@ -58,7 +65,10 @@ export function createPathIndex(merged: Iterable<MergedEntry>): PathIndex {
   return {
     get: (p) => byPath.get(p),
     resolvePath,
-    resolve(p) { const r = resolvePath(p); return r === undefined ? undefined : byPath.get(r); },
+    resolve(p) {
+      const r = resolvePath(p);
+      return r === undefined ? undefined : byPath.get(r);
+    },
     entries: () => byPath.values(),
   };
 }

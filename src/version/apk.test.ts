@@ -8,7 +8,9 @@ import { compareApk, createApkScheme } from './apk.ts';
 const VECTORS = 'version-vectors/apk/version.data';
 
 test('apk: the apk-tools version.data vectors', { skip: corpusSkip(VECTORS) }, () => {
-  const rows = readFileSync(corpusPath(VECTORS)!, 'utf8').split('\n').filter((l) => l.trim() && !l.startsWith('#'));
+  const rows = readFileSync(corpusPath(VECTORS)!, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() && !l.startsWith('#'));
   assert.ok(rows.length > 700);
   for (const row of rows) {
     const [a, op, b] = row.split(/\s+/);
@@ -18,7 +20,25 @@ test('apk: the apk-tools version.data vectors', { skip: corpusSkip(VECTORS) }, (
 });
 
 test('apk: suffix and revision order', () => {
-  const chain = ['1.0_alpha', '1.0_alpha2', '1.0_beta', '1.0_pre', '1.0_rc1', '1.0', '1.0-r1', '1.0_cvs', '1.0_svn', '1.0_git', '1.0_hg', '1.0_p1', '1.0_p2-r3', '1.0a', '1.0b', '1.0.1', '1.1'];
+  const chain = [
+    '1.0_alpha',
+    '1.0_alpha2',
+    '1.0_beta',
+    '1.0_pre',
+    '1.0_rc1',
+    '1.0',
+    '1.0-r1',
+    '1.0_cvs',
+    '1.0_svn',
+    '1.0_git',
+    '1.0_hg',
+    '1.0_p1',
+    '1.0_p2-r3',
+    '1.0a',
+    '1.0b',
+    '1.0.1',
+    '1.1',
+  ];
   for (let i = 0; i < chain.length; i++) {
     for (let j = 0; j < chain.length; j++) {
       assert.equal(compareApk(chain[i], chain[j]), Math.sign(i - j), `${chain[i]} vs ${chain[j]}`);

@@ -20,7 +20,11 @@ const REVISION_NO = 5;
 const END = 6;
 const INVALID = -1;
 
-interface Cursor { s: string; i: number; kind: number }
+interface Cursor {
+  s: string;
+  i: number;
+  kind: number;
+}
 
 /** Decide the kind of the next token from the separator at the cursor (apk-tools next_token). */
 function nextKind(c: Cursor): void {
@@ -33,11 +37,17 @@ function nextKind(c: Cursor): void {
   else {
     if (ch === '.') n = DIGIT_OR_ZERO;
     else if (ch === '_') n = SUFFIX;
-    else if (ch === '-' && c.s[c.i + 1] === 'r') { n = REVISION_NO; c.i++; }
+    else if (ch === '-' && c.s[c.i + 1] === 'r') {
+      n = REVISION_NO;
+      c.i++;
+    }
     c.i++;
   }
   if (n < c.kind && n !== INVALID) {
-    const ok = (n === DIGIT_OR_ZERO && c.kind === DIGIT) || (n === SUFFIX && c.kind === SUFFIX_NO) || (n === DIGIT && c.kind === LETTER);
+    const ok =
+      (n === DIGIT_OR_ZERO && c.kind === DIGIT) ||
+      (n === SUFFIX && c.kind === SUFFIX_NO) ||
+      (n === DIGIT && c.kind === LETTER);
     if (!ok) n = INVALID;
   }
   c.kind = n;
@@ -45,7 +55,10 @@ function nextKind(c: Cursor): void {
 
 /** Read the value of the current token and advance (apk-tools get_token). Values are strings of digits or numbers. */
 function readToken(c: Cursor): { num?: string; val: number } {
-  if (c.i >= c.s.length) { c.kind = END; return { val: 0 }; }
+  if (c.i >= c.s.length) {
+    c.kind = END;
+    return { val: 0 };
+  }
   let val = 0;
   let num: string | undefined;
   let forced = INVALID;
@@ -75,7 +88,10 @@ function readToken(c: Cursor): { num?: string; val: number } {
       const rest = c.s.slice(c.i);
       const pre = PRE.findIndex((p) => rest.startsWith(p));
       const post = pre >= 0 ? -1 : POST.findIndex((p) => rest.startsWith(p));
-      if (pre < 0 && post < 0) { c.kind = INVALID; return { val: -1 }; }
+      if (pre < 0 && post < 0) {
+        c.kind = INVALID;
+        return { val: -1 };
+      }
       val = pre >= 0 ? pre - PRE.length : post;
       c.i += pre >= 0 ? PRE[pre].length : POST[post].length;
       // a suffix number follows, or the next separator is read as if after an (empty) suffix number

@@ -6,7 +6,10 @@ import type { VersionScheme } from '../core/interfaces.ts';
 import { invalid } from './util.ts';
 
 type Part = number | string;
-export interface CondaVersion { version: Part[][]; local: Part[][] }
+export interface CondaVersion {
+  version: Part[][];
+  local: Part[][];
+}
 
 const CHECK = /^[*.+!_0-9a-z]+$/;
 
@@ -55,7 +58,10 @@ function comparePart(a: Part, b: Part): -1 | 0 | 1 {
 }
 
 export function compareCondaParsed(x: CondaVersion, y: CondaVersion): -1 | 0 | 1 {
-  for (const [t1, t2] of [[x.version, y.version], [x.local, y.local]]) {
+  for (const [t1, t2] of [
+    [x.version, y.version],
+    [x.local, y.local],
+  ]) {
     for (let i = 0; i < Math.max(t1.length, t2.length); i++) {
       const v1 = t1[i] ?? [];
       const v2 = t2[i] ?? [];
@@ -77,7 +83,12 @@ export function createCondaScheme(): VersionScheme {
     id: 'conda',
     compare: compareConda,
     valid(v) {
-      try { parseConda(v); return true; } catch { return false; }
+      try {
+        parseConda(v);
+        return true;
+      } catch {
+        return false;
+      }
     },
   };
 }

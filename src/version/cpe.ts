@@ -9,7 +9,10 @@ const VALID = /^[0-9a-z][0-9a-z.+_~-]*$/i;
 
 function split(v: string): string[][] {
   if (!VALID.test(v)) throw invalid('cpe', v);
-  return v.toLowerCase().split(/[._+~-]/).map((c) => c.match(/[0-9]+|[a-z]+/g) ?? ['0']);
+  return v
+    .toLowerCase()
+    .split(/[._+~-]/)
+    .map((c) => c.match(/[0-9]+|[a-z]+/g) ?? ['0']);
 }
 
 export function compareCpeVersion(a: string, b: string): -1 | 0 | 1 {

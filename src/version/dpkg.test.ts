@@ -45,7 +45,11 @@ test('dpkg: parse and invalid versions', () => {
   const s = createDpkgScheme();
   for (const bad of ['', 'a:1.0', '1.0-', '1.0 2', '1.0-r@v', '-1']) {
     assert.equal(s.valid(bad), false, bad);
-    assert.throws(() => s.compare(bad, '1.0'), (e: unknown) => e instanceof InputError && /^dpkg: invalid version/.test(e.message), bad);
+    assert.throws(
+      () => s.compare(bad, '1.0'),
+      (e: unknown) => e instanceof InputError && /^dpkg: invalid version/.test(e.message),
+      bad,
+    );
   }
   assert.equal(s.valid('1:2.36.1-8+deb11u1'), true);
 });

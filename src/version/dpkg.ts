@@ -4,7 +4,11 @@
 import type { VersionScheme } from '../core/interfaces.ts';
 import { compareDigits, invalid, sign } from './util.ts';
 
-export interface DpkgVersion { epoch: number; upstream: string; revision: string }
+export interface DpkgVersion {
+  epoch: number;
+  upstream: string;
+  revision: string;
+}
 
 const UPSTREAM = /^[A-Za-z0-9.+~:-]+$/;
 const REVISION = /^[A-Za-z0-9.+~]+$/;
@@ -27,7 +31,8 @@ export function parseDpkg(v: string): DpkgVersion {
   const revision = dash >= 0 ? rest.slice(dash + 1) : '';
   if (upstream === '') throw invalid('dpkg', v, 'empty upstream version');
   if (dash >= 0 && revision === '') throw invalid('dpkg', v, 'empty revision');
-  if (!UPSTREAM.test(upstream) || (colon < 0 && upstream.includes(':'))) throw invalid('dpkg', v, 'bad character in upstream version');
+  if (!UPSTREAM.test(upstream) || (colon < 0 && upstream.includes(':')))
+    throw invalid('dpkg', v, 'bad character in upstream version');
   if (revision !== '' && !REVISION.test(revision)) throw invalid('dpkg', v, 'bad character in revision');
   return { epoch, upstream, revision };
 }
@@ -78,7 +83,12 @@ export function createDpkgScheme(): VersionScheme {
     id: 'dpkg',
     compare: compareDpkg,
     valid(v) {
-      try { parseDpkg(v); return true; } catch { return false; }
+      try {
+        parseDpkg(v);
+        return true;
+      } catch {
+        return false;
+      }
     },
   };
 }

@@ -11,7 +11,14 @@ import { createCpeScheme } from './cpe.ts';
 export { createDpkgScheme, compareDpkg, parseDpkg } from './dpkg.ts';
 export { createRpmScheme, compareRpm, parseRpm, rpmvercmp } from './rpm.ts';
 export { createApkScheme, compareApk } from './apk.ts';
-export { createPep440Scheme, comparePep440, parsePep440, tryParsePep440, normalizePep440, formatPep440 } from './pep440.ts';
+export {
+  createPep440Scheme,
+  comparePep440,
+  parsePep440,
+  tryParsePep440,
+  normalizePep440,
+  formatPep440,
+} from './pep440.ts';
 export type { Pep440Version } from './pep440.ts';
 export { createSemverScheme, compareSemver, parseSemver, tryParseSemver } from './semver.ts';
 export { createCondaScheme, compareConda, parseConda } from './conda.ts';
@@ -42,9 +49,30 @@ export function schemeById(id: string): VersionScheme | undefined {
 }
 
 const RPM_DISTROS = [
-  'red hat', 'rhel', 'rocky linux', 'almalinux', 'alma', 'opensuse', 'suse', 'suse linux enterprise', 'sles',
-  'oracle linux', 'oracle', 'fedora', 'centos', 'amazon linux', 'amazon', 'amzn', 'mageia', 'openeuler', 'azure linux',
-  'cbl-mariner', 'mariner', 'photon os', 'rocky', 'ol',
+  'red hat',
+  'rhel',
+  'rocky linux',
+  'almalinux',
+  'alma',
+  'opensuse',
+  'suse',
+  'suse linux enterprise',
+  'sles',
+  'oracle linux',
+  'oracle',
+  'fedora',
+  'centos',
+  'amazon linux',
+  'amazon',
+  'amzn',
+  'mageia',
+  'openeuler',
+  'azure linux',
+  'cbl-mariner',
+  'mariner',
+  'photon os',
+  'rocky',
+  'ol',
 ];
 
 /**
@@ -54,13 +82,39 @@ const RPM_DISTROS = [
 export function schemeFor(ecosystemOrType: string): VersionScheme | undefined {
   const base = ecosystemOrType.split(':')[0].trim().toLowerCase();
   switch (base) {
-    case 'deb': case 'dpkg': case 'debian': case 'ubuntu': case 'distroless': return SCHEMES.dpkg;
-    case 'apk': case 'alpine': case 'wolfi': case 'chainguard': case 'alpaquita': case 'bellsoft hardened containers': case 'minimos': return SCHEMES.apk;
-    case 'rpm': return SCHEMES.rpm;
-    case 'python': case 'pypi': case 'pep440': return SCHEMES.pep440;
-    case 'npm': case 'go': case 'crates.io': case 'semver': case 'hex': case 'pub': return SCHEMES.semver;
-    case 'conda': return SCHEMES.conda;
-    case 'cuda': case 'nvidia': case 'cpe': return SCHEMES.cpe;
+    case 'deb':
+    case 'dpkg':
+    case 'debian':
+    case 'ubuntu':
+    case 'distroless':
+      return SCHEMES.dpkg;
+    case 'apk':
+    case 'alpine':
+    case 'wolfi':
+    case 'chainguard':
+    case 'alpaquita':
+    case 'bellsoft hardened containers':
+    case 'minimos':
+      return SCHEMES.apk;
+    case 'rpm':
+      return SCHEMES.rpm;
+    case 'python':
+    case 'pypi':
+    case 'pep440':
+      return SCHEMES.pep440;
+    case 'npm':
+    case 'go':
+    case 'crates.io':
+    case 'semver':
+    case 'hex':
+    case 'pub':
+      return SCHEMES.semver;
+    case 'conda':
+      return SCHEMES.conda;
+    case 'cuda':
+    case 'nvidia':
+    case 'cpe':
+      return SCHEMES.cpe;
   }
   if (RPM_DISTROS.some((d) => base === d || base.startsWith(`${d} `))) return SCHEMES.rpm;
   return undefined;

@@ -6,14 +6,20 @@ import { InputError } from '../core/errors.ts';
 import { comparePep440, createPep440Scheme, normalizePep440, parsePep440 } from './pep440.ts';
 
 const VECTORS = 'version-vectors/pep440/pep440_vectors.json';
-interface Vectors { sorted_versions: string[]; invalid_versions: string[]; normalized: { input: string; normalized: string }[]; equalities: [string, string][] }
+interface Vectors {
+  sorted_versions: string[];
+  invalid_versions: string[];
+  normalized: { input: string; normalized: string }[];
+  equalities: [string, string][];
+}
 const load = (): Vectors => JSON.parse(readFileSync(corpusPath(VECTORS)!, 'utf8')) as Vectors;
 
 test('pep440: packaging ordering vectors (every pair)', { skip: corpusSkip(VECTORS) }, () => {
   const { sorted_versions: s } = load();
   assert.ok(s.length > 80);
   for (let i = 0; i < s.length; i++) {
-    for (let j = 0; j < s.length; j++) assert.equal(comparePep440(s[i], s[j]), Math.sign(i - j) || 0, `${s[i]} vs ${s[j]}`);
+    for (let j = 0; j < s.length; j++)
+      assert.equal(comparePep440(s[i], s[j]), Math.sign(i - j) || 0, `${s[i]} vs ${s[j]}`);
   }
 });
 
@@ -44,6 +50,13 @@ test('pep440: spec examples', () => {
     ['V1.0', 'v1.0', 0],
   ];
   for (const [a, b, r] of table) assert.equal(comparePep440(a, b), r, `${a} vs ${b}`);
-  assert.deepEqual(parsePep440('1!2.3rc4.post5.dev6+ubuntu.1'), { epoch: 1, release: [2, 3], pre: { label: 'rc', n: 4 }, post: 5, dev: 6, local: ['ubuntu', '1'] });
+  assert.deepEqual(parsePep440('1!2.3rc4.post5.dev6+ubuntu.1'), {
+    epoch: 1,
+    release: [2, 3],
+    pre: { label: 'rc', n: 4 },
+    post: 5,
+    dev: 6,
+    local: ['ubuntu', '1'],
+  });
   assert.throws(() => comparePep440('x.y.z-foo', '1.0'), { message: "pep440: invalid version 'x.y.z-foo'" });
 });

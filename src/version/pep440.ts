@@ -25,7 +25,16 @@ const PATTERN = new RegExp(
   'i',
 );
 
-const PRE_LABEL: Record<string, 'a' | 'b' | 'rc'> = { a: 'a', alpha: 'a', b: 'b', beta: 'b', c: 'rc', rc: 'rc', pre: 'rc', preview: 'rc' };
+const PRE_LABEL: Record<string, 'a' | 'b' | 'rc'> = {
+  a: 'a',
+  alpha: 'a',
+  b: 'b',
+  beta: 'b',
+  c: 'rc',
+  rc: 'rc',
+  pre: 'rc',
+  preview: 'rc',
+};
 
 /** Parse a PEP 440 version; undefined when it is not one. */
 export function tryParsePep440(v: string): Pep440Version | undefined {

@@ -4,8 +4,13 @@ import { InputError } from '../core/errors.ts';
 import { evaluateMarker, parseRequirement, type MarkerEnvironment } from './pep508.ts';
 
 const linux312: MarkerEnvironment = {
-  python_version: '3.12', python_full_version: '3.12.3', sys_platform: 'linux', platform_system: 'Linux',
-  platform_machine: 'x86_64', os_name: 'posix', implementation_name: 'cpython',
+  python_version: '3.12',
+  python_full_version: '3.12.3',
+  sys_platform: 'linux',
+  platform_system: 'Linux',
+  platform_machine: 'x86_64',
+  os_name: 'posix',
+  implementation_name: 'cpython',
 };
 
 test('pep508: requirement forms', () => {
@@ -13,15 +18,24 @@ test('pep508: requirement forms', () => {
   assert.equal(r.name, 'Torch_Vision');
   assert.equal(r.normalizedName, 'torch-vision');
   assert.deepEqual(r.extras, ['Extra1', 'extra-2']);
-  assert.deepEqual(r.specifiers.map((s) => `${s.op}${s.version}`), ['>=0.17', '<0.19']);
+  assert.deepEqual(
+    r.specifiers.map((s) => `${s.op}${s.version}`),
+    ['>=0.17', '<0.19'],
+  );
   assert.ok(r.marker);
-  const u = parseRequirement('pip @ https://github.com/pypa/pip/archive/1.3.1.zip#sha1=da9234ee ; sys_platform == "linux"');
+  const u = parseRequirement(
+    'pip @ https://github.com/pypa/pip/archive/1.3.1.zip#sha1=da9234ee ; sys_platform == "linux"',
+  );
   assert.equal(u.url, 'https://github.com/pypa/pip/archive/1.3.1.zip#sha1=da9234ee');
   assert.deepEqual(u.specifiers, []);
   const plain = parseRequirement('numpy');
   assert.equal(plain.marker, undefined);
   assert.equal(plain.specifier, '');
-  assert.deepEqual(parseRequirement('nvidia-cudnn-cu12==9.1.0.70; platform_system == "Linux" and platform_machine == "x86_64"').specifiers, [{ op: '==', version: '9.1.0.70', prefix: false }]);
+  assert.deepEqual(
+    parseRequirement('nvidia-cudnn-cu12==9.1.0.70; platform_system == "Linux" and platform_machine == "x86_64"')
+      .specifiers,
+    [{ op: '==', version: '9.1.0.70', prefix: false }],
+  );
 });
 
 test('pep508: marker evaluation', () => {
@@ -43,7 +57,19 @@ test('pep508: marker evaluation', () => {
 });
 
 test('pep508: invalid requirements', () => {
-  for (const bad of ['', '-numpy', 'numpy[gpu', 'numpy >=> 1', 'numpy; python_version >>> "3"', 'numpy; foo == "1"', 'numpy; python_version >= "3" and']) {
-    assert.throws(() => parseRequirement(bad), (e: unknown) => e instanceof InputError && e.message.startsWith('pep508: invalid requirement'), bad);
+  for (const bad of [
+    '',
+    '-numpy',
+    'numpy[gpu',
+    'numpy >=> 1',
+    'numpy; python_version >>> "3"',
+    'numpy; foo == "1"',
+    'numpy; python_version >= "3" and',
+  ]) {
+    assert.throws(
+      () => parseRequirement(bad),
+      (e: unknown) => e instanceof InputError && e.message.startsWith('pep508: invalid requirement'),
+      bad,
+    );
   }
 });

@@ -39,17 +39,33 @@ export interface Requirement {
 }
 
 const VARIABLES = new Set<string>([
-  'python_version', 'python_full_version', 'sys_platform', 'platform_system', 'platform_machine', 'platform_release',
-  'platform_version', 'platform_python_implementation', 'os_name', 'implementation_name', 'implementation_version', 'extra',
+  'python_version',
+  'python_full_version',
+  'sys_platform',
+  'platform_system',
+  'platform_machine',
+  'platform_release',
+  'platform_version',
+  'platform_python_implementation',
+  'os_name',
+  'implementation_name',
+  'implementation_version',
+  'extra',
 ]);
-const VERSION_VARIABLES = new Set(['python_version', 'python_full_version', 'implementation_version', 'platform_release']);
+const VERSION_VARIABLES = new Set([
+  'python_version',
+  'python_full_version',
+  'implementation_version',
+  'platform_release',
+]);
 
 /** PEP 503 name normalisation. */
 export const normalizeName = (name: string): string => name.toLowerCase().replace(/[-_.]+/g, '-');
 
 /** Parse one requirement line. Throws InputError naming the line when it is not PEP 508. */
 export function parseRequirement(line: string): Requirement {
-  const fail = (why: string, cause?: unknown) => new InputError(`pep508: invalid requirement '${line}': ${why}`, cause ? { cause } : undefined);
+  const fail = (why: string, cause?: unknown) =>
+    new InputError(`pep508: invalid requirement '${line}': ${why}`, cause ? { cause } : undefined);
   let rest = line.trim();
   const nm = /^([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*/.exec(rest);
   if (!nm) throw fail('missing project name');
@@ -59,7 +75,11 @@ export function parseRequirement(line: string): Requirement {
   if (rest.startsWith('[')) {
     const end = rest.indexOf(']');
     if (end < 0) throw fail("unclosed '['");
-    extras = rest.slice(1, end).split(',').map((s) => s.trim()).filter(Boolean);
+    extras = rest
+      .slice(1, end)
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     if (extras.some((e) => !/^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/.test(e))) throw fail('bad extra name');
     rest = rest.slice(end + 1).trimStart();
   }
@@ -81,10 +101,18 @@ export function parseRequirement(line: string): Requirement {
     }
   }
   let specifiers: Specifier[];
-  try { specifiers = parseSpecifiers(specText); } catch (err) { throw fail('bad version specifier', err); }
+  try {
+    specifiers = parseSpecifiers(specText);
+  } catch (err) {
+    throw fail('bad version specifier', err);
+  }
   let marker: Marker | undefined;
   if (markerText !== undefined) {
-    try { marker = parseMarker(markerText); } catch (err) { throw fail(err instanceof Error ? err.message : String(err), err); }
+    try {
+      marker = parseMarker(markerText);
+    } catch (err) {
+      throw fail(err instanceof Error ? err.message : String(err), err);
+    }
   }
   return { name, normalizedName: normalizeName(name), extras, specifiers, specifier: specText, url, marker };
 }
@@ -93,7 +121,8 @@ type Token = { t: 'op' | 'str' | 'var' | 'lp' | 'rp' | 'and' | 'or'; v: string }
 
 function tokenize(s: string): Token[] {
   const out: Token[] = [];
-  const re = /\s*(?:(\()|(\))|('[^']*'|"[^"]*")|(===|==|!=|<=|>=|~=|<|>|not\s+in\b|in\b)|(and\b|or\b)|([A-Za-z_][A-Za-z0-9_.]*))/y;
+  const re =
+    /\s*(?:(\()|(\))|('[^']*'|"[^"]*")|(===|==|!=|<=|>=|~=|<|>|not\s+in\b|in\b)|(and\b|or\b)|([A-Za-z_][A-Za-z0-9_.]*))/y;
   let i = 0;
   while (i < s.length) {
     if (/^\s*$/.test(s.slice(i))) break;
@@ -138,12 +167,18 @@ export function parseMarker(text: string): Marker {
   };
   const andExpr = (): Marker => {
     let m = atom();
-    while (toks[i]?.t === 'and') { i++; m = { kind: 'and', left: m, right: atom() }; }
+    while (toks[i]?.t === 'and') {
+      i++;
+      m = { kind: 'and', left: m, right: atom() };
+    }
     return m;
   };
   const orExpr = (): Marker => {
     let m = andExpr();
-    while (toks[i]?.t === 'or') { i++; m = { kind: 'or', left: m, right: andExpr() }; }
+    while (toks[i]?.t === 'or') {
+      i++;
+      m = { kind: 'or', left: m, right: andExpr() };
+    }
     return m;
   };
   if (toks.length === 0) throw new Error('empty marker');
@@ -159,13 +194,21 @@ function compare(op: string, lhs: string, rhs: string, versionLike: boolean): bo
     return pep440Satisfies(lhs, `${op}${rhs}`);
   }
   switch (op) {
-    case '==': case '===': return lhs === rhs;
-    case '!=': return lhs !== rhs;
-    case '<': return lhs < rhs;
-    case '<=': return lhs <= rhs;
-    case '>': return lhs > rhs;
-    case '>=': return lhs >= rhs;
-    default: throw new InputError(`pep508: operator '${op}' cannot compare '${lhs}' and '${rhs}'`);
+    case '==':
+    case '===':
+      return lhs === rhs;
+    case '!=':
+      return lhs !== rhs;
+    case '<':
+      return lhs < rhs;
+    case '<=':
+      return lhs <= rhs;
+    case '>':
+      return lhs > rhs;
+    case '>=':
+      return lhs >= rhs;
+    default:
+      throw new InputError(`pep508: operator '${op}' cannot compare '${lhs}' and '${rhs}'`);
   }
 }
 
@@ -173,13 +216,20 @@ function compare(op: string, lhs: string, rhs: string, versionLike: boolean): bo
 export function evaluateMarker(marker: Marker | string, env: MarkerEnvironment): boolean {
   const m = typeof marker === 'string' ? parseMarker(marker) : marker;
   if (m.kind !== 'compare') {
-    return m.kind === 'and' ? evaluateMarker(m.left, env) && evaluateMarker(m.right, env) : evaluateMarker(m.left, env) || evaluateMarker(m.right, env);
+    return m.kind === 'and'
+      ? evaluateMarker(m.left, env) && evaluateMarker(m.right, env)
+      : evaluateMarker(m.left, env) || evaluateMarker(m.right, env);
   }
   const read = (v: MarkerValue): string => ('literal' in v ? v.literal : (env[v.variable] ?? ''));
   let lhs = read(m.left);
   let rhs = read(m.right);
-  const vars = [m.left, m.right].filter((v): v is { variable: keyof MarkerEnvironment } => 'variable' in v).map((v) => v.variable);
-  if (vars.includes('extra')) { lhs = normalizeName(lhs); rhs = normalizeName(rhs); }
+  const vars = [m.left, m.right]
+    .filter((v): v is { variable: keyof MarkerEnvironment } => 'variable' in v)
+    .map((v) => v.variable);
+  if (vars.includes('extra')) {
+    lhs = normalizeName(lhs);
+    rhs = normalizeName(rhs);
+  }
   const versionLike = vars.some((v) => VERSION_VARIABLES.has(v));
   return compare(m.op, lhs, rhs, versionLike);
 }

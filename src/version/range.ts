@@ -21,7 +21,10 @@ export interface AffectedResult {
 
 const semver = createSemverScheme();
 
-interface Interval { from?: string; to?: { kind: 'fixed' | 'last_affected'; version: string } }
+interface Interval {
+  from?: string;
+  to?: { kind: 'fixed' | 'last_affected'; version: string };
+}
 
 function eventVersion(e: RangeEvent): { kind: 'introduced' | 'fixed' | 'last_affected' | 'limit'; version: string } {
   if ('introduced' in e) return { kind: 'introduced', version: e.introduced };
@@ -31,7 +34,10 @@ function eventVersion(e: RangeEvent): { kind: 'introduced' | 'fixed' | 'last_aff
 }
 
 /** Build the intervals of one range (events in any order). Throws InputError for an unparsable event version. */
-export function rangeIntervals(scheme: VersionScheme, events: RangeEvent[]): { intervals: Interval[]; limits: string[] } {
+export function rangeIntervals(
+  scheme: VersionScheme,
+  events: RangeEvent[],
+): { intervals: Interval[]; limits: string[] } {
   const all = events.map(eventVersion).filter((e) => e.version !== '');
   const limits = all.filter((e) => e.kind === 'limit').map((e) => e.version);
   const evs = all.filter((e) => e.kind !== 'limit');
@@ -84,7 +90,14 @@ function cpeMatch(version: string, events: RangeEvent[]): { hit: boolean; text: 
   }
   const bounded = r.versionStartIncluding || r.versionStartExcluding || r.versionEndExcluding || r.versionEndIncluding;
   const hit = cpeRangeMatch(version, { ...r, exact: bounded ? undefined : '*' });
-  const iv: Interval = { from: r.versionStartIncluding ?? (r.versionStartExcluding ? `>${r.versionStartExcluding}` : '0'), to: r.versionEndExcluding ? { kind: 'fixed', version: r.versionEndExcluding } : r.versionEndIncluding ? { kind: 'last_affected', version: r.versionEndIncluding } : undefined };
+  const iv: Interval = {
+    from: r.versionStartIncluding ?? (r.versionStartExcluding ? `>${r.versionStartExcluding}` : '0'),
+    to: r.versionEndExcluding
+      ? { kind: 'fixed', version: r.versionEndExcluding }
+      : r.versionEndIncluding
+        ? { kind: 'last_affected', version: r.versionEndIncluding }
+        : undefined,
+  };
   return { hit, text: describeInterval(iv), fixed: r.versionEndExcluding };
 }
 
@@ -92,14 +105,21 @@ function cpeMatch(version: string, events: RangeEvent[]): { hit: boolean; text: 
  * Whether `version` is affected per an OSV `affected` entry's ranges and versions.
  * Throws InputError when the installed version (or an advisory version it must be compared with) is unparsable.
  */
-export function affectedBy(scheme: VersionScheme, version: string, affected: { ranges: AffectedRange[]; versions: string[] }): AffectedResult {
+export function affectedBy(
+  scheme: VersionScheme,
+  version: string,
+  affected: { ranges: AffectedRange[]; versions: string[] },
+): AffectedResult {
   const matched: string[] = [];
   const fixed: string[] = [];
   for (const range of affected.ranges) {
     if (range.type === 'GIT') continue;
     if (range.type === 'CPE') {
       const m = cpeMatch(version, range.events);
-      if (m.hit) { matched.push(m.text); if (m.fixed) fixed.push(m.fixed); }
+      if (m.hit) {
+        matched.push(m.text);
+        if (m.fixed) fixed.push(m.fixed);
+      }
       continue;
     }
     const s = range.type === 'SEMVER' ? semver : scheme;

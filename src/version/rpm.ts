@@ -4,7 +4,11 @@
 import type { VersionScheme } from '../core/interfaces.ts';
 import { compareDigits, invalid } from './util.ts';
 
-export interface RpmVersion { epoch: number; version: string; release: string }
+export interface RpmVersion {
+  epoch: number;
+  version: string;
+  release: string;
+}
 
 export function parseRpm(v: string): RpmVersion {
   const s = v.trim();
@@ -12,8 +16,10 @@ export function parseRpm(v: string): RpmVersion {
   let epoch = 0;
   let rest = s;
   const m = /^(\d+):(.*)$/.exec(s);
-  if (m) { epoch = Number(m[1]); rest = m[2]; }
-  else if (s.includes(':')) throw invalid('rpm', v, 'epoch is not a number');
+  if (m) {
+    epoch = Number(m[1]);
+    rest = m[2];
+  } else if (s.includes(':')) throw invalid('rpm', v, 'epoch is not a number');
   const dash = rest.lastIndexOf('-');
   const version = dash >= 0 ? rest.slice(0, dash) : rest;
   const release = dash >= 0 ? rest.slice(dash + 1) : '';
@@ -37,7 +43,8 @@ export function rpmvercmp(a: string, b: string): -1 | 0 | 1 {
     if (a[i] === '~' || b[j] === '~') {
       if (a[i] !== '~') return 1;
       if (b[j] !== '~') return -1;
-      i++; j++;
+      i++;
+      j++;
       continue;
     }
     // caret: after the end, before anything else
@@ -46,7 +53,8 @@ export function rpmvercmp(a: string, b: string): -1 | 0 | 1 {
       if (j >= b.length) return 1;
       if (a[i] !== '^') return 1;
       if (b[j] !== '^') return -1;
-      i++; j++;
+      i++;
+      j++;
       continue;
     }
     if (!(i < a.length && j < b.length)) break;
@@ -93,7 +101,12 @@ export function createRpmScheme(): VersionScheme {
     id: 'rpm',
     compare: compareRpm,
     valid(v) {
-      try { parseRpm(v); return true; } catch { return false; }
+      try {
+        parseRpm(v);
+        return true;
+      } catch {
+        return false;
+      }
     },
   };
 }

@@ -4,9 +4,22 @@ import { InputError } from '../core/errors.ts';
 import { compareSemver, createSemverScheme } from './semver.ts';
 
 test('semver: precedence chain from semver.org §11', () => {
-  const chain = ['1.0.0-alpha', '1.0.0-alpha.1', '1.0.0-alpha.beta', '1.0.0-beta', '1.0.0-beta.2', '1.0.0-beta.11', '1.0.0-rc.1', '1.0.0', '2.0.0', '2.1.0', '2.1.1'];
+  const chain = [
+    '1.0.0-alpha',
+    '1.0.0-alpha.1',
+    '1.0.0-alpha.beta',
+    '1.0.0-beta',
+    '1.0.0-beta.2',
+    '1.0.0-beta.11',
+    '1.0.0-rc.1',
+    '1.0.0',
+    '2.0.0',
+    '2.1.0',
+    '2.1.1',
+  ];
   for (let i = 0; i < chain.length; i++) {
-    for (let j = 0; j < chain.length; j++) assert.equal(compareSemver(chain[i], chain[j]), Math.sign(i - j) || 0, `${chain[i]} vs ${chain[j]}`);
+    for (let j = 0; j < chain.length; j++)
+      assert.equal(compareSemver(chain[i], chain[j]), Math.sign(i - j) || 0, `${chain[i]} vs ${chain[j]}`);
   }
 });
 

@@ -4,9 +4,16 @@
 import type { VersionScheme } from '../core/interfaces.ts';
 import { compareDigits, invalid } from './util.ts';
 
-export interface SemverVersion { major: string; minor: string; patch: string; prerelease: string[]; build: string[] }
+export interface SemverVersion {
+  major: string;
+  minor: string;
+  patch: string;
+  prerelease: string[];
+  build: string[];
+}
 
-const PATTERN = /^[vV]?(0|[1-9][0-9]*|[0-9]+)(?:\.([0-9]+))?(?:\.([0-9]+))?(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$/;
+const PATTERN =
+  /^[vV]?(0|[1-9][0-9]*|[0-9]+)(?:\.([0-9]+))?(?:\.([0-9]+))?(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$/;
 
 export function tryParseSemver(v: string): SemverVersion | undefined {
   const m = PATTERN.exec(v.trim());

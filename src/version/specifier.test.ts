@@ -42,7 +42,8 @@ test('specifier: PEP 440 specifier semantics', () => {
 });
 
 test('specifier: invalid specifiers', () => {
-  for (const bad of ['>=', '=>1.0', '~=1', '>=1.*', '<1.0+local', '>=1.0;', '>=x.y']) assert.throws(() => parseSpecifiers(bad), InputError, bad);
+  for (const bad of ['>=', '=>1.0', '~=1', '>=1.*', '<1.0+local', '>=1.0;', '>=x.y'])
+    assert.throws(() => parseSpecifiers(bad), InputError, bad);
   assert.throws(() => pep440Satisfies('x.y.z-foo', '>=1'), InputError);
 });
 

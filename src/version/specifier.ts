@@ -5,7 +5,11 @@ import { InputError } from '../core/errors.ts';
 import { comparePep440Parsed, tryParsePep440, type Pep440Version } from './pep440.ts';
 
 export type SpecifierOp = '~=' | '==' | '!=' | '<=' | '>=' | '<' | '>' | '===';
-export interface Specifier { op: SpecifierOp; version: string; prefix: boolean }
+export interface Specifier {
+  op: SpecifierOp;
+  version: string;
+  prefix: boolean;
+}
 
 const SPEC = /^\s*(~=|===|==|!=|<=|>=|<|>)\s*([^\s,;]+)\s*$/;
 
@@ -20,15 +24,18 @@ export function parseSpecifiers(text: string): Specifier[] {
     let prefix = false;
     if (op !== '===') {
       if (version.endsWith('.*')) {
-        if (op !== '==' && op !== '!=') throw new InputError(`pep440: '.*' is only allowed with == and != in '${text}'`);
+        if (op !== '==' && op !== '!=')
+          throw new InputError(`pep440: '.*' is only allowed with == and != in '${text}'`);
         prefix = true;
         version = version.slice(0, -2);
       }
       const p = tryParsePep440(version);
       if (!p) throw new InputError(`pep440: invalid version '${version}' in specifier '${text}'`);
       if (prefix && p.local) throw new InputError(`pep440: local version not allowed in prefix match '${text}'`);
-      if (op === '~=' && p.release.length < 2) throw new InputError(`pep440: '~=' needs at least two release segments in '${text}'`);
-      if (p.local && op !== '==' && op !== '!=') throw new InputError(`pep440: local version only allowed with == and != in '${text}'`);
+      if (op === '~=' && p.release.length < 2)
+        throw new InputError(`pep440: '~=' needs at least two release segments in '${text}'`);
+      if (p.local && op !== '==' && op !== '!=')
+        throw new InputError(`pep440: local version only allowed with == and != in '${text}'`);
     }
     return { op, version, prefix };
   });
@@ -85,16 +92,23 @@ function containsOne(s: Specifier, raw: string, v: Pep440Version): boolean {
  * Whether a PEP 440 version satisfies a specifier set. Pre-releases are admitted by default (an installed
  * version is what it is); pass `prereleases: false` for pip's selection rule. Throws InputError when invalid.
  */
-export function pep440Satisfies(version: string, specifiers: string | Specifier[], options: { prereleases?: boolean } = {}): boolean {
+export function pep440Satisfies(
+  version: string,
+  specifiers: string | Specifier[],
+  options: { prereleases?: boolean } = {},
+): boolean {
   const specs = typeof specifiers === 'string' ? parseSpecifiers(specifiers) : specifiers;
   const v = tryParsePep440(version);
   if (!v) {
     // only `===` can match a non-PEP 440 version
-    if (specs.length > 0 && specs.every((s) => s.op === '===')) return specs.every((s) => containsOne(s, version, {} as Pep440Version));
+    if (specs.length > 0 && specs.every((s) => s.op === '==='))
+      return specs.every((s) => containsOne(s, version, {} as Pep440Version));
     throw new InputError(`pep440: invalid version '${version}'`);
   }
   if (options.prereleases === false && isPre(v)) {
-    const allowsPre = specs.some((s) => s.op !== '===' && s.op !== '!=' && isPre(tryParsePep440(s.version) as Pep440Version));
+    const allowsPre = specs.some(
+      (s) => s.op !== '===' && s.op !== '!=' && isPre(tryParsePep440(s.version) as Pep440Version),
+    );
     if (!allowsPre) return false;
   }
   return specs.every((s) => containsOne(s, version, v));
@@ -114,12 +128,18 @@ export function satisfies(scheme: VersionScheme, version: string, constraint: st
     if (!m) throw new InputError(`${scheme.id}: invalid constraint '${part.trim()}' in '${constraint}'`);
     const c = scheme.compare(version, m[2]);
     switch (m[1] ?? '==') {
-      case '>=': return c >= 0;
-      case '<=': return c <= 0;
-      case '>': return c > 0;
-      case '<': return c < 0;
-      case '!=': return c !== 0;
-      default: return c === 0;
+      case '>=':
+        return c >= 0;
+      case '<=':
+        return c <= 0;
+      case '>':
+        return c > 0;
+      case '<':
+        return c < 0;
+      case '!=':
+        return c !== 0;
+      default:
+        return c === 0;
     }
   });
 }

@@ -4,7 +4,19 @@
 // transaction, fsyncs, and renames the copy over the database. A crash or kill -9 at any point leaves the previous
 // database intact; a stale temp file is removed by the next build. Sources not imported are kept as they were.
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  readFileSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Advisory, CveEnrichment } from '../core/advisory.ts';
 import { DatabaseError, reasonOf } from '../core/errors.ts';
@@ -30,7 +42,10 @@ export interface SourceBatch {
   lastModified?: string;
 }
 
-export interface ImportProblem { path: string; message: string }
+export interface ImportProblem {
+  path: string;
+  message: string;
+}
 
 export interface SourceSummary {
   source: string;
@@ -65,12 +80,21 @@ const MAX_LISTED_PROBLEMS = 100;
 
 function pidAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
-  try { process.kill(pid, 0); return true; } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM'; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function fsyncPath(p: string): void {
   const fd = openSync(p, 'r');
-  try { fsyncSync(fd); } finally { closeSync(fd); }
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function acquireLock(dbPath: string): () => void {
@@ -80,9 +104,13 @@ function acquireLock(dbPath: string): () => void {
       writeFileSync(lock, String(process.pid), { flag: 'wx' });
       return () => rmSync(lock, { force: true });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new DatabaseError(`cannot lock vulnerability database ${dbPath}: ${reasonOf(err)}`, { cause: err });
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw new DatabaseError(`cannot lock vulnerability database ${dbPath}: ${reasonOf(err)}`, { cause: err });
       const holder = Number(readFileSync(lock, 'utf8').trim());
-      if (pidAlive(holder) && holder !== process.pid) throw new DatabaseError(`vulnerability database ${dbPath} is being updated by process ${holder} (lock ${lock})`);
+      if (pidAlive(holder) && holder !== process.pid)
+        throw new DatabaseError(
+          `vulnerability database ${dbPath} is being updated by process ${holder} (lock ${lock})`,
+        );
       rmSync(lock, { force: true });
     }
   }
@@ -104,10 +132,15 @@ function hasSchema(path: string): boolean {
   try {
     const db = new DatabaseSync(path, { readOnly: true });
     try {
-      const row = db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).get() as { value?: string } | undefined;
+      const row = db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).get() as
+        { value?: string } | undefined;
       return Number(row?.value) === SCHEMA_VERSION;
-    } finally { db.close(); }
-  } catch { return false; }
+    } finally {
+      db.close();
+    }
+  } catch {
+    return false;
+  }
 }
 
 interface Writer {
@@ -127,16 +160,23 @@ interface Writer {
 function prepareWriter(db: DatabaseSync): Writer {
   return {
     db,
-    insAdvisory: db.prepare('INSERT INTO advisories (source, id, summary, severity, modified, withdrawn, body) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-    insAffected: db.prepare('INSERT INTO affected (advisory, ecosystem, name, fix_state, severity, body) VALUES (?, ?, ?, ?, ?, ?)'),
+    insAdvisory: db.prepare(
+      'INSERT INTO advisories (source, id, summary, severity, modified, withdrawn, body) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
+    insAffected: db.prepare(
+      'INSERT INTO affected (advisory, ecosystem, name, fix_state, severity, body) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
     insAlias: db.prepare('INSERT INTO aliases (alias, advisory) VALUES (?, ?)'),
     upsertEnrichment: db.prepare('INSERT OR REPLACE INTO enrichment (cve, source, body) VALUES (?, ?, ?)'),
     getEnrichment: db.prepare('SELECT body FROM enrichment WHERE cve = ? AND source = ?'),
-    delSourceAffected: db.prepare('DELETE FROM affected WHERE advisory IN (SELECT rid FROM advisories WHERE source = ?)'),
+    delSourceAffected: db.prepare(
+      'DELETE FROM affected WHERE advisory IN (SELECT rid FROM advisories WHERE source = ?)',
+    ),
     delSourceAliases: db.prepare('DELETE FROM aliases WHERE advisory IN (SELECT rid FROM advisories WHERE source = ?)'),
     delSourceAdvisories: db.prepare('DELETE FROM advisories WHERE source = ?'),
     delSourceEnrichment: db.prepare('DELETE FROM enrichment WHERE source = ?'),
-    putSource: db.prepare(`INSERT OR REPLACE INTO sources (name, kind, input, snapshot, etag, last_modified, imported_at, advisories, affected, enrichments, problems)
+    putSource:
+      db.prepare(`INSERT OR REPLACE INTO sources (name, kind, input, snapshot, etag, last_modified, imported_at, advisories, affected, enrichments, problems)
                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
   };
 }
@@ -147,11 +187,19 @@ const str = (v: string | undefined): string | null => (v === undefined ? null : 
  * Imports the batches into the database at dbPath atomically (see the file comment). Advisories met twice in one
  * source under the same id are merged: the later record's affected entries and aliases are added to the first.
  */
-export async function buildDatabase(dbPath: string, batches: SourceBatch[], options: BuildOptions = {}): Promise<BuildResult> {
+export async function buildDatabase(
+  dbPath: string,
+  batches: SourceBatch[],
+  options: BuildOptions = {},
+): Promise<BuildResult> {
   const builtAt = (options.now ?? new Date()).toISOString();
   const warnings: string[] = [];
-  try { mkdirSync(dirname(dbPath), { recursive: true }); } catch (err) {
-    throw new DatabaseError(`cannot create the folder of vulnerability database ${dbPath}: ${reasonOf(err)}`, { cause: err });
+  try {
+    mkdirSync(dirname(dbPath), { recursive: true });
+  } catch (err) {
+    throw new DatabaseError(`cannot create the folder of vulnerability database ${dbPath}: ${reasonOf(err)}`, {
+      cause: err,
+    });
   }
   const release = acquireLock(dbPath);
   const tmp = `${dbPath}.tmp-${process.pid}`;
@@ -160,7 +208,10 @@ export async function buildDatabase(dbPath: string, batches: SourceBatch[], opti
     removeStaleTemps(dbPath);
     if (existsSync(dbPath)) {
       if (hasSchema(dbPath)) copyFileSync(dbPath, tmp);
-      else warnings.push(`existing database ${dbPath} was unreadable or of another schema version: rebuilt from the imported sources only`);
+      else
+        warnings.push(
+          `existing database ${dbPath} was unreadable or of another schema version: rebuilt from the imported sources only`,
+        );
     }
     db = new DatabaseSync(tmp);
     // The temp copy is discarded on any failure and fsynced before the rename: no journal needed while building.
@@ -172,7 +223,16 @@ export async function buildDatabase(dbPath: string, batches: SourceBatch[], opti
     for (const batch of batches) {
       let s = summaries.get(batch.name);
       if (!s) {
-        s = { source: batch.name, kind: batch.kind, input: batch.input, advisories: 0, affected: 0, enrichments: 0, problemCount: 0, problems: [] };
+        s = {
+          source: batch.name,
+          kind: batch.kind,
+          input: batch.input,
+          advisories: 0,
+          affected: 0,
+          enrichments: 0,
+          problemCount: 0,
+          problems: [],
+        };
         summaries.set(batch.name, s);
         w.delSourceAffected.run(batch.name);
         w.delSourceAliases.run(batch.name);
@@ -182,8 +242,19 @@ export async function buildDatabase(dbPath: string, batches: SourceBatch[], opti
         s.input += `, ${batch.input}`;
       }
       await importBatch(w, batch, s, options);
-      w.putSource.run(batch.name, batch.kind, s.input, str(s.snapshot), str(batch.etag), str(batch.lastModified), builtAt,
-        s.advisories, s.affected, s.enrichments, s.problemCount);
+      w.putSource.run(
+        batch.name,
+        batch.kind,
+        s.input,
+        str(s.snapshot),
+        str(batch.etag),
+        str(batch.lastModified),
+        builtAt,
+        s.advisories,
+        s.affected,
+        s.enrichments,
+        s.problemCount,
+      );
     }
     db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
     db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run('built_at', builtAt);
@@ -196,7 +267,11 @@ export async function buildDatabase(dbPath: string, batches: SourceBatch[], opti
     fsyncPath(dirname(dbPath));
     return { dbPath, builtAt, sources: [...summaries.values()], warnings };
   } catch (err) {
-    try { db?.close(); } catch { /* already failing */ }
+    try {
+      db?.close();
+    } catch {
+      /* already failing */
+    }
     rmSync(tmp, { force: true });
     if (err instanceof DatabaseError || (err as Error)?.name === 'AbortError') throw err;
     if (err instanceof Error && 'kind' in err) throw err;
@@ -241,14 +316,29 @@ async function importBatch(w: Writer, batch: SourceBatch, s: SourceSummary, opti
         const aliases = new Set(a.aliases.filter((x) => x !== a.id));
         if (rid === undefined) {
           const { affected: _affected, ...body } = a;
-          const res = w.insAdvisory.run(batch.name, a.id, str(a.summary), str(a.severity?.rating), str(a.modified), str(a.withdrawn), JSON.stringify(body));
+          const res = w.insAdvisory.run(
+            batch.name,
+            a.id,
+            str(a.summary),
+            str(a.severity?.rating),
+            str(a.modified),
+            str(a.withdrawn),
+            JSON.stringify(body),
+          );
           rid = Number(res.lastInsertRowid);
           ridOf.set(a.id, rid);
           s.advisories++;
         }
         for (const alias of aliases) w.insAlias.run(alias, rid);
         for (const f of a.affected) {
-          w.insAffected.run(rid, f.ecosystem, packageKey(f.ecosystem, f.name), str(f.fixState), str(f.severity), JSON.stringify(f));
+          w.insAffected.run(
+            rid,
+            f.ecosystem,
+            packageKey(f.ecosystem, f.name),
+            str(f.fixState),
+            str(f.severity),
+            JSON.stringify(f),
+          );
           s.affected++;
         }
         break;

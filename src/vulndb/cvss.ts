@@ -13,10 +13,14 @@ export function cvssFromVector(vector: string, source: string, score?: number): 
   else return undefined;
   if (score === undefined || !Number.isFinite(score)) {
     try {
-      const calc = version === '4.0' ? new cvssLib.Cvss4P0(v)
-        : version === '3.1' ? new cvssLib.Cvss3P1(v)
-        : version === '3.0' ? new cvssLib.Cvss3P0(v)
-        : new cvssLib.Cvss2(v.replace(/^\(|\)$/g, ''));
+      const calc =
+        version === '4.0'
+          ? new cvssLib.Cvss4P0(v)
+          : version === '3.1'
+            ? new cvssLib.Cvss3P1(v)
+            : version === '3.0'
+              ? new cvssLib.Cvss3P0(v)
+              : new cvssLib.Cvss2(v.replace(/^\(|\)$/g, ''));
       const scores = calc.calculateScores() as { base?: number; overall?: number };
       score = Number(scores.base ?? scores.overall);
     } catch {
@@ -31,12 +35,25 @@ export function cvssFromVector(vector: string, source: string, score?: number): 
 export function severityFromWord(word: string | undefined): Severity | undefined {
   if (!word) return undefined;
   switch (word.trim().toLowerCase().replace(/\*+$/, '')) {
-    case 'critical': return 'critical';
-    case 'high': case 'important': return 'high';
-    case 'moderate': case 'medium': return 'medium';
-    case 'low': return 'low';
-    case 'negligible': case 'unimportant': case 'none': return 'negligible';
-    case 'unknown': case 'not yet assigned': case 'unassigned': return 'unknown';
-    default: return undefined;
+    case 'critical':
+      return 'critical';
+    case 'high':
+    case 'important':
+      return 'high';
+    case 'moderate':
+    case 'medium':
+      return 'medium';
+    case 'low':
+      return 'low';
+    case 'negligible':
+    case 'unimportant':
+    case 'none':
+      return 'negligible';
+    case 'unknown':
+    case 'not yet assigned':
+    case 'unassigned':
+      return 'unknown';
+    default:
+      return undefined;
   }
 }

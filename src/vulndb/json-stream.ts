@@ -10,7 +10,10 @@ export interface JsonMember {
   value: unknown;
 }
 
-interface Frame { array: boolean; key: string | number }
+interface Frame {
+  array: boolean;
+  key: string | number;
+}
 
 /**
  * Yields every object or array that opens at `depth` (1 = members of the root container, 2 = their members, …),
@@ -34,8 +37,16 @@ export async function* streamJsonContainers(input: Readable, depth: number): Asy
     for (let i = 0; i < chunk.length; i++) {
       const c = chunk.charCodeAt(i);
       if (inStr) {
-        if (esc) { esc = false; if (!capturing) shallowStr += chunk[i]; continue; }
-        if (c === 92 /* \ */) { esc = true; if (!capturing) shallowStr += '\\'; continue; }
+        if (esc) {
+          esc = false;
+          if (!capturing) shallowStr += chunk[i];
+          continue;
+        }
+        if (c === 92 /* \ */) {
+          esc = true;
+          if (!capturing) shallowStr += '\\';
+          continue;
+        }
         if (c === 34 /* " */) {
           inStr = false;
           if (!capturing) lastString = JSON.parse(`"${shallowStr}"`) as string;
@@ -44,7 +55,11 @@ export async function* streamJsonContainers(input: Readable, depth: number): Asy
         if (!capturing) shallowStr += chunk[i];
         continue;
       }
-      if (c === 34) { inStr = true; if (!capturing) shallowStr = ''; continue; }
+      if (c === 34) {
+        inStr = true;
+        if (!capturing) shallowStr = '';
+        continue;
+      }
       if (capturing) {
         if (c === 123 || c === 91) captureDepth++;
         else if (c === 125 || c === 93) {
@@ -58,18 +73,32 @@ export async function* streamJsonContainers(input: Readable, depth: number): Asy
         }
         continue;
       }
-      if (c === 58 /* : */) { const top = stack[stack.length - 1]; if (top && !top.array && lastString !== undefined) top.key = lastString; continue; }
-      if (c === 44 /* , */) { const top = stack[stack.length - 1]; if (top?.array) (top.key as number)++; continue; }
+      if (c === 58 /* : */) {
+        const top = stack[stack.length - 1];
+        if (top && !top.array && lastString !== undefined) top.key = lastString;
+        continue;
+      }
+      if (c === 44 /* , */) {
+        const top = stack[stack.length - 1];
+        if (top?.array) (top.key as number)++;
+        continue;
+      }
       if (c === 123 || c === 91) {
         if (stack.length === depth) {
-          capturing = true; captureDepth = 1; start = i; parts = [];
+          capturing = true;
+          captureDepth = 1;
+          start = i;
+          parts = [];
           capturePath = stack.map((f) => f.key);
           continue;
         }
         stack.push({ array: c === 91, key: c === 91 ? 0 : '' });
         continue;
       }
-      if (c === 125 || c === 93) { stack.pop(); continue; }
+      if (c === 125 || c === 93) {
+        stack.pop();
+        continue;
+      }
     }
     if (capturing && start >= 0) parts.push(chunk.slice(start));
     yield* out;

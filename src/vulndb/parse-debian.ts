@@ -17,7 +17,15 @@ import { severityFromWord } from './cvss.ts';
 import { openFeedFile, streamJsonContainers } from './json-stream.ts';
 
 export const DEBIAN_RELEASES: Readonly<Record<string, string>> = {
-  wheezy: '7', jessie: '8', stretch: '9', buster: '10', bullseye: '11', bookworm: '12', trixie: '13', forky: '14', duke: '15',
+  wheezy: '7',
+  jessie: '8',
+  stretch: '9',
+  buster: '10',
+  bullseye: '11',
+  bookworm: '12',
+  trixie: '13',
+  forky: '14',
+  duke: '15',
 };
 
 type Json = Record<string, unknown>;
@@ -40,16 +48,27 @@ export function debianAffected(pkg: string, codename: string, rel: Json): Affect
     fixState = 'fixed';
   } else {
     entry.ranges.push({ type: 'ECOSYSTEM', events: [{ introduced: '0' }] });
-    if (status === 'undetermined') { fixState = 'unknown'; notes.push('undetermined'); } else {
+    if (status === 'undetermined') {
+      fixState = 'unknown';
+      notes.push('undetermined');
+    } else {
       fixState = 'not-fixed';
       const reason = strOf(rel.nodsa_reason);
       const nodsa = strOf(rel.nodsa);
       if (reason === 'postponed') notes.push(`postponed${nodsa ? `: ${nodsa}` : ''}`);
-      else if (reason === 'ignored') { fixState = 'wont-fix'; notes.push(`ignored${nodsa ? `: ${nodsa}` : ''}`); }
-      else if ('nodsa' in rel) { fixState = 'wont-fix'; notes.push(`no-dsa${nodsa ? `: ${nodsa}` : ''}`); }
+      else if (reason === 'ignored') {
+        fixState = 'wont-fix';
+        notes.push(`ignored${nodsa ? `: ${nodsa}` : ''}`);
+      } else if ('nodsa' in rel) {
+        fixState = 'wont-fix';
+        notes.push(`no-dsa${nodsa ? `: ${nodsa}` : ''}`);
+      }
     }
   }
-  if (urgency === 'end-of-life') { fixState = fixState === 'fixed' ? fixState : 'end-of-life'; notes.push('end-of-life'); }
+  if (urgency === 'end-of-life') {
+    fixState = fixState === 'fixed' ? fixState : 'end-of-life';
+    notes.push('end-of-life');
+  }
   if (urgency === 'unimportant') notes.push('unimportant');
   const sev = severityFromWord(urgency);
   if (sev && sev !== 'unknown') entry.severity = sev;
@@ -59,15 +78,25 @@ export function debianAffected(pkg: string, codename: string, rel: Json): Affect
 }
 
 /** Records of a tracker JSON file (plain or .gz), streamed package by package. */
-export async function* debianTrackerRecords(path: string, source: string, signal?: AbortSignal): AsyncGenerator<ImportRecord> {
+export async function* debianTrackerRecords(
+  path: string,
+  source: string,
+  signal?: AbortSignal,
+): AsyncGenerator<ImportRecord> {
   let packages = 0;
   try {
     for await (const { path: keys, value } of streamJsonContainers(openFeedFile(path), 1)) {
       if (++packages % 500 === 0) signal?.throwIfAborted();
       const pkg = String(keys[0]);
-      if (!isObj(value)) { yield { kind: 'problem', path: `${path}#${pkg}`, message: 'package entry is not an object' }; continue; }
+      if (!isObj(value)) {
+        yield { kind: 'problem', path: `${path}#${pkg}`, message: 'package entry is not an object' };
+        continue;
+      }
       for (const [id, cve] of Object.entries(value)) {
-        if (!isObj(cve) || !isObj(cve.releases)) { yield { kind: 'problem', path: `${path}#${pkg}/${id}`, message: 'no releases object' }; continue; }
+        if (!isObj(cve) || !isObj(cve.releases)) {
+          yield { kind: 'problem', path: `${path}#${pkg}/${id}`, message: 'no releases object' };
+          continue;
+        }
         const affected: Affected[] = [];
         for (const [codename, rel] of Object.entries(cve.releases)) {
           if (!isObj(rel)) continue;
@@ -75,8 +104,16 @@ export async function* debianTrackerRecords(path: string, source: string, signal
           if (a) affected.push(a);
         }
         if (affected.length === 0) continue;
-        const adv: Advisory = { id, aliases: [], source, cvss: [], references: [`https://security-tracker.debian.org/tracker/${id}`], affected };
-        const desc = strOf(cve.description); if (desc) adv.summary = desc;
+        const adv: Advisory = {
+          id,
+          aliases: [],
+          source,
+          cvss: [],
+          references: [`https://security-tracker.debian.org/tracker/${id}`],
+          affected,
+        };
+        const desc = strOf(cve.description);
+        if (desc) adv.summary = desc;
         yield { kind: 'advisory', advisory: adv };
       }
     }
@@ -107,18 +144,31 @@ export async function* debianListRecords(path: string, source: string): AsyncGen
       if (!Number.isNaN(published.getTime())) cur.published = published.toISOString();
       continue;
     }
-    if (!cur) { if (line.trim()) yield { kind: 'problem', path: `${path}:${i + 1}`, message: 'line outside any advisory' }; continue; }
+    if (!cur) {
+      if (line.trim()) yield { kind: 'problem', path: `${path}:${i + 1}`, message: 'line outside any advisory' };
+      continue;
+    }
     const cves = /^\s+\{([^}]*)\}/.exec(line);
-    if (cves) { cur.aliases.push(...cves[1].split(/\s+/).filter(Boolean)); continue; }
+    if (cves) {
+      cur.aliases.push(...cves[1].split(/\s+/).filter(Boolean));
+      continue;
+    }
     const fix = /^\s+\[(\w+)\] - (\S+) (\S+)/.exec(line);
     if (fix) {
       const major = DEBIAN_RELEASES[fix[1]];
       if (major && fix[3] !== '<not-affected>') {
-        cur.affected.push({ ecosystem: `Debian:${major}`, name: fix[2], ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: fix[3] }] }], versions: [], fixState: 'fixed' });
+        cur.affected.push({
+          ecosystem: `Debian:${major}`,
+          name: fix[2],
+          ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: fix[3] }] }],
+          versions: [],
+          fixState: 'fixed',
+        });
       }
       continue;
     }
-    if (line.trim() && !/^\s+(NOTE|TODO)/.test(line)) yield { kind: 'problem', path: `${path}:${i + 1}`, message: `unrecognized line: ${line.trim().slice(0, 80)}` };
+    if (line.trim() && !/^\s+(NOTE|TODO)/.test(line))
+      yield { kind: 'problem', path: `${path}:${i + 1}`, message: `unrecognized line: ${line.trim().slice(0, 80)}` };
   }
   yield* flush();
 }

@@ -13,11 +13,14 @@ const CVE = /^CVE-\d{4}-\d{4,}$/;
 /** The catalog (`{ catalogVersion, dateReleased, vulnerabilities: [...] }`), a list of entries, or one entry. */
 export async function* kevRecords(path: string): AsyncGenerator<ImportRecord> {
   let doc: unknown;
-  try { doc = JSON.parse(readFileSync(path, 'utf8')); } catch (err) {
+  try {
+    doc = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
     yield { kind: 'problem', path, message: `not valid JSON: ${reasonOf(err)}` };
     return;
   }
-  const list = isObj(doc) && Array.isArray(doc.vulnerabilities) ? doc.vulnerabilities : Array.isArray(doc) ? doc : [doc];
+  const list =
+    isObj(doc) && Array.isArray(doc.vulnerabilities) ? doc.vulnerabilities : Array.isArray(doc) ? doc : [doc];
   if (isObj(doc) && strOf(doc.dateReleased)) yield { kind: 'snapshot', snapshot: String(doc.dateReleased) };
   for (const [i, v] of list.entries()) {
     const id = isObj(v) ? strOf(v.cveID) : undefined;
@@ -27,7 +30,8 @@ export async function* kevRecords(path: string): AsyncGenerator<ImportRecord> {
       continue;
     }
     const kev: { dateAdded: string; dueDate?: string; knownRansomware?: boolean } = { dateAdded };
-    const due = strOf(v.dueDate); if (due) kev.dueDate = due;
+    const due = strOf(v.dueDate);
+    if (due) kev.dueDate = due;
     const ransom = strOf(v.knownRansomwareCampaignUse);
     if (ransom) kev.knownRansomware = ransom.toLowerCase() === 'known';
     yield { kind: 'enrichment', enrichment: { id, kev } };
@@ -41,7 +45,9 @@ export async function* kevRecords(path: string): AsyncGenerator<ImportRecord> {
 export async function* epssRecords(path: string): AsyncGenerator<ImportRecord> {
   if (/\.json$/i.test(path)) {
     let doc: unknown;
-    try { doc = JSON.parse(readFileSync(path, 'utf8')); } catch (err) {
+    try {
+      doc = JSON.parse(readFileSync(path, 'utf8'));
+    } catch (err) {
       yield { kind: 'problem', path, message: `not valid JSON: ${reasonOf(err)}` };
       return;
     }
@@ -68,7 +74,10 @@ export async function* epssRecords(path: string): AsyncGenerator<ImportRecord> {
     if (!line) continue;
     if (line.startsWith('#')) {
       const m = /score_date:([^,\s]+)/.exec(line);
-      if (m) { date = m[1].slice(0, 10); yield { kind: 'snapshot', snapshot: m[1] }; }
+      if (m) {
+        date = m[1].slice(0, 10);
+        yield { kind: 'snapshot', snapshot: m[1] };
+      }
       continue;
     }
     const f = line.split(',');

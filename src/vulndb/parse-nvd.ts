@@ -15,7 +15,10 @@ const strOf = (v: unknown): string | undefined => (typeof v === 'string' && v !=
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 const METRIC_KEYS: [string, Cvss['version'] | undefined][] = [
-  ['cvssMetricV40', '4.0'], ['cvssMetricV31', '3.1'], ['cvssMetricV30', '3.0'], ['cvssMetricV2', '2.0'],
+  ['cvssMetricV40', '4.0'],
+  ['cvssMetricV31', '3.1'],
+  ['cvssMetricV30', '3.0'],
+  ['cvssMetricV2', '2.0'],
 ];
 
 function metricsOf(cve: Json): Cvss[] {
@@ -42,8 +45,16 @@ export function splitCpe(cpe: string): string[] {
   let cur = '';
   for (let i = 0; i < cpe.length; i++) {
     const c = cpe[i];
-    if (c === '\\' && i + 1 < cpe.length) { cur += cpe[i + 1]; i++; continue; }
-    if (c === ':') { out.push(cur); cur = ''; continue; }
+    if (c === '\\' && i + 1 < cpe.length) {
+      cur += cpe[i + 1];
+      i++;
+      continue;
+    }
+    if (c === ':') {
+      out.push(cur);
+      cur = '';
+      continue;
+    }
     cur += c;
   }
   out.push(cur);
@@ -58,9 +69,17 @@ export function cpeMatchToAffected(m: Json): Affected | undefined {
   if (parts[0] !== 'cpe' || parts[1] !== '2.3' || parts[3] !== 'nvidia') return undefined;
   const product = parts[4];
   const version = parts[5] ?? '*';
-  const entry: Affected = { ecosystem: 'NVIDIA', name: product, ranges: [], versions: [], statusNote: `cpe: ${criteria}` };
-  const si = strOf(m.versionStartIncluding); const se = strOf(m.versionStartExcluding);
-  const ei = strOf(m.versionEndIncluding); const ee = strOf(m.versionEndExcluding);
+  const entry: Affected = {
+    ecosystem: 'NVIDIA',
+    name: product,
+    ranges: [],
+    versions: [],
+    statusNote: `cpe: ${criteria}`,
+  };
+  const si = strOf(m.versionStartIncluding);
+  const se = strOf(m.versionStartExcluding);
+  const ei = strOf(m.versionEndIncluding);
+  const ee = strOf(m.versionEndExcluding);
   if (si || se || ei || ee) {
     const events: RangeEvent[] = [{ introduced: si ?? (se ? `>${se}` : '0') }];
     if (ee) events.push({ fixed: ee });
@@ -97,19 +116,30 @@ export function nvdCveRecords(cve: Json, source: string, where: string): ImportR
       const a = cpeMatchToAffected(m);
       if (!a) continue;
       const key = JSON.stringify(a);
-      if (!seen.has(key)) { seen.add(key); affected.push(a); }
+      if (!seen.has(key)) {
+        seen.add(key);
+        affected.push(a);
+      }
     }
   }
   if (affected.length) {
     const desc = arr(cve.descriptions).find((d) => isObj(d) && d.lang === 'en') as Json | undefined;
     const adv: Advisory = {
-      id, aliases: [], source, cvss,
-      references: arr(cve.references).map((r) => (isObj(r) ? strOf(r.url) : undefined)).filter((u): u is string => !!u),
+      id,
+      aliases: [],
+      source,
+      cvss,
+      references: arr(cve.references)
+        .map((r) => (isObj(r) ? strOf(r.url) : undefined))
+        .filter((u): u is string => !!u),
       affected,
     };
-    const summary = strOf(desc?.value); if (summary) adv.summary = summary;
-    const published = strOf(cve.published); if (published) adv.published = published;
-    const modified = strOf(cve.lastModified); if (modified) adv.modified = modified;
+    const summary = strOf(desc?.value);
+    if (summary) adv.summary = summary;
+    const published = strOf(cve.published);
+    if (published) adv.published = published;
+    const modified = strOf(cve.lastModified);
+    if (modified) adv.modified = modified;
     if (cve.vulnStatus === 'Rejected') adv.withdrawn = modified ?? published ?? '';
     out.push({ kind: 'advisory', advisory: adv });
   }
@@ -119,10 +149,16 @@ export function nvdCveRecords(cve: Json, source: string, where: string): ImportR
 const SMALL = 32 * 1024 * 1024;
 
 /** Records of an NVD 2.0 file: API page or yearly feed (streamed), `{cve}` wrapper, or bare cve record. */
-export async function* nvdFileRecords(path: string, source: string, signal?: AbortSignal): AsyncGenerator<ImportRecord> {
+export async function* nvdFileRecords(
+  path: string,
+  source: string,
+  signal?: AbortSignal,
+): AsyncGenerator<ImportRecord> {
   if (statSync(path).size <= SMALL && !/\.gz$/i.test(path)) {
     let doc: unknown;
-    try { doc = JSON.parse(readFileSync(path, 'utf8')); } catch (err) {
+    try {
+      doc = JSON.parse(readFileSync(path, 'utf8'));
+    } catch (err) {
       yield { kind: 'problem', path, message: `not valid JSON: ${reasonOf(err)}` };
       return;
     }

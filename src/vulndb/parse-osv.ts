@@ -26,8 +26,12 @@ function parseEvents(v: unknown): RangeEvent[] {
   for (const e of v) {
     if (!isObj(e)) continue;
     // YAML may turn `introduced: 0` into a number: versions are strings.
-    const val = (k: string): string | undefined => (typeof e[k] === 'string' || typeof e[k] === 'number' ? String(e[k]) : undefined);
-    const intro = val('introduced'); const fixed = val('fixed'); const last = val('last_affected'); const limit = val('limit');
+    const val = (k: string): string | undefined =>
+      typeof e[k] === 'string' || typeof e[k] === 'number' ? String(e[k]) : undefined;
+    const intro = val('introduced');
+    const fixed = val('fixed');
+    const last = val('last_affected');
+    const limit = val('limit');
     if (intro !== undefined) out.push({ introduced: intro });
     else if (fixed !== undefined) out.push({ fixed });
     else if (last !== undefined) out.push({ last_affected: last });
@@ -64,16 +68,20 @@ export function parseOsvRecord(rec: unknown, source: string): Advisory {
   const affected: Affected[] = [];
   for (const a of Array.isArray(rec.affected) ? rec.affected : []) {
     if (!isObj(a) || !isObj(a.package)) continue;
-    const ecosystem = strOf(a.package.ecosystem); const name = strOf(a.package.name);
+    const ecosystem = strOf(a.package.ecosystem);
+    const name = strOf(a.package.name);
     if (!ecosystem || !name) continue;
     const ranges: AffectedRange[] = [];
     for (const r of Array.isArray(a.ranges) ? a.ranges : []) {
       if (!isObj(r) || (r.type !== 'ECOSYSTEM' && r.type !== 'SEMVER')) continue;
       ranges.push({ type: r.type, events: parseEvents(r.events) });
     }
-    const versions = Array.isArray(a.versions) ? a.versions.filter((x) => typeof x === 'string' || typeof x === 'number').map(String) : [];
+    const versions = Array.isArray(a.versions)
+      ? a.versions.filter((x) => typeof x === 'string' || typeof x === 'number').map(String)
+      : [];
     const entry: Affected = { ecosystem, name, ranges, versions };
-    const purl = strOf(a.package.purl); if (purl) entry.purl = purl;
+    const purl = strOf(a.package.purl);
+    if (purl) entry.purl = purl;
     const eco = isObj(a.ecosystem_specific) ? a.ecosystem_specific : {};
     const dbs = isObj(a.database_specific) ? a.database_specific : {};
     const sev = severityFromWord(strOf(eco.severity) ?? strOf(eco.urgency) ?? strOf(dbs.severity));
@@ -86,11 +94,15 @@ export function parseOsvRecord(rec: unknown, source: string): Advisory {
     aliases: [...new Set([...strings(rec.aliases), ...strings(rec.upstream)])].filter((x) => x !== id),
     source,
     cvss,
-    references: strings((Array.isArray(rec.references) ? rec.references : []).map((r) => (isObj(r) ? r.url : undefined))),
+    references: strings(
+      (Array.isArray(rec.references) ? rec.references : []).map((r) => (isObj(r) ? r.url : undefined)),
+    ),
     affected,
   };
-  const summary = strOf(rec.summary); if (summary) adv.summary = summary;
-  const details = strOf(rec.details); if (details) adv.details = details;
+  const summary = strOf(rec.summary);
+  if (summary) adv.summary = summary;
+  const details = strOf(rec.details);
+  if (details) adv.details = details;
   for (const k of ['published', 'modified', 'withdrawn'] as const) {
     const v = rec[k];
     if (typeof v === 'string' && v) adv[k] = v;
@@ -108,19 +120,27 @@ function* recordsOfText(text: string, where: string, source: string): Generator<
   try {
     doc = /\.ya?ml$/i.test(where) ? parseYaml(text, { uniqueKeys: false }) : JSON.parse(text);
   } catch (err) {
-    yield { kind: 'problem', path: where, message: `not valid ${/\.ya?ml$/i.test(where) ? 'YAML' : 'JSON'}: ${reasonOf(err).split('\n')[0]}` };
+    yield {
+      kind: 'problem',
+      path: where,
+      message: `not valid ${/\.ya?ml$/i.test(where) ? 'YAML' : 'JSON'}: ${reasonOf(err).split('\n')[0]}`,
+    };
     return;
   }
   const list = Array.isArray(doc) ? doc : isObj(doc) && Array.isArray(doc.vulns) ? doc.vulns : [doc];
   for (const rec of list) {
-    try { yield { kind: 'advisory', advisory: parseOsvRecord(rec, source) }; } catch (err) {
+    try {
+      yield { kind: 'advisory', advisory: parseOsvRecord(rec, source) };
+    } catch (err) {
       yield { kind: 'problem', path: where, message: `not an OSV record: ${reasonOf(err)}` };
     }
   }
 }
 
 function* walkFiles(dir: string): Generator<string> {
-  const names = readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const names = readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+  );
   for (const d of names) {
     const p = join(dir, d.name);
     if (d.isDirectory()) yield* walkFiles(p);
@@ -142,13 +162,17 @@ function* zipRecords(path: string, source: string, signal?: AbortSignal): Genera
       signal?.throwIfAborted();
       const where = `${path}!${entry.name}`;
       let data: Buffer;
-      try { data = zip.read(entry); } catch (err) {
+      try {
+        data = zip.read(entry);
+      } catch (err) {
         yield { kind: 'problem', path: where, message: reasonOf(err) };
         continue;
       }
       yield* recordsOfText(data.toString('utf8'), where, source);
     }
-  } finally { zip.close(); }
+  } finally {
+    zip.close();
+  }
 }
 
 /** OSV records of a directory (recursive; .json/.yaml/.yml and .zip files), a zip, or one file. */
@@ -158,11 +182,16 @@ export async function* osvRecords(path: string, options: OsvInputOptions = {}): 
   const files = st.isDirectory() ? walkFiles(path) : [path];
   for (const file of files) {
     options.signal?.throwIfAborted();
-    if (/\.zip$/i.test(file)) { yield* zipRecords(file, source, options.signal); continue; }
+    if (/\.zip$/i.test(file)) {
+      yield* zipRecords(file, source, options.signal);
+      continue;
+    }
     if (!RECORD_FILE.test(file)) continue;
     const where = st.isDirectory() ? join(path, relative(path, file)) : file;
     let text: string;
-    try { text = readFileSync(file, 'utf8'); } catch (err) {
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
       yield { kind: 'problem', path: where, message: `cannot read: ${reasonOf(err)}` };
       continue;
     }

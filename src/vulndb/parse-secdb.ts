@@ -10,11 +10,15 @@ import type { ImportRecord } from './build.ts';
 
 type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-const strOf = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined);
+const strOf = (v: unknown): string | undefined =>
+  typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined;
 const ID = /^(CVE-\d{4}-\d{4,}|GHSA(-[0-9a-z]{4}){3}|XSA-\d+|ZBX-\d+|CGA(-[0-9a-z]{4}){3}|TEMP-[0-9A-Za-z-]+)/i;
 
 function* files(path: string, accept: RegExp): Generator<string> {
-  if (!statSync(path).isDirectory()) { yield path; return; }
+  if (!statSync(path).isDirectory()) {
+    yield path;
+    return;
+  }
   for (const d of readdirSync(path, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const p = join(path, d.name);
     if (d.isDirectory()) yield* files(p, accept);
@@ -39,16 +43,27 @@ function ecosystemOf(doc: Json, file: string): string | undefined {
 export async function* secdbRecords(path: string, source: string): AsyncGenerator<ImportRecord> {
   for (const file of files(path, /\.(json|ya?ml)$/i)) {
     let doc: unknown;
-    try { doc = load(file); } catch (err) {
+    try {
+      doc = load(file);
+    } catch (err) {
       yield { kind: 'problem', path: file, message: `not valid JSON/YAML: ${reasonOf(err).split('\n')[0]}` };
       continue;
     }
-    if (!isObj(doc)) { yield { kind: 'problem', path: file, message: 'not a secdb document' }; continue; }
+    if (!isObj(doc)) {
+      yield { kind: 'problem', path: file, message: 'not a secdb document' };
+      continue;
+    }
     const ecosystem = ecosystemOf(doc, file);
-    if (!ecosystem) { yield { kind: 'problem', path: file, message: 'no distroversion or urlprefix: cannot tell the ecosystem' }; continue; }
+    if (!ecosystem) {
+      yield { kind: 'problem', path: file, message: 'no distroversion or urlprefix: cannot tell the ecosystem' };
+      continue;
+    }
     const pkgs = Array.isArray(doc.packages) ? doc.packages.map((p) => (isObj(p) && isObj(p.pkg) ? p.pkg : p)) : [doc];
     for (const pkg of pkgs) {
-      if (!isObj(pkg) || !strOf(pkg.name)) { yield { kind: 'problem', path: file, message: 'package without a name' }; continue; }
+      if (!isObj(pkg) || !strOf(pkg.name)) {
+        yield { kind: 'problem', path: file, message: 'package without a name' };
+        continue;
+      }
       const name = String(pkg.name);
       if (!isObj(pkg.secfixes)) continue;
       for (const [version, ids] of Object.entries(pkg.secfixes)) {
@@ -56,9 +71,25 @@ export async function* secdbRecords(path: string, source: string): AsyncGenerato
         if (version === '0' || !Array.isArray(ids)) continue;
         for (const raw of ids) {
           const m = typeof raw === 'string' ? ID.exec(raw.trim()) : null;
-          if (!m) { yield { kind: 'problem', path: `${file}#${name}@${version}`, message: `no vulnerability id in ${JSON.stringify(raw)}` }; continue; }
-          const others = String(raw).slice(m[0].length).match(/GHSA(-[0-9a-z]{4}){3}|CVE-\d{4}-\d{4,}/gi) ?? [];
-          const affected: Affected = { ecosystem, name, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: version }] }], versions: [], fixState: 'fixed' };
+          if (!m) {
+            yield {
+              kind: 'problem',
+              path: `${file}#${name}@${version}`,
+              message: `no vulnerability id in ${JSON.stringify(raw)}`,
+            };
+            continue;
+          }
+          const others =
+            String(raw)
+              .slice(m[0].length)
+              .match(/GHSA(-[0-9a-z]{4}){3}|CVE-\d{4}-\d{4,}/gi) ?? [];
+          const affected: Affected = {
+            ecosystem,
+            name,
+            ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: version }] }],
+            versions: [],
+            fixState: 'fixed',
+          };
           const adv: Advisory = { id: m[0], aliases: others, source, cvss: [], references: [], affected: [affected] };
           yield { kind: 'advisory', advisory: adv };
         }
@@ -72,19 +103,32 @@ export async function* secdbRecords(path: string, source: string): AsyncGenerato
  * false-positive-determination → not affected (no entry); fix-not-planned → wont-fix; pending-upstream-fix,
  * true-positive-determination, detection, analysis-not-planned → not-fixed (statusNote names the event).
  */
-export async function* wolfiAdvisoryRecords(path: string, source: string, ecosystem = 'Wolfi'): AsyncGenerator<ImportRecord> {
+export async function* wolfiAdvisoryRecords(
+  path: string,
+  source: string,
+  ecosystem = 'Wolfi',
+): AsyncGenerator<ImportRecord> {
   for (const file of files(path, /\.advisories\.ya?ml$/i)) {
     let doc: unknown;
-    try { doc = load(file); } catch (err) {
+    try {
+      doc = load(file);
+    } catch (err) {
       yield { kind: 'problem', path: file, message: `not valid YAML: ${reasonOf(err).split('\n')[0]}` };
       continue;
     }
     const name = isObj(doc) && isObj(doc.package) ? strOf(doc.package.name) : undefined;
-    if (!isObj(doc) || !name) { yield { kind: 'problem', path: file, message: 'no package.name' }; continue; }
+    if (!isObj(doc) || !name) {
+      yield { kind: 'problem', path: file, message: 'no package.name' };
+      continue;
+    }
     for (const a of Array.isArray(doc.advisories) ? doc.advisories : []) {
       const id = isObj(a) ? strOf(a.id) : undefined;
-      if (!isObj(a) || !id) { yield { kind: 'problem', path: file, message: 'advisory without an id' }; continue; }
-      const events = (Array.isArray(a.events) ? a.events : []).filter(isObj)
+      if (!isObj(a) || !id) {
+        yield { kind: 'problem', path: file, message: 'advisory without an id' };
+        continue;
+      }
+      const events = (Array.isArray(a.events) ? a.events : [])
+        .filter(isObj)
         .map((e) => ({ e, t: e.timestamp instanceof Date ? e.timestamp.toISOString() : String(e.timestamp ?? '') }))
         .sort((x, y) => (x.t < y.t ? -1 : x.t > y.t ? 1 : 0));
       const last = events[events.length - 1];
@@ -96,7 +140,10 @@ export async function* wolfiAdvisoryRecords(path: string, source: string, ecosys
       const affected: Affected = { ecosystem, name, ranges: [], versions: [] };
       if (type === 'fixed') {
         const fixed = strOf(data['fixed-version']);
-        if (!fixed) { yield { kind: 'problem', path: `${file}#${id}`, message: 'fixed event without fixed-version' }; continue; }
+        if (!fixed) {
+          yield { kind: 'problem', path: `${file}#${id}`, message: 'fixed event without fixed-version' };
+          continue;
+        }
         affected.ranges.push({ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed }] });
         fixState = 'fixed';
       } else {
@@ -108,7 +155,10 @@ export async function* wolfiAdvisoryRecords(path: string, source: string, ecosys
       const adv: Advisory = {
         id,
         aliases: (Array.isArray(a.aliases) ? a.aliases : []).filter((x): x is string => typeof x === 'string'),
-        source, cvss: [], references: [], affected: [affected],
+        source,
+        cvss: [],
+        references: [],
+        affected: [affected],
       };
       if (last.t) adv.modified = last.t;
       yield { kind: 'advisory', advisory: adv };

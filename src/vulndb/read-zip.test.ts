@@ -38,10 +38,15 @@ for (const zip64 of [false, true]) {
     pythonZip(p, members, { zip64 });
     const z = openZip(p);
     try {
-      assert.deepEqual(z.entries.map((e) => e.name), Object.keys(members));
+      assert.deepEqual(
+        z.entries.map((e) => e.name),
+        Object.keys(members),
+      );
       assert.deepEqual(new Set(z.entries.map((e) => e.method)), new Set([0, 8]));
       for (const e of z.entries) assert.equal(z.read(e).toString('utf8'), members[e.name]);
-    } finally { z.close(); }
+    } finally {
+      z.close();
+    }
   });
 }
 
@@ -56,16 +61,27 @@ test('a flipped byte inside a member fails that member with a CRC error naming i
   const z = openZip(p);
   try {
     assert.equal(z.read(z.entries[0]).length, 100);
-    assert.throws(() => z.read(z.entries[1]), (e: unknown) => e instanceof InputError && /y\.json: CRC-32 mismatch/.test(e.message));
-  } finally { z.close(); }
+    assert.throws(
+      () => z.read(z.entries[1]),
+      (e: unknown) => e instanceof InputError && /y\.json: CRC-32 mismatch/.test(e.message),
+    );
+  } finally {
+    z.close();
+  }
 });
 
 test('a truncated zip or a non-zip is refused with an InputError naming the file', () => {
   const p = join(dir, 'trunc.zip');
   pythonZip(p, members);
   truncateSync(p, Math.floor(statSync(p).size / 2));
-  assert.throws(() => openZip(p), (e: unknown) => e instanceof InputError && e.message.includes(p) && !e.message.includes('\n'));
+  assert.throws(
+    () => openZip(p),
+    (e: unknown) => e instanceof InputError && e.message.includes(p) && !e.message.includes('\n'),
+  );
   const q = join(dir, 'text.zip');
   writeFileSync(q, 'hello, not a zip');
-  assert.throws(() => openZip(q), (e: unknown) => e instanceof InputError && /no end of central directory/.test(e.message));
+  assert.throws(
+    () => openZip(q),
+    (e: unknown) => e instanceof InputError && /no end of central directory/.test(e.message),
+  );
 });

@@ -49,14 +49,21 @@ function readAt(fd: number, pos: number, len: number): Buffer {
 export function openZip(path: string, options: OpenZipOptions = {}): ZipReader {
   const maxEntrySize = options.maxEntrySize ?? 256 * 1024 * 1024;
   let fd: number;
-  try { fd = openSync(path, 'r'); } catch (err) { throw new InputError(`zip ${path}: cannot open: ${reasonOf(err)}`, { cause: err }); }
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    throw new InputError(`zip ${path}: cannot open: ${reasonOf(err)}`, { cause: err });
+  }
   try {
     const fileSize = fstatSync(fd).size;
     const tailLen = Math.min(fileSize, 22 + 65535 + 20);
     const tail = readAt(fd, fileSize - tailLen, tailLen);
     let eocd = -1;
     for (let i = tail.length - 22; i >= 0; i--) {
-      if (tail.readUInt32LE(i) === EOCD) { eocd = i; break; }
+      if (tail.readUInt32LE(i) === EOCD) {
+        eocd = i;
+        break;
+      }
     }
     if (eocd < 0) throw new InputError(`zip ${path}: no end of central directory record (not a zip, or truncated)`);
     let count = tail.readUInt16LE(eocd + 10);
@@ -65,17 +72,20 @@ export function openZip(path: string, options: OpenZipOptions = {}): ZipReader {
     if (eocd >= 20 && tail.readUInt32LE(eocd - 20) === EOCD64_LOCATOR) {
       const rec64At = Number(tail.readBigUInt64LE(eocd - 20 + 8));
       const rec = readAt(fd, rec64At, 56);
-      if (rec.length < 56 || rec.readUInt32LE(0) !== EOCD64) throw new InputError(`zip ${path}: bad Zip64 end of central directory record`);
+      if (rec.length < 56 || rec.readUInt32LE(0) !== EOCD64)
+        throw new InputError(`zip ${path}: bad Zip64 end of central directory record`);
       count = Number(rec.readBigUInt64LE(32));
       cdSize = Number(rec.readBigUInt64LE(40));
       cdOffset = Number(rec.readBigUInt64LE(48));
     }
-    if (cdOffset + cdSize > fileSize) throw new InputError(`zip ${path}: central directory lies past the end of the file (truncated)`);
+    if (cdOffset + cdSize > fileSize)
+      throw new InputError(`zip ${path}: central directory lies past the end of the file (truncated)`);
     const cd = readAt(fd, cdOffset, cdSize);
     const entries: ZipEntry[] = [];
     let p = 0;
     for (let i = 0; i < count; i++) {
-      if (p + 46 > cd.length || cd.readUInt32LE(p) !== CENTRAL) throw new InputError(`zip ${path}: central directory entry ${i} is malformed`);
+      if (p + 46 > cd.length || cd.readUInt32LE(p) !== CENTRAL)
+        throw new InputError(`zip ${path}: central directory entry ${i} is malformed`);
       const method = cd.readUInt16LE(p + 10);
       const crc = cd.readUInt32LE(p + 16);
       let compressedSize = cd.readUInt32LE(p + 20);
@@ -93,9 +103,18 @@ export function openZip(path: string, options: OpenZipOptions = {}): ZipReader {
         const len = cd.readUInt16LE(e + 2);
         if (tag === 0x0001) {
           let q = e + 4;
-          if (size === 0xffffffff) { size = Number(cd.readBigUInt64LE(q)); q += 8; }
-          if (compressedSize === 0xffffffff) { compressedSize = Number(cd.readBigUInt64LE(q)); q += 8; }
-          if (offset === 0xffffffff) { offset = Number(cd.readBigUInt64LE(q)); q += 8; }
+          if (size === 0xffffffff) {
+            size = Number(cd.readBigUInt64LE(q));
+            q += 8;
+          }
+          if (compressedSize === 0xffffffff) {
+            compressedSize = Number(cd.readBigUInt64LE(q));
+            q += 8;
+          }
+          if (offset === 0xffffffff) {
+            offset = Number(cd.readBigUInt64LE(q));
+            q += 8;
+          }
         }
         e += 4 + len;
       }
@@ -107,7 +126,8 @@ export function openZip(path: string, options: OpenZipOptions = {}): ZipReader {
       entries,
       read(entry: ZipEntry): Buffer {
         const where = `zip ${path} entry ${entry.name}`;
-        if (entry.size > maxEntrySize) throw new InputError(`${where}: ${entry.size} bytes inflated exceeds the ${maxEntrySize}-byte limit`);
+        if (entry.size > maxEntrySize)
+          throw new InputError(`${where}: ${entry.size} bytes inflated exceeds the ${maxEntrySize}-byte limit`);
         const local = readAt(fd, entry.offset, 30);
         if (local.length < 30 || local.readUInt32LE(0) !== LOCAL) throw new InputError(`${where}: bad local header`);
         const dataAt = entry.offset + 30 + local.readUInt16LE(26) + local.readUInt16LE(28);
@@ -116,15 +136,20 @@ export function openZip(path: string, options: OpenZipOptions = {}): ZipReader {
         let data: Buffer;
         if (entry.method === 0) data = raw;
         else if (entry.method === 8) {
-          try { data = inflateRawSync(raw, { maxOutputLength: Math.max(entry.size, 1) }); } catch (err) {
+          try {
+            data = inflateRawSync(raw, { maxOutputLength: Math.max(entry.size, 1) });
+          } catch (err) {
             throw new InputError(`${where}: inflate failed: ${reasonOf(err)}`, { cause: err });
           }
         } else throw new InputError(`${where}: compression method ${entry.method} is not supported`);
-        if (data.length !== entry.size) throw new InputError(`${where}: size ${data.length} differs from the recorded ${entry.size}`);
+        if (data.length !== entry.size)
+          throw new InputError(`${where}: size ${data.length} differs from the recorded ${entry.size}`);
         if (crc32(data) !== entry.crc32) throw new InputError(`${where}: CRC-32 mismatch`);
         return data;
       },
-      close(): void { closeSync(fd); },
+      close(): void {
+        closeSync(fd);
+      },
     };
   } catch (err) {
     closeSync(fd);

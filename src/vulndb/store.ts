@@ -63,7 +63,9 @@ type Row = Record<string, string | number | null | bigint | Uint8Array>;
  */
 export function openStore(path: string, options: OpenStoreOptions = {}): Store {
   if (!existsSync(path)) {
-    throw new DatabaseError(`vulnerability database ${path} not found: run \`zerocve db update\` (online) or \`zerocve db import\` (offline) first`);
+    throw new DatabaseError(
+      `vulnerability database ${path} not found: run \`zerocve db update\` (online) or \`zerocve db import\` (offline) first`,
+    );
   }
   let db: DatabaseSync;
   try {
@@ -77,11 +79,15 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
     version = row ? Number(row.value) : NaN;
   } catch (err) {
     db.close();
-    throw new DatabaseError(`vulnerability database ${path} is corrupt or not a zerocve database: ${reasonOf(err)}`, { cause: err });
+    throw new DatabaseError(`vulnerability database ${path} is corrupt or not a zerocve database: ${reasonOf(err)}`, {
+      cause: err,
+    });
   }
   if (version !== SCHEMA_VERSION) {
     db.close();
-    throw new DatabaseError(`vulnerability database ${path} has schema version ${Number.isNaN(version) ? 'none' : version}, this zerocve needs ${SCHEMA_VERSION}: rebuild it with \`zerocve db update\` or \`zerocve db import\``);
+    throw new DatabaseError(
+      `vulnerability database ${path} has schema version ${Number.isNaN(version) ? 'none' : version}, this zerocve needs ${SCHEMA_VERSION}: rebuild it with \`zerocve db update\` or \`zerocve db import\``,
+    );
   }
   return createStore(db, path);
 }
@@ -90,17 +96,21 @@ function createStore(db: DatabaseSync, path: string): Store {
   const byPackage = db.prepare(
     `SELECT a.rid AS rid, a.id AS id, a.body AS body, f.body AS affected
        FROM affected f JOIN advisories a ON a.rid = f.advisory
-      WHERE f.ecosystem = ? AND f.name = ? ORDER BY a.rid`);
+      WHERE f.ecosystem = ? AND f.name = ? ORDER BY a.rid`,
+  );
   const byId = db.prepare(
     `SELECT rid, body FROM advisories WHERE id = ?
      UNION SELECT a.rid, a.body FROM aliases s JOIN advisories a ON a.rid = s.advisory WHERE s.alias = ?
-     ORDER BY rid`);
+     ORDER BY rid`,
+  );
   const affectedOf = db.prepare(`SELECT body FROM affected WHERE advisory = ?`);
   const enrich = db.prepare(`SELECT source, body FROM enrichment WHERE cve = ? ORDER BY source`);
   let closed = false;
   const guard = <T>(what: string, fn: () => T): T => {
     if (closed) throw new DatabaseError(`vulnerability database ${path} is closed`);
-    try { return fn(); } catch (err) {
+    try {
+      return fn();
+    } catch (err) {
       if (err instanceof DatabaseError) throw err;
       throw new DatabaseError(`vulnerability database ${path}: ${what} failed: ${reasonOf(err)}`, { cause: err });
     }
@@ -131,10 +141,12 @@ function createStore(db: DatabaseSync, path: string): Store {
       });
     },
     advisoriesById(id: string): Advisory[] {
-      return guard('lookup', () => (byId.all(id, id) as Row[]).map((r) => ({
-        ...(JSON.parse(String(r.body)) as Omit<Advisory, 'affected'>),
-        affected: (affectedOf.all(r.rid) as Row[]).map((a) => JSON.parse(String(a.body)) as Affected),
-      })));
+      return guard('lookup', () =>
+        (byId.all(id, id) as Row[]).map((r) => ({
+          ...(JSON.parse(String(r.body)) as Omit<Advisory, 'affected'>),
+          affected: (affectedOf.all(r.rid) as Row[]).map((a) => JSON.parse(String(a.body)) as Affected),
+        })),
+      );
     },
     enrichment(cveId: string): CveEnrichment | undefined {
       return guard('enrichment lookup', () => {
@@ -154,13 +166,18 @@ function createStore(db: DatabaseSync, path: string): Store {
       return guard('status', () => readStatus(db, path));
     },
     close(): void {
-      if (!closed) { closed = true; db.close(); }
+      if (!closed) {
+        closed = true;
+        db.close();
+      }
     },
   };
 }
 
 export function readStatus(db: DatabaseSync, path: string): StoreStatus {
-  const meta = new Map((db.prepare('SELECT key, value FROM meta').all() as Row[]).map((r) => [String(r.key), String(r.value)]));
+  const meta = new Map(
+    (db.prepare('SELECT key, value FROM meta').all() as Row[]).map((r) => [String(r.key), String(r.value)]),
+  );
   const sources = (db.prepare('SELECT * FROM sources ORDER BY name').all() as Row[]).map((r): SourceStatus => ({
     name: String(r.name),
     kind: String(r.kind),
@@ -185,4 +202,3 @@ export function readStatus(db: DatabaseSync, path: string): StoreStatus {
     enrichments: count('SELECT count(*) AS n FROM enrichment'),
   };
 }
-

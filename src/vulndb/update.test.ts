@@ -16,84 +16,136 @@ import { openStore } from './store.ts';
 const OSV = 'conformance/grype/grype/db/v6/build/transformers/osv/testdata';
 const KEV = 'conformance/grype/grype/db/v6/build/transformers/kev/testdata/go-case.json';
 
-test('updateDb downloads, imports, answers 304s without rebuilding, and resumes a partial download', { skip: corpusSkip(OSV) || corpusSkip(KEV) }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'zerocve-update-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const zip = join(dir, 'served-all.zip');
-  execFileSync('python3', ['-c', `
+test(
+  'updateDb downloads, imports, answers 304s without rebuilding, and resumes a partial download',
+  { skip: corpusSkip(OSV) || corpusSkip(KEV) },
+  async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'zerocve-update-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const zip = join(dir, 'served-all.zip');
+    execFileSync('python3', [
+      '-c',
+      `
 import sys, os, zipfile
 with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:
     for n in sorted(os.listdir(sys.argv[2])):
         z.write(os.path.join(sys.argv[2], n), n)
-`, zip, corpusPath(OSV) as string]);
-  const files: Record<string, { body: Buffer; etag: string }> = {
-    '/osv/Go/all.zip': { body: readFileSync(zip), etag: '"go-1"' },
-    '/kev/known_exploited_vulnerabilities.json': { body: readFileSync(corpusPath(KEV) as string), etag: '"kev-1"' },
-    '/epss/epss_scores-current.csv.gz': { body: gzipSync('#model_version:v2025.03.14,score_date:2025-02-18T00:00:00+0000\ncve,epss,percentile\nCVE-2025-0108,0.328,0.9929\n'), etag: '"epss-1"' },
-  };
-  const log: { path: string; status: number; range?: string }[] = [];
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const f = files[req.url ?? ''];
-    const done = (status: number): void => { log.push({ path: req.url ?? '', status, ...(req.headers.range ? { range: String(req.headers.range) } : {}) }); };
-    if (!f) { done(404); res.writeHead(404).end(); return; }
-    if (req.headers['if-none-match'] === f.etag) { done(304); res.writeHead(304, { etag: f.etag }).end(); return; }
-    const m = /^bytes=(\d+)-$/.exec(String(req.headers.range ?? ''));
-    if (m && req.headers['if-range'] === f.etag) {
-      const start = Number(m[1]);
-      done(206);
-      res.writeHead(206, { etag: f.etag, 'content-length': f.body.length - start, 'content-range': `bytes ${start}-${f.body.length - 1}/${f.body.length}` });
-      res.end(f.body.subarray(start));
-      return;
-    }
-    done(200);
-    res.writeHead(200, { etag: f.etag, 'content-length': f.body.length, 'last-modified': 'Tue, 18 Feb 2025 00:00:00 GMT' }).end(f.body);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.after(() => server.close());
-  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const db = join(dir, 'db', 'zerocve.db');
-  const cacheDir = join(dir, 'cache');
-  const feeds = (await import('./update.ts')).defaultFeeds({ baseUrl, osvEcosystems: ['Go'] }).filter((f) => f.name !== 'debian-tracker');
+`,
+      zip,
+      corpusPath(OSV) as string,
+    ]);
+    const files: Record<string, { body: Buffer; etag: string }> = {
+      '/osv/Go/all.zip': { body: readFileSync(zip), etag: '"go-1"' },
+      '/kev/known_exploited_vulnerabilities.json': { body: readFileSync(corpusPath(KEV) as string), etag: '"kev-1"' },
+      '/epss/epss_scores-current.csv.gz': {
+        body: gzipSync(
+          '#model_version:v2025.03.14,score_date:2025-02-18T00:00:00+0000\ncve,epss,percentile\nCVE-2025-0108,0.328,0.9929\n',
+        ),
+        etag: '"epss-1"',
+      },
+    };
+    const log: { path: string; status: number; range?: string }[] = [];
+    const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+      const f = files[req.url ?? ''];
+      const done = (status: number): void => {
+        log.push({ path: req.url ?? '', status, ...(req.headers.range ? { range: String(req.headers.range) } : {}) });
+      };
+      if (!f) {
+        done(404);
+        res.writeHead(404).end();
+        return;
+      }
+      if (req.headers['if-none-match'] === f.etag) {
+        done(304);
+        res.writeHead(304, { etag: f.etag }).end();
+        return;
+      }
+      const m = /^bytes=(\d+)-$/.exec(String(req.headers.range ?? ''));
+      if (m && req.headers['if-range'] === f.etag) {
+        const start = Number(m[1]);
+        done(206);
+        res.writeHead(206, {
+          etag: f.etag,
+          'content-length': f.body.length - start,
+          'content-range': `bytes ${start}-${f.body.length - 1}/${f.body.length}`,
+        });
+        res.end(f.body.subarray(start));
+        return;
+      }
+      done(200);
+      res
+        .writeHead(200, {
+          etag: f.etag,
+          'content-length': f.body.length,
+          'last-modified': 'Tue, 18 Feb 2025 00:00:00 GMT',
+        })
+        .end(f.body);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    t.after(() => server.close());
+    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const db = join(dir, 'db', 'zerocve.db');
+    const cacheDir = join(dir, 'cache');
+    const feeds = (await import('./update.ts'))
+      .defaultFeeds({ baseUrl, osvEcosystems: ['Go'] })
+      .filter((f) => f.name !== 'debian-tracker');
 
-  assert.throws(() => dbStatus(db), DatabaseError);
-  const first = await updateDb(db, { cacheDir, sources: feeds });
-  assert.deepEqual(first.feeds.map((f) => [f.name, f.status]), [['osv:Go', 'downloaded'], ['kev', 'downloaded'], ['epss', 'downloaded']]);
-  assert.ok(first.import);
-  let st = dbStatus(db, { now: new Date(Date.parse(first.import.builtAt) + 80 * 3.6e6) });
-  assert.deepEqual(st.sources.map((s) => s.name).sort(), ['epss', 'kev', 'osv:Go']);
-  assert.equal(st.sources.find((s) => s.name === 'osv:Go')!.etag, '"go-1"');
-  assert.equal(st.ageHours, 80);
-  assert.equal(st.stale, true);
-  const s = openStore(db);
-  assert.ok(s.advisoriesFor('Go', 'stdlib').length > 0);
-  assert.equal(s.enrichment('CVE-2025-0108')!.epss!.score, 0.328);
-  s.close();
+    assert.throws(() => dbStatus(db), DatabaseError);
+    const first = await updateDb(db, { cacheDir, sources: feeds });
+    assert.deepEqual(
+      first.feeds.map((f) => [f.name, f.status]),
+      [
+        ['osv:Go', 'downloaded'],
+        ['kev', 'downloaded'],
+        ['epss', 'downloaded'],
+      ],
+    );
+    assert.ok(first.import);
+    let st = dbStatus(db, { now: new Date(Date.parse(first.import.builtAt) + 80 * 3.6e6) });
+    assert.deepEqual(st.sources.map((s) => s.name).sort(), ['epss', 'kev', 'osv:Go']);
+    assert.equal(st.sources.find((s) => s.name === 'osv:Go')!.etag, '"go-1"');
+    assert.equal(st.ageHours, 80);
+    assert.equal(st.stale, true);
+    const s = openStore(db);
+    assert.ok(s.advisoriesFor('Go', 'stdlib').length > 0);
+    assert.equal(s.enrichment('CVE-2025-0108')!.epss!.score, 0.328);
+    s.close();
 
-  // nothing changed upstream: every feed is a 304 and the database is not rebuilt
-  const second = await updateDb(db, { cacheDir, sources: feeds });
-  assert.deepEqual(second.feeds.map((f) => f.status), ['not-modified', 'not-modified', 'not-modified']);
-  assert.equal(second.import, undefined);
-  assert.equal(dbStatus(db).builtAt, first.import.builtAt);
+    // nothing changed upstream: every feed is a 304 and the database is not rebuilt
+    const second = await updateDb(db, { cacheDir, sources: feeds });
+    assert.deepEqual(
+      second.feeds.map((f) => f.status),
+      ['not-modified', 'not-modified', 'not-modified'],
+    );
+    assert.equal(second.import, undefined);
+    assert.equal(dbStatus(db).builtAt, first.import.builtAt);
 
-  // the zip changes upstream; a previous run got half of it: the next run resumes with Range + If-Range
-  const body = files['/osv/Go/all.zip'].body;
-  files['/osv/Go/all.zip'] = { body, etag: '"go-2"' };
-  const goDir = join(cacheDir, 'osv_Go');
-  writeFileSync(join(goDir, 'all.zip.part'), body.subarray(0, Math.floor(body.length / 2)));
-  writeFileSync(join(goDir, 'all.zip.part.meta.json'), JSON.stringify({ url: `${baseUrl}/osv/Go/all.zip`, etag: '"go-2"' }));
-  log.length = 0;
-  const third = await updateDb(db, { cacheDir, sources: feeds });
-  assert.deepEqual(third.feeds.map((f) => f.status), ['resumed', 'not-modified', 'not-modified']);
-  assert.equal(third.feeds[0].bytes, body.length - Math.floor(body.length / 2));
-  assert.deepEqual(log[0], { path: '/osv/Go/all.zip', status: 206, range: `bytes=${Math.floor(body.length / 2)}-` });
-  assert.deepEqual(readFileSync(join(goDir, 'all.zip')), body);
-  st = dbStatus(db);
-  assert.equal(st.sources.find((x) => x.name === 'osv:Go')!.etag, '"go-2"');
-  assert.deepEqual(st.sources.map((x) => x.name).sort(), ['epss', 'kev', 'osv:Go'], 'unchanged sources kept');
+    // the zip changes upstream; a previous run got half of it: the next run resumes with Range + If-Range
+    const body = files['/osv/Go/all.zip'].body;
+    files['/osv/Go/all.zip'] = { body, etag: '"go-2"' };
+    const goDir = join(cacheDir, 'osv_Go');
+    writeFileSync(join(goDir, 'all.zip.part'), body.subarray(0, Math.floor(body.length / 2)));
+    writeFileSync(
+      join(goDir, 'all.zip.part.meta.json'),
+      JSON.stringify({ url: `${baseUrl}/osv/Go/all.zip`, etag: '"go-2"' }),
+    );
+    log.length = 0;
+    const third = await updateDb(db, { cacheDir, sources: feeds });
+    assert.deepEqual(
+      third.feeds.map((f) => f.status),
+      ['resumed', 'not-modified', 'not-modified'],
+    );
+    assert.equal(third.feeds[0].bytes, body.length - Math.floor(body.length / 2));
+    assert.deepEqual(log[0], { path: '/osv/Go/all.zip', status: 206, range: `bytes=${Math.floor(body.length / 2)}-` });
+    assert.deepEqual(readFileSync(join(goDir, 'all.zip')), body);
+    st = dbStatus(db);
+    assert.equal(st.sources.find((x) => x.name === 'osv:Go')!.etag, '"go-2"');
+    assert.deepEqual(st.sources.map((x) => x.name).sort(), ['epss', 'kev', 'osv:Go'], 'unchanged sources kept');
 
-  // a server error fails the update and leaves the database as it was
-  files['/osv/Go/all.zip'] = { body, etag: '"go-3"' };
-  delete files['/kev/known_exploited_vulnerabilities.json'];
-  await assert.rejects(updateDb(db, { cacheDir, sources: feeds }), /HTTP 404/);
-  assert.equal(dbStatus(db).builtAt, third.import!.builtAt);
-});
+    // a server error fails the update and leaves the database as it was
+    files['/osv/Go/all.zip'] = { body, etag: '"go-3"' };
+    delete files['/kev/known_exploited_vulnerabilities.json'];
+    await assert.rejects(updateDb(db, { cacheDir, sources: feeds }), /HTTP 404/);
+    assert.equal(dbStatus(db).builtAt, third.import!.builtAt);
+  },
+);

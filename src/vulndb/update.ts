@@ -1,6 +1,16 @@
 // `db update`: download the feeds (conditional, resumable, verified) into a cache folder, then import what changed
 // in one atomic build. `db status`: what the database holds and how old it is.
-import { createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, createReadStream } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  createReadStream,
+} from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -19,7 +29,21 @@ export interface FeedSource {
   file: string;
 }
 
-export const DEFAULT_OSV_ECOSYSTEMS = ['PyPI', 'Debian', 'Ubuntu', 'Alpine', 'Wolfi', 'Chainguard', 'Red Hat', 'Rocky Linux', 'AlmaLinux', 'Go', 'npm', 'crates.io', 'Maven'];
+export const DEFAULT_OSV_ECOSYSTEMS = [
+  'PyPI',
+  'Debian',
+  'Ubuntu',
+  'Alpine',
+  'Wolfi',
+  'Chainguard',
+  'Red Hat',
+  'Rocky Linux',
+  'AlmaLinux',
+  'Go',
+  'npm',
+  'crates.io',
+  'Maven',
+];
 
 /**
  * The feeds `db update` fetches. With `baseUrl` (a mirror, or a test server) every feed comes from under it:
@@ -30,10 +54,32 @@ export function defaultFeeds(opts: { baseUrl?: string; osvEcosystems?: string[] 
   const b = opts.baseUrl?.replace(/\/+$/, '');
   const osvBase = b ? `${b}/osv` : 'https://osv-vulnerabilities.storage.googleapis.com';
   return [
-    ...(opts.osvEcosystems ?? DEFAULT_OSV_ECOSYSTEMS).map((eco): FeedSource => ({ name: `osv:${eco}`, kind: 'osv', url: `${osvBase}/${encodeURIComponent(eco)}/all.zip`, file: 'all.zip' })),
-    { name: 'debian-tracker', kind: 'debian', url: b ? `${b}/debian/json` : 'https://security-tracker.debian.org/tracker/data/json', file: 'debian-tracker.json' },
-    { name: 'kev', kind: 'kev', url: b ? `${b}/kev/known_exploited_vulnerabilities.json` : 'https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json', file: 'kev.json' },
-    { name: 'epss', kind: 'epss', url: b ? `${b}/epss/epss_scores-current.csv.gz` : 'https://epss.empiricalsecurity.com/epss_scores-current.csv.gz', file: 'epss.csv.gz' },
+    ...(opts.osvEcosystems ?? DEFAULT_OSV_ECOSYSTEMS).map((eco): FeedSource => ({
+      name: `osv:${eco}`,
+      kind: 'osv',
+      url: `${osvBase}/${encodeURIComponent(eco)}/all.zip`,
+      file: 'all.zip',
+    })),
+    {
+      name: 'debian-tracker',
+      kind: 'debian',
+      url: b ? `${b}/debian/json` : 'https://security-tracker.debian.org/tracker/data/json',
+      file: 'debian-tracker.json',
+    },
+    {
+      name: 'kev',
+      kind: 'kev',
+      url: b
+        ? `${b}/kev/known_exploited_vulnerabilities.json`
+        : 'https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json',
+      file: 'kev.json',
+    },
+    {
+      name: 'epss',
+      kind: 'epss',
+      url: b ? `${b}/epss/epss_scores-current.csv.gz` : 'https://epss.empiricalsecurity.com/epss_scores-current.csv.gz',
+      file: 'epss.csv.gz',
+    },
   ];
 }
 
@@ -46,7 +92,13 @@ export interface UpdateOptions {
   osvEcosystems?: string[];
   fetch?: typeof fetch;
   signal?: AbortSignal;
-  onProgress?: (p: { source: string; phase: 'download' | 'import'; bytes?: number; records?: number; done: boolean }) => void;
+  onProgress?: (p: {
+    source: string;
+    phase: 'download' | 'import';
+    bytes?: number;
+    records?: number;
+    done: boolean;
+  }) => void;
   now?: Date;
 }
 
@@ -66,18 +118,37 @@ export interface UpdateSummary {
   import?: ImportSummary;
 }
 
-interface Validators { etag?: string; lastModified?: string; size?: number; url?: string }
+interface Validators {
+  etag?: string;
+  lastModified?: string;
+  size?: number;
+  url?: string;
+}
 
 const readMeta = (p: string): Validators | undefined => {
-  try { return JSON.parse(readFileSync(p, 'utf8')) as Validators; } catch { return undefined; }
+  try {
+    return JSON.parse(readFileSync(p, 'utf8')) as Validators;
+  } catch {
+    return undefined;
+  }
 };
 
 async function verify(file: string, kindFile: string, name: string): Promise<void> {
   if (/\.zip$/i.test(kindFile)) {
     const zip = openZip(file);
-    try { for (const e of zip.entries) if (!e.name.endsWith('/')) zip.read(e); } finally { zip.close(); }
+    try {
+      for (const e of zip.entries) if (!e.name.endsWith('/')) zip.read(e);
+    } finally {
+      zip.close();
+    }
   } else if (/\.gz$/i.test(kindFile)) {
-    try { await pipeline(createReadStream(file), createGunzip(), async function* (src) { for await (const _ of src) { /* drain */ } }); } catch (err) {
+    try {
+      await pipeline(createReadStream(file), createGunzip(), async function* (src) {
+        for await (const _ of src) {
+          /* drain */
+        }
+      });
+    } catch (err) {
       throw new InputError(`feed ${name} download ${file} is not valid gzip: ${reasonOf(err)}`, { cause: err });
     }
   }
@@ -100,11 +171,16 @@ async function download(feed: FeedSource, dir: string, options: UpdateOptions): 
     if (meta.lastModified) headers['if-modified-since'] = meta.lastModified;
   }
   let res: Response;
-  try { res = await doFetch(feed.url, { headers, signal: options.signal }); } catch (err) {
+  try {
+    res = await doFetch(feed.url, { headers, signal: options.signal });
+  } catch (err) {
     if ((err as Error)?.name === 'AbortError') throw err;
     throw new RegistryError(`feed ${feed.name}: ${feed.url} cannot be reached: ${reasonOf(err)}`, { cause: err });
   }
-  if (res.status === 304) { await res.body?.cancel(); return { name: feed.name, url: feed.url, status: 'not-modified', bytes: 0, file }; }
+  if (res.status === 304) {
+    await res.body?.cancel();
+    return { name: feed.name, url: feed.url, status: 'not-modified', bytes: 0, file };
+  }
   if (res.status !== 200 && res.status !== 206) {
     await res.body?.cancel();
     throw new RegistryError(`feed ${feed.name}: ${feed.url} answered HTTP ${res.status}`, { status: res.status });
@@ -115,12 +191,19 @@ async function download(feed: FeedSource, dir: string, options: UpdateOptions): 
   if (resumed) {
     const m = /\/(\d+)\s*$/.exec(res.headers.get('content-range') ?? '');
     const start = /bytes (\d+)-/.exec(res.headers.get('content-range') ?? '');
-    if (!start || Number(start[1]) !== offset) { await res.body?.cancel(); throw new RegistryError(`feed ${feed.name}: ${feed.url} resumed at the wrong offset (${res.headers.get('content-range')})`); }
+    if (!start || Number(start[1]) !== offset) {
+      await res.body?.cancel();
+      throw new RegistryError(
+        `feed ${feed.name}: ${feed.url} resumed at the wrong offset (${res.headers.get('content-range')})`,
+      );
+    }
     if (m) total = Number(m[1]);
   } else if (res.headers.get('content-length')) total = Number(res.headers.get('content-length'));
   const validators: Validators = { url: feed.url };
-  const etag = res.headers.get('etag'); if (etag) validators.etag = etag;
-  const lm = res.headers.get('last-modified'); if (lm) validators.lastModified = lm;
+  const etag = res.headers.get('etag');
+  if (etag) validators.etag = etag;
+  const lm = res.headers.get('last-modified');
+  if (lm) validators.lastModified = lm;
   writeFileSync(`${part}.meta.json`, JSON.stringify(validators));
   let bytes = 0;
   const counted = async function* (src: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
@@ -131,13 +214,19 @@ async function download(feed: FeedSource, dir: string, options: UpdateOptions): 
     }
   };
   if (!res.body) throw new RegistryError(`feed ${feed.name}: ${feed.url} sent no body`);
-  await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>), counted, createWriteStream(part, { flags: resumed ? 'a' : 'w' }), { signal: options.signal });
+  await pipeline(
+    Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>),
+    counted,
+    createWriteStream(part, { flags: resumed ? 'a' : 'w' }),
+    { signal: options.signal },
+  );
   const size = statSync(part).size;
   if (total !== undefined && size !== total) {
     throw new RegistryError(`feed ${feed.name}: ${feed.url} ended after ${size} of ${total} bytes (kept for resuming)`);
   }
   await verify(part, feed.file, feed.name).catch(async (err) => {
-    rmSync(part, { force: true }); rmSync(`${part}.meta.json`, { force: true });
+    rmSync(part, { force: true });
+    rmSync(`${part}.meta.json`, { force: true });
     throw err;
   });
   renameSync(part, file);
@@ -156,7 +245,13 @@ export async function updateDb(dbPath: string, options: UpdateOptions): Promise<
   const feeds = options.sources ?? defaultFeeds({ baseUrl: options.baseUrl, osvEcosystems: options.osvEcosystems });
   let have = new Set<string>();
   if (existsSync(dbPath)) {
-    try { const s = openStore(dbPath); have = new Set(s.status().sources.map((x) => x.name)); s.close(); } catch { /* rebuilt below */ }
+    try {
+      const s = openStore(dbPath);
+      have = new Set(s.status().sources.map((x) => x.name));
+      s.close();
+    } catch {
+      /* rebuilt below */
+    }
   }
   const results: FeedResult[] = [];
   const inputs: ImportInput[] = [];
@@ -168,12 +263,19 @@ export async function updateDb(dbPath: string, options: UpdateOptions): Promise<
     results.push(r);
     if (r.status !== 'not-modified' || !have.has(feed.name)) {
       const v = readMeta(`${r.file}.meta.json`) ?? {};
-      inputs.push({ kind: feed.kind, path: r.file, source: feed.name, ...(v.etag ? { etag: v.etag } : {}), ...(v.lastModified ? { lastModified: v.lastModified } : {}) });
+      inputs.push({
+        kind: feed.kind,
+        path: r.file,
+        source: feed.name,
+        ...(v.etag ? { etag: v.etag } : {}),
+        ...(v.lastModified ? { lastModified: v.lastModified } : {}),
+      });
     }
   }
   if (inputs.length === 0) return { feeds: results };
   const summary = await importSources(dbPath, inputs, {
-    signal: options.signal, now: options.now,
+    signal: options.signal,
+    now: options.now,
     onProgress: (p) => options.onProgress?.({ source: p.source, phase: 'import', records: p.records, done: p.done }),
   });
   return { feeds: results, import: summary };
@@ -193,6 +295,12 @@ export function dbStatus(dbPath: string, options: { now?: Date; maxAgeHours?: nu
     const st = store.status();
     const now = (options.now ?? new Date()).getTime();
     const ageHours = st.builtAt ? Math.round(((now - Date.parse(st.builtAt)) / 3.6e6) * 10) / 10 : undefined;
-    return { ...st, ...(ageHours !== undefined ? { ageHours } : {}), stale: ageHours === undefined || ageHours > (options.maxAgeHours ?? 72) };
-  } finally { store.close(); }
+    return {
+      ...st,
+      ...(ageHours !== undefined ? { ageHours } : {}),
+      stale: ageHours === undefined || ageHours > (options.maxAgeHours ?? 72),
+    };
+  } finally {
+    store.close();
+  }
 }

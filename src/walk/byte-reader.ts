@@ -29,7 +29,12 @@ export function createByteReader(source: AsyncIterable<Buffer>): ByteReader {
     while (off >= cur.length) {
       if (done) return false;
       const r = await it.next();
-      if (r.done) { done = true; cur = EMPTY; off = 0; return false; }
+      if (r.done) {
+        done = true;
+        cur = EMPTY;
+        off = 0;
+        return false;
+      }
       cur = r.value;
       off = 0;
     }
@@ -40,12 +45,15 @@ export function createByteReader(source: AsyncIterable<Buffer>): ByteReader {
     new InputError(`truncated tar: ${what} is missing ${missing} bytes at offset ${pos}`);
 
   return {
-    get position() { return pos; },
+    get position() {
+      return pos;
+    },
     async read(n, what) {
       if (!(await fill())) return null;
       if (cur.length - off >= n) {
         const b = cur.subarray(off, off + n);
-        off += n; pos += n;
+        off += n;
+        pos += n;
         return b;
       }
       const out = Buffer.allocUnsafe(n);
@@ -54,7 +62,9 @@ export function createByteReader(source: AsyncIterable<Buffer>): ByteReader {
         if (!(await fill())) throw truncated(what, n - got);
         const take = Math.min(n - got, cur.length - off);
         cur.copy(out, got, off, off + take);
-        off += take; got += take; pos += take;
+        off += take;
+        got += take;
+        pos += take;
       }
       return out;
     },
@@ -64,7 +74,9 @@ export function createByteReader(source: AsyncIterable<Buffer>): ByteReader {
         if (!(await fill())) throw truncated(what, left);
         const take = Math.min(left, cur.length - off);
         const s = cur.subarray(off, off + take);
-        off += take; pos += take; left -= take;
+        off += take;
+        pos += take;
+        left -= take;
         yield s;
       }
     },
@@ -73,12 +85,18 @@ export function createByteReader(source: AsyncIterable<Buffer>): ByteReader {
       while (left > 0) {
         if (!(await fill())) throw truncated(what, left);
         const take = Math.min(left, cur.length - off);
-        off += take; pos += take; left -= take;
+        off += take;
+        pos += take;
+        left -= take;
       }
     },
     async drain() {
       let total = 0;
-      while (await fill()) { total += cur.length - off; pos += cur.length - off; off = cur.length; }
+      while (await fill()) {
+        total += cur.length - off;
+        pos += cur.length - off;
+        off = cur.length;
+      }
       return total;
     },
   };
@@ -88,7 +106,10 @@ export function createByteReader(source: AsyncIterable<Buffer>): ByteReader {
  * A ByteReader over positional reads of an open file: headers are read, skipped bodies are never read (the position
  * just moves). For indexing tar archives (member offsets) without reading their contents.
  */
-export function createFileByteReader(file: { read(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }> }, size: number): ByteReader {
+export function createFileByteReader(
+  file: { read(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }> },
+  size: number,
+): ByteReader {
   let pos = 0;
   const truncated = (what: string, missing: number): InputError =>
     new InputError(`truncated tar: ${what} is missing ${missing} bytes at offset ${pos}`);
@@ -103,11 +124,16 @@ export function createFileByteReader(file: { read(buffer: Buffer, offset: number
     return got === n ? out : out.subarray(0, got);
   }
   return {
-    get position() { return pos; },
+    get position() {
+      return pos;
+    },
     async read(n, what) {
       if (pos >= size) return null;
       const b = await readAt(n);
-      if (b.length < n) { pos += b.length; throw truncated(what, n - b.length); }
+      if (b.length < n) {
+        pos += b.length;
+        throw truncated(what, n - b.length);
+      }
       pos += n;
       return b;
     },
@@ -117,14 +143,23 @@ export function createFileByteReader(file: { read(buffer: Buffer, offset: number
         const take = Math.min(left, 256 * 1024);
         const b = await readAt(take);
         if (b.length === 0) throw truncated(what, left);
-        pos += b.length; left -= b.length;
+        pos += b.length;
+        left -= b.length;
         yield b;
       }
     },
     async skip(n, what) {
-      if (pos + n > size) { const missing = pos + n - size; pos = size; throw truncated(what, missing); }
+      if (pos + n > size) {
+        const missing = pos + n - size;
+        pos = size;
+        throw truncated(what, missing);
+      }
       pos += n;
     },
-    async drain() { const left = Math.max(0, size - pos); pos = size; return left; },
+    async drain() {
+      const left = Math.max(0, size - pos);
+      pos = size;
+      return left;
+    },
   };
 }

@@ -18,8 +18,18 @@ import type { LayerRecord } from './types.ts';
 
 const FORMAT = 2;
 
-const TYPE_CODE: Record<EntryType, string> = { file: 'f', dir: 'd', symlink: 'l', hardlink: 'h', char: 'c', block: 'b', fifo: 'p' };
-const CODE_TYPE: Record<string, EntryType> = Object.fromEntries(Object.entries(TYPE_CODE).map(([k, v]) => [v, k as EntryType]));
+const TYPE_CODE: Record<EntryType, string> = {
+  file: 'f',
+  dir: 'd',
+  symlink: 'l',
+  hardlink: 'h',
+  char: 'c',
+  block: 'b',
+  fifo: 'p',
+};
+const CODE_TYPE: Record<string, EntryType> = Object.fromEntries(
+  Object.entries(TYPE_CODE).map(([k, v]) => [v, k as EntryType]),
+);
 
 /** [path, type code, mode, uid, gid, size, mtime, linkTarget?] */
 type CompactEntry = [string, string, number, number, number, number, number, string?];
@@ -39,15 +49,25 @@ interface CacheHead {
 
 export function layerCacheKey(layer: Pick<Layer, 'digest' | 'diffId'>, analyzers: readonly Analyzer[]): string {
   const names = analyzers.map((a) => `${a.name}@${a.version}`).sort();
-  return createHash('sha256').update(JSON.stringify([FORMAT, layer.digest, layer.diffId ?? '', names])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([FORMAT, layer.digest, layer.diffId ?? '', names]))
+    .digest('hex');
 }
 
 const fileOf = (cacheDir: string, key: string): string => join(cacheDir, 'layers', `${key}.json.gz`);
 
 /** The cached record with `layer` set on every entry, or undefined when absent or unreadable. */
-export async function loadLayerRecord(cacheDir: string, key: string, layerIndex: number): Promise<LayerRecord | undefined> {
+export async function loadLayerRecord(
+  cacheDir: string,
+  key: string,
+  layerIndex: number,
+): Promise<LayerRecord | undefined> {
   const file = fileOf(cacheDir, key);
-  try { await access(file); } catch { return undefined; }
+  try {
+    await access(file);
+  } catch {
+    return undefined;
+  }
   const input = createReadStream(file, { highWaterMark: 256 * 1024 });
   const lines = createInterface({ input: input.pipe(createGunzip({ chunkSize: 256 * 1024 })), crlfDelay: Infinity });
   input.on('error', () => {});
@@ -73,7 +93,15 @@ export async function loadLayerRecord(cacheDir: string, key: string, layerIndex:
       }
     }
     if (!head || entries.length !== head.entries || facts.length !== head.facts) return undefined;
-    return { entries, whiteouts: head.whiteouts, opaque: head.opaque, facts, uncompressedSize: head.uncompressedSize, entryCount: head.entryCount, fileCount: head.fileCount };
+    return {
+      entries,
+      whiteouts: head.whiteouts,
+      opaque: head.opaque,
+      facts,
+      uncompressedSize: head.uncompressedSize,
+      entryCount: head.entryCount,
+      fileCount: head.fileCount,
+    };
   } catch {
     return undefined; // corrupt, truncated or foreign file: rescan and overwrite
   } finally {
@@ -88,8 +116,15 @@ export async function saveLayerRecord(cacheDir: string, key: string, record: Lay
   await mkdir(join(cacheDir, 'layers'), { recursive: true });
   const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   const head: CacheHead = {
-    format: FORMAT, key, uncompressedSize: record.uncompressedSize, entryCount: record.entryCount, fileCount: record.fileCount,
-    whiteouts: record.whiteouts, opaque: record.opaque, entries: record.entries.length, facts: record.facts.length,
+    format: FORMAT,
+    key,
+    uncompressedSize: record.uncompressedSize,
+    entryCount: record.entryCount,
+    fileCount: record.fileCount,
+    whiteouts: record.whiteouts,
+    opaque: record.opaque,
+    entries: record.entries.length,
+    facts: record.facts.length,
   };
   function* lines(): Generator<string> {
     let batch = JSON.stringify(head) + '\n';
@@ -97,11 +132,17 @@ export async function saveLayerRecord(cacheDir: string, key: string, record: Lay
       const c: CompactEntry = [e.path, TYPE_CODE[e.type], e.mode, e.uid, e.gid, e.size, e.mtime];
       if (e.linkTarget !== undefined) c.push(e.linkTarget);
       batch += JSON.stringify(c) + '\n';
-      if (batch.length > 256 * 1024) { yield batch; batch = ''; }
+      if (batch.length > 256 * 1024) {
+        yield batch;
+        batch = '';
+      }
     }
     for (const f of record.facts) {
       batch += JSON.stringify(f) + '\n';
-      if (batch.length > 256 * 1024) { yield batch; batch = ''; }
+      if (batch.length > 256 * 1024) {
+        yield batch;
+        batch = '';
+      }
     }
     if (batch) yield batch;
   }

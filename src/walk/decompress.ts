@@ -34,9 +34,14 @@ export interface DecompressStats {
 
 /** Compression named by an OCI/Docker layer media type; undefined when it names none we know. */
 export function compressionOfMediaType(mediaType: string): Compression | undefined {
-  if (/(\+|\.)gzip$|tar\.gzip$|\.tar\.gz$/.test(mediaType) || mediaType === 'application/vnd.docker.image.rootfs.diff.tar.gzip') return 'gzip';
+  if (
+    /(\+|\.)gzip$|tar\.gzip$|\.tar\.gz$/.test(mediaType) ||
+    mediaType === 'application/vnd.docker.image.rootfs.diff.tar.gzip'
+  )
+    return 'gzip';
   if (/\+zstd$/.test(mediaType)) return 'zstd';
-  if (/\.tar$|layer\.v1\.tar$/.test(mediaType) || mediaType === 'application/vnd.docker.image.rootfs.diff.tar') return 'none';
+  if (/\.tar$|layer\.v1\.tar$/.test(mediaType) || mediaType === 'application/vnd.docker.image.rootfs.diff.tar')
+    return 'none';
   return undefined;
 }
 
@@ -51,7 +56,10 @@ export function compressionOfMagic(head: Uint8Array): Compression {
  * Decompressed chunks of a layer blob. `stats` is filled as bytes flow (compression known after the first chunk).
  * Throws InputError (without the layer name; the caller adds it) on corrupt/truncated data or a limit.
  */
-export async function* decompressedChunks(blob: Readable, options: { mediaType: string; limits?: Limits; stats: DecompressStats; onChunk?: () => void }): AsyncGenerator<Buffer> {
+export async function* decompressedChunks(
+  blob: Readable,
+  options: { mediaType: string; limits?: Limits; stats: DecompressStats; onChunk?: () => void },
+): AsyncGenerator<Buffer> {
   const { stats } = options;
   const maxBytes = options.limits?.maxLayerBytes ?? DEFAULT_MAX_LAYER_BYTES;
   const maxRatio = options.limits?.maxRatio;
@@ -73,16 +81,28 @@ export async function* decompressedChunks(blob: Readable, options: { mediaType: 
   const check = (n: number): void => {
     stats.uncompressedBytes += n;
     if (stats.uncompressedBytes > maxBytes) {
-      throw new InputError(`layer exceeds the limit of ${maxBytes} uncompressed bytes (maxLayerBytes; decompression bomb?)`);
+      throw new InputError(
+        `layer exceeds the limit of ${maxBytes} uncompressed bytes (maxLayerBytes; decompression bomb?)`,
+      );
     }
-    if (maxRatio !== undefined && stats.compression !== 'none' && stats.uncompressedBytes > RATIO_FLOOR &&
-      stats.uncompressedBytes / Math.max(1, stats.compressedBytes) > maxRatio) {
-      throw new InputError(`layer expands more than ${maxRatio}:1 (${stats.uncompressedBytes} bytes from ${stats.compressedBytes}; maxRatio; decompression bomb?)`);
+    if (
+      maxRatio !== undefined &&
+      stats.compression !== 'none' &&
+      stats.uncompressedBytes > RATIO_FLOOR &&
+      stats.uncompressedBytes / Math.max(1, stats.compressedBytes) > maxRatio
+    ) {
+      throw new InputError(
+        `layer expands more than ${maxRatio}:1 (${stats.uncompressedBytes} bytes from ${stats.compressedBytes}; maxRatio; decompression bomb?)`,
+      );
     }
   };
 
   if (stats.compression === 'none') {
-    if (first.length) { check(first.length); options.onChunk?.(); yield first; }
+    if (first.length) {
+      check(first.length);
+      options.onChunk?.();
+      yield first;
+    }
     for (;;) {
       const r = await it.next();
       if (r.done) break;
@@ -94,9 +114,8 @@ export async function* decompressedChunks(blob: Readable, options: { mediaType: 
     return;
   }
 
-  const inflate = stats.compression === 'gzip'
-    ? createGunzip({ chunkSize: CHUNK })
-    : createZstdDecompress({ chunkSize: CHUNK });
+  const inflate =
+    stats.compression === 'gzip' ? createGunzip({ chunkSize: CHUNK }) : createZstdDecompress({ chunkSize: CHUNK });
   async function* compressed(): AsyncGenerator<Buffer> {
     yield first;
     for (;;) {
@@ -107,7 +126,9 @@ export async function* decompressedChunks(blob: Readable, options: { mediaType: 
     }
   }
   const source = Readable.from(compressed(), { objectMode: false, highWaterMark: CHUNK });
-  pipeline(source, inflate, () => { /* errors surface on `inflate` below */ });
+  pipeline(source, inflate, () => {
+    /* errors surface on `inflate` below */
+  });
   try {
     for await (const chunk of inflate as AsyncIterable<Buffer>) {
       check(chunk.length);
@@ -125,7 +146,8 @@ export async function* decompressedChunks(blob: Readable, options: { mediaType: 
 function translate(err: unknown, compression: Compression): unknown {
   if (err instanceof InputError) return err;
   const e = err as { code?: string; errno?: number; message?: string };
-  if (typeof e?.code !== 'string' || !/^(Z_|ZSTD_|ERR_ZLIB|ERR_ZSTD)/.test(e.code) && e.errno === undefined) return err;
+  if (typeof e?.code !== 'string' || (!/^(Z_|ZSTD_|ERR_ZLIB|ERR_ZSTD)/.test(e.code) && e.errno === undefined))
+    return err;
   if (e.code === 'Z_BUF_ERROR' || e.errno === zc.Z_BUF_ERROR || /unexpected end/i.test(e.message ?? '')) {
     return new InputError(`truncated ${compression} data`, { cause: err });
   }

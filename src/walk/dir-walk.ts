@@ -15,9 +15,16 @@ import type { LayerRecord } from './types.ts';
 
 export const DIR_MEDIA_TYPE = 'application/vnd.zerocve.rootfs.dir';
 
-export interface DirWalk { record: LayerRecord; digest: string }
+export interface DirWalk {
+  record: LayerRecord;
+  digest: string;
+}
 
-export async function walkDirectory(root: string, analyzers: readonly Analyzer[], signal?: AbortSignal): Promise<DirWalk> {
+export async function walkDirectory(
+  root: string,
+  analyzers: readonly Analyzer[],
+  signal?: AbortSignal,
+): Promise<DirWalk> {
   const entries: MergedEntry[] = [];
   const facts: Fact[] = [];
   const inodes = new Map<string, string>();
@@ -28,7 +35,9 @@ export async function walkDirectory(root: string, analyzers: readonly Analyzer[]
   async function visit(abs: string, path: string): Promise<void> {
     signal?.throwIfAborted();
     let names: string[];
-    try { names = await readdir(abs); } catch (err) {
+    try {
+      names = await readdir(abs);
+    } catch (err) {
       facts.push({ kind: 'problem', path, analyzer: 'walk', message: `cannot list directory: ${reasonOf(err)}` });
       return;
     }
@@ -37,7 +46,9 @@ export async function walkDirectory(root: string, analyzers: readonly Analyzer[]
       const childAbs = join(abs, name);
       const child = path === '/' ? `/${name}` : `${path}/${name}`;
       let st;
-      try { st = await lstat(childAbs, { bigint: false }); } catch (err) {
+      try {
+        st = await lstat(childAbs, { bigint: false });
+      } catch (err) {
         facts.push({ kind: 'problem', path: child, analyzer: 'walk', message: `cannot stat: ${reasonOf(err)}` });
         continue;
       }
@@ -48,18 +59,47 @@ export async function walkDirectory(root: string, analyzers: readonly Analyzer[]
       else if (st.isCharacterDevice()) type = 'char';
       else if (st.isBlockDevice()) type = 'block';
       else if (st.isFIFO()) type = 'fifo';
-      else { facts.push({ kind: 'problem', path: child, analyzer: 'walk', message: 'socket skipped (not representable in an image)' }); continue; }
-      const h: MergedEntry = { path: child, type, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, size: type === 'file' ? st.size : 0, mtime: Math.floor(st.mtimeMs / 1000), layer: 0 };
+      else {
+        facts.push({
+          kind: 'problem',
+          path: child,
+          analyzer: 'walk',
+          message: 'socket skipped (not representable in an image)',
+        });
+        continue;
+      }
+      const h: MergedEntry = {
+        path: child,
+        type,
+        mode: st.mode & 0o7777,
+        uid: st.uid,
+        gid: st.gid,
+        size: type === 'file' ? st.size : 0,
+        mtime: Math.floor(st.mtimeMs / 1000),
+        layer: 0,
+      };
       if (type === 'symlink') {
-        try { h.linkTarget = await readlink(childAbs); } catch (err) { h.linkTarget = ''; facts.push({ kind: 'problem', path: child, analyzer: 'walk', message: `cannot read link: ${reasonOf(err)}` }); }
+        try {
+          h.linkTarget = await readlink(childAbs);
+        } catch (err) {
+          h.linkTarget = '';
+          facts.push({ kind: 'problem', path: child, analyzer: 'walk', message: `cannot read link: ${reasonOf(err)}` });
+        }
       } else if (type === 'file' && st.nlink > 1) {
         const ino = `${st.dev}:${st.ino}`;
         const first = inodes.get(ino);
-        if (first !== undefined) { h.type = 'hardlink'; h.linkTarget = first; h.size = 0; } else inodes.set(ino, child);
+        if (first !== undefined) {
+          h.type = 'hardlink';
+          h.linkTarget = first;
+          h.size = 0;
+        } else inodes.set(ino, child);
       }
       listing.update(`${child}\0${h.type}\0${h.mode}\0${h.size}\0${st.mtimeMs}\0${h.linkTarget ?? ''}\n`);
       entries.push(h);
-      if (h.type === 'file') { files++; bytes += h.size; }
+      if (h.type === 'file') {
+        files++;
+        bytes += h.size;
+      }
       try {
         await dispatchEntry(h, analyzers, facts, true, () => fileChunks(childAbs, h));
       } catch (err) {
@@ -71,7 +111,15 @@ export async function walkDirectory(root: string, analyzers: readonly Analyzer[]
 
   await visit(root, '/');
   return {
-    record: { entries, whiteouts: [], opaque: [], facts, uncompressedSize: bytes, entryCount: entries.length, fileCount: files },
+    record: {
+      entries,
+      whiteouts: [],
+      opaque: [],
+      facts,
+      uncompressedSize: bytes,
+      entryCount: entries.length,
+      fileCount: files,
+    },
     digest: `sha256:${listing.digest('hex')}`,
   };
 }

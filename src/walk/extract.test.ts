@@ -1,6 +1,20 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createWriteStream, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync, symlinkSync, linkSync, readdirSync } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  symlinkSync,
+  linkSync,
+  readdirSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -13,7 +27,9 @@ import { extractImage } from './extract.ts';
 
 let dir: string;
 let n = 0;
-before(() => { dir = mkdtempSync(join(tmpdir(), 'zerocve-extract-')); });
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'zerocve-extract-'));
+});
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 type Spec = [TarWriteHeader, string?][];
@@ -29,9 +45,16 @@ async function layerOf(spec: Spec): Promise<Layer> {
   await done;
   return createFileLayer(file, { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip' });
 }
-const imageOf = (layers: Layer[]): Image => ({ source: { target: 'oci-archive:/test.tar', kind: 'oci-archive' }, config: { diffIds: [] }, layers });
+const imageOf = (layers: Layer[]): Image => ({
+  source: { target: 'oci-archive:/test.tar', kind: 'oci-archive' },
+  config: { diffIds: [] },
+  layers,
+});
 const fresh = (): string => join(dir, `out-${n++}`);
-const F = (path: string, body = path, extra: Partial<TarWriteHeader> = {}): [TarWriteHeader, string] => [{ path, type: 'file', ...extra }, body];
+const F = (path: string, body = path, extra: Partial<TarWriteHeader> = {}): [TarWriteHeader, string] => [
+  { path, type: 'file', ...extra },
+  body,
+];
 const D = (path: string): [TarWriteHeader] => [{ path, type: 'dir' }];
 const L = (path: string, linkTarget: string): [TarWriteHeader] => [{ path, type: 'symlink', linkTarget }];
 
@@ -61,7 +84,10 @@ test('names climbing with ../ are clamped inside dest and nothing lands beside i
   assert.equal(readFileSync(join(dest, 'y'), 'utf8'), 'y');
   assert.equal(readFileSync(join(dest, 'abs/z'), 'utf8'), 'z');
   assert.equal(r.files, 3);
-  assert.ok(r.problems.some((p) => p.includes('outside the image root')), r.problems.join('\n'));
+  assert.ok(
+    r.problems.some((p) => p.includes('outside the image root')),
+    r.problems.join('\n'),
+  );
 });
 
 test('an absolute symlink /etc -> <host dir> followed by etc/passwd writes inside dest, host file untouched', async () => {
@@ -93,8 +119,25 @@ test('a file planted as a symlink is replaced, not written through', async () =>
 
 test('whiteouts and opaque directories across layers', async () => {
   const dest = fresh();
-  const l0 = await layerOf([D('etc'), F('etc/a'), F('etc/b'), D('opt/app'), F('opt/app/x'), F('opt/app/y'), D('var/log'), F('var/log/l'), F('keep', 'v1')]);
-  const l1 = await layerOf([F('etc/.wh.a', ''), D('opt/app'), F('opt/app/z'), F('opt/app/.wh..wh..opq', ''), F('keep', 'v2'), F('.wh.var', '')]);
+  const l0 = await layerOf([
+    D('etc'),
+    F('etc/a'),
+    F('etc/b'),
+    D('opt/app'),
+    F('opt/app/x'),
+    F('opt/app/y'),
+    D('var/log'),
+    F('var/log/l'),
+    F('keep', 'v1'),
+  ]);
+  const l1 = await layerOf([
+    F('etc/.wh.a', ''),
+    D('opt/app'),
+    F('opt/app/z'),
+    F('opt/app/.wh..wh..opq', ''),
+    F('keep', 'v2'),
+    F('.wh.var', ''),
+  ]);
   const l2 = await layerOf([F('etc/a', 'a again')]);
   await extractImage(imageOf([l0, l1, l2]), dest);
   assert.deepEqual(listing(dest), ['/etc', '/etc/a', '/etc/b', '/keep', '/opt', '/opt/app', '/opt/app/z']);
@@ -160,9 +203,21 @@ test('filter leaves entries out; dir: images are copied with links and hard link
   linkSync(join(src, 'usr/lib/a.so.1.2'), join(src, 'usr/lib/hard'));
   writeFileSync(join(src, 'usr/lib/skip.txt'), 'skip');
   const dest = fresh();
-  const image: Image = { source: { target: `dir:${src}`, kind: 'dir' }, config: { diffIds: [] }, layers: [], rootDir: src };
+  const image: Image = {
+    source: { target: `dir:${src}`, kind: 'dir' },
+    config: { diffIds: [] },
+    layers: [],
+    rootDir: src,
+  };
   const r = await extractImage(image, dest, { filter: (p) => !p.endsWith('.txt') });
-  assert.deepEqual(listing(dest), ['/usr', '/usr/lib', '/usr/lib/a.so.1', '/usr/lib/a.so.1.2', '/usr/lib/abs', '/usr/lib/hard']);
+  assert.deepEqual(listing(dest), [
+    '/usr',
+    '/usr/lib',
+    '/usr/lib/a.so.1',
+    '/usr/lib/a.so.1.2',
+    '/usr/lib/abs',
+    '/usr/lib/hard',
+  ]);
   assert.equal(readlinkSync(join(dest, 'usr/lib/abs')), '/etc/shadow');
   assert.equal(statSync(join(dest, 'usr/lib/hard')).ino, statSync(join(dest, 'usr/lib/a.so.1.2')).ino);
   assert.deepEqual([r.files, r.symlinks, r.hardlinks], [1, 2, 1]);

@@ -13,7 +13,22 @@
 // own /dev. Directory modes and mtimes are applied at the end, so a read-only directory or a later child does not
 // disturb them.
 import { constants as fsc } from 'node:fs';
-import { chmod, chown, lchown, link, lstat, lutimes, mkdir, open, readdir, readlink, rm, symlink, unlink, utimes } from 'node:fs/promises';
+import {
+  chmod,
+  chown,
+  lchown,
+  link,
+  lstat,
+  lutimes,
+  mkdir,
+  open,
+  readdir,
+  readlink,
+  rm,
+  symlink,
+  unlink,
+  utimes,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EntryHeader } from '../core/entry.ts';
 import type { Image } from '../core/image.ts';
@@ -62,7 +77,10 @@ export async function extractImage(image: Image, dest: string, options: ExtractO
   const { signal } = options;
   await mkdir(dest, { recursive: true });
   const st: State = {
-    dest, isRoot: process.getuid?.() === 0, dirs: new Map(), thisLayer: new Set(),
+    dest,
+    isRoot: process.getuid?.() === 0,
+    dirs: new Map(),
+    thisLayer: new Set(),
     result: { files: 0, bytes: 0, dirs: 0, symlinks: 0, hardlinks: 0, skipped: 0, problems: [] },
   };
   if (image.rootDir !== undefined) {
@@ -74,10 +92,14 @@ export async function extractImage(image: Image, dest: string, options: ExtractO
       st.thisLayer = new Set();
       const stats: DecompressStats = { compression: 'none', compressedBytes: 0, uncompressedBytes: 0 };
       const blob = await layer.open(signal);
-      const abort = (): void => { blob.destroy(signal?.reason instanceof Error ? signal.reason : new Error('aborted')); };
+      const abort = (): void => {
+        blob.destroy(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+      };
       signal?.addEventListener('abort', abort, { once: true });
       try {
-        const tar = readTar(decompressedChunks(blob, { mediaType: layer.mediaType, limits: options.limits, stats }), { maxEntries: options.limits?.maxEntries });
+        const tar = readTar(decompressedChunks(blob, { mediaType: layer.mediaType, limits: options.limits, stats }), {
+          maxEntries: options.limits?.maxEntries,
+        });
         for await (const te of tar) {
           signal?.throwIfAborted();
           for (const p of te.problems) st.result.problems.push(`${te.header.path}: ${p}`);
@@ -87,12 +109,18 @@ export async function extractImage(image: Image, dest: string, options: ExtractO
             continue;
           }
           if (options.filter && !options.filter(te.header.path)) continue;
-          if (te.header.path === '/') { if (te.header.type === 'dir') st.dirs.set('', te.header); continue; }
+          if (te.header.path === '/') {
+            if (te.header.type === 'dir') st.dirs.set('', te.header);
+            continue;
+          }
           await applyEntry(st, te.header, te.readable ? te.body() : undefined);
         }
       } catch (err) {
         if (signal?.aborted) throw signal.reason;
-        throw new InputError(`${image.source.target} layer ${index} ${layer.digest.slice(0, 19)}…: extract to ${dest}: ${reasonOf(err)}`, { cause: err });
+        throw new InputError(
+          `${image.source.target} layer ${index} ${layer.digest.slice(0, 19)}…: extract to ${dest}: ${reasonOf(err)}`,
+          { cause: err },
+        );
       } finally {
         signal?.removeEventListener('abort', abort);
         blob.destroy();
@@ -115,17 +143,26 @@ async function resolveDir(st: State, dir: string, create: boolean): Promise<stri
   while (pending.length > 0) {
     const name = pending.shift()!;
     if (name === '.') continue;
-    if (name === '..') { cur = cur.slice(0, cur.lastIndexOf('/')); continue; }
+    if (name === '..') {
+      cur = cur.slice(0, cur.lastIndexOf('/'));
+      continue;
+    }
     const next = `${cur}/${name}`;
     const abs = join(st.dest, next);
-    const info = await lstat(abs).catch((e: NodeJS.ErrnoException) => { if (e.code === 'ENOENT') return undefined; throw e; });
+    const info = await lstat(abs).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return undefined;
+      throw e;
+    });
     if (info === undefined) {
       if (!create) return undefined;
       await mkdir(abs, { mode: 0o755 });
       cur = next;
       continue;
     }
-    if (info.isDirectory()) { cur = next; continue; }
+    if (info.isDirectory()) {
+      cur = next;
+      continue;
+    }
     if (info.isSymbolicLink()) {
       if (++hops > MAX_HOPS) throw new InputError(`${dir}: more than ${MAX_HOPS} symlinks on the way (loop?)`);
       const target = resolveLinkTarget(cur || '/', await readlink(abs));
@@ -144,7 +181,10 @@ async function resolveDir(st: State, dir: string, create: boolean): Promise<stri
 }
 
 async function removeExisting(abs: string, keepDir: boolean): Promise<'dir' | 'none' | 'other'> {
-  const info = await lstat(abs).catch((e: NodeJS.ErrnoException) => { if (e.code === 'ENOENT') return undefined; throw e; });
+  const info = await lstat(abs).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return undefined;
+    throw e;
+  });
   if (info === undefined) return 'none';
   if (info.isDirectory()) {
     if (keepDir) return 'dir';
@@ -186,7 +226,7 @@ async function applyEntry(st: State, h: EntryHeader, body: AsyncIterable<Uint8Ar
   st.thisLayer.add(real);
   switch (h.type) {
     case 'dir': {
-      if (await removeExisting(abs, true) === 'none') await mkdir(abs, { mode: 0o700 });
+      if ((await removeExisting(abs, true)) === 'none') await mkdir(abs, { mode: 0o700 });
       await setOwner(st, abs, h, false);
       st.dirs.set(real, h);
       st.result.dirs++;
@@ -196,7 +236,11 @@ async function applyEntry(st: State, h: EntryHeader, body: AsyncIterable<Uint8Ar
       await removeExisting(abs, false);
       const fh = await open(abs, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o600);
       try {
-        if (body) for await (const chunk of body) { await fh.write(chunk); st.result.bytes += chunk.length; }
+        if (body)
+          for await (const chunk of body) {
+            await fh.write(chunk);
+            st.result.bytes += chunk.length;
+          }
         if (st.isRoot) await fh.chown(h.uid, h.gid);
         await fh.chmod(h.mode); // after chown, which clears setuid/setgid
         await fh.utimes(h.mtime, h.mtime);
@@ -220,7 +264,9 @@ async function applyEntry(st: State, h: EntryHeader, body: AsyncIterable<Uint8Ar
       const targetAbs = targetParent === undefined ? undefined : join(st.dest, `${targetParent}/${baseOf(target)}`);
       const info = targetAbs === undefined ? undefined : await lstat(targetAbs).catch(() => undefined);
       if (targetAbs === undefined || info === undefined || info.isDirectory()) {
-        st.result.problems.push(`${h.path}: hard link to ${target}, which is ${info?.isDirectory() ? 'a directory' : 'missing'}: not created`);
+        st.result.problems.push(
+          `${h.path}: hard link to ${target}, which is ${info?.isDirectory() ? 'a directory' : 'missing'}: not created`,
+        );
         return;
       }
       if (targetAbs === abs) return;
@@ -231,7 +277,9 @@ async function applyEntry(st: State, h: EntryHeader, body: AsyncIterable<Uint8Ar
     }
     default:
       st.result.skipped++;
-      st.result.problems.push(`${h.path}: ${h.type} node not created (device numbers are not read; runtimes provide /dev)`);
+      st.result.problems.push(
+        `${h.path}: ${h.type} node not created (device numbers are not read; runtimes provide /dev)`,
+      );
   }
 }
 
@@ -258,7 +306,14 @@ async function copyTree(src: string, st: State, options: ExtractOptions): Promis
       if (options.filter && !options.filter(child)) continue;
       const abs = join(src, child);
       const info = await lstat(abs);
-      const base = { path: child, mode: info.mode & 0o7777, uid: info.uid, gid: info.gid, size: 0, mtime: Math.floor(info.mtimeMs / 1000) };
+      const base = {
+        path: child,
+        mode: info.mode & 0o7777,
+        uid: info.uid,
+        gid: info.gid,
+        size: 0,
+        mtime: Math.floor(info.mtimeMs / 1000),
+      };
       if (info.isDirectory()) {
         await applyEntry(st, { ...base, type: 'dir' }, undefined);
         await visit(child);
@@ -267,20 +322,39 @@ async function copyTree(src: string, st: State, options: ExtractOptions): Promis
       } else if (info.isFile()) {
         const key = `${info.dev}:${info.ino}`;
         const first = info.nlink > 1 ? inodes.get(key) : undefined;
-        if (first !== undefined) { await applyEntry(st, { ...base, type: 'hardlink', linkTarget: first }, undefined); continue; }
+        if (first !== undefined) {
+          await applyEntry(st, { ...base, type: 'hardlink', linkTarget: first }, undefined);
+          continue;
+        }
         if (info.nlink > 1) inodes.set(key, child);
         const fh = info.size > 0 ? await open(abs, fsc.O_RDONLY | fsc.O_NOFOLLOW) : undefined;
         try {
-          await applyEntry(st, { ...base, type: 'file', size: info.size }, fh?.createReadStream({ highWaterMark: 256 << 10, autoClose: false }));
+          await applyEntry(
+            st,
+            { ...base, type: 'file', size: info.size },
+            fh?.createReadStream({ highWaterMark: 256 << 10, autoClose: false }),
+          );
         } finally {
           await fh?.close();
         }
       } else {
-        await applyEntry(st, { ...base, type: info.isFIFO() ? 'fifo' : info.isBlockDevice() ? 'block' : 'char' }, undefined);
+        await applyEntry(
+          st,
+          { ...base, type: info.isFIFO() ? 'fifo' : info.isBlockDevice() ? 'block' : 'char' },
+          undefined,
+        );
       }
     }
   };
   await visit('');
   const rootInfo = await lstat(src);
-  st.dirs.set('', { path: '/', type: 'dir', mode: rootInfo.mode & 0o7777, uid: rootInfo.uid, gid: rootInfo.gid, size: 0, mtime: Math.floor(rootInfo.mtimeMs / 1000) });
+  st.dirs.set('', {
+    path: '/',
+    type: 'dir',
+    mode: rootInfo.mode & 0o7777,
+    uid: rootInfo.uid,
+    gid: rootInfo.gid,
+    size: 0,
+    mtime: Math.floor(rootInfo.mtimeMs / 1000),
+  });
 }

@@ -30,7 +30,10 @@ export function createMerger(): Merger {
     }
     if (deleted.size || emptied.size) {
       for (const [path, e] of map) {
-        if (hidden(path, deleted, emptied)) { map.delete(path); drop(e); }
+        if (hidden(path, deleted, emptied)) {
+          map.delete(path);
+          drop(e);
+        }
       }
     }
     for (const e of record.entries) {
@@ -43,7 +46,9 @@ export function createMerger(): Merger {
   const view: MergedView = {
     get: (path) => map.get(path),
     entries: () => map.values(),
-    get size() { return map.size; },
+    get size() {
+      return map.size;
+    },
     shadowed,
     resolve: (path) => resolveIn(map, path),
   };
@@ -68,7 +73,10 @@ function resolveIn(map: Map<string, MergedEntry>, path: string): MergedEntry | u
   while (queue.length) {
     const comp = queue.shift()!;
     if (comp === '.') continue;
-    if (comp === '..') { cur = parentOf(cur); continue; }
+    if (comp === '..') {
+      cur = parentOf(cur);
+      continue;
+    }
     const next = cur === '/' ? `/${comp}` : `${cur}/${comp}`;
     const e = map.get(next);
     if (!e) {

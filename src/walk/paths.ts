@@ -14,7 +14,16 @@ export function normalizePath(raw: string): NormalizedPath {
   // fast path: the common `./usr/bin/x` or `usr/bin/x` with no `.`/`..`/`//` segments
   let s = raw;
   if (s.startsWith('./')) s = s.slice(2);
-  if (s.length > 0 && !s.startsWith('/') && !s.includes('//') && !s.includes('./') && !s.endsWith('/.') && !s.endsWith('/..') && s !== '.' && s !== '..') {
+  if (
+    s.length > 0 &&
+    !s.startsWith('/') &&
+    !s.includes('//') &&
+    !s.includes('./') &&
+    !s.endsWith('/.') &&
+    !s.endsWith('/..') &&
+    s !== '.' &&
+    s !== '..'
+  ) {
     if (s.endsWith('/')) s = s.slice(0, -1);
     return { path: '/' + s, clamped: false };
   }
@@ -51,5 +60,5 @@ export function resolveLinkTarget(linkDir: string, target: string): string {
 /** true when `path` is `dir` or lies below it (both normalized absolute). */
 export function isWithin(path: string, dir: string): boolean {
   if (dir === '/') return true;
-  return path === dir || (path.startsWith(dir) && path.charCodeAt(dir.length) === 47 /* / */);
+  return path === dir || (path.startsWith(dir) && path.charCodeAt(dir.length) === 47) /* / */;
 }

@@ -2,7 +2,21 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, linkSync, writeFileSync, chmodSync, openSync, writeSync, closeSync, lstatSync } from 'node:fs';
+import {
+  createReadStream,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  linkSync,
+  writeFileSync,
+  chmodSync,
+  openSync,
+  writeSync,
+  closeSync,
+  lstatSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -17,7 +31,15 @@ const LONG_FILE = `${LONG_DIR}/${'f'.repeat(60)}.txt`; // 206 bytes: ustar needs
 const VERY_LONG = `${'x'.repeat(120)}/${'y'.repeat(120)}/${'z'.repeat(120)}.bin`; // > 255: PAX or GNU L only
 const LONG_LINK_TARGET = `../${'t'.repeat(150)}/target`;
 
-interface Got { type: string; size: number; mode: number; uid: number; link?: string; sha?: string; problems: string[] }
+interface Got {
+  type: string;
+  size: number;
+  mode: number;
+  uid: number;
+  link?: string;
+  sha?: string;
+  problems: string[];
+}
 
 async function collect(chunks: AsyncIterable<Buffer>, readBodies = true): Promise<Map<string, Got>> {
   const out = new Map<string, Got>();
@@ -28,12 +50,21 @@ async function collect(chunks: AsyncIterable<Buffer>, readBodies = true): Promis
       for await (const s of e.body()) h.update(s);
       sha = h.digest('hex');
     }
-    out.set(e.header.path, { type: e.header.type, size: e.header.size, mode: e.header.mode, uid: e.header.uid, link: e.header.linkTarget, sha, problems: e.problems });
+    out.set(e.header.path, {
+      type: e.header.type,
+      size: e.header.size,
+      mode: e.header.mode,
+      uid: e.header.uid,
+      link: e.header.linkTarget,
+      sha,
+      problems: e.problems,
+    });
   }
   return out;
 }
 
-const fileChunks = (p: string, hwm = 256 * 1024): AsyncIterable<Buffer> => createReadStream(p, { highWaterMark: hwm }) as AsyncIterable<Buffer>;
+const fileChunks = (p: string, hwm = 256 * 1024): AsyncIterable<Buffer> =>
+  createReadStream(p, { highWaterMark: hwm }) as AsyncIterable<Buffer>;
 const sha = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
 
 before(() => {
@@ -72,7 +103,15 @@ for (const format of ['ustar', 'pax', 'gnu'] as const) {
       assert.equal(tool.sha, sha(Buffer.alloc(700_000, 0x41)));
       assert.equal(got.get('/usr/bin/tool-hard')?.type, 'hardlink');
       assert.equal(got.get('/usr/bin/tool-hard')?.link, '/usr/bin/tool');
-      assert.deepEqual(got.get('/usr/bin/tool-sym'), { type: 'symlink', size: 0, mode: 0o777, uid: 0, link: 'tool', sha: undefined, problems: [] });
+      assert.deepEqual(got.get('/usr/bin/tool-sym'), {
+        type: 'symlink',
+        size: 0,
+        mode: 0o777,
+        uid: 0,
+        link: 'tool',
+        sha: undefined,
+        problems: [],
+      });
       assert.equal(got.get('/fifo')?.type, 'fifo');
       assert.equal(got.get('/empty')?.sha, sha(''));
       assert.equal(got.get('/usr/bin')?.type, 'dir');
@@ -109,12 +148,21 @@ test('large uid/gid: PAX records and GNU base-256 numbers', async () => {
 
 test('PAX global headers (g) apply to every later entry; per-entry (x) records override them', async () => {
   const out = join(dir, 'global.tar');
-  gnuTar('pax', out, ['--pax-option=uid=4242', '--pax-option=gid:=77', '--mtime=@1234567890'], src, ['./empty', './usr/bin/tool-sym']);
+  gnuTar('pax', out, ['--pax-option=uid=4242', '--pax-option=gid:=77', '--mtime=@1234567890'], src, [
+    './empty',
+    './usr/bin/tool-sym',
+  ]);
   const raw = readFileSync(out);
   assert.equal(String.fromCharCode(raw[156]), 'g', 'GNU tar wrote a global header first');
   const got = [];
   for await (const e of readTar(Readable.from([raw]))) got.push(e.header);
-  assert.deepEqual(got.map((h) => [h.path, h.uid, h.gid, h.mtime]), [['/empty', 4242, 77, 1234567890], ['/usr/bin/tool-sym', 4242, 77, 1234567890]]);
+  assert.deepEqual(
+    got.map((h) => [h.path, h.uid, h.gid, h.mtime]),
+    [
+      ['/empty', 4242, 77, 1234567890],
+      ['/usr/bin/tool-sym', 4242, 77, 1234567890],
+    ],
+  );
 });
 
 test('GNU and PAX sparse members: real size, content reported as not delivered, later entries intact', async () => {
@@ -126,7 +174,12 @@ test('GNU and PAX sparse members: real size, content reported as not delivered, 
   closeSync(fd);
   writeFileSync(join(sp, 'z-after'), 'after');
   const realSize = lstatSync(join(sp, 'holes.img')).size;
-  for (const [format, extra] of [['gnu', []], ['pax', ['--sparse-version=0.1']], ['pax', ['--sparse-version=1.0']], ['pax', ['--sparse-version=0.0']]] as const) {
+  for (const [format, extra] of [
+    ['gnu', []],
+    ['pax', ['--sparse-version=0.1']],
+    ['pax', ['--sparse-version=1.0']],
+    ['pax', ['--sparse-version=0.0']],
+  ] as const) {
     const out = join(dir, `sparse-${format}-${extra.join('')}.tar`);
     gnuTar(format, out, ['--sparse', ...extra], sp, ['holes.img', 'z-after']);
     const got = await collect(fileChunks(out));
@@ -166,12 +219,20 @@ const tarBytes = (format: string, members: string[]): Buffer => {
 };
 
 const failsWith = async (data: Buffer, re: RegExp): Promise<void> => {
-  await assert.rejects(async () => { for await (const e of readTar(Readable.from([data]))) for await (const _ of e.body()) { /* read */ } }, (err: unknown) => {
-    assert.ok(err instanceof InputError, String(err));
-    assert.match(err.message, re);
-    assert.doesNotMatch(err.message, /\n/);
-    return true;
-  });
+  await assert.rejects(
+    async () => {
+      for await (const e of readTar(Readable.from([data])))
+        for await (const _ of e.body()) {
+          /* read */
+        }
+    },
+    (err: unknown) => {
+      assert.ok(err instanceof InputError, String(err));
+      assert.match(err.message, re);
+      assert.doesNotMatch(err.message, /\n/);
+      return true;
+    },
+  );
 };
 
 test('corrupt header checksum fails naming the offset', async () => {
@@ -201,13 +262,24 @@ test('unread bodies are skipped; a body cannot be read twice', async () => {
     if (e.header.path === '/usr/bin/tool') {
       const it = e.body();
       await it.next(); // take one slice, leave the rest
-      await assert.rejects(async () => { for await (const _ of e.body()) { /* second read */ } }, /read twice/);
+      await assert.rejects(async () => {
+        for await (const _ of e.body()) {
+          /* second read */
+        }
+      }, /read twice/);
     }
   }
-  assert.deepEqual(seen.map((e) => e.header.path), ['/usr/bin/tool', '/empty']);
+  assert.deepEqual(
+    seen.map((e) => e.header.path),
+    ['/usr/bin/tool', '/empty'],
+  );
 });
 
 test('maxEntries stops a tar with too many entries', async () => {
   const data = tarBytes('ustar', ['./empty', './fifo', './usr/bin/tool-sym']);
-  await assert.rejects(async () => { for await (const _ of readTar(Readable.from([data]), { maxEntries: 2 })) { /* */ } }, /more than 2 entries/);
+  await assert.rejects(async () => {
+    for await (const _ of readTar(Readable.from([data]), { maxEntries: 2 })) {
+      /* */
+    }
+  }, /more than 2 entries/);
 });

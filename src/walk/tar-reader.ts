@@ -72,7 +72,10 @@ export async function* readTarFrom(reader: ByteReader, options: TarReaderOptions
       if (started) throw new InputError(`tar ${what}: body read twice`);
       started = true;
       if (!entry.readable) return;
-      for await (const s of reader.slices(dataSize, what)) { consumed += s.length; yield s; }
+      for await (const s of reader.slices(dataSize, what)) {
+        consumed += s.length;
+        yield s;
+      }
     };
     yield entry;
     await reader.skip(padded - consumed, what);
@@ -80,10 +83,18 @@ export async function* readTarFrom(reader: ByteReader, options: TarReaderOptions
   if (options.drainTrailer ?? true) await reader.drain();
 }
 
-interface HeaderSet { entry: TarEntry | null; dataSize: number; global: Record<string, string> }
+interface HeaderSet {
+  entry: TarEntry | null;
+  dataSize: number;
+  global: Record<string, string>;
+}
 
 /** Reads one logical entry: any PAX/GNU meta headers, then the real header. null at end of archive. */
-async function readHeaderSet(reader: ByteReader, global: Record<string, string>, first: boolean): Promise<HeaderSet | null> {
+async function readHeaderSet(
+  reader: ByteReader,
+  global: Record<string, string>,
+  first: boolean,
+): Promise<HeaderSet | null> {
   let pax: Record<string, string> | null = null;
   let longName: string | null = null;
   let longLink: string | null = null;
@@ -92,7 +103,8 @@ async function readHeaderSet(reader: ByteReader, global: Record<string, string>,
     const offset = reader.position;
     const block = await reader.read(BLOCK, 'header');
     if (block === null) {
-      if (pax || longName || longLink) throw new InputError(`truncated tar: input ends after a meta header at offset ${offset}`);
+      if (pax || longName || longLink)
+        throw new InputError(`truncated tar: input ends after a meta header at offset ${offset}`);
       return null; // no end blocks: accepted, as GNU tar does with a warning
     }
     if (isZeroBlock(block)) return null;
@@ -104,8 +116,10 @@ async function readHeaderSet(reader: ByteReader, global: Record<string, string>,
     const flag = block[156] === 0 ? '0' : String.fromCharCode(block[156]);
     const size = parseNumeric(block, 124, 12, 'size', offset);
     if (flag === 'x' || flag === 'g' || flag === 'L' || flag === 'K') {
-      if (size > 16 * 1024 * 1024) throw new InputError(`tar meta header of ${size} bytes at offset ${offset} is too large`);
-      const data = size === 0 ? Buffer.alloc(0) : Buffer.from((await reader.read(size, 'meta header')) ?? Buffer.alloc(0));
+      if (size > 16 * 1024 * 1024)
+        throw new InputError(`tar meta header of ${size} bytes at offset ${offset} is too large`);
+      const data =
+        size === 0 ? Buffer.alloc(0) : Buffer.from((await reader.read(size, 'meta header')) ?? Buffer.alloc(0));
       if (data.length !== size) throw new InputError(`truncated tar: meta header at offset ${offset}`);
       await reader.skip((BLOCK - (size % BLOCK)) % BLOCK, 'meta header padding');
       if (flag === 'x') pax = { ...(pax ?? {}), ...parsePax(data, offset) };
@@ -118,7 +132,8 @@ async function readHeaderSet(reader: ByteReader, global: Record<string, string>,
       // old GNU sparse: extension blocks of 21 map entries each follow the header, outside the data size
       for (;;) {
         const ext = await reader.read(BLOCK, 'GNU sparse extension header');
-        if (ext === null) throw new InputError(`truncated tar: GNU sparse header at offset ${offset} lacks its extension`);
+        if (ext === null)
+          throw new InputError(`truncated tar: GNU sparse header at offset ${offset} lacks its extension`);
         if (ext[504] === 0) break;
       }
     }
@@ -126,8 +141,15 @@ async function readHeaderSet(reader: ByteReader, global: Record<string, string>,
   }
 }
 
-function buildEntry(block: Buffer, flag: string, size: number, offset: number, pax: Record<string, string>,
-  longName: string | null, longLink: string | null): { entry: TarEntry | null; dataSize: number } {
+function buildEntry(
+  block: Buffer,
+  flag: string,
+  size: number,
+  offset: number,
+  pax: Record<string, string>,
+  longName: string | null,
+  longLink: string | null,
+): { entry: TarEntry | null; dataSize: number } {
   const problems: string[] = [];
   const magic = block.toString('latin1', 257, 263);
   const ustar = magic === 'ustar\0';
@@ -147,14 +169,31 @@ function buildEntry(block: Buffer, flag: string, size: number, offset: number, p
   let readable = true;
   let type: EntryType;
   switch (flag) {
-    case '0': case '7': type = 'file'; break;
-    case '1': type = 'hardlink'; break;
-    case '2': type = 'symlink'; break;
-    case '3': type = 'char'; break;
-    case '4': type = 'block'; break;
-    case '5': type = 'dir'; break;
-    case '6': type = 'fifo'; break;
-    case 'D': type = 'dir'; break; // GNU dump dir: a directory followed by a listing we skip
+    case '0':
+    case '7':
+      type = 'file';
+      break;
+    case '1':
+      type = 'hardlink';
+      break;
+    case '2':
+      type = 'symlink';
+      break;
+    case '3':
+      type = 'char';
+      break;
+    case '4':
+      type = 'block';
+      break;
+    case '5':
+      type = 'dir';
+      break;
+    case '6':
+      type = 'fifo';
+      break;
+    case 'D':
+      type = 'dir';
+      break; // GNU dump dir: a directory followed by a listing we skip
     case 'S': {
       type = 'file';
       realSize = parseNumeric(block, 483, 12, 'sparse real size', offset);
@@ -162,7 +201,8 @@ function buildEntry(block: Buffer, flag: string, size: number, offset: number, p
       problems.push('GNU sparse file: real size recorded, content not analyzed');
       break;
     }
-    case 'V': return { entry: null, dataSize: 0 }; // volume label, not a file
+    case 'V':
+      return { entry: null, dataSize: 0 }; // volume label, not a file
     default:
       type = 'file';
       problems.push(`unknown tar entry type ${JSON.stringify(flag)}: read as a regular file`);
@@ -180,7 +220,8 @@ function buildEntry(block: Buffer, flag: string, size: number, offset: number, p
   const norm = normalizePath(name);
   // absolute names are read relative to the image root, as Docker does (umoci writes the root itself as "/");
   // only names that climb above the root with `..` are worth a problem
-  if (norm.clamped) problems.push(`member name ${JSON.stringify(name)} points outside the image root: kept inside as ${norm.path}`);
+  if (norm.clamped)
+    problems.push(`member name ${JSON.stringify(name)} points outside the image root: kept inside as ${norm.path}`);
   const header: EntryHeader = {
     path: norm.path,
     type,
@@ -193,14 +234,26 @@ function buildEntry(block: Buffer, flag: string, size: number, offset: number, p
   if (type === 'symlink') header.linkTarget = link;
   else if (type === 'hardlink') {
     const ln = normalizePath(link);
-    if (ln.clamped) problems.push(`hardlink target ${JSON.stringify(link)} points outside the image root: kept inside as ${ln.path}`);
+    if (ln.clamped)
+      problems.push(`hardlink target ${JSON.stringify(link)} points outside the image root: kept inside as ${ln.path}`);
     header.linkTarget = ln.path;
   }
-  const entry: TarEntry = { header, rawName: name, offset, dataOffset: 0, dataSize: 0, problems, readable, body: emptyBody };
+  const entry: TarEntry = {
+    header,
+    rawName: name,
+    offset,
+    dataOffset: 0,
+    dataSize: 0,
+    problems,
+    readable,
+    body: emptyBody,
+  };
   return { entry, dataSize };
 }
 
-async function* emptyBody(): AsyncGenerator<Buffer> { /* replaced per entry */ }
+async function* emptyBody(): AsyncGenerator<Buffer> {
+  /* replaced per entry */
+}
 
 function isZeroBlock(b: Buffer): boolean {
   for (let i = 0; i < BLOCK; i += 8) if (b.readBigUInt64LE(i) !== 0n) return false;
@@ -252,7 +305,8 @@ function parseNumeric(b: Buffer, off: number, len: number, field: string, at: nu
 }
 
 function paxNumber(s: string, field: string, at: number): number {
-  if (!/^\d+$/.test(s)) throw new InputError(`corrupt PAX header at offset ${at}: ${field}=${JSON.stringify(s)} is not a number`);
+  if (!/^\d+$/.test(s))
+    throw new InputError(`corrupt PAX header at offset ${at}: ${field}=${JSON.stringify(s)} is not a number`);
   const n = Number(s);
   if (!Number.isSafeInteger(n)) throw new InputError(`corrupt PAX header at offset ${at}: ${field} too large`);
   return n;

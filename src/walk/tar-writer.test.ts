@@ -65,7 +65,10 @@ test('GNU tar reads what we write (names, long PAX names, owners, device numbers
       const ws = createWriteStream(file);
       await new Promise<void>((res, rej) => ws.end(data, () => res()).on('error', rej));
       const names = execFileSync('tar', ['-tf', file], { encoding: 'utf8' }).trim().split('\n');
-      assert.deepEqual(names, ENTRIES.map(([h]) => h.path.slice(1) + (h.type === 'dir' ? '/' : '')));
+      assert.deepEqual(
+        names,
+        ENTRIES.map(([h]) => h.path.slice(1) + (h.type === 'dir' ? '/' : '')),
+      );
       const verbose = execFileSync('tar', ['-tvf', file], { encoding: 'utf8' });
       assert.match(verbose, /crw-rw-rw- root\/root\s+1,3 /);
       assert.match(verbose, /-rwsr-xr-x root\/root\s+10 .* usr\/bin\/su/);
@@ -83,11 +86,20 @@ test('deterministic: same entries, same bytes; sorted mode refuses out-of-order 
   const a = await write(ENTRIES.slice(0, 4), { mtime: 0 });
   const b = await write(ENTRIES.slice(0, 4), { mtime: 0 });
   assert.ok(a.equals(b));
-  await assert.rejects(write([[{ path: '/b', type: 'dir' }], [{ path: '/a', type: 'dir' }]], { sorted: true }), UsageError);
+  await assert.rejects(
+    write([[{ path: '/b', type: 'dir' }], [{ path: '/a', type: 'dir' }]], { sorted: true }),
+    UsageError,
+  );
 });
 
 test('a body that does not match the declared size is refused', async () => {
   const w = createTarWriter(new PassThrough().resume());
-  await assert.rejects(w.add({ path: '/x', type: 'file', size: 10 }, Buffer.from('abc')), /body has 3 bytes, header says 10/);
-  await assert.rejects(w.add({ path: '/y', type: 'file', size: 10 }, Readable.from([Buffer.from('abc')])), /body has 3 bytes, header says 10/);
+  await assert.rejects(
+    w.add({ path: '/x', type: 'file', size: 10 }, Buffer.from('abc')),
+    /body has 3 bytes, header says 10/,
+  );
+  await assert.rejects(
+    w.add({ path: '/y', type: 'file', size: 10 }, Readable.from([Buffer.from('abc')])),
+    /body has 3 bytes, header says 10/,
+  );
 });

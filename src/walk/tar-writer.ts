@@ -48,7 +48,15 @@ export interface TarWriter {
 
 const BLOCK = 512;
 const BATCH = 256 * 1024;
-const TYPE_FLAG: Record<EntryType, string> = { file: '0', hardlink: '1', symlink: '2', char: '3', block: '4', dir: '5', fifo: '6' };
+const TYPE_FLAG: Record<EntryType, string> = {
+  file: '0',
+  hardlink: '1',
+  symlink: '2',
+  char: '3',
+  block: '4',
+  dir: '5',
+  fifo: '6',
+};
 const MAX_OCTAL_11 = 0o77777777777;
 const MAX_OCTAL_7 = 0o7777777;
 
@@ -80,22 +88,27 @@ export function createTarWriter(out: Writable, options: TarWriterOptions = {}): 
   }
 
   return {
-    get bytes() { return bytes; },
+    get bytes() {
+      return bytes;
+    },
     async add(h, body) {
       const name = h.raw ? h.path : relativeName(h.path, h.type);
       if (options.sorted) {
         if (last !== null && Buffer.compare(Buffer.from(last), Buffer.from(name)) >= 0) {
-          throw new UsageError(`tar writer: ${JSON.stringify(name)} is not after ${JSON.stringify(last)} (sorted output requested)`);
+          throw new UsageError(
+            `tar writer: ${JSON.stringify(name)} is not after ${JSON.stringify(last)} (sorted output requested)`,
+          );
         }
         last = name;
       }
       const isBuf = body instanceof Uint8Array;
       const size = h.type === 'file' ? (h.size ?? (isBuf ? body.length : 0)) : 0;
-      if (isBuf && body.length !== size) throw new UsageError(`tar writer: ${name}: body has ${body.length} bytes, header says ${size}`);
+      if (isBuf && body.length !== size)
+        throw new UsageError(`tar writer: ${name}: body has ${body.length} bytes, header says ${size}`);
       const uid = options.owner?.uid ?? h.uid ?? 0;
       const gid = options.owner?.gid ?? h.gid ?? 0;
-      const uname = options.owner ? options.owner.uname ?? '' : h.uname ?? '';
-      const gname = options.owner ? options.owner.gname ?? '' : h.gname ?? '';
+      const uname = options.owner ? (options.owner.uname ?? '') : (h.uname ?? '');
+      const gname = options.owner ? (options.owner.gname ?? '') : (h.gname ?? '');
       const mtime = options.mtime ?? h.mtime ?? 0;
       const link = h.linkTarget ?? '';
       const mode = h.mode ?? (h.type === 'dir' ? 0o755 : h.type === 'symlink' ? 0o777 : 0o644);
@@ -111,26 +124,58 @@ export function createTarWriter(out: Writable, options: TarWriterOptions = {}): 
       if (!fitsField(gname, 32)) pax.push(['gname', gname]);
       if (pax.length) {
         const data = paxRecords(pax);
-        const paxName = `PaxHeaders/${Buffer.from(name).subarray(0, 80).toString('latin1').replace(/[^\x20-\x7e]/g, '_')}`;
-        await write(headerBlock({ name: paxName, mode: 0o644, uid: 0, gid: 0, size: data.length, mtime: 0, flag: 'x', link: '', uname: '', gname: '', devmajor: 0, devminor: 0 }));
+        const paxName = `PaxHeaders/${Buffer.from(name)
+          .subarray(0, 80)
+          .toString('latin1')
+          .replace(/[^\x20-\x7e]/g, '_')}`;
+        await write(
+          headerBlock({
+            name: paxName,
+            mode: 0o644,
+            uid: 0,
+            gid: 0,
+            size: data.length,
+            mtime: 0,
+            flag: 'x',
+            link: '',
+            uname: '',
+            gname: '',
+            devmajor: 0,
+            devminor: 0,
+          }),
+        );
         await write(data);
         await write(Buffer.alloc(padding(data.length)));
       }
-      await write(headerBlock({
-        name: fitsField(name, 100) ? name : truncateBytes(name, 100),
-        mode, uid: Math.min(uid, MAX_OCTAL_7), gid: Math.min(gid, MAX_OCTAL_7),
-        size: Math.min(size, MAX_OCTAL_11), mtime: Number.isInteger(mtime) && mtime >= 0 ? Math.min(mtime, MAX_OCTAL_11) : Math.max(0, Math.min(Math.floor(mtime), MAX_OCTAL_11)),
-        flag: TYPE_FLAG[h.type], link: fitsField(link, 100) ? link : truncateBytes(link, 100),
-        uname: fitsField(uname, 32) ? uname : '', gname: fitsField(gname, 32) ? gname : '',
-        devmajor: h.devmajor ?? 0, devminor: h.devminor ?? 0,
-      }));
+      await write(
+        headerBlock({
+          name: fitsField(name, 100) ? name : truncateBytes(name, 100),
+          mode,
+          uid: Math.min(uid, MAX_OCTAL_7),
+          gid: Math.min(gid, MAX_OCTAL_7),
+          size: Math.min(size, MAX_OCTAL_11),
+          mtime:
+            Number.isInteger(mtime) && mtime >= 0
+              ? Math.min(mtime, MAX_OCTAL_11)
+              : Math.max(0, Math.min(Math.floor(mtime), MAX_OCTAL_11)),
+          flag: TYPE_FLAG[h.type],
+          link: fitsField(link, 100) ? link : truncateBytes(link, 100),
+          uname: fitsField(uname, 32) ? uname : '',
+          gname: fitsField(gname, 32) ? gname : '',
+          devmajor: h.devmajor ?? 0,
+          devminor: h.devminor ?? 0,
+        }),
+      );
       if (h.type !== 'file') return;
       let written = 0;
-      if (isBuf) { await write(body); written = body.length; }
-      else if (body) {
+      if (isBuf) {
+        await write(body);
+        written = body.length;
+      } else if (body) {
         for await (const chunk of body) {
           written += chunk.length;
-          if (written > size) throw new InputError(`tar writer: ${name}: body is longer than the ${size} bytes declared`);
+          if (written > size)
+            throw new InputError(`tar writer: ${name}: body is longer than the ${size} bytes declared`);
           await write(chunk);
         }
       }
@@ -160,7 +205,10 @@ function fitsField(s: string, len: number): boolean {
 }
 
 function truncateBytes(s: string, len: number): string {
-  return Buffer.from(s).subarray(0, len).toString('latin1').replace(/[^\x20-\x7e]/g, '_');
+  return Buffer.from(s)
+    .subarray(0, len)
+    .toString('latin1')
+    .replace(/[^\x20-\x7e]/g, '_');
 }
 
 function paxRecords(pairs: [string, string][]): Buffer {
@@ -176,8 +224,18 @@ function paxRecords(pairs: [string, string][]): Buffer {
 }
 
 interface RawHeader {
-  name: string; mode: number; uid: number; gid: number; size: number; mtime: number; flag: string; link: string;
-  uname: string; gname: string; devmajor: number; devminor: number;
+  name: string;
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  mtime: number;
+  flag: string;
+  link: string;
+  uname: string;
+  gname: string;
+  devmajor: number;
+  devminor: number;
 }
 
 function headerBlock(h: RawHeader): Buffer {

@@ -42,7 +42,11 @@ export interface LayerWalk {
 /** A fact that survived the merge, with the layer that produced it. */
 export type LayerFact = Fact & { layer: number };
 
-export interface ShadowedFile { path: string; layer: number; size: number }
+export interface ShadowedFile {
+  path: string;
+  layer: number;
+  size: number;
+}
 
 export interface MergedView {
   get(path: string): MergedEntry | undefined;

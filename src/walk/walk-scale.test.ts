@@ -24,15 +24,30 @@ test(`a ${FILES}-file layer walks in bounded memory, with a cache round trip`, a
     const body = Buffer.from('print("hello")\n');
     for (let d = 0; d < FILES / 1000; d++) {
       await w.add({ path: `/usr/lib/python3/dist-packages/pkg${d}`, type: 'dir' });
-      for (let i = 0; i < 1000; i++) await w.add({ path: `/usr/lib/python3/dist-packages/pkg${d}/module_${i}.py`, type: 'file' }, body);
+      for (let i = 0; i < 1000; i++)
+        await w.add({ path: `/usr/lib/python3/dist-packages/pkg${d}/module_${i}.py`, type: 'file' }, body);
     }
     await w.finish();
     await done;
     // The walk runs in a child process so its peak RSS is the walk's alone (not this generator's). The live heap
     // after the walk is ~50 MB for 200,200 entries; V8's default young generation on a large-memory machine lets
     // garbage reach ~100 MB more before scavenging, so the child runs with a 16 MB semi-space (as the CLI should).
-    const run = (cache: string): { ms: number; maxRssMiB: number; entries: number; files: number; fromCache: boolean } =>
-      JSON.parse(execFileSync(process.execPath, ['--max-semi-space-size=16', WALK_RUN, `layers:application/vnd.oci.image.layer.v1.tar+gzip:${file}`, '--cache', cache], { encoding: 'utf8' }));
+    const run = (
+      cache: string,
+    ): { ms: number; maxRssMiB: number; entries: number; files: number; fromCache: boolean } =>
+      JSON.parse(
+        execFileSync(
+          process.execPath,
+          [
+            '--max-semi-space-size=16',
+            WALK_RUN,
+            `layers:application/vnd.oci.image.layer.v1.tar+gzip:${file}`,
+            '--cache',
+            cache,
+          ],
+          { encoding: 'utf8' },
+        ),
+      );
     const cold = run(join(dir, 'cache'));
     const warm = run(join(dir, 'cache'));
     assert.equal(cold.entries, FILES + FILES / 1000);

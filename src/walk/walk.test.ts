@@ -1,7 +1,16 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -16,19 +25,31 @@ import { createFileLayer } from './file-layer.ts';
 import { walkImage } from './walk.ts';
 
 let dir: string;
-before(() => { dir = mkdtempSync(join(tmpdir(), 'zerocve-walk-')); });
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'zerocve-walk-'));
+});
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 type Spec = [TarWriteHeader, (string | Buffer)?][];
-const MT = { gzip: 'application/vnd.oci.image.layer.v1.tar+gzip', zstd: 'application/vnd.oci.image.layer.v1.tar+zstd', none: 'application/vnd.oci.image.layer.v1.tar' };
+const MT = {
+  gzip: 'application/vnd.oci.image.layer.v1.tar+gzip',
+  zstd: 'application/vnd.oci.image.layer.v1.tar+zstd',
+  none: 'application/vnd.oci.image.layer.v1.tar',
+};
 let n = 0;
 
 /** writes a real layer blob (tar by our writer, then gzip/zstd/none) and returns a Layer over it */
-async function layerOf(spec: Spec, compression: 'gzip' | 'zstd' | 'none' = 'gzip', opts: { mediaType?: string; onOpen?: () => void } = {}): Promise<Layer> {
+async function layerOf(
+  spec: Spec,
+  compression: 'gzip' | 'zstd' | 'none' = 'gzip',
+  opts: { mediaType?: string; onOpen?: () => void } = {},
+): Promise<Layer> {
   const file = join(dir, `layer-${n++}.${compression}`);
   const tar = new PassThrough();
-  const done = compression === 'none' ? pipeline(tar, createWriteStream(file))
-    : pipeline(tar, compression === 'gzip' ? createGzip() : createZstdCompress(), createWriteStream(file));
+  const done =
+    compression === 'none'
+      ? pipeline(tar, createWriteStream(file))
+      : pipeline(tar, compression === 'gzip' ? createGzip() : createZstdCompress(), createWriteStream(file));
   const w = createTarWriter(tar);
   for (const [h, body] of spec) await w.add(h, body === undefined ? undefined : Buffer.from(body));
   await w.finish();
@@ -37,7 +58,9 @@ async function layerOf(spec: Spec, compression: 'gzip' | 'zstd' | 'none' = 'gzip
 }
 
 const imageOf = (layers: Layer[], target = 'oci-archive:/test/image.tar'): Image => ({
-  source: { target, kind: 'oci-archive' }, config: { diffIds: [] }, layers,
+  source: { target, kind: 'oci-archive' },
+  config: { diffIds: [] },
+  layers,
 });
 
 const F = (path: string, body = path): [TarWriteHeader, string] => [{ path, type: 'file' }, body];
@@ -46,17 +69,48 @@ const L = (path: string, linkTarget: string): [TarWriteHeader] => [{ path, type:
 
 /** records every file's content by stream, and its header */
 const recorder = (name = 'rec'): Analyzer => ({
-  name, version: 1,
+  name,
+  version: 1,
   wants: (e) => (e.type === 'file' ? 'stream' : null),
   sink(e) {
     const h = createHash('sha256');
-    return { write: (c) => { h.update(c); }, end: () => [{ kind: 'content-hash', path: e.path, sha256: h.digest('hex'), size: e.size }] };
+    return {
+      write: (c) => {
+        h.update(c);
+      },
+      end: () => [{ kind: 'content-hash', path: e.path, sha256: h.digest('hex'), size: e.size }],
+    };
   },
 });
 
 test('whiteouts, opaque directories and replacements across 3 layers (gzip, zstd, none)', async () => {
-  const l0 = await layerOf([D('/etc'), F('/etc/a'), F('/etc/b'), D('/opt'), D('/opt/app'), F('/opt/app/x'), F('/opt/app/y'), D('/var'), F('/var/log'), F('/keep')], 'gzip');
-  const l1 = await layerOf([F('/etc/.wh.a', ''), D('/opt/app'), F('/opt/app/.wh..wh..opq', ''), F('/opt/app/z'), D('/var/log'), F('/var/log/new'), F('/keep', 'keep v2')], 'zstd');
+  const l0 = await layerOf(
+    [
+      D('/etc'),
+      F('/etc/a'),
+      F('/etc/b'),
+      D('/opt'),
+      D('/opt/app'),
+      F('/opt/app/x'),
+      F('/opt/app/y'),
+      D('/var'),
+      F('/var/log'),
+      F('/keep'),
+    ],
+    'gzip',
+  );
+  const l1 = await layerOf(
+    [
+      F('/etc/.wh.a', ''),
+      D('/opt/app'),
+      F('/opt/app/.wh..wh..opq', ''),
+      F('/opt/app/z'),
+      D('/var/log'),
+      F('/var/log/new'),
+      F('/keep', 'keep v2'),
+    ],
+    'zstd',
+  );
   const l2 = await layerOf([F('/etc/a', 'a again'), F('/.wh.var', ''), F('/opt/app/.wh.z', '')], 'none');
   const r = await walkImage(imageOf([l0, l1, l2]), { analyzers: [recorder()] });
   const paths = [...r.merged.entries()].map((e) => e.path).sort();
@@ -67,44 +121,114 @@ test('whiteouts, opaque directories and replacements across 3 layers (gzip, zstd
   assert.equal(r.merged.get('/opt/app')?.layer, 1);
   assert.equal(r.merged.size, 6);
   const shadowed = r.merged.shadowed;
-  assert.deepEqual(shadowed.map((s) => `${s.path}@${s.layer}`).sort(),
-    ['/etc/a@0', '/keep@0', '/opt/app/x@0', '/opt/app/y@0', '/opt/app/z@1', '/var/log/new@1', '/var/log@0'].sort());
+  assert.deepEqual(
+    shadowed.map((s) => `${s.path}@${s.layer}`).sort(),
+    ['/etc/a@0', '/keep@0', '/opt/app/x@0', '/opt/app/y@0', '/opt/app/z@1', '/var/log/new@1', '/var/log@0'].sort(),
+  );
   assert.equal(shadowed.find((s) => s.path === '/keep')?.size, '/keep'.length);
   // facts survive only where the path's final entry is from the same layer
-  const hashes = r.facts.filter((f) => f.kind === 'content-hash').map((f) => `${f.path}@${f.layer}`).sort();
+  const hashes = r.facts
+    .filter((f) => f.kind === 'content-hash')
+    .map((f) => `${f.path}@${f.layer}`)
+    .sort();
   assert.deepEqual(hashes, ['/etc/a@2', '/etc/b@0', '/keep@1']);
-  assert.deepEqual(r.layers.map((l) => [l.index, l.entries, l.files, l.fromCache]), [[0, 10, 6, false], [1, 7, 3, false], [2, 3, 1, false]]);
+  assert.deepEqual(
+    r.layers.map((l) => [l.index, l.entries, l.files, l.fromCache]),
+    [
+      [0, 10, 6, false],
+      [1, 7, 3, false],
+      [2, 3, 1, false],
+    ],
+  );
   assert.ok(r.layers[0].uncompressedSize > r.layers[0].compressedSize);
 });
 
-test('a later layer replacing a package database drops the earlier layer\'s facts about it', async () => {
+test("a later layer replacing a package database drops the earlier layer's facts about it", async () => {
   const dpkg: Analyzer = {
-    name: 'dpkg-lite', version: 1,
+    name: 'dpkg-lite',
+    version: 1,
     wants: (e) => (e.path === '/var/lib/dpkg/status' ? { maxBytes: 1 << 20 } : null),
-    analyze: (e, c) => [{ kind: 'packages', path: e.path, packages: [{ id: String(c), type: 'deb', name: String(c), version: '1', purl: '', locations: [], metadata: { kind: 'dpkg', source: '', sourceVersion: '', arch: 'amd64' } }] }],
+    analyze: (e, c) => [
+      {
+        kind: 'packages',
+        path: e.path,
+        packages: [
+          {
+            id: String(c),
+            type: 'deb',
+            name: String(c),
+            version: '1',
+            purl: '',
+            locations: [],
+            metadata: { kind: 'dpkg', source: '', sourceVersion: '', arch: 'amd64' },
+          },
+        ],
+      },
+    ],
   };
-  const r = await walkImage(imageOf([await layerOf([F('/var/lib/dpkg/status', 'old')]), await layerOf([F('/var/lib/dpkg/status', 'new')])]), { analyzers: [dpkg] });
-  assert.deepEqual(r.facts.map((f) => f.kind === 'packages' && [f.packages[0].name, f.layer]), [['new', 1]]);
+  const r = await walkImage(
+    imageOf([await layerOf([F('/var/lib/dpkg/status', 'old')]), await layerOf([F('/var/lib/dpkg/status', 'new')])]),
+    { analyzers: [dpkg] },
+  );
+  assert.deepEqual(
+    r.facts.map((f) => f.kind === 'packages' && [f.packages[0].name, f.layer]),
+    [['new', 1]],
+  );
 });
 
 test('analyzer dispatch: header, maxBytes (and over the limit), stream; faults become problems; one open per layer', async () => {
   let opens = 0;
   const big = Buffer.alloc(600_000, 7);
-  const layer = await layerOf([F('/etc/os-release', 'ID=debian\n'), [{ path: '/big.bin', type: 'file' }, big], L('/sh', '/bin/dash'), F('/boom', 'x')], 'gzip', { onOpen: () => opens++ });
+  const layer = await layerOf(
+    [
+      F('/etc/os-release', 'ID=debian\n'),
+      [{ path: '/big.bin', type: 'file' }, big],
+      L('/sh', '/bin/dash'),
+      F('/boom', 'x'),
+    ],
+    'gzip',
+    { onOpen: () => opens++ },
+  );
   const seen: string[] = [];
   const analyzers: Analyzer[] = [
-    { name: 'hdr', version: 1, wants: (e) => (e.type === 'symlink' ? 'header' : null), analyze: (e, c) => { seen.push(`hdr ${e.path} ${c}`); return []; } },
-    { name: 'small', version: 1, wants: (e) => (e.type === 'file' ? { maxBytes: 1000 } : null),
-      analyze: (e, c) => { if (e.path === '/boom') throw new Error('parser exploded'); seen.push(`small ${e.path} ${c?.toString()}`); return []; } },
+    {
+      name: 'hdr',
+      version: 1,
+      wants: (e) => (e.type === 'symlink' ? 'header' : null),
+      analyze: (e, c) => {
+        seen.push(`hdr ${e.path} ${c}`);
+        return [];
+      },
+    },
+    {
+      name: 'small',
+      version: 1,
+      wants: (e) => (e.type === 'file' ? { maxBytes: 1000 } : null),
+      analyze: (e, c) => {
+        if (e.path === '/boom') throw new Error('parser exploded');
+        seen.push(`small ${e.path} ${c?.toString()}`);
+        return [];
+      },
+    },
     recorder('hash'),
-    { name: 'bad-wants', version: 1, wants: (e) => { if (e.path === '/sh') throw new Error('nope'); return null; } },
+    {
+      name: 'bad-wants',
+      version: 1,
+      wants: (e) => {
+        if (e.path === '/sh') throw new Error('nope');
+        return null;
+      },
+    },
   ];
   const r = await walkImage(imageOf([layer]), { analyzers });
   assert.equal(opens, 1);
   assert.deepEqual(seen.sort(), ['hdr /sh null', 'small /etc/os-release ID=debian\n']);
   const hash = r.facts.find((f) => f.kind === 'content-hash' && f.path === '/big.bin');
   assert.equal(hash?.kind === 'content-hash' && hash.sha256, createHash('sha256').update(big).digest('hex'));
-  const problems = r.facts.map((f) => (f.kind === 'problem' ? `${f.analyzer} ${f.path} ${f.message}` : '')).filter(Boolean).sort();
+  const problems = r.facts
+    .map((f) => (f.kind === 'problem' ? `${f.analyzer} ${f.path} ${f.message}` : ''))
+    .filter(Boolean)
+    .sort();
   assert.equal(problems.length, 3);
   assert.match(problems[0], /^bad-wants \/sh wants\(\) failed: nope/);
   assert.match(problems[1], /^small \/big\.bin file is 600000 bytes, over the 1000 bytes/);
@@ -133,7 +257,11 @@ test('paths never escape the root: traversal names, absolute names, symlink chai
   assert.equal(r.merged.resolve('/a/file')?.path, '/c/file');
   assert.equal(r.merged.resolve('/../../a/./file')?.path, '/c/file');
   assert.equal(r.merged.resolve('/loop1'), undefined);
-  assert.equal(r.merged.resolve('/abs-host'), undefined, 'a target missing inside the image is missing, not read from the host');
+  assert.equal(
+    r.merged.resolve('/abs-host'),
+    undefined,
+    'a target missing inside the image is missing, not read from the host',
+  );
   assert.equal(r.merged.resolve('/c/file/x'), undefined);
 });
 
@@ -162,28 +290,43 @@ test('truncated gzip, zstd and tar; corrupt checksum; non-tar blob: one-line Inp
   for (const c of ['gzip', 'zstd'] as const) {
     const full = await layerOf(spec, c);
     const cut = await truncatedCopy(full, (s) => s - 20, MT[c]);
-    await failure([good, cut], new RegExp(`^oci-archive:/test/image\\.tar layer 1 ${cut.digest.slice(0, 23)}…: truncated ${c} data$`));
+    await failure(
+      [good, cut],
+      new RegExp(`^oci-archive:/test/image\\.tar layer 1 ${cut.digest.slice(0, 23)}…: truncated ${c} data$`),
+    );
   }
   const plain = await layerOf(spec, 'none');
   const cutTar = await truncatedCopy(plain, () => 512 + 50_000, MT.none);
-  await failure([cutTar], /^oci-archive:\/test\/image\.tar layer 0 sha256:[0-9a-f]{16}…: truncated tar: entry "a" is missing 50000 bytes/);
+  await failure(
+    [cutTar],
+    /^oci-archive:\/test\/image\.tar layer 0 sha256:[0-9a-f]{16}…: truncated tar: entry "a" is missing 50000 bytes/,
+  );
   const corrupt = join(dir, 'corrupt.tar');
   const parts: Buffer[] = [];
   for await (const c of await plain.open()) parts.push(c as Buffer);
   const bytes = Buffer.concat(parts);
   bytes[512 + 100352 + 3] ^= 1; // second header (after /a: 100,000 bytes padded to 100,352)
   writeFileSync(corrupt, bytes);
-  await failure([await createFileLayer(corrupt, { mediaType: MT.none })], /layer 0 .*: corrupt tar header checksum at offset 100864$/);
+  await failure(
+    [await createFileLayer(corrupt, { mediaType: MT.none })],
+    /layer 0 .*: corrupt tar header checksum at offset 100864$/,
+  );
   const junk = join(dir, 'junk.bin');
   writeFileSync(junk, Buffer.from('{"not":"a tar"}'.repeat(100)));
-  await failure([await createFileLayer(junk, { mediaType: MT.gzip })], /layer 0 .*: not a tar archive \(bad header checksum at offset 0\)$/);
+  await failure(
+    [await createFileLayer(junk, { mediaType: MT.gzip })],
+    /layer 0 .*: not a tar archive \(bad header checksum at offset 0\)$/,
+  );
 });
 
 test('magic wins over a wrong media type, and the walk says so', async () => {
   const l = await layerOf([F('/x', 'zstd bytes')], 'zstd', { mediaType: MT.gzip });
   const r = await walkImage(imageOf([l]), { analyzers: [recorder()] });
   assert.equal(r.merged.get('/x')?.type, 'file');
-  assert.ok(r.facts.some((f) => f.kind === 'problem' && /says gzip but the bytes are zstd; read as zstd/.test(f.message)), JSON.stringify(r.facts));
+  assert.ok(
+    r.facts.some((f) => f.kind === 'problem' && /says gzip but the bytes are zstd; read as zstd/.test(f.message)),
+    JSON.stringify(r.facts),
+  );
 });
 
 test('zero-layer image walks to an empty view', async () => {
@@ -195,17 +338,28 @@ test('zero-layer image walks to an empty view', async () => {
 
 test('cache: a rescan opens no layer; corrupt cache files are ignored and rewritten; analyzer version is in the key', async () => {
   let opens = 0;
-  const onOpen = (): void => { opens++; };
-  const layers = [await layerOf([F('/a'), F('/b')], 'gzip', { onOpen }), await layerOf([F('/.wh.a', ''), L('/c', 'b')], 'zstd', { onOpen })];
+  const onOpen = (): void => {
+    opens++;
+  };
+  const layers = [
+    await layerOf([F('/a'), F('/b')], 'gzip', { onOpen }),
+    await layerOf([F('/.wh.a', ''), L('/c', 'b')], 'zstd', { onOpen }),
+  ];
   const cacheDir = join(dir, 'cache');
   const first = await walkImage(imageOf(layers), { analyzers: [recorder()], cacheDir });
   assert.equal(opens, 2);
   const second = await walkImage(imageOf(layers), { analyzers: [recorder()], cacheDir });
   assert.equal(opens, 2, 'no layer opened on a warm cache');
-  assert.deepEqual(second.layers.map((l) => l.fromCache), [true, true]);
+  assert.deepEqual(
+    second.layers.map((l) => l.fromCache),
+    [true, true],
+  );
   assert.deepEqual([...second.merged.entries()], [...first.merged.entries()]);
   assert.deepEqual(second.facts, first.facts);
-  assert.deepEqual(second.layers.map(({ fromCache, ...l }) => l), first.layers.map(({ fromCache, ...l }) => l));
+  assert.deepEqual(
+    second.layers.map(({ fromCache, ...l }) => l),
+    first.layers.map(({ fromCache, ...l }) => l),
+  );
   const files = readdirSync(join(cacheDir, 'layers'));
   assert.equal(files.length, 2);
   writeFileSync(join(cacheDir, 'layers', files[0]), 'garbage');
@@ -219,18 +373,36 @@ test('cache: a rescan opens no layer; corrupt cache files are ignored and rewrit
 });
 
 test('concurrency keeps the merge in layer order whatever finishes first', async () => {
-  const slowOpen = async (l: Layer, ms: number): Promise<Layer> => ({ ...l, digest: l.digest, diffId: l.diffId, mediaType: l.mediaType, size: l.size,
-    open: async (s?: AbortSignal) => { await new Promise((r) => setTimeout(r, ms)); return l.open(s); } });
+  const slowOpen = async (l: Layer, ms: number): Promise<Layer> => ({
+    ...l,
+    digest: l.digest,
+    diffId: l.diffId,
+    mediaType: l.mediaType,
+    size: l.size,
+    open: async (s?: AbortSignal) => {
+      await new Promise((r) => setTimeout(r, ms));
+      return l.open(s);
+    },
+  });
   const l0 = await slowOpen(await layerOf([F('/f', 'v0'), F('/g', 'g0')]), 150);
   const l1 = await slowOpen(await layerOf([F('/f', 'v1'), F('/.wh.g', '')], 'zstd'), 0);
   const l2 = await slowOpen(await layerOf([F('/g', 'g2')], 'none'), 60);
   const order: number[] = [];
   for (const concurrency of [1, 3]) {
     order.length = 0;
-    const r = await walkImage(imageOf([l0, l1, l2]), { analyzers: [recorder()], concurrency, onProgress: (e) => { if (e.phase === 'done') order.push(e.layer); } });
+    const r = await walkImage(imageOf([l0, l1, l2]), {
+      analyzers: [recorder()],
+      concurrency,
+      onProgress: (e) => {
+        if (e.phase === 'done') order.push(e.layer);
+      },
+    });
     assert.equal(r.merged.get('/f')?.layer, 1);
     assert.equal(r.merged.get('/g')?.layer, 2);
-    assert.deepEqual(r.facts.map((f) => `${f.path}@${f.layer}`), ['/f@1', '/g@2']);
+    assert.deepEqual(
+      r.facts.map((f) => `${f.path}@${f.layer}`),
+      ['/f@1', '/g@2'],
+    );
     if (concurrency === 3) assert.deepEqual(order, [1, 2, 0], 'layers finished out of order');
   }
 });
@@ -242,19 +414,34 @@ test('a failing layer stops the others and the error names it; an aborted signal
   await failure([await layerOf([F('/a')]), bad, await layerOf([F('/b')])], /layer 1 .*not a tar archive/);
   const ac = new AbortController();
   ac.abort(new Error('user cancelled'));
-  await assert.rejects(walkImage(imageOf([await layerOf([F('/a')])]), { analyzers: [], signal: ac.signal }), /user cancelled/);
+  await assert.rejects(
+    walkImage(imageOf([await layerOf([F('/a')])]), { analyzers: [], signal: ac.signal }),
+    /user cancelled/,
+  );
 });
 
 /** a tar holding one file of `size` zero bytes, generated and compressed while the walker reads */
 function bombLayer(size: number, compression: 'gzip' | 'zstd'): Layer {
   return {
-    digest: `sha256:${'b'.repeat(64)}`, mediaType: MT[compression], size: -1,
+    digest: `sha256:${'b'.repeat(64)}`,
+    mediaType: MT[compression],
+    size: -1,
     async open() {
       const tar = new PassThrough({ highWaterMark: 1 << 20 });
       const w = createTarWriter(tar);
       const zeros = Buffer.alloc(1 << 20);
-      async function* body(): AsyncGenerator<Buffer> { for (let left = size; left > 0; left -= zeros.length) yield left >= zeros.length ? zeros : zeros.subarray(0, left); }
-      void (async () => { try { await w.add({ path: '/zeros', type: 'file', size }, body()); await w.finish(); } catch (err) { tar.destroy(err as Error); } })();
+      async function* body(): AsyncGenerator<Buffer> {
+        for (let left = size; left > 0; left -= zeros.length)
+          yield left >= zeros.length ? zeros : zeros.subarray(0, left);
+      }
+      void (async () => {
+        try {
+          await w.add({ path: '/zeros', type: 'file', size }, body());
+          await w.finish();
+        } catch (err) {
+          tar.destroy(err as Error);
+        }
+      })();
       const z: Writable & Readable = compression === 'gzip' ? createGzip({ level: 1 }) : createZstdCompress();
       tar.pipe(z);
       return z;
@@ -263,12 +450,22 @@ function bombLayer(size: number, compression: 'gzip' | 'zstd'): Layer {
 }
 
 test('decompression bomb: maxLayerBytes and maxRatio stop it with a clear error; without limits it completes in bounded memory', async () => {
-  await assert.rejects(walkImage(imageOf([bombLayer(512 * 1024 * 1024, 'gzip')]), { analyzers: [], limits: { maxLayerBytes: 64 * 1024 * 1024 } }),
-    /^InputError: oci-archive:\/test\/image\.tar layer 0 sha256:bbbbbbbbbbbbbbbb…: layer exceeds the limit of 67108864 uncompressed bytes \(maxLayerBytes; decompression bomb\?\)$/);
-  await assert.rejects(walkImage(imageOf([bombLayer(512 * 1024 * 1024, 'zstd')]), { analyzers: [], limits: { maxRatio: 100 } }), /expands more than 100:1/);
+  await assert.rejects(
+    walkImage(imageOf([bombLayer(512 * 1024 * 1024, 'gzip')]), {
+      analyzers: [],
+      limits: { maxLayerBytes: 64 * 1024 * 1024 },
+    }),
+    /^InputError: oci-archive:\/test\/image\.tar layer 0 sha256:bbbbbbbbbbbbbbbb…: layer exceeds the limit of 67108864 uncompressed bytes \(maxLayerBytes; decompression bomb\?\)$/,
+  );
+  await assert.rejects(
+    walkImage(imageOf([bombLayer(512 * 1024 * 1024, 'zstd')]), { analyzers: [], limits: { maxRatio: 100 } }),
+    /expands more than 100:1/,
+  );
   const before = process.memoryUsage().rss;
   let peak = before;
-  const timer = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 20);
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 20);
   const r = await walkImage(imageOf([bombLayer(2 * 1024 ** 3, 'zstd')]), { analyzers: [recorder()] });
   clearInterval(timer);
   assert.equal(r.merged.get('/zeros')?.size, 2 * 1024 ** 3);
@@ -285,11 +482,31 @@ test('dir: images: one pseudo-layer, lstat only (links out of the root are not f
   symlinkSync('/etc/hostname', join(root, 'etc/hostname-host'));
   symlinkSync('../../../../../../../etc/passwd', join(root, 'usr/bin/up'));
   symlinkSync('python3', join(root, 'usr/bin/python'));
-  const image: Image = { source: { target: `dir:${root}`, kind: 'dir' }, config: { diffIds: [] }, layers: [], rootDir: root };
+  const image: Image = {
+    source: { target: `dir:${root}`, kind: 'dir' },
+    config: { diffIds: [] },
+    layers: [],
+    rootDir: root,
+  };
   const r = await walkImage(image, { analyzers: [recorder()], cacheDir: join(dir, 'dir-cache') });
-  assert.deepEqual([...r.merged.entries()].map((e) => `${e.path} ${e.type}`), [
-    '/etc dir', '/etc/hostname-host symlink', '/etc/os-release file', '/usr dir', '/usr/bin dir', '/usr/bin/python symlink', '/usr/bin/python3 file', '/usr/bin/up symlink']);
-  assert.deepEqual(r.facts.map((f) => f.path), ['/etc/os-release', '/usr/bin/python3'], 'symlinks are never read');
+  assert.deepEqual(
+    [...r.merged.entries()].map((e) => `${e.path} ${e.type}`),
+    [
+      '/etc dir',
+      '/etc/hostname-host symlink',
+      '/etc/os-release file',
+      '/usr dir',
+      '/usr/bin dir',
+      '/usr/bin/python symlink',
+      '/usr/bin/python3 file',
+      '/usr/bin/up symlink',
+    ],
+  );
+  assert.deepEqual(
+    r.facts.map((f) => f.path),
+    ['/etc/os-release', '/usr/bin/python3'],
+    'symlinks are never read',
+  );
   assert.equal(r.merged.resolve('/usr/bin/python')?.path, '/usr/bin/python3');
   assert.equal(r.merged.resolve('/usr/bin/up'), undefined);
   assert.equal(r.layers.length, 1);
@@ -301,7 +518,13 @@ test('dir: images: one pseudo-layer, lstat only (links out of the root are not f
 
 test('a layer given as an already open stream of an uncompressed tar works too (Readable.from)', async () => {
   const l = await layerOf([F('/x', 'y')], 'none');
-  const wrapped: Layer = { ...l, digest: l.digest, mediaType: l.mediaType, size: l.size, open: async (s) => Readable.from(await l.open(s)) };
+  const wrapped: Layer = {
+    ...l,
+    digest: l.digest,
+    mediaType: l.mediaType,
+    size: l.size,
+    open: async (s) => Readable.from(await l.open(s)),
+  };
   const r = await walkImage(imageOf([wrapped]), { analyzers: [] });
   assert.equal(r.merged.get('/x')?.size, 1);
 });

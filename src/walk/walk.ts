@@ -29,9 +29,27 @@ export async function walkImage(image: Image, options: WalkOptions): Promise<Wal
     const { record, digest } = await walkDirectory(image.rootDir, analyzers, signal);
     const merger = createMerger();
     merger.add(record);
-    onProgress?.({ layer: 0, digest, phase: 'done', compressedBytes: 0, uncompressedBytes: record.uncompressedSize, fromCache: false });
+    onProgress?.({
+      layer: 0,
+      digest,
+      phase: 'done',
+      compressedBytes: 0,
+      uncompressedBytes: record.uncompressedSize,
+      fromCache: false,
+    });
     return {
-      layers: [{ index: 0, digest, mediaType: DIR_MEDIA_TYPE, compressedSize: -1, uncompressedSize: record.uncompressedSize, entries: record.entryCount, files: record.fileCount, fromCache: false }],
+      layers: [
+        {
+          index: 0,
+          digest,
+          mediaType: DIR_MEDIA_TYPE,
+          compressedSize: -1,
+          uncompressedSize: record.uncompressedSize,
+          entries: record.entryCount,
+          files: record.fileCount,
+          fromCache: false,
+        },
+      ],
       merged: merger.view,
       facts: survivingFacts([record.facts], merger.view.get),
     };
@@ -64,7 +82,16 @@ export async function walkImage(image: Image, options: WalkOptions): Promise<Wal
     while (failure === undefined && nextStart < layers.length) {
       const index = nextStart++;
       try {
-        const { record, walk } = await walkOne(image, layers[index], index, analyzers, options.cacheDir ?? null, options.limits, inner.signal, onProgress);
+        const { record, walk } = await walkOne(
+          image,
+          layers[index],
+          index,
+          analyzers,
+          options.cacheDir ?? null,
+          options.limits,
+          inner.signal,
+          onProgress,
+        );
         walks[index] = walk;
         ready[index] = record;
         mergeReady();
@@ -97,18 +124,55 @@ function survivingFacts(byLayer: Fact[][], get: (path: string) => MergedEntry | 
   return out;
 }
 
-async function walkOne(image: Image, layer: Layer, index: number, analyzers: readonly Analyzer[], cacheDir: string | null,
-  limits: Limits | undefined, signal: AbortSignal, onProgress?: (e: WalkProgress) => void): Promise<{ record: LayerRecord; walk: LayerWalk }> {
-  const base = { index, digest: layer.digest, ...(layer.diffId ? { diffId: layer.diffId } : {}), mediaType: layer.mediaType };
+async function walkOne(
+  image: Image,
+  layer: Layer,
+  index: number,
+  analyzers: readonly Analyzer[],
+  cacheDir: string | null,
+  limits: Limits | undefined,
+  signal: AbortSignal,
+  onProgress?: (e: WalkProgress) => void,
+): Promise<{ record: LayerRecord; walk: LayerWalk }> {
+  const base = {
+    index,
+    digest: layer.digest,
+    ...(layer.diffId ? { diffId: layer.diffId } : {}),
+    mediaType: layer.mediaType,
+  };
   const key = cacheDir ? layerCacheKey(layer, analyzers) : '';
   if (cacheDir) {
     const cached = await loadLayerRecord(cacheDir, key, index);
     if (cached) {
-      onProgress?.({ layer: index, digest: layer.digest, phase: 'done', compressedBytes: 0, uncompressedBytes: cached.uncompressedSize, fromCache: true });
-      return { record: cached, walk: { ...base, compressedSize: layer.size, uncompressedSize: cached.uncompressedSize, entries: cached.entryCount, files: cached.fileCount, fromCache: true } };
+      onProgress?.({
+        layer: index,
+        digest: layer.digest,
+        phase: 'done',
+        compressedBytes: 0,
+        uncompressedBytes: cached.uncompressedSize,
+        fromCache: true,
+      });
+      return {
+        record: cached,
+        walk: {
+          ...base,
+          compressedSize: layer.size,
+          uncompressedSize: cached.uncompressedSize,
+          entries: cached.entryCount,
+          files: cached.fileCount,
+          fromCache: true,
+        },
+      };
     }
   }
-  onProgress?.({ layer: index, digest: layer.digest, phase: 'start', compressedBytes: 0, uncompressedBytes: 0, fromCache: false });
+  onProgress?.({
+    layer: index,
+    digest: layer.digest,
+    phase: 'start',
+    compressedBytes: 0,
+    uncompressedBytes: 0,
+    fromCache: false,
+  });
   const stats: DecompressStats = { compression: 'none', compressedBytes: 0, uncompressedBytes: 0 };
   let record: LayerRecord;
   try {
@@ -119,24 +183,59 @@ async function walkOne(image: Image, layer: Layer, index: number, analyzers: rea
     throw new InputError(`${what}: ${reasonOf(err)}`, { cause: err });
   }
   if (stats.declared !== undefined && stats.declared !== stats.compression) {
-    record.facts.push({ kind: 'problem', path: '', analyzer: 'walk', message: `layer ${index} ${shortDigest(layer.digest)}: media type ${layer.mediaType} says ${stats.declared} but the bytes are ${stats.compression}; read as ${stats.compression}` });
+    record.facts.push({
+      kind: 'problem',
+      path: '',
+      analyzer: 'walk',
+      message: `layer ${index} ${shortDigest(layer.digest)}: media type ${layer.mediaType} says ${stats.declared} but the bytes are ${stats.compression}; read as ${stats.compression}`,
+    });
   }
   if (cacheDir) {
-    try { await saveLayerRecord(cacheDir, key, record); } catch (err) {
-      record.facts.push({ kind: 'problem', path: '', analyzer: 'walk', message: `layer cache not written in ${cacheDir}: ${reasonOf(err)}` });
+    try {
+      await saveLayerRecord(cacheDir, key, record);
+    } catch (err) {
+      record.facts.push({
+        kind: 'problem',
+        path: '',
+        analyzer: 'walk',
+        message: `layer cache not written in ${cacheDir}: ${reasonOf(err)}`,
+      });
     }
   }
-  onProgress?.({ layer: index, digest: layer.digest, phase: 'done', compressedBytes: stats.compressedBytes, uncompressedBytes: stats.uncompressedBytes, fromCache: false });
+  onProgress?.({
+    layer: index,
+    digest: layer.digest,
+    phase: 'done',
+    compressedBytes: stats.compressedBytes,
+    uncompressedBytes: stats.uncompressedBytes,
+    fromCache: false,
+  });
   return {
     record,
-    walk: { ...base, compressedSize: layer.size >= 0 ? layer.size : stats.compressedBytes, uncompressedSize: stats.uncompressedBytes, entries: record.entryCount, files: record.fileCount, fromCache: false },
+    walk: {
+      ...base,
+      compressedSize: layer.size >= 0 ? layer.size : stats.compressedBytes,
+      uncompressedSize: stats.uncompressedBytes,
+      entries: record.entryCount,
+      files: record.fileCount,
+      fromCache: false,
+    },
   };
 }
 
-async function readLayer(layer: Layer, index: number, analyzers: readonly Analyzer[], limits: Limits | undefined, signal: AbortSignal,
-  stats: DecompressStats, onProgress?: (e: WalkProgress) => void): Promise<LayerRecord> {
+async function readLayer(
+  layer: Layer,
+  index: number,
+  analyzers: readonly Analyzer[],
+  limits: Limits | undefined,
+  signal: AbortSignal,
+  stats: DecompressStats,
+  onProgress?: (e: WalkProgress) => void,
+): Promise<LayerRecord> {
   const blob = await layer.open(signal);
-  const abort = (): void => { blob.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted')); };
+  const abort = (): void => {
+    blob.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+  };
   signal.addEventListener('abort', abort, { once: true });
   const entries: MergedEntry[] = [];
   const whiteouts: string[] = [];
@@ -145,13 +244,24 @@ async function readLayer(layer: Layer, index: number, analyzers: readonly Analyz
   let entryCount = 0;
   let fileCount = 0;
   let chunks = 0;
-  const onChunk = onProgress && ((): void => {
-    if (++chunks % PROGRESS_EVERY === 0) {
-      onProgress({ layer: index, digest: layer.digest, phase: 'progress', compressedBytes: stats.compressedBytes, uncompressedBytes: stats.uncompressedBytes, fromCache: false });
-    }
-  });
+  const onChunk =
+    onProgress &&
+    ((): void => {
+      if (++chunks % PROGRESS_EVERY === 0) {
+        onProgress({
+          layer: index,
+          digest: layer.digest,
+          phase: 'progress',
+          compressedBytes: stats.compressedBytes,
+          uncompressedBytes: stats.uncompressedBytes,
+          fromCache: false,
+        });
+      }
+    });
   try {
-    const tar = readTar(decompressedChunks(blob, { mediaType: layer.mediaType, limits, stats, onChunk }), { maxEntries: limits?.maxEntries });
+    const tar = readTar(decompressedChunks(blob, { mediaType: layer.mediaType, limits, stats, onChunk }), {
+      maxEntries: limits?.maxEntries,
+    });
     for await (const te of tar) {
       if (signal.aborted) throw signal.reason;
       entryCount++;

@@ -24,7 +24,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { corpusSkip } from '../support/corpus.ts';
-import { TRIVY_TESTDATA as ROOT, GOLDENS, inScope, dropZeroEpoch, goldenInventory, readGolden, buildTrivyFixtureDb } from '../support/trivy-fixture.ts';
+import {
+  TRIVY_TESTDATA as ROOT,
+  GOLDENS,
+  inScope,
+  dropZeroEpoch,
+  goldenInventory,
+  readGolden,
+  buildTrivyFixtureDb,
+} from '../support/trivy-fixture.ts';
 import { openStore, type Store } from '../../src/vulndb/index.ts';
 import { matchInventory } from '../../src/match/index.ts';
 
@@ -51,12 +59,14 @@ for (const name of GOLDENS) {
     const { findings, problems } = matchInventory(inv, store!);
     assert.deepEqual(problems, [], `${name}: no problems`);
     const want = new Map<string, string>();
-    for (const r of g.Results) for (const v of r.Vulnerabilities ?? []) {
-      if (!inScope(r)) continue;
-      want.set(`${v.PkgName}@${v.InstalledVersion} ${v.VulnerabilityID}`, v.FixedVersion ?? '');
-    }
+    for (const r of g.Results)
+      for (const v of r.Vulnerabilities ?? []) {
+        if (!inScope(r)) continue;
+        want.set(`${v.PkgName}@${v.InstalledVersion} ${v.VulnerabilityID}`, v.FixedVersion ?? '');
+      }
     const got = new Map<string, string>();
-    for (const f of findings) got.set(`${f.package.name}@${f.installedVersion} ${f.id}`, dropZeroEpoch(f.fixedVersions.join(', ')));
+    for (const f of findings)
+      got.set(`${f.package.name}@${f.installedVersion} ${f.id}`, dropZeroEpoch(f.fixedVersions.join(', ')));
     assert.deepEqual([...got.keys()].sort(), [...want.keys()].sort(), `${name}: vulnerability ids`);
     for (const [k, fixed] of want) assert.equal(got.get(k), dropZeroEpoch(fixed), `${name}: fixed version of ${k}`);
   });

@@ -7,60 +7,113 @@ import { initLayout, writeLayer, writeImage, writeIndex, type LayerDescriptor } 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'zerocve.js');
 
-export interface CliResult { code: number; stdout: string; stderr: string }
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 /** Run `zerocve ARGS` as a user would (the launcher, on this Node), with an isolated cache unless given. */
-export function zerocve(args: string[], options: { env?: Record<string, string>; cwd?: string } = {}): Promise<CliResult> {
+export function zerocve(
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string } = {},
+): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, ['--max-semi-space-size=16', BIN, ...args], {
-      cwd: options.cwd ?? ROOT, env: { ...process.env, NO_COLOR: '1', ...options.env }, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: options.cwd ?? ROOT,
+      env: { ...process.env, NO_COLOR: '1', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const out: Buffer[] = []; const err: Buffer[] = [];
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
     child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code: code ?? -1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }));
+    child.on('close', (code) =>
+      resolvePromise({
+        code: code ?? -1,
+        stdout: Buffer.concat(out).toString(),
+        stderr: Buffer.concat(err).toString(),
+      }),
+    );
   });
 }
 
 /** A pickle that runs `os.system` when loaded (protocol 2, GLOBAL + REDUCE), written byte by byte. */
 export function maliciousPickle(): Buffer {
-  return Buffer.concat([Buffer.from([0x80, 0x02]), Buffer.from('cposix\nsystem\nq\x00X\x06\x00\x00\x00id; :)q\x01\x85q\x02Rq\x03.', 'latin1')]);
+  return Buffer.concat([
+    Buffer.from([0x80, 0x02]),
+    Buffer.from('cposix\nsystem\nq\x00X\x06\x00\x00\x00id; :)q\x01\x85q\x02Rq\x03.', 'latin1'),
+  ]);
 }
 
-export interface Extra { path: string; body: Buffer | string; mode?: number }
+export interface Extra {
+  path: string;
+  body: Buffer | string;
+  mode?: number;
+}
 
 /**
  * A two-layer image: the base fixture's layer as is, and a layer the test writes with the given files (pip-installed
  * distributions, model files, secrets) — the way an ML team's Dockerfile adds to an official base.
  */
-export async function imageWithLayer(baseOciDir: string, dir: string, files: Extra[], config: { user?: string } = {}): Promise<string> {
+export async function imageWithLayer(
+  baseOciDir: string,
+  dir: string,
+  files: Extra[],
+  config: { user?: string } = {},
+): Promise<string> {
   initLayout(dir);
   const index = JSON.parse(readFileSync(join(baseOciDir, 'index.json'), 'utf8')) as { manifests: { digest: string }[] };
-  const manifest = JSON.parse(readFileSync(join(baseOciDir, 'blobs/sha256', index.manifests[0].digest.slice(7)), 'utf8')) as { config: { digest: string }; layers: { digest: string; size: number; mediaType: string }[] };
-  const baseConfig = JSON.parse(readFileSync(join(baseOciDir, 'blobs/sha256', manifest.config.digest.slice(7)), 'utf8')) as { rootfs: { diff_ids: string[] }; config: { Env?: string[]; Cmd?: string[] } };
+  const manifest = JSON.parse(
+    readFileSync(join(baseOciDir, 'blobs/sha256', index.manifests[0].digest.slice(7)), 'utf8'),
+  ) as { config: { digest: string }; layers: { digest: string; size: number; mediaType: string }[] };
+  const baseConfig = JSON.parse(
+    readFileSync(join(baseOciDir, 'blobs/sha256', manifest.config.digest.slice(7)), 'utf8'),
+  ) as { rootfs: { diff_ids: string[] }; config: { Env?: string[]; Cmd?: string[] } };
   const base: LayerDescriptor[] = manifest.layers.map((l, i) => {
     copyFileSync(join(baseOciDir, 'blobs/sha256', l.digest.slice(7)), join(dir, 'blobs/sha256', l.digest.slice(7)));
     return { ...l, diffId: baseConfig.rootfs.diff_ids[i], uncompressedSize: 0 };
   });
   const dirs = new Set<string>();
-  for (const f of files) { const parts = f.path.split('/').filter(Boolean); for (let i = 1; i < parts.length; i++) dirs.add('/' + parts.slice(0, i).join('/')); }
-  const entries = [...[...dirs].map((d) => ({ path: d, dir: true })), ...files.map((f) => ({ ...f, dir: false }))].sort((a, b) => { const x = a.dir ? `${a.path}/` : a.path; const y = b.dir ? `${b.path}/` : b.path; return x < y ? -1 : x > y ? 1 : 0; });
+  for (const f of files) {
+    const parts = f.path.split('/').filter(Boolean);
+    for (let i = 1; i < parts.length; i++) dirs.add('/' + parts.slice(0, i).join('/'));
+  }
+  const entries = [...[...dirs].map((d) => ({ path: d, dir: true })), ...files.map((f) => ({ ...f, dir: false }))].sort(
+    (a, b) => {
+      const x = a.dir ? `${a.path}/` : a.path;
+      const y = b.dir ? `${b.path}/` : b.path;
+      return x < y ? -1 : x > y ? 1 : 0;
+    },
+  );
   const layer = await writeLayer(dir, async (tar) => {
     for (const e of entries) {
       if (e.dir) await tar.add({ path: e.path, type: 'dir', mode: 0o755 });
-      else { const f = e as unknown as Extra; await tar.add({ path: f.path, type: 'file', mode: f.mode ?? 0o644 }, Buffer.from(f.body)); }
+      else {
+        const f = e as unknown as Extra;
+        await tar.add({ path: f.path, type: 'file', mode: f.mode ?? 0o644 }, Buffer.from(f.body));
+      }
     }
   });
   mkdirSync(dir, { recursive: true });
-  const m = await writeImage(dir, { layers: [...base, layer], config: { env: baseConfig.config.Env, cmd: baseConfig.config.Cmd, user: config.user } });
+  const m = await writeImage(dir, {
+    layers: [...base, layer],
+    config: { env: baseConfig.config.Env, cmd: baseConfig.config.Cmd, user: config.user },
+  });
   writeIndex(dir, [{ ...m, tag: 'latest' }]);
   return `oci-dir:${dir}:latest`;
 }
 
 export function distInfo(site: string, name: string, version: string, requires: string[] = []): Extra[] {
   const d = `${site}/${name}-${version}.dist-info`;
-  const meta = [`Metadata-Version: 2.1`, `Name: ${name}`, `Version: ${version}`, ...requires.map((r) => `Requires-Dist: ${r}`), ''].join('\n');
+  const meta = [
+    `Metadata-Version: 2.1`,
+    `Name: ${name}`,
+    `Version: ${version}`,
+    ...requires.map((r) => `Requires-Dist: ${r}`),
+    '',
+  ].join('\n');
   return [
     { path: `${d}/METADATA`, body: meta },
     { path: `${d}/INSTALLER`, body: 'pip\n' },

@@ -13,5 +13,7 @@ export function corpusPath(rel: string): string | undefined {
 
 /** For `test(name, { skip: corpusSkip('x/y') }, …)`: false when present, else the reason to skip. */
 export function corpusSkip(rel: string): false | string {
-  return corpusPath(rel) ? false : `shared corpus absent: ${join(CORPUS_ROOT, rel)} not found (clone without ../shared)`;
+  return corpusPath(rel)
+    ? false
+    : `shared corpus absent: ${join(CORPUS_ROOT, rel)} not found (clone without ../shared)`;
 }

@@ -6,7 +6,8 @@ import { existsSync, mkdirSync, rmSync, writeFileSync, readFileSync, statSync } 
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-export const FIXTURES_ROOT = process.env.ZEROCVE_FIXTURES ?? resolve(import.meta.dirname, '..', '..', '.cache', 'fixtures');
+export const FIXTURES_ROOT =
+  process.env.ZEROCVE_FIXTURES ?? resolve(import.meta.dirname, '..', '..', '.cache', 'fixtures');
 
 const MIRRORS = [
   'deb http://deb.debian.org/debian bookworm main',
@@ -26,8 +27,21 @@ export const FIXTURES = {
   python3: { packages: ['python3'], cmd: ['/usr/bin/python3'] },
   /** the official-style kitchen-sink ML image (~1.7 GB, ~39,000 entries) */
   ml: {
-    packages: ['python3', 'python3-pip', 'python3-torch', 'python3-torchvision', 'python3-numpy', 'python3-pil',
-      'build-essential', 'git', 'curl', 'wget', 'openssh-client', 'vim', 'ca-certificates'],
+    packages: [
+      'python3',
+      'python3-pip',
+      'python3-torch',
+      'python3-torchvision',
+      'python3-numpy',
+      'python3-pil',
+      'build-essential',
+      'git',
+      'curl',
+      'wget',
+      'openssh-client',
+      'vim',
+      'ca-certificates',
+    ],
     cmd: ['/usr/bin/python3'],
   },
 } satisfies Record<string, FixtureSpec>;
@@ -45,7 +59,12 @@ export interface Fixture {
 }
 
 export const MISSING_TOOLS = ['mmdebstrap', 'umoci'].filter((t) => {
-  try { execFileSync('which', [t], { stdio: 'ignore' }); return false; } catch { return true; }
+  try {
+    execFileSync('which', [t], { stdio: 'ignore' });
+    return false;
+  } catch {
+    return true;
+  }
 });
 
 /** Why fixture images cannot be built here, or false when they can (for `test(…, { skip })`). */
@@ -58,14 +77,28 @@ async function withLock<T>(dir: string, fn: () => T | Promise<T>): Promise<T> {
   const lock = join(dir, '.lock');
   const deadline = Date.now() + 30 * 60_000;
   for (;;) {
-    try { mkdirSync(lock); break; } catch {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
       // a lock older than 20 minutes is from a killed builder
-      try { if (Date.now() - statSync(lock).mtimeMs > 20 * 60_000) { rmSync(lock, { recursive: true, force: true }); continue; } } catch { continue; }
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > 20 * 60_000) {
+          rmSync(lock, { recursive: true, force: true });
+          continue;
+        }
+      } catch {
+        continue;
+      }
       if (Date.now() > deadline) throw new Error(`fixture lock ${lock} held for too long`);
       await sleep(1000);
     }
   }
-  try { return await fn(); } finally { rmSync(lock, { recursive: true, force: true }); }
+  try {
+    return await fn();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 function run(cmd: string, args: string[]): void {
@@ -73,7 +106,10 @@ function run(cmd: string, args: string[]): void {
     execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 64 << 20 });
   } catch (err) {
     const e = err as { stderr?: Buffer };
-    throw new Error(`${cmd} ${args.slice(0, 4).join(' ')}… failed: ${e.stderr?.toString().trim().split('\n').slice(-3).join(' | ')}`, { cause: err });
+    throw new Error(
+      `${cmd} ${args.slice(0, 4).join(' ')}… failed: ${e.stderr?.toString().trim().split('\n').slice(-3).join(' | ')}`,
+      { cause: err },
+    );
   }
 }
 
@@ -81,7 +117,12 @@ function run(cmd: string, args: string[]): void {
 export async function fixtureImage(name: FixtureName): Promise<Fixture> {
   const spec: FixtureSpec = FIXTURES[name];
   const dir = join(FIXTURES_ROOT, name);
-  const fx: Fixture = { name, rootfs: join(dir, 'rootfs'), ociDir: join(dir, 'oci'), target: `oci-dir:${join(dir, 'oci')}:latest` };
+  const fx: Fixture = {
+    name,
+    rootfs: join(dir, 'rootfs'),
+    ociDir: join(dir, 'oci'),
+    target: `oci-dir:${join(dir, 'oci')}:latest`,
+  };
   const done = join(dir, 'done.json');
   const want = JSON.stringify(spec);
   const ready = () => existsSync(done) && readFileSync(done, 'utf8') === want;
@@ -91,12 +132,25 @@ export async function fixtureImage(name: FixtureName): Promise<Fixture> {
     rmSync(fx.rootfs, { recursive: true, force: true });
     rmSync(fx.ociDir, { recursive: true, force: true });
     rmSync(done, { force: true });
-    run('mmdebstrap', ['--variant=minbase', '--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr', '--quiet',
-      `--include=${spec.packages.join(',')}`, 'bookworm', fx.rootfs, ...MIRRORS]);
+    run('mmdebstrap', [
+      '--variant=minbase',
+      '--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr',
+      '--quiet',
+      `--include=${spec.packages.join(',')}`,
+      'bookworm',
+      fx.rootfs,
+      ...MIRRORS,
+    ]);
     run('umoci', ['init', '--layout', fx.ociDir]);
     run('umoci', ['new', '--image', `${fx.ociDir}:latest`]);
     run('umoci', ['insert', '--image', `${fx.ociDir}:latest`, fx.rootfs, '/']);
-    const cfg = ['config', '--image', `${fx.ociDir}:latest`, '--config.env', 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'];
+    const cfg = [
+      'config',
+      '--image',
+      `${fx.ociDir}:latest`,
+      '--config.env',
+      'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    ];
     if (spec.user) cfg.push('--config.user', spec.user);
     for (const c of spec.cmd ?? []) cfg.push('--config.cmd', c);
     run('umoci', cfg);

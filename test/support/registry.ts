@@ -71,16 +71,26 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Runn
     lines.push('auth:', '  htpasswd:', '    realm: zerocve-test', `    path: ${file}`);
   } else if (options.token) {
     const t = options.token;
-    lines.push('auth:', '  token:', `    realm: ${t.realm}`, `    service: ${t.service}`, `    issuer: ${t.issuer}`,
-      `    rootcertbundle: ${t.rootCertPath}`);
+    lines.push(
+      'auth:',
+      '  token:',
+      `    realm: ${t.realm}`,
+      `    service: ${t.service}`,
+      `    issuer: ${t.issuer}`,
+      `    rootcertbundle: ${t.rootCertPath}`,
+    );
   }
   const config = join(dir, 'config.yml');
   writeFileSync(config, lines.join('\n') + '\n');
   const child = spawn('/usr/bin/docker-registry', ['serve', config], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (s: string) => { stderr = (stderr + s).slice(-4000); });
+  child.stderr.setEncoding('utf8').on('data', (s: string) => {
+    stderr = (stderr + s).slice(-4000);
+  });
   let exited = false;
-  child.once('exit', () => { exited = true; });
+  child.once('exit', () => {
+    exited = true;
+  });
 
   const stop = async (): Promise<void> => {
     if (!exited) {
@@ -94,13 +104,21 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Runn
 
   const deadline = Date.now() + 15_000;
   for (;;) {
-    if (exited) { await stop(); throw new Error(`docker-registry exited at start: ${stderr.trim()}`); }
+    if (exited) {
+      await stop();
+      throw new Error(`docker-registry exited at start: ${stderr.trim()}`);
+    }
     try {
       const res = await fetch(`http://${host}/v2/`);
       await res.arrayBuffer();
       if (res.status === 200 || res.status === 401) break;
-    } catch { /* not listening yet */ }
-    if (Date.now() > deadline) { await stop(); throw new Error(`docker-registry did not answer on ${host}: ${stderr.trim()}`); }
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`docker-registry did not answer on ${host}: ${stderr.trim()}`);
+    }
     await sleep(50);
   }
   return { host, storageDir, stop };
@@ -108,9 +126,16 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Runn
 
 /** Pushes `oci:layoutDir:tag` to `docker://host/repo:tag` over plain HTTP. `all` copies every image of an index. */
 export async function pushOciLayout(
-  layoutDir: string, tag: string, host: string,
+  layoutDir: string,
+  tag: string,
+  host: string,
   creds?: { user: string; password: string },
-  options: { repo?: string; destTag?: string; all?: boolean; /** v2s2: convert to Docker schema 2 */ format?: 'oci' | 'v2s2' } = {},
+  options: {
+    repo?: string;
+    destTag?: string;
+    all?: boolean;
+    /** v2s2: convert to Docker schema 2 */ format?: 'oci' | 'v2s2';
+  } = {},
 ): Promise<void> {
   const repo = options.repo ?? 'test/tiny';
   const args = ['copy', '--quiet', '--dest-tls-verify=false', '--insecure-policy'];
@@ -136,19 +161,38 @@ export interface TinyImage {
 export async function buildTinyLayout(layoutDir: string, tag: string, image: TinyImage): Promise<void> {
   initLayout(layoutDir);
   const dirs = new Set<string>();
-  for (const path of Object.keys(image.files)) { const parts = path.split('/').filter(Boolean); for (let i = 1; i < parts.length; i++) dirs.add(parts.slice(0, i).join('/')); }
-  const entries = [...[...dirs].map((p) => ({ p: `${p}/`, dir: true })), ...Object.keys(image.files).map((p) => ({ p: p.replace(/^\/+/, ''), dir: false }))].sort((a, b) => (a.p < b.p ? -1 : a.p > b.p ? 1 : 0));
+  for (const path of Object.keys(image.files)) {
+    const parts = path.split('/').filter(Boolean);
+    for (let i = 1; i < parts.length; i++) dirs.add(parts.slice(0, i).join('/'));
+  }
+  const entries = [
+    ...[...dirs].map((p) => ({ p: `${p}/`, dir: true })),
+    ...Object.keys(image.files).map((p) => ({ p: p.replace(/^\/+/, ''), dir: false })),
+  ].sort((a, b) => (a.p < b.p ? -1 : a.p > b.p ? 1 : 0));
   const layer = await writeLayer(layoutDir, async (tar) => {
     for (const e of entries) {
       if (e.dir) await tar.add({ path: e.p.slice(0, -1), type: 'dir' });
       else await tar.add({ path: e.p, type: 'file' }, Buffer.from(image.files[e.p] ?? image.files[`/${e.p}`]));
     }
   });
-  const { platform: _p, ...m } = await writeImage(layoutDir, { layers: [layer], platform: { os: image.os ?? 'linux', architecture: image.architecture ?? 'amd64' }, config: { cmd: ['/bin/true'] }, created: new Date().toISOString() });
+  const { platform: _p, ...m } = await writeImage(layoutDir, {
+    layers: [layer],
+    platform: { os: image.os ?? 'linux', architecture: image.architecture ?? 'amd64' },
+    config: { cmd: ['/bin/true'] },
+    created: new Date().toISOString(),
+  });
   const indexPath = join(layoutDir, 'index.json');
-  const index = JSON.parse(readFileSync(indexPath, 'utf8')) as { manifests: { annotations?: Record<string, string> }[] };
+  const index = JSON.parse(readFileSync(indexPath, 'utf8')) as {
+    manifests: { annotations?: Record<string, string> }[];
+  };
   index.manifests = index.manifests.filter((d) => d.annotations?.['org.opencontainers.image.ref.name'] !== tag);
-  writeFileSync(indexPath, JSON.stringify({ ...index, manifests: [...index.manifests, { ...m, annotations: { 'org.opencontainers.image.ref.name': tag } }] }));
+  writeFileSync(
+    indexPath,
+    JSON.stringify({
+      ...index,
+      manifests: [...index.manifests, { ...m, annotations: { 'org.opencontainers.image.ref.name': tag } }],
+    }),
+  );
 }
 
 /**
@@ -156,23 +200,37 @@ export async function buildTinyLayout(layoutDir: string, tag: string, image: Tin
  * tagged `tag`, with each manifest's platform filled in — a multi-arch image as buildx would write it.
  */
 export async function buildMultiArchLayout(
-  layoutDir: string, tag: string, images: (TinyImage & { os: string; architecture: string; variant?: string })[],
+  layoutDir: string,
+  tag: string,
+  images: (TinyImage & { os: string; architecture: string; variant?: string })[],
 ): Promise<void> {
   for (const img of images) await buildTinyLayout(layoutDir, `${tag}-${img.os}-${img.architecture}`, img);
   const indexPath = join(layoutDir, 'index.json');
-  const index = JSON.parse(readFileSync(indexPath, 'utf8')) as { manifests: { annotations?: Record<string, string>; [k: string]: unknown }[] };
+  const index = JSON.parse(readFileSync(indexPath, 'utf8')) as {
+    manifests: { annotations?: Record<string, string>; [k: string]: unknown }[];
+  };
   const manifests = images.map((img) => {
     const t = `${tag}-${img.os}-${img.architecture}`;
     const d = index.manifests.find((m) => m.annotations?.['org.opencontainers.image.ref.name'] === t);
     if (!d) throw new Error(`buildMultiArchLayout: ${t} not in ${indexPath}`);
-    return { mediaType: d.mediaType, digest: d.digest, size: d.size,
-      platform: { os: img.os, architecture: img.architecture, ...(img.variant ? { variant: img.variant } : {}) } };
+    return {
+      mediaType: d.mediaType,
+      digest: d.digest,
+      size: d.size,
+      platform: { os: img.os, architecture: img.architecture, ...(img.variant ? { variant: img.variant } : {}) },
+    };
   });
-  const body = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests }));
+  const body = Buffer.from(
+    JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests }),
+  );
   const hex = createHash('sha256').update(body).digest('hex');
   writeFileSync(join(layoutDir, 'blobs', 'sha256', hex), body);
-  index.manifests.push({ mediaType: 'application/vnd.oci.image.index.v1+json', digest: `sha256:${hex}`, size: body.length,
-    annotations: { 'org.opencontainers.image.ref.name': tag } });
+  index.manifests.push({
+    mediaType: 'application/vnd.oci.image.index.v1+json',
+    digest: `sha256:${hex}`,
+    size: body.length,
+    annotations: { 'org.opencontainers.image.ref.name': tag },
+  });
   writeFileSync(indexPath, JSON.stringify(index));
 }
 

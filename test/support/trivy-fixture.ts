@@ -35,30 +35,61 @@ export const RELEASE: [RegExp, (m: RegExpExecArray) => string][] = [
 
 /** Golden OS family → os-release ID. */
 export const OS_ID: Record<string, string> = {
-  debian: 'debian', ubuntu: 'ubuntu', alpine: 'alpine', alma: 'almalinux', rocky: 'rocky', oracle: 'ol', amazon: 'amzn',
-  photon: 'photon', 'cbl-mariner': 'mariner', 'opensuse-leap': 'opensuse-leap', 'opensuse-tumbleweed': 'opensuse-tumbleweed',
+  debian: 'debian',
+  ubuntu: 'ubuntu',
+  alpine: 'alpine',
+  alma: 'almalinux',
+  rocky: 'rocky',
+  oracle: 'ol',
+  amazon: 'amzn',
+  photon: 'photon',
+  'cbl-mariner': 'mariner',
+  'opensuse-leap': 'opensuse-leap',
+  'opensuse-tumbleweed': 'opensuse-tumbleweed',
 };
 
 export const BINARY_SOURCE: Record<string, string> = {
   // Debian
-  libssl1_1: 'openssl', 'libssl1.1': 'openssl', 'libidn2-0': 'libidn2',
+  libssl1_1: 'openssl',
+  'libssl1.1': 'openssl',
+  'libidn2-0': 'libidn2',
   // Alpine (origin)
-  'libcrypto1.1': 'openssl', 'musl-utils': 'musl',
+  'libcrypto1.1': 'openssl',
+  'musl-utils': 'musl',
   // Photon (source RPM)
   'curl-libs': 'curl',
 };
 
 export const GOLDENS = [
-  'debian-buster', 'distroless-base', 'distroless-python27', 'fluentd-gems', 'ubuntu-gp2-x86-vm',
+  'debian-buster',
+  'distroless-base',
+  'distroless-python27',
+  'fluentd-gems',
+  'ubuntu-gp2-x86-vm',
   'alpine-39',
-  'almalinux-8', 'amazon-1', 'amazon-2', 'amazonlinux2-gp2-x86-vm', 'oraclelinux-8', 'photon-30', 'mariner-1.0',
-  'opensuse-leap-151', 'opensuse-tumbleweed',
-  'pipenv', 'pylock', 'uv',
+  'almalinux-8',
+  'amazon-1',
+  'amazon-2',
+  'amazonlinux2-gp2-x86-vm',
+  'oraclelinux-8',
+  'photon-30',
+  'mariner-1.0',
+  'opensuse-leap-151',
+  'opensuse-tumbleweed',
+  'pipenv',
+  'pylock',
+  'uv',
 ];
 
 // Trivy's numeric severity and status codes (trivy-db types).
 export const SEVERITY: Severity[] = ['unknown', 'low', 'medium', 'high', 'critical'];
-export const STATUS: Record<number, FixState | undefined> = { 2: 'not-fixed', 3: 'fixed', 5: 'wont-fix', 6: 'not-fixed', 7: 'end-of-life' };
+export const STATUS: Record<number, FixState | undefined> = {
+  2: 'not-fixed',
+  3: 'fixed',
+  5: 'wont-fix',
+  6: 'not-fixed',
+  7: 'end-of-life',
+};
 
 export type Bucket = { bucket: string; pairs: (Bucket | { key: string; value: Record<string, unknown> })[] };
 
@@ -102,7 +133,10 @@ export function convertFixtures(dir: string): Advisory[] {
         for (const p of top.pairs) if ('key' in p) details.set(p.key.trim(), p.value);
         continue;
       }
-      const rule = RELEASE.map(([re, f]) => { const m = re.exec(top.bucket); return m ? f(m) : undefined; }).find(Boolean);
+      const rule = RELEASE.map(([re, f]) => {
+        const m = re.exec(top.bucket);
+        return m ? f(m) : undefined;
+      }).find(Boolean);
       if (!rule) continue; // other ecosystems (npm, maven, …) and Red Hat's OVAL layout: out of scope
       for (const pkg of top.pairs) {
         if (!('bucket' in pkg)) continue;
@@ -122,15 +156,32 @@ export function convertFixtures(dir: string): Advisory[] {
     if (typeof d.Title === 'string') a.summary = d.Title;
     if (Array.isArray(d.References)) a.references = d.References as string[];
     for (const [src, c] of Object.entries((d.CVSS ?? {}) as Record<string, Record<string, unknown>>)) {
-      if (typeof c.V3Vector === 'string') a.cvss.push({ version: c.V3Vector.startsWith('CVSS:3.0') ? '3.0' : '3.1', vector: c.V3Vector, score: Number(c.V3Score), source: src } as Cvss);
-      if (typeof c.V2Vector === 'string') a.cvss.push({ version: '2.0', vector: c.V2Vector, score: Number(c.V2Score), source: src });
+      if (typeof c.V3Vector === 'string')
+        a.cvss.push({
+          version: c.V3Vector.startsWith('CVSS:3.0') ? '3.0' : '3.1',
+          vector: c.V3Vector,
+          score: Number(c.V3Score),
+          source: src,
+        } as Cvss);
+      if (typeof c.V2Vector === 'string')
+        a.cvss.push({ version: '2.0', vector: c.V2Vector, score: Number(c.V2Score), source: src });
     }
   }
   return [...byId.values()];
 }
 
-export interface GoldenVuln { VulnerabilityID: string; PkgName: string; InstalledVersion: string; FixedVersion?: string; Status?: string; Severity?: string }
-export interface Golden { Metadata?: { OS?: { Family: string; Name: string } }; Results: { Class: string; Type: string; Vulnerabilities?: GoldenVuln[] }[] }
+export interface GoldenVuln {
+  VulnerabilityID: string;
+  PkgName: string;
+  InstalledVersion: string;
+  FixedVersion?: string;
+  Status?: string;
+  Severity?: string;
+}
+export interface Golden {
+  Metadata?: { OS?: { Family: string; Name: string } };
+  Results: { Class: string; Type: string; Vulnerabilities?: GoldenVuln[] }[];
+}
 
 /** os-release VERSION_ID as the image would have it (goldens show Trivy's display name). */
 export function versionIdOf(family: string, name: string): string {
@@ -139,8 +190,14 @@ export function versionIdOf(family: string, name: string): string {
 }
 
 export const PYTHON_TYPES = new Set(['pip', 'pipenv', 'poetry', 'pylock', 'uv', 'python-pkg']);
-export const inScope = (r: { Class: string; Type: string }): boolean => r.Class === 'os-pkgs' || (r.Class === 'lang-pkgs' && PYTHON_TYPES.has(r.Type));
-export const dropZeroEpoch = (v: string): string => v.split(', ').map((x) => x.replace(/^0:/, '')).sort().join(', ');
+export const inScope = (r: { Class: string; Type: string }): boolean =>
+  r.Class === 'os-pkgs' || (r.Class === 'lang-pkgs' && PYTHON_TYPES.has(r.Type));
+export const dropZeroEpoch = (v: string): string =>
+  v
+    .split(', ')
+    .map((x) => x.replace(/^0:/, ''))
+    .sort()
+    .join(', ');
 
 export function packagesOf(g: Golden): Package[] {
   const seen = new Map<string, Package>();
@@ -150,12 +207,21 @@ export function packagesOf(g: Golden): Package[] {
       const key = `${r.Type}/${v.PkgName}@${v.InstalledVersion}`;
       if (seen.has(key)) continue;
       const path = `/golden/${r.Type}`;
-      const base = { id: `${key}:${path}`, name: v.PkgName, version: v.InstalledVersion, purl: '', locations: [{ path, layer: 0 }] };
+      const base = {
+        id: `${key}:${path}`,
+        name: v.PkgName,
+        version: v.InstalledVersion,
+        purl: '',
+        locations: [{ path, layer: 0 }],
+      };
       const src = BINARY_SOURCE[v.PkgName] ?? v.PkgName;
       let p: Package;
-      if (r.Class === 'lang-pkgs') p = { ...base, type: 'python', metadata: { kind: 'python', format: 'dist-info', sitePackages: '/' } };
-      else if (r.Type === 'debian' || r.Type === 'ubuntu') p = { ...base, type: 'deb', metadata: { kind: 'dpkg', source: src, sourceVersion: '', arch: 'amd64' } };
-      else if (r.Type === 'alpine') p = { ...base, type: 'apk', metadata: { kind: 'apk', origin: src, arch: 'x86_64' } };
+      if (r.Class === 'lang-pkgs')
+        p = { ...base, type: 'python', metadata: { kind: 'python', format: 'dist-info', sitePackages: '/' } };
+      else if (r.Type === 'debian' || r.Type === 'ubuntu')
+        p = { ...base, type: 'deb', metadata: { kind: 'dpkg', source: src, sourceVersion: '', arch: 'amd64' } };
+      else if (r.Type === 'alpine')
+        p = { ...base, type: 'apk', metadata: { kind: 'apk', origin: src, arch: 'x86_64' } };
       else {
         const release = v.InstalledVersion.split('-').at(-1) ?? '';
         const sourceRpm = `${src}-${v.InstalledVersion.replace(/^\d+:/, '')}.src.rpm`;
@@ -170,14 +236,26 @@ export function packagesOf(g: Golden): Package[] {
 /** os-release facts of a golden's OS, as the image would have them. */
 export function goldenOs(g: Golden): OsInfo | undefined {
   const osMeta = g.Metadata?.OS;
-  return osMeta ? { id: OS_ID[osMeta.Family] ?? osMeta.Family, versionId: versionIdOf(osMeta.Family, osMeta.Name), path: '/etc/os-release' } : undefined;
+  return osMeta
+    ? {
+        id: OS_ID[osMeta.Family] ?? osMeta.Family,
+        versionId: versionIdOf(osMeta.Family, osMeta.Name),
+        path: '/etc/os-release',
+      }
+    : undefined;
 }
 
 /** The inventory a golden's image would give for its in-scope vulnerable packages. */
-export const goldenInventory = (g: Golden): Inventory => ({ os: goldenOs(g), packages: packagesOf(g), models: [], problems: [] });
+export const goldenInventory = (g: Golden): Inventory => ({
+  os: goldenOs(g),
+  packages: packagesOf(g),
+  models: [],
+  problems: [],
+});
 
 /** A golden report, parsed. */
-export const readGolden = (name: string): Golden => JSON.parse(readFileSync(corpusPath(`${ROOT}/${name}.json.golden`)!, 'utf8')) as Golden;
+export const readGolden = (name: string): Golden =>
+  JSON.parse(readFileSync(corpusPath(`${ROOT}/${name}.json.golden`)!, 'utf8')) as Golden;
 
 /** Build Trivy's fixture database into a zerocve store at `dbFile` (the corpus must be present). */
 export async function buildTrivyFixtureDb(dbFile: string): Promise<void> {

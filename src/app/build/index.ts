@@ -8,7 +8,17 @@ import { tmpdir } from 'node:os';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { UsageError, InputError } from '../../core/errors.ts';
-import { initLayout, writeLayer, writeImage, writeReferrer, writeIndex, writeOciArchive, writeDockerArchive, addDirToTar, type BlobDescriptor } from '../../image/write/index.ts';
+import {
+  initLayout,
+  writeLayer,
+  writeImage,
+  writeReferrer,
+  writeIndex,
+  writeOciArchive,
+  writeDockerArchive,
+  addDirToTar,
+  type BlobDescriptor,
+} from '../../image/write/index.ts';
 import { openOciLayout } from '../../image/layout/index.ts';
 import { sbomReporterFor } from '../../report/index.ts';
 import type { Package } from '../../core/package.ts';
@@ -24,13 +34,24 @@ export type { BuildSpec } from './image-spec.ts';
 export { checkFreshness, type FreshnessReport } from './check.ts';
 
 export type OutputKind = 'oci-dir' | 'oci-archive' | 'docker-archive';
-export interface BuildOutput { kind: OutputKind; path: string; tag?: string }
+export interface BuildOutput {
+  kind: OutputKind;
+  path: string;
+  tag?: string;
+}
 
 export function parseOutputTarget(s: string): BuildOutput {
   const m = /^(oci-dir|oci-archive|docker-archive):(.+)$/.exec(s);
   if (!m) throw new UsageError(`output '${s}': expected oci-dir:PATH[:tag], oci-archive:PATH or docker-archive:PATH`);
-  let path = m[2]; let tag: string | undefined;
-  if (m[1] === 'oci-dir') { const t = /^(.*):([\w][\w.-]{0,127})$/.exec(path); if (t) { path = t[1]; tag = t[2]; } }
+  let path = m[2];
+  let tag: string | undefined;
+  if (m[1] === 'oci-dir') {
+    const t = /^(.*):([\w][\w.-]{0,127})$/.exec(path);
+    if (t) {
+      path = t[1];
+      tag = t[2];
+    }
+  }
   return { kind: m[1] as OutputKind, path, tag };
 }
 
@@ -56,26 +77,52 @@ export interface BuildOptions {
   onProgress?: (message: string) => void;
 }
 
-
 function provenance(spec: BuildSpec, manifest: BlobDescriptor, debs: DebRecord[], packages: Package[]): string {
   const byName = new Map(debs.map((d) => [`${d.name}@${d.version}`, d]));
-  return JSON.stringify({
-    _type: 'https://in-toto.io/Statement/v1',
-    subject: [{ name: spec.name, digest: { sha256: manifest.digest.slice(7) } }],
-    predicateType: 'https://slsa.dev/provenance/v1',
-    predicate: {
-      buildDefinition: {
-        buildType: 'https://zerocve.dev/build/debian/v1',
-        externalParameters: { base: `${spec.distro}:${spec.release}`, packages: spec.packages, variant: spec.variant, user: spec.user, entrypoint: spec.entrypoint, cmd: spec.cmd, env: spec.env, workdir: spec.workdir, files: spec.files.map((f) => ({ dest: f.dest, mode: f.mode.toString(8) })), mirrors: spec.mirrors },
-        internalParameters: { sourceDateEpoch: spec.sourceDateEpoch, prodRemove: spec.variant === 'prod' ? spec.prodRemove : [] },
-        resolvedDependencies: packages.filter((p) => p.type === 'deb').map((p) => {
-          const d = byName.get(`${p.name}@${p.version}`);
-          return { uri: p.purl, name: d?.filename ?? `${p.name}_${p.version}`, ...(d ? { digest: { sha256: d.sha256 } } : {}) };
-        }),
+  return JSON.stringify(
+    {
+      _type: 'https://in-toto.io/Statement/v1',
+      subject: [{ name: spec.name, digest: { sha256: manifest.digest.slice(7) } }],
+      predicateType: 'https://slsa.dev/provenance/v1',
+      predicate: {
+        buildDefinition: {
+          buildType: 'https://zerocve.dev/build/debian/v1',
+          externalParameters: {
+            base: `${spec.distro}:${spec.release}`,
+            packages: spec.packages,
+            variant: spec.variant,
+            user: spec.user,
+            entrypoint: spec.entrypoint,
+            cmd: spec.cmd,
+            env: spec.env,
+            workdir: spec.workdir,
+            files: spec.files.map((f) => ({ dest: f.dest, mode: f.mode.toString(8) })),
+            mirrors: spec.mirrors,
+          },
+          internalParameters: {
+            sourceDateEpoch: spec.sourceDateEpoch,
+            prodRemove: spec.variant === 'prod' ? spec.prodRemove : [],
+          },
+          resolvedDependencies: packages
+            .filter((p) => p.type === 'deb')
+            .map((p) => {
+              const d = byName.get(`${p.name}@${p.version}`);
+              return {
+                uri: p.purl,
+                name: d?.filename ?? `${p.name}_${p.version}`,
+                ...(d ? { digest: { sha256: d.sha256 } } : {}),
+              };
+            }),
+        },
+        runDetails: {
+          builder: { id: `https://zerocve.dev/zerocve@${VERSION}` },
+          metadata: { invocationId: `${spec.name}@${manifest.digest}` },
+        },
       },
-      runDetails: { builder: { id: `https://zerocve.dev/zerocve@${VERSION}` }, metadata: { invocationId: `${spec.name}@${manifest.digest}` } },
     },
-  }, null, 2);
+    null,
+    2,
+  );
 }
 
 export async function buildImage(specPath: string, options: BuildOptions): Promise<BuildResult> {
@@ -94,24 +141,58 @@ export async function buildImage(specPath: string, options: BuildOptions): Promi
     const staging = options.output.kind === 'oci-dir' ? `${layout}.tmp-${process.pid}` : layout;
     rmSync(staging, { recursive: true, force: true });
     initLayout(staging);
-    const layer = await writeLayer(staging, (tar) => addDirToTar(tar, root, { mtime: spec.sourceDateEpoch }).then(() => undefined), { mtime: spec.sourceDateEpoch });
+    const layer = await writeLayer(
+      staging,
+      (tar) => addDirToTar(tar, root, { mtime: spec.sourceDateEpoch }).then(() => undefined),
+      { mtime: spec.sourceDateEpoch },
+    );
     const created = new Date(spec.sourceDateEpoch * 1000).toISOString().replace('.000Z', 'Z');
     const manifest = await writeImage(staging, {
-      layers: [layer], created, platform: spec.platform,
-      config: { user: spec.user ? `${spec.user.uid}:${spec.user.gid}` : undefined, env: spec.env, entrypoint: spec.entrypoint, cmd: spec.cmd, workingDir: spec.workdir, labels: { 'org.opencontainers.image.title': spec.name, 'dev.zerocve.variant': spec.variant } },
-      history: [{ created, created_by: `zerocve build ${spec.variant} (${spec.distro}:${spec.release}: ${spec.packages.join(' ')})` }],
+      layers: [layer],
+      created,
+      platform: spec.platform,
+      config: {
+        user: spec.user ? `${spec.user.uid}:${spec.user.gid}` : undefined,
+        env: spec.env,
+        entrypoint: spec.entrypoint,
+        cmd: spec.cmd,
+        workingDir: spec.workdir,
+        labels: { 'org.opencontainers.image.title': spec.name, 'dev.zerocve.variant': spec.variant },
+      },
+      history: [
+        {
+          created,
+          created_by: `zerocve build ${spec.variant} (${spec.distro}:${spec.release}: ${spec.packages.join(' ')})`,
+        },
+      ],
     });
     const tag = options.output.tag ?? 'latest';
     writeIndex(staging, [{ ...manifest, tag }]);
     // the SBOM is made by scanning the image just written, so it describes exactly what is in it
     options.onProgress?.('cataloguing the image for its SBOM');
     const image = await openOciLayout(staging, { target: `oci-dir:${staging}:${tag}`, tag });
-    const analysis = await analyzeImage(image, { cacheDir: null, scanners: new Set(['model']), signal: options.signal });
+    const analysis = await analyzeImage(image, {
+      cacheDir: null,
+      scanners: new Set(['model']),
+      signal: options.signal,
+    });
     analysis.image.source = { ...analysis.image.source, target: `${spec.name}`, manifestDigest: manifest.digest };
-    const report = assembleReport(analysis, { findings: [], warnings: [], problems: [] }, { policy: {}, now: new Date(spec.sourceDateEpoch * 1000) });
+    const report = assembleReport(
+      analysis,
+      { findings: [], warnings: [], problems: [] },
+      { policy: {}, now: new Date(spec.sourceDateEpoch * 1000) },
+    );
     const sbomText = await renderToString((out) => sbomReporterFor('cyclonedx-json').write(report, out, {}));
-    const sbom = await writeReferrer(staging, manifest, { artifactType: 'application/vnd.cyclonedx+json', data: sbomText, annotations: { 'dev.zerocve.kind': 'sbom' } });
-    const prov = await writeReferrer(staging, manifest, { artifactType: 'application/vnd.in-toto+json', data: provenance(spec, manifest, debs, analysis.inventory.packages), annotations: { 'dev.zerocve.kind': 'provenance', 'in-toto.io/predicate-type': 'https://slsa.dev/provenance/v1' } });
+    const sbom = await writeReferrer(staging, manifest, {
+      artifactType: 'application/vnd.cyclonedx+json',
+      data: sbomText,
+      annotations: { 'dev.zerocve.kind': 'sbom' },
+    });
+    const prov = await writeReferrer(staging, manifest, {
+      artifactType: 'application/vnd.in-toto+json',
+      data: provenance(spec, manifest, debs, analysis.inventory.packages),
+      annotations: { 'dev.zerocve.kind': 'provenance', 'in-toto.io/predicate-type': 'https://slsa.dev/provenance/v1' },
+    });
     writeIndex(staging, [{ ...manifest, tag }, sbom, prov]);
     if (options.output.kind === 'oci-dir') {
       rmSync(layout, { recursive: true, force: true });
@@ -124,21 +205,42 @@ export async function buildImage(specPath: string, options: BuildOptions): Promi
     }
     let pushed: string | undefined;
     if (options.push) {
-      const src = options.output.kind === 'oci-dir' ? `oci:${layout}:${tag}` : `${options.output.kind}:${resolve(options.output.path)}`;
+      const src =
+        options.output.kind === 'oci-dir'
+          ? `oci:${layout}:${tag}`
+          : `${options.output.kind}:${resolve(options.output.path)}`;
       try {
-        await promisify(execFile)('skopeo', ['copy', ...(options.insecure ? ['--dest-tls-verify=false'] : []), src, `docker://${options.push}`], { signal: options.signal });
+        await promisify(execFile)(
+          'skopeo',
+          ['copy', ...(options.insecure ? ['--dest-tls-verify=false'] : []), src, `docker://${options.push}`],
+          { signal: options.signal },
+        );
       } catch (err) {
-        throw new InputError(`build: push to ${options.push} failed: ${((err as { stderr?: string }).stderr ?? String(err)).trim().split('\n').slice(-1)[0]}`, { cause: err });
+        throw new InputError(
+          `build: push to ${options.push} failed: ${((err as { stderr?: string }).stderr ?? String(err)).trim().split('\n').slice(-1)[0]}`,
+          { cause: err },
+        );
       }
       pushed = options.push;
     }
-    if (options.keepRootfs) { rmSync(options.keepRootfs, { recursive: true, force: true }); mkdirSync(dirname(resolve(options.keepRootfs)), { recursive: true }); renameSync(root, options.keepRootfs); }
+    if (options.keepRootfs) {
+      rmSync(options.keepRootfs, { recursive: true, force: true });
+      mkdirSync(dirname(resolve(options.keepRootfs)), { recursive: true });
+      renameSync(root, options.keepRootfs);
+    }
     return {
-      output: options.output, manifestDigest: manifest.digest, packages: analysis.inventory.packages.filter((p) => p.type === 'deb').length, removedPackages: removed,
-      layer: { digest: layer.digest, diffId: layer.diffId, size: layer.size, uncompressedSize: layer.uncompressedSize }, sbom, provenance: prov, pushed,
+      output: options.output,
+      manifestDigest: manifest.digest,
+      packages: analysis.inventory.packages.filter((p) => p.type === 'deb').length,
+      removedPackages: removed,
+      layer: { digest: layer.digest, diffId: layer.diffId, size: layer.size, uncompressedSize: layer.uncompressedSize },
+      sbom,
+      provenance: prov,
+      pushed,
     };
   } finally {
     rmSync(work, { recursive: true, force: true });
-    if (options.output.kind === 'oci-dir' && existsSync(`${resolve(options.output.path)}.tmp-${process.pid}`)) rmSync(`${resolve(options.output.path)}.tmp-${process.pid}`, { recursive: true, force: true });
+    if (options.output.kind === 'oci-dir' && existsSync(`${resolve(options.output.path)}.tmp-${process.pid}`))
+      rmSync(`${resolve(options.output.path)}.tmp-${process.pid}`, { recursive: true, force: true });
   }
 }

@@ -3,7 +3,20 @@
 // removed while the dpkg database keeps an exact record of what remains.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { appendFileSync, chmodSync, chownSync, copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  rmdirSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, posix } from 'node:path';
 import { InputError } from '../../core/errors.ts';
 import { resolveInRoot } from '../slim/root-fs.ts';
@@ -22,33 +35,65 @@ export function hostPath(root: string, path: string): string {
   return join(root, dir, posix.basename(norm));
 }
 
-export interface DebRecord { name: string; version: string; arch: string; sha256: string; filename: string }
+export interface DebRecord {
+  name: string;
+  version: string;
+  arch: string;
+  sha256: string;
+  filename: string;
+}
 
 /** mmdebstrap into `dir`; returns the .deb files installed with their sha256 (for provenance). */
-export async function debootstrap(spec: BuildSpec, dir: string, options: { signal?: AbortSignal } = {}): Promise<DebRecord[]> {
+export async function debootstrap(
+  spec: BuildSpec,
+  dir: string,
+  options: { signal?: AbortSignal } = {},
+): Promise<DebRecord[]> {
   const hashes = join(dir + '.debs.txt');
   rmSync(hashes, { force: true });
   const args = [
-    '--variant=minbase', '--mode=root', '--format=directory', '--quiet',
+    '--variant=minbase',
+    '--mode=root',
+    '--format=directory',
+    '--quiet',
     '--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr',
     `--include=${spec.packages.join(',') || 'base-files'}`,
     '--aptopt=Acquire::Check-Valid-Until "false"',
     // the .debs are still in the apt cache when customize hooks run: hash them for the provenance record
     `--customize-hook=cd "$1/var/cache/apt/archives" && (sha256sum *.deb 2>/dev/null || true) > ${JSON.stringify(hashes)}`,
-    spec.release, dir, ...spec.mirrors,
+    spec.release,
+    dir,
+    ...spec.mirrors,
   ];
   try {
-    await run('mmdebstrap', args, { env: { ...process.env, SOURCE_DATE_EPOCH: String(spec.sourceDateEpoch) }, signal: options.signal, maxBuffer: 64 << 20 });
+    await run('mmdebstrap', args, {
+      env: { ...process.env, SOURCE_DATE_EPOCH: String(spec.sourceDateEpoch) },
+      signal: options.signal,
+      maxBuffer: 64 << 20,
+    });
   } catch (err) {
     const e = err as { stderr?: string; code?: string };
-    if (e.code === 'ENOENT') throw new InputError('build: mmdebstrap is not installed (apt-get install mmdebstrap)', { cause: err });
-    const last = (e.stderr ?? '').trim().split('\n').filter((l) => /^E:|error/i.test(l)).slice(-1)[0] ?? (e.stderr ?? '').trim().split('\n').slice(-1)[0];
+    if (e.code === 'ENOENT')
+      throw new InputError('build: mmdebstrap is not installed (apt-get install mmdebstrap)', { cause: err });
+    const last =
+      (e.stderr ?? '')
+        .trim()
+        .split('\n')
+        .filter((l) => /^E:|error/i.test(l))
+        .slice(-1)[0] ?? (e.stderr ?? '').trim().split('\n').slice(-1)[0];
     throw new InputError(`build ${spec.file}: mmdebstrap failed: ${last}`, { cause: err });
   }
   const debs: DebRecord[] = [];
   for (const line of existsSync(hashes) ? readFileSync(hashes, 'utf8').split('\n') : []) {
     const m = /^([0-9a-f]{64})\s+(\S+)_(\S+)_(\S+)\.deb$/.exec(line.trim());
-    if (m) debs.push({ sha256: m[1], filename: `${m[2]}_${m[3]}_${m[4]}.deb`, name: m[2], version: decodeURIComponent(m[3].replace(/%3a/gi, ':')), arch: m[4] });
+    if (m)
+      debs.push({
+        sha256: m[1],
+        filename: `${m[2]}_${m[3]}_${m[4]}.deb`,
+        name: m[2],
+        version: decodeURIComponent(m[3].replace(/%3a/gi, ':')),
+        arch: m[4],
+      });
   }
   rmSync(hashes, { force: true });
   return debs.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -56,11 +101,24 @@ export async function debootstrap(spec: BuildSpec, dir: string, options: { signa
 
 /** Files that differ between two otherwise identical installs (times, random ids, caches): removed or emptied. */
 export function removeNondeterminism(root: string): void {
-  for (const p of ['/var/cache/ldconfig/aux-cache', '/var/lib/dpkg/status-old', '/var/lib/dpkg/available-old', '/var/lib/dpkg/diversions-old', '/var/cache/debconf/config.dat-old', '/var/cache/debconf/templates.dat-old', '/var/lib/dpkg/lock', '/var/lib/dpkg/lock-frontend', '/var/cache/apt/pkgcache.bin', '/var/cache/apt/srcpkgcache.bin']) rmSync(hostPath(root, p), { force: true });
+  for (const p of [
+    '/var/cache/ldconfig/aux-cache',
+    '/var/lib/dpkg/status-old',
+    '/var/lib/dpkg/available-old',
+    '/var/lib/dpkg/diversions-old',
+    '/var/cache/debconf/config.dat-old',
+    '/var/cache/debconf/templates.dat-old',
+    '/var/lib/dpkg/lock',
+    '/var/lib/dpkg/lock-frontend',
+    '/var/cache/apt/pkgcache.bin',
+    '/var/cache/apt/srcpkgcache.bin',
+  ])
+    rmSync(hostPath(root, p), { force: true });
   for (const dir of ['/var/log', '/var/cache/apt/archives', '/var/lib/apt/lists']) {
     const d = hostPath(root, dir);
     if (!existsSync(d)) continue;
-    for (const n of readdirSync(d)) if (n !== 'partial' && n !== 'lock') rmSync(join(d, n), { recursive: true, force: true });
+    for (const n of readdirSync(d))
+      if (n !== 'partial' && n !== 'lock') rmSync(join(d, n), { recursive: true, force: true });
   }
   if (existsSync(hostPath(root, '/etc/machine-id'))) writeFileSync(hostPath(root, '/etc/machine-id'), '');
 }
@@ -68,9 +126,13 @@ export function removeNondeterminism(root: string): void {
 export function addUser(root: string, user: NonNullable<BuildSpec['user']>): void {
   const passwd = hostPath(root, '/etc/passwd');
   const group = hostPath(root, '/etc/group');
-  const has = (file: string, name: string) => readFileSync(file, 'utf8').split('\n').some((l) => l.split(':')[0] === name);
+  const has = (file: string, name: string) =>
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .some((l) => l.split(':')[0] === name);
   if (!has(group, user.name)) appendFileSync(group, `${user.name}:x:${user.gid}:\n`);
-  if (!has(passwd, user.name)) appendFileSync(passwd, `${user.name}:x:${user.uid}:${user.gid}:${user.name}:${user.home}:/sbin/nologin\n`);
+  if (!has(passwd, user.name))
+    appendFileSync(passwd, `${user.name}:x:${user.uid}:${user.gid}:${user.name}:${user.home}:/sbin/nologin\n`);
   const shadow = hostPath(root, '/etc/shadow');
   if (existsSync(shadow) && !has(shadow, user.name)) appendFileSync(shadow, `${user.name}:!:0::::::\n`);
   const home = hostPath(root, user.home);
@@ -90,20 +152,29 @@ export function addFiles(root: string, spec: BuildSpec): void {
   }
 }
 
-interface Stanza { name: string; arch: string; text: string }
+interface Stanza {
+  name: string;
+  arch: string;
+  text: string;
+}
 
 function readStatus(root: string): Stanza[] {
   const text = readFileSync(hostPath(root, '/var/lib/dpkg/status'), 'utf8');
-  return text.split(/\n\n+/).filter((s) => s.trim()).map((s) => ({
-    name: /^Package: (.+)$/m.exec(s)?.[1].trim() ?? '',
-    arch: /^Architecture: (.+)$/m.exec(s)?.[1].trim() ?? '',
-    text: s.trim(),
-  }));
+  return text
+    .split(/\n\n+/)
+    .filter((s) => s.trim())
+    .map((s) => ({
+      name: /^Package: (.+)$/m.exec(s)?.[1].trim() ?? '',
+      arch: /^Architecture: (.+)$/m.exec(s)?.[1].trim() ?? '',
+      text: s.trim(),
+    }));
 }
 
 function infoFiles(root: string, pkg: string, arch: string): string[] {
   const dir = hostPath(root, '/var/lib/dpkg/info');
-  return readdirSync(dir).filter((n) => n.startsWith(`${pkg}.`) || n.startsWith(`${pkg}:${arch}.`)).map((n) => join(dir, n));
+  return readdirSync(dir)
+    .filter((n) => n.startsWith(`${pkg}.`) || n.startsWith(`${pkg}:${arch}.`))
+    .map((n) => join(dir, n));
 }
 
 /**
@@ -119,7 +190,8 @@ export function stripForProd(root: string, spec: BuildSpec): string[] {
   const keptOwned = new Set<string>();
   for (const s of stanzas) {
     if (remove.has(s.name)) continue;
-    for (const f of infoFiles(root, s.name, s.arch).filter((f) => f.endsWith('.list'))) for (const l of readFileSync(f, 'utf8').split('\n')) if (l) keptOwned.add(l);
+    for (const f of infoFiles(root, s.name, s.arch).filter((f) => f.endsWith('.list')))
+      for (const l of readFileSync(f, 'utf8').split('\n')) if (l) keptOwned.add(l);
   }
   const dirs = new Set<string>();
   for (const s of stanzas) {
@@ -130,13 +202,30 @@ export function stripForProd(root: string, spec: BuildSpec): string[] {
       if (keptOwned.has(p)) continue;
       const host = hostPath(root, p);
       let st;
-      try { st = lstatSync(host); } catch { continue; }
-      if (st.isDirectory()) dirs.add(host); else rmSync(host, { force: true });
+      try {
+        st = lstatSync(host);
+      } catch {
+        continue;
+      }
+      if (st.isDirectory()) dirs.add(host);
+      else rmSync(host, { force: true });
     }
     for (const f of infoFiles(root, s.name, s.arch)) rmSync(f, { force: true });
   }
-  for (const d of [...dirs].sort((a, b) => b.length - a.length)) { try { rmdirSync(d); } catch { /* not empty: still used */ } }
-  writeFileSync(hostPath(root, '/var/lib/dpkg/status'), stanzas.filter((s) => !remove.has(s.name)).map((s) => s.text).join('\n\n') + '\n');
+  for (const d of [...dirs].sort((a, b) => b.length - a.length)) {
+    try {
+      rmdirSync(d);
+    } catch {
+      /* not empty: still used */
+    }
+  }
+  writeFileSync(
+    hostPath(root, '/var/lib/dpkg/status'),
+    stanzas
+      .filter((s) => !remove.has(s.name))
+      .map((s) => s.text)
+      .join('\n\n') + '\n',
+  );
   // documentation-like trees (copyright files stay: licences must travel with the binaries)
   for (const pattern of spec.prodRemovePaths) {
     const base = pattern.replace(/\/\*\*$/, '');
@@ -145,10 +234,18 @@ export function stripForProd(root: string, spec: BuildSpec): string[] {
     if (pattern.endsWith('/**')) {
       const walk = (d: string, rel: string) => {
         for (const n of readdirSync(d)) {
-          const p = join(d, n); const r = `${rel}/${n}`;
+          const p = join(d, n);
+          const r = `${rel}/${n}`;
           if (base === '/usr/share/doc' && n === 'copyright') continue;
           const st = lstatSync(p);
-          if (st.isDirectory()) { walk(p, r); try { rmdirSync(p); } catch { /* keeps a copyright file */ } } else rmSync(p, { force: true });
+          if (st.isDirectory()) {
+            walk(p, r);
+            try {
+              rmdirSync(p);
+            } catch {
+              /* keeps a copyright file */
+            }
+          } else rmSync(p, { force: true });
         }
       };
       walk(host, base);

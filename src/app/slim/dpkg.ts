@@ -37,7 +37,12 @@ export function dpkgKeep(root: string, snapshot: Snapshot, kept: ReadonlySet<str
     }
     let n = 0;
     for (const r of reals) if (kept.has(r)) n++;
-    out.push({ name: f.slice(0, -'.list'.length), files: reals.size, kept: n, state: n === 0 ? 'none' : n === reals.size ? 'full' : 'partial' });
+    out.push({
+      name: f.slice(0, -'.list'.length),
+      files: reals.size,
+      kept: n,
+      state: n === 0 ? 'none' : n === reals.size ? 'full' : 'partial',
+    });
   }
   return out;
 }

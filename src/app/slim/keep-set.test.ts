@@ -33,8 +33,14 @@ test('globs: * within a component, ** across, ? one character', () => {
 test('first missing path named in stderr', () => {
   const cases: [string, string | undefined][] = [
     ["Traceback …\nFileNotFoundError: [Errno 2] No such file or directory: '/etc/app.conf'\n", '/etc/app.conf'],
-    ["Traceback (most recent call last):\n  File \"<string>\", line 1\nModuleNotFoundError: No module named 'decimal'\n", 'python module decimal'],
-    ['python3: error while loading shared libraries: libz.so.1: cannot open shared object file: No such file or directory\n', 'shared library libz.so.1'],
+    [
+      'Traceback (most recent call last):\n  File "<string>", line 1\nModuleNotFoundError: No module named \'decimal\'\n',
+      'python module decimal',
+    ],
+    [
+      'python3: error while loading shared libraries: libz.so.1: cannot open shared object file: No such file or directory\n',
+      'shared library libz.so.1',
+    ],
     ['cat: /etc/motd: No such file or directory\n', '/etc/motd'],
     ['unshare: failed to execute /bin/sh: No such file or directory\n', '/bin/sh'],
     ['Segmentation fault\n', undefined],
@@ -42,31 +48,45 @@ test('first missing path named in stderr', () => {
   for (const [stderr, want] of cases) assert.equal(firstMissingPath(stderr), want, stderr);
 });
 
-test('keep set of python3: the loader closure equals what the image\'s ld.so loads, with the symlinks on the way', { skip }, async () => {
-  const { rootfs } = await fixtureImage('python3');
-  const snapshot = snapshotRoot(rootfs);
-  const keep = computeKeepSet({ root: rootfs, snapshot, traced: ['/usr/bin/python3'], env: [] });
-  // oracle: the image's own loader, in the image root
-  const list = execFileSync('chroot', [rootfs, '/lib64/ld-linux-x86-64.so.2', '--list', '/usr/bin/python3.11'], { encoding: 'utf8' });
-  const loaded = [...list.matchAll(/=> (\/\S+)/g)].map((m) => m[1]);
-  assert.ok(loaded.length >= 3, list);
-  for (const p of [...loaded, '/lib64/ld-linux-x86-64.so.2']) {
-    const r = resolveInRoot(rootfs, p);
-    assert.ok(r.real && keep.paths.has(r.real), `${p} (real ${r.real}) not kept`);
-    for (const l of r.links) assert.ok(keep.paths.has(l), `symlink ${l} on the way to ${p} not kept`);
-  }
-  assert.ok(keep.paths.has('/usr/bin/python3'), 'the traced symlink itself');
-  assert.ok(keep.paths.has('/usr/bin/python3.11'), 'its target');
-  assert.ok(keep.paths.has('/etc/passwd') && keep.paths.has('/etc/ld.so.cache'), 'runtime baseline');
-  assert.ok(!keep.paths.has('/usr/bin/dash') && !keep.paths.has('/usr/bin/sh'), 'nothing untraced beyond the baseline');
-  assert.ok(!keep.paths.has('/proc/self'), 'mounted paths are not the image\'s');
-  assert.deepEqual(keep.unresolved, []);
-});
+test(
+  "keep set of python3: the loader closure equals what the image's ld.so loads, with the symlinks on the way",
+  { skip },
+  async () => {
+    const { rootfs } = await fixtureImage('python3');
+    const snapshot = snapshotRoot(rootfs);
+    const keep = computeKeepSet({ root: rootfs, snapshot, traced: ['/usr/bin/python3'], env: [] });
+    // oracle: the image's own loader, in the image root
+    const list = execFileSync('chroot', [rootfs, '/lib64/ld-linux-x86-64.so.2', '--list', '/usr/bin/python3.11'], {
+      encoding: 'utf8',
+    });
+    const loaded = [...list.matchAll(/=> (\/\S+)/g)].map((m) => m[1]);
+    assert.ok(loaded.length >= 3, list);
+    for (const p of [...loaded, '/lib64/ld-linux-x86-64.so.2']) {
+      const r = resolveInRoot(rootfs, p);
+      assert.ok(r.real && keep.paths.has(r.real), `${p} (real ${r.real}) not kept`);
+      for (const l of r.links) assert.ok(keep.paths.has(l), `symlink ${l} on the way to ${p} not kept`);
+    }
+    assert.ok(keep.paths.has('/usr/bin/python3'), 'the traced symlink itself');
+    assert.ok(keep.paths.has('/usr/bin/python3.11'), 'its target');
+    assert.ok(keep.paths.has('/etc/passwd') && keep.paths.has('/etc/ld.so.cache'), 'runtime baseline');
+    assert.ok(
+      !keep.paths.has('/usr/bin/dash') && !keep.paths.has('/usr/bin/sh'),
+      'nothing untraced beyond the baseline',
+    );
+    assert.ok(!keep.paths.has('/proc/self'), "mounted paths are not the image's");
+    assert.deepEqual(keep.unresolved, []);
+  },
+);
 
 test('--keep: a directory keeps its tree, a glob its matches', { skip }, async () => {
   const { rootfs } = await fixtureImage('python3');
   const snapshot = snapshotRoot(rootfs);
-  const keep = computeKeepSet({ root: rootfs, snapshot, traced: [], keep: ['/etc/apt', '/usr/share/zoneinfo/Etc/UTC', '/etc/*.conf'] });
+  const keep = computeKeepSet({
+    root: rootfs,
+    snapshot,
+    traced: [],
+    keep: ['/etc/apt', '/usr/share/zoneinfo/Etc/UTC', '/etc/*.conf'],
+  });
   const under = [...snapshot.entries.keys()].filter((p) => p.startsWith('/etc/apt/'));
   assert.ok(under.length > 3);
   for (const p of under) assert.ok(keep.paths.has(p), p);
@@ -102,7 +122,12 @@ test('dpkg: packages by kept files, and the status rewritten to the packages tha
     mkdirSync(join(admin, 'info'));
     mkdirSync(join(admin, 'updates'));
     writeFileSync(join(admin, 'status'), text);
-    const queried = execFileSync('dpkg-query', [`--admindir=${admin}`, '-W', '-f', '${Package}\n'], { encoding: 'utf8' }).trim().split('\n').sort();
+    const queried = execFileSync('dpkg-query', [`--admindir=${admin}`, '-W', '-f', '${Package}\n'], {
+      encoding: 'utf8',
+    })
+      .trim()
+      .split('\n')
+      .sort();
     assert.deepEqual(queried, [...names].sort());
   } finally {
     rmSync(admin, { recursive: true, force: true });

@@ -18,9 +18,23 @@ import { createDiskIndex, createLazyElfMap, resolveInRoot, type Snapshot } from 
  * to be writable.
  */
 export const RUNTIME_BASELINE: readonly string[] = [
-  '/etc/passwd', '/etc/group', '/etc/nsswitch.conf', '/etc/hosts', '/etc/hostname', '/etc/resolv.conf',
-  '/etc/ld.so.cache', '/etc/ld.so.conf', '/etc/ld.so.conf.d/**', '/etc/os-release', '/usr/lib/os-release',
-  '/tmp', '/var/tmp', '/proc', '/sys', '/dev', '/root',
+  '/etc/passwd',
+  '/etc/group',
+  '/etc/nsswitch.conf',
+  '/etc/hosts',
+  '/etc/hostname',
+  '/etc/resolv.conf',
+  '/etc/ld.so.cache',
+  '/etc/ld.so.conf',
+  '/etc/ld.so.conf.d/**',
+  '/etc/os-release',
+  '/usr/lib/os-release',
+  '/tmp',
+  '/var/tmp',
+  '/proc',
+  '/sys',
+  '/dev',
+  '/root',
 ];
 
 /** Mounted by the sandbox during the run: what the trace saw there is not the image's. */
@@ -70,12 +84,19 @@ export function computeKeepSet(input: KeepSetInput): KeepSet {
   };
   const addTree = (dir: string): void => {
     const prefix = `${dir}/`;
-    for (const p of snapshot.entries.keys()) if (p.startsWith(prefix)) { paths.add(p); if (snapshot.entries.get(p)!.type === 'file') elfQueue.push(p); }
+    for (const p of snapshot.entries.keys())
+      if (p.startsWith(prefix)) {
+        paths.add(p);
+        if (snapshot.entries.get(p)!.type === 'file') elfQueue.push(p);
+      }
   };
 
   for (const p of input.traced) if (!isMounted(p)) addPath(p);
   for (const p of [...RUNTIME_BASELINE, ...(input.extra ?? [])]) {
-    if (isGlob(p)) { const re = globToRegExp(p); for (const q of snapshot.entries.keys()) if (re.test(q)) addPath(q); } else addPath(p);
+    if (isGlob(p)) {
+      const re = globToRegExp(p);
+      for (const q of snapshot.entries.keys()) if (re.test(q)) addPath(q);
+    } else addPath(p);
   }
   for (const k of input.keep ?? []) {
     if (isGlob(k)) {
@@ -91,7 +112,11 @@ export function computeKeepSet(input: KeepSetInput): KeepSet {
   // the loader's closure of every kept ELF object, to a fixed point (closure members are ELF objects themselves)
   const index = createDiskIndex(root);
   const elf = createLazyElfMap(root);
-  const ldLibraryPath = (input.env ?? []).find((e) => e.startsWith('LD_LIBRARY_PATH='))?.slice('LD_LIBRARY_PATH='.length).split(':').filter((d) => d.startsWith('/'));
+  const ldLibraryPath = (input.env ?? [])
+    .find((e) => e.startsWith('LD_LIBRARY_PATH='))
+    ?.slice('LD_LIBRARY_PATH='.length)
+    .split(':')
+    .filter((d) => d.startsWith('/'));
   const ctx = { index, elf, confDirs: loaderConfDirs(root), ldLibraryPath };
   const unresolved: { from: string; needed: string }[] = [];
   const done = new Set<string>();
@@ -103,9 +128,14 @@ export function computeKeepSet(input: KeepSetInput): KeepSet {
     if (!info) continue;
     if (info.interpreter) addPath(info.interpreter);
     for (const edge of resolveClosure(ctx, p)) {
-      if (!edge.resolved) { unresolved.push({ from: edge.from, needed: edge.needed }); continue; }
+      if (!edge.resolved) {
+        unresolved.push({ from: edge.from, needed: edge.needed });
+        continue;
+      }
       // keep the name the loader opens (a SONAME symlink, a path through /lib -> usr/lib), not only the file
-      const names = [...(index.queries.get(edge.resolved) ?? [])].filter((q) => q.endsWith(`/${edge.needed}`) || q === edge.needed);
+      const names = [...(index.queries.get(edge.resolved) ?? [])].filter(
+        (q) => q.endsWith(`/${edge.needed}`) || q === edge.needed,
+      );
       for (const q of names) addPath(q);
       addPath(edge.resolved);
     }
@@ -119,12 +149,20 @@ function loaderConfDirs(root: string): string[] {
   const read = (p: string): void => {
     const r = resolveInRoot(root, p).real;
     if (r === undefined) return;
-    try { facts.push({ path: p, ...parseLdSoConf(readFileSync(join(root, r), 'utf8')) }); } catch { /* a directory or unreadable: not a config file */ }
+    try {
+      facts.push({ path: p, ...parseLdSoConf(readFileSync(join(root, r), 'utf8')) });
+    } catch {
+      /* a directory or unreadable: not a config file */
+    }
   };
   read('/etc/ld.so.conf');
   const d = resolveInRoot(root, '/etc/ld.so.conf.d').real;
   if (d !== undefined && existsSync(join(root, d))) {
-    try { for (const name of readdirSync(join(root, d))) if (name.endsWith('.conf')) read(`/etc/ld.so.conf.d/${name}`); } catch { /* not a directory */ }
+    try {
+      for (const name of readdirSync(join(root, d))) if (name.endsWith('.conf')) read(`/etc/ld.so.conf.d/${name}`);
+    } catch {
+      /* not a directory */
+    }
   }
   return ldSearchDirs(facts);
 }

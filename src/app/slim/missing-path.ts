@@ -26,7 +26,10 @@ export function firstMissingPath(stderr: string): string | undefined {
 
 /** The last non-empty line of `text`, trimmed and capped, for one-line error messages. */
 export function lastLine(text: string, max = 200): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const l = lines.at(-1) ?? '';
   return l.length > max ? `${l.slice(0, max)}…` : l;
 }

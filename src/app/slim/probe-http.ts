@@ -15,7 +15,9 @@ const POLL_MS = 200;
 
 async function answers(port: number, signal?: AbortSignal): Promise<boolean> {
   try {
-    const res = await fetch(`http://127.0.0.1:${port}/`, { signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(2000)]) : AbortSignal.timeout(2000) });
+    const res = await fetch(`http://127.0.0.1:${port}/`, {
+      signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(2000)]) : AbortSignal.timeout(2000),
+    });
     await res.body?.cancel();
     return true;
   } catch {
@@ -32,7 +34,9 @@ function childrenOf(ppid: number): number[] {
       const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       if (Number(fields[1]) === ppid) out.push(Number(d));
-    } catch { /* exited meanwhile */ }
+    } catch {
+      /* exited meanwhile */
+    }
   }
   return out;
 }
@@ -44,31 +48,51 @@ function sandboxProcess(root: string): number | undefined {
     try {
       const argv = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0');
       if (argv[0] === 'unshare' && argv.includes('zerocve-sandbox') && argv.includes(root)) return Number(d);
-    } catch { /* exited meanwhile */ }
+    } catch {
+      /* exited meanwhile */
+    }
   }
   return undefined;
 }
 
-export async function probeHttp(root: string, argv: string[], options: RunOptions & { port: number }): Promise<RunResult> {
+export async function probeHttp(
+  root: string,
+  argv: string[],
+  options: RunOptions & { port: number },
+): Promise<RunResult> {
   const { port } = options;
-  if (await answers(port, options.signal)) throw new UsageError(`probe http: something on this host already answers on 127.0.0.1:${port}; stop it or choose another port`);
+  if (await answers(port, options.signal))
+    throw new UsageError(
+      `probe http: something on this host already answers on 127.0.0.1:${port}; stop it or choose another port`,
+    );
   let finished: RunResult | undefined;
-  const running = runInRoot(root, argv, { ...options, network: true }).then((r) => { finished = r; return r; });
+  const running = runInRoot(root, argv, { ...options, network: true }).then((r) => {
+    finished = r;
+    return r;
+  });
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);
   let answered = false;
   while (!finished && Date.now() < deadline) {
     options.signal?.throwIfAborted();
-    if (await answers(port, options.signal)) { answered = true; break; }
+    if (await answers(port, options.signal)) {
+      answered = true;
+      break;
+    }
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
   const exitedEarly = finished !== undefined;
   if (!finished) {
     const outer = sandboxProcess(root);
-    if (outer === undefined) throw new InputError(`probe http: cannot find the sandbox of ${argv[0]} in ${root} to stop it`);
+    if (outer === undefined)
+      throw new InputError(`probe http: cannot find the sandbox of ${argv[0]} in ${root} to stop it`);
     for (const pid of childrenOf(outer)) process.kill(pid, 'SIGKILL');
   }
   const r = await running;
   if (answered) return { ...r, exitCode: 0, timedOut: false };
   const why = exitedEarly ? `exited (${r.exitCode}) before it` : 'never';
-  return { ...r, exitCode: r.exitCode === 0 ? 1 : r.exitCode, stderr: `${r.stderr}\nprobe http: 127.0.0.1:${port} ${why} answered` };
+  return {
+    ...r,
+    exitCode: r.exitCode === 0 ? 1 : r.exitCode,
+    stderr: `${r.stderr}\nprobe http: 127.0.0.1:${port} ${why} answered`,
+  };
 }

@@ -1,6 +1,15 @@
 // Read-only views of an extracted root file system on disk, resolved the way the image resolves paths: symlinks
 // followed inside the root (never above it), every symlink met on the way reported, nothing outside ever touched.
-import { constants as fsc, closeSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, type Stats } from 'node:fs';
+import {
+  constants as fsc,
+  closeSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readlinkSync,
+  readSync,
+  type Stats,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { EntryType, MergedEntry } from '../../core/entry.ts';
 import type { ElfInfo } from '../../core/fact.ts';
@@ -17,7 +26,12 @@ export interface Snapshot {
   bytes: number;
 }
 
-export interface SnapshotEntry { type: EntryType; size: number; mtime: number; inode: string }
+export interface SnapshotEntry {
+  type: EntryType;
+  size: number;
+  mtime: number;
+  inode: string;
+}
 
 export function typeOf(st: Stats): EntryType {
   if (st.isDirectory()) return 'dir';
@@ -41,7 +55,11 @@ export function snapshotRoot(root: string): Snapshot {
       const type = typeOf(st);
       const inode = `${st.dev}:${st.ino}`;
       entries.set(p, { type, size: type === 'file' ? st.size : 0, mtime: Math.floor(st.mtimeMs / 1000), inode });
-      if (type === 'file' && !inodes.has(inode)) { inodes.add(inode); files++; bytes += st.size; }
+      if (type === 'file' && !inodes.has(inode)) {
+        inodes.add(inode);
+        files++;
+        bytes += st.size;
+      }
       if (type === 'dir') visit(p);
     }
   };
@@ -65,10 +83,17 @@ export function resolveInRoot(root: string, path: string): Resolution {
   while (pending.length > 0) {
     const name = pending.shift()!;
     if (name === '.') continue;
-    if (name === '..') { cur = cur.slice(0, cur.lastIndexOf('/')); continue; }
+    if (name === '..') {
+      cur = cur.slice(0, cur.lastIndexOf('/'));
+      continue;
+    }
     const next = `${cur}/${name}`;
     let st: Stats;
-    try { st = lstatSync(join(root, next)); } catch { return { links }; }
+    try {
+      st = lstatSync(join(root, next));
+    } catch {
+      return { links };
+    }
     if (st.isSymbolicLink()) {
       if (++hops > MAX_HOPS) return { links };
       links.push(next);
@@ -87,7 +112,11 @@ export function resolveInRoot(root: string, path: string): Resolution {
 /** The ELF header facts of a file in the root, read through the streaming sink; undefined when not ELF. */
 export function readElf(root: string, path: string): ElfInfo | undefined {
   let fd: number;
-  try { fd = openSync(join(root, path), fsc.O_RDONLY | fsc.O_NOFOLLOW); } catch { return undefined; }
+  try {
+    fd = openSync(join(root, path), fsc.O_RDONLY | fsc.O_NOFOLLOW);
+  } catch {
+    return undefined;
+  }
   try {
     const buf = Buffer.allocUnsafe(1 << 20);
     let n = readSync(fd, buf, 0, buf.length, null);
@@ -113,17 +142,38 @@ export function createDiskIndex(root: string): PathIndex & { queries: Map<string
     try {
       const st = lstatSync(join(root, p));
       const type = typeOf(st);
-      return { path: p, type, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, size: type === 'file' ? st.size : 0, mtime: Math.floor(st.mtimeMs / 1000), layer: 0, ...(type === 'symlink' ? { linkTarget: readlinkSync(join(root, p)) } : {}) };
-    } catch { return undefined; }
+      return {
+        path: p,
+        type,
+        mode: st.mode & 0o7777,
+        uid: st.uid,
+        gid: st.gid,
+        size: type === 'file' ? st.size : 0,
+        mtime: Math.floor(st.mtimeMs / 1000),
+        layer: 0,
+        ...(type === 'symlink' ? { linkTarget: readlinkSync(join(root, p)) } : {}),
+      };
+    } catch {
+      return undefined;
+    }
   };
   const resolvePath = (p: string): string | undefined => {
     const r = resolveInRoot(root, p).real;
-    if (r !== undefined) { let s = queries.get(r); if (!s) queries.set(r, (s = new Set())); s.add(p); }
+    if (r !== undefined) {
+      let s = queries.get(r);
+      if (!s) queries.set(r, (s = new Set()));
+      s.add(p);
+    }
     return r;
   };
   return {
-    queries, get, resolvePath,
-    resolve: (p) => { const r = resolvePath(p); return r === undefined ? undefined : get(r); },
+    queries,
+    get,
+    resolvePath,
+    resolve: (p) => {
+      const r = resolvePath(p);
+      return r === undefined ? undefined : get(r);
+    },
     entries: () => [],
   };
 }
@@ -135,11 +185,14 @@ export function createLazyElfMap(root: string): ReadonlyMap<string, ElfInfo> {
     if (!cache.has(p)) cache.set(p, readElf(root, p));
     return cache.get(p);
   };
-  const known = (): Map<string, ElfInfo> => new Map([...cache].filter((e): e is [string, ElfInfo] => e[1] !== undefined));
+  const known = (): Map<string, ElfInfo> =>
+    new Map([...cache].filter((e): e is [string, ElfInfo] => e[1] !== undefined));
   return {
     get: load,
     has: (p: string) => load(p) !== undefined,
-    get size() { return known().size; },
+    get size() {
+      return known().size;
+    },
     forEach: (fn, thisArg) => known().forEach(fn, thisArg),
     entries: () => known().entries(),
     keys: () => known().keys(),

@@ -9,7 +9,14 @@ import { dirname, join, resolve } from 'node:path';
 import { InputError, InternalError, UsageError } from '../../core/errors.ts';
 import { openImage } from '../../image/index.ts';
 import { openOciLayout } from '../../image/layout/index.ts';
-import { initLayout, writeDockerArchive, writeImage, writeIndex, writeLayer, writeOciArchive } from '../../image/write/index.ts';
+import {
+  initLayout,
+  writeDockerArchive,
+  writeImage,
+  writeIndex,
+  writeLayer,
+  writeOciArchive,
+} from '../../image/write/index.ts';
 import { runInRoot, type RunResult } from '../../runtime/index.ts';
 import { extractImage } from '../../walk/extract.ts';
 import { computeKeepSet } from './keep-set.ts';
@@ -19,7 +26,11 @@ import { resolveInRoot, snapshotRoot } from './root-fs.ts';
 import { addKeptToTar, type KeptLayerStats } from './write-layer.ts';
 import { probeHttp } from './probe-http.ts';
 
-export interface SlimOutput { kind: 'oci-dir' | 'oci-archive' | 'docker-archive'; path: string; tag?: string }
+export interface SlimOutput {
+  kind: 'oci-dir' | 'oci-archive' | 'docker-archive';
+  path: string;
+  tag?: string;
+}
 
 export interface SlimOptions {
   /** argv of each workload command, run in the image's env and working directory (as root; the image's user is kept in the config) */
@@ -43,7 +54,10 @@ export interface SlimOptions {
   onProgress?: (e: SlimProgress) => void;
 }
 
-export interface SlimProgress { phase: 'extract' | 'trace' | 'keep' | 'write' | 'verify' | 'done'; message: string }
+export interface SlimProgress {
+  phase: 'extract' | 'trace' | 'keep' | 'write' | 'verify' | 'done';
+  message: string;
+}
 
 export interface SlimCommand {
   argv: string[];
@@ -73,16 +87,22 @@ export interface SlimResult {
 }
 
 const DEFAULT_ENV = ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'];
-const show = (argv: string[]): string => JSON.stringify(argv.join(' ').length > 120 ? `${argv.join(' ').slice(0, 120)}…` : argv.join(' '));
+const show = (argv: string[]): string =>
+  JSON.stringify(argv.join(' ').length > 120 ? `${argv.join(' ').slice(0, 120)}…` : argv.join(' '));
 
 export async function slimImage(target: string, options: SlimOptions): Promise<SlimResult> {
   const { signal, onProgress } = options;
-  if (options.run.length === 0 || options.run.some((a) => a.length === 0)) throw new UsageError(`slim ${target}: give at least one non-empty command to run`);
-  if (options.probeHttp !== undefined && !(Number.isInteger(options.probeHttp) && options.probeHttp > 0 && options.probeHttp < 65536)) {
+  if (options.run.length === 0 || options.run.some((a) => a.length === 0))
+    throw new UsageError(`slim ${target}: give at least one non-empty command to run`);
+  if (
+    options.probeHttp !== undefined &&
+    !(Number.isInteger(options.probeHttp) && options.probeHttp > 0 && options.probeHttp < 65536)
+  ) {
     throw new UsageError(`slim ${target}: probe port ${options.probeHttp} is not a TCP port`);
   }
   const outPath = resolve(options.output.path);
-  if (!existsSync(dirname(outPath))) throw new UsageError(`slim ${target}: output folder ${dirname(outPath)} does not exist`);
+  if (!existsSync(dirname(outPath)))
+    throw new UsageError(`slim ${target}: output folder ${dirname(outPath)} does not exist`);
   const tag = options.output.tag ?? 'latest';
   const work = mkdtempSync(join(options.workDir ?? tmpdir(), 'zerocve-slim-'));
   const staging = options.output.kind === 'oci-dir' ? `${outPath}.zerocve-tmp-${process.pid}` : join(work, 'layout');
@@ -99,7 +119,9 @@ export async function slimImage(target: string, options: SlimOptions): Promise<S
     const network = options.network === true || options.probeHttp !== undefined;
     const runOpts = { env, cwd, network, timeoutMs: options.timeoutMs ?? 600_000, signal };
     const run = (where: string, argv: string[], trace: boolean): Promise<RunResult> =>
-      options.probeHttp !== undefined ? probeHttp(where, argv, { ...runOpts, trace, port: options.probeHttp }) : runInRoot(where, argv, { ...runOpts, trace });
+      options.probeHttp !== undefined
+        ? probeHttp(where, argv, { ...runOpts, trace, port: options.probeHttp })
+        : runInRoot(where, argv, { ...runOpts, trace });
 
     const commands: SlimCommand[] = [];
     const originals: RunResult[] = [];
@@ -109,9 +131,12 @@ export async function slimImage(target: string, options: SlimOptions): Promise<S
       const r = await run(root, argv, true);
       if (r.timedOut || r.exitCode !== 0) {
         const why = r.timedOut ? 'timed out' : `exit ${r.exitCode}${r.signal ? ` (${r.signal})` : ''}`;
-        throw new InputError(`slim ${target}: command ${show(argv)} fails in the original image (${why}): ${lastLine(r.stderr) || 'no stderr'}`);
+        throw new InputError(
+          `slim ${target}: command ${show(argv)} fails in the original image (${why}): ${lastLine(r.stderr) || 'no stderr'}`,
+        );
       }
-      if (!r.trace?.chrooted) throw new InternalError(`slim ${target}: the trace of ${show(argv)} recorded nothing (strace saw no chroot)`);
+      if (!r.trace?.chrooted)
+        throw new InternalError(`slim ${target}: the trace of ${show(argv)} recorded nothing (strace saw no chroot)`);
       for (const p of r.trace.files.keys()) traced.add(p);
       originals.push(r);
       commands.push({ argv, exitCode: r.exitCode, durationMs: r.durationMs, touched: r.trace.files.size });
@@ -139,17 +164,36 @@ export async function slimImage(target: string, options: SlimOptions): Promise<S
     rmSync(staging, { recursive: true, force: true });
     initLayout(staging);
     let layerStats: KeptLayerStats = { entries: 0, files: 0, bytes: 0, missing: [] };
-    const layer = await writeLayer(staging, async (tar) => {
-      layerStats = await addKeptToTar(tar, root, snapshot, keep.paths, { mtime: options.mtime ?? 0, signal });
-    }, { compression: 'gzip' });
-    for (const m of layerStats.missing) problems.push(`${m}: kept but gone after the workload ran (or a device node): not in the slim layer`);
+    const layer = await writeLayer(
+      staging,
+      async (tar) => {
+        layerStats = await addKeptToTar(tar, root, snapshot, keep.paths, { mtime: options.mtime ?? 0, signal });
+      },
+      { compression: 'gzip' },
+    );
+    for (const m of layerStats.missing)
+      problems.push(`${m}: kept but gone after the workload ran (or a device node): not in the slim layer`);
     const c = image.config;
     const manifest = await writeImage(staging, {
       layers: [layer],
       platform: c.platform,
-      config: { user: c.user, env: c.env, entrypoint: c.entrypoint, cmd: c.cmd, workingDir: c.workingDir, labels: c.labels, exposedPorts: c.exposedPorts },
+      config: {
+        user: c.user,
+        env: c.env,
+        entrypoint: c.entrypoint,
+        cmd: c.cmd,
+        workingDir: c.workingDir,
+        labels: c.labels,
+        exposedPorts: c.exposedPorts,
+      },
       created: c.created,
-      history: [{ created: c.created, created_by: `zerocve slim ${target}`, comment: `kept ${keep.paths.size} paths used by ${options.run.length} command(s)` }],
+      history: [
+        {
+          created: c.created,
+          created_by: `zerocve slim ${target}`,
+          comment: `kept ${keep.paths.size} paths used by ${options.run.length} command(s)`,
+        },
+      ],
     });
     writeIndex(staging, [{ ...manifest, tag }]);
     rmSync(root, { recursive: true, force: true }); // the original tree is no longer needed; free the space
@@ -165,10 +209,13 @@ export async function slimImage(target: string, options: SlimOptions): Promise<S
       commands[i].verify = { exitCode: r.exitCode, durationMs: r.durationMs, stdoutMatches };
       if (r.exitCode !== originals[i].exitCode || r.timedOut || (options.verifyOutput && !stdoutMatches)) {
         const missing = firstMissingPath(r.stderr);
-        const what = r.exitCode !== originals[i].exitCode || r.timedOut
-          ? `exits ${r.timedOut ? 'by timeout' : r.exitCode} in the slim image but ${originals[i].exitCode} in the original`
-          : 'prints a different stdout in the slim image';
-        throw new InputError(`slim ${target}: verification failed: command ${show(argv)} ${what}${missing ? `; missing: ${missing} (add it with --keep)` : `; stderr: ${lastLine(r.stderr) || 'none'}`}; nothing written to ${outPath}`);
+        const what =
+          r.exitCode !== originals[i].exitCode || r.timedOut
+            ? `exits ${r.timedOut ? 'by timeout' : r.exitCode} in the slim image but ${originals[i].exitCode} in the original`
+            : 'prints a different stdout in the slim image';
+        throw new InputError(
+          `slim ${target}: verification failed: command ${show(argv)} ${what}${missing ? `; missing: ${missing} (add it with --keep)` : `; stderr: ${lastLine(r.stderr) || 'none'}`}; nothing written to ${outPath}`,
+        );
       }
     }
 

@@ -12,7 +12,12 @@ import type { TarWriter } from '../../walk/index.ts';
 import type { Snapshot } from './root-fs.ts';
 import { typeOf } from './root-fs.ts';
 
-export interface KeptLayerStats { entries: number; files: number; bytes: number; missing: string[] }
+export interface KeptLayerStats {
+  entries: number;
+  files: number;
+  bytes: number;
+  missing: string[];
+}
 
 /** All kept paths plus their parents, as tar names sort them (`usr/` after `usr-x`). */
 export function withParents(paths: Iterable<string>): string[] {
@@ -25,10 +30,20 @@ export function withParents(paths: Iterable<string>): string[] {
   return [...all];
 }
 
-export async function addKeptToTar(tar: TarWriter, root: string, snapshot: Snapshot, kept: Iterable<string>, options: { mtime: number; signal?: AbortSignal }): Promise<KeptLayerStats> {
+export async function addKeptToTar(
+  tar: TarWriter,
+  root: string,
+  snapshot: Snapshot,
+  kept: Iterable<string>,
+  options: { mtime: number; signal?: AbortSignal },
+): Promise<KeptLayerStats> {
   const items = withParents(kept).map((p) => {
     let st;
-    try { st = lstatSync(join(root, p)); } catch { return { p, st: undefined, key: Buffer.from(p) }; }
+    try {
+      st = lstatSync(join(root, p));
+    } catch {
+      return { p, st: undefined, key: Buffer.from(p) };
+    }
     return { p, st, key: Buffer.from(st.isDirectory() ? `${p}/` : p) };
   });
   items.sort((a, b) => Buffer.compare(a.key, b.key));
@@ -36,22 +51,41 @@ export async function addKeptToTar(tar: TarWriter, root: string, snapshot: Snaps
   const firstOfInode = new Map<string, string>();
   for (const { p, st } of items) {
     options.signal?.throwIfAborted();
-    if (!st) { stats.missing.push(p); continue; } // removed by the workload itself
+    if (!st) {
+      stats.missing.push(p);
+      continue;
+    } // removed by the workload itself
     const type = typeOf(st);
     const snap = snapshot.entries.get(p);
-    const base = { path: p, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: type === 'dir' || !snap ? options.mtime : snap.mtime };
+    const base = {
+      path: p,
+      mode: st.mode & 0o7777,
+      uid: st.uid,
+      gid: st.gid,
+      mtime: type === 'dir' || !snap ? options.mtime : snap.mtime,
+    };
     if (type === 'dir') await tar.add({ ...base, type });
     else if (type === 'symlink') await tar.add({ ...base, type, linkTarget: readlinkSync(join(root, p)) });
     else if (type === 'file') {
       const inode = `${st.dev}:${st.ino}`;
       const first = st.nlink > 1 ? firstOfInode.get(inode) : undefined;
-      if (first !== undefined) { await tar.add({ ...base, type: 'hardlink', linkTarget: first.slice(1) }); stats.entries++; continue; }
+      if (first !== undefined) {
+        await tar.add({ ...base, type: 'hardlink', linkTarget: first.slice(1) });
+        stats.entries++;
+        continue;
+      }
       if (st.nlink > 1) firstOfInode.set(inode, p);
-      await tar.add({ ...base, type, size: st.size }, st.size ? createReadStream(join(root, p), { highWaterMark: 256 << 10 }) : Buffer.alloc(0));
+      await tar.add(
+        { ...base, type, size: st.size },
+        st.size ? createReadStream(join(root, p), { highWaterMark: 256 << 10 }) : Buffer.alloc(0),
+      );
       stats.files++;
       stats.bytes += st.size;
     } else if (type === 'fifo') await tar.add({ ...base, type });
-    else { stats.missing.push(p); continue; } // device nodes: runtimes provide /dev
+    else {
+      stats.missing.push(p);
+      continue;
+    } // device nodes: runtimes provide /dev
     stats.entries++;
   }
   return stats;

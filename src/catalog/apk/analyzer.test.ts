@@ -20,7 +20,8 @@ const FILES = [
 
 /** name version arch origin nfiles per record, by awk. */
 function awkList(file: string): string[] {
-  const prog = 'BEGIN{RS="";FS="\\n"} {p="";v="";a="";o="";n=0; for(i=1;i<=NF;i++){k=substr($i,1,2); x=substr($i,3); if(k=="P:"&&p=="")p=x; else if(k=="V:"&&v=="")v=x; else if(k=="A:"&&a=="")a=x; else if(k=="o:"&&o=="")o=x; else if(k=="R:")n++} if(p!=""&&v!="") print p" "v" "a" "(o==""?p:o)" "n}';
+  const prog =
+    'BEGIN{RS="";FS="\\n"} {p="";v="";a="";o="";n=0; for(i=1;i<=NF;i++){k=substr($i,1,2); x=substr($i,3); if(k=="P:"&&p=="")p=x; else if(k=="V:"&&v=="")v=x; else if(k=="A:"&&a=="")a=x; else if(k=="o:"&&o=="")o=x; else if(k=="R:")n++} if(p!=""&&v!="") print p" "v" "a" "(o==""?p:o)" "n}';
   return execFileSync('awk', [prog, file], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).sort();
 }
 
@@ -28,11 +29,24 @@ for (const rel of FILES) {
   test(`apk ${rel.slice('conformance/'.length)} matches an awk reading`, { skip: corpusSkip(rel) }, async () => {
     const src = corpusPath(rel)!;
     const facts = await analyzeFiles([createApkAnalyzer()], [{ path: '/lib/apk/db/installed', source: src }]);
-    const inv = buildInventory([...facts, { kind: 'os', path: '/etc/os-release', os: { id: 'alpine', versionId: '3.16.2', path: '/etc/os-release' }, layer: 0 }], { files: true });
-    const got = inv.packages.map((p) => {
-      const m = p.metadata as Extract<typeof p.metadata, { kind: 'apk' }>;
-      return `${p.name} ${p.version} ${m.arch} ${m.origin} ${p.files?.length ?? 0}`;
-    }).sort();
+    const inv = buildInventory(
+      [
+        ...facts,
+        {
+          kind: 'os',
+          path: '/etc/os-release',
+          os: { id: 'alpine', versionId: '3.16.2', path: '/etc/os-release' },
+          layer: 0,
+        },
+      ],
+      { files: true },
+    );
+    const got = inv.packages
+      .map((p) => {
+        const m = p.metadata as Extract<typeof p.metadata, { kind: 'apk' }>;
+        return `${p.name} ${p.version} ${m.arch} ${m.origin} ${p.files?.length ?? 0}`;
+      })
+      .sort();
     assert.deepEqual(got, awkList(src));
     for (const p of inv.packages) {
       assert.ok(p.purl.startsWith(`pkg:apk/alpine/${encodeURIComponent(p.name).replace(/%2B/g, '+')}@`), p.purl);
@@ -42,11 +56,18 @@ for (const rel of FILES) {
   });
 }
 
-test('corrupt apk database: problems with the file and reason, good records kept', { skip: corpusSkip(`conformance/syft/syft/pkg/cataloger/alpine/testdata/corrupt/lib/apk/db/installed`) }, async () => {
-  const src = corpusPath('conformance/syft/syft/pkg/cataloger/alpine/testdata/corrupt/lib/apk/db/installed')!;
-  const facts = await analyzeFiles([createApkAnalyzer()], [{ path: '/lib/apk/db/installed', source: src }]);
-  const problems = facts.filter((f) => f.kind === 'problem');
-  assert.ok(problems.length > 0);
-  for (const p of problems) assert.match((p as { message: string }).message, /^\/lib\/apk\/db\/installed: /);
-  assert.deepEqual(facts.flatMap((f) => (f.kind === 'packages' ? f.packages.map((p) => p.name) : [])), awkList(src).map((l) => l.split(' ')[0]));
-});
+test(
+  'corrupt apk database: problems with the file and reason, good records kept',
+  { skip: corpusSkip(`conformance/syft/syft/pkg/cataloger/alpine/testdata/corrupt/lib/apk/db/installed`) },
+  async () => {
+    const src = corpusPath('conformance/syft/syft/pkg/cataloger/alpine/testdata/corrupt/lib/apk/db/installed')!;
+    const facts = await analyzeFiles([createApkAnalyzer()], [{ path: '/lib/apk/db/installed', source: src }]);
+    const problems = facts.filter((f) => f.kind === 'problem');
+    assert.ok(problems.length > 0);
+    for (const p of problems) assert.match((p as { message: string }).message, /^\/lib\/apk\/db\/installed: /);
+    assert.deepEqual(
+      facts.flatMap((f) => (f.kind === 'packages' ? f.packages.map((p) => p.name) : [])),
+      awkList(src).map((l) => l.split(' ')[0]),
+    );
+  },
+);

@@ -3,7 +3,10 @@
 import type { Package } from '../../core/package.ts';
 import { newPackage } from '../common.ts';
 
-export interface ApkParse { packages: Package[]; problems: string[] }
+export interface ApkParse {
+  packages: Package[];
+  problems: string[];
+}
 
 export function parseApkInstalled(text: string): ApkParse {
   const packages: Package[] = [];
@@ -20,7 +23,11 @@ export function parseApkInstalled(text: string): ApkParse {
     if (!name) problems.push(`record at line ${start} has no P: (name) line`);
     else if (!version) problems.push(`package ${name} has no V: (version) line (line ${start})`);
     else {
-      const meta: Package['metadata'] & { kind: 'apk' } = { kind: 'apk', origin: rec.get('o') || name, arch: rec.get('A') ?? '' };
+      const meta: Package['metadata'] & { kind: 'apk' } = {
+        kind: 'apk',
+        origin: rec.get('o') || name,
+        arch: rec.get('A') ?? '',
+      };
       const size = rec.get('I');
       if (size && /^\d+$/.test(size)) meta.installedSize = Number(size);
       const deps = rec.get('D');
@@ -37,9 +44,18 @@ export function parseApkInstalled(text: string): ApkParse {
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].endsWith('\r') ? lines[i].slice(0, -1) : lines[i];
-    if (line === '') { flush(); continue; }
-    if (!rec) { rec = new Map(); start = i + 1; }
-    if (line.length < 2 || line[1] !== ':') { bad++; continue; }
+    if (line === '') {
+      flush();
+      continue;
+    }
+    if (!rec) {
+      rec = new Map();
+      start = i + 1;
+    }
+    if (line.length < 2 || line[1] !== ':') {
+      bad++;
+      continue;
+    }
     const key = line[0];
     const value = line.slice(2);
     if (key === 'F') dir = value;

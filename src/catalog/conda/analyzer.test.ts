@@ -11,12 +11,27 @@ const ENV = 'conformance/trivy/integration/testdata/fixtures/repo/conda/minicond
 
 test('conda-meta: name, version, build, channel, subdir and files', { skip: corpusSkip(ENV) }, async () => {
   const env = corpusPath(ENV)!;
-  const inv = buildInventory(await analyzeTree([createCondaAnalyzer()], env, { prefix: '/opt/conda/envs/testenv' }), { files: true });
-  const py = execFileSync('python3', ['-c', 'import json,glob,sys\nfor f in sorted(glob.glob(sys.argv[1]+"/conda-meta/*.json")):\n  d=json.load(open(f)); print(d["name"], d["version"], d["build"], d.get("subdir",""), len(d.get("files",[])))', env], { encoding: 'utf8' });
-  assert.deepEqual(inv.packages.map((p) => {
-    const m = p.metadata as Extract<typeof p.metadata, { kind: 'conda' }>;
-    return `${p.name} ${p.version} ${m.build} ${m.subdir ?? ''} ${p.files?.length ?? 0}`;
-  }).sort(), py.trim().split('\n').sort());
+  const inv = buildInventory(await analyzeTree([createCondaAnalyzer()], env, { prefix: '/opt/conda/envs/testenv' }), {
+    files: true,
+  });
+  const py = execFileSync(
+    'python3',
+    [
+      '-c',
+      'import json,glob,sys\nfor f in sorted(glob.glob(sys.argv[1]+"/conda-meta/*.json")):\n  d=json.load(open(f)); print(d["name"], d["version"], d["build"], d.get("subdir",""), len(d.get("files",[])))',
+      env,
+    ],
+    { encoding: 'utf8' },
+  );
+  assert.deepEqual(
+    inv.packages
+      .map((p) => {
+        const m = p.metadata as Extract<typeof p.metadata, { kind: 'conda' }>;
+        return `${p.name} ${p.version} ${m.build} ${m.subdir ?? ''} ${p.files?.length ?? 0}`;
+      })
+      .sort(),
+    py.trim().split('\n').sort(),
+  );
   for (const p of inv.packages) {
     const m = p.metadata as Extract<typeof p.metadata, { kind: 'conda' }>;
     assert.equal(m.condaPrefix, '/opt/conda/envs/testenv');

@@ -10,8 +10,10 @@ export function createCondaAnalyzer(): Analyzer {
   return {
     name: NAME,
     version: 1,
-    wants: (entry) => (entry.type === 'file' && entry.path.endsWith('.json') && baseName(dirName(entry.path)) === 'conda-meta'
-      ? { maxBytes: 64 * 1024 * 1024 } : null),
+    wants: (entry) =>
+      entry.type === 'file' && entry.path.endsWith('.json') && baseName(dirName(entry.path)) === 'conda-meta'
+        ? { maxBytes: 64 * 1024 * 1024 }
+        : null,
     analyze(entry, content): Fact[] {
       if (!content) return [];
       const prefix = dirName(dirName(entry.path));

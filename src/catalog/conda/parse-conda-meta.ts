@@ -34,7 +34,9 @@ export function parseCondaMeta(text: string, prefix: string): { pkg?: Package; e
   const channel = s('channel');
   if (channel) meta.channel = normalizeChannel(channel, subdir);
   if (subdir) meta.subdir = subdir;
-  const files = Array.isArray(o.files) ? o.files.filter((f): f is string => typeof f === 'string').map((f) => posix.resolve(prefix, f)) : [];
+  const files = Array.isArray(o.files)
+    ? o.files.filter((f): f is string => typeof f === 'string').map((f) => posix.resolve(prefix, f))
+    : [];
   const license = s('license');
   return { pkg: newPackage('conda', name, version, meta, { licenses: license ? [license] : undefined, files }) };
 }

@@ -9,8 +9,15 @@ import type { Package, PackageMetadata } from '../../core/package.ts';
 import { reasonOf } from '../../core/errors.ts';
 import { baseName, newPackage, problemFact, text } from '../common.ts';
 import {
-  HEADER_RULES, LIBRARY_RULES, majorMinor, parseCudaVersionJson, parseCudaVersionTxt, parseDefines,
-  parsePythonStringAssignments, parseTensorflowBuildInfo, versionFromDefines,
+  HEADER_RULES,
+  LIBRARY_RULES,
+  majorMinor,
+  parseCudaVersionJson,
+  parseCudaVersionTxt,
+  parseDefines,
+  parsePythonStringAssignments,
+  parseTensorflowBuildInfo,
+  versionFromDefines,
 } from './parse-cuda.ts';
 
 const NAME = 'cuda';
@@ -20,7 +27,12 @@ const TF = /\/(?:site|dist)-packages\/tensorflow\/python\/platform\/build_info\.
 
 type Via = Extract<PackageMetadata, { kind: 'cuda' }>['via'];
 
-const viaOf = (path: string): Via => (/\/(?:site|dist)-packages\//.test(path) ? 'pip' : /\/(?:conda|miniconda\d*|anaconda\d*|mambaforge|miniforge\d*)\//.test(path) || path.includes('/envs/') ? 'conda' : 'system');
+const viaOf = (path: string): Via =>
+  /\/(?:site|dist)-packages\//.test(path)
+    ? 'pip'
+    : /\/(?:conda|miniconda\d*|anaconda\d*|mambaforge|miniforge\d*)\//.test(path) || path.includes('/envs/')
+      ? 'conda'
+      : 'system';
 
 function cudaPkg(component: string, version: string, via: Via, cudaVersion?: string): Package {
   const meta: Extract<PackageMetadata, { kind: 'cuda' }> = { kind: 'cuda', component, via };
@@ -60,7 +72,8 @@ export function createCudaAnalyzer(): Analyzer {
       if (k === 'library') {
         for (const r of LIBRARY_RULES) {
           const m = r.test.exec(file);
-          if (m) return one(cudaPkg(r.component, m[1], viaOf(p), r.component === 'cudart' ? majorMinor(m[1]) : undefined));
+          if (m)
+            return one(cudaPkg(r.component, m[1], viaOf(p), r.component === 'cudart' ? majorMinor(m[1]) : undefined));
         }
         return [];
       }
@@ -80,7 +93,8 @@ export function createCudaAnalyzer(): Analyzer {
         const rule = HEADER_RULES.find((r) => r.test.test(file))!;
         const v = versionFromDefines(parseDefines(t), rule.major, rule.minor, rule.patch);
         // cudnn.h of cuDNN ≥ 8 includes cudnn_version.h instead of defining the version: not a problem
-        if (!v) return file === 'cudnn.h' ? [] : [problemFact(p, NAME, `${p}: no ${rule.component} version defines found`)];
+        if (!v)
+          return file === 'cudnn.h' ? [] : [problemFact(p, NAME, `${p}: no ${rule.component} version defines found`)];
         return one(cudaPkg(rule.component, v, viaOf(p)));
       }
       if (k === 'torch') {

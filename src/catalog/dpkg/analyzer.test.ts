@@ -29,9 +29,23 @@ function dpkgQuery(status: string): string[] {
     mkdirSync(join(dir, 'updates'));
     writeFileSync(join(dir, 'status'), status);
     writeFileSync(join(dir, 'available'), '');
-    const out = execFileSync('dpkg-query', [`--admindir=${dir}`, '-W',
-      '-f=${db:Status-Status}\t${Package}\t${Version}\t${source:Package}\t${source:Version}\t${Architecture}\n'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    return out.trim().split('\n').filter(Boolean).map((l) => l.split('\t')).filter((f) => f[0] === 'installed').map((f) => f.slice(1).join('\t')).sort();
+    const out = execFileSync(
+      'dpkg-query',
+      [
+        `--admindir=${dir}`,
+        '-W',
+        '-f=${db:Status-Status}\t${Package}\t${Version}\t${source:Package}\t${source:Version}\t${Architecture}\n',
+      ],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    return out
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split('\t'))
+      .filter((f) => f[0] === 'installed')
+      .map((f) => f.slice(1).join('\t'))
+      .sort();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -48,7 +62,11 @@ const statusFiles: { name: string; read: () => string | undefined; skip: false |
     read: () => txtarSection(readFileSync(corpusPath(`${TRIVY}/${f}`)!, 'utf8'), 'var/lib/dpkg/status'),
     skip: corpusSkip(`${TRIVY}/${f}`),
   })),
-  { name: 'syft image-dpkg', read: () => readFileSync(corpusPath(`${SYFT}/image-dpkg/var/lib/dpkg/status`)!, 'utf8'), skip: corpusSkip(`${SYFT}/image-dpkg/var/lib/dpkg/status`) },
+  {
+    name: 'syft image-dpkg',
+    read: () => readFileSync(corpusPath(`${SYFT}/image-dpkg/var/lib/dpkg/status`)!, 'utf8'),
+    skip: corpusSkip(`${SYFT}/image-dpkg/var/lib/dpkg/status`),
+  },
 ];
 
 for (const c of statusFiles) {
@@ -75,9 +93,17 @@ test('dpkg status: half-installed is a problem, config-files is skipped, missing
     'Version: 3\nArchitecture: all',
   ].join('\n\n');
   const { packages, problems } = parseDpkgStatus(status);
-  assert.deepEqual(packages.map((p) => p.name), ['a']);
+  assert.deepEqual(
+    packages.map((p) => p.name),
+    ['a'],
+  );
   assert.deepEqual(packages[0].metadata, {
-    kind: 'dpkg', source: 'asrc', sourceVersion: '2.0-0.1', arch: 'amd64', status: 'install ok installed', installedSize: 10240,
+    kind: 'dpkg',
+    source: 'asrc',
+    sourceVersion: '2.0-0.1',
+    arch: 'amd64',
+    status: 'install ok installed',
+    installedSize: 10240,
     depends: ['libc6 (>= 2.34)', 'b | c'],
   });
   assert.equal(problems.length, 3);
@@ -86,48 +112,87 @@ test('dpkg status: half-installed is a problem, config-files is skipped, missing
   assert.match(problems[2], /no Package field/);
 });
 
-test('distroless status.d: one package per file, .md5sums skipped, os marked distroless', { skip: corpusSkip(`${SYFT}/image-distroless-deb`) }, async () => {
-  const dir = corpusPath(`${SYFT}/image-distroless-deb/var/lib/dpkg/status.d`)!;
-  const files = readdirSync(dir).map((n) => ({ path: `/var/lib/dpkg/status.d/${n}`, source: join(dir, n) }));
-  assert.ok(files.some((f) => f.path.endsWith('.md5sums')));
-  const facts = await analyzeFiles([createDpkgAnalyzer()], files, 1);
-  assert.ok(facts.every((f) => !f.path.endsWith('.md5sums')));
-  const inv = buildInventory([...facts, { kind: 'os', path: '/etc/os-release', os: { id: 'debian', versionId: '11', path: '/etc/os-release' }, layer: 0 }]);
-  const text = readFileSync(join(dir, 'libsqlite3-0'), 'utf8');
-  const version = /^Version: (.+)$/m.exec(text)![1];
-  assert.deepEqual(inv.packages.map((p) => `${p.name} ${p.version}`), [`libsqlite3-0 ${version}`]);
-  assert.deepEqual(inv.packages[0].locations, [{ path: '/var/lib/dpkg/status.d/libsqlite3-0', layer: 1 }]);
-  assert.equal(inv.os?.distroless, true);
-});
+test(
+  'distroless status.d: one package per file, .md5sums skipped, os marked distroless',
+  { skip: corpusSkip(`${SYFT}/image-distroless-deb`) },
+  async () => {
+    const dir = corpusPath(`${SYFT}/image-distroless-deb/var/lib/dpkg/status.d`)!;
+    const files = readdirSync(dir).map((n) => ({ path: `/var/lib/dpkg/status.d/${n}`, source: join(dir, n) }));
+    assert.ok(files.some((f) => f.path.endsWith('.md5sums')));
+    const facts = await analyzeFiles([createDpkgAnalyzer()], files, 1);
+    assert.ok(facts.every((f) => !f.path.endsWith('.md5sums')));
+    const inv = buildInventory([
+      ...facts,
+      { kind: 'os', path: '/etc/os-release', os: { id: 'debian', versionId: '11', path: '/etc/os-release' }, layer: 0 },
+    ]);
+    const text = readFileSync(join(dir, 'libsqlite3-0'), 'utf8');
+    const version = /^Version: (.+)$/m.exec(text)![1];
+    assert.deepEqual(
+      inv.packages.map((p) => `${p.name} ${p.version}`),
+      [`libsqlite3-0 ${version}`],
+    );
+    assert.deepEqual(inv.packages[0].locations, [{ path: '/var/lib/dpkg/status.d/libsqlite3-0', layer: 1 }]);
+    assert.equal(inv.os?.distroless, true);
+  },
+);
 
-test('status.d corpus files: every stanza with Package and Version becomes a package, the rest problems', { skip: corpusSkip(`${SYFT}/var/lib/dpkg/status.d`) }, async () => {
-  const dir = corpusPath(`${SYFT}/var/lib/dpkg/status.d`)!;
-  for (const name of readdirSync(dir)) {
-    const text = readFileSync(join(dir, name), 'utf8');
-    const facts = await analyzeFiles([createDpkgAnalyzer()], [{ path: `/var/lib/dpkg/status.d/${name}`, source: join(dir, name) }]);
-    const pkgs = facts.flatMap((f) => (f.kind === 'packages' ? f.packages : []));
-    const stanzas = text.split(/\n\s*\n/).filter((s) => s.trim() !== '');
-    const complete = stanzas.filter((s) => /^Package: *\S/m.test(s) && /^Version: *\S/m.test(s) && !/^Status: .*(deinstall|not-installed|config-files)/m.test(s));
-    assert.equal(pkgs.length, complete.length, name);
-    const problems = facts.filter((f) => f.kind === 'problem');
-    assert.equal(problems.length, stanzas.length - complete.length - stanzas.filter((s) => /^Status: .*config-files/m.test(s)).length, name);
-    for (const p of problems) assert.match((p as { message: string }).message, new RegExp(`^/var/lib/dpkg/status.d/${name}: `));
-  }
-});
+test(
+  'status.d corpus files: every stanza with Package and Version becomes a package, the rest problems',
+  { skip: corpusSkip(`${SYFT}/var/lib/dpkg/status.d`) },
+  async () => {
+    const dir = corpusPath(`${SYFT}/var/lib/dpkg/status.d`)!;
+    for (const name of readdirSync(dir)) {
+      const text = readFileSync(join(dir, name), 'utf8');
+      const facts = await analyzeFiles(
+        [createDpkgAnalyzer()],
+        [{ path: `/var/lib/dpkg/status.d/${name}`, source: join(dir, name) }],
+      );
+      const pkgs = facts.flatMap((f) => (f.kind === 'packages' ? f.packages : []));
+      const stanzas = text.split(/\n\s*\n/).filter((s) => s.trim() !== '');
+      const complete = stanzas.filter(
+        (s) =>
+          /^Package: *\S/m.test(s) &&
+          /^Version: *\S/m.test(s) &&
+          !/^Status: .*(deinstall|not-installed|config-files)/m.test(s),
+      );
+      assert.equal(pkgs.length, complete.length, name);
+      const problems = facts.filter((f) => f.kind === 'problem');
+      assert.equal(
+        problems.length,
+        stanzas.length - complete.length - stanzas.filter((s) => /^Status: .*config-files/m.test(s)).length,
+        name,
+      );
+      for (const p of problems)
+        assert.match((p as { message: string }).message, new RegExp(`^/var/lib/dpkg/status.d/${name}: `));
+    }
+  },
+);
 
 test('info/*.list files become owned-files facts joined to the package (name or name:arch)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'zerocve-dpkg-'));
   try {
-    writeFileSync(join(dir, 'status'), 'Package: libfoo1\nStatus: install ok installed\nVersion: 1.0-1\nArchitecture: amd64\n\nPackage: bar\nStatus: install ok installed\nVersion: 2\nArchitecture: all\n');
+    writeFileSync(
+      join(dir, 'status'),
+      'Package: libfoo1\nStatus: install ok installed\nVersion: 1.0-1\nArchitecture: amd64\n\nPackage: bar\nStatus: install ok installed\nVersion: 2\nArchitecture: all\n',
+    );
     writeFileSync(join(dir, 'libfoo1:amd64.list'), '/.\n/usr\n/usr/lib/libfoo.so.1\n');
     writeFileSync(join(dir, 'bar.list'), '/.\n/usr/bin/bar\n');
-    const facts = await analyzeFiles([createDpkgAnalyzer()], [
-      { path: '/var/lib/dpkg/status', source: join(dir, 'status') },
-      { path: '/var/lib/dpkg/info/libfoo1:amd64.list', source: join(dir, 'libfoo1:amd64.list') },
-      { path: '/var/lib/dpkg/info/bar.list', source: join(dir, 'bar.list') },
-    ]);
+    const facts = await analyzeFiles(
+      [createDpkgAnalyzer()],
+      [
+        { path: '/var/lib/dpkg/status', source: join(dir, 'status') },
+        { path: '/var/lib/dpkg/info/libfoo1:amd64.list', source: join(dir, 'libfoo1:amd64.list') },
+        { path: '/var/lib/dpkg/info/bar.list', source: join(dir, 'bar.list') },
+      ],
+    );
     const inv = buildInventory(facts, { files: true });
-    assert.deepEqual(inv.packages.map((p) => [p.name, p.files]), [['bar', ['/usr/bin/bar']], ['libfoo1', ['/usr', '/usr/lib/libfoo.so.1']]]);
+    assert.deepEqual(
+      inv.packages.map((p) => [p.name, p.files]),
+      [
+        ['bar', ['/usr/bin/bar']],
+        ['libfoo1', ['/usr', '/usr/lib/libfoo.so.1']],
+      ],
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

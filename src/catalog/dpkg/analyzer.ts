@@ -23,14 +23,22 @@ export function createDpkgAnalyzer(): Analyzer {
       if (entry.type !== 'file') return null;
       const p = entry.path;
       if (isDpkgStatusPath(p)) return { maxBytes: MAX_STATUS };
-      if (p.startsWith(INFO) && p.endsWith('.list') && !p.slice(INFO.length).includes('/')) return { maxBytes: MAX_LIST };
+      if (p.startsWith(INFO) && p.endsWith('.list') && !p.slice(INFO.length).includes('/'))
+        return { maxBytes: MAX_LIST };
       return null;
     },
     analyze(entry, content): Fact[] {
       if (!content) return [];
       const p = entry.path;
       if (p.endsWith('.list') && p.startsWith(INFO)) {
-        return [{ kind: 'owned-files', path: p, package: baseName(p).slice(0, -'.list'.length), files: parseDpkgList(text(content)) }];
+        return [
+          {
+            kind: 'owned-files',
+            path: p,
+            package: baseName(p).slice(0, -'.list'.length),
+            files: parseDpkgList(text(content)),
+          },
+        ];
       }
       const { packages, problems } = parseDpkgStatus(text(content));
       const facts: Fact[] = problems.map((m) => problemFact(p, NAME, `${p}: ${m}`));

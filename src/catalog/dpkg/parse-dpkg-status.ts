@@ -3,7 +3,10 @@
 import type { Package } from '../../core/package.ts';
 import { field, newPackage, parseFieldBlocks } from '../common.ts';
 
-export interface DpkgParse { packages: Package[]; problems: string[] }
+export interface DpkgParse {
+  packages: Package[];
+  problems: string[];
+}
 
 /**
  * Installed packages of a status file. `Status: install ok installed` is kept (and so is a stanza without Status,
@@ -66,7 +69,11 @@ export function parseDpkgStatus(text: string): DpkgParse {
 
 /** `a (>= 1), b | c` → ['a (>= 1)', 'b | c'] (newlines of folded fields removed). */
 function splitRelations(v: string): string[] {
-  return v.replace(/\n/g, ' ').split(',').map((s) => s.trim().replace(/\s+/g, ' ')).filter(Boolean);
+  return v
+    .replace(/\n/g, ' ')
+    .split(',')
+    .map((s) => s.trim().replace(/\s+/g, ' '))
+    .filter(Boolean);
 }
 
 /** Paths of a dpkg `info/<pkg>.list` file (the `/.` root entry dropped). */

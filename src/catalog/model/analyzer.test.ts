@@ -13,7 +13,9 @@ test('model formats by magic, sha256 and size, .bin only when it looks like a mo
   const dir = mkdtempSync(join(tmpdir(), 'zerocve-model-'));
   try {
     // real files made by Python's own pickle and zipfile modules, and format headers per their specifications
-    execFileSync('python3', ['-c', `
+    execFileSync('python3', [
+      '-c',
+      `
 import pickle, zipfile, json, struct, sys
 d = sys.argv[1]
 open(d + '/a.pkl', 'wb').write(pickle.dumps({'w': [1.0] * 1000}, protocol=4))
@@ -26,17 +28,33 @@ open(d + '/plain.bin', 'wb').write(b'\\x7fELF' + b'\\0' * 100)
 open(d + '/tutor.pt', 'wb').write(b'===============================================================================\\n=    B e m - v i n d o   ao   t u t o r   d o   V I M')
 open(d + '/weights.bin', 'wb').write(b'\\0' * 100)
 open(d + '/pickled.bin', 'wb').write(pickle.dumps([1], protocol=3))
-`, dir]);
+`,
+      dir,
+    ]);
     const files = [
-      ['/models/a.pkl', 'a.pkl'], ['/models/m.pt', 'm.pt'], ['/srv/m.safetensors', 'm.safetensors'], ['/srv/m.gguf', 'm.gguf'],
-      ['/srv/m.h5', 'm.h5'], ['/usr/lib/firmware/plain.bin', 'plain.bin'], ['/root/.cache/huggingface/hub/weights.bin', 'weights.bin'],
-      ['/opt/app/pickled.bin', 'pickled.bin'], ['/usr/share/vim/vim90/tutor/tutor.pt', 'tutor.pt'],
+      ['/models/a.pkl', 'a.pkl'],
+      ['/models/m.pt', 'm.pt'],
+      ['/srv/m.safetensors', 'm.safetensors'],
+      ['/srv/m.gguf', 'm.gguf'],
+      ['/srv/m.h5', 'm.h5'],
+      ['/usr/lib/firmware/plain.bin', 'plain.bin'],
+      ['/root/.cache/huggingface/hub/weights.bin', 'weights.bin'],
+      ['/opt/app/pickled.bin', 'pickled.bin'],
+      ['/usr/share/vim/vim90/tutor/tutor.pt', 'tutor.pt'],
     ].map(([path, f]) => ({ path, source: join(dir, f) }));
     const inv = buildInventory(await analyzeFiles([createModelAnalyzer()], files, 3));
-    assert.deepEqual(inv.models.map((m) => `${m.path} ${m.format}`), [
-      '/models/a.pkl pickle', '/models/m.pt pytorch-zip', '/opt/app/pickled.bin pickle',
-      '/root/.cache/huggingface/hub/weights.bin unknown', '/srv/m.gguf gguf', '/srv/m.h5 keras-h5', '/srv/m.safetensors safetensors',
-    ]);
+    assert.deepEqual(
+      inv.models.map((m) => `${m.path} ${m.format}`),
+      [
+        '/models/a.pkl pickle',
+        '/models/m.pt pytorch-zip',
+        '/opt/app/pickled.bin pickle',
+        '/root/.cache/huggingface/hub/weights.bin unknown',
+        '/srv/m.gguf gguf',
+        '/srv/m.h5 keras-h5',
+        '/srv/m.safetensors safetensors',
+      ],
+    );
     for (const m of inv.models) {
       const src = files.find((f) => f.path === m.path)!.source;
       assert.equal(m.sha256, execFileSync('sha256sum', [src], { encoding: 'utf8' }).split(' ')[0]);

@@ -53,7 +53,9 @@ export function createModelAnalyzer(): Analyzer {
         end(): Fact[] {
           if (!decide()) return [];
           const format = identifyModel(headBytes(), size, ext);
-          return [{ kind: 'model', path: entry.path, model: { path: entry.path, format, size, sha256: hash.digest('hex') } }];
+          return [
+            { kind: 'model', path: entry.path, model: { path: entry.path, format, size, sha256: hash.digest('hex') } },
+          ];
         },
       };
     },

@@ -1,7 +1,19 @@
 // Model file formats by their first bytes (and, where a format has no magic, by extension).
 import type { ModelFormat } from '../../core/package.ts';
 
-export const MODEL_EXTENSIONS = ['.safetensors', '.pt', '.pth', '.bin', '.onnx', '.gguf', '.h5', '.keras', '.pb', '.ckpt', '.pkl'] as const;
+export const MODEL_EXTENSIONS = [
+  '.safetensors',
+  '.pt',
+  '.pth',
+  '.bin',
+  '.onnx',
+  '.gguf',
+  '.h5',
+  '.keras',
+  '.pb',
+  '.ckpt',
+  '.pkl',
+] as const;
 
 /** Bytes of a file's start needed to identify it. */
 export const MAGIC_BYTES = 16;

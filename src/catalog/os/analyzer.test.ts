@@ -19,13 +19,19 @@ const OS_RELEASES = [
 ];
 
 for (const rel of OS_RELEASES) {
-  test(`os-release ${rel.split('/').slice(-4, -2).join('/')} reads as sh reads it`, { skip: corpusSkip(rel) }, async () => {
-    const src = corpusPath(rel)!;
-    const inv = buildInventory(await analyzeFiles([createOsAnalyzer()], [{ path: '/etc/os-release', source: src }]));
-    const sh = execFileSync('sh', ['-c', '. "$1"; printf "%s|%s|%s" "$ID" "$VERSION_ID" "$PRETTY_NAME"', 'sh', src], { encoding: 'utf8' });
-    // a CRLF file keeps its \r in sh; os-release values never contain one
-    assert.equal(`${inv.os?.id}|${inv.os?.versionId}|${inv.os?.prettyName ?? ''}`, sh.replace(/\r/g, ''));
-  });
+  test(
+    `os-release ${rel.split('/').slice(-4, -2).join('/')} reads as sh reads it`,
+    { skip: corpusSkip(rel) },
+    async () => {
+      const src = corpusPath(rel)!;
+      const inv = buildInventory(await analyzeFiles([createOsAnalyzer()], [{ path: '/etc/os-release', source: src }]));
+      const sh = execFileSync('sh', ['-c', '. "$1"; printf "%s|%s|%s" "$ID" "$VERSION_ID" "$PRETTY_NAME"', 'sh', src], {
+        encoding: 'utf8',
+      });
+      // a CRLF file keeps its \r in sh; os-release values never contain one
+      assert.equal(`${inv.os?.id}|${inv.os?.versionId}|${inv.os?.prettyName ?? ''}`, sh.replace(/\r/g, ''));
+    },
+  );
 }
 
 test('one-line release files and precedence', async () => {
@@ -38,8 +44,17 @@ test('one-line release files and precedence', async () => {
       { files: { '/etc/alpine-release': '3.19.1\n' }, want: ['alpine', '3.19.1'] },
       { files: { '/etc/debian_version': '12.5\n' }, want: ['debian', '12.5'] },
       // os-release wins; a Debian testing os-release without VERSION_ID takes no number from debian_version's codename
-      { files: { '/etc/os-release': 'ID=wolfi\nVERSION_ID=20230201\n', '/etc/alpine-release': '3.18\n' }, want: ['wolfi', '20230201'] },
-      { files: { '/etc/os-release': 'ID="debian"\nPRETTY_NAME="Debian GNU/Linux trixie/sid"\n', '/etc/debian_version': 'trixie/sid\n' }, want: ['debian', ''] },
+      {
+        files: { '/etc/os-release': 'ID=wolfi\nVERSION_ID=20230201\n', '/etc/alpine-release': '3.18\n' },
+        want: ['wolfi', '20230201'],
+      },
+      {
+        files: {
+          '/etc/os-release': 'ID="debian"\nPRETTY_NAME="Debian GNU/Linux trixie/sid"\n',
+          '/etc/debian_version': 'trixie/sid\n',
+        },
+        want: ['debian', ''],
+      },
       { files: { '/usr/lib/os-release': 'ID=debian\n', '/etc/debian_version': '12.5\n' }, want: ['debian', '12.5'] },
       { files: { '/etc/os-release': 'ID=chainguard\nVERSION_ID="20230214"\n' }, want: ['chainguard', '20230214'] },
     ];

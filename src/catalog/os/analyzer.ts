@@ -6,7 +6,11 @@ import { problemFact, text } from '../common.ts';
 import { parseOsRelease, parseRedhatRelease, parseVersionFile } from './parse-os-release.ts';
 
 export const OS_RELEASE_FILES = [
-  '/etc/os-release', '/usr/lib/os-release', '/etc/alpine-release', '/etc/redhat-release', '/etc/system-release',
+  '/etc/os-release',
+  '/usr/lib/os-release',
+  '/etc/alpine-release',
+  '/etc/redhat-release',
+  '/etc/system-release',
   '/etc/debian_version',
 ] as const;
 
@@ -22,9 +26,12 @@ export function createOsAnalyzer(): Analyzer {
       if (!content) return [];
       const t = text(content);
       const p = entry.path;
-      const os = p.endsWith('os-release') ? parseOsRelease(t, p)
-        : p === '/etc/alpine-release' ? parseVersionFile(t, 'alpine', p)
-          : p === '/etc/debian_version' ? parseVersionFile(t, 'debian', p)
+      const os = p.endsWith('os-release')
+        ? parseOsRelease(t, p)
+        : p === '/etc/alpine-release'
+          ? parseVersionFile(t, 'alpine', p)
+          : p === '/etc/debian_version'
+            ? parseVersionFile(t, 'debian', p)
             : parseRedhatRelease(t, p);
       if (!os) return [problemFact(p, NAME, `${p}: no distribution identified`)];
       return [{ kind: 'os', path: p, os }];

@@ -54,7 +54,9 @@ export function createPythonAnalyzer(): Analyzer {
       if (!md.version) return [problemFact(p, NAME, `${p}: no Version field for Python package ${md.name}`)];
       const distDir = kind === 'egg-file' ? p : dirName(p);
       const meta: Extract<PackageMetadata, { kind: 'python' }> = {
-        kind: 'python', format: distDir.endsWith('.dist-info') ? 'dist-info' : 'egg-info', sitePackages: dirName(distDir),
+        kind: 'python',
+        format: distDir.endsWith('.dist-info') ? 'dist-info' : 'egg-info',
+        sitePackages: dirName(distDir),
       };
       if (md.requiresDist.length > 0) meta.requiresDist = md.requiresDist;
       if (md.requiresPython) meta.requiresPython = md.requiresPython;

@@ -4,7 +4,11 @@ import { posix } from 'node:path';
 import { field, fieldsNamed, parseFieldBlocks } from '../common.ts';
 
 /** PEP 503: lower case, runs of `-`, `_`, `.` become one `-`. */
-export const normalizePythonName = (name: string): string => name.trim().toLowerCase().replace(/[-_.]+/g, '-');
+export const normalizePythonName = (name: string): string =>
+  name
+    .trim()
+    .toLowerCase()
+    .replace(/[-_.]+/g, '-');
 
 export interface PythonMetadata {
   name?: string;
@@ -30,7 +34,10 @@ export function parsePythonMetadata(text: string): PythonMetadata {
       if (m && m[1] !== 'OSI Approved') licenses.push(m[1].trim());
     }
   }
-  const md: PythonMetadata = { licenses, requiresDist: fieldsNamed(fields, 'Requires-Dist').map((s) => s.replace(/\s+/g, ' ')) };
+  const md: PythonMetadata = {
+    licenses,
+    requiresDist: fieldsNamed(fields, 'Requires-Dist').map((s) => s.replace(/\s+/g, ' ')),
+  };
   const name = field(fields, 'Name');
   if (name) md.name = name;
   const version = field(fields, 'Version');
@@ -53,7 +60,11 @@ export function parseRecord(text: string, sitePackages: string): string[] {
       path = '';
       while (i < line.length) {
         if (line[i] === '"') {
-          if (line[i + 1] === '"') { path += '"'; i += 2; continue; }
+          if (line[i + 1] === '"') {
+            path += '"';
+            i += 2;
+            continue;
+          }
           break;
         }
         path += line[i++];
@@ -69,5 +80,9 @@ export function parseRecord(text: string, sitePackages: string): string[] {
 
 /** Absolute paths of an egg-info installed-files.txt (relative to the egg-info directory). */
 export function parseInstalledFiles(text: string, eggInfoDir: string): string[] {
-  return text.split('\n').map((l) => l.trim()).filter(Boolean).map((p) => posix.resolve(eggInfoDir, p));
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .map((p) => posix.resolve(eggInfoDir, p));
 }

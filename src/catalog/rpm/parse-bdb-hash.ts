@@ -11,7 +11,10 @@ const P_OVERFLOW = 7;
 const H_KEYDATA = 1;
 const H_OFFPAGE = 3;
 
-export interface BdbValues { values: Buffer[]; problems: string[] }
+export interface BdbValues {
+  values: Buffer[];
+  problems: string[];
+}
 
 /** Every data value of a BDB hash file; throws an Error with a one-line reason when it is not one. */
 export function readBdbHashValues(db: Buffer): BdbValues {
@@ -23,12 +26,14 @@ export function readBdbHashValues(db: Buffer): BdbValues {
   const u32 = (o: number): number => (le ? db.readUInt32LE(o) : db.readUInt32BE(o));
   const u16 = (o: number): number => (le ? db.readUInt16LE(o) : db.readUInt16BE(o));
   const pageSize = u32(20);
-  if (pageSize < 512 || pageSize > 65536 || (pageSize & (pageSize - 1)) !== 0) throw new Error(`bad page size ${pageSize}`);
+  if (pageSize < 512 || pageSize > 65536 || (pageSize & (pageSize - 1)) !== 0)
+    throw new Error(`bad page size ${pageSize}`);
   if (db[24] !== 0) throw new Error('encrypted Berkeley DB files are not supported');
   const lastPage = u32(32);
   const pages = Math.min(lastPage + 1, Math.floor(db.length / pageSize));
   const problems: string[] = [];
-  if (lastPage + 1 > pages) problems.push(`database truncated: metadata says ${lastPage + 1} pages, file holds ${pages}`);
+  if (lastPage + 1 > pages)
+    problems.push(`database truncated: metadata says ${lastPage + 1} pages, file holds ${pages}`);
 
   const overflow = (first: number, total: number): Buffer | string => {
     const parts: Buffer[] = [];
@@ -56,11 +61,17 @@ export function readBdbHashValues(db: Buffer): BdbValues {
     const type = db[o + 25];
     if (type !== P_HASH && type !== P_HASH_UNSORTED) continue;
     const entries = u16(o + 20);
-    if (PAGE_HEADER + entries * 2 > pageSize) { problems.push(`hash page ${pg} claims ${entries} entries`); continue; }
+    if (PAGE_HEADER + entries * 2 > pageSize) {
+      problems.push(`hash page ${pg} claims ${entries} entries`);
+      continue;
+    }
     // items are key, data, key, data…; data are the odd ones
     for (let i = 1; i < entries; i += 2) {
       const off = u16(o + PAGE_HEADER + i * 2);
-      if (off >= pageSize) { problems.push(`hash page ${pg} item ${i} is outside the page`); continue; }
+      if (off >= pageSize) {
+        problems.push(`hash page ${pg} item ${i} is outside the page`);
+        continue;
+      }
       const item = o + off;
       const itemType = db[item];
       if (itemType === H_OFFPAGE) {

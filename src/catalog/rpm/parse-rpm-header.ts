@@ -4,12 +4,29 @@ import type { Package } from '../../core/package.ts';
 import { newPackage } from '../common.ts';
 
 const TAG = {
-  NAME: 1000, VERSION: 1001, RELEASE: 1002, EPOCH: 1003, SIZE: 1009, VENDOR: 1011, LICENSE: 1014, ARCH: 1022,
-  OLDFILENAMES: 1027, SOURCERPM: 1044, DIRINDEXES: 1116, BASENAMES: 1117, DIRNAMES: 1118, LONGSIZE: 5009,
+  NAME: 1000,
+  VERSION: 1001,
+  RELEASE: 1002,
+  EPOCH: 1003,
+  SIZE: 1009,
+  VENDOR: 1011,
+  LICENSE: 1014,
+  ARCH: 1022,
+  OLDFILENAMES: 1027,
+  SOURCERPM: 1044,
+  DIRINDEXES: 1116,
+  BASENAMES: 1117,
+  DIRNAMES: 1118,
+  LONGSIZE: 5009,
 } as const;
 const TYPE = { INT8: 2, INT16: 3, INT32: 4, INT64: 5, STRING: 6, BIN: 7, STRING_ARRAY: 8, I18NSTRING: 9 } as const;
 
-interface IndexEntry { tag: number; type: number; offset: number; count: number }
+interface IndexEntry {
+  tag: number;
+  type: number;
+  offset: number;
+  count: number;
+}
 
 /** Thrown-free reader: returns a reason string when the blob is not a well-formed header. */
 export function parseRpmHeader(blob: Buffer): { pkg?: Package; skip?: boolean; error?: string } {
@@ -23,7 +40,12 @@ export function parseRpmHeader(blob: Buffer): { pkg?: Package; skip?: boolean; e
   const entries = new Map<number, IndexEntry>();
   for (let i = 0; i < il; i++) {
     const o = 8 + i * 16;
-    const e = { tag: blob.readInt32BE(o), type: blob.readUInt32BE(o + 4), offset: blob.readInt32BE(o + 8), count: blob.readUInt32BE(o + 12) };
+    const e = {
+      tag: blob.readInt32BE(o),
+      type: blob.readUInt32BE(o + 4),
+      offset: blob.readInt32BE(o + 8),
+      count: blob.readUInt32BE(o + 12),
+    };
     if (e.offset < 0 || e.offset > dl) return { error: `header tag ${e.tag} points outside the data store` };
     entries.set(e.tag, e);
   }
@@ -47,13 +69,21 @@ export function parseRpmHeader(blob: Buffer): { pkg?: Package; skip?: boolean; e
   const ints = (tag: number): number[] | undefined => {
     const e = entries.get(tag);
     if (!e) return undefined;
-    const width = e.type === TYPE.INT8 ? 1 : e.type === TYPE.INT16 ? 2 : e.type === TYPE.INT32 ? 4 : e.type === TYPE.INT64 ? 8 : 0;
+    const width =
+      e.type === TYPE.INT8 ? 1 : e.type === TYPE.INT16 ? 2 : e.type === TYPE.INT32 ? 4 : e.type === TYPE.INT64 ? 8 : 0;
     if (width === 0 || e.offset + width * e.count > store.length) return undefined;
     const out: number[] = [];
     for (let i = 0; i < e.count; i++) {
       const o = e.offset + i * width;
-      out.push(width === 1 ? store.readUInt8(o) : width === 2 ? store.readUInt16BE(o) : width === 4 ? store.readUInt32BE(o)
-        : Number(store.readBigUInt64BE(o)));
+      out.push(
+        width === 1
+          ? store.readUInt8(o)
+          : width === 2
+            ? store.readUInt16BE(o)
+            : width === 4
+              ? store.readUInt32BE(o)
+              : Number(store.readBigUInt64BE(o)),
+      );
     }
     return out;
   };

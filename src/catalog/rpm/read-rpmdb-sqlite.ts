@@ -7,7 +7,8 @@ import { DatabaseSync } from 'node:sqlite';
 
 /** Header blobs of an rpmdb.sqlite image; throws an Error with a one-line reason when it cannot be read. */
 export function readRpmdbSqliteBlobs(db: Buffer): Buffer[] {
-  if (db.subarray(0, 16).toString('latin1') !== 'SQLite format 3\u0000') throw new Error('not an SQLite database (bad magic)');
+  if (db.subarray(0, 16).toString('latin1') !== 'SQLite format 3\u0000')
+    throw new Error('not an SQLite database (bad magic)');
   const dir = mkdtempSync(join(tmpdir(), 'zerocve-rpmdb-'));
   try {
     const file = join(dir, 'rpmdb.sqlite');

@@ -5,7 +5,14 @@ import { EXIT } from '../exit.ts';
 import { UsageError } from '../../core/errors.ts';
 import { SEVERITIES, type Severity } from '../../core/advisory.ts';
 import { parseScanners, SCANNERS } from '../../app/analyze.ts';
-import { readIgnoreFile, readOpenVex, validDriverVersion, detectDriverVersion, type PolicyOptions, type VexStatement } from '../../policy/index.ts';
+import {
+  readIgnoreFile,
+  readOpenVex,
+  validDriverVersion,
+  detectDriverVersion,
+  type PolicyOptions,
+  type VexStatement,
+} from '../../policy/index.ts';
 import { defaultDbPath } from '../../vulndb/index.ts';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -14,27 +21,55 @@ import { join } from 'node:path';
 export const SCAN_FLAGS: Record<string, FlagSpec> = {
   ...COMMON_FLAGS,
   ...IMAGE_FLAGS,
-  format: { type: 'string', short: 'f', help: 'FORMAT: table, json, sarif, cyclonedx-json, spdx-json, markdown, html (default table)' },
-  out: { type: 'string', short: 'o', multiple: true, help: 'FORMAT[=FILE]: an output; repeat for several (e.g. -o table -o sarif=scan.sarif)' },
+  format: {
+    type: 'string',
+    short: 'f',
+    help: 'FORMAT: table, json, sarif, cyclonedx-json, spdx-json, markdown, html (default table)',
+  },
+  out: {
+    type: 'string',
+    short: 'o',
+    multiple: true,
+    help: 'FORMAT[=FILE]: an output; repeat for several (e.g. -o table -o sarif=scan.sarif)',
+  },
   output: { type: 'string', help: 'FILE: write the --format output to FILE (written whole or not at all)' },
-  severity: { type: 'string', multiple: true, help: 'LIST: severities to show, e.g. critical,high (others are suppressed and counted)' },
+  severity: {
+    type: 'string',
+    multiple: true,
+    help: 'LIST: severities to show, e.g. critical,high (others are suppressed and counted)',
+  },
   'fail-on': { type: 'string', help: 'SEVERITY: exit 1 when a shown finding is at or above it' },
   'ignore-unfixed': { type: 'boolean', help: 'suppress findings that have no fixed version' },
   'ignore-file': { type: 'string', help: 'FILE: ignore rules (default ./.zerocve-ignore.yaml if present)' },
   vex: { type: 'string', multiple: true, help: 'FILE: OpenVEX document(s); not_affected/fixed statements suppress' },
-  'driver-version': { type: 'string', help: 'VERSION: host NVIDIA driver (default: read from /proc/driver/nvidia/version or nvidia-smi)' },
+  'driver-version': {
+    type: 'string',
+    help: 'VERSION: host NVIDIA driver (default: read from /proc/driver/nvidia/version or nvidia-smi)',
+  },
   'show-suppressed': { type: 'boolean', help: 'list suppressed findings too (table, markdown)' },
   scanners: { type: 'string', multiple: true, help: `LIST: ${SCANNERS.join(',')} (default all but dup)` },
-  'gpu-arch': { type: 'string', multiple: true, help: 'LIST: GPU architectures served, e.g. sm_80,sm_90 (for prunable device code)' },
+  'gpu-arch': {
+    type: 'string',
+    multiple: true,
+    help: 'LIST: GPU architectures served, e.g. sm_80,sm_90 (for prunable device code)',
+  },
   db: { type: 'string', help: 'FILE: vulnerability database (default ~/.cache/zerocve/db/zerocve.db)' },
-  'allow-no-db': { type: 'boolean', help: 'scan without a vulnerability database (no CVE matching) instead of failing' },
+  'allow-no-db': {
+    type: 'boolean',
+    help: 'scan without a vulnerability database (no CVE matching) instead of failing',
+  },
   files: { type: 'boolean', help: 'include the files each package owns in json/SBOM outputs' },
-  merge: { type: 'string', multiple: true, help: 'FILE: a Trivy or Grype JSON report of the same image, shown beside zerocve\'s findings (who reported what, where they disagree); repeat for several' },
+  merge: {
+    type: 'string',
+    multiple: true,
+    help: "FILE: a Trivy or Grype JSON report of the same image, shown beside zerocve's findings (who reported what, where they disagree); repeat for several",
+  },
 };
 
 export function severityOf(v: string, flag: string): Severity {
   const s = v.toLowerCase();
-  if (!(SEVERITIES as readonly string[]).includes(s)) throw new UsageError(`${flag}: unknown severity '${v}' (expected ${SEVERITIES.join(', ')})`);
+  if (!(SEVERITIES as readonly string[]).includes(s))
+    throw new UsageError(`${flag}: unknown severity '${v}' (expected ${SEVERITIES.join(', ')})`);
   return s as Severity;
 }
 
@@ -52,9 +87,14 @@ export function driverVersionOf(values: FlagValues): string | undefined {
 }
 
 export function policyOf(values: FlagValues, cwd: string): PolicyOptions {
-  const ignorePath = (values['ignore-file'] as string | undefined) ?? (existsSync(join(cwd, '.zerocve-ignore.yaml')) ? join(cwd, '.zerocve-ignore.yaml') : undefined);
+  const ignorePath =
+    (values['ignore-file'] as string | undefined) ??
+    (existsSync(join(cwd, '.zerocve-ignore.yaml')) ? join(cwd, '.zerocve-ignore.yaml') : undefined);
   const vex: VexStatement[] = ((values.vex as string[] | undefined) ?? []).flatMap((f) => readOpenVex(f));
-  const severities = (values.severity as string[] | undefined)?.flatMap((s) => s.split(',')).filter(Boolean).map((s) => severityOf(s.trim(), '--severity'));
+  const severities = (values.severity as string[] | undefined)
+    ?.flatMap((s) => s.split(','))
+    .filter(Boolean)
+    .map((s) => severityOf(s.trim(), '--severity'));
   return {
     ignoreRules: ignorePath ? readIgnoreFile(ignorePath) : [],
     vex,
@@ -67,9 +107,23 @@ export function policyOf(values: FlagValues, cwd: string): PolicyOptions {
 export const scannersOf = (values: FlagValues) => parseScanners(values.scanners as string[] | undefined);
 
 /** Parse a command's arguments; with --help print its help and return the exit code instead. */
-export function parseOrHelp(name: string, synopsis: string, description: string, flags: Record<string, FlagSpec>, args: string[], positionals: number, what = 'TARGET'): { values: FlagValues; positionals: string[] } | number {
+export function parseOrHelp(
+  name: string,
+  synopsis: string,
+  description: string,
+  flags: Record<string, FlagSpec>,
+  args: string[],
+  positionals: number,
+  what = 'TARGET',
+): { values: FlagValues; positionals: string[] } | number {
   const parsed = parseCommand(args, flags, process.env, process.cwd(), name);
-  if (parsed.values.help) { process.stdout.write(helpText(name, synopsis, description, flags)); return EXIT.ok; }
-  if (parsed.positionals.length !== positionals) throw new UsageError(`${name}: expected ${positionals === 1 ? `one ${what}` : `${positionals} targets`}, got ${parsed.positionals.length} (zerocve ${name} --help)`);
+  if (parsed.values.help) {
+    process.stdout.write(helpText(name, synopsis, description, flags));
+    return EXIT.ok;
+  }
+  if (parsed.positionals.length !== positionals)
+    throw new UsageError(
+      `${name}: expected ${positionals === 1 ? `one ${what}` : `${positionals} targets`}, got ${parsed.positionals.length} (zerocve ${name} --help)`,
+    );
   return parsed;
 }

@@ -1,7 +1,14 @@
 // `zerocve db update|import|status`: the local vulnerability database.
 import { join, dirname } from 'node:path';
 import { UsageError } from '../../core/errors.ts';
-import { updateDb, importSources, dbStatus, SOURCE_KINDS, DEFAULT_OSV_ECOSYSTEMS, type SourceKind } from '../../vulndb/index.ts';
+import {
+  updateDb,
+  importSources,
+  dbStatus,
+  SOURCE_KINDS,
+  DEFAULT_OSV_ECOSYSTEMS,
+  type SourceKind,
+} from '../../vulndb/index.ts';
 import type { FlagSpec } from '../options.ts';
 import { COMMON_FLAGS, parseCommand, helpText, defaultCacheDir } from '../options.ts';
 import { createProgress } from '../io.ts';
@@ -16,9 +23,19 @@ const DB_FLAGS: Record<string, FlagSpec> = {
 };
 const UPDATE_FLAGS: Record<string, FlagSpec> = {
   ...DB_FLAGS,
-  'base-url': { type: 'string', help: 'URL: mirror serving the same paths as the upstream feeds (air-gapped mirrors, tests)' },
-  ecosystem: { type: 'string', multiple: true, help: `LIST: OSV ecosystems to download (default ${DEFAULT_OSV_ECOSYSTEMS.join(',')})` },
-  'cache-dir': { type: 'string', help: 'DIR: where downloads are kept for conditional and resumed requests (default ~/.cache/zerocve)' },
+  'base-url': {
+    type: 'string',
+    help: 'URL: mirror serving the same paths as the upstream feeds (air-gapped mirrors, tests)',
+  },
+  ecosystem: {
+    type: 'string',
+    multiple: true,
+    help: `LIST: OSV ecosystems to download (default ${DEFAULT_OSV_ECOSYSTEMS.join(',')})`,
+  },
+  'cache-dir': {
+    type: 'string',
+    help: 'DIR: where downloads are kept for conditional and resumed requests (default ~/.cache/zerocve)',
+  },
   offline: { type: 'boolean', help: 'refuse to download (use db import)' },
 };
 const IMPORT_FLAGS: Record<string, FlagSpec> = {
@@ -33,61 +50,115 @@ export const db: Command = {
   async run(args) {
     const [sub, ...rest] = args;
     if (!sub || sub === '--help' || sub === '-h') {
-      process.stdout.write(`usage: zerocve db ${SUB}\n\n  update   download OSV, Debian tracker, KEV and EPSS feeds (conditional, resumable) and rebuild atomically\n  import   import offline copies: OSV dirs/zips (incl. osv.dev all.zip), Debian tracker JSON, NVD 2.0, KEV, EPSS, Alpine/Wolfi secdb\n  status   sources, counts and age\n`);
+      process.stdout.write(
+        `usage: zerocve db ${SUB}\n\n  update   download OSV, Debian tracker, KEV and EPSS feeds (conditional, resumable) and rebuild atomically\n  import   import offline copies: OSV dirs/zips (incl. osv.dev all.zip), Debian tracker JSON, NVD 2.0, KEV, EPSS, Alpine/Wolfi secdb\n  status   sources, counts and age\n`,
+      );
       return sub ? EXIT.ok : EXIT.usage;
     }
-    const flags = sub === 'update' ? UPDATE_FLAGS : sub === 'import' ? IMPORT_FLAGS : sub === 'status' ? DB_FLAGS : undefined;
+    const flags =
+      sub === 'update' ? UPDATE_FLAGS : sub === 'import' ? IMPORT_FLAGS : sub === 'status' ? DB_FLAGS : undefined;
     if (!flags) throw new UsageError(`db: unknown subcommand '${sub}' (expected ${SUB})`);
     const { values, positionals } = parseCommand(rest, flags, process.env, process.cwd(), `db ${sub}`);
-    if (values.help) { process.stdout.write(helpText(`db ${sub}`, sub === 'import' ? 'PATH… [flags]' : '[flags]', 'Manage the local vulnerability database.', flags)); return EXIT.ok; }
+    if (values.help) {
+      process.stdout.write(
+        helpText(
+          `db ${sub}`,
+          sub === 'import' ? 'PATH… [flags]' : '[flags]',
+          'Manage the local vulnerability database.',
+          flags,
+        ),
+      );
+      return EXIT.ok;
+    }
     const path = dbPathOf(values, process.env);
     const json = values.format === 'json';
-    if (values.format !== undefined && values.format !== 'json' && values.format !== 'table') throw new UsageError(`db ${sub}: --format must be table or json`);
+    if (values.format !== undefined && values.format !== 'json' && values.format !== 'table')
+      throw new UsageError(`db ${sub}: --format must be table or json`);
     const progress = createProgress(values.quiet !== true);
     if (sub === 'status') {
       if (positionals.length) throw new UsageError('db status takes no arguments');
       const st = dbStatus(path);
-      if (json) { process.stdout.write(JSON.stringify(st, null, 2) + '\n'); return EXIT.ok; }
-      const lines = [`Database  ${st.path}`, `Schema    ${st.schemaVersion}`, `Built     ${st.builtAt ?? 'unknown'}${st.ageHours !== undefined ? ` (${st.ageHours} h ago${st.stale ? ', STALE: run zerocve db update' : ''})` : ''}`,
-        `Totals    ${st.advisories} advisories, ${st.affected} affected packages, ${st.enrichments} CVE enrichments`, '', 'Sources'];
-      for (const s of st.sources) lines.push(`  ${s.name.padEnd(24)} ${String(s.advisories).padStart(7)} advisories  ${String(s.affected).padStart(7)} affected  snapshot ${s.snapshot ?? '?'}  imported ${s.importedAt}`);
+      if (json) {
+        process.stdout.write(JSON.stringify(st, null, 2) + '\n');
+        return EXIT.ok;
+      }
+      const lines = [
+        `Database  ${st.path}`,
+        `Schema    ${st.schemaVersion}`,
+        `Built     ${st.builtAt ?? 'unknown'}${st.ageHours !== undefined ? ` (${st.ageHours} h ago${st.stale ? ', STALE: run zerocve db update' : ''})` : ''}`,
+        `Totals    ${st.advisories} advisories, ${st.affected} affected packages, ${st.enrichments} CVE enrichments`,
+        '',
+        'Sources',
+      ];
+      for (const s of st.sources)
+        lines.push(
+          `  ${s.name.padEnd(24)} ${String(s.advisories).padStart(7)} advisories  ${String(s.affected).padStart(7)} affected  snapshot ${s.snapshot ?? '?'}  imported ${s.importedAt}`,
+        );
       process.stdout.write(lines.join('\n') + '\n');
       return EXIT.ok;
     }
     if (sub === 'import') {
-      if (!positionals.length) throw new UsageError('db import: name at least one file, directory or zip (zerocve db import --help)');
+      if (!positionals.length)
+        throw new UsageError('db import: name at least one file, directory or zip (zerocve db import --help)');
       const kind = values.kind as string | undefined;
-      if (kind && !(SOURCE_KINDS as readonly string[]).includes(kind)) throw new UsageError(`db import: unknown --kind '${kind}' (expected ${SOURCE_KINDS.join(', ')})`);
+      if (kind && !(SOURCE_KINDS as readonly string[]).includes(kind))
+        throw new UsageError(`db import: unknown --kind '${kind}' (expected ${SOURCE_KINDS.join(', ')})`);
       let summary;
       try {
-        summary = await importSources(path, positionals.map((p) => ({ path: p, kind: kind as SourceKind | undefined })), {
-          onProgress: (e) => progress.update(`zerocve: importing ${e.source}: ${e.records} records`),
-        });
-      } finally { progress.done(); }
-      if (json) { process.stdout.write(JSON.stringify(summary, null, 2) + '\n'); return EXIT.ok; }
+        summary = await importSources(
+          path,
+          positionals.map((p) => ({ path: p, kind: kind as SourceKind | undefined })),
+          {
+            onProgress: (e) => progress.update(`zerocve: importing ${e.source}: ${e.records} records`),
+          },
+        );
+      } finally {
+        progress.done();
+      }
+      if (json) {
+        process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+        return EXIT.ok;
+      }
       for (const s of summary.sources) {
-        process.stdout.write(`imported ${s.source} (${s.kind}) from ${s.input}: ${s.advisories} advisories, ${s.affected} affected, ${s.enrichments} enrichments${s.problemCount ? `, ${s.problemCount} problem(s)` : ''}\n`);
+        process.stdout.write(
+          `imported ${s.source} (${s.kind}) from ${s.input}: ${s.advisories} advisories, ${s.affected} affected, ${s.enrichments} enrichments${s.problemCount ? `, ${s.problemCount} problem(s)` : ''}\n`,
+        );
         for (const pr of s.problems.slice(0, 10)) process.stderr.write(`zerocve: warning: ${pr.path}: ${pr.message}\n`);
       }
       for (const w of summary.warnings) process.stderr.write(`zerocve: warning: ${w}\n`);
-      process.stdout.write(`database ${summary.dbPath} built at ${summary.builtAt} in ${(summary.durationMs / 1000).toFixed(1)} s\n`);
+      process.stdout.write(
+        `database ${summary.dbPath} built at ${summary.builtAt} in ${(summary.durationMs / 1000).toFixed(1)} s\n`,
+      );
       return EXIT.ok;
     }
     // update
     if (positionals.length) throw new UsageError('db update takes no arguments (use db import PATH for files)');
-    if (values.offline) throw new UsageError('db update: --offline forbids downloads; use `zerocve db import PATH…` with offline copies');
+    if (values.offline)
+      throw new UsageError('db update: --offline forbids downloads; use `zerocve db import PATH…` with offline copies');
     const cacheDir = join((values['cache-dir'] as string | undefined) ?? defaultCacheDir(process.env), 'feeds');
     let summary;
     try {
       summary = await updateDb(path, {
-        cacheDir, baseUrl: values['base-url'] as string | undefined,
+        cacheDir,
+        baseUrl: values['base-url'] as string | undefined,
         osvEcosystems: (values.ecosystem as string[] | undefined)?.flatMap((e) => e.split(',')).filter(Boolean),
-        onProgress: (e) => progress.update(`zerocve: ${e.phase} ${e.source}${e.bytes ? ` ${(e.bytes / 1e6).toFixed(1)} MB` : ''}${e.records ? ` ${e.records} records` : ''}`),
+        onProgress: (e) =>
+          progress.update(
+            `zerocve: ${e.phase} ${e.source}${e.bytes ? ` ${(e.bytes / 1e6).toFixed(1)} MB` : ''}${e.records ? ` ${e.records} records` : ''}`,
+          ),
       });
-    } finally { progress.done(); }
-    if (json) { process.stdout.write(JSON.stringify(summary, null, 2) + '\n'); return EXIT.ok; }
-    for (const f of summary.feeds) process.stdout.write(`${f.name}: ${f.status} (${(f.bytes / 1e6).toFixed(1)} MB) ${f.url}\n`);
-    process.stdout.write(`database ${path} ${summary.import ? `rebuilt at ${summary.import.builtAt}` : 'unchanged: every feed was current'} (${dirname(path)})\n`);
+    } finally {
+      progress.done();
+    }
+    if (json) {
+      process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+      return EXIT.ok;
+    }
+    for (const f of summary.feeds)
+      process.stdout.write(`${f.name}: ${f.status} (${(f.bytes / 1e6).toFixed(1)} MB) ${f.url}\n`);
+    process.stdout.write(
+      `database ${path} ${summary.import ? `rebuilt at ${summary.import.builtAt}` : 'unchanged: every feed was current'} (${dirname(path)})\n`,
+    );
     return EXIT.ok;
   },
 };

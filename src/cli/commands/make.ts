@@ -12,20 +12,42 @@ import type { Command } from './scan.ts';
 /** Split a command line into words as a POSIX shell would for plain words, quotes and backslashes (no expansion). */
 export function splitCommand(line: string): string[] {
   const words: string[] = [];
-  let cur = ''; let inWord = false; let quote: '"' | "'" | null = null;
+  let cur = '';
+  let inWord = false;
+  let quote: '"' | "'" | null = null;
   for (let i = 0; i < line.length; i++) {
     const c = line[i];
-    if (quote === "'") { if (c === "'") quote = null; else cur += c; continue; }
+    if (quote === "'") {
+      if (c === "'") quote = null;
+      else cur += c;
+      continue;
+    }
     if (quote === '"') {
       if (c === '"') quote = null;
       else if (c === '\\' && i + 1 < line.length && '"\\$`'.includes(line[i + 1])) cur += line[++i];
       else cur += c;
       continue;
     }
-    if (c === "'" || c === '"') { quote = c; inWord = true; continue; }
-    if (c === '\\' && i + 1 < line.length) { cur += line[++i]; inWord = true; continue; }
-    if (/\s/.test(c)) { if (inWord) { words.push(cur); cur = ''; inWord = false; } continue; }
-    cur += c; inWord = true;
+    if (c === "'" || c === '"') {
+      quote = c;
+      inWord = true;
+      continue;
+    }
+    if (c === '\\' && i + 1 < line.length) {
+      cur += line[++i];
+      inWord = true;
+      continue;
+    }
+    if (/\s/.test(c)) {
+      if (inWord) {
+        words.push(cur);
+        cur = '';
+        inWord = false;
+      }
+      continue;
+    }
+    cur += c;
+    inWord = true;
   }
   if (quote) throw new UsageError(`--run ${JSON.stringify(line)}: unterminated ${quote} quote`);
   if (inWord) words.push(cur);
@@ -34,21 +56,40 @@ export function splitCommand(line: string): string[] {
 
 const SLIM_FLAGS: Record<string, FlagSpec> = {
   ...COMMON_FLAGS,
-  run: { type: 'string', multiple: true, help: "CMD: a workload command, e.g. --run 'python3 /app/train.py' (required; repeat for several)" },
+  run: {
+    type: 'string',
+    multiple: true,
+    help: "CMD: a workload command, e.g. --run 'python3 /app/train.py' (required; repeat for several)",
+  },
   keep: { type: 'string', multiple: true, help: 'PATH: a path or glob always kept (a directory keeps its tree)' },
-  'probe-http': { type: 'string', help: 'PORT: the workload is a server: wait until http://127.0.0.1:PORT/ answers, then stop it' },
+  'probe-http': {
+    type: 'string',
+    help: 'PORT: the workload is a server: wait until http://127.0.0.1:PORT/ answers, then stop it',
+  },
   network: { type: 'boolean', help: 'give the workload the host network (default: none)' },
   'verify-output': { type: 'boolean', help: 'the slim image must print the same stdout as the original' },
-  out: { type: 'string', short: 'o', help: 'TARGET: oci-dir:PATH[:tag], oci-archive:PATH or docker-archive:PATH (required)' },
+  out: {
+    type: 'string',
+    short: 'o',
+    help: 'TARGET: oci-dir:PATH[:tag], oci-archive:PATH or docker-archive:PATH (required)',
+  },
   db: { type: 'string', help: 'FILE: vulnerability database for the before/after CVE counts (optional)' },
-  'timeout': { type: 'string', help: 'SECONDS: per command (default 600)' },
+  timeout: { type: 'string', help: 'SECONDS: per command (default 600)' },
   format: { type: 'string', short: 'f', help: 'FORMAT: table or json' },
 };
 
 export const slim: Command = {
   summary: 'cut an image down to what a workload uses, and prove it still runs',
   async run(args) {
-    const p = parseOrHelp('slim', "IMAGE --run 'CMD' [--run …] -o oci-dir:OUT [flags]", 'Run the workload in the image (namespaces, no network), trace every file it touches, keep those plus their symlinks,\nshared libraries and a small runtime baseline, write one-layer image, and re-run the workload in it: a slim image\nthat does not pass its own workload is never written. Needs root, strace and unshare.', SLIM_FLAGS, args, 1, 'IMAGE');
+    const p = parseOrHelp(
+      'slim',
+      "IMAGE --run 'CMD' [--run …] -o oci-dir:OUT [flags]",
+      'Run the workload in the image (namespaces, no network), trace every file it touches, keep those plus their symlinks,\nshared libraries and a small runtime baseline, write one-layer image, and re-run the workload in it: a slim image\nthat does not pass its own workload is never written. Needs root, strace and unshare.',
+      SLIM_FLAGS,
+      args,
+      1,
+      'IMAGE',
+    );
     if (typeof p === 'number') return p;
     const { values, positionals } = p;
     const runs = ((values.run as string[] | undefined) ?? []).map(splitCommand);
@@ -62,37 +103,79 @@ export const slim: Command = {
     let r;
     try {
       r = await slimAndReport(positionals[0], {
-        run: runs, keep: values.keep as string[] | undefined, probeHttp: probe, network: values.network === true, verifyOutput: values['verify-output'] === true,
-        output, timeoutMs: timeout ? timeout * 1000 : undefined, onProgress: (e) => progress.update(`zerocve: ${e.message}`),
-        scan: { cacheDir: null, scanners: new Set(['vuln', 'surface']), dbPath: dbPathOf(values, process.env), policy: {}, open: {} },
+        run: runs,
+        keep: values.keep as string[] | undefined,
+        probeHttp: probe,
+        network: values.network === true,
+        verifyOutput: values['verify-output'] === true,
+        output,
+        timeoutMs: timeout ? timeout * 1000 : undefined,
+        onProgress: (e) => progress.update(`zerocve: ${e.message}`),
+        scan: {
+          cacheDir: null,
+          scanners: new Set(['vuln', 'surface']),
+          dbPath: dbPathOf(values, process.env),
+          policy: {},
+          open: {},
+        },
       });
-    } finally { progress.done(); }
-    if (values.format === 'json') { process.stdout.write(JSON.stringify({ ...r.slim, sbomDigest: r.sbomDigest, scanBefore: r.before.summary, scanAfter: r.after.summary }, null, 2) + '\n'); return EXIT.ok; }
+    } finally {
+      progress.done();
+    }
+    if (values.format === 'json') {
+      process.stdout.write(
+        JSON.stringify(
+          { ...r.slim, sbomDigest: r.sbomDigest, scanBefore: r.before.summary, scanAfter: r.after.summary },
+          null,
+          2,
+        ) + '\n',
+      );
+      return EXIT.ok;
+    }
     const pct = (a: number, b: number) => (b ? `${Math.round((1 - a / b) * 100)}% smaller` : '');
-    const sev = (x: typeof r.before) => Object.entries(x.summary.findings).filter(([, n]) => n).map(([k, n]) => `${n} ${k}`).join(', ') || 'none';
-    const sur = (x: typeof r.before) => x.surface ? `${x.surface.executables} executables, shells: ${x.surface.shells.join(' ') || 'none'}, package managers: ${x.surface.packageManagers.join(' ') || 'none'}` : '';
-    process.stdout.write([
-      `slim ${positionals[0]} → ${values.out} (${r.slim.output.manifestDigest})`,
-      `  files     ${r.slim.before.files} → ${r.slim.after.files}`,
-      `  bytes     ${(r.slim.before.bytes / 1e6).toFixed(1)} MB → ${(r.slim.after.bytes / 1e6).toFixed(1)} MB (${pct(r.slim.after.bytes, r.slim.before.bytes)})`,
-      `  packages  ${r.slim.packages.full.length} fully kept, ${r.slim.packages.partial.length} partly, ${r.slim.packages.removed.length} removed`,
-      `  CVEs      before: ${sev(r.before)}; after: ${sev(r.after)}${r.before.db ? '' : ' (no vulnerability database: run zerocve db update)'}`,
-      `  surface   before: ${sur(r.before)}`,
-      `            after:  ${sur(r.after)}`,
-      ...r.slim.commands.map((c) => `  verified  ${JSON.stringify(c.argv.join(' '))}: exit ${c.exitCode} → ${c.verify?.exitCode ?? '?'}${c.verify && !c.verify.stdoutMatches ? ' (stdout differs)' : ''}`),
-      ...(r.sbomDigest ? [`  sbom      ${r.sbomDigest} (CycloneDX, referrer)`] : []),
-      ...r.slim.problems.slice(0, 5).map((p) => `  problem   ${p}`),
-    ].join('\n') + '\n');
+    const sev = (x: typeof r.before) =>
+      Object.entries(x.summary.findings)
+        .filter(([, n]) => n)
+        .map(([k, n]) => `${n} ${k}`)
+        .join(', ') || 'none';
+    const sur = (x: typeof r.before) =>
+      x.surface
+        ? `${x.surface.executables} executables, shells: ${x.surface.shells.join(' ') || 'none'}, package managers: ${x.surface.packageManagers.join(' ') || 'none'}`
+        : '';
+    process.stdout.write(
+      [
+        `slim ${positionals[0]} → ${values.out} (${r.slim.output.manifestDigest})`,
+        `  files     ${r.slim.before.files} → ${r.slim.after.files}`,
+        `  bytes     ${(r.slim.before.bytes / 1e6).toFixed(1)} MB → ${(r.slim.after.bytes / 1e6).toFixed(1)} MB (${pct(r.slim.after.bytes, r.slim.before.bytes)})`,
+        `  packages  ${r.slim.packages.full.length} fully kept, ${r.slim.packages.partial.length} partly, ${r.slim.packages.removed.length} removed`,
+        `  CVEs      before: ${sev(r.before)}; after: ${sev(r.after)}${r.before.db ? '' : ' (no vulnerability database: run zerocve db update)'}`,
+        `  surface   before: ${sur(r.before)}`,
+        `            after:  ${sur(r.after)}`,
+        ...r.slim.commands.map(
+          (c) =>
+            `  verified  ${JSON.stringify(c.argv.join(' '))}: exit ${c.exitCode} → ${c.verify?.exitCode ?? '?'}${c.verify && !c.verify.stdoutMatches ? ' (stdout differs)' : ''}`,
+        ),
+        ...(r.sbomDigest ? [`  sbom      ${r.sbomDigest} (CycloneDX, referrer)`] : []),
+        ...r.slim.problems.slice(0, 5).map((p) => `  problem   ${p}`),
+      ].join('\n') + '\n',
+    );
     return EXIT.ok;
   },
 };
 
 const BUILD_FLAGS: Record<string, FlagSpec> = {
   ...COMMON_FLAGS,
-  out: { type: 'string', short: 'o', help: 'TARGET: oci-dir:PATH[:tag], oci-archive:PATH or docker-archive:PATH (required)' },
+  out: {
+    type: 'string',
+    short: 'o',
+    help: 'TARGET: oci-dir:PATH[:tag], oci-archive:PATH or docker-archive:PATH (required)',
+  },
   push: { type: 'string', help: 'REF: also copy the image to a registry (with skopeo)' },
   insecure: { type: 'boolean', help: 'plain HTTP / no TLS verification for --push' },
-  check: { type: 'boolean', help: 'do not build: say which packages of the image at -o have newer versions or security fixes' },
+  check: {
+    type: 'boolean',
+    help: 'do not build: say which packages of the image at -o have newer versions or security fixes',
+  },
   'keep-rootfs': { type: 'string', help: 'DIR: keep the unpacked root file system there (to run or inspect it)' },
   format: { type: 'string', short: 'f', help: 'FORMAT: table or json (summary)' },
 };
@@ -100,7 +183,15 @@ const BUILD_FLAGS: Record<string, FlagSpec> = {
 export const build: Command = {
   summary: 'build a minimal image from Debian packages (image.yaml), with SBOM and provenance',
   async run(args) {
-    const p = parseOrHelp('build', 'image.yaml -o oci-dir:OUT [flags]', 'Build a minimal image declaratively from Debian packages (mmdebstrap): prod variant without shells or package\nmanagers, non-root user, reproducible digest, CycloneDX SBOM and SLSA provenance attached as OCI referrers.', BUILD_FLAGS, args, 1, 'image.yaml');
+    const p = parseOrHelp(
+      'build',
+      'image.yaml -o oci-dir:OUT [flags]',
+      'Build a minimal image declaratively from Debian packages (mmdebstrap): prod variant without shells or package\nmanagers, non-root user, reproducible digest, CycloneDX SBOM and SLSA provenance attached as OCI referrers.',
+      BUILD_FLAGS,
+      args,
+      1,
+      'image.yaml',
+    );
     if (typeof p === 'number') return p;
     const { values, positionals } = p;
     if (!values.out) throw new UsageError('build: -o TARGET is required (e.g. -o oci-dir:out:latest)');
@@ -108,30 +199,51 @@ export const build: Command = {
     const json = values.format === 'json';
     if (values.check) {
       const spec = readBuildSpec(positionals[0]);
-      const target = output.kind === 'oci-dir' ? `oci-dir:${output.path}${output.tag ? `:${output.tag}` : ''}` : `${output.kind}:${output.path}`;
+      const target =
+        output.kind === 'oci-dir'
+          ? `oci-dir:${output.path}${output.tag ? `:${output.tag}` : ''}`
+          : `${output.kind}:${output.path}`;
       const r = await checkFreshness(spec, target);
       if (json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
       else {
-        process.stdout.write(`${r.image}: ${r.checked} packages checked, ${r.updates.length} with newer versions (${r.updates.filter((u) => u.security).length} from security updates)\n`);
-        for (const u of r.updates) process.stdout.write(`  ${u.name.padEnd(30)} ${u.installed} → ${u.candidate}${u.security ? '  [security]' : ''}\n`);
+        process.stdout.write(
+          `${r.image}: ${r.checked} packages checked, ${r.updates.length} with newer versions (${r.updates.filter((u) => u.security).length} from security updates)\n`,
+        );
+        for (const u of r.updates)
+          process.stdout.write(
+            `  ${u.name.padEnd(30)} ${u.installed} → ${u.candidate}${u.security ? '  [security]' : ''}\n`,
+          );
       }
       return r.updates.length ? EXIT.policyFailed : EXIT.ok;
     }
     const progress = createProgress(values.quiet !== true);
     let r;
     try {
-      r = await buildImage(positionals[0], { output, push: values.push as string | undefined, insecure: values.insecure === true, keepRootfs: values['keep-rootfs'] as string | undefined, onProgress: (m) => progress.update(`zerocve: ${m}`) });
-    } finally { progress.done(); }
-    if (json) { process.stdout.write(JSON.stringify(r, null, 2) + '\n'); return EXIT.ok; }
-    process.stdout.write([
-      `built ${values.out}`,
-      `  manifest   ${r.manifestDigest}`,
-      `  layer      ${r.layer.digest} (${(r.layer.size / 1e6).toFixed(1)} MB, ${(r.layer.uncompressedSize / 1e6).toFixed(1)} MB unpacked)`,
-      `  packages   ${r.packages} Debian packages${r.removedPackages.length ? `; prod removed ${r.removedPackages.length}: ${r.removedPackages.join(' ')}` : ''}`,
-      `  sbom       ${r.sbom.digest} (CycloneDX, referrer)`,
-      `  provenance ${r.provenance.digest} (in-toto SLSA v1, referrer)`,
-      ...(r.pushed ? [`  pushed     ${r.pushed}`] : []),
-    ].join('\n') + '\n');
+      r = await buildImage(positionals[0], {
+        output,
+        push: values.push as string | undefined,
+        insecure: values.insecure === true,
+        keepRootfs: values['keep-rootfs'] as string | undefined,
+        onProgress: (m) => progress.update(`zerocve: ${m}`),
+      });
+    } finally {
+      progress.done();
+    }
+    if (json) {
+      process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+      return EXIT.ok;
+    }
+    process.stdout.write(
+      [
+        `built ${values.out}`,
+        `  manifest   ${r.manifestDigest}`,
+        `  layer      ${r.layer.digest} (${(r.layer.size / 1e6).toFixed(1)} MB, ${(r.layer.uncompressedSize / 1e6).toFixed(1)} MB unpacked)`,
+        `  packages   ${r.packages} Debian packages${r.removedPackages.length ? `; prod removed ${r.removedPackages.length}: ${r.removedPackages.join(' ')}` : ''}`,
+        `  sbom       ${r.sbom.digest} (CycloneDX, referrer)`,
+        `  provenance ${r.provenance.digest} (in-toto SLSA v1, referrer)`,
+        ...(r.pushed ? [`  pushed     ${r.pushed}`] : []),
+      ].join('\n') + '\n',
+    );
     return EXIT.ok;
   },
 };

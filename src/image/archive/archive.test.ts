@@ -1,7 +1,20 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync, openSync, readSync, writeSync, closeSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+  openSync,
+  readSync,
+  writeSync,
+  closeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../../core/errors.ts';
@@ -10,7 +23,14 @@ import { walkImage } from '../../walk/index.ts';
 import { openDockerArchive, openOciArchive, indexTar } from './index.ts';
 import { openImage } from '../index.ts';
 
-const TOOLS = ['umoci', 'skopeo'].filter((t) => { try { execFileSync('which', [t], { stdio: 'ignore' }); return false; } catch { return true; } });
+const TOOLS = ['umoci', 'skopeo'].filter((t) => {
+  try {
+    execFileSync('which', [t], { stdio: 'ignore' });
+    return false;
+  } catch {
+    return true;
+  }
+});
 const skip = TOOLS.length ? `needs ${TOOLS.join(', ')} (apt-get install umoci skopeo)` : false;
 
 let dir: string;
@@ -19,7 +39,8 @@ let dockerTar: string;
 let docker25Tar: string;
 let layout: string;
 
-const run = (cmd: string, args: string[], cwd = dir): string => execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const run = (cmd: string, args: string[], cwd = dir): string =>
+  execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 before(() => {
   if (skip) return;
@@ -48,21 +69,34 @@ before(() => {
   run('skopeo', ['copy', '--insecure-policy', `oci:${layout}:v1`, `docker-archive:${dockerTar}:zerocve/test:v1`]);
   // Docker 25+ `docker save`: the OCI layout plus manifest.json pointing into blobs/, in one tar
   const index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8'));
-  const manifest = JSON.parse(readFileSync(join(layout, 'blobs', 'sha256', index.manifests[0].digest.slice(7)), 'utf8'));
+  const manifest = JSON.parse(
+    readFileSync(join(layout, 'blobs', 'sha256', index.manifests[0].digest.slice(7)), 'utf8'),
+  );
   const d25 = join(dir, 'd25');
   run('cp', ['-r', layout, d25]);
-  writeFileSync(join(d25, 'manifest.json'), JSON.stringify([{
-    Config: `blobs/sha256/${manifest.config.digest.slice(7)}`, RepoTags: ['zerocve/test:v1'],
-    Layers: manifest.layers.map((l: { digest: string }) => `blobs/sha256/${l.digest.slice(7)}`),
-  }]));
+  writeFileSync(
+    join(d25, 'manifest.json'),
+    JSON.stringify([
+      {
+        Config: `blobs/sha256/${manifest.config.digest.slice(7)}`,
+        RepoTags: ['zerocve/test:v1'],
+        Layers: manifest.layers.map((l: { digest: string }) => `blobs/sha256/${l.digest.slice(7)}`),
+      },
+    ]),
+  );
   docker25Tar = join(dir, 'docker25.tar');
   run('tar', ['-cf', docker25Tar, '-C', d25, '.']);
 });
-after(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+after(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
 
 async function files(image: Image): Promise<string[]> {
   const r = await walkImage(image, { analyzers: [] });
-  return [...r.merged.entries()].filter((e) => e.type !== 'dir').map((e) => `${e.path}@${e.layer}`).sort();
+  return [...r.merged.entries()]
+    .filter((e) => e.type !== 'dir')
+    .map((e) => `${e.path}@${e.layer}`)
+    .sort();
 }
 const EXPECTED = ['/etc/os-release@0', '/etc/x@1', '/usr/bin/t@0', '/usr/bin/tool@0'];
 
@@ -75,32 +109,54 @@ test('oci-archive made by skopeo: config, two layers, whiteout applied', { skip 
   assert.deepEqual(await files(image), EXPECTED);
 });
 
-test('docker-archive made by skopeo (legacy layout, symlinked layer.tar, uncompressed layers checked against diffIDs)', { skip }, async () => {
-  const image = await openDockerArchive(dockerTar, { target: `docker-archive:${dockerTar}` });
-  assert.deepEqual(image.source.repoTags, ['docker.io/zerocve/test:v1']);
-  assert.equal(image.config.user, '1000');
-  assert.deepEqual(image.layers.map((l) => l.digest), image.config.diffIds);
-  assert.deepEqual(image.layers.map((l) => l.mediaType), ['application/vnd.docker.image.rootfs.diff.tar', 'application/vnd.docker.image.rootfs.diff.tar']);
-  assert.deepEqual(await files(image), EXPECTED);
-  // as `docker save` before 25 wrote it: Layers name `<id>/layer.tar`, symlinks to the shared blob
-  const d = join(dir, 'docker-legacy');
-  mkdirSync(d);
-  run('tar', ['-xf', dockerTar, '-C', d]);
-  const links = readdirSync(d).filter((n) => /^[0-9a-f]{64}$/.test(n)).map((n) => `${n}/layer.tar`);
-  const mf = JSON.parse(readFileSync(join(d, 'manifest.json'), 'utf8'));
-  const byTarget = new Map(links.map((l) => [execFileSync('readlink', [join(d, l)], { encoding: 'utf8' }).trim().replace(/^\.\.\//, ''), l]));
-  mf[0].Layers = mf[0].Layers.map((l: string) => byTarget.get(l));
-  assert.ok(mf[0].Layers.every(Boolean), 'every layer has a symlinked layer.tar');
-  writeFileSync(join(d, 'manifest.json'), JSON.stringify(mf));
-  const legacy = join(dir, 'docker-legacy.tar');
-  run('tar', ['-cf', legacy, '-C', d, '.']);
-  assert.deepEqual(await files(await openDockerArchive(legacy, { target: `docker-archive:${legacy}` })), EXPECTED);
-});
+test(
+  'docker-archive made by skopeo (legacy layout, symlinked layer.tar, uncompressed layers checked against diffIDs)',
+  { skip },
+  async () => {
+    const image = await openDockerArchive(dockerTar, { target: `docker-archive:${dockerTar}` });
+    assert.deepEqual(image.source.repoTags, ['docker.io/zerocve/test:v1']);
+    assert.equal(image.config.user, '1000');
+    assert.deepEqual(
+      image.layers.map((l) => l.digest),
+      image.config.diffIds,
+    );
+    assert.deepEqual(
+      image.layers.map((l) => l.mediaType),
+      ['application/vnd.docker.image.rootfs.diff.tar', 'application/vnd.docker.image.rootfs.diff.tar'],
+    );
+    assert.deepEqual(await files(image), EXPECTED);
+    // as `docker save` before 25 wrote it: Layers name `<id>/layer.tar`, symlinks to the shared blob
+    const d = join(dir, 'docker-legacy');
+    mkdirSync(d);
+    run('tar', ['-xf', dockerTar, '-C', d]);
+    const links = readdirSync(d)
+      .filter((n) => /^[0-9a-f]{64}$/.test(n))
+      .map((n) => `${n}/layer.tar`);
+    const mf = JSON.parse(readFileSync(join(d, 'manifest.json'), 'utf8'));
+    const byTarget = new Map(
+      links.map((l) => [
+        execFileSync('readlink', [join(d, l)], { encoding: 'utf8' })
+          .trim()
+          .replace(/^\.\.\//, ''),
+        l,
+      ]),
+    );
+    mf[0].Layers = mf[0].Layers.map((l: string) => byTarget.get(l));
+    assert.ok(mf[0].Layers.every(Boolean), 'every layer has a symlinked layer.tar');
+    writeFileSync(join(d, 'manifest.json'), JSON.stringify(mf));
+    const legacy = join(dir, 'docker-legacy.tar');
+    run('tar', ['-cf', legacy, '-C', d, '.']);
+    assert.deepEqual(await files(await openDockerArchive(legacy, { target: `docker-archive:${legacy}` })), EXPECTED);
+  },
+);
 
 test('Docker 25+ docker save (OCI layout + manifest.json): both readers agree', { skip }, async () => {
   const asDocker = await openDockerArchive(docker25Tar, { target: `docker-archive:${docker25Tar}` });
   const asOci = await openOciArchive(docker25Tar, { target: `oci-archive:${docker25Tar}` });
-  assert.deepEqual(asDocker.layers.map((l) => l.digest), asOci.layers.map((l) => l.digest));
+  assert.deepEqual(
+    asDocker.layers.map((l) => l.digest),
+    asOci.layers.map((l) => l.digest),
+  );
   assert.equal(asDocker.configDigest, asOci.configDigest);
   assert.deepEqual(await files(asDocker), EXPECTED);
   assert.deepEqual(await files(asOci), EXPECTED);
@@ -112,13 +168,22 @@ test('Docker 25+ docker save (OCI layout + manifest.json): both readers agree', 
 });
 
 test('a tampered layer fails the walk with a digest mismatch naming the layer', { skip }, async () => {
-  for (const [kind, src] of [['oci', ociTar], ['docker', dockerTar]] as const) {
+  for (const [kind, src] of [
+    ['oci', ociTar],
+    ['docker', dockerTar],
+  ] as const) {
     const copy = join(dir, `tampered-${kind}.tar`);
     copyFileSync(src, copy);
     const idx = await indexTar(copy, 'x');
     const open = kind === 'oci' ? openOciArchive : openDockerArchive;
     const image = await open(copy, { target: `${kind}:${copy}` });
-    const layerName = idx.names().find((n) => (kind === 'oci' ? n.endsWith(image.layers[1].digest.slice(7)) : n.endsWith('.tar') && idx.file(n)!.size === image.layers[1].size))!;
+    const layerName = idx
+      .names()
+      .find((n) =>
+        kind === 'oci'
+          ? n.endsWith(image.layers[1].digest.slice(7))
+          : n.endsWith('.tar') && idx.file(n)!.size === image.layers[1].size,
+      )!;
     const m = idx.file(layerName)!;
     const fd = openSync(copy, 'r+');
     const b = Buffer.alloc(1);
@@ -130,7 +195,10 @@ test('a tampered layer fails the walk with a digest mismatch naming the layer', 
     await assert.rejects(walkImage(image, { analyzers: [] }), (err: unknown) => {
       assert.ok(err instanceof InputError, String(err));
       assert.match(err.message, /layer 1 sha256:[0-9a-f]{16}…: /);
-      assert.match(err.message, kind === 'oci' ? /digest mismatch|corrupt gzip|truncated gzip/ : /digest mismatch: expected sha256:/);
+      assert.match(
+        err.message,
+        kind === 'oci' ? /digest mismatch|corrupt gzip|truncated gzip/ : /digest mismatch: expected sha256:/,
+      );
       return true;
     });
   }
@@ -158,7 +226,10 @@ test('missing blob, missing layer member, zero layers, not an archive: clear err
   writeFileSync(join(d, 'manifest.json'), JSON.stringify([{ ...mf[0], Layers: [mf[0].Layers[0], 'nope/layer.tar'] }]));
   const badTar = join(dir, 'docker-missing.tar');
   run('tar', ['-cf', badTar, '-C', d, '.']);
-  await assert.rejects(openDockerArchive(badTar, { target: `docker-archive:${badTar}` }), /manifest\.json names layer nope\/layer\.tar, which is not in the archive/);
+  await assert.rejects(
+    openDockerArchive(badTar, { target: `docker-archive:${badTar}` }),
+    /manifest\.json names layer nope\/layer\.tar, which is not in the archive/,
+  );
   writeFileSync(join(d, 'manifest.json'), JSON.stringify([{ ...mf[0], Layers: [] }]));
   const zeroTar = join(dir, 'docker-zero.tar');
   run('tar', ['-cf', zeroTar, '-C', d, '.']);
@@ -166,9 +237,21 @@ test('missing blob, missing layer member, zero layers, not an archive: clear err
 
   const junk = join(dir, 'junk.tar');
   writeFileSync(junk, 'definitely not a tarball\n'.repeat(100));
-  await assert.rejects(openOciArchive(junk, { target: `oci-archive:${junk}` }), /^InputError: oci-archive:.*junk\.tar: not a readable image archive \(not a tar archive/);
-  await assert.rejects(openDockerArchive(ociTar, { target: 'docker-archive:o.tar' }), /not a docker-archive \(no manifest\.json member\)/);
-  await assert.rejects(openOciArchive(dockerTar, { target: 'oci-archive:d.tar' }), /not an OCI image archive \(no oci-layout member\)/);
-  await assert.rejects(openOciArchive(join(dir, 'absent.tar'), { target: 'oci-archive:absent.tar' }), /oci-archive:absent\.tar: cannot open archive/);
+  await assert.rejects(
+    openOciArchive(junk, { target: `oci-archive:${junk}` }),
+    /^InputError: oci-archive:.*junk\.tar: not a readable image archive \(not a tar archive/,
+  );
+  await assert.rejects(
+    openDockerArchive(ociTar, { target: 'docker-archive:o.tar' }),
+    /not a docker-archive \(no manifest\.json member\)/,
+  );
+  await assert.rejects(
+    openOciArchive(dockerTar, { target: 'oci-archive:d.tar' }),
+    /not an OCI image archive \(no oci-layout member\)/,
+  );
+  await assert.rejects(
+    openOciArchive(join(dir, 'absent.tar'), { target: 'oci-archive:absent.tar' }),
+    /oci-archive:absent\.tar: cannot open archive/,
+  );
   assert.ok(readdirSync(dir).length > 0);
 });

@@ -32,7 +32,9 @@ const strip = (p: string): string => p.replace(/^\/+/, '');
 
 export async function indexTar(path: string, target: string, signal?: AbortSignal): Promise<TarIndex> {
   let fh;
-  try { fh = await open(path, 'r'); } catch (err) {
+  try {
+    fh = await open(path, 'r');
+  } catch (err) {
     throw new InputError(`${target}: cannot open archive (${reasonOf(err)})`, { cause: err });
   }
   const members = new Map<string, ArchiveMember>();
@@ -44,7 +46,8 @@ export async function indexTar(path: string, target: string, signal?: AbortSigna
       signal?.throwIfAborted();
       const h = e.header;
       const name = strip(h.path);
-      const type = h.type === 'file' || h.type === 'dir' || h.type === 'symlink' || h.type === 'hardlink' ? h.type : 'other';
+      const type =
+        h.type === 'file' || h.type === 'dir' || h.type === 'symlink' || h.type === 'hardlink' ? h.type : 'other';
       const m: ArchiveMember = { name, type, dataOffset: e.dataOffset, size: e.dataSize };
       if (h.linkTarget !== undefined) m.linkTarget = h.type === 'hardlink' ? strip(h.linkTarget) : h.linkTarget;
       members.set(name, m);
@@ -62,14 +65,18 @@ export async function indexTar(path: string, target: string, signal?: AbortSigna
       const m = members.get(n);
       if (!m) return undefined;
       if (m.type === 'file') return m;
-      if (m.type === 'hardlink') { n = m.linkTarget ?? ''; continue; }
+      if (m.type === 'hardlink') {
+        n = m.linkTarget ?? '';
+        continue;
+      }
       if (m.type !== 'symlink') return undefined;
       const t = m.linkTarget ?? '';
       const dir = n.includes('/') ? n.slice(0, n.lastIndexOf('/')) : '';
       const parts: string[] = [];
       for (const p of (t.startsWith('/') ? t : `${dir}/${t}`).split('/')) {
         if (p === '' || p === '.') continue;
-        if (p === '..') parts.pop(); else parts.push(p);
+        if (p === '..') parts.pop();
+        else parts.push(p);
       }
       n = parts.join('/');
     }
@@ -83,10 +90,18 @@ export async function indexTar(path: string, target: string, signal?: AbortSigna
     names: () => [...members.keys()],
     openMember(member, signal) {
       if (member.size === 0) return Readable.from([]);
-      return createReadStream(path, { start: member.dataOffset, end: member.dataOffset + member.size - 1, highWaterMark: CHUNK, signal });
+      return createReadStream(path, {
+        start: member.dataOffset,
+        end: member.dataOffset + member.size - 1,
+        highWaterMark: CHUNK,
+        signal,
+      });
     },
     async readMember(member, maxBytes, what) {
-      if (member.size > maxBytes) throw new InputError(`${what}: ${member.size} bytes, larger than the ${maxBytes}-byte limit for JSON documents`);
+      if (member.size > maxBytes)
+        throw new InputError(
+          `${what}: ${member.size} bytes, larger than the ${maxBytes}-byte limit for JSON documents`,
+        );
       const h = await open(path, 'r');
       try {
         const buf = Buffer.alloc(member.size);

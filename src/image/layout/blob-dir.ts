@@ -24,11 +24,22 @@ export function createBlobDirReader(layoutDir: string, target: string): BlobRead
     async readJson(digest: Digest, what: string): Promise<unknown> {
       const path = blobPath(layoutDir, digest, what);
       let size: number;
-      try { size = (await stat(path)).size; } catch (err) { throw missing(digest, what, err); }
-      if (size > MAX_JSON_BYTES) throw new InputError(`${what}: ${size} bytes, larger than the ${MAX_JSON_BYTES}-byte limit for JSON documents`);
-      const fh = await open(path, 'r').catch((err: unknown) => { throw missing(digest, what, err); });
+      try {
+        size = (await stat(path)).size;
+      } catch (err) {
+        throw missing(digest, what, err);
+      }
+      if (size > MAX_JSON_BYTES)
+        throw new InputError(`${what}: ${size} bytes, larger than the ${MAX_JSON_BYTES}-byte limit for JSON documents`);
+      const fh = await open(path, 'r').catch((err: unknown) => {
+        throw missing(digest, what, err);
+      });
       let data: Buffer;
-      try { data = await fh.readFile(); } finally { await fh.close(); }
+      try {
+        data = await fh.readFile();
+      } finally {
+        await fh.close();
+      }
       const got = digestOf(data, parseDigest(digest, what).algorithm);
       if (got !== digest) throw new InputError(`${what}: digest mismatch: expected ${digest}, got ${got}`);
       return parseJsonBytes(data, what);
@@ -37,7 +48,9 @@ export function createBlobDirReader(layoutDir: string, target: string): BlobRead
       const what = `blob ${desc.digest} of ${target}`;
       const path = blobPath(layoutDir, desc.digest, what);
       signal?.throwIfAborted();
-      const fh = await open(path, 'r').catch((err: unknown) => { throw missing(desc.digest, what, err); });
+      const fh = await open(path, 'r').catch((err: unknown) => {
+        throw missing(desc.digest, what, err);
+      });
       const stream = fh.createReadStream({ highWaterMark: READ_CHUNK, signal });
       return verifyDigest(stream, { digest: desc.digest, size: desc.size, what });
     },

@@ -4,7 +4,14 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Image, Platform } from '../../core/image.ts';
 import { InputError, reasonOf } from '../../core/errors.ts';
-import { parseJsonBytes, parseManifestOrIndex, resolveImage, MediaType, type Descriptor, type OciIndex } from '../oci.ts';
+import {
+  parseJsonBytes,
+  parseManifestOrIndex,
+  resolveImage,
+  MediaType,
+  type Descriptor,
+  type OciIndex,
+} from '../oci.ts';
 import { createBlobDirReader, MAX_JSON_BYTES } from './blob-dir.ts';
 import { digestOf } from '../digest-stream.ts';
 
@@ -37,20 +44,26 @@ export async function readLayoutIndex(dir: string, target: string): Promise<OciI
     if (err instanceof InputError) throw err;
     throw new InputError(`${target}: not an OCI image layout (no oci-layout file)`, { cause: err });
   }
-  const version = typeof marker === 'object' && marker !== null ? (marker as Record<string, unknown>).imageLayoutVersion : undefined;
+  const version =
+    typeof marker === 'object' && marker !== null ? (marker as Record<string, unknown>).imageLayoutVersion : undefined;
   if (typeof version !== 'string' || !version.startsWith('1.')) {
     throw new InputError(`${target}: unsupported oci-layout imageLayoutVersion ${JSON.stringify(version)}`);
   }
   let raw: Buffer;
   try {
     const s = await stat(join(dir, 'index.json'));
-    if (s.size > MAX_JSON_BYTES) throw new InputError(`${target}: index.json is ${s.size} bytes, over the ${MAX_JSON_BYTES}-byte limit`);
+    if (s.size > MAX_JSON_BYTES)
+      throw new InputError(`${target}: index.json is ${s.size} bytes, over the ${MAX_JSON_BYTES}-byte limit`);
     raw = await readFile(join(dir, 'index.json'));
   } catch (err) {
     if (err instanceof InputError) throw err;
     throw new InputError(`${target}: cannot read index.json (${reasonOf(err)})`, { cause: err });
   }
-  const doc = parseManifestOrIndex(parseJsonBytes(raw, `${target}: index.json`), `${target}: index.json`, MediaType.ociIndex);
+  const doc = parseManifestOrIndex(
+    parseJsonBytes(raw, `${target}: index.json`),
+    `${target}: index.json`,
+    MediaType.ociIndex,
+  );
   if (doc.kind !== 'index') throw new InputError(`${target}: index.json is not an image index`);
   return doc;
 }
@@ -65,14 +78,19 @@ export function layoutTags(index: OciIndex): string[] {
  * Picks the root descriptor: the one tagged `tag`; without a tag the only entry, or — when every entry carries a
  * platform — the entries taken together as an index from which the platform is selected.
  */
-export function chooseLayoutRoot(index: OciIndex, tag: string | undefined, target: string): { descriptor: Descriptor; json?: unknown } {
+export function chooseLayoutRoot(
+  index: OciIndex,
+  tag: string | undefined,
+  target: string,
+): { descriptor: Descriptor; json?: unknown } {
   const tags = layoutTags(index);
   const list = (): string => (tags.length ? tags.join(', ') : 'none');
   // artifacts stored beside images (SBOM, provenance referrers) are never the image asked for
   let entries = index.manifests.filter((d) => d.artifactType === undefined);
   if (tag !== undefined) {
     entries = entries.filter((d) => d.annotations?.[REF_NAME] === tag || d.annotations?.[CONTAINERD_NAME] === tag);
-    if (entries.length === 0) throw new InputError(`${target}: no image tagged ${JSON.stringify(tag)} (tags: ${list()})`);
+    if (entries.length === 0)
+      throw new InputError(`${target}: no image tagged ${JSON.stringify(tag)} (tags: ${list()})`);
   }
   if (entries.length === 0) throw new InputError(`${target}: index.json lists no images`);
   if (entries.length === 1) return { descriptor: entries[0] };
@@ -82,7 +100,9 @@ export function chooseLayoutRoot(index: OciIndex, tag: string | undefined, targe
     const body = Buffer.from(JSON.stringify(json));
     return { descriptor: { mediaType: MediaType.ociIndex, digest: digestOf(body), size: body.length }, json };
   }
-  throw new InputError(`${target}: ${entries.length} images in the layout; name one as ${target.replace(/:[^/:]*$/, '')}:TAG (tags: ${list()})`);
+  throw new InputError(
+    `${target}: ${entries.length} images in the layout; name one as ${target.replace(/:[^/:]*$/, '')}:TAG (tags: ${list()})`,
+  );
 }
 
 export async function openOciLayout(dir: string, options: OpenLayoutOptions): Promise<Image> {
@@ -91,7 +111,8 @@ export async function openOciLayout(dir: string, options: OpenLayoutOptions): Pr
   const reader = createBlobDirReader(dir, options.target);
   const tag = options.tag ?? root.descriptor.annotations?.[REF_NAME];
   return await resolveImage(reader, root, {
-    platform: options.platform, signal: options.signal,
+    platform: options.platform,
+    signal: options.signal,
     source: { target: options.target, kind: 'oci-dir', ...(tag ? { repoTags: [tag] } : {}) },
   });
 }

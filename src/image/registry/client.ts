@@ -9,7 +9,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Digest } from '../../core/image.ts';
 import { InputError, RegistryError, reasonOf } from '../../core/errors.ts';
 import { verifyDigest, digestOf, parseDigest } from '../digest-stream.ts';
-import { MANIFEST_ACCEPT, isIndexMediaType, isManifestMediaType, parseJsonBytes, type BlobReader, type Descriptor } from '../oci.ts';
+import {
+  MANIFEST_ACCEPT,
+  isIndexMediaType,
+  isManifestMediaType,
+  parseJsonBytes,
+  type BlobReader,
+  type Descriptor,
+} from '../oci.ts';
 import { isLoopbackRegistry, registryEndpoint } from '../reference.ts';
 import type { Credentials } from './docker-config.ts';
 
@@ -22,7 +29,10 @@ export interface RetryOptions {
   maxDelayMs?: number;
 }
 
-export interface RegistryProgress { kind: 'retry' | 'auth' | 'manifest'; message: string }
+export interface RegistryProgress {
+  kind: 'retry' | 'auth' | 'manifest';
+  message: string;
+}
 
 export interface RegistryClientOptions {
   /** registry as in the reference: `docker.io`, `ghcr.io`, `127.0.0.1:5000` */
@@ -45,7 +55,10 @@ export interface ManifestResponse {
 const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
 const MAX_ERROR_BODY = 64 * 1024;
 
-interface Challenge { scheme: string; params: Record<string, string> }
+interface Challenge {
+  scheme: string;
+  params: Record<string, string>;
+}
 
 /** Parses a WWW-Authenticate header: `Bearer realm="…",service="…",scope="…"` or `Basic realm="…"`. */
 export function parseChallenge(header: string | null): Challenge | undefined {
@@ -60,7 +73,12 @@ export function parseChallenge(header: string | null): Challenge | undefined {
 }
 
 /** Delay before retry number `retry` (1-based): exponential with "equal jitter", or Retry-After when given. */
-export function backoffDelay(retry: number, opts: Required<RetryOptions>, retryAfter: string | null, now = Date.now()): number {
+export function backoffDelay(
+  retry: number,
+  opts: Required<RetryOptions>,
+  retryAfter: string | null,
+  now = Date.now(),
+): number {
   if (retryAfter) {
     const secs = Number(retryAfter);
     const ms = Number.isFinite(secs) ? secs * 1000 : Date.parse(retryAfter) - now;
@@ -100,7 +118,10 @@ async function errorCodes(res: Response): Promise<string> {
   try {
     const body = (await readLimited(res, MAX_ERROR_BODY, 'error body')).toString('utf8');
     const parsed = JSON.parse(body) as { errors?: { code?: unknown; message?: unknown }[] };
-    return (parsed.errors ?? []).map((e) => String(e.code ?? '')).filter(Boolean).join(', ');
+    return (parsed.errors ?? [])
+      .map((e) => String(e.code ?? ''))
+      .filter(Boolean)
+      .join(', ');
   } catch {
     return '';
   }
@@ -137,18 +158,24 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
   let basicHeader: string | undefined;
   const tokens = new Map<string, { header: string; expires: number }>();
 
-  const credentials = (): Promise<Credentials | undefined> => (creds ??= options.credentials ? options.credentials() : Promise.resolve(undefined));
+  const credentials = (): Promise<Credentials | undefined> =>
+    (creds ??= options.credentials ? options.credentials() : Promise.resolve(undefined));
 
   function baseUrl(signal?: AbortSignal): Promise<string> {
     if (options.insecure) return Promise.resolve(`http://${host}`);
     if (!isLoopbackRegistry(host)) return Promise.resolve(`https://${host}`);
     return (base ??= (async () => {
       try {
-        const res = await fetch(`https://${host}/v2/`, { signal: AbortSignal.any([AbortSignal.timeout(5000), ...(signal ? [signal] : [])]) });
+        const res = await fetch(`https://${host}/v2/`, {
+          signal: AbortSignal.any([AbortSignal.timeout(5000), ...(signal ? [signal] : [])]),
+        });
         await res.body?.cancel();
         return `https://${host}`;
       } catch (err) {
-        if (signal?.aborted) { base = undefined; throw err; }
+        if (signal?.aborted) {
+          base = undefined;
+          throw err;
+        }
         return `http://${host}`;
       }
     })());
@@ -156,13 +183,18 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
 
   async function authenticate(challenge: Challenge | undefined, repo: string, signal?: AbortSignal): Promise<void> {
     const c = await credentials();
-    if (!challenge) throw new RegistryError(`${name}: unauthorized for repo ${repo} and no WWW-Authenticate challenge to answer`, { status: 401 });
+    if (!challenge)
+      throw new RegistryError(`${name}: unauthorized for repo ${repo} and no WWW-Authenticate challenge to answer`, {
+        status: 401,
+      });
     if (challenge.scheme === 'basic') {
-      if (!c || c.kind !== 'basic') throw new RegistryError(`${name}: unauthorized for repo ${repo} (check credentials)`, { status: 401 });
+      if (!c || c.kind !== 'basic')
+        throw new RegistryError(`${name}: unauthorized for repo ${repo} (check credentials)`, { status: 401 });
       basicHeader = 'Basic ' + Buffer.from(`${c.username}:${c.password}`).toString('base64');
       return;
     }
-    if (challenge.scheme !== 'bearer') throw new RegistryError(`${name}: unsupported auth scheme ${challenge.scheme}`, { status: 401 });
+    if (challenge.scheme !== 'bearer')
+      throw new RegistryError(`${name}: unsupported auth scheme ${challenge.scheme}`, { status: 401 });
     const realm = challenge.params.realm;
     if (!realm) throw new RegistryError(`${name}: bearer challenge without realm`, { status: 401 });
     const scope = `repository:${repo}:pull`;
@@ -170,7 +202,12 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     let res: Response;
     try {
       if (c?.kind === 'identity-token') {
-        const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: c.token, client_id: 'zerocve', scope });
+        const form = new URLSearchParams({
+          grant_type: 'refresh_token',
+          refresh_token: c.token,
+          client_id: 'zerocve',
+          scope,
+        });
         if (challenge.params.service) form.set('service', challenge.params.service);
         res = await fetch(realm, { method: 'POST', body: form, signal });
       } else {
@@ -178,23 +215,39 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
         if (challenge.params.service) url.searchParams.set('service', challenge.params.service);
         url.searchParams.set('scope', scope);
         const headers: Record<string, string> = {};
-        if (c?.kind === 'basic') headers.authorization = 'Basic ' + Buffer.from(`${c.username}:${c.password}`).toString('base64');
+        if (c?.kind === 'basic')
+          headers.authorization = 'Basic ' + Buffer.from(`${c.username}:${c.password}`).toString('base64');
         res = await fetch(url, { headers, signal });
       }
     } catch (err) {
       if (isAbort(err, signal)) throw err;
-      throw new RegistryError(`${name}: cannot reach token server ${new URL(realm).host} (${networkReason(err)})`, { cause: err });
+      throw new RegistryError(`${name}: cannot reach token server ${new URL(realm).host} (${networkReason(err)})`, {
+        cause: err,
+      });
     }
     if (res.status === 401 || res.status === 403) {
       await res.body?.cancel();
-      throw new RegistryError(`${name}: unauthorized for repo ${repo} (check credentials; token server answered ${res.status})`, { status: res.status });
+      throw new RegistryError(
+        `${name}: unauthorized for repo ${repo} (check credentials; token server answered ${res.status})`,
+        { status: res.status },
+      );
     }
     if (!res.ok) {
       await res.body?.cancel();
-      throw new RegistryError(`${name}: token server ${new URL(realm).host} answered ${res.status}`, { status: res.status });
+      throw new RegistryError(`${name}: token server ${new URL(realm).host} answered ${res.status}`, {
+        status: res.status,
+      });
     }
-    const body = parseJsonBytes(await readLimited(res, MAX_ERROR_BODY, `${name}: token response`), `${name}: token response`) as Record<string, unknown>;
-    const token = typeof body.token === 'string' && body.token ? body.token : typeof body.access_token === 'string' ? body.access_token : undefined;
+    const body = parseJsonBytes(
+      await readLimited(res, MAX_ERROR_BODY, `${name}: token response`),
+      `${name}: token response`,
+    ) as Record<string, unknown>;
+    const token =
+      typeof body.token === 'string' && body.token
+        ? body.token
+        : typeof body.access_token === 'string'
+          ? body.access_token
+          : undefined;
     if (!token) throw new RegistryError(`${name}: token response has no token`);
     const ttl = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : 60;
     tokens.set(repo, { header: `Bearer ${token}`, expires: Date.now() + (ttl - 5) * 1000 });
@@ -207,7 +260,13 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
   }
 
   /** GET with auth, retries and status mapping; returns a 2xx response whose body the caller consumes. */
-  async function get(repo: string, path: string, accept: string, what: string, signal?: AbortSignal): Promise<Response> {
+  async function get(
+    repo: string,
+    path: string,
+    accept: string,
+    what: string,
+    signal?: AbortSignal,
+  ): Promise<Response> {
     let answeredChallenge = false;
     for (let attempt = 1; ; attempt++) {
       signal?.throwIfAborted();
@@ -221,10 +280,16 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       } catch (err) {
         if (isAbort(err, signal)) throw err;
         if (attempt >= retry.attempts) {
-          throw new RegistryError(`${name}: cannot connect (${networkReason(err)}) after ${attempt} attempt${attempt > 1 ? 's' : ''}`, { cause: err });
+          throw new RegistryError(
+            `${name}: cannot connect (${networkReason(err)}) after ${attempt} attempt${attempt > 1 ? 's' : ''}`,
+            { cause: err },
+          );
         }
         const delay = backoffDelay(attempt, retry, null);
-        options.onProgress?.({ kind: 'retry', message: `${name}: ${networkReason(err)} for ${what}; retrying in ${Math.round(delay)} ms` });
+        options.onProgress?.({
+          kind: 'retry',
+          message: `${name}: ${networkReason(err)} for ${what}; retrying in ${Math.round(delay)} ms`,
+        });
         await sleep(delay, undefined, { signal });
         continue;
       }
@@ -241,21 +306,30 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
         const retryAfter = res.headers.get('retry-after');
         await res.body?.cancel();
         if (attempt >= retry.attempts) {
-          throw new RegistryError(res.status === 429
-            ? `${name}: too many requests (429) for ${what} after ${attempt} attempts`
-            : `${name}: server error ${res.status} for ${what} after ${attempt} attempts`, { status: res.status });
+          throw new RegistryError(
+            res.status === 429
+              ? `${name}: too many requests (429) for ${what} after ${attempt} attempts`
+              : `${name}: server error ${res.status} for ${what} after ${attempt} attempts`,
+            { status: res.status },
+          );
         }
         const delay = backoffDelay(attempt, retry, retryAfter);
-        options.onProgress?.({ kind: 'retry', message: `${name}: ${res.status} for ${what}; retrying in ${Math.round(delay)} ms` });
+        options.onProgress?.({
+          kind: 'retry',
+          message: `${name}: ${res.status} for ${what}; retrying in ${Math.round(delay)} ms`,
+        });
         await sleep(delay, undefined, { signal });
         continue;
       }
       const codes = await errorCodes(res);
       const suffix = codes ? ` (${codes})` : '';
-      if (res.status === 401) throw new RegistryError(`${name}: unauthorized for repo ${repo} (check credentials)`, { status: 401 });
-      if (res.status === 403) throw new RegistryError(`${name}: access denied to repo ${repo} (check credentials)${suffix}`, { status: 403 });
+      if (res.status === 401)
+        throw new RegistryError(`${name}: unauthorized for repo ${repo} (check credentials)`, { status: 401 });
+      if (res.status === 403)
+        throw new RegistryError(`${name}: access denied to repo ${repo} (check credentials)${suffix}`, { status: 403 });
       if (res.status === 404) {
-        if (codes.includes('NAME_UNKNOWN')) throw new RegistryError(`${name}: repository ${repo} not found (NAME_UNKNOWN)`, { status: 404 });
+        if (codes.includes('NAME_UNKNOWN'))
+          throw new RegistryError(`${name}: repository ${repo} not found (NAME_UNKNOWN)`, { status: 404 });
         throw new RegistryError(`${name}: ${what} not found${suffix}`, { status: 404 });
       }
       throw new RegistryError(`${name}: unexpected status ${res.status} for ${what}${suffix}`, { status: res.status });
@@ -273,7 +347,10 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       throw new InputError(`${name}: ${what}: digest mismatch: expected ${reference}, got ${digest}`);
     }
     const json = parseJsonBytes(bytes, `${name}: ${what}`);
-    const declared = typeof (json as { mediaType?: unknown })?.mediaType === 'string' ? (json as { mediaType: string }).mediaType : undefined;
+    const declared =
+      typeof (json as { mediaType?: unknown })?.mediaType === 'string'
+        ? (json as { mediaType: string }).mediaType
+        : undefined;
     return { bytes, json, mediaType: declared ?? mediaTypeOf(res), digest };
   }
 
@@ -281,13 +358,23 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     const what = `blob ${desc.digest}`;
     const res = await get(repo, `blobs/${desc.digest}`, '*/*', what, signal);
     if (!res.body) throw new RegistryError(`${name}: ${what} has an empty response body`);
-    const stream = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>, { highWaterMark: 256 * 1024 });
-    return verifyDigest(stream, { digest: desc.digest, size: desc.size, what: `${what} of ${options.registry}/${repo}` });
+    const stream = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>, {
+      highWaterMark: 256 * 1024,
+    });
+    return verifyDigest(stream, {
+      digest: desc.digest,
+      size: desc.size,
+      what: `${what} of ${options.registry}/${repo}`,
+    });
   }
 
   function blobReader(repo: string): BlobReader {
     return {
-      async readJson(digest: Digest, what: string, opts?: { mediaType?: string; signal?: AbortSignal }): Promise<unknown> {
+      async readJson(
+        digest: Digest,
+        what: string,
+        opts?: { mediaType?: string; signal?: AbortSignal },
+      ): Promise<unknown> {
         if (opts?.mediaType && (isManifestMediaType(opts.mediaType) || isIndexMediaType(opts.mediaType))) {
           return (await getManifest(repo, digest, opts.signal)).json;
         }

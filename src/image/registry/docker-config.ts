@@ -23,7 +23,10 @@ const HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.
 
 /** The host a config key names: `https://index.docker.io/v1/` → `index.docker.io`, `http://h:5000` → `h:5000`. */
 function keyHost(key: string): string {
-  return key.replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '').toLowerCase();
+  return key
+    .replace(/^[a-z]+:\/\//i, '')
+    .replace(/\/.*$/, '')
+    .toLowerCase();
 }
 
 function sameRegistry(key: string, registry: string): boolean {
@@ -45,7 +48,11 @@ export interface LookupOptions {
  * Credentials for `registry` (as in a reference: `docker.io`, `ghcr.io`, `127.0.0.1:5000`) from the docker config at
  * `configPath`, or undefined when there are none (a missing config file means none).
  */
-export async function lookupDockerCredentials(configPath: string, registry: string, options: LookupOptions = {}): Promise<Credentials | undefined> {
+export async function lookupDockerCredentials(
+  configPath: string,
+  registry: string,
+  options: LookupOptions = {},
+): Promise<Credentials | undefined> {
   let text: string;
   try {
     text = await readFile(configPath, 'utf8');
@@ -54,7 +61,9 @@ export async function lookupDockerCredentials(configPath: string, registry: stri
     throw new InputError(`docker config ${configPath}: cannot read (${reasonOf(err)})`, { cause: err });
   }
   let config: unknown;
-  try { config = JSON.parse(text); } catch (err) {
+  try {
+    config = JSON.parse(text);
+  } catch (err) {
     throw new InputError(`docker config ${configPath}: not valid JSON (${reasonOf(err)})`, { cause: err });
   }
   if (!isObject(config)) throw new InputError(`docker config ${configPath}: not a JSON object`);
@@ -74,11 +83,13 @@ export async function lookupDockerCredentials(configPath: string, registry: stri
   if (isObject(config.auths)) {
     for (const [key, entry] of Object.entries(config.auths)) {
       if (!isObject(entry) || !sameRegistry(key, registry)) continue;
-      if (typeof entry.identitytoken === 'string' && entry.identitytoken !== '') return { kind: 'identity-token', token: entry.identitytoken };
+      if (typeof entry.identitytoken === 'string' && entry.identitytoken !== '')
+        return { kind: 'identity-token', token: entry.identitytoken };
       if (typeof entry.auth === 'string' && entry.auth !== '') {
         const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
         const colon = decoded.indexOf(':');
-        if (colon <= 0) throw new InputError(`docker config ${configPath}: auths["${key}"].auth is not base64 of user:password`);
+        if (colon <= 0)
+          throw new InputError(`docker config ${configPath}: auths["${key}"].auth is not base64 of user:password`);
         return { kind: 'basic', username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
       }
       if (typeof entry.username === 'string' && typeof entry.password === 'string') {
@@ -94,27 +105,47 @@ export async function lookupDockerCredentials(configPath: string, registry: stri
  * named for this registry (credHelpers) must exist; the global credsStore may be absent (then: no credentials).
  */
 export async function runCredentialHelper(
-  helper: string, serverUrl: string, options: LookupOptions & { required: boolean },
+  helper: string,
+  serverUrl: string,
+  options: LookupOptions & { required: boolean },
 ): Promise<Credentials | undefined> {
-  if (!/^[A-Za-z0-9._-]+$/.test(helper)) throw new InputError(`docker config: invalid credential helper name ${JSON.stringify(helper)}`);
+  if (!/^[A-Za-z0-9._-]+$/.test(helper))
+    throw new InputError(`docker config: invalid credential helper name ${JSON.stringify(helper)}`);
   const program = `docker-credential-${helper}`;
-  const result = await new Promise<{ code: number | string | null; stdout: string; stderr: string; error?: ExecFileException }>((resolve) => {
-    const child = execFile(program, ['get'], { signal: options.signal, timeout: 30_000, env: options.env, maxBuffer: 1 << 20 },
-      (error, stdout, stderr) => resolve({ code: error ? (error.code ?? 1) : 0, stdout, stderr, error: error ?? undefined }));
+  const result = await new Promise<{
+    code: number | string | null;
+    stdout: string;
+    stderr: string;
+    error?: ExecFileException;
+  }>((resolve) => {
+    const child = execFile(
+      program,
+      ['get'],
+      { signal: options.signal, timeout: 30_000, env: options.env, maxBuffer: 1 << 20 },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? (error.code ?? 1) : 0, stdout, stderr, error: error ?? undefined }),
+    );
     child.stdin?.end(serverUrl);
   });
   if (result.error?.name === 'AbortError') throw result.error;
   if (result.code === 'ENOENT') {
     if (!options.required) return undefined;
-    throw new RegistryError(`credential helper ${program} for ${serverUrl}: not found on PATH`, { cause: result.error });
+    throw new RegistryError(`credential helper ${program} for ${serverUrl}: not found on PATH`, {
+      cause: result.error,
+    });
   }
   if (result.code !== 0) {
     const out = `${result.stdout} ${result.stderr}`.trim();
     if (/credentials not found/i.test(out)) return undefined;
-    throw new RegistryError(`credential helper ${program} for ${serverUrl}: failed (${out.split('\n')[0] || `exit ${result.code}`})`, { cause: result.error });
+    throw new RegistryError(
+      `credential helper ${program} for ${serverUrl}: failed (${out.split('\n')[0] || `exit ${result.code}`})`,
+      { cause: result.error },
+    );
   }
   let parsed: unknown;
-  try { parsed = JSON.parse(result.stdout); } catch (err) {
+  try {
+    parsed = JSON.parse(result.stdout);
+  } catch (err) {
     throw new RegistryError(`credential helper ${program} for ${serverUrl}: output is not JSON`, { cause: err });
   }
   if (!isObject(parsed) || typeof parsed.Secret !== 'string') {

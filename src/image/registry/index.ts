@@ -7,7 +7,13 @@ import { createRegistryClient, type RegistryProgress, type RetryOptions } from '
 import { lookupDockerCredentials, type Credentials } from './docker-config.ts';
 
 export { createRegistryClient, parseChallenge, backoffDelay } from './client.ts';
-export type { RegistryClient, RegistryClientOptions, RegistryProgress, RetryOptions, ManifestResponse } from './client.ts';
+export type {
+  RegistryClient,
+  RegistryClientOptions,
+  RegistryProgress,
+  RetryOptions,
+  ManifestResponse,
+} from './client.ts';
 export { defaultDockerConfigPath, lookupDockerCredentials, runCredentialHelper } from './docker-config.ts';
 export type { Credentials } from './docker-config.ts';
 
@@ -27,18 +33,35 @@ export interface OpenRegistryOptions {
 
 export async function openRegistryImage(ref: Reference, options: OpenRegistryOptions): Promise<Image> {
   const credentials = async (): Promise<Credentials | undefined> => {
-    if (options.auth?.username) return { kind: 'basic', username: options.auth.username, password: options.auth.password ?? '' };
-    if (options.dockerConfigPath) return await lookupDockerCredentials(options.dockerConfigPath, ref.registry, { signal: options.signal });
+    if (options.auth?.username)
+      return { kind: 'basic', username: options.auth.username, password: options.auth.password ?? '' };
+    if (options.dockerConfigPath)
+      return await lookupDockerCredentials(options.dockerConfigPath, ref.registry, { signal: options.signal });
     return undefined;
   };
   const client = createRegistryClient({
-    registry: ref.registry, insecure: options.insecure, credentials, retry: options.retry, onProgress: options.onProgress,
+    registry: ref.registry,
+    insecure: options.insecure,
+    credentials,
+    retry: options.retry,
+    onProgress: options.onProgress,
   });
   const root = await client.getManifest(ref.repository, manifestReference(ref), options.signal);
-  return await resolveImage(client.blobReader(ref.repository), {
-    descriptor: { mediaType: root.mediaType, digest: root.digest, size: root.bytes.length }, json: root.json,
-  }, {
-    platform: options.platform, signal: options.signal,
-    source: { target: options.target, kind: 'registry', reference: ref.canonical, ...(ref.tag ? { repoTags: [`${ref.registry}/${ref.repository}:${ref.tag}`] } : {}) },
-  });
+  return await resolveImage(
+    client.blobReader(ref.repository),
+    {
+      descriptor: { mediaType: root.mediaType, digest: root.digest, size: root.bytes.length },
+      json: root.json,
+    },
+    {
+      platform: options.platform,
+      signal: options.signal,
+      source: {
+        target: options.target,
+        kind: 'registry',
+        reference: ref.canonical,
+        ...(ref.tag ? { repoTags: [`${ref.registry}/${ref.repository}:${ref.tag}`] } : {}),
+      },
+    },
+  );
 }

@@ -12,7 +12,15 @@ import { openRegistryImage, createRegistryClient, parseChallenge, backoffDelay }
 import { parseReference } from '../reference.ts';
 import { parsePlatform } from '../oci.ts';
 import { InputError, RegistryError } from '../../core/errors.ts';
-import { startRegistry, freePort, pushOciLayout, buildTinyLayout, buildMultiArchLayout, tinyLayerFiles, type RunningRegistry } from '../../../test/support/registry.ts';
+import {
+  startRegistry,
+  freePort,
+  pushOciLayout,
+  buildTinyLayout,
+  buildMultiArchLayout,
+  tinyLayerFiles,
+  type RunningRegistry,
+} from '../../../test/support/registry.ts';
 
 let work: string;
 let layout: string;
@@ -25,13 +33,16 @@ before(async () => {
   work = mkdtempSync(join(tmpdir(), 'zc-registry-test-'));
   layout = join(work, 'layout');
   await buildTinyLayout(layout, 'v1', { files: { 'etc/hello': 'hello from the registry\n' } });
-  await buildTinyLayout(layout, 'big', { files: { 'blob': randomBytes(4 << 20).toString('latin1') } });
+  await buildTinyLayout(layout, 'big', { files: { blob: randomBytes(4 << 20).toString('latin1') } });
   await buildTinyLayout(layout, 'corrupt', { files: { 'etc/unique': 'only in the image that gets corrupted\n' } });
   await buildMultiArchLayout(layout, 'multi', [
     { os: 'linux', architecture: 'amd64', files: { 'etc/arch': 'amd64' } },
     { os: 'linux', architecture: 'arm64', files: { 'etc/arch': 'arm64' } },
   ]);
-  [open, locked] = await Promise.all([startRegistry(), startRegistry({ htpasswd: { user: USER.user, password: USER.password } })]);
+  [open, locked] = await Promise.all([
+    startRegistry(),
+    startRegistry({ htpasswd: { user: USER.user, password: USER.password } }),
+  ]);
   await Promise.all([
     pushOciLayout(layout, 'v1', open.host),
     pushOciLayout(layout, 'big', open.host),
@@ -47,7 +58,9 @@ after(async () => {
 });
 
 const layoutManifestDigest = (tag: string): string => {
-  const index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8')) as { manifests: { digest: string; annotations?: Record<string, string> }[] };
+  const index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8')) as {
+    manifests: { digest: string; annotations?: Record<string, string> }[];
+  };
   const d = index.manifests.find((m) => m.annotations?.['org.opencontainers.image.ref.name'] === tag);
   assert.ok(d, tag);
   return d.digest;
@@ -61,10 +74,16 @@ test('anonymous pull over plain HTTP from a loopback registry: manifest, config 
   assert.equal(img.source.manifestDigest, layoutManifestDigest('v1'));
   assert.deepEqual(img.config.cmd, ['/bin/true']);
   assert.equal(img.layers.length, 1);
-  assert.deepEqual(await tinyLayerFiles(await img.layers[0].open(), true), { 'etc/hello': 'hello from the registry\n' });
-  assert.deepEqual(await tinyLayerFiles(await img.layers[0].open(), true), { 'etc/hello': 'hello from the registry\n' });
+  assert.deepEqual(await tinyLayerFiles(await img.layers[0].open(), true), {
+    'etc/hello': 'hello from the registry\n',
+  });
+  assert.deepEqual(await tinyLayerFiles(await img.layers[0].open(), true), {
+    'etc/hello': 'hello from the registry\n',
+  });
   // by digest, the same image
-  const byDigest = await openRegistryImage(parseReference(`${open.host}/test/tiny@${img.source.manifestDigest}`), { target: 'd' });
+  const byDigest = await openRegistryImage(parseReference(`${open.host}/test/tiny@${img.source.manifestDigest}`), {
+    target: 'd',
+  });
   assert.equal(byDigest.configDigest, img.configDigest);
 });
 
@@ -75,8 +94,9 @@ test('multi-arch index pushed with skopeo --all: platform selection and the list
   const arm = await openRegistryImage(ref, { target: 't', platform: parsePlatform('linux/arm64') });
   assert.deepEqual(await tinyLayerFiles(await arm.layers[0].open(), true), { 'etc/arch': 'arm64' });
   assert.deepEqual(arm.config.platform, { os: 'linux', architecture: 'arm64' });
-  await assert.rejects(openRegistryImage(ref, { target: 't', platform: parsePlatform('linux/ppc64le') }),
-    { message: 't: no image for platform linux/ppc64le (available: linux/amd64, linux/arm64)' });
+  await assert.rejects(openRegistryImage(ref, { target: 't', platform: parsePlatform('linux/ppc64le') }), {
+    message: 't: no image for platform linux/ppc64le (available: linux/amd64, linux/arm64)',
+  });
 });
 
 test('Docker schema 2 manifest lists and manifests (skopeo --format v2s2) resolve the same way', async () => {
@@ -93,14 +113,29 @@ test('Docker schema 2 manifest lists and manifests (skopeo --format v2s2) resolv
 });
 
 test('404s name the repo, tag or blob', async () => {
-  await assert.rejects(openRegistryImage(parseReference(`${open.host}/test/tiny:nope`), { target: 't' }), (e: unknown) =>
-    e instanceof RegistryError && e.status === 404 && e.message === `registry ${open.host}: manifest test/tiny:nope not found (MANIFEST_UNKNOWN)`);
-  await assert.rejects(openRegistryImage(parseReference(`${open.host}/no/such:v1`), { target: 't' }), (e: unknown) =>
-    e instanceof RegistryError && e.status === 404 && /^registry 127\.0\.0\.1:\d+: (repository no\/such not found \(NAME_UNKNOWN\)|manifest no\/such:v1 not found \(MANIFEST_UNKNOWN\))$/.test(e.message));
+  await assert.rejects(
+    openRegistryImage(parseReference(`${open.host}/test/tiny:nope`), { target: 't' }),
+    (e: unknown) =>
+      e instanceof RegistryError &&
+      e.status === 404 &&
+      e.message === `registry ${open.host}: manifest test/tiny:nope not found (MANIFEST_UNKNOWN)`,
+  );
+  await assert.rejects(
+    openRegistryImage(parseReference(`${open.host}/no/such:v1`), { target: 't' }),
+    (e: unknown) =>
+      e instanceof RegistryError &&
+      e.status === 404 &&
+      /^registry 127\.0\.0\.1:\d+: (repository no\/such not found \(NAME_UNKNOWN\)|manifest no\/such:v1 not found \(MANIFEST_UNKNOWN\))$/.test(
+        e.message,
+      ),
+  );
   const client = createRegistryClient({ registry: open.host, retry: fast });
   const missing = 'sha256:' + '0'.repeat(64);
-  await assert.rejects(client.openBlob('test/tiny', { mediaType: 'x', digest: missing, size: 1 }), (e: unknown) =>
-    e instanceof RegistryError && e.message === `registry ${open.host}: blob ${missing} not found (BLOB_UNKNOWN)`);
+  await assert.rejects(
+    client.openBlob('test/tiny', { mediaType: 'x', digest: missing, size: 1 }),
+    (e: unknown) =>
+      e instanceof RegistryError && e.message === `registry ${open.host}: blob ${missing} not found (BLOB_UNKNOWN)`,
+  );
 });
 
 test('a blob corrupted in the registry storage fails the layer stream with a digest mismatch', async () => {
@@ -110,17 +145,27 @@ test('a blob corrupted in the registry storage fails the layer stream with a dig
   const bytes = readFileSync(data);
   bytes[bytes.length - 12] ^= 0x55;
   writeFileSync(data, bytes);
-  await assert.rejects(text(await img.layers[0].open()), (e: unknown) => e instanceof InputError &&
-    e.message.startsWith(`blob ${img.layers[0].digest} of ${open.host}/test/corrupt: digest mismatch: expected ${img.layers[0].digest}, got sha256:`));
+  await assert.rejects(
+    text(await img.layers[0].open()),
+    (e: unknown) =>
+      e instanceof InputError &&
+      e.message.startsWith(
+        `blob ${img.layers[0].digest} of ${open.host}/test/corrupt: digest mismatch: expected ${img.layers[0].digest}, got sha256:`,
+      ),
+  );
 });
 
 test('basic auth (htpasswd): right credentials pull, wrong or none give the one-line 401', async () => {
   const ref = parseReference(`${locked.host}/test/tiny:v1`);
   const img = await openRegistryImage(ref, { target: 't', auth: { username: USER.user, password: USER.password } });
-  assert.deepEqual(await tinyLayerFiles(await img.layers[0].open(), true), { 'etc/hello': 'hello from the registry\n' });
+  assert.deepEqual(await tinyLayerFiles(await img.layers[0].open(), true), {
+    'etc/hello': 'hello from the registry\n',
+  });
   const unauthorized = `registry ${locked.host}: unauthorized for repo test/tiny (check credentials)`;
-  await assert.rejects(openRegistryImage(ref, { target: 't', auth: { username: USER.user, password: 'wrong' } }),
-    (e: unknown) => e instanceof RegistryError && e.status === 401 && e.message === unauthorized);
+  await assert.rejects(
+    openRegistryImage(ref, { target: 't', auth: { username: USER.user, password: 'wrong' } }),
+    (e: unknown) => e instanceof RegistryError && e.status === 401 && e.message === unauthorized,
+  );
   await assert.rejects(openRegistryImage(ref, { target: 't' }), { message: unauthorized });
 });
 
@@ -129,23 +174,34 @@ test('docker config.json: auths (base64 auth), credHelpers via docker-credential
   const dir = join(work, 'docker-config');
   mkdirSync(dir, { recursive: true });
   const cfg = join(dir, 'config.json');
-  writeFileSync(cfg, JSON.stringify({ auths: { [`http://${locked.host}`]: { auth: Buffer.from(`${USER.user}:${USER.password}`).toString('base64') } } }));
+  writeFileSync(
+    cfg,
+    JSON.stringify({
+      auths: { [`http://${locked.host}`]: { auth: Buffer.from(`${USER.user}:${USER.password}`).toString('base64') } },
+    }),
+  );
   const img = await openRegistryImage(ref, { target: 't', dockerConfigPath: cfg });
   assert.equal(img.layers.length, 1);
   // explicit options win over the config
-  await assert.rejects(openRegistryImage(ref, { target: 't', dockerConfigPath: cfg, auth: { username: 'x', password: 'y' } }), { status: 401 });
+  await assert.rejects(
+    openRegistryImage(ref, { target: 't', dockerConfigPath: cfg, auth: { username: 'x', password: 'y' } }),
+    { status: 401 },
+  );
 
   // a credential helper: reads the server URL on stdin, answers for this registry only
   const bin = join(work, 'bin');
   mkdirSync(bin, { recursive: true });
   const log = join(work, 'helper.log');
-  writeFileSync(join(bin, 'docker-credential-test'), [
-    '#!/bin/sh',
-    'read server',
-    `echo "$1 $server" >> ${log}`,
-    `if [ "$server" = "${locked.host}" ]; then printf '{"ServerURL":"%s","Username":"${USER.user}","Secret":"${USER.password}"}' "$server"; exit 0; fi`,
-    'echo "credentials not found in native keychain"; exit 1',
-  ].join('\n') + '\n');
+  writeFileSync(
+    join(bin, 'docker-credential-test'),
+    [
+      '#!/bin/sh',
+      'read server',
+      `echo "$1 $server" >> ${log}`,
+      `if [ "$server" = "${locked.host}" ]; then printf '{"ServerURL":"%s","Username":"${USER.user}","Secret":"${USER.password}"}' "$server"; exit 0; fi`,
+      'echo "credentials not found in native keychain"; exit 1',
+    ].join('\n') + '\n',
+  );
   chmodSync(join(bin, 'docker-credential-test'), 0o755);
   const oldPath = process.env.PATH;
   process.env.PATH = `${bin}:${oldPath}`;
@@ -161,18 +217,23 @@ test('docker config.json: auths (base64 auth), credHelpers via docker-credential
     assert.equal(viaStore.configDigest, img.configDigest);
     // a helper named for this registry that does not exist is a clear error
     writeFileSync(cfg, JSON.stringify({ credHelpers: { [locked.host]: 'absent' } }));
-    await assert.rejects(openRegistryImage(ref, { target: 't', dockerConfigPath: cfg }),
-      { message: `credential helper docker-credential-absent for ${locked.host}: not found on PATH` });
+    await assert.rejects(openRegistryImage(ref, { target: 't', dockerConfigPath: cfg }), {
+      message: `credential helper docker-credential-absent for ${locked.host}: not found on PATH`,
+    });
   } finally {
     process.env.PATH = oldPath;
   }
   // no config file: anonymous, so the 401 one-liner
-  await assert.rejects(openRegistryImage(ref, { target: 't', dockerConfigPath: join(dir, 'absent.json') }), { status: 401 });
+  await assert.rejects(openRegistryImage(ref, { target: 't', dockerConfigPath: join(dir, 'absent.json') }), {
+    status: 401,
+  });
 });
 
 /** A real HTTP proxy in front of the registry that answers `faults` (in order) to matching requests first. */
-async function startFaultProxy(upstream: string, faults: { match: RegExp; status: number; headers?: Record<string, string> }[]):
-  Promise<{ host: string; seen: { path: string; at: number }[]; server: Server }> {
+async function startFaultProxy(
+  upstream: string,
+  faults: { match: RegExp; status: number; headers?: Record<string, string> }[],
+): Promise<{ host: string; seen: { path: string; at: number }[]; server: Server }> {
   const seen: { path: string; at: number }[] = [];
   const server = createServer((req, res) => {
     seen.push({ path: req.url ?? '', at: Date.now() });
@@ -184,11 +245,17 @@ async function startFaultProxy(upstream: string, faults: { match: RegExp; status
       return;
     }
     const [h, p] = upstream.split(':');
-    const up = httpRequest({ host: h, port: Number(p), path: req.url, method: req.method, headers: { ...req.headers, host: upstream } }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
+    const up = httpRequest(
+      { host: h, port: Number(p), path: req.url, method: req.method, headers: { ...req.headers, host: upstream } },
+      (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      },
+    );
+    up.on('error', () => {
+      res.writeHead(502);
+      res.end();
     });
-    up.on('error', () => { res.writeHead(502); res.end(); });
     req.pipe(up);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -205,21 +272,40 @@ test('5xx and 429 are retried with backoff, Retry-After is honoured, and persist
   try {
     const retries: string[] = [];
     const ref = parseReference(`${proxy.host}/test/tiny:v1`);
-    const img = await openRegistryImage(ref, { target: 't', insecure: true, retry: fast, onProgress: (e) => { if (e.kind === 'retry') retries.push(e.message); } });
+    const img = await openRegistryImage(ref, {
+      target: 't',
+      insecure: true,
+      retry: fast,
+      onProgress: (e) => {
+        if (e.kind === 'retry') retries.push(e.message);
+      },
+    });
     const manifestHits = proxy.seen.filter((s) => s.path.endsWith('/manifests/v1'));
     assert.equal(manifestHits.length, 3);
-    assert.ok(manifestHits[2].at - manifestHits[1].at >= 950, `Retry-After: 1 honoured (${manifestHits[2].at - manifestHits[1].at} ms)`);
+    assert.ok(
+      manifestHits[2].at - manifestHits[1].at >= 950,
+      `Retry-After: 1 honoured (${manifestHits[2].at - manifestHits[1].at} ms)`,
+    );
     assert.equal(retries.length, 3);
     assert.match(retries[1], /429 for manifest test\/tiny:v1; retrying in 1000 ms/);
-    assert.deepEqual(await tinyLayerFiles(await img.layers[0].open(), true), { 'etc/hello': 'hello from the registry\n' });
+    assert.deepEqual(await tinyLayerFiles(await img.layers[0].open(), true), {
+      'etc/hello': 'hello from the registry\n',
+    });
 
     const always = Array.from({ length: 3 }, () => ({ match: /\/manifests\/v1$/, status: 500 }));
     const bad = await startFaultProxy(open.host, always);
     try {
-      await assert.rejects(openRegistryImage(parseReference(`${bad.host}/test/tiny:v1`), { target: 't', insecure: true, retry: fast }),
-        (e: unknown) => e instanceof RegistryError && e.status === 500 && e.message === `registry ${bad.host}: server error 500 for manifest test/tiny:v1 after 3 attempts`);
+      await assert.rejects(
+        openRegistryImage(parseReference(`${bad.host}/test/tiny:v1`), { target: 't', insecure: true, retry: fast }),
+        (e: unknown) =>
+          e instanceof RegistryError &&
+          e.status === 500 &&
+          e.message === `registry ${bad.host}: server error 500 for manifest test/tiny:v1 after 3 attempts`,
+      );
       assert.equal(bad.seen.length, 3);
-    } finally { bad.server.close(); }
+    } finally {
+      bad.server.close();
+    }
   } finally {
     proxy.server.close();
   }
@@ -228,12 +314,18 @@ test('5xx and 429 are retried with backoff, Retry-After is honoured, and persist
 test('network errors are retried and then reported; abort stops at once', async () => {
   const dead = `127.0.0.1:${await freePort()}`;
   const t0 = Date.now();
-  await assert.rejects(openRegistryImage(parseReference(`${dead}/x:y`), { target: 't', retry: fast }),
-    (e: unknown) => e instanceof RegistryError && e.message === `registry ${dead}: cannot connect (ECONNREFUSED) after 3 attempts`);
+  await assert.rejects(
+    openRegistryImage(parseReference(`${dead}/x:y`), { target: 't', retry: fast }),
+    (e: unknown) =>
+      e instanceof RegistryError && e.message === `registry ${dead}: cannot connect (ECONNREFUSED) after 3 attempts`,
+  );
   assert.ok(Date.now() - t0 < 5000);
   const ac = new AbortController();
   ac.abort();
-  await assert.rejects(openRegistryImage(parseReference(`${open.host}/test/tiny:v1`), { target: 't', signal: ac.signal }), { name: 'AbortError' });
+  await assert.rejects(
+    openRegistryImage(parseReference(`${open.host}/test/tiny:v1`), { target: 't', signal: ac.signal }),
+    { name: 'AbortError' },
+  );
 });
 
 test('aborting mid-layer fails the stream with an AbortError', async () => {
@@ -242,18 +334,32 @@ test('aborting mid-layer fails the stream with an AbortError', async () => {
   const ac = new AbortController();
   const stream = await img.layers[0].open(ac.signal);
   let seen = 0;
-  await assert.rejects((async () => {
-    for await (const c of stream) {
-      seen += (c as Buffer).length;
-      if (seen > 100_000) ac.abort();
-    }
-  })(), { name: 'AbortError' });
+  await assert.rejects(
+    (async () => {
+      for await (const c of stream) {
+        seen += (c as Buffer).length;
+        if (seen > 100_000) ac.abort();
+      }
+    })(),
+    { name: 'AbortError' },
+  );
   assert.ok(seen < img.layers[0].size);
 });
 
 test('parseChallenge and backoffDelay', () => {
-  assert.deepEqual(parseChallenge('Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/python:pull"'), {
-    scheme: 'bearer', params: { realm: 'https://auth.docker.io/token', service: 'registry.docker.io', scope: 'repository:library/python:pull' } });
+  assert.deepEqual(
+    parseChallenge(
+      'Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/python:pull"',
+    ),
+    {
+      scheme: 'bearer',
+      params: {
+        realm: 'https://auth.docker.io/token',
+        service: 'registry.docker.io',
+        scope: 'repository:library/python:pull',
+      },
+    },
+  );
   assert.deepEqual(parseChallenge('Basic realm="x y"'), { scheme: 'basic', params: { realm: 'x y' } });
   assert.equal(parseChallenge(null), undefined);
   const opts = { attempts: 5, baseDelayMs: 100, maxDelayMs: 1000 };

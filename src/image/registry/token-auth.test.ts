@@ -11,7 +11,14 @@ import { join } from 'node:path';
 import { openRegistryImage } from './index.ts';
 import { parseReference } from '../reference.ts';
 import { RegistryError } from '../../core/errors.ts';
-import { startRegistry, freePort, pushOciLayout, buildTinyLayout, tinyLayerFiles, type RunningRegistry } from '../../../test/support/registry.ts';
+import {
+  startRegistry,
+  freePort,
+  pushOciLayout,
+  buildTinyLayout,
+  tinyLayerFiles,
+  type RunningRegistry,
+} from '../../../test/support/registry.ts';
 
 const SERVICE = 'zerocve-test-registry';
 const ISSUER = 'zerocve-test-issuer';
@@ -28,10 +35,20 @@ const b64url = (b: Buffer | string): string => Buffer.from(b).toString('base64ur
 function issueToken(keyPem: string, certDer: Buffer, repo: string, actions: string[]): string {
   const now = Math.floor(Date.now() / 1000);
   const header = { typ: 'JWT', alg: 'ES256', x5c: [certDer.toString('base64')] };
-  const claims = { iss: ISSUER, sub: 'test', aud: SERVICE, exp: now + 300, nbf: now - 10, iat: now, jti: randomUUID(),
-    access: [{ type: 'repository', name: repo, actions }] };
+  const claims = {
+    iss: ISSUER,
+    sub: 'test',
+    aud: SERVICE,
+    exp: now + 300,
+    nbf: now - 10,
+    iat: now,
+    jti: randomUUID(),
+    access: [{ type: 'repository', name: repo, actions }],
+  };
   const signingInput = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
-  const sig = createSign('SHA256').update(signingInput).sign({ key: createPrivateKey(keyPem), dsaEncoding: 'ieee-p1363' });
+  const sig = createSign('SHA256')
+    .update(signingInput)
+    .sign({ key: createPrivateKey(keyPem), dsaEncoding: 'ieee-p1363' });
   return `${signingInput}.${b64url(sig)}`;
 }
 
@@ -45,31 +62,68 @@ before(async () => {
   work = mkdtempSync(join(tmpdir(), 'zc-token-test-'));
   const keyPath = join(work, 'key.pem');
   const certPath = join(work, 'cert.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', keyPath, '-out', certPath, '-days', '1', '-subj', '/CN=zerocve-test-token-signer'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      keyPath,
+      '-out',
+      certPath,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=zerocve-test-token-signer',
+    ],
+    { stdio: 'ignore' },
+  );
   const keyPem = readFileSync(keyPath, 'utf8');
   const certDer = new X509Certificate(readFileSync(certPath)).raw;
 
   tokenServer = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
-    const deny = (): void => { res.writeHead(401, { 'content-type': 'application/json' }); res.end('{"details":"denied"}'); };
+    const deny = (): void => {
+      res.writeHead(401, { 'content-type': 'application/json' });
+      res.end('{"details":"denied"}');
+    };
     let scope = url.searchParams.get('scope') ?? '';
     let who = 'anonymous';
     let mayPush = false;
     if (req.method === 'POST') {
       const form = new URLSearchParams(await body(req));
       scope = form.get('scope') ?? '';
-      if (form.get('grant_type') !== 'refresh_token' || form.get('refresh_token') !== REFRESH || form.get('service') !== SERVICE) { deny(); return; }
+      if (
+        form.get('grant_type') !== 'refresh_token' ||
+        form.get('refresh_token') !== REFRESH ||
+        form.get('service') !== SERVICE
+      ) {
+        deny();
+        return;
+      }
       who = 'refresh-token';
     } else {
       const auth = req.headers.authorization;
       if (auth) {
-        const [u, p] = Buffer.from(auth.replace(/^Basic /, ''), 'base64').toString().split(':');
-        if (u !== USER.user || p !== USER.password) { deny(); return; }
+        const [u, p] = Buffer.from(auth.replace(/^Basic /, ''), 'base64')
+          .toString()
+          .split(':');
+        if (u !== USER.user || p !== USER.password) {
+          deny();
+          return;
+        }
         who = u;
         mayPush = true;
       }
-      if (url.searchParams.get('service') !== SERVICE) { deny(); return; }
+      if (url.searchParams.get('service') !== SERVICE) {
+        deny();
+        return;
+      }
     }
     tokenRequests.push({ method: req.method ?? '', scope, who });
     const m = /^repository:([^:]+):(.+)$/.exec(scope);
@@ -77,11 +131,15 @@ before(async () => {
     const actions = (m?.[2] ?? '').split(',').filter((a) => a === 'pull' || (a === 'push' && mayPush));
     const token = issueToken(keyPem, certDer, repo, actions);
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(req.method === 'POST' ? { access_token: token, expires_in: 300 } : { token, expires_in: 300 }));
+    res.end(
+      JSON.stringify(req.method === 'POST' ? { access_token: token, expires_in: 300 } : { token, expires_in: 300 }),
+    );
   });
   const port = await freePort();
   await new Promise<void>((resolve) => tokenServer.listen(port, '127.0.0.1', resolve));
-  registry = await startRegistry({ token: { realm: `http://127.0.0.1:${port}/token`, service: SERVICE, issuer: ISSUER, rootCertPath: certPath } });
+  registry = await startRegistry({
+    token: { realm: `http://127.0.0.1:${port}/token`, service: SERVICE, issuer: ISSUER, rootCertPath: certPath },
+  });
   const layout = join(work, 'layout');
   await buildTinyLayout(layout, 'v1', { files: { 'etc/bearer': 'behind a token\n' } });
   await pushOciLayout(layout, 'v1', registry.host, USER);
@@ -96,7 +154,10 @@ test('the registry really demands a bearer token', async () => {
   const res = await fetch(`http://${registry.host}/v2/test/tiny/manifests/v1`);
   await res.arrayBuffer();
   assert.equal(res.status, 401);
-  assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer realm="http:\/\/127\.0\.0\.1:\d+\/token",service="zerocve-test-registry",scope="repository:test\/tiny:pull"/);
+  assert.match(
+    res.headers.get('www-authenticate') ?? '',
+    /^Bearer realm="http:\/\/127\.0\.0\.1:\d+\/token",service="zerocve-test-registry",scope="repository:test\/tiny:pull"/,
+  );
 });
 
 test('anonymous bearer flow: one token for the repository, reused for manifest, config and layer', async () => {
@@ -111,9 +172,14 @@ test('bearer flow with credentials: right ones get a token, wrong ones the one-l
   const ref = parseReference(`${registry.host}/test/tiny:v1`);
   await openRegistryImage(ref, { target: 't', auth: { username: USER.user, password: USER.password } });
   assert.deepEqual(tokenRequests, [{ method: 'GET', scope: 'repository:test/tiny:pull', who: USER.user }]);
-  await assert.rejects(openRegistryImage(ref, { target: 't', auth: { username: USER.user, password: 'wrong' } }), (e: unknown) =>
-    e instanceof RegistryError && e.status === 401 &&
-    e.message === `registry ${registry.host}: unauthorized for repo test/tiny (check credentials; token server answered 401)`);
+  await assert.rejects(
+    openRegistryImage(ref, { target: 't', auth: { username: USER.user, password: 'wrong' } }),
+    (e: unknown) =>
+      e instanceof RegistryError &&
+      e.status === 401 &&
+      e.message ===
+        `registry ${registry.host}: unauthorized for repo test/tiny (check credentials; token server answered 401)`,
+  );
 });
 
 test('identitytoken from the docker config is exchanged with an OAuth2 refresh_token POST', async () => {

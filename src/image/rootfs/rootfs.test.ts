@@ -16,8 +16,13 @@ test('dir: opens an unpacked root as an image with rootDir, no layers and an emp
     assert.deepEqual(img.layers, []);
     assert.deepEqual(img.config, { diffIds: [] });
     assert.deepEqual(img.source, { target: `dir:${rel}`, kind: 'dir' });
-    await assert.rejects(openRootDir(join(dir, 'file'), { target: 'dir:f' }), (e: unknown) => e instanceof InputError && e.message === 'dir:f: not a directory');
-    await assert.rejects(openRootDir(join(dir, 'nope'), { target: 'dir:n' }), { message: /^dir:n: cannot read root directory \(ENOENT/ });
+    await assert.rejects(
+      openRootDir(join(dir, 'file'), { target: 'dir:f' }),
+      (e: unknown) => e instanceof InputError && e.message === 'dir:f: not a directory',
+    );
+    await assert.rejects(openRootDir(join(dir, 'nope'), { target: 'dir:n' }), {
+      message: /^dir:n: cannot read root directory \(ENOENT/,
+    });
     const ac = new AbortController();
     ac.abort();
     await assert.rejects(openRootDir(dir, { target: 'dir:x', signal: ac.signal }), { name: 'AbortError' });

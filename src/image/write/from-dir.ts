@@ -25,13 +25,20 @@ export async function addDirToTar(tar: TarWriter, root: string, options: DirLaye
       if (options.exclude?.(p)) continue;
       paths.push(p);
       const st = lstatSync(join(root, p));
-      if (st.isDirectory()) { dirs.add(p); walk(p); }
+      if (st.isDirectory()) {
+        dirs.add(p);
+        walk(p);
+      }
     }
   };
   walk('');
   // byte order of the names as tar stores them (directories end in `/`): parents still precede children
   const key = (p: string) => (dirs.has(p) ? `${p}/` : p);
-  paths.sort((a, b) => { const x = key(a); const y = key(b); return x < y ? -1 : x > y ? 1 : 0; });
+  paths.sort((a, b) => {
+    const x = key(a);
+    const y = key(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
   let wanted = paths;
   if (options.include) {
     const keep = new Set<string>();
@@ -49,8 +56,11 @@ export async function addDirToTar(tar: TarWriter, root: string, options: DirLaye
     const base = { path: p, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: options.mtime ?? 0 };
     let type: EntryType;
     if (st.isDirectory()) type = 'dir';
-    else if (st.isSymbolicLink()) { await tar.add({ ...base, type: 'symlink', linkTarget: readlinkSync(abs) }); n++; continue; }
-    else if (st.isFile()) type = 'file';
+    else if (st.isSymbolicLink()) {
+      await tar.add({ ...base, type: 'symlink', linkTarget: readlinkSync(abs) });
+      n++;
+      continue;
+    } else if (st.isFile()) type = 'file';
     else if (st.isCharacterDevice()) type = 'char';
     else if (st.isBlockDevice()) type = 'block';
     else if (st.isFIFO()) type = 'fifo';
@@ -58,13 +68,20 @@ export async function addDirToTar(tar: TarWriter, root: string, options: DirLaye
     if (type === 'file' && st.nlink > 1) {
       const key = `${st.dev}:${st.ino}`;
       const first = seen.get(key);
-      if (first) { await tar.add({ ...base, type: 'hardlink', linkTarget: first.slice(1) }); n++; continue; }
+      if (first) {
+        await tar.add({ ...base, type: 'hardlink', linkTarget: first.slice(1) });
+        n++;
+        continue;
+      }
       seen.set(key, p);
     }
     if (type === 'char' || type === 'block') {
       await tar.add({ ...base, type, devmajor: Math.floor(st.rdev / 256) & 0xfff, devminor: st.rdev & 0xff });
     } else if (type === 'file') {
-      await tar.add({ ...base, type, size: st.size }, st.size ? createReadStream(abs, { highWaterMark: 256 << 10 }) : Buffer.alloc(0));
+      await tar.add(
+        { ...base, type, size: st.size },
+        st.size ? createReadStream(abs, { highWaterMark: 256 << 10 }) : Buffer.alloc(0),
+      );
     } else {
       await tar.add({ ...base, type });
     }

@@ -4,21 +4,39 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { initLayout, writeLayer, writeImage, writeIndex, writeReferrer, writeOciArchive, writeDockerArchive } from './index.ts';
+import {
+  initLayout,
+  writeLayer,
+  writeImage,
+  writeIndex,
+  writeReferrer,
+  writeOciArchive,
+  writeDockerArchive,
+} from './index.ts';
 import { openOciLayout } from '../layout/index.ts';
 import { walkImage } from '../../walk/index.ts';
 
 async function build(dir: string) {
   initLayout(dir);
-  const layer = await writeLayer(dir, async (tar) => {
-    await tar.add({ path: '/etc', type: 'dir' });
-    await tar.add({ path: '/etc/hello', type: 'file', mode: 0o644 }, Buffer.from('hi\n'));
-    await tar.add({ path: '/usr', type: 'dir' });
-    await tar.add({ path: '/usr/bin', type: 'dir' });
-    await tar.add({ path: '/usr/bin/tool', type: 'file', mode: 0o4755 }, Buffer.from('#!/bin/sh\necho x\n'));
-  }, { mtime: 0, owner: { uid: 0, gid: 0 } });
-  const m = await writeImage(dir, { layers: [layer], config: { user: '65532', env: ['PATH=/usr/bin'], cmd: ['/usr/bin/tool'] } });
-  const sbom = await writeReferrer(dir, m, { artifactType: 'application/vnd.cyclonedx+json', data: '{"bomFormat":"CycloneDX"}' });
+  const layer = await writeLayer(
+    dir,
+    async (tar) => {
+      await tar.add({ path: '/etc', type: 'dir' });
+      await tar.add({ path: '/etc/hello', type: 'file', mode: 0o644 }, Buffer.from('hi\n'));
+      await tar.add({ path: '/usr', type: 'dir' });
+      await tar.add({ path: '/usr/bin', type: 'dir' });
+      await tar.add({ path: '/usr/bin/tool', type: 'file', mode: 0o4755 }, Buffer.from('#!/bin/sh\necho x\n'));
+    },
+    { mtime: 0, owner: { uid: 0, gid: 0 } },
+  );
+  const m = await writeImage(dir, {
+    layers: [layer],
+    config: { user: '65532', env: ['PATH=/usr/bin'], cmd: ['/usr/bin/tool'] },
+  });
+  const sbom = await writeReferrer(dir, m, {
+    artifactType: 'application/vnd.cyclonedx+json',
+    data: '{"bomFormat":"CycloneDX"}',
+  });
   writeIndex(dir, [{ ...m, tag: 'latest' }, sbom]);
   return { layer, m, sbom };
 }
@@ -38,15 +56,25 @@ test('a written layout is reproducible and reads back through the layout source 
     assert.equal(w.merged.get('/usr/bin/tool')?.mode, 0o4755);
     // an independent reader agrees (skopeo reads the layout and verifies blobs)
     let skopeo = true;
-    try { execFileSync('which', ['skopeo'], { stdio: 'ignore' }); } catch { skopeo = false; }
+    try {
+      execFileSync('which', ['skopeo'], { stdio: 'ignore' });
+    } catch {
+      skopeo = false;
+    }
     if (skopeo) {
-      const out = JSON.parse(execFileSync('skopeo', ['inspect', '--raw', `oci:${join(base, 'a')}:latest`], { encoding: 'utf8' }));
+      const out = JSON.parse(
+        execFileSync('skopeo', ['inspect', '--raw', `oci:${join(base, 'a')}:latest`], { encoding: 'utf8' }),
+      );
       assert.equal(out.layers[0].digest, a.layer.digest);
       await writeOciArchive(join(base, 'a'), join(base, 'a.tar'));
-      const arch = JSON.parse(execFileSync('skopeo', ['inspect', `oci-archive:${join(base, 'a.tar')}:latest`], { encoding: 'utf8' }));
+      const arch = JSON.parse(
+        execFileSync('skopeo', ['inspect', `oci-archive:${join(base, 'a.tar')}:latest`], { encoding: 'utf8' }),
+      );
       assert.equal(arch.Layers[0], a.layer.digest);
       await writeDockerArchive(join(base, 'a'), join(base, 'd.tar'), { manifest: a.m, repoTag: 'x:latest' });
-      const dk = JSON.parse(execFileSync('skopeo', ['inspect', `docker-archive:${join(base, 'd.tar')}`], { encoding: 'utf8' }));
+      const dk = JSON.parse(
+        execFileSync('skopeo', ['inspect', `docker-archive:${join(base, 'd.tar')}`], { encoding: 'utf8' }),
+      );
       assert.equal(dk.Layers.length, 1);
     }
   } finally {

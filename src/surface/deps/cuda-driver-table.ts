@@ -104,6 +104,8 @@ export function driverNeededFor(cuda: string): DriverNeed {
   const major = parts[0];
   // component versions (cudart 12.4.127) have a large third number: only major.minor names the release
   const release = parts.length >= 3 && parts[2] > 9 ? `${parts[0]}.${parts[1]}` : cuda;
-  const row = CUDA_DRIVER_TABLE.find((r) => Number(r.cuda.split('.')[0]) === major && compareDotted(r.cuda, release) <= 0);
+  const row = CUDA_DRIVER_TABLE.find(
+    (r) => Number(r.cuda.split('.')[0]) === major && compareDotted(r.cuda, release) <= 0,
+  );
   return { cuda, row, toolkit: row?.toolkit, minorCompat: MINOR_COMPAT_DRIVER[major] };
 }

@@ -51,7 +51,16 @@ export interface DependencyReport {
   cuda: CudaSummary;
 }
 
-const MACHINE: Record<string, string> = { amd64: 'x86_64', x86_64: 'x86_64', arm64: 'aarch64', aarch64: 'aarch64', ppc64le: 'ppc64le', s390x: 's390x', '386': 'i686', arm: 'armv7l' };
+const MACHINE: Record<string, string> = {
+  amd64: 'x86_64',
+  x86_64: 'x86_64',
+  arm64: 'aarch64',
+  aarch64: 'aarch64',
+  ppc64le: 'ppc64le',
+  s390x: 's390x',
+  '386': 'i686',
+  arm: 'armv7l',
+};
 
 const SYSTEM_SITE = /^\/usr(?:\/local)?\/lib\/python3(?:\.\d+)?\/(?:dist|site)-packages$/;
 
@@ -71,19 +80,29 @@ export function pythonVersionOfPath(path: string): string | undefined {
  * The system interpreter's version: from `python3.X` directories under /usr/lib or /usr/local/lib, else from the OS
  * package of the interpreter (deb `python3.11`/`python3.11-minimal`, apk/rpm `python3`). Full version when known.
  */
-export function systemPythonVersion(packages: readonly Package[], pythonDirs: readonly string[] = []): { version: string; full?: string } | undefined {
+export function systemPythonVersion(
+  packages: readonly Package[],
+  pythonDirs: readonly string[] = [],
+): { version: string; full?: string } | undefined {
   const osPkgs = packages.filter((p) => p.type === 'deb' || p.type === 'apk' || p.type === 'rpm');
   const upstream = (v: string): string => v.replace(/^\d+:/, '').split(/[-+~]/)[0];
   for (const p of osPkgs) {
     const m = /^(?:lib)?python(3\.\d+)(?:-minimal|-stdlib)?$/.exec(p.name);
-    if (m) { const full = upstream(p.version); return { version: m[1], ...(full.startsWith(`${m[1]}.`) ? { full } : {}) }; }
+    if (m) {
+      const full = upstream(p.version);
+      return { version: m[1], ...(full.startsWith(`${m[1]}.`) ? { full } : {}) };
+    }
   }
   for (const d of pythonDirs) {
     const m = /^\/usr(?:\/local)?\/lib\/python(3\.\d+)\/?$/.exec(d);
     if (m) return { version: m[1] };
   }
   const py3 = osPkgs.find((p) => p.name === 'python3');
-  if (py3) { const full = upstream(py3.version); const mm = /^(3\.\d+)/.exec(full); if (mm) return { version: mm[1], full }; }
+  if (py3) {
+    const full = upstream(py3.version);
+    const mm = /^(3\.\d+)/.exec(full);
+    if (mm) return { version: mm[1], full };
+  }
   return undefined;
 }
 
@@ -91,19 +110,50 @@ function refOf(p: Package): PackageRef {
   return { id: p.id, type: p.type, name: p.name, version: p.version, purl: p.purl, locations: p.locations };
 }
 
-function finding(p: Package, id: string, severity: Severity, title: string, searched: { ecosystem: string; name: string; version: string },
-  matchedRange: string, matcher: string, note?: string): Finding {
+function finding(
+  p: Package,
+  id: string,
+  severity: Severity,
+  title: string,
+  searched: { ecosystem: string; name: string; version: string },
+  matchedRange: string,
+  matcher: string,
+  note?: string,
+): Finding {
   return {
-    id, aliases: [], package: refOf(p), installedVersion: p.version, fixedVersions: [], fixState: 'unknown', severity,
-    severitySource: 'zerocve:deps', cvss: [], kev: false, title, references: [],
-    evidence: [{ matcher, searched, versionScheme: matcher === 'deps-python' ? 'pep440' : 'cuda', matchedRange, source: matcher === 'deps-python' ? 'Requires-Dist' : 'cuda-driver-table', ...(note ? { note } : {}) }],
+    id,
+    aliases: [],
+    package: refOf(p),
+    installedVersion: p.version,
+    fixedVersions: [],
+    fixState: 'unknown',
+    severity,
+    severitySource: 'zerocve:deps',
+    cvss: [],
+    kev: false,
+    title,
+    references: [],
+    evidence: [
+      {
+        matcher,
+        searched,
+        versionScheme: matcher === 'deps-python' ? 'pep440' : 'cuda',
+        matchedRange,
+        source: matcher === 'deps-python' ? 'Requires-Dist' : 'cuda-driver-table',
+        ...(note ? { note } : {}),
+      },
+    ],
     kind: 'dependency',
   };
 }
 
 const usesPythonVersion = (text: string): boolean => /python_(?:full_)?version/.test(text);
 
-function checkPython(packages: Package[], options: DependencyDoctorOptions, problems: Problem[]): { findings: Finding[]; envs: PythonEnvironmentSummary[] } {
+function checkPython(
+  packages: Package[],
+  options: DependencyDoctorOptions,
+  problems: Problem[],
+): { findings: Finding[]; envs: PythonEnvironmentSummary[] } {
   const machine = MACHINE[options.architecture ?? 'amd64'] ?? options.architecture ?? 'x86_64';
   const envs = new Map<string, Package[]>();
   for (const p of packages) {
@@ -116,34 +166,62 @@ function checkPython(packages: Package[], options: DependencyDoctorOptions, prob
   for (const [key, dists] of [...envs].sort(([a], [b]) => a.localeCompare(b))) {
     const installed = new Map<string, Package>();
     for (const d of dists) if (!installed.has(normalizeName(d.name))) installed.set(normalizeName(d.name), d);
-    const fromPaths = dists.map((d) => pythonVersionOfPath(d.metadata.kind === 'python' ? d.metadata.sitePackages : '')).find((v) => v !== undefined);
+    const fromPaths = dists
+      .map((d) => pythonVersionOfPath(d.metadata.kind === 'python' ? d.metadata.sitePackages : ''))
+      .find((v) => v !== undefined);
     const system = key === 'system' ? systemPythonVersion(packages, options.pythonDirs) : undefined;
     const pythonVersion = options.pythonVersion ?? fromPaths ?? system?.version;
     const full = pythonVersion && system?.full?.startsWith(`${pythonVersion}.`) ? system.full : `${pythonVersion}.0`;
     const env: MarkerEnvironment = {
-      sys_platform: 'linux', platform_system: 'Linux', os_name: 'posix', platform_machine: machine,
-      platform_python_implementation: 'CPython', implementation_name: 'cpython', extra: '',
-      ...(pythonVersion ? { python_version: pythonVersion, python_full_version: full, implementation_version: full } : {}),
+      sys_platform: 'linux',
+      platform_system: 'Linux',
+      os_name: 'posix',
+      platform_machine: machine,
+      platform_python_implementation: 'CPython',
+      implementation_name: 'cpython',
+      extra: '',
+      ...(pythonVersion
+        ? { python_version: pythonVersion, python_full_version: full, implementation_version: full }
+        : {}),
     };
-    const summary: PythonEnvironmentSummary = { key, pythonVersion, distributions: dists.length, requirementsChecked: 0, requirementsUndecided: 0 };
+    const summary: PythonEnvironmentSummary = {
+      key,
+      pythonVersion,
+      distributions: dists.length,
+      requirementsChecked: 0,
+      requirementsUndecided: 0,
+    };
     summaries.push(summary);
     for (const dist of dists) {
       if (dist.metadata.kind !== 'python') continue;
       const extras = options.extras?.[normalizeName(dist.name)] ?? [];
       for (const line of dist.metadata.requiresDist ?? []) {
         let req: Requirement;
-        try { req = parseRequirement(line); } catch (err) {
-          problems.push({ path: dist.locations[0]?.path ?? dist.name, analyzer: DEPS_ANALYZER_NAME, message: `${dist.name} ${dist.version}: unreadable Requires-Dist '${line}': ${err instanceof Error ? err.message : String(err)}` });
+        try {
+          req = parseRequirement(line);
+        } catch (err) {
+          problems.push({
+            path: dist.locations[0]?.path ?? dist.name,
+            analyzer: DEPS_ANALYZER_NAME,
+            message: `${dist.name} ${dist.version}: unreadable Requires-Dist '${line}': ${err instanceof Error ? err.message : String(err)}`,
+          });
           continue;
         }
         const markerText = line.includes(';') ? line.slice(line.indexOf(';') + 1).trim() : '';
         if (req.marker) {
-          if (!pythonVersion && usesPythonVersion(markerText)) { summary.requirementsUndecided++; continue; }
+          if (!pythonVersion && usesPythonVersion(markerText)) {
+            summary.requirementsUndecided++;
+            continue;
+          }
           let applies: boolean;
           try {
-            applies = [ '', ...extras ].some((extra) => evaluateMarker(req.marker!, { ...env, extra }));
+            applies = ['', ...extras].some((extra) => evaluateMarker(req.marker!, { ...env, extra }));
           } catch (err) {
-            problems.push({ path: dist.locations[0]?.path ?? dist.name, analyzer: DEPS_ANALYZER_NAME, message: `${dist.name} ${dist.version}: cannot evaluate marker of '${line}': ${err instanceof Error ? err.message : String(err)}` });
+            problems.push({
+              path: dist.locations[0]?.path ?? dist.name,
+              analyzer: DEPS_ANALYZER_NAME,
+              message: `${dist.name} ${dist.version}: cannot evaluate marker of '${line}': ${err instanceof Error ? err.message : String(err)}`,
+            });
             continue;
           }
           if (!applies) continue;
@@ -153,21 +231,45 @@ function checkPython(packages: Package[], options: DependencyDoctorOptions, prob
         const spec = req.specifier || (req.url ? `@ ${req.url}` : '');
         const where = key === 'system' ? 'the system Python' : key;
         if (!target) {
-          findings.push(finding(dist, 'ZCVE-DEP-MISSING', 'high',
-            `${dist.name} ${dist.version} requires ${req.name}${spec ? ` ${spec}` : ''} but it is not installed in ${where}: install it (pip install '${req.name}${req.specifier}') or remove ${dist.name}`,
-            { ecosystem: 'PyPI', name: req.normalizedName, version: '' }, spec || '*', 'deps-python', markerText || undefined));
+          findings.push(
+            finding(
+              dist,
+              'ZCVE-DEP-MISSING',
+              'high',
+              `${dist.name} ${dist.version} requires ${req.name}${spec ? ` ${spec}` : ''} but it is not installed in ${where}: install it (pip install '${req.name}${req.specifier}') or remove ${dist.name}`,
+              { ecosystem: 'PyPI', name: req.normalizedName, version: '' },
+              spec || '*',
+              'deps-python',
+              markerText || undefined,
+            ),
+          );
           continue;
         }
         if (req.specifiers.length === 0) continue;
         let ok: boolean;
-        try { ok = pep440Satisfies(target.version, req.specifiers); } catch (err) {
-          problems.push({ path: target.locations[0]?.path ?? target.name, analyzer: DEPS_ANALYZER_NAME, message: `${target.name}: version '${target.version}' is not PEP 440, cannot check ${dist.name}'s requirement ${req.specifier}: ${err instanceof Error ? err.message : String(err)}` });
+        try {
+          ok = pep440Satisfies(target.version, req.specifiers);
+        } catch (err) {
+          problems.push({
+            path: target.locations[0]?.path ?? target.name,
+            analyzer: DEPS_ANALYZER_NAME,
+            message: `${target.name}: version '${target.version}' is not PEP 440, cannot check ${dist.name}'s requirement ${req.specifier}: ${err instanceof Error ? err.message : String(err)}`,
+          });
           continue;
         }
         if (!ok) {
-          findings.push(finding(dist, 'ZCVE-DEP-CONFLICT', 'medium',
-            `${dist.name} ${dist.version} requires ${req.name} ${req.specifier} but ${target.name} ${target.version} is installed: install a matching version (pip install '${req.name}${req.specifier}') or a ${dist.name} release that accepts ${target.version}`,
-            { ecosystem: 'PyPI', name: req.normalizedName, version: target.version }, req.specifier, 'deps-python', markerText || undefined));
+          findings.push(
+            finding(
+              dist,
+              'ZCVE-DEP-CONFLICT',
+              'medium',
+              `${dist.name} ${dist.version} requires ${req.name} ${req.specifier} but ${target.name} ${target.version} is installed: install a matching version (pip install '${req.name}${req.specifier}') or a ${dist.name} release that accepts ${target.version}`,
+              { ecosystem: 'PyPI', name: req.normalizedName, version: target.version },
+              req.specifier,
+              'deps-python',
+              markerText || undefined,
+            ),
+          );
         }
       }
     }
@@ -177,22 +279,49 @@ function checkPython(packages: Package[], options: DependencyDoctorOptions, prob
 
 const FRAMEWORKS = new Set(['torch', 'tensorflow-cuda']);
 /** libraries whose CUDA major must match the framework's (cudnn and nccl are versioned on their own) */
-const MAJOR_BOUND = new Set(['cudart', 'cublas', 'cufft', 'curand', 'cusolver', 'cusparse', 'nvrtc', 'cuda-nvrtc', 'nvjitlink', 'cuda-cupti', 'npp', 'nvjpeg', 'cuda-toolkit']);
+const MAJOR_BOUND = new Set([
+  'cudart',
+  'cublas',
+  'cufft',
+  'curand',
+  'cusolver',
+  'cusparse',
+  'nvrtc',
+  'cuda-nvrtc',
+  'nvjitlink',
+  'cuda-cupti',
+  'npp',
+  'nvjpeg',
+  'cuda-toolkit',
+]);
 
-function checkCuda(packages: Package[], options: DependencyDoctorOptions): { findings: Finding[]; summary: CudaSummary } {
+function checkCuda(
+  packages: Package[],
+  options: DependencyDoctorOptions,
+): { findings: Finding[]; summary: CudaSummary } {
   const findings: Finding[] = [];
   const frameworks: { pkg: Package; cudaVersion: string }[] = [];
   const libraries: { pkg: Package; component: string; cudaMajor?: number; via: string }[] = [];
   for (const p of packages) {
     if (p.metadata.kind !== 'cuda') continue;
     const m = p.metadata;
-    if (m.via === 'framework') { if (FRAMEWORKS.has(m.component) && m.cudaVersion) frameworks.push({ pkg: p, cudaVersion: m.cudaVersion }); continue; }
-    const cudaMajor = m.cudaMajor ?? (MAJOR_BOUND.has(m.component) && m.via === 'system' ? Number(p.version.split('.')[0]) || undefined : undefined);
+    if (m.via === 'framework') {
+      if (FRAMEWORKS.has(m.component) && m.cudaVersion) frameworks.push({ pkg: p, cudaVersion: m.cudaVersion });
+      continue;
+    }
+    const cudaMajor =
+      m.cudaMajor ??
+      (MAJOR_BOUND.has(m.component) && m.via === 'system' ? Number(p.version.split('.')[0]) || undefined : undefined);
     libraries.push({ pkg: p, component: m.component, cudaMajor, via: m.via });
   }
   const summary: CudaSummary = {
     frameworks: frameworks.map((f) => ({ name: f.pkg.name, version: f.pkg.version, cudaVersion: f.cudaVersion })),
-    libraries: libraries.map((l) => ({ component: l.component, version: l.pkg.version, ...(l.cudaMajor !== undefined ? { cudaMajor: l.cudaMajor } : {}), via: l.via })),
+    libraries: libraries.map((l) => ({
+      component: l.component,
+      version: l.pkg.version,
+      ...(l.cudaMajor !== undefined ? { cudaMajor: l.cudaMajor } : {}),
+      via: l.via,
+    })),
   };
   // framework vs libraries: a runtime library of another CUDA major cannot serve the framework
   for (const f of frameworks) {
@@ -204,28 +333,57 @@ function checkCuda(packages: Package[], options: DependencyDoctorOptions): { fin
       if (ofComponent.some((l) => l.cudaMajor === major)) {
         // same major: a runtime older than the framework's build may miss symbols it uses
         const cudart = ofComponent.filter((l) => l.component === 'cudart' && l.cudaMajor === major);
-        const newest = cudart.map((l) => l.pkg.version).sort(compareDotted).at(-1);
-        if (newest && compareDotted(newest.split('.').slice(0, 2).join('.'), f.cudaVersion.split('.').slice(0, 2).join('.')) < 0) {
-          findings.push(finding(f.pkg, 'ZCVE-DEP-CUDA-LIBS', 'medium',
-            `${f.pkg.name} ${f.pkg.version} was built with CUDA ${f.cudaVersion} but the newest CUDA runtime present is ${newest}: install a CUDA ${f.cudaVersion.split('.').slice(0, 2).join('.')} (or newer ${major}.x) runtime`,
-            { ecosystem: 'NVIDIA', name: 'cudart', version: newest }, `>=${f.cudaVersion}`, 'deps-cuda'));
+        const newest = cudart
+          .map((l) => l.pkg.version)
+          .sort(compareDotted)
+          .at(-1);
+        if (
+          newest &&
+          compareDotted(newest.split('.').slice(0, 2).join('.'), f.cudaVersion.split('.').slice(0, 2).join('.')) < 0
+        ) {
+          findings.push(
+            finding(
+              f.pkg,
+              'ZCVE-DEP-CUDA-LIBS',
+              'medium',
+              `${f.pkg.name} ${f.pkg.version} was built with CUDA ${f.cudaVersion} but the newest CUDA runtime present is ${newest}: install a CUDA ${f.cudaVersion.split('.').slice(0, 2).join('.')} (or newer ${major}.x) runtime`,
+              { ecosystem: 'NVIDIA', name: 'cudart', version: newest },
+              `>=${f.cudaVersion}`,
+              'deps-cuda',
+            ),
+          );
         }
         continue;
       }
       const others = [...new Set(ofComponent.map((l) => l.cudaMajor))].join(', ');
-      findings.push(finding(f.pkg, 'ZCVE-DEP-CUDA-LIBS', 'high',
-        `${f.pkg.name} ${f.pkg.version} was built with CUDA ${f.cudaVersion} but ${component} is only present for CUDA ${others}: install the CUDA ${major} ${component} (or a ${f.pkg.name} build for CUDA ${others})`,
-        { ecosystem: 'NVIDIA', name: component, version: ofComponent.map((l) => l.pkg.version).join(', ') }, `${major}.x`, 'deps-cuda'));
+      findings.push(
+        finding(
+          f.pkg,
+          'ZCVE-DEP-CUDA-LIBS',
+          'high',
+          `${f.pkg.name} ${f.pkg.version} was built with CUDA ${f.cudaVersion} but ${component} is only present for CUDA ${others}: install the CUDA ${major} ${component} (or a ${f.pkg.name} build for CUDA ${others})`,
+          { ecosystem: 'NVIDIA', name: component, version: ofComponent.map((l) => l.pkg.version).join(', ') },
+          `${major}.x`,
+          'deps-cuda',
+        ),
+      );
     }
   }
   // the driver: the highest CUDA among frameworks and runtimes decides
   const cudaVersions = [
     ...frameworks.map((f) => ({ v: f.cudaVersion, pkg: f.pkg })),
-    ...libraries.filter((l) => l.component === 'cudart' || l.component === 'cuda-toolkit').map((l) => ({ v: l.pkg.version, pkg: l.pkg })),
+    ...libraries
+      .filter((l) => l.component === 'cudart' || l.component === 'cuda-toolkit')
+      .map((l) => ({ v: l.pkg.version, pkg: l.pkg })),
   ].map((x) => ({ ...x, need: driverNeededFor(x.v) }));
-  const worst = cudaVersions.filter((x) => x.need.toolkit || x.need.minorCompat)
-    .sort((a, b) => compareDotted(a.need.minorCompat ?? a.need.toolkit ?? '0', b.need.minorCompat ?? b.need.toolkit ?? '0')
-      || compareDotted(a.need.toolkit ?? '0', b.need.toolkit ?? '0')).at(-1);
+  const worst = cudaVersions
+    .filter((x) => x.need.toolkit || x.need.minorCompat)
+    .sort(
+      (a, b) =>
+        compareDotted(a.need.minorCompat ?? a.need.toolkit ?? '0', b.need.minorCompat ?? b.need.toolkit ?? '0') ||
+        compareDotted(a.need.toolkit ?? '0', b.need.toolkit ?? '0'),
+    )
+    .at(-1);
   if (worst) summary.driver = worst.need;
   if (options.driverVersion) {
     summary.hostDriver = options.driverVersion;
@@ -233,13 +391,29 @@ function checkCuda(packages: Package[], options: DependencyDoctorOptions): { fin
     for (const x of cudaVersions) {
       const { toolkit, minorCompat } = x.need;
       if (minorCompat && compareDotted(host, minorCompat) < 0) {
-        findings.push(finding(x.pkg, 'ZCVE-DEP-CUDA-DRIVER', 'critical',
-          `${x.pkg.name} ${x.pkg.version} needs CUDA ${x.v}, which requires NVIDIA driver >= ${minorCompat} (minor version compatibility) or >= ${toolkit ?? minorCompat}; the host has ${host}: upgrade the host driver or use a build for an older CUDA`,
-          { ecosystem: 'NVIDIA', name: 'driver', version: host }, `>=${minorCompat}`, 'deps-cuda'));
+        findings.push(
+          finding(
+            x.pkg,
+            'ZCVE-DEP-CUDA-DRIVER',
+            'critical',
+            `${x.pkg.name} ${x.pkg.version} needs CUDA ${x.v}, which requires NVIDIA driver >= ${minorCompat} (minor version compatibility) or >= ${toolkit ?? minorCompat}; the host has ${host}: upgrade the host driver or use a build for an older CUDA`,
+            { ecosystem: 'NVIDIA', name: 'driver', version: host },
+            `>=${minorCompat}`,
+            'deps-cuda',
+          ),
+        );
       } else if (toolkit && compareDotted(host, toolkit) < 0) {
-        findings.push(finding(x.pkg, 'ZCVE-DEP-CUDA-DRIVER', 'low',
-          `${x.pkg.name} ${x.pkg.version} needs CUDA ${x.v}: driver ${host} runs it only through minor version compatibility (no JIT of its newer PTX); driver >= ${toolkit} gives full support`,
-          { ecosystem: 'NVIDIA', name: 'driver', version: host }, `>=${toolkit}`, 'deps-cuda'));
+        findings.push(
+          finding(
+            x.pkg,
+            'ZCVE-DEP-CUDA-DRIVER',
+            'low',
+            `${x.pkg.name} ${x.pkg.version} needs CUDA ${x.v}: driver ${host} runs it only through minor version compatibility (no JIT of its newer PTX); driver >= ${toolkit} gives full support`,
+            { ecosystem: 'NVIDIA', name: 'driver', version: host },
+            `>=${toolkit}`,
+            'deps-cuda',
+          ),
+        );
       }
     }
   }
@@ -247,7 +421,10 @@ function checkCuda(packages: Package[], options: DependencyDoctorOptions): { fin
 }
 
 /** Check an inventory's packages. Pure: no I/O. */
-export function diagnoseDependencies(packages: readonly Package[], options: DependencyDoctorOptions = {}): DependencyReport {
+export function diagnoseDependencies(
+  packages: readonly Package[],
+  options: DependencyDoctorOptions = {},
+): DependencyReport {
   const problems: Problem[] = [];
   const list = [...packages];
   const py = checkPython(list, options, problems);

@@ -9,25 +9,38 @@ import type { ElfInfo } from '../../core/fact.ts';
 
 /** What readelf says about a file, in the ElfInfo shape. */
 function readelf(file: string): ElfInfo {
-  const out = execFileSync('readelf', ['-h', '-l', '-d', '-S', '-W', file], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' } });
+  const out = execFileSync('readelf', ['-h', '-l', '-d', '-S', '-W', file], {
+    encoding: 'utf8',
+    env: { ...process.env, LC_ALL: 'C' },
+  });
   const cls = /Class:\s+ELF(\d+)/.exec(out)![1];
   const type = /Type:\s+(\w+)/.exec(out)![1];
   const machine = /Machine:\s+(.+)/.exec(out)![1].trim();
-  const bracket = (tag: string) => [...out.matchAll(new RegExp(`\\(${tag}\\)\\s+[^\\[]*\\[([^\\]]*)\\]`, 'g'))].map((m) => m[1]);
-  let debugBytes = 0, symtab = false;
+  const bracket = (tag: string) =>
+    [...out.matchAll(new RegExp(`\\(${tag}\\)\\s+[^\\[]*\\[([^\\]]*)\\]`, 'g'))].map((m) => m[1]);
+  let debugBytes = 0,
+    symtab = false;
   for (const m of out.matchAll(/^\s*\[\s*\d+\]\s+(\S+)\s+(\S+)\s+[0-9a-f]+\s+[0-9a-f]+\s+([0-9a-f]+)/gm)) {
     if (m[2] === 'SYMTAB') symtab = true;
     if (/^\.z?debug_/.test(m[1]) && m[2] !== 'NOBITS') debugBytes += parseInt(m[3], 16);
   }
-  const machines: Record<string, string> = { 'Advanced Micro Devices X86-64': 'x86-64', 'Intel 80386': 'x86', AArch64: 'aarch64' };
+  const machines: Record<string, string> = {
+    'Advanced Micro Devices X86-64': 'x86-64',
+    'Intel 80386': 'x86',
+    AArch64: 'aarch64',
+  };
   return {
     class: Number(cls) as 32 | 64,
     machine: machines[machine] ?? machine,
     type: ({ EXEC: 'exec', DYN: 'dyn', REL: 'rel', CORE: 'core' } as Record<string, ElfInfo['type']>)[type] ?? 'other',
     interpreter: /\[Requesting program interpreter: ([^\]]+)\]/.exec(out)?.[1],
     needed: bracket('NEEDED'),
-    rpath: bracket('RPATH').flatMap((s) => s.split(':')).filter(Boolean),
-    runpath: bracket('RUNPATH').flatMap((s) => s.split(':')).filter(Boolean),
+    rpath: bracket('RPATH')
+      .flatMap((s) => s.split(':'))
+      .filter(Boolean),
+    runpath: bracket('RUNPATH')
+      .flatMap((s) => s.split(':'))
+      .filter(Boolean),
     soname: bracket('SONAME')[0],
     debugBytes,
     stripped: !symtab && debugBytes === 0,
@@ -41,9 +54,22 @@ const files: Record<string, string> = {};
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'zerocve-elf-'));
   writeFileSync(join(dir, 'lib.c'), 'int answer(void) { return 42; }\n');
-  writeFileSync(join(dir, 'main.c'), '#include <stdio.h>\nint answer(void);\nint main(void) { printf("%d\\n", answer()); return 0; }\n');
+  writeFileSync(
+    join(dir, 'main.c'),
+    '#include <stdio.h>\nint answer(void);\nint main(void) { printf("%d\\n", answer()); return 0; }\n',
+  );
   const cc = (...args: string[]) => execFileSync('gcc', args, { cwd: dir });
-  cc('-g', '-shared', '-fPIC', '-Wl,-soname,libanswer.so.1', '-Wl,--disable-new-dtags', '-Wl,-rpath,$ORIGIN/../lib:/opt/x', 'lib.c', '-o', 'libanswer.so.1.0');
+  cc(
+    '-g',
+    '-shared',
+    '-fPIC',
+    '-Wl,-soname,libanswer.so.1',
+    '-Wl,--disable-new-dtags',
+    '-Wl,-rpath,$ORIGIN/../lib:/opt/x',
+    'lib.c',
+    '-o',
+    'libanswer.so.1.0',
+  );
   cc('-g', 'main.c', '-L.', '-l:libanswer.so.1.0', '-Wl,-rpath,$ORIGIN', '-o', 'main-debug');
   execFileSync('strip', ['-o', join(dir, 'main-stripped'), join(dir, 'main-debug')]);
   cc('-c', 'lib.c', '-o', 'lib.o');
@@ -117,5 +143,8 @@ test('non-ELF and truncated input', () => {
   half.write(bytes.subarray(0, 2000));
   const res = half.end();
   assert.ok(res.elf);
-  assert.ok(res.problems.some((p) => p.startsWith('file ends at 2000')), res.problems.join('; '));
+  assert.ok(
+    res.problems.some((p) => p.startsWith('file ends at 2000')),
+    res.problems.join('; '),
+  );
 });

@@ -19,13 +19,33 @@ const DYNAMIC_CAP = 1024 * 1024;
 const INTERP_CAP = 4096;
 const SECTION_TABLE_CAP = 4 * 1024 * 1024;
 
-const PT_LOAD = 1, PT_DYNAMIC = 2, PT_INTERP = 3;
-const DT_NEEDED = 1, DT_STRTAB = 5, DT_SONAME = 14, DT_RPATH = 15, DT_RUNPATH = 29;
-const SHT_SYMTAB = 2, SHT_NOBITS = 8;
+const PT_LOAD = 1,
+  PT_DYNAMIC = 2,
+  PT_INTERP = 3;
+const DT_NEEDED = 1,
+  DT_STRTAB = 5,
+  DT_SONAME = 14,
+  DT_RPATH = 15,
+  DT_RUNPATH = 29;
+const SHT_SYMTAB = 2,
+  SHT_NOBITS = 8;
 
 const MACHINES: Record<number, string> = {
-  2: 'sparc', 3: 'x86', 8: 'mips', 20: 'ppc', 21: 'ppc64', 22: 's390', 40: 'arm', 43: 'sparcv9', 50: 'ia64',
-  62: 'x86-64', 183: 'aarch64', 190: 'cuda', 243: 'riscv', 247: 'bpf', 258: 'loongarch',
+  2: 'sparc',
+  3: 'x86',
+  8: 'mips',
+  20: 'ppc',
+  21: 'ppc64',
+  22: 's390',
+  40: 'arm',
+  43: 'sparcv9',
+  50: 'ia64',
+  62: 'x86-64',
+  183: 'aarch64',
+  190: 'cuda',
+  243: 'riscv',
+  247: 'bpf',
+  258: 'loongarch',
 };
 const TYPES: Record<number, ElfInfo['type']> = { 1: 'rel', 2: 'exec', 3: 'dyn', 4: 'core' };
 
@@ -41,9 +61,20 @@ export interface ElfSink {
   end(): ElfParseResult;
 }
 
-interface Range { start: number; end: number; buf: Buffer; filled: number; onDone: (buf: Buffer) => void; done: boolean }
+interface Range {
+  start: number;
+  end: number;
+  buf: Buffer;
+  filled: number;
+  onDone: (buf: Buffer) => void;
+  done: boolean;
+}
 
-interface Reader { u16(b: Buffer, o: number): number; u32(b: Buffer, o: number): number; word(b: Buffer, o: number): number }
+interface Reader {
+  u16(b: Buffer, o: number): number;
+  u32(b: Buffer, o: number): number;
+  word(b: Buffer, o: number): number;
+}
 
 function reader(is64: boolean, le: boolean): Reader {
   const u16 = (b: Buffer, o: number) => (le ? b.readUInt16LE(o) : b.readUInt16BE(o));
@@ -63,7 +94,13 @@ export function createElfSink(options: { rawPrefixCap?: number } = {}): ElfSink 
   let is64 = false;
   let info: ElfInfo | undefined;
   // header fields
-  let phoff = 0, phentsize = 0, phnum = 0, shoff = 0, shentsize = 0, shnum = 0, shstrndx = 0;
+  let phoff = 0,
+    phentsize = 0,
+    phnum = 0,
+    shoff = 0,
+    shentsize = 0,
+    shnum = 0,
+    shstrndx = 0;
   const loads: { offset: number; vaddr: number; filesz: number }[] = [];
   // string sources for .dynstr
   let prefix: Buffer = Buffer.alloc(0);
@@ -78,33 +115,62 @@ export function createElfSink(options: { rawPrefixCap?: number } = {}): ElfSink 
   let tail: { start: number; buf: Buffer } | undefined;
 
   const want = (start: number, length: number, onDone: (buf: Buffer) => void): void => {
-    if (length <= 0) { onDone(Buffer.alloc(0)); return; }
+    if (length <= 0) {
+      onDone(Buffer.alloc(0));
+      return;
+    }
     ranges.push({ start, end: start + length, buf: Buffer.alloc(length), filled: 0, onDone, done: false });
   };
 
   const onHeader = (h: Buffer): void => {
-    if (h.readUInt32BE(0) !== 0x7f454c46) { notElf = true; return; }
-    const cls = h[4], data = h[5];
-    if ((cls !== 1 && cls !== 2) || (data !== 1 && data !== 2)) { problems.push(`bad ELF ident class=${cls} data=${data}`); notElf = true; return; }
+    if (h.readUInt32BE(0) !== 0x7f454c46) {
+      notElf = true;
+      return;
+    }
+    const cls = h[4],
+      data = h[5];
+    if ((cls !== 1 && cls !== 2) || (data !== 1 && data !== 2)) {
+      problems.push(`bad ELF ident class=${cls} data=${data}`);
+      notElf = true;
+      return;
+    }
     is64 = cls === 2;
     r = reader(is64, data === 1);
-    const type = r.u16(h, 16), machine = r.u16(h, 18);
+    const type = r.u16(h, 16),
+      machine = r.u16(h, 18);
     info = {
-      class: is64 ? 64 : 32, machine: MACHINES[machine] ?? `em-${machine}`, type: TYPES[type] ?? 'other',
-      needed: [], rpath: [], runpath: [], debugBytes: 0, stripped: true,
+      class: is64 ? 64 : 32,
+      machine: MACHINES[machine] ?? `em-${machine}`,
+      type: TYPES[type] ?? 'other',
+      needed: [],
+      rpath: [],
+      runpath: [],
+      debugBytes: 0,
+      stripped: true,
     };
     if (is64) {
-      phoff = r.word(h, 32); shoff = r.word(h, 40);
-      phentsize = r.u16(h, 54); phnum = r.u16(h, 56); shentsize = r.u16(h, 58); shnum = r.u16(h, 60); shstrndx = r.u16(h, 62);
+      phoff = r.word(h, 32);
+      shoff = r.word(h, 40);
+      phentsize = r.u16(h, 54);
+      phnum = r.u16(h, 56);
+      shentsize = r.u16(h, 58);
+      shnum = r.u16(h, 60);
+      shstrndx = r.u16(h, 62);
     } else {
-      phoff = r.u32(h, 28); shoff = r.u32(h, 32);
-      phentsize = r.u16(h, 42); phnum = r.u16(h, 44); shentsize = r.u16(h, 46); shnum = r.u16(h, 48); shstrndx = r.u16(h, 50);
+      phoff = r.u32(h, 28);
+      shoff = r.u32(h, 32);
+      phentsize = r.u16(h, 42);
+      phnum = r.u16(h, 44);
+      shentsize = r.u16(h, 46);
+      shnum = r.u16(h, 48);
+      shstrndx = r.u16(h, 50);
     }
     if (phnum > 0 && phoff > 0) {
       if (phoff < offset) problems.push('program headers overlap the ELF header');
       else want(phoff, phnum * phentsize, onProgramHeaders);
     } else {
-      prefixLimit = 0; prefix = Buffer.alloc(0);
+      prefixLimit = 0;
+      prefix = Buffer.alloc(0);
     }
     if (shoff > 0 && shnum > 0) {
       const tableLen = shnum * shentsize;
@@ -112,7 +178,11 @@ export function createElfSink(options: { rawPrefixCap?: number } = {}): ElfSink 
       else {
         const start = Math.max(phoff + phnum * phentsize, shoff - TAIL_WINDOW, 64);
         if (start > shoff) problems.push('section headers overlap the program headers');
-        else want(start, shoff + tableLen - start, (buf) => { tail = { start, buf }; onSections(buf.subarray(shoff - start), start); });
+        else
+          want(start, shoff + tableLen - start, (buf) => {
+            tail = { start, buf };
+            onSections(buf.subarray(shoff - start), start);
+          });
       }
     } else if (shoff > 0 && shnum === 0) {
       problems.push('extended section numbering (e_shnum=0) not supported');
@@ -142,7 +212,8 @@ export function createElfSink(options: { rawPrefixCap?: number } = {}): ElfSink 
     carryStart = prefixLimit;
     if (interp) {
       if (interp.size > INTERP_CAP) problems.push(`PT_INTERP of ${interp.size} bytes exceeds the cap`);
-      else if (interp.off < offset && interp.off + interp.size > prefixLen) problems.push('PT_INTERP precedes its program header');
+      else if (interp.off < offset && interp.off + interp.size > prefixLen)
+        problems.push('PT_INTERP precedes its program header');
       else if (interp.off + interp.size <= prefixLen) setInterp(prefix.subarray(interp.off, interp.off + interp.size));
       else want(interp.off, interp.size, setInterp);
     }
@@ -152,7 +223,9 @@ export function createElfSink(options: { rawPrefixCap?: number } = {}): ElfSink 
       else want(dyn.off, dyn.size, onDynamic);
     } else {
       dynamicDone = true;
-      prefix = Buffer.alloc(0); prefixLimit = 0; candidateEnd = 0;
+      prefix = Buffer.alloc(0);
+      prefixLimit = 0;
+      candidateEnd = 0;
     }
   };
 
@@ -169,7 +242,8 @@ export function createElfSink(options: { rawPrefixCap?: number } = {}): ElfSink 
 
   const candidateAt = (fileOff: number): string | undefined => {
     // candidates are sorted by start; a tail-merged string may point inside one
-    let lo = 0, hi = candidates.length - 1;
+    let lo = 0,
+      hi = candidates.length - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
       const c = candidates[mid];
@@ -206,12 +280,17 @@ export function createElfSink(options: { rawPrefixCap?: number } = {}): ElfSink 
     }
     candidates.sort((a, b2) => a.start - b2.start);
     const strOff = strtab === undefined ? undefined : vaddrToOffset(strtab);
-    const wanted = entries.filter((e) => e.tag === DT_NEEDED || e.tag === DT_SONAME || e.tag === DT_RPATH || e.tag === DT_RUNPATH);
+    const wanted = entries.filter(
+      (e) => e.tag === DT_NEEDED || e.tag === DT_SONAME || e.tag === DT_RPATH || e.tag === DT_RUNPATH,
+    );
     if (wanted.length > 0 && strOff === undefined) problems.push('DT_STRTAB missing or outside every PT_LOAD');
     else if (strOff !== undefined) {
       for (const e of wanted) {
         const s = stringAt(strOff + e.val);
-        if (s === undefined) { problems.push(`dynamic string at offset ${strOff + e.val} beyond the retained bytes`); continue; }
+        if (s === undefined) {
+          problems.push(`dynamic string at offset ${strOff + e.val} beyond the retained bytes`);
+          continue;
+        }
         if (e.tag === DT_NEEDED) info.needed.push(s);
         else if (e.tag === DT_SONAME) info.soname = s;
         else if (e.tag === DT_RPATH) info.rpath.push(...s.split(':').filter(Boolean));
@@ -219,7 +298,12 @@ export function createElfSink(options: { rawPrefixCap?: number } = {}): ElfSink 
       }
     }
     // strings are resolved: drop what was kept for them
-    prefix = Buffer.alloc(0); prefixLimit = 0; prefixLen = 0; candidates.length = 0; candidateEnd = 0; carry = Buffer.alloc(0);
+    prefix = Buffer.alloc(0);
+    prefixLimit = 0;
+    prefixLen = 0;
+    candidates.length = 0;
+    candidateEnd = 0;
+    carry = Buffer.alloc(0);
   };
 
   const onSections = (table: Buffer, tailStart: number): void => {
@@ -228,7 +312,8 @@ export function createElfSink(options: { rawPrefixCap?: number } = {}): ElfSink 
     const sec = (i: number) => {
       const o = i * shentsize;
       return {
-        name: rd.u32(table, o), type: rd.u32(table, o + 4),
+        name: rd.u32(table, o),
+        type: rd.u32(table, o + 4),
         offset: is64 ? rd.word(table, o + 24) : rd.u32(table, o + 16),
         size: is64 ? rd.word(table, o + 32) : rd.u32(table, o + 20),
       };
@@ -236,10 +321,15 @@ export function createElfSink(options: { rawPrefixCap?: number } = {}): ElfSink 
     let names: Buffer | undefined;
     if (shstrndx > 0 && shstrndx < shnum) {
       const s = sec(shstrndx);
-      if (s.offset >= tailStart && s.offset + s.size <= tailStart + tail.buf.length) names = tail.buf.subarray(s.offset - tailStart, s.offset - tailStart + s.size);
-      else problems.push(`.shstrtab at offset ${s.offset} lies outside the ${TAIL_WINDOW}-byte window before the section headers`);
+      if (s.offset >= tailStart && s.offset + s.size <= tailStart + tail.buf.length)
+        names = tail.buf.subarray(s.offset - tailStart, s.offset - tailStart + s.size);
+      else
+        problems.push(
+          `.shstrtab at offset ${s.offset} lies outside the ${TAIL_WINDOW}-byte window before the section headers`,
+        );
     }
-    let symtab = false, debug = 0;
+    let symtab = false,
+      debug = 0;
     for (let i = 1; i < shnum; i++) {
       const s = sec(i);
       if (s.type === SHT_SYMTAB) symtab = true;
@@ -257,11 +347,15 @@ export function createElfSink(options: { rawPrefixCap?: number } = {}): ElfSink 
 
   const scanCandidates = (chunk: Buffer, chunkStart: number): void => {
     // region [max(prefixLimit, chunkStart), min(candidateEnd, chunkEnd))
-    const from = Math.max(prefixLimit, chunkStart), to = Math.min(candidateEnd, chunkStart + chunk.length);
+    const from = Math.max(prefixLimit, chunkStart),
+      to = Math.min(candidateEnd, chunkStart + chunk.length);
     if (from >= to || candidateChars >= CANDIDATE_CAP) return;
     let region = chunk.subarray(from - chunkStart, to - chunkStart);
     let regionStart = from;
-    if (carry.length > 0 && carryStart + carry.length === from) { region = Buffer.concat([carry, region]); regionStart = carryStart; }
+    if (carry.length > 0 && carryStart + carry.length === from) {
+      region = Buffer.concat([carry, region]);
+      regionStart = carryStart;
+    }
     const lastNul = region.lastIndexOf(0);
     const complete = lastNul < 0 ? Buffer.alloc(0) : region.subarray(0, lastNul);
     const rest = lastNul < 0 ? region : region.subarray(lastNul + 1);
@@ -294,7 +388,12 @@ export function createElfSink(options: { rawPrefixCap?: number } = {}): ElfSink 
     if (prefixLen < chunkStart || prefixLen >= chunkEnd) return;
     const take = chunk.subarray(prefixLen - chunkStart, Math.min(chunkEnd, prefixLimit) - chunkStart);
     if (prefix.length < prefixLen + take.length) {
-      const grown = Buffer.alloc(Math.min(Math.max(prefix.length * 2, prefixLen + take.length, 64 * 1024), Math.max(prefixLimit, prefixLen + take.length)));
+      const grown = Buffer.alloc(
+        Math.min(
+          Math.max(prefix.length * 2, prefixLen + take.length, 64 * 1024),
+          Math.max(prefixLimit, prefixLen + take.length),
+        ),
+      );
       prefix.copy(grown, 0, 0, prefixLen);
       prefix = grown;
     }
@@ -304,7 +403,10 @@ export function createElfSink(options: { rawPrefixCap?: number } = {}): ElfSink 
 
   return {
     write(chunk: Buffer): void {
-      if (notElf) { offset += chunk.length; return; }
+      if (notElf) {
+        offset += chunk.length;
+        return;
+      }
       const chunkStart = offset;
       const chunkEnd = offset + chunk.length;
       fillPrefix(chunk, chunkStart);
@@ -314,9 +416,16 @@ export function createElfSink(options: { rawPrefixCap?: number } = {}): ElfSink 
         for (const rg of ranges) {
           if (rg.done) continue;
           const need = rg.start + rg.filled;
-          if (need < chunkStart) { rg.done = true; problems.push(`bytes ${rg.start}-${rg.end} were needed before they were known`); continue; }
+          if (need < chunkStart) {
+            rg.done = true;
+            problems.push(`bytes ${rg.start}-${rg.end} were needed before they were known`);
+            continue;
+          }
           const hi = Math.min(rg.end, chunkEnd);
-          if (need < hi) { chunk.copy(rg.buf, need - rg.start, need - chunkStart, hi - chunkStart); rg.filled += hi - need; }
+          if (need < hi) {
+            chunk.copy(rg.buf, need - rg.start, need - chunkStart, hi - chunkStart);
+            rg.filled += hi - need;
+          }
           if (rg.filled === rg.end - rg.start) {
             rg.done = true;
             completed = true;
@@ -347,6 +456,7 @@ export function createElfSink(options: { rawPrefixCap?: number } = {}): ElfSink 
 /** Read a file from disk through the streaming sink (for `dir:` roots and tests). */
 export async function parseElfFile(file: string, options: { signal?: AbortSignal } = {}): Promise<ElfParseResult> {
   const sink = createElfSink();
-  for await (const chunk of createReadStream(file, { highWaterMark: 256 * 1024, signal: options.signal })) sink.write(chunk as Buffer);
+  for await (const chunk of createReadStream(file, { highWaterMark: 256 * 1024, signal: options.signal }))
+    sink.write(chunk as Buffer);
   return sink.end();
 }

@@ -45,7 +45,10 @@ export function createFatbinSink(path: string, fileSize?: number): Sink {
       if (verdict === 'ignore') return;
       if (verdict === 'unknown') {
         head = Buffer.concat([head, chunk.subarray(0, 4 - head.length)]);
-        if (head.length < 4) { scanner.write(chunk); return; }
+        if (head.length < 4) {
+          scanner.write(chunk);
+          return;
+        }
         const elf = head[0] === 0x7f && head[1] === 0x45 && head[2] === 0x4c && head[3] === 0x46;
         verdict = elf || head.readUInt32LE(0) === FATBIN_MAGIC ? 'scan' : 'ignore';
         if (verdict === 'ignore') return;
@@ -57,7 +60,8 @@ export function createFatbinSink(path: string, fileSize?: number): Sink {
       const { entries, problems } = scanner.end();
       const facts: Fact[] = [];
       if (entries.length > 0) facts.push({ kind: 'fatbin', path, entries });
-      for (const message of problems) facts.push({ kind: 'problem', path, analyzer: GPU_ANALYZER_NAME, message: `${path}: ${message}` });
+      for (const message of problems)
+        facts.push({ kind: 'problem', path, analyzer: GPU_ANALYZER_NAME, message: `${path}: ${message}` });
       return facts;
     },
   };

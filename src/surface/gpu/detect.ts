@@ -11,11 +11,18 @@ export interface DetectGpuOptions {
 /** `['sm_80', …]` one per distinct GPU arch; `[]` when nvidia-smi is absent or fails (no GPU, no driver). */
 export function detectGpuArchs(options: DetectGpuOptions = {}): Promise<string[]> {
   return new Promise((resolve) => {
-    execFile(options.command ?? 'nvidia-smi', ['--query-gpu=compute_cap', '--format=csv,noheader'],
-      { signal: options.signal, timeout: 15_000 }, (err, stdout) => {
-        if (err) { resolve([]); return; }
+    execFile(
+      options.command ?? 'nvidia-smi',
+      ['--query-gpu=compute_cap', '--format=csv,noheader'],
+      { signal: options.signal, timeout: 15_000 },
+      (err, stdout) => {
+        if (err) {
+          resolve([]);
+          return;
+        }
         resolve(parseComputeCaps(String(stdout)));
-      });
+      },
+    );
   });
 }
 

@@ -4,13 +4,32 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, readSync, closeSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  openSync,
+  readSync,
+  closeSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { zstdDecompressSync } from 'node:zlib';
 import type { Fact } from '../../core/fact.ts';
 import type { EntryHeader } from '../../core/entry.ts';
-import { createFatbinScanner, createGpuAnalyzer, summarizeDeviceCode, normalizeGpuArch, parseComputeCaps, detectGpuArchs, cubinRunsOn, ptxJitsOn } from './index.ts';
+import {
+  createFatbinScanner,
+  createGpuAnalyzer,
+  summarizeDeviceCode,
+  normalizeGpuArch,
+  parseComputeCaps,
+  detectGpuArchs,
+  cubinRunsOn,
+  ptxJitsOn,
+} from './index.ts';
 import type { FatbinScanResult } from './index.ts';
 
 const NVCC = existsSync('/usr/local/bin/nvcc') ? '/usr/local/bin/nvcc' : undefined;
@@ -22,13 +41,42 @@ __global__ void scale(float *a, float s, int n) { int i = blockIdx.x * blockDim.
 extern "C" void launch(float *a, const float *b, int n) { add<<<(n + 255) / 256, 256>>>(a, b, n); scale<<<1, 1>>>(a, 2.0f, n); }
 `;
 
-interface Build { name: string; flags: string[]; cubins: string[]; ptx: string[]; compressAll: boolean }
+interface Build {
+  name: string;
+  flags: string[];
+  cubins: string[];
+  ptx: string[];
+  compressAll: boolean;
+}
 const BUILDS: Build[] = [
-  { name: 'libplain.so', flags: ['-gencode', 'arch=compute_80,code=sm_80', '-gencode', 'arch=compute_90,code=[sm_90,compute_90]'],
-    cubins: ['sm_80', 'sm_90'], ptx: ['sm_90'], compressAll: false },
-  { name: 'libpacked.so', flags: ['-Xfatbin', '-compress-all', '-gencode', 'arch=compute_75,code=[sm_75,compute_75]', '-gencode', 'arch=compute_86,code=sm_86'],
-    cubins: ['sm_75', 'sm_86'], ptx: ['sm_75'], compressAll: true },
-  { name: 'libspecific.so', flags: ['-gencode', 'arch=compute_90a,code=[sm_90a,compute_90a]'], cubins: ['sm_90a'], ptx: ['sm_90a'], compressAll: false },
+  {
+    name: 'libplain.so',
+    flags: ['-gencode', 'arch=compute_80,code=sm_80', '-gencode', 'arch=compute_90,code=[sm_90,compute_90]'],
+    cubins: ['sm_80', 'sm_90'],
+    ptx: ['sm_90'],
+    compressAll: false,
+  },
+  {
+    name: 'libpacked.so',
+    flags: [
+      '-Xfatbin',
+      '-compress-all',
+      '-gencode',
+      'arch=compute_75,code=[sm_75,compute_75]',
+      '-gencode',
+      'arch=compute_86,code=sm_86',
+    ],
+    cubins: ['sm_75', 'sm_86'],
+    ptx: ['sm_75'],
+    compressAll: true,
+  },
+  {
+    name: 'libspecific.so',
+    flags: ['-gencode', 'arch=compute_90a,code=[sm_90a,compute_90a]'],
+    cubins: ['sm_90a'],
+    ptx: ['sm_90a'],
+    compressAll: false,
+  },
 ];
 
 let dir = '';
@@ -36,9 +84,15 @@ before(() => {
   if (!NVCC) return;
   dir = mkdtempSync(join(tmpdir(), 'zerocve-gpu-'));
   writeFileSync(join(dir, 'k.cu'), KERNEL);
-  for (const b of BUILDS) execFileSync(NVCC, ['-shared', '-Xcompiler', '-fPIC', ...b.flags, 'k.cu', '-o', b.name], { cwd: dir, stdio: 'pipe' });
+  for (const b of BUILDS)
+    execFileSync(NVCC, ['-shared', '-Xcompiler', '-fPIC', ...b.flags, 'k.cu', '-o', b.name], {
+      cwd: dir,
+      stdio: 'pipe',
+    });
 });
-after(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+after(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
 
 function scanFile(path: string, chunkSize: number): FatbinScanResult {
   const scanner = createFatbinScanner({ fileSize: statSync(path).size });
@@ -50,7 +104,9 @@ function scanFile(path: string, chunkSize: number): FatbinScanResult {
       if (n === 0) break;
       scanner.write(Buffer.from(buf.subarray(0, n)));
     }
-  } finally { closeSync(fd); }
+  } finally {
+    closeSync(fd);
+  }
   return scanner.end();
 }
 
@@ -67,7 +123,6 @@ async function analyzeFile(file: string, imagePath: string): Promise<Fact[]> {
   for (let i = 0; i < data.length; i += 65536) sink.write(data.subarray(i, i + 65536));
   return sink.end();
 }
-
 
 for (const b of BUILDS) {
   test(`${b.name}: entries match the -gencode flags and the payloads`, { skip: noNvcc }, () => {
@@ -86,8 +141,11 @@ for (const b of BUILDS) {
       const stored = data.subarray(at, at + e.size);
       if (b.compressAll) assert.equal(e.compressed, true, `${e.arch} ${e.kind} compressed under -compress-all`);
       const plain = e.compressed ? zstdDecompressSync(stored) : stored;
-      assert.equal(plain.length >= e.uncompressedSize - 8 && plain.length <= e.uncompressedSize, true,
-        `${e.kind} ${e.arch}: inflated ${plain.length} vs header ${e.uncompressedSize}`);
+      assert.equal(
+        plain.length >= e.uncompressedSize - 8 && plain.length <= e.uncompressedSize,
+        true,
+        `${e.kind} ${e.arch}: inflated ${plain.length} vs header ${e.uncompressedSize}`,
+      );
       if (e.kind === 'cubin') {
         assert.equal(plain.subarray(0, 4).toString('latin1'), '\x7fELF');
         assert.equal(plain.readUInt16LE(18), 190, 'e_machine EM_CUDA');
@@ -113,26 +171,37 @@ test('chunk boundaries do not change the result (3-byte chunks split every magic
   for (const size of [3, 7, 4096]) assert.deepEqual(scanFile(path, size), whole, `${size}-byte chunks`);
 });
 
-test('analyzer reports a fatbin fact; a file cut inside the section gives a problem, not a crash', { skip: noNvcc }, async () => {
-  const facts = await analyzeFile(join(dir, 'libplain.so'), '/usr/lib/libplain.so');
-  assert.equal(facts.length, 1);
-  assert.equal(facts[0].kind, 'fatbin');
-  const full = readFileSync(join(dir, 'libplain.so'));
-  const r = scanFile(join(dir, 'libplain.so'), 65536);
-  const cut = join(dir, 'cut.so');
-  writeFileSync(cut, full.subarray(0, r.payloadOffsets[1] + 10));
-  const analyzer = createGpuAnalyzer();
-  const h = header('/usr/lib/cut.so', full.length); // the tar header said more than the bytes that came
-  const sink = analyzer.sink!(h);
-  sink.write(readFileSync(cut));
-  const got = await sink.end();
-  const problems = got.filter((f) => f.kind === 'problem');
-  assert.equal(problems.length, 1);
-  assert.match(problems[0].kind === 'problem' ? problems[0].message : '', /^\/usr\/lib\/cut\.so: fatbin container at offset \d+: truncated/);
-});
+test(
+  'analyzer reports a fatbin fact; a file cut inside the section gives a problem, not a crash',
+  { skip: noNvcc },
+  async () => {
+    const facts = await analyzeFile(join(dir, 'libplain.so'), '/usr/lib/libplain.so');
+    assert.equal(facts.length, 1);
+    assert.equal(facts[0].kind, 'fatbin');
+    const full = readFileSync(join(dir, 'libplain.so'));
+    const r = scanFile(join(dir, 'libplain.so'), 65536);
+    const cut = join(dir, 'cut.so');
+    writeFileSync(cut, full.subarray(0, r.payloadOffsets[1] + 10));
+    const analyzer = createGpuAnalyzer();
+    const h = header('/usr/lib/cut.so', full.length); // the tar header said more than the bytes that came
+    const sink = analyzer.sink!(h);
+    sink.write(readFileSync(cut));
+    const got = await sink.end();
+    const problems = got.filter((f) => f.kind === 'problem');
+    assert.equal(problems.length, 1);
+    assert.match(
+      problems[0].kind === 'problem' ? problems[0].message : '',
+      /^\/usr\/lib\/cut\.so: fatbin container at offset \d+: truncated/,
+    );
+  },
+);
 
 test('CUDA-free Debian binaries carry no device code', async () => {
-  for (const file of ['/usr/lib/x86_64-linux-gnu/libc.so.6', '/usr/lib/x86_64-linux-gnu/libstdc++.so.6', '/usr/bin/ls']) {
+  for (const file of [
+    '/usr/lib/x86_64-linux-gnu/libc.so.6',
+    '/usr/lib/x86_64-linux-gnu/libstdc++.so.6',
+    '/usr/bin/ls',
+  ]) {
     if (!existsSync(file)) continue;
     assert.deepEqual(await analyzeFile(file, file), [], file);
   }
@@ -154,7 +223,15 @@ test('wants: shared objects, executables and .fatbin files, by header only', () 
 });
 
 test('arch names normalize and compatibility follows the CUDA rules', () => {
-  const names: [string, string | undefined][] = [['8.0', 'sm_80'], ['9.0a', 'sm_90a'], ['sm_86', 'sm_86'], ['compute_75', 'sm_75'], ['120', 'sm_120'], ['12.0', 'sm_120'], ['gpu', undefined]];
+  const names: [string, string | undefined][] = [
+    ['8.0', 'sm_80'],
+    ['9.0a', 'sm_90a'],
+    ['sm_86', 'sm_86'],
+    ['compute_75', 'sm_75'],
+    ['120', 'sm_120'],
+    ['12.0', 'sm_120'],
+    ['gpu', undefined],
+  ];
   for (const [i, o] of names) assert.equal(normalizeGpuArch(i), o, i);
   const rules: [string, string, boolean, boolean][] = [
     // cubin, gpu, cubin runs, ptx jits
@@ -174,9 +251,19 @@ test('arch names normalize and compatibility follows the CUDA rules', () => {
 });
 
 test('summarizeDeviceCode: what each target GPU loads, the rest is prunable', () => {
-  const e = (kind: 'cubin' | 'ptx', arch: string, size: number) => ({ kind, arch, size, uncompressedSize: size, compressed: false });
+  const e = (kind: 'cubin' | 'ptx', arch: string, size: number) => ({
+    kind,
+    arch,
+    size,
+    uncompressedSize: size,
+    compressed: false,
+  });
   const facts: Fact[] = [
-    { kind: 'fatbin', path: '/lib/a.so', entries: [e('cubin', 'sm_80', 100), e('cubin', 'sm_90', 200), e('ptx', 'sm_90', 50), e('cubin', 'sm_80', 10)] },
+    {
+      kind: 'fatbin',
+      path: '/lib/a.so',
+      entries: [e('cubin', 'sm_80', 100), e('cubin', 'sm_90', 200), e('ptx', 'sm_90', 50), e('cubin', 'sm_80', 10)],
+    },
     { kind: 'fatbin', path: '/lib/b.so', entries: [e('cubin', 'sm_75', 40), e('ptx', 'sm_75', 7)] },
     { kind: 'problem', path: '/lib/c.so', analyzer: 'x', message: 'y' },
   ];
@@ -197,21 +284,35 @@ test('summarizeDeviceCode: what each target GPU loads, the rest is prunable', ()
     const s = summarizeDeviceCode(facts, c.gpus, { keepPtx: c.keepPtx });
     assert.equal(s.totalBytes, 407);
     assert.equal(s.prunableBytes, c.prunable, `targets ${c.gpus.join(',')}`);
-    assert.deepEqual(Object.fromEntries(s.files.map((f) => [f.path, f.unsupported])), c.unsupported, `targets ${c.gpus.join(',')}`);
+    assert.deepEqual(
+      Object.fromEntries(s.files.map((f) => [f.path, f.unsupported])),
+      c.unsupported,
+      `targets ${c.gpus.join(',')}`,
+    );
   }
   const s = summarizeDeviceCode(facts, ['8.0']);
   assert.deepEqual(s.files[0].byArch, { sm_80: { cubin: 110, ptx: 0 }, sm_90: { cubin: 200, ptx: 50 } });
-  assert.deepEqual(s.archs.map((a) => a.arch), ['sm_90', 'sm_80', 'sm_75']);
+  assert.deepEqual(
+    s.archs.map((a) => a.arch),
+    ['sm_90', 'sm_80', 'sm_75'],
+  );
 });
 
-test('summary of a real build for an sm_86 host: sm_80 kept, sm_90 and its PTX prunable', { skip: noNvcc }, async () => {
-  const facts = await analyzeFile(join(dir, 'libplain.so'), '/usr/lib/libplain.so');
-  const s = summarizeDeviceCode(facts, ['8.6']);
-  const f = s.files[0];
-  const kept = f.entries.filter((x) => x.used);
-  assert.ok(kept.length > 0 && kept.every((x) => x.arch === 'sm_80' && x.kind === 'cubin'));
-  assert.equal(f.prunableBytes, f.entries.filter((x) => x.arch === 'sm_90').reduce((n, x) => n + x.size, 0));
-});
+test(
+  'summary of a real build for an sm_86 host: sm_80 kept, sm_90 and its PTX prunable',
+  { skip: noNvcc },
+  async () => {
+    const facts = await analyzeFile(join(dir, 'libplain.so'), '/usr/lib/libplain.so');
+    const s = summarizeDeviceCode(facts, ['8.6']);
+    const f = s.files[0];
+    const kept = f.entries.filter((x) => x.used);
+    assert.ok(kept.length > 0 && kept.every((x) => x.arch === 'sm_80' && x.kind === 'cubin'));
+    assert.equal(
+      f.prunableBytes,
+      f.entries.filter((x) => x.arch === 'sm_90').reduce((n, x) => n + x.size, 0),
+    );
+  },
+);
 
 test('detectGpuArchs: no nvidia-smi means no GPU, not an error', async () => {
   assert.deepEqual(await detectGpuArchs({ command: '/nonexistent/nvidia-smi' }), []);

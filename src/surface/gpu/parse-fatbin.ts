@@ -91,8 +91,14 @@ export function createFatbinScanner(options: { fileSize?: number } = {}): Fatbin
   let containerEntries: FatbinEntry[] = [];
   let containerOffsets: number[] = [];
 
-  const read = (need: number, at: number, then: 'container' | 'entry', first: Buffer[] = [], got = 0): State =>
-    ({ mode: 'read', need, acc: first, got, at, then });
+  const read = (need: number, at: number, then: 'container' | 'entry', first: Buffer[] = [], got = 0): State => ({
+    mode: 'read',
+    need,
+    acc: first,
+    got,
+    at,
+    then,
+  });
 
   const abandon = (reason: string): void => {
     problems.push(`fatbin container at offset ${containerStart}: ${reason}`);
@@ -112,8 +118,14 @@ export function createFatbinScanner(options: { fileSize?: number } = {}): Fatbin
 
   /** after an entry (or the container header) the next thing is another entry or the end of the container */
   const nextInContainer = (at: number): void => {
-    if (containerLeft === 0) { finishContainer(); return; }
-    if (containerLeft < ENTRY_BASE) { abandon(`${containerLeft} stray bytes after the last entry`); return; }
+    if (containerLeft === 0) {
+      finishContainer();
+      return;
+    }
+    if (containerLeft < ENTRY_BASE) {
+      abandon(`${containerLeft} stray bytes after the last entry`);
+      return;
+    }
     state = read(ENTRY_BASE, at, 'entry');
   };
 
@@ -123,7 +135,10 @@ export function createFatbinScanner(options: { fileSize?: number } = {}): Fatbin
       const version = buf.readUInt16LE(4);
       const headerSize = buf.readUInt16LE(6);
       const size = buf.readBigUInt64LE(8);
-      if (version !== 1 || headerSize !== CONTAINER_HEADER) { state = { mode: 'scan' }; return; } // not a container
+      if (version !== 1 || headerSize !== CONTAINER_HEADER) {
+        state = { mode: 'scan' };
+        return;
+      } // not a container
       const body = Number(size);
       if (options.fileSize !== undefined && at + CONTAINER_HEADER + body > options.fileSize) {
         abandon(`claims ${body} bytes but the file ends ${options.fileSize - at - CONTAINER_HEADER} bytes later`);
@@ -137,17 +152,26 @@ export function createFatbinScanner(options: { fileSize?: number } = {}): Fatbin
     }
     // entry header (the base 64 bytes)
     const { entry, headerSize, payloadSize } = decodeEntryHeader(buf);
-    if (headerSize < ENTRY_BASE || headerSize > MAX_ENTRY_HEADER) { abandon(`entry at offset ${at} has header size ${headerSize}`); return; }
+    if (headerSize < ENTRY_BASE || headerSize > MAX_ENTRY_HEADER) {
+      abandon(`entry at offset ${at} has header size ${headerSize}`);
+      return;
+    }
     const total = headerSize + payloadSize;
     if (!Number.isSafeInteger(total) || total > containerLeft) {
       abandon(`entry at offset ${at} needs ${total} bytes but only ${containerLeft} remain in the container`);
       return;
     }
     containerLeft -= total;
-    if (entry) { containerEntries.push(entry); containerOffsets.push(at + headerSize); }
+    if (entry) {
+      containerEntries.push(entry);
+      containerOffsets.push(at + headerSize);
+    }
     entryPending = { entry, after: at + total };
     state = { mode: 'skip', left: total - ENTRY_BASE };
-    if (state.left === 0) { entryPending = null; nextInContainer(at + total); }
+    if (state.left === 0) {
+      entryPending = null;
+      nextInContainer(at + total);
+    }
   };
 
   const write = (chunk: Buffer): void => {
@@ -183,7 +207,13 @@ export function createFatbinScanner(options: { fileSize?: number } = {}): Fatbin
         const i = Buffer.concat([carried, chunk.subarray(pos, pos + 3)]).indexOf(MAGIC_BYTES);
         if (i >= 0 && i < carried.length) {
           const fromCarry = Buffer.from(carried.subarray(i));
-          state = read(CONTAINER_HEADER, offset + pos - (carried.length - i), 'container', [fromCarry], fromCarry.length);
+          state = read(
+            CONTAINER_HEADER,
+            offset + pos - (carried.length - i),
+            'container',
+            [fromCarry],
+            fromCarry.length,
+          );
           continue;
         }
       }
@@ -191,7 +221,8 @@ export function createFatbinScanner(options: { fileSize?: number } = {}): Fatbin
       if (i < 0) {
         // keep the last three bytes of the stream: a magic may start there and end in the next chunk
         const rest = chunk.subarray(pos);
-        carry = rest.length >= 3 ? Buffer.from(rest.subarray(rest.length - 3)) : Buffer.concat([carried, rest]).subarray(-3);
+        carry =
+          rest.length >= 3 ? Buffer.from(rest.subarray(rest.length - 3)) : Buffer.concat([carried, rest]).subarray(-3);
         pos = chunk.length;
         continue;
       }
@@ -204,7 +235,8 @@ export function createFatbinScanner(options: { fileSize?: number } = {}): Fatbin
   const end = (): FatbinScanResult => {
     if (state.mode !== 'scan') {
       // a container header that never completed is just the magic near the end: ignore; a started container is cut short
-      if (!(state.mode === 'read' && state.then === 'container')) abandon(`truncated: the file ends inside the container`);
+      if (!(state.mode === 'read' && state.then === 'container'))
+        abandon(`truncated: the file ends inside the container`);
     }
     return { entries, payloadOffsets, containers, problems };
   };

@@ -46,7 +46,11 @@ export interface SummarizeOptions {
   keepPtx?: boolean;
 }
 
-interface Arch { major: number; minor: number; suffix: '' | 'a' | 'f' }
+interface Arch {
+  major: number;
+  minor: number;
+  suffix: '' | 'a' | 'f';
+}
 
 /** `sm_80`, `sm_90a`, `compute_90`, `8.0`, `90`, `9.0a` → `sm_80`… ; undefined when unreadable */
 export function normalizeGpuArch(text: string): string | undefined {
@@ -68,7 +72,8 @@ const ccOf = (a: Arch): number => a.major * 10 + a.minor;
 
 /** can this cubin run on that GPU (without JIT)? */
 export function cubinRunsOn(cubin: string, gpu: string): boolean {
-  const c = parseArch(cubin); const g = parseArch(gpu);
+  const c = parseArch(cubin);
+  const g = parseArch(gpu);
   if (!c || !g) return false;
   if (c.suffix === 'a') return c.major === g.major && c.minor === g.minor;
   return c.major === g.major && c.minor <= g.minor;
@@ -76,7 +81,8 @@ export function cubinRunsOn(cubin: string, gpu: string): boolean {
 
 /** can this PTX be JIT-compiled for that GPU? */
 export function ptxJitsOn(ptx: string, gpu: string): boolean {
-  const p = parseArch(ptx); const g = parseArch(gpu);
+  const p = parseArch(ptx);
+  const g = parseArch(gpu);
   if (!p || !g) return false;
   if (p.suffix === 'a') return p.major === g.major && p.minor === g.minor;
   if (p.suffix === 'f') return p.major === g.major && p.minor <= g.minor;
@@ -85,10 +91,14 @@ export function ptxJitsOn(ptx: string, gpu: string): boolean {
 
 /** Indexes of the entries the driver would load for this GPU: the best cubin, else the best PTX. */
 function chosenFor(entries: FatbinEntry[], gpu: string): number[] {
-  const rank = (arch: string): number => { const a = parseArch(arch); return a ? ccOf(a) * 2 + (a.suffix === 'a' ? 1 : 0) : -1; };
+  const rank = (arch: string): number => {
+    const a = parseArch(arch);
+    return a ? ccOf(a) * 2 + (a.suffix === 'a' ? 1 : 0) : -1;
+  };
   const pick = (kind: 'cubin' | 'ptx', fits: (arch: string) => boolean): number[] => {
     let best = -1;
-    for (const [i, e] of entries.entries()) if (e.kind === kind && fits(e.arch) && (best < 0 || rank(e.arch) > rank(entries[best].arch))) best = i;
+    for (const [i, e] of entries.entries())
+      if (e.kind === kind && fits(e.arch) && (best < 0 || rank(e.arch) > rank(entries[best].arch))) best = i;
     if (best < 0) return [];
     // every container holds its own entry for the chosen arch: all of them are loaded
     return [...entries.keys()].filter((i) => entries[i].kind === kind && entries[i].arch === entries[best].arch);
@@ -97,8 +107,14 @@ function chosenFor(entries: FatbinEntry[], gpu: string): number[] {
   return cubins.length > 0 ? cubins : pick('ptx', (a) => ptxJitsOn(a, gpu));
 }
 
-export function summarizeDeviceCode(facts: readonly Fact[], gpuArchs: readonly string[], options: SummarizeOptions = {}): DeviceCodeSummary {
-  const targets = [...new Set(gpuArchs.map((a) => normalizeGpuArch(a)).filter((a): a is string => a !== undefined))].sort();
+export function summarizeDeviceCode(
+  facts: readonly Fact[],
+  gpuArchs: readonly string[],
+  options: SummarizeOptions = {},
+): DeviceCodeSummary {
+  const targets = [
+    ...new Set(gpuArchs.map((a) => normalizeGpuArch(a)).filter((a): a is string => a !== undefined)),
+  ].sort();
   const files: DeviceCodeFile[] = [];
   const archTotals = new Map<string, { cubinBytes: number; ptxBytes: number; files: Set<string> }>();
   for (const fact of facts) {
@@ -117,14 +133,16 @@ export function summarizeDeviceCode(facts: readonly Fact[], gpuArchs: readonly s
       for (const { e, i } of ptx) if (parseArch(e.arch) && ccOf(parseArch(e.arch)!) === top) used.add(i);
     }
     const byArch: DeviceCodeFile['byArch'] = {};
-    let totalBytes = 0; let prunableBytes = 0;
+    let totalBytes = 0;
+    let prunableBytes = 0;
     const entries = fact.entries.map((e, i) => {
       const slot = (byArch[e.arch] ??= { cubin: 0, ptx: 0 });
       slot[e.kind] += e.size;
       totalBytes += e.size;
       if (!used.has(i)) prunableBytes += e.size;
       const t = archTotals.get(e.arch) ?? { cubinBytes: 0, ptxBytes: 0, files: new Set<string>() };
-      if (e.kind === 'cubin') t.cubinBytes += e.size; else t.ptxBytes += e.size;
+      if (e.kind === 'cubin') t.cubinBytes += e.size;
+      else t.ptxBytes += e.size;
       t.files.add(fact.path);
       archTotals.set(e.arch, t);
       return { ...e, used: used.has(i) };
@@ -132,7 +150,8 @@ export function summarizeDeviceCode(facts: readonly Fact[], gpuArchs: readonly s
     files.push({ path: fact.path, entries, byArch, totalBytes, prunableBytes, unsupported });
   }
   files.sort((a, b) => b.totalBytes - a.totalBytes || a.path.localeCompare(b.path));
-  const archs = [...archTotals].map(([arch, t]) => ({ arch, cubinBytes: t.cubinBytes, ptxBytes: t.ptxBytes, files: t.files.size }))
+  const archs = [...archTotals]
+    .map(([arch, t]) => ({ arch, cubinBytes: t.cubinBytes, ptxBytes: t.ptxBytes, files: t.files.size }))
     .sort((a, b) => b.cubinBytes + b.ptxBytes - (a.cubinBytes + a.ptxBytes) || a.arch.localeCompare(b.arch));
   return {
     gpuArchs: targets,

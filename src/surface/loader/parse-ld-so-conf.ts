@@ -10,14 +10,18 @@ export function parseLdSoConf(text: string): { dirs: string[]; includes: string[
     const line = raw.replace(/#.*/, '').trim();
     if (!line) continue;
     const inc = /^include\s+(.+)$/.exec(line);
-    if (inc) { includes.push(...inc[1].split(/\s+/).filter(Boolean)); continue; }
+    if (inc) {
+      includes.push(...inc[1].split(/\s+/).filter(Boolean));
+      continue;
+    }
     if (/^hwcap\s/.test(line)) continue;
     for (const d of line.split(/[:,\s]+/)) if (d.startsWith('/')) dirs.push(d.replace(/\/+$/, '') || '/');
   }
   return { dirs, includes };
 }
 
-export const isLdSoConfPath = (p: string): boolean => p === '/etc/ld.so.conf' || /^\/etc\/ld\.so\.conf\.d\/[^/]+\.conf$/.test(p);
+export const isLdSoConfPath = (p: string): boolean =>
+  p === '/etc/ld.so.conf' || /^\/etc\/ld\.so\.conf\.d\/[^/]+\.conf$/.test(p);
 
 export function createLdSoConfAnalyzer(): Analyzer {
   return {
@@ -32,7 +36,13 @@ export function createLdSoConfAnalyzer(): Analyzer {
 }
 
 /** Glob (`*`, `?`) to a whole-path RegExp. */
-const globRe = (g: string) => new RegExp(`^${g.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}$`);
+const globRe = (g: string) =>
+  new RegExp(
+    `^${g
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '[^/]*')
+      .replace(/\?/g, '[^/]')}$`,
+  );
 
 /**
  * The loader's configured directories in order, starting at /etc/ld.so.conf and following `include` globs

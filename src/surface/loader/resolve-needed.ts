@@ -6,7 +6,14 @@
 import type { ElfInfo } from '../../core/fact.ts';
 import type { PathIndex } from '../merged.ts';
 
-export const DEFAULT_LIBRARY_DIRS = ['/lib/x86_64-linux-gnu', '/usr/lib/x86_64-linux-gnu', '/lib64', '/usr/lib64', '/lib', '/usr/lib'];
+export const DEFAULT_LIBRARY_DIRS = [
+  '/lib/x86_64-linux-gnu',
+  '/usr/lib/x86_64-linux-gnu',
+  '/lib64',
+  '/usr/lib64',
+  '/lib',
+  '/usr/lib',
+];
 
 export interface LoaderContext {
   index: PathIndex;
@@ -43,8 +50,11 @@ export function resolveClosure(ctx: LoaderContext, start: string): NeededEdge[] 
   const startElf = ctx.elf.get(start);
   if (!startElf) return edges;
   if (startElf.soname) loadedByName.set(startElf.soname, start);
-  const queue: { path: string; elf: ElfInfo; rpathChain: string[][] }[] = [{ path: start, elf: startElf, rpathChain: [] }];
-  const fits = (cand: ElfInfo | undefined) => cand !== undefined && cand.class === startElf.class && cand.machine === startElf.machine;
+  const queue: { path: string; elf: ElfInfo; rpathChain: string[][] }[] = [
+    { path: start, elf: startElf, rpathChain: [] },
+  ];
+  const fits = (cand: ElfInfo | undefined) =>
+    cand !== undefined && cand.class === startElf.class && cand.machine === startElf.machine;
   const tryDir = (dir: string, name: string): string | undefined => {
     const real = ctx.index.resolvePath(`${dir.replace(/\/+$/, '')}/${name}`);
     if (real === undefined) return undefined;
@@ -56,23 +66,42 @@ export function resolveClosure(ctx: LoaderContext, start: string): NeededEdge[] 
     const obj = queue.shift()!;
     const origin = dirOf(obj.path);
     // an object with DT_RUNPATH contributes no DT_RPATH to the search (its own or passed down)
-    const chain = obj.elf.runpath.length === 0 ? [obj.elf.rpath.map((r) => expandOrigin(r, origin)), ...obj.rpathChain] : obj.rpathChain;
+    const chain =
+      obj.elf.runpath.length === 0
+        ? [obj.elf.rpath.map((r) => expandOrigin(r, origin)), ...obj.rpathChain]
+        : obj.rpathChain;
     for (const name of obj.elf.needed) {
       const known = loadedByName.get(name);
-      if (known) { edges.push({ from: obj.path, needed: name, resolved: known, via: 'already-loaded' }); continue; }
+      if (known) {
+        edges.push({ from: obj.path, needed: name, resolved: known, via: 'already-loaded' });
+        continue;
+      }
       let found: string | undefined;
       let via: NeededEdge['via'];
       const search = (dirs: readonly string[], step: NeededEdge['via']) => {
         if (found) return;
-        for (const d of dirs) { const r = tryDir(d, name); if (r) { found = r; via = step; return; } }
+        for (const d of dirs) {
+          const r = tryDir(d, name);
+          if (r) {
+            found = r;
+            via = step;
+            return;
+          }
+        }
       };
       if (name.includes('/')) {
         const r = ctx.index.resolvePath(name.startsWith('/') ? name : `${origin}/${name}`);
-        if (r && ctx.index.get(r)?.type === 'file') { found = r; via = 'path'; }
+        if (r && ctx.index.get(r)?.type === 'file') {
+          found = r;
+          via = 'path';
+        }
       } else {
         if (obj.elf.runpath.length === 0) search(chain.flat(), 'rpath');
         search(ctx.ldLibraryPath ?? [], 'ld-library-path');
-        search(obj.elf.runpath.map((r) => expandOrigin(r, origin)), 'runpath');
+        search(
+          obj.elf.runpath.map((r) => expandOrigin(r, origin)),
+          'runpath',
+        );
         search(ctx.confDirs, 'ld-so-conf');
         search(ctx.defaultDirs ?? DEFAULT_LIBRARY_DIRS, 'default');
       }

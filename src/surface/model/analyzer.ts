@@ -19,7 +19,9 @@ export const MODEL_SAFETY_ANALYZER_NAME = 'model-safety';
 const PICKLE_EXTS = new Set(['.pt', '.pth', '.pkl', '.pickle', '.ckpt', '.joblib', '.bin', '.pck', '.mar']);
 const MODEL_DIR = /\/(?:models?|checkpoints?|weights|huggingface|hub|transformers|snapshots|ckpt)\//i;
 /** first bytes of protocol 0/1 pickles: the opcodes a pickler starts with */
-const PROTO0_START = new Set([0x28, 0x63, 0x7d, 0x5d, 0x29, 0x4e, 0x49, 0x4c, 0x46, 0x53, 0x56, 0x58, 0x55, 0x4a, 0x4b, 0x4d, 0x69, 0x88, 0x89]);
+const PROTO0_START = new Set([
+  0x28, 0x63, 0x7d, 0x5d, 0x29, 0x4e, 0x49, 0x4c, 0x46, 0x53, 0x56, 0x58, 0x55, 0x4a, 0x4b, 0x4d, 0x69, 0x88, 0x89,
+]);
 
 const SITE_PTH = /\/(?:site|dist)-packages\/[^/]+\.pth$/;
 
@@ -39,7 +41,11 @@ export function createModelSafetyAnalyzer(): Analyzer {
       // `.pth` directly in site-packages is a path-configuration file read by Python's `site`, not a model
       if (ext === '.pth' && SITE_PTH.test(entry.path)) return null;
       if (ext === '.safetensors' || PICKLE_EXTS.has(ext)) return 'stream';
-      if (MODEL_DIR.test(entry.path) && !/\.(?:json|txt|md|py|yaml|yml|onnx|gguf|h5|pb|msgpack|model|tflite)$/i.test(entry.path)) return 'stream';
+      if (
+        MODEL_DIR.test(entry.path) &&
+        !/\.(?:json|txt|md|py|yaml|yml|onnx|gguf|h5|pb|msgpack|model|tflite)$/i.test(entry.path)
+      )
+        return 'stream';
       return null;
     },
     sink(entry: EntryHeader): Sink {
@@ -102,10 +108,22 @@ export function createModelSafetySink(path: string, fileSize: number): Sink {
   };
 
   const startSafetensors = (first: Buffer): void => {
-    if (first.length < 8) { problems.push(`safetensors file of ${first.length} bytes has no header length`); st.mode = 'ignore'; return; }
+    if (first.length < 8) {
+      problems.push(`safetensors file of ${first.length} bytes has no header length`);
+      st.mode = 'ignore';
+      return;
+    }
     const n = first.readBigUInt64LE(0);
-    if (n > BigInt(Math.max(0, fileSize - 8))) { problems.push(`safetensors header length ${n} exceeds the file size ${fileSize}`); st.mode = 'ignore'; return; }
-    if (n > BigInt(MAX_SAFETENSORS_HEADER)) { problems.push(`safetensors header length ${n} exceeds ${MAX_SAFETENSORS_HEADER} bytes`); st.mode = 'ignore'; return; }
+    if (n > BigInt(Math.max(0, fileSize - 8))) {
+      problems.push(`safetensors header length ${n} exceeds the file size ${fileSize}`);
+      st.mode = 'ignore';
+      return;
+    }
+    if (n > BigInt(MAX_SAFETENSORS_HEADER)) {
+      problems.push(`safetensors header length ${n} exceeds ${MAX_SAFETENSORS_HEADER} bytes`);
+      st.mode = 'ignore';
+      return;
+    }
     stHeaderLength = Number(n);
     feedSafetensors(first.subarray(8));
   };
@@ -129,7 +147,10 @@ export function createModelSafetySink(path: string, fileSize: number): Sink {
     write(chunk: Buffer) {
       seen += chunk.length;
       if (st.mode === 'ignore') return;
-      if (st.mode !== 'undecided') { route(chunk); return; }
+      if (st.mode !== 'undecided') {
+        route(chunk);
+        return;
+      }
       head = Buffer.concat([head, chunk]);
       if (head.length < 9 && seen < fileSize) return;
       start();
@@ -137,21 +158,27 @@ export function createModelSafetySink(path: string, fileSize: number): Sink {
     end(): Fact[] {
       if (st.mode === 'undecided') start();
       const facts: Fact[] = [];
-      const problem = (message: string): void => { facts.push({ kind: 'problem', path, analyzer: MODEL_SAFETY_ANALYZER_NAME, message: `${path}: ${message}` }); };
+      const problem = (message: string): void => {
+        facts.push({ kind: 'problem', path, analyzer: MODEL_SAFETY_ANALYZER_NAME, message: `${path}: ${message}` });
+      };
       if (st.mode === 'pickle' || st.mode === 'zip') {
         parser!.end();
         if (scan.pickles > 0 || scan.imports.length > 0) {
           const { unsafe, severity } = assessImports(scan.imports);
-          facts.push(severity === 'safe'
-            ? { kind: 'pickle', path, imports: scan.imports, unsafe }
-            : { kind: 'pickle', path, imports: scan.imports, unsafe, severity });
+          facts.push(
+            severity === 'safe'
+              ? { kind: 'pickle', path, imports: scan.imports, unsafe }
+              : { kind: 'pickle', path, imports: scan.imports, unsafe, severity },
+          );
         } else if (st.mode === 'zip' && problems.length === 0 && scan.problems.length === 0) {
           // a zip without pickles (e.g. a .keras or plain archive) has nothing to report
         }
       }
       if (st.mode === 'safetensors' && stHeaderLength >= 0) {
         if (stGot < stHeaderLength) problems.push(`safetensors header truncated: ${stGot} of ${stHeaderLength} bytes`);
-        else for (const p of checkSafetensorsHeader(stHeaderLength, Buffer.concat(stHeader, stGot), seen)) problems.push(p);
+        else
+          for (const p of checkSafetensorsHeader(stHeaderLength, Buffer.concat(stHeader, stGot), seen))
+            problems.push(p);
       }
       for (const p of [...problems, ...scan.problems]) problem(p);
       return facts;

@@ -124,7 +124,11 @@ json.dump(expected, open(os.path.join(out, 'expected.json'), 'w'), indent=1)
 let dir = '';
 let expected: Record<string, string[]> = {};
 let python: false | string = false;
-try { execFileSync('python3', ['-c', 'import pickle, zipfile'], { stdio: 'pipe' }); } catch { python = 'python3 not available'; }
+try {
+  execFileSync('python3', ['-c', 'import pickle, zipfile'], { stdio: 'pipe' });
+} catch {
+  python = 'python3 not available';
+}
 
 before(() => {
   if (python) return;
@@ -133,9 +137,19 @@ before(() => {
   execFileSync('python3', [join(dir, 'gen.py'), dir], { stdio: 'pipe' });
   expected = JSON.parse(readFileSync(join(dir, 'expected.json'), 'utf8'));
 });
-after(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+after(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
 
-const header = (path: string, size: number): EntryHeader => ({ path, type: 'file', mode: 0o644, uid: 0, gid: 0, size, mtime: 0 });
+const header = (path: string, size: number): EntryHeader => ({
+  path,
+  type: 'file',
+  mode: 0o644,
+  uid: 0,
+  gid: 0,
+  size,
+  mtime: 0,
+});
 
 async function analyze(data: Buffer, path: string, chunk = 65536): Promise<Fact[]> {
   const a = createModelSafetyAnalyzer();
@@ -153,89 +167,166 @@ const pickleOf = (facts: Fact[]) => {
 };
 const names = (xs: { module: string; name: string }[]) => [...new Set(xs.map((i) => `${i.module}.${i.name}`))].sort();
 
-test('every generated pickle: imports equal what Python would import; unsafe ones flagged', { skip: python }, async () => {
-  const files = readdirSync(dir).filter((f) => /\.(pkl|pt|pth)$/.test(f));
-  assert.ok(files.length >= 19, files.join());
-  for (const file of files) {
-    const data = readFileSync(join(dir, file));
-    for (const chunk of [5, 65536]) {
-      const facts = await analyze(data, `/models/${file}`, chunk);
-      assert.deepEqual(facts.filter((f) => f.kind === 'problem'), [], `${file} (${chunk}-byte chunks)`);
-      const p = pickleOf(facts);
-      assert.deepEqual(names(p.imports), expected[file], `${file} (${chunk}-byte chunks)`);
-      const evil = /evil/.test(file);
-      assert.equal(p.severity, evil ? 'critical' : undefined, file);
-      if (evil) assert.ok(names(p.unsafe).some((n) => n === 'posix.system' || n === 'os.system'), file);
-      else assert.deepEqual(p.unsafe, [], file);
+test(
+  'every generated pickle: imports equal what Python would import; unsafe ones flagged',
+  { skip: python },
+  async () => {
+    const files = readdirSync(dir).filter((f) => /\.(pkl|pt|pth)$/.test(f));
+    assert.ok(files.length >= 19, files.join());
+    for (const file of files) {
+      const data = readFileSync(join(dir, file));
+      for (const chunk of [5, 65536]) {
+        const facts = await analyze(data, `/models/${file}`, chunk);
+        assert.deepEqual(
+          facts.filter((f) => f.kind === 'problem'),
+          [],
+          `${file} (${chunk}-byte chunks)`,
+        );
+        const p = pickleOf(facts);
+        assert.deepEqual(names(p.imports), expected[file], `${file} (${chunk}-byte chunks)`);
+        const evil = /evil/.test(file);
+        assert.equal(p.severity, evil ? 'critical' : undefined, file);
+        if (evil)
+          assert.ok(
+            names(p.unsafe).some((n) => n === 'posix.system' || n === 'os.system'),
+            file,
+          );
+        else assert.deepEqual(p.unsafe, [], file);
+      }
     }
-  }
-});
+  },
+);
 
-test('STACK_GLOBAL names are followed through the memo (protocol 4 reuses "posix" by BINGET)', { skip: python }, async () => {
-  const data = readFileSync(join(dir, 'evil_p4.pkl'));
-  const p = pickleOf(await analyze(data, '/m/evil_p4.pkl'));
-  const sys = p.imports.filter((i) => i.module === 'posix');
-  assert.deepEqual(sys.map((i) => i.name).sort(), ['getcwd', 'system']);
-  assert.ok(sys.every((i) => i.opcode === 'STACK_GLOBAL'));
-  assert.ok(!p.imports.some((i) => i.module === '?'), 'every STACK_GLOBAL resolved');
-});
+test(
+  'STACK_GLOBAL names are followed through the memo (protocol 4 reuses "posix" by BINGET)',
+  { skip: python },
+  async () => {
+    const data = readFileSync(join(dir, 'evil_p4.pkl'));
+    const p = pickleOf(await analyze(data, '/m/evil_p4.pkl'));
+    const sys = p.imports.filter((i) => i.module === 'posix');
+    assert.deepEqual(sys.map((i) => i.name).sort(), ['getcwd', 'system']);
+    assert.ok(sys.every((i) => i.opcode === 'STACK_GLOBAL'));
+    assert.ok(!p.imports.some((i) => i.module === '?'), 'every STACK_GLOBAL resolved');
+  },
+);
 
-test('zip members: data.pkl is named as the member, tensor data is not parsed, nested pickles are found', { skip: python }, async () => {
-  const p = pickleOf(await analyze(readFileSync(join(dir, 'nested_evil.pt')), '/srv/nested_evil.pt'));
-  const members = new Set(p.imports.map((i) => i.member));
-  assert.deepEqual([...members].sort(), ['archive/data.pkl', 'archive/extra/payload.bin']);
-  assert.deepEqual(p.unsafe.map((i) => `${i.member}:${i.module}.${i.name}`), ['archive/extra/payload.bin:posix.system']);
-});
+test(
+  'zip members: data.pkl is named as the member, tensor data is not parsed, nested pickles are found',
+  { skip: python },
+  async () => {
+    const p = pickleOf(await analyze(readFileSync(join(dir, 'nested_evil.pt')), '/srv/nested_evil.pt'));
+    const members = new Set(p.imports.map((i) => i.member));
+    assert.deepEqual([...members].sort(), ['archive/data.pkl', 'archive/extra/payload.bin']);
+    assert.deepEqual(
+      p.unsafe.map((i) => `${i.member}:${i.module}.${i.name}`),
+      ['archive/extra/payload.bin:posix.system'],
+    );
+  },
+);
 
 test('malformed inputs become problems naming the file, never a crash', { skip: python }, async () => {
   const good = readFileSync(join(dir, 'benign_p2.pkl'));
   const cut = await analyze(good.subarray(0, good.length - 9), '/m/cut.pkl');
-  assert.match(cut.find((f) => f.kind === 'problem')?.kind === 'problem' ? (cut.find((f) => f.kind === 'problem') as { message: string }).message : '', /^\/m\/cut\.pkl: .*truncated/);
+  assert.match(
+    cut.find((f) => f.kind === 'problem')?.kind === 'problem'
+      ? (cut.find((f) => f.kind === 'problem') as { message: string }).message
+      : '',
+    /^\/m\/cut\.pkl: .*truncated/,
+  );
   const junk = await analyze(Buffer.from([0x80, 0x02, 0xff, 0x00]), '/m/junk.pkl');
   assert.ok(junk.some((f) => f.kind === 'problem' && /unknown opcode 0xff/.test(f.message)));
   const zip = readFileSync(join(dir, 'model.pt'));
   const zcut = await analyze(zip.subarray(0, 200), '/m/zcut.pt');
-  assert.ok(zcut.some((f) => f.kind === 'problem' && /truncated/.test(f.message)), JSON.stringify(zcut));
+  assert.ok(
+    zcut.some((f) => f.kind === 'problem' && /truncated/.test(f.message)),
+    JSON.stringify(zcut),
+  );
   // a text file named .bin is not a model: nothing reported
   assert.deepEqual(await analyze(Buffer.from('hello world, not a model\n'), '/usr/lib/firmware/x.bin'), []);
 });
 
 test('classifyImport: allow-list and risk levels', () => {
   const table: [string, string, string][] = [
-    ['torch._utils', '_rebuild_tensor_v2', 'safe'], ['torch', 'BFloat16Storage', 'safe'], ['torch', 'bfloat16', 'safe'],
-    ['collections', 'OrderedDict', 'safe'], ['numpy.core.multiarray', '_reconstruct', 'safe'], ['numpy', 'dtype', 'safe'],
-    ['builtins', 'set', 'safe'], ['_codecs', 'encode', 'safe'],
-    ['os', 'system', 'critical'], ['posix', 'system', 'critical'], ['nt', 'system', 'critical'], ['subprocess', 'Popen', 'critical'],
-    ['builtins', 'eval', 'critical'], ['__builtin__', 'exec', 'critical'], ['builtins', '__import__', 'critical'], ['runpy', '_run_code', 'critical'],
-    ['webbrowser', 'open', 'critical'], ['socket', 'create_connection', 'critical'], ['shutil', 'rmtree', 'critical'],
-    ['builtins', 'getattr', 'high'], ['operator', 'attrgetter', 'high'], ['?', '?', 'high'],
-    ['__main__', 'MyNet', 'medium'], ['sklearn.linear_model', 'LogisticRegression', 'medium'],
+    ['torch._utils', '_rebuild_tensor_v2', 'safe'],
+    ['torch', 'BFloat16Storage', 'safe'],
+    ['torch', 'bfloat16', 'safe'],
+    ['collections', 'OrderedDict', 'safe'],
+    ['numpy.core.multiarray', '_reconstruct', 'safe'],
+    ['numpy', 'dtype', 'safe'],
+    ['builtins', 'set', 'safe'],
+    ['_codecs', 'encode', 'safe'],
+    ['os', 'system', 'critical'],
+    ['posix', 'system', 'critical'],
+    ['nt', 'system', 'critical'],
+    ['subprocess', 'Popen', 'critical'],
+    ['builtins', 'eval', 'critical'],
+    ['__builtin__', 'exec', 'critical'],
+    ['builtins', '__import__', 'critical'],
+    ['runpy', '_run_code', 'critical'],
+    ['webbrowser', 'open', 'critical'],
+    ['socket', 'create_connection', 'critical'],
+    ['shutil', 'rmtree', 'critical'],
+    ['builtins', 'getattr', 'high'],
+    ['operator', 'attrgetter', 'high'],
+    ['?', '?', 'high'],
+    ['__main__', 'MyNet', 'medium'],
+    ['sklearn.linear_model', 'LogisticRegression', 'medium'],
   ];
   for (const [module, name, risk] of table) assert.equal(classifyImport({ module, name }), risk, `${module}.${name}`);
 });
 
 function safetensors(header: unknown, dataBytes: number, pad = 0): Buffer {
   const json = Buffer.from(JSON.stringify(header) + ' '.repeat(pad));
-  const len = Buffer.alloc(8); len.writeBigUInt64LE(BigInt(json.length));
+  const len = Buffer.alloc(8);
+  len.writeBigUInt64LE(BigInt(json.length));
   return Buffer.concat([len, json, Buffer.alloc(dataBytes)]);
 }
 
 test('safetensors: a valid header passes, each broken rule is a problem', async () => {
-  const ok = { __metadata__: { format: 'pt' }, 'a.weight': { dtype: 'F32', shape: [2, 3], data_offsets: [0, 24] }, 'a.bias': { dtype: 'BF16', shape: [4], data_offsets: [24, 32] } };
+  const ok = {
+    __metadata__: { format: 'pt' },
+    'a.weight': { dtype: 'F32', shape: [2, 3], data_offsets: [0, 24] },
+    'a.bias': { dtype: 'BF16', shape: [4], data_offsets: [24, 32] },
+  };
   assert.deepEqual(await analyze(safetensors(ok, 32, 5), '/m/model.safetensors', 7), []);
   const cases: [string, Buffer, RegExp][] = [
-    ['overlap', safetensors({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } }, 12), /overlap/],
-    ['beyond', safetensors({ a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }, 8), /beyond the 8-byte data region/],
+    [
+      'overlap',
+      safetensors(
+        {
+          a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] },
+          b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] },
+        },
+        12,
+      ),
+      /overlap/,
+    ],
+    [
+      'beyond',
+      safetensors({ a: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }, 8),
+      /beyond the 8-byte data region/,
+    ],
     ['shape', safetensors({ a: { dtype: 'F16', shape: [3], data_offsets: [0, 8] } }, 8), /needs 6/],
     ['dtype', safetensors({ a: { dtype: 'F128', shape: [1], data_offsets: [0, 16] } }, 16), /unknown dtype/],
-    ['hole', safetensors({ a: { dtype: 'U8', shape: [4], data_offsets: [4, 8] } }, 8), /unindexed bytes before tensor a/],
+    [
+      'hole',
+      safetensors({ a: { dtype: 'U8', shape: [4], data_offsets: [4, 8] } }, 8),
+      /unindexed bytes before tensor a/,
+    ],
     ['tail', safetensors({ a: { dtype: 'U8', shape: [4], data_offsets: [0, 4] } }, 8), /unindexed bytes after/],
     ['json', Buffer.concat([Buffer.from([5, 0, 0, 0, 0, 0, 0, 0]), Buffer.from('{oops')]), /not JSON/],
-    ['length', Buffer.concat([Buffer.from([0xff, 0xff, 0, 0, 0, 0, 0, 0]), Buffer.from('{}')]), /exceeds the file size/],
+    [
+      'length',
+      Buffer.concat([Buffer.from([0xff, 0xff, 0, 0, 0, 0, 0, 0]), Buffer.from('{}')]),
+      /exceeds the file size/,
+    ],
   ];
   for (const [name, data, re] of cases) {
     const facts = await analyze(data, `/m/${name}.safetensors`, 3);
-    assert.ok(facts.some((f) => f.kind === 'problem' && re.test(f.message) && f.message.startsWith(`/m/${name}.safetensors: `)), `${name}: ${JSON.stringify(facts)}`);
+    assert.ok(
+      facts.some((f) => f.kind === 'problem' && re.test(f.message) && f.message.startsWith(`/m/${name}.safetensors: `)),
+      `${name}: ${JSON.stringify(facts)}`,
+    );
   }
   assert.deepEqual(checkSafetensorsHeader(2, Buffer.from('{}'), 10), []);
 });

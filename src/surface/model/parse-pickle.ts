@@ -37,7 +37,11 @@ export function* pickleParser(out: PickleScan, member?: string): Generator<Pull,
   const pop = (): Value => stack.pop() ?? OTHER;
   const popMark = (): Value[] => {
     const i = stack.findLastIndex((v) => v.t === 'mark');
-    if (i < 0) { const all = stack; stack = []; return all; }
+    if (i < 0) {
+      const all = stack;
+      stack = [];
+      return all;
+    }
     const items = stack.slice(i + 1);
     stack = stack.slice(0, i);
     return items;
@@ -73,7 +77,9 @@ export function* pickleParser(out: PickleScan, member?: string): Generator<Pull,
     pos += len;
     return true;
   }
-  const fail = (msg: string): void => { out.problems.push(`${member ? `${member}: ` : ''}pickle offset ${pos}: ${msg}`); };
+  const fail = (msg: string): void => {
+    out.problems.push(`${member ? `${member}: ` : ''}pickle offset ${pos}: ${msg}`);
+  };
 
   let first = true;
   for (;;) {
@@ -88,96 +94,398 @@ export function* pickleParser(out: PickleScan, member?: string): Generator<Pull,
     const op = ob[0];
     let ok = true;
     switch (op) {
-      case 0x80: { const b = yield* bytes(1); if (!b) { ok = false; break; } out.protocol = Math.max(out.protocol, b[0]); if (b[0] > 5) fail(`unsupported protocol ${b[0]}`); break; } // PROTO
-      case 0x95: ok = yield* skip(8); break; // FRAME
-      case 0x2e: { // STOP
+      case 0x80: {
+        const b = yield* bytes(1);
+        if (!b) {
+          ok = false;
+          break;
+        }
+        out.protocol = Math.max(out.protocol, b[0]);
+        if (b[0] > 5) fail(`unsupported protocol ${b[0]}`);
+        break;
+      } // PROTO
+      case 0x95:
+        ok = yield* skip(8);
+        break; // FRAME
+      case 0x2e: {
+        // STOP
         out.pickles++;
         // another pickle directly after? (legacy torch.save writes several)
         const next = yield { read: 1 };
         if (!next || next.length === 0 || next[0] !== 0x80) return;
-        pos = 1; stack = []; memo = new Map();
+        pos = 1;
+        stack = [];
+        memo = new Map();
         const proto = yield* bytes(1);
-        if (!proto) { fail('truncated after PROTO'); return; }
+        if (!proto) {
+          fail('truncated after PROTO');
+          return;
+        }
         out.protocol = Math.max(out.protocol, proto[0]);
         continue;
       }
-      case 0x28: stack.push(MARK); break; // MARK
-      case 0x30: pop(); break; // POP
-      case 0x31: popMark(); break; // POP_MARK
-      case 0x32: stack.push(top()); break; // DUP
+      case 0x28:
+        stack.push(MARK);
+        break; // MARK
+      case 0x30:
+        pop();
+        break; // POP
+      case 0x31:
+        popMark();
+        break; // POP_MARK
+      case 0x32:
+        stack.push(top());
+        break; // DUP
       // ints, floats, constants
-      case 0x46: case 0x49: case 0x4c: { const l = yield* line(); if (l === null) { ok = false; break; } stack.push(OTHER); break; } // FLOAT INT LONG
-      case 0x4a: ok = yield* skip(4); stack.push(OTHER); break; // BININT
-      case 0x4b: ok = yield* skip(1); stack.push(OTHER); break; // BININT1
-      case 0x4d: ok = yield* skip(2); stack.push(OTHER); break; // BININT2
-      case 0x47: ok = yield* skip(8); stack.push(OTHER); break; // BINFLOAT
-      case 0x4e: case 0x88: case 0x89: stack.push(OTHER); break; // NONE NEWTRUE NEWFALSE
-      case 0x8a: { const b = yield* bytes(1); if (!b) { ok = false; break; } ok = yield* skip(b[0]); stack.push(OTHER); break; } // LONG1
-      case 0x8b: { const b = yield* bytes(4); if (!b) { ok = false; break; } ok = yield* skip(b.readUInt32LE(0)); stack.push(OTHER); break; } // LONG4
+      case 0x46:
+      case 0x49:
+      case 0x4c: {
+        const l = yield* line();
+        if (l === null) {
+          ok = false;
+          break;
+        }
+        stack.push(OTHER);
+        break;
+      } // FLOAT INT LONG
+      case 0x4a:
+        ok = yield* skip(4);
+        stack.push(OTHER);
+        break; // BININT
+      case 0x4b:
+        ok = yield* skip(1);
+        stack.push(OTHER);
+        break; // BININT1
+      case 0x4d:
+        ok = yield* skip(2);
+        stack.push(OTHER);
+        break; // BININT2
+      case 0x47:
+        ok = yield* skip(8);
+        stack.push(OTHER);
+        break; // BINFLOAT
+      case 0x4e:
+      case 0x88:
+      case 0x89:
+        stack.push(OTHER);
+        break; // NONE NEWTRUE NEWFALSE
+      case 0x8a: {
+        const b = yield* bytes(1);
+        if (!b) {
+          ok = false;
+          break;
+        }
+        ok = yield* skip(b[0]);
+        stack.push(OTHER);
+        break;
+      } // LONG1
+      case 0x8b: {
+        const b = yield* bytes(4);
+        if (!b) {
+          ok = false;
+          break;
+        }
+        ok = yield* skip(b.readUInt32LE(0));
+        stack.push(OTHER);
+        break;
+      } // LONG4
       // strings
-      case 0x53: { const l = yield* line(); if (l === null) { ok = false; break; } stack.push(strFromRepr(l)); break; } // STRING
-      case 0x56: { const l = yield* line(); if (l === null) { ok = false; break; } stack.push({ t: 'str', s: l.replace(/\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8})/g, (_, e: string) => String.fromCodePoint(Number.parseInt(e.slice(1), 16))) }); break; } // UNICODE (raw-unicode-escape)
-      case 0x54: case 0x58: { const b = yield* bytes(4); if (!b) { ok = false; break; } const v = yield* str(b.readUInt32LE(0), op === 0x58 ? 'utf8' : 'latin1'); if (!v) { ok = false; break; } stack.push(v); break; } // BINSTRING BINUNICODE
-      case 0x55: case 0x8c: { const b = yield* bytes(1); if (!b) { ok = false; break; } const v = yield* str(b[0], op === 0x8c ? 'utf8' : 'latin1'); if (!v) { ok = false; break; } stack.push(v); break; } // SHORT_BINSTRING SHORT_BINUNICODE
-      case 0x8d: { const b = yield* bytes(8); if (!b) { ok = false; break; } const v = yield* str(Number(b.readBigUInt64LE(0)), 'utf8'); if (!v) { ok = false; break; } stack.push(v); break; } // BINUNICODE8
+      case 0x53: {
+        const l = yield* line();
+        if (l === null) {
+          ok = false;
+          break;
+        }
+        stack.push(strFromRepr(l));
+        break;
+      } // STRING
+      case 0x56: {
+        const l = yield* line();
+        if (l === null) {
+          ok = false;
+          break;
+        }
+        stack.push({
+          t: 'str',
+          s: l.replace(/\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8})/g, (_, e: string) =>
+            String.fromCodePoint(Number.parseInt(e.slice(1), 16)),
+          ),
+        });
+        break;
+      } // UNICODE (raw-unicode-escape)
+      case 0x54:
+      case 0x58: {
+        const b = yield* bytes(4);
+        if (!b) {
+          ok = false;
+          break;
+        }
+        const v = yield* str(b.readUInt32LE(0), op === 0x58 ? 'utf8' : 'latin1');
+        if (!v) {
+          ok = false;
+          break;
+        }
+        stack.push(v);
+        break;
+      } // BINSTRING BINUNICODE
+      case 0x55:
+      case 0x8c: {
+        const b = yield* bytes(1);
+        if (!b) {
+          ok = false;
+          break;
+        }
+        const v = yield* str(b[0], op === 0x8c ? 'utf8' : 'latin1');
+        if (!v) {
+          ok = false;
+          break;
+        }
+        stack.push(v);
+        break;
+      } // SHORT_BINSTRING SHORT_BINUNICODE
+      case 0x8d: {
+        const b = yield* bytes(8);
+        if (!b) {
+          ok = false;
+          break;
+        }
+        const v = yield* str(Number(b.readBigUInt64LE(0)), 'utf8');
+        if (!v) {
+          ok = false;
+          break;
+        }
+        stack.push(v);
+        break;
+      } // BINUNICODE8
       // bytes
-      case 0x42: { const b = yield* bytes(4); if (!b) { ok = false; break; } ok = yield* skip(b.readUInt32LE(0)); stack.push(OTHER); break; } // BINBYTES
-      case 0x43: { const b = yield* bytes(1); if (!b) { ok = false; break; } ok = yield* skip(b[0]); stack.push(OTHER); break; } // SHORT_BINBYTES
-      case 0x8e: case 0x96: { const b = yield* bytes(8); if (!b) { ok = false; break; } ok = yield* skip(Number(b.readBigUInt64LE(0))); stack.push(OTHER); break; } // BINBYTES8 BYTEARRAY8
-      case 0x97: stack.push(OTHER); break; // NEXT_BUFFER
-      case 0x98: break; // READONLY_BUFFER
+      case 0x42: {
+        const b = yield* bytes(4);
+        if (!b) {
+          ok = false;
+          break;
+        }
+        ok = yield* skip(b.readUInt32LE(0));
+        stack.push(OTHER);
+        break;
+      } // BINBYTES
+      case 0x43: {
+        const b = yield* bytes(1);
+        if (!b) {
+          ok = false;
+          break;
+        }
+        ok = yield* skip(b[0]);
+        stack.push(OTHER);
+        break;
+      } // SHORT_BINBYTES
+      case 0x8e:
+      case 0x96: {
+        const b = yield* bytes(8);
+        if (!b) {
+          ok = false;
+          break;
+        }
+        ok = yield* skip(Number(b.readBigUInt64LE(0)));
+        stack.push(OTHER);
+        break;
+      } // BINBYTES8 BYTEARRAY8
+      case 0x97:
+        stack.push(OTHER);
+        break; // NEXT_BUFFER
+      case 0x98:
+        break; // READONLY_BUFFER
       // containers
-      case 0x29: case 0x5d: case 0x7d: case 0x8f: stack.push(OTHER); break; // EMPTY_TUPLE EMPTY_LIST EMPTY_DICT EMPTY_SET
-      case 0x74: case 0x6c: case 0x64: case 0x91: popMark(); stack.push(OTHER); break; // TUPLE LIST DICT FROZENSET
-      case 0x85: pop(); stack.push(OTHER); break; // TUPLE1
-      case 0x86: pop(); pop(); stack.push(OTHER); break; // TUPLE2
-      case 0x87: pop(); pop(); pop(); stack.push(OTHER); break; // TUPLE3
-      case 0x61: pop(); break; // APPEND
-      case 0x65: case 0x75: case 0x90: popMark(); break; // APPENDS SETITEMS ADDITEMS
-      case 0x73: pop(); pop(); break; // SETITEM
+      case 0x29:
+      case 0x5d:
+      case 0x7d:
+      case 0x8f:
+        stack.push(OTHER);
+        break; // EMPTY_TUPLE EMPTY_LIST EMPTY_DICT EMPTY_SET
+      case 0x74:
+      case 0x6c:
+      case 0x64:
+      case 0x91:
+        popMark();
+        stack.push(OTHER);
+        break; // TUPLE LIST DICT FROZENSET
+      case 0x85:
+        pop();
+        stack.push(OTHER);
+        break; // TUPLE1
+      case 0x86:
+        pop();
+        pop();
+        stack.push(OTHER);
+        break; // TUPLE2
+      case 0x87:
+        pop();
+        pop();
+        pop();
+        stack.push(OTHER);
+        break; // TUPLE3
+      case 0x61:
+        pop();
+        break; // APPEND
+      case 0x65:
+      case 0x75:
+      case 0x90:
+        popMark();
+        break; // APPENDS SETITEMS ADDITEMS
+      case 0x73:
+        pop();
+        pop();
+        break; // SETITEM
       // memo
-      case 0x67: { const l = yield* line(); if (l === null) { ok = false; break; } stack.push(memo.get(Number(l)) ?? OTHER); break; } // GET
-      case 0x68: { const b = yield* bytes(1); if (!b) { ok = false; break; } stack.push(memo.get(b[0]) ?? OTHER); break; } // BINGET
-      case 0x6a: { const b = yield* bytes(4); if (!b) { ok = false; break; } stack.push(memo.get(b.readUInt32LE(0)) ?? OTHER); break; } // LONG_BINGET
-      case 0x70: { const l = yield* line(); if (l === null) { ok = false; break; } memo.set(Number(l), top()); break; } // PUT
-      case 0x71: { const b = yield* bytes(1); if (!b) { ok = false; break; } memo.set(b[0], top()); break; } // BINPUT
-      case 0x72: { const b = yield* bytes(4); if (!b) { ok = false; break; } memo.set(b.readUInt32LE(0), top()); break; } // LONG_BINPUT
-      case 0x94: memo.set(memo.size, top()); break; // MEMOIZE
+      case 0x67: {
+        const l = yield* line();
+        if (l === null) {
+          ok = false;
+          break;
+        }
+        stack.push(memo.get(Number(l)) ?? OTHER);
+        break;
+      } // GET
+      case 0x68: {
+        const b = yield* bytes(1);
+        if (!b) {
+          ok = false;
+          break;
+        }
+        stack.push(memo.get(b[0]) ?? OTHER);
+        break;
+      } // BINGET
+      case 0x6a: {
+        const b = yield* bytes(4);
+        if (!b) {
+          ok = false;
+          break;
+        }
+        stack.push(memo.get(b.readUInt32LE(0)) ?? OTHER);
+        break;
+      } // LONG_BINGET
+      case 0x70: {
+        const l = yield* line();
+        if (l === null) {
+          ok = false;
+          break;
+        }
+        memo.set(Number(l), top());
+        break;
+      } // PUT
+      case 0x71: {
+        const b = yield* bytes(1);
+        if (!b) {
+          ok = false;
+          break;
+        }
+        memo.set(b[0], top());
+        break;
+      } // BINPUT
+      case 0x72: {
+        const b = yield* bytes(4);
+        if (!b) {
+          ok = false;
+          break;
+        }
+        memo.set(b.readUInt32LE(0), top());
+        break;
+      } // LONG_BINPUT
+      case 0x94:
+        memo.set(memo.size, top());
+        break; // MEMOIZE
       // imports and calls
-      case 0x63: { // GLOBAL
-        const m = yield* line(); const n = m === null ? null : yield* line();
-        if (m === null || n === null) { ok = false; break; }
-        imp(m, n, 'GLOBAL'); stack.push(OTHER); break;
+      case 0x63: {
+        // GLOBAL
+        const m = yield* line();
+        const n = m === null ? null : yield* line();
+        if (m === null || n === null) {
+          ok = false;
+          break;
+        }
+        imp(m, n, 'GLOBAL');
+        stack.push(OTHER);
+        break;
       }
-      case 0x69: { // INST
-        const m = yield* line(); const n = m === null ? null : yield* line();
-        if (m === null || n === null) { ok = false; break; }
-        imp(m, n, 'INST'); popMark(); stack.push(OTHER); break;
+      case 0x69: {
+        // INST
+        const m = yield* line();
+        const n = m === null ? null : yield* line();
+        if (m === null || n === null) {
+          ok = false;
+          break;
+        }
+        imp(m, n, 'INST');
+        popMark();
+        stack.push(OTHER);
+        break;
       }
-      case 0x93: { // STACK_GLOBAL
-        const name = pop(); const module = pop();
+      case 0x93: {
+        // STACK_GLOBAL
+        const name = pop();
+        const module = pop();
         if (module.t === 'str' && name.t === 'str') imp(module.s, name.s, 'STACK_GLOBAL');
         else imp('?', '?', 'STACK_GLOBAL'); // built from values we cannot follow: unresolved, reported as unsafe
-        stack.push(OTHER); break;
+        stack.push(OTHER);
+        break;
       }
-      case 0x82: case 0x83: case 0x84: { // EXT1 EXT2 EXT4: a global from the copyreg extension registry
+      case 0x82:
+      case 0x83:
+      case 0x84: {
+        // EXT1 EXT2 EXT4: a global from the copyreg extension registry
         const b = yield* bytes(op === 0x82 ? 1 : op === 0x83 ? 2 : 4);
-        if (!b) { ok = false; break; }
+        if (!b) {
+          ok = false;
+          break;
+        }
         const code = op === 0x82 ? b[0] : op === 0x83 ? b.readUInt16LE(0) : b.readUInt32LE(0);
-        imp('copyreg.extension', String(code), 'GLOBAL'); stack.push(OTHER); break;
+        imp('copyreg.extension', String(code), 'GLOBAL');
+        stack.push(OTHER);
+        break;
       }
-      case 0x52: pop(); pop(); stack.push(OTHER); break; // REDUCE
-      case 0x6f: popMark(); stack.push(OTHER); break; // OBJ
-      case 0x81: pop(); pop(); stack.push(OTHER); break; // NEWOBJ
-      case 0x92: pop(); pop(); pop(); stack.push(OTHER); break; // NEWOBJ_EX
-      case 0x62: pop(); break; // BUILD
-      case 0x50: { const l = yield* line(); if (l === null) { ok = false; break; } stack.push(OTHER); break; } // PERSID
-      case 0x51: pop(); stack.push(OTHER); break; // BINPERSID
+      case 0x52:
+        pop();
+        pop();
+        stack.push(OTHER);
+        break; // REDUCE
+      case 0x6f:
+        popMark();
+        stack.push(OTHER);
+        break; // OBJ
+      case 0x81:
+        pop();
+        pop();
+        stack.push(OTHER);
+        break; // NEWOBJ
+      case 0x92:
+        pop();
+        pop();
+        pop();
+        stack.push(OTHER);
+        break; // NEWOBJ_EX
+      case 0x62:
+        pop();
+        break; // BUILD
+      case 0x50: {
+        const l = yield* line();
+        if (l === null) {
+          ok = false;
+          break;
+        }
+        stack.push(OTHER);
+        break;
+      } // PERSID
+      case 0x51:
+        pop();
+        stack.push(OTHER);
+        break; // BINPERSID
       default:
         fail(`unknown opcode 0x${op.toString(16).padStart(2, '0')}`);
         return;
     }
-    if (!ok) { fail(`truncated inside opcode 0x${op.toString(16).padStart(2, '0')} at offset ${opAt}`); return; }
+    if (!ok) {
+      fail(`truncated inside opcode 0x${op.toString(16).padStart(2, '0')} at offset ${opAt}`);
+      return;
+    }
   }
 }
 
@@ -189,7 +497,19 @@ function strFromRepr(l: string): Value {
   return { t: 'str', s: unescapePython(m[2]) };
 }
 
-const SIMPLE_ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', a: '\x07', b: '\b', f: '\f', v: '\v', '\\': '\\', "'": "'", '"': '"', '\n': '' };
+const SIMPLE_ESCAPES: Record<string, string> = {
+  n: '\n',
+  t: '\t',
+  r: '\r',
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  v: '\v',
+  '\\': '\\',
+  "'": "'",
+  '"': '"',
+  '\n': '',
+};
 
 /** Python bytes-literal escapes as codecs.escape_decode reads them: \xNN, \NNN (octal) and the one-letter ones. */
 export function unescapePython(text: string): string {

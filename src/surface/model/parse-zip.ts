@@ -45,8 +45,13 @@ export function* zipWalker(options: ZipWalkOptions): Generator<Pull, void, Pulle
   let pending = Buffer.alloc(0);
   function* take(n: number): Generator<Pull, Buffer | null, Pulled> {
     if (pending.length === 0) return yield { read: n };
-    if (pending.length >= n) { const b = pending.subarray(0, n); pending = pending.subarray(n); return b; }
-    const first = pending; pending = Buffer.alloc(0);
+    if (pending.length >= n) {
+      const b = pending.subarray(0, n);
+      pending = pending.subarray(n);
+      return b;
+    }
+    const first = pending;
+    pending = Buffer.alloc(0);
     const rest = yield { read: n - first.length };
     return rest ? Buffer.concat([first, rest]) : first;
   }
@@ -72,7 +77,11 @@ export function* zipWalker(options: ZipWalkOptions): Generator<Pull, void, Pulle
       for (let i = buf.indexOf(DESCRIPTOR); i >= 0; i = buf.indexOf(DESCRIPTOR, i + 1)) {
         const size = sent + i;
         const d32 = i + 16 <= buf.length && buf.readUInt32LE(i + 8) === size && buf.readUInt32LE(i + 12) === size;
-        const d64 = !d32 && i + 24 <= buf.length && Number(buf.readBigUInt64LE(i + 8)) === size && Number(buf.readBigUInt64LE(i + 16)) === size;
+        const d64 =
+          !d32 &&
+          i + 24 <= buf.length &&
+          Number(buf.readBigUInt64LE(i + 8)) === size &&
+          Number(buf.readBigUInt64LE(i + 16)) === size;
         if ((d32 || d64) && crc32(buf.subarray(0, i), crc) === buf.readUInt32LE(i + 4)) {
           consumer?.write(buf.subarray(0, i));
           pending = Buffer.from(buf.subarray(i + (d32 ? 16 : 24)));
@@ -88,11 +97,20 @@ export function* zipWalker(options: ZipWalkOptions): Generator<Pull, void, Pulle
   }
   for (;;) {
     const h = yield* take(30);
-    if (!h || h.length < 4) { if (offset === 0) options.problem('empty zip'); return; }
+    if (!h || h.length < 4) {
+      if (offset === 0) options.problem('empty zip');
+      return;
+    }
     const sig = h.readUInt32LE(0);
     if (sig === CENTRAL || sig === END || sig === END64) return;
-    if (sig !== LOCAL) { options.problem(`zip offset ${offset}: expected a local file header, found 0x${sig.toString(16)}`); return; }
-    if (h.length < 30) { options.problem(`zip offset ${offset}: truncated local file header`); return; }
+    if (sig !== LOCAL) {
+      options.problem(`zip offset ${offset}: expected a local file header, found 0x${sig.toString(16)}`);
+      return;
+    }
+    if (h.length < 30) {
+      options.problem(`zip offset ${offset}: truncated local file header`);
+      return;
+    }
     const flags = h.readUInt16LE(6);
     const method = h.readUInt16LE(8);
     let compressedSize = h.readUInt32LE(18);
@@ -100,17 +118,26 @@ export function* zipWalker(options: ZipWalkOptions): Generator<Pull, void, Pulle
     const nameLen = h.readUInt16LE(26);
     const extraLen = h.readUInt16LE(28);
     const nx = yield* take(nameLen + extraLen);
-    if (!nx || nx.length < nameLen + extraLen) { options.problem(`zip offset ${offset}: truncated file name`); return; }
+    if (!nx || nx.length < nameLen + extraLen) {
+      options.problem(`zip offset ${offset}: truncated file name`);
+      return;
+    }
     const name = nx.subarray(0, nameLen).toString('utf8');
     if (compressedSize === 0xffffffff || size === 0xffffffff) {
       // zip64 extended information: the 8-byte sizes present are those whose 4-byte fields are all ones
       const extra = nx.subarray(nameLen);
       for (let p = 0; p + 4 <= extra.length;) {
-        const id = extra.readUInt16LE(p); const len = extra.readUInt16LE(p + 2);
+        const id = extra.readUInt16LE(p);
+        const len = extra.readUInt16LE(p + 2);
         if (id === 0x0001) {
           let q = p + 4;
-          if (size === 0xffffffff && q + 8 <= p + 4 + len) { size = Number(extra.readBigUInt64LE(q)); q += 8; }
-          if (compressedSize === 0xffffffff && q + 8 <= p + 4 + len) { compressedSize = Number(extra.readBigUInt64LE(q)); }
+          if (size === 0xffffffff && q + 8 <= p + 4 + len) {
+            size = Number(extra.readBigUInt64LE(q));
+            q += 8;
+          }
+          if (compressedSize === 0xffffffff && q + 8 <= p + 4 + len) {
+            compressedSize = Number(extra.readBigUInt64LE(q));
+          }
           break;
         }
         p += 4 + len;
@@ -119,7 +146,9 @@ export function* zipWalker(options: ZipWalkOptions): Generator<Pull, void, Pulle
     const dataAt = offset + 30 + nameLen + extraLen;
     if ((flags & 0x8) !== 0 && compressedSize === 0) {
       if (method !== 0 || (flags & 0x1) !== 0) {
-        options.problem(`zip member ${name}: compressed member with sizes only in a trailing data descriptor; it and the members after it were not checked`);
+        options.problem(
+          `zip member ${name}: compressed member with sizes only in a trailing data descriptor; it and the members after it were not checked`,
+        );
         return;
       }
       // peek at the member's first bytes, then put them back
@@ -128,7 +157,10 @@ export function* zipWalker(options: ZipWalkOptions): Generator<Pull, void, Pulle
       const consumer = options.onMember({ name, method, compressedSize: -1, size: -1, offset: dataAt }, first);
       const end = yield* storedUntilDescriptor(consumer);
       consumer?.end();
-      if (end === null) { options.problem(`zip member ${name}: no data descriptor found before the end of the file`); return; }
+      if (end === null) {
+        options.problem(`zip member ${name}: no data descriptor found before the end of the file`);
+        return;
+      }
       offset = dataAt + end;
       continue;
     }
@@ -138,7 +170,10 @@ export function* zipWalker(options: ZipWalkOptions): Generator<Pull, void, Pulle
     if ((flags & 0x1) === 0 && (method === 0 || method === 8)) {
       const headLen = method === 0 ? Math.min(peek, left) : 0;
       const head = headLen > 0 ? yield* take(headLen) : Buffer.alloc(0);
-      if (!head || head.length < headLen) { options.problem(`zip member ${name}: truncated`); return; }
+      if (!head || head.length < headLen) {
+        options.problem(`zip member ${name}: truncated`);
+        return;
+      }
       left -= headLen;
       const consumer = options.onMember(member, head);
       if (consumer) {
@@ -146,17 +181,26 @@ export function* zipWalker(options: ZipWalkOptions): Generator<Pull, void, Pulle
           consumer.write(head);
           while (left > 0) {
             const piece = yield* take(Math.min(PIECE, left));
-            if (!piece || piece.length === 0) { consumer.end(); options.problem(`zip member ${name}: truncated`); return; }
+            if (!piece || piece.length === 0) {
+              consumer.end();
+              options.problem(`zip member ${name}: truncated`);
+              return;
+            }
             left -= piece.length;
             consumer.write(piece);
           }
           consumer.end();
         } else if (compressedSize > maxInflate) {
-          options.problem(`zip member ${name}: deflated member of ${compressedSize} bytes is larger than ${maxInflate}, not checked`);
+          options.problem(
+            `zip member ${name}: deflated member of ${compressedSize} bytes is larger than ${maxInflate}, not checked`,
+          );
           consumer.end();
         } else {
           const packed = yield* take(left);
-          if (!packed || packed.length < left) { options.problem(`zip member ${name}: truncated`); return; }
+          if (!packed || packed.length < left) {
+            options.problem(`zip member ${name}: truncated`);
+            return;
+          }
           left = 0;
           try {
             consumer.write(inflateRawSync(packed, { maxOutputLength: 256 * 1024 * 1024 }));
@@ -169,7 +213,10 @@ export function* zipWalker(options: ZipWalkOptions): Generator<Pull, void, Pulle
     } else if ((flags & 0x1) === 0) {
       options.onMember(member, Buffer.alloc(0));
     }
-    if (left > 0 && !(yield* drop(left))) { options.problem(`zip member ${name}: truncated`); return; }
+    if (left > 0 && !(yield* drop(left))) {
+      options.problem(`zip member ${name}: truncated`);
+      return;
+    }
     offset = dataAt + compressedSize;
   }
 }

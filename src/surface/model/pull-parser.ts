@@ -29,53 +29,87 @@ export function createPushParser(gen: Generator<Pull, void, Pulled>): PushParser
   let offset = 0;
 
   const send = (value: Pulled): void => {
-    acc = []; got = 0;
+    acc = [];
+    got = 0;
     const r = gen.next(value);
-    if (r.done) { done = true; req = undefined; } else req = r.value;
+    if (r.done) {
+      done = true;
+      req = undefined;
+    } else req = r.value;
   };
   // start the generator: the first next() runs to its first request
   const first = gen.next(null as unknown as Pulled);
-  if (first.done) done = true; else req = first.value;
+  if (first.done) done = true;
+  else req = first.value;
 
   return {
-    get offset() { return offset; },
-    get done() { return done; },
+    get offset() {
+      return offset;
+    },
+    get done() {
+      return done;
+    },
     write(chunk: Buffer) {
       let pos = 0;
       while (!done && req && pos < chunk.length) {
         if ('skip' in req) {
           const n = Math.min(req.skip - got, chunk.length - pos);
-          got += n; pos += n; offset += n;
+          got += n;
+          pos += n;
+          offset += n;
           if (got === req.skip) send(EMPTY);
         } else if ('read' in req) {
           if (got === 0 && chunk.length - pos >= req.read) {
             // fast path: the whole read lies in this chunk
             const n = req.read;
-            pos += n; offset += n;
+            pos += n;
+            offset += n;
             send(chunk.subarray(pos - n, pos));
             continue;
           }
           const n = Math.min(req.read - got, chunk.length - pos);
           acc.push(chunk.subarray(pos, pos + n));
-          got += n; pos += n; offset += n;
+          got += n;
+          pos += n;
+          offset += n;
           if (got === req.read) send(Buffer.concat(acc, got));
         } else {
           const nl = chunk.indexOf(0x0a, pos);
           const stop = nl < 0 ? chunk.length : nl;
           const n = stop - pos;
-          if (got + n > req.line) { offset += n; send(null); pos = stop; continue; }
+          if (got + n > req.line) {
+            offset += n;
+            send(null);
+            pos = stop;
+            continue;
+          }
           acc.push(chunk.subarray(pos, stop));
-          got += n; offset += n; pos = stop;
-          if (nl >= 0) { pos++; offset++; send(Buffer.concat(acc, got)); }
+          got += n;
+          offset += n;
+          pos = stop;
+          if (nl >= 0) {
+            pos++;
+            offset++;
+            send(Buffer.concat(acc, got));
+          }
         }
       }
     },
     end() {
       while (!done && req) {
-        if ('read' in req && req.read === 0) { send(EMPTY); continue; }
-        if ('skip' in req && req.skip === 0) { send(EMPTY); continue; }
+        if ('read' in req && req.read === 0) {
+          send(EMPTY);
+          continue;
+        }
+        if ('skip' in req && req.skip === 0) {
+          send(EMPTY);
+          continue;
+        }
         // a read cut short by the end of input gets the bytes there were (callers check the length)
-        if ('read' in req && got > 0) { send(Buffer.concat(acc, got)); continue; }
+        if ('read' in req && got > 0) {
+          send(Buffer.concat(acc, got));
+          continue;
+        }
         send(null);
       }
     },

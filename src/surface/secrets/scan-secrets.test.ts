@@ -18,10 +18,16 @@ const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 function realKey(type: 'rsa' | 'ed25519'): string {
   const dir = mkdtempSync(join(tmpdir(), 'zerocve-key-'));
   try {
-    if (type === 'rsa') return execFileSync('openssl', ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:1024'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    if (type === 'rsa')
+      return execFileSync('openssl', ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:1024'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'k')]);
     return readFileSync(join(dir, 'k'), 'utf8');
-  } finally { rmSync(dir, { recursive: true, force: true }); }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 test('rules find shaped credentials and report them redacted', () => {
@@ -35,31 +41,81 @@ test('rules find shaped credentials and report them redacted', () => {
   const proj = `sk-proj-${rand(64)}`;
   const legacy = `sk-${rand(20)}T3BlbkFJ${rand(20)}`;
   const slack = `xoxb-${rand(12, '0123456789')}-${rand(24)}`;
-  const gcp = JSON.stringify({ type: 'service_account', project_id: 'p', private_key_id: rand(40), private_key: rsa, client_email: 'a@p.iam.gserviceaccount.com' }, null, 2);
+  const gcp = JSON.stringify(
+    {
+      type: 'service_account',
+      project_id: 'p',
+      private_key_id: rand(40),
+      private_key: rsa,
+      client_email: 'a@p.iam.gserviceaccount.com',
+    },
+    null,
+    2,
+  );
   const cases: [string, string, { rule: string; line: number; redacted: string }[]][] = [
     ['/app/id_rsa', rsa, [{ rule: 'private-key', line: 1, redacted: redact(rsa.split('\n')[1]) }]],
     ['/root/.ssh/id_ed25519', ed, [{ rule: 'private-key', line: 1, redacted: redact(ed.split('\n')[1]) }]],
-    ['/app/.env', `# creds\nAWS_ACCESS_KEY_ID=${aws}\nAWS_SECRET_ACCESS_KEY=${awsSecret}\n`, [
-      { rule: 'aws-access-key-id', line: 2, redacted: redact(aws) }, { rule: 'aws-secret-access-key', line: 3, redacted: redact(awsSecret) }]],
-    ['/root/.aws/credentials', `[default]\naws_secret_access_key = ${awsSecret}\n`, [{ rule: 'aws-secret-access-key', line: 2, redacted: redact(awsSecret) }]],
-    ['/app/ci.sh', `export GH=${ghp}\ngit clone https://x:${fine}@github.com/a/b\n`, [
-      { rule: 'github-token', line: 1, redacted: 'ghp_…' }, { rule: 'github-fine-grained-pat', line: 2, redacted: 'gith…' }]],
-    ['/root/.cache/huggingface/token', `${hf}\n`, [{ rule: 'huggingface-token', line: 1, redacted: 'hf_' + hf[3] + '…' }]],
-    ['/app/config.py', `OPENAI_API_KEY = "${proj}"\nold = '${legacy}'\n`, [
-      { rule: 'openai-api-key', line: 1, redacted: 'sk-p…' }, { rule: 'openai-api-key', line: 2, redacted: redact(legacy) }]],
+    [
+      '/app/.env',
+      `# creds\nAWS_ACCESS_KEY_ID=${aws}\nAWS_SECRET_ACCESS_KEY=${awsSecret}\n`,
+      [
+        { rule: 'aws-access-key-id', line: 2, redacted: redact(aws) },
+        { rule: 'aws-secret-access-key', line: 3, redacted: redact(awsSecret) },
+      ],
+    ],
+    [
+      '/root/.aws/credentials',
+      `[default]\naws_secret_access_key = ${awsSecret}\n`,
+      [{ rule: 'aws-secret-access-key', line: 2, redacted: redact(awsSecret) }],
+    ],
+    [
+      '/app/ci.sh',
+      `export GH=${ghp}\ngit clone https://x:${fine}@github.com/a/b\n`,
+      [
+        { rule: 'github-token', line: 1, redacted: 'ghp_…' },
+        { rule: 'github-fine-grained-pat', line: 2, redacted: 'gith…' },
+      ],
+    ],
+    [
+      '/root/.cache/huggingface/token',
+      `${hf}\n`,
+      [{ rule: 'huggingface-token', line: 1, redacted: 'hf_' + hf[3] + '…' }],
+    ],
+    [
+      '/app/config.py',
+      `OPENAI_API_KEY = "${proj}"\nold = '${legacy}'\n`,
+      [
+        { rule: 'openai-api-key', line: 1, redacted: 'sk-p…' },
+        { rule: 'openai-api-key', line: 2, redacted: redact(legacy) },
+      ],
+    ],
     ['/app/slack.json', `{"token": "${slack}"}`, [{ rule: 'slack-token', line: 1, redacted: 'xoxb…' }]],
-    ['/app/sa.json', gcp, [{ rule: 'gcp-service-account', line: gcp.split('\n').findIndex((l) => l.includes('"private_key"')) + 1, redacted: '----…' }]],
+    [
+      '/app/sa.json',
+      gcp,
+      [
+        {
+          rule: 'gcp-service-account',
+          line: gcp.split('\n').findIndex((l) => l.includes('"private_key"')) + 1,
+          redacted: '----…',
+        },
+      ],
+    ],
   ];
   for (const [path, text, want] of cases) {
     const got = scanSecrets(path, Buffer.from(text)).map(({ rule, line, redacted }) => ({ rule, line, redacted }));
     assert.deepEqual(got, want, path);
-    for (const f of scanSecrets(path, Buffer.from(text))) assert.ok(f.redacted.length === 5 && f.redacted.endsWith('…'), `${path}: value redacted to 4 characters`);
+    for (const f of scanSecrets(path, Buffer.from(text)))
+      assert.ok(f.redacted.length === 5 && f.redacted.endsWith('…'), `${path}: value redacted to 4 characters`);
   }
 });
 
 test('look-alikes are not secrets', () => {
   const negatives: [string, string][] = [
-    ['AWS documentation example', 'aws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n'],
+    [
+      'AWS documentation example',
+      'aws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n',
+    ],
     ['public key', '-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----\n'],
     ['certificate', '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n'],
     ['prose', 'the task-sk-related option; see ghp_ tokens; hf_hub_download(repo)\n'],
@@ -93,9 +149,34 @@ test('which paths are scanned', () => {
 });
 
 test('secrets in files an OS package owns are dropped', () => {
-  const f = (path: string) => ({ kind: 'secret' as const, path, rule: 'private-key', title: 'Private key', line: 1, redacted: 'MIIE…' });
-  const inventory = { packages: [{ id: 'deb:x@1', type: 'deb' as const, name: 'x', version: '1', purl: 'pkg:deb/debian/x@1', locations: [], files: ['/etc/x/sample.key'], metadata: { kind: 'dpkg' as const, source: 'x', sourceVersion: '1', arch: 'amd64' } }], models: [], problems: [] };
-  assert.deepEqual(secretsOutsidePackages([f('/etc/x/sample.key'), f('/app/id_rsa')], inventory).map((s) => s.path), ['/app/id_rsa']);
+  const f = (path: string) => ({
+    kind: 'secret' as const,
+    path,
+    rule: 'private-key',
+    title: 'Private key',
+    line: 1,
+    redacted: 'MIIE…',
+  });
+  const inventory = {
+    packages: [
+      {
+        id: 'deb:x@1',
+        type: 'deb' as const,
+        name: 'x',
+        version: '1',
+        purl: 'pkg:deb/debian/x@1',
+        locations: [],
+        files: ['/etc/x/sample.key'],
+        metadata: { kind: 'dpkg' as const, source: 'x', sourceVersion: '1', arch: 'amd64' },
+      },
+    ],
+    models: [],
+    problems: [],
+  };
+  assert.deepEqual(
+    secretsOutsidePackages([f('/etc/x/sample.key'), f('/app/id_rsa')], inventory).map((s) => s.path),
+    ['/app/id_rsa'],
+  );
 });
 
 test('no false positives in a real Debian root', { skip: mmdebstrapSkip(), timeout: 15 * 60_000 }, async () => {
@@ -106,5 +187,8 @@ test('no false positives in a real Debian root', { skip: mmdebstrapSkip(), timeo
   if (process.env.ZEROCVE_PRINT) process.stdout.write(`${JSON.stringify(found)}\n`);
   const secrets = secretsOutsidePackages(found, dpkgInventory(root));
   assert.deepEqual(secrets, []);
-  assert.deepEqual(facts.filter((f) => f.kind === 'problem'), []);
+  assert.deepEqual(
+    facts.filter((f) => f.kind === 'problem'),
+    [],
+  );
 });

@@ -24,17 +24,37 @@ const notExample = (v: string) => !/EXAMPLE|XXXXXXXX|0{16}/i.test(v);
 
 export const SECRET_RULES: readonly SecretRule[] = [
   { id: 'private-key', title: 'Private key', pattern: /-----BEGIN[ A-Z0-9]*PRIVATE KEY( BLOCK)?-----/ },
-  { id: 'aws-access-key-id', title: 'AWS access key ID', pattern: /\b((?:AKIA|ASIA)[0-9A-Z]{16})\b/, accept: notExample },
   {
-    id: 'aws-secret-access-key', title: 'AWS secret access key',
-    pattern: /aws_?secret_?access_?key["']?\s*[:=]\s*["']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])/i, accept: notExample,
+    id: 'aws-access-key-id',
+    title: 'AWS access key ID',
+    pattern: /\b((?:AKIA|ASIA)[0-9A-Z]{16})\b/,
+    accept: notExample,
+  },
+  {
+    id: 'aws-secret-access-key',
+    title: 'AWS secret access key',
+    pattern: /aws_?secret_?access_?key["']?\s*[:=]\s*["']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])/i,
+    accept: notExample,
   },
   { id: 'github-token', title: 'GitHub token', pattern: /\b(gh[pousr]_[A-Za-z0-9]{36,255})\b/ },
-  { id: 'github-fine-grained-pat', title: 'GitHub fine-grained personal access token', pattern: /\b(github_pat_[A-Za-z0-9_]{82})\b/ },
+  {
+    id: 'github-fine-grained-pat',
+    title: 'GitHub fine-grained personal access token',
+    pattern: /\b(github_pat_[A-Za-z0-9_]{82})\b/,
+  },
   { id: 'huggingface-token', title: 'Hugging Face access token', pattern: /\b(hf_[A-Za-z0-9]{34,40})\b/ },
-  { id: 'openai-api-key', title: 'OpenAI API key', pattern: /\b(sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,}|sk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}|sk-[A-Za-z0-9]{48})(?![A-Za-z0-9_-])/ },
+  {
+    id: 'openai-api-key',
+    title: 'OpenAI API key',
+    pattern:
+      /\b(sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,}|sk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}|sk-[A-Za-z0-9]{48})(?![A-Za-z0-9_-])/,
+  },
   { id: 'slack-token', title: 'Slack token', pattern: /\b(xox[abposr]-[0-9A-Za-z-]{10,})\b/ },
-  { id: 'slack-webhook', title: 'Slack incoming webhook', pattern: /(https:\/\/hooks\.slack\.com\/services\/T[A-Z0-9]+\/B[A-Z0-9]+\/[A-Za-z0-9]{16,})/ },
+  {
+    id: 'slack-webhook',
+    title: 'Slack incoming webhook',
+    pattern: /(https:\/\/hooks\.slack\.com\/services\/T[A-Z0-9]+\/B[A-Z0-9]+\/[A-Za-z0-9]{16,})/,
+  },
 ];
 
 const GCP_TYPE = /"type"\s*:\s*"service_account"/;
@@ -45,13 +65,19 @@ export const redact = (value: string): string => `${value.slice(0, 4)}…`;
 
 /** Paths never scanned: public vendor material (docs, licences, tests) and package databases. */
 export function secretPathExcluded(path: string): boolean {
-  return /^\/usr\/share\/(doc|man|info|locale|i18n|common-licenses|licenses|zoneinfo|perl5?|ca-certificates)\//.test(path)
-    || /^\/usr\/(local\/)?include\//.test(path)
-    || /^\/var\/lib\/(dpkg|apt|rpm|yum|dnf)\//.test(path) || /^\/lib\/apk\/db\//.test(path) || /^\/var\/cache\//.test(path)
-    || /^\/etc\/ssl\/certs\//.test(path)
-    || /\/(tests?|testing|testdata|test_data|examples?)\//.test(path)
-    || /\/python3(\.\d+)?\/test\//.test(path)
-    || /\.(pyc|so(\.\d+)*|a|o|gz|xz|bz2|zst|zip|whl|png|jpe?g|gif|ico|woff2?|ttf|pdf|mo|db|sqlite|bin|pt|pth|safetensors|onnx|npy|npz)$/.test(path);
+  return (
+    /^\/usr\/share\/(doc|man|info|locale|i18n|common-licenses|licenses|zoneinfo|perl5?|ca-certificates)\//.test(path) ||
+    /^\/usr\/(local\/)?include\//.test(path) ||
+    /^\/var\/lib\/(dpkg|apt|rpm|yum|dnf)\//.test(path) ||
+    /^\/lib\/apk\/db\//.test(path) ||
+    /^\/var\/cache\//.test(path) ||
+    /^\/etc\/ssl\/certs\//.test(path) ||
+    /\/(tests?|testing|testdata|test_data|examples?)\//.test(path) ||
+    /\/python3(\.\d+)?\/test\//.test(path) ||
+    /\.(pyc|so(\.\d+)*|a|o|gz|xz|bz2|zst|zip|whl|png|jpe?g|gif|ico|woff2?|ttf|pdf|mo|db|sqlite|bin|pt|pth|safetensors|onnx|npy|npz)$/.test(
+      path,
+    )
+  );
 }
 
 /** Scan one text file's content. Binary content (a NUL in the first 8 KiB) yields nothing. */
@@ -67,7 +93,14 @@ export function scanSecrets(path: string, content: Buffer): SecretFact[] {
     if (gcp) {
       const m = GCP_KEY.exec(line);
       if (m) {
-        facts.push({ kind: 'secret', path, rule: 'gcp-service-account', title: 'GCP service account key', line: i + 1, redacted: redact(m[1]) });
+        facts.push({
+          kind: 'secret',
+          path,
+          rule: 'gcp-service-account',
+          title: 'GCP service account key',
+          line: i + 1,
+          redacted: redact(m[1]),
+        });
         continue;
       }
     }
@@ -86,6 +119,7 @@ export function scanSecrets(path: string, content: Buffer): SecretFact[] {
 /** Drop secrets in files an OS package owns (distro-shipped samples): they are public, not the image's. */
 export function secretsOutsidePackages(secrets: readonly SecretFact[], inventory: Inventory): SecretFact[] {
   const owned = new Set<string>();
-  for (const p of inventory.packages) if (p.type === 'deb' || p.type === 'apk' || p.type === 'rpm') for (const f of p.files ?? []) owned.add(f);
+  for (const p of inventory.packages)
+    if (p.type === 'deb' || p.type === 'apk' || p.type === 'rpm') for (const f of p.files ?? []) owned.add(f);
   return secrets.filter((s) => !owned.has(s.path));
 }

@@ -45,12 +45,19 @@ export async function debianRoot(options: DebianRootOptions): Promise<string> {
     try {
       if (existsSync(done)) break;
       rmSync(out, { recursive: true, force: true });
-      await run('mmdebstrap', [
-        '--variant=minbase', '--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr', `--include=${options.include.join(',')}`,
-        'bookworm', out,
-        'deb http://deb.debian.org/debian bookworm main',
-        'deb http://deb.debian.org/debian-security bookworm-security main',
-      ], { maxBuffer: 64 * 1024 * 1024 });
+      await run(
+        'mmdebstrap',
+        [
+          '--variant=minbase',
+          '--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr',
+          `--include=${options.include.join(',')}`,
+          'bookworm',
+          out,
+          'deb http://deb.debian.org/debian bookworm main',
+          'deb http://deb.debian.org/debian-security bookworm-security main',
+        ],
+        { maxBuffer: 64 * 1024 * 1024 },
+      );
       writeFileSync(done, new Date().toISOString());
     } catch (err) {
       throw new InputError(`fixture ${options.name}: mmdebstrap failed`, { cause: err });
@@ -62,4 +69,7 @@ export async function debianRoot(options: DebianRootOptions): Promise<string> {
 }
 
 /** The realistic bloat case: minbase + python3 + build-essential. */
-export const BLOAT_ROOT: DebianRootOptions = { name: 'debian-python3-build-essential', include: ['python3', 'build-essential'] };
+export const BLOAT_ROOT: DebianRootOptions = {
+  name: 'debian-python3-build-essential',
+  include: ['python3', 'build-essential'],
+};
