@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { Analyzer, Sink } from '../core/analyzer.ts';
 import type { EntryHeader } from '../core/entry.ts';
 import type { Fact } from '../core/fact.ts';
-import { createElfSink } from './elf/parse-elf.ts';
+import { createElfSink } from '../elf/index.ts';
 import { scanSecrets, secretPathExcluded } from './secrets/scan-secrets.ts';
 import { createLdSoConfAnalyzer } from './loader/parse-ld-so-conf.ts';
 

@@ -16,8 +16,8 @@ export { computeCudaStacks, cudaFamilyOf, isTorchLoader } from './cuda-stacks.ts
 export type { CudaStacksInput, CudaStacksReport, CudaStackFamily, CudaStackCopy } from './cuda-stacks.ts';
 export { createPathIndex } from './merged.ts';
 export type { PathIndex, ShadowedFile } from './merged.ts';
-export { createElfSink, parseElfFile } from './elf/parse-elf.ts';
-export type { ElfParseResult } from './elf/parse-elf.ts';
+export { createElfSink, parseElfFile } from '../elf/index.ts';
+export type { ElfParseResult } from '../elf/index.ts';
 export { scanSecrets, secretsOutsidePackages, secretPathExcluded, SECRET_RULES } from './secrets/scan-secrets.ts';
 export type { SecretFact, SecretRule } from './secrets/scan-secrets.ts';
 export { ldSearchDirs, parseLdSoConf } from './loader/parse-ld-so-conf.ts';

@@ -10,7 +10,7 @@
 // - PT_INTERP and PT_DYNAMIC contents (capped);
 // - the section header table and the TAIL_WINDOW bytes before it, where linkers and strip put .shstrtab.
 import { createReadStream } from 'node:fs';
-import type { ElfInfo } from '../../core/fact.ts';
+import type { ElfInfo } from '../core/fact.ts';
 
 export const RAW_PREFIX_CAP = 4 * 1024 * 1024;
 export const CANDIDATE_CAP = 1024 * 1024;

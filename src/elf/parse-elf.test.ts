@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, realpathSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createElfSink, parseElfFile } from './parse-elf.ts';
-import type { ElfInfo } from '../../core/fact.ts';
+import type { ElfInfo } from '../core/fact.ts';
 
 /** What readelf says about a file, in the ElfInfo shape. */
 function readelf(file: string): ElfInfo {

@@ -1,0 +1,4 @@
+// ELF reading, below the stages that need it: `surface` (executables, GPU device code, loader) and `catalog` (Go and
+// Rust binaries carry their dependency lists in ELF sections).
+export { createElfSink, parseElfFile } from './parse-elf.ts';
+export type { ElfParseResult } from './parse-elf.ts';
