@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
-import { openRegistryImage, createRegistryClient, parseChallenge, backoffDelay } from './index.ts';
+import { openRegistryImage, createRegistryClient } from './index.ts';
 import { parseReference } from '../reference.ts';
 import { parsePlatform } from '../oci.ts';
 import { InputError, RegistryError } from '../../core/errors.ts';
@@ -344,34 +344,4 @@ test('aborting mid-layer fails the stream with an AbortError', async () => {
     { name: 'AbortError' },
   );
   assert.ok(seen < img.layers[0].size);
-});
-
-test('parseChallenge and backoffDelay', () => {
-  assert.deepEqual(
-    parseChallenge(
-      'Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/python:pull"',
-    ),
-    {
-      scheme: 'bearer',
-      params: {
-        realm: 'https://auth.docker.io/token',
-        service: 'registry.docker.io',
-        scope: 'repository:library/python:pull',
-      },
-    },
-  );
-  assert.deepEqual(parseChallenge('Basic realm="x y"'), { scheme: 'basic', params: { realm: 'x y' } });
-  assert.equal(parseChallenge(null), undefined);
-  const opts = { attempts: 5, baseDelayMs: 100, maxDelayMs: 1000 };
-  for (let i = 0; i < 50; i++) {
-    const d1 = backoffDelay(1, opts, null);
-    const d3 = backoffDelay(3, opts, null);
-    assert.ok(d1 >= 50 && d1 <= 100 && d3 >= 200 && d3 <= 400, `${d1} ${d3}`);
-    assert.ok(backoffDelay(10, opts, null) <= 1000);
-  }
-  assert.equal(backoffDelay(1, opts, '0.5'), 500);
-  assert.equal(backoffDelay(1, opts, '3600'), 1000);
-  const at = Date.UTC(2030, 0, 1);
-  assert.equal(backoffDelay(1, opts, new Date(at).toUTCString(), at - 700), 700);
-  assert.equal(backoffDelay(1, opts, new Date(at).toUTCString(), at - 5000), 1000);
 });
