@@ -38,6 +38,7 @@ const allowed: Record<string, string[]> = {
     'sbom',
     'peers',
   ],
+  serve: ['core', 'app', 'report', 'image', 'policy', 'version'],
   cli: ['core', 'app', 'report', 'image', 'vulndb', 'policy', 'version', 'sbom', 'peers'],
 };
 

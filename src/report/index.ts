@@ -18,6 +18,8 @@ export { renderTable, renderBloatTable, truncate } from './table.ts';
 export { renderMarkdown } from './markdown.ts';
 export { renderHtml } from './html.ts';
 export { buildSarif } from './sarif.ts';
+export { buildHarborVulnerabilityReport } from './harbor.ts';
+export type { HarborArtifact, HarborScanner, HarborSeverity } from './harbor.ts';
 export { buildBom, cycloneDxJson } from './cyclonedx.ts';
 export { buildSpdx } from './spdx.ts';
 export type { SpdxDocument } from './spdx.ts';

@@ -26,6 +26,8 @@ export interface RegistryOptions {
   htpasswd?: { user: string; password: string };
   /** token (bearer) auth: the registry trusts `rootCertPath` and sends clients to `realm` */
   token?: { realm: string; service: string; issuer: string; rootCertPath: string };
+  /** push notifications: the registry POSTs distribution event envelopes to `url` with these headers */
+  notifications?: { url: string; headers?: Record<string, string> };
 }
 
 /** A free TCP port on 127.0.0.1 (closed again before returning; small race accepted in tests). */
@@ -79,6 +81,15 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Runn
       `    issuer: ${t.issuer}`,
       `    rootcertbundle: ${t.rootCertPath}`,
     );
+  }
+  if (options.notifications) {
+    const n = options.notifications;
+    lines.push('notifications:', '  endpoints:', '    - name: zerocve', `      url: ${n.url}`);
+    if (n.headers) {
+      lines.push('      headers:');
+      for (const [k, v] of Object.entries(n.headers)) lines.push(`        ${k}: [${JSON.stringify(v)}]`);
+    }
+    lines.push('      timeout: 2s', '      threshold: 3', '      backoff: 1s');
   }
   const config = join(dir, 'config.yml');
   writeFileSync(config, lines.join('\n') + '\n');
