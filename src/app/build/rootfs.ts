@@ -9,12 +9,15 @@ import {
   chownSync,
   copyFileSync,
   existsSync,
+  lchownSync,
   lstatSync,
   mkdirSync,
   readFileSync,
   readdirSync,
+  readlinkSync,
   rmSync,
   rmdirSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { join, posix } from 'node:path';
@@ -141,14 +144,41 @@ export function addUser(root: string, user: NonNullable<BuildSpec['user']>): voi
   chmodSync(home, 0o750);
 }
 
+/**
+ * The declared files. A `src` directory copies its tree (symlinks as links, owned by uid/gid; directories 0755,
+ * files 0755 when executable in the source, else 0644 — `mode` applies to single files only).
+ */
 export function addFiles(root: string, spec: BuildSpec): void {
   for (const f of spec.files) {
     if (!existsSync(f.src)) throw new InputError(`build ${spec.file}: file ${f.src} not found`);
     const dest = hostPath(root, f.dest);
     mkdirSync(join(dest, '..'), { recursive: true });
+    if (lstatSync(f.src).isDirectory()) {
+      copyTree(f.src, dest, f.uid, f.gid);
+      continue;
+    }
     copyFileSync(f.src, dest);
     chmodSync(dest, f.mode);
     chownSync(dest, f.uid, f.gid);
+  }
+}
+
+function copyTree(src: string, dest: string, uid: number, gid: number): void {
+  mkdirSync(dest, { recursive: true });
+  chmodSync(dest, 0o755);
+  chownSync(dest, uid, gid);
+  for (const e of readdirSync(src, { withFileTypes: true })) {
+    const from = join(src, e.name);
+    const to = join(dest, e.name);
+    if (e.isDirectory()) copyTree(from, to, uid, gid);
+    else if (e.isSymbolicLink()) {
+      symlinkSync(readlinkSync(from), to);
+      lchownSync(to, uid, gid);
+    } else if (e.isFile()) {
+      copyFileSync(from, to);
+      chmodSync(to, lstatSync(from).mode & 0o111 ? 0o755 : 0o644);
+      chownSync(to, uid, gid);
+    }
   }
 }
 
