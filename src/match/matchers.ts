@@ -6,6 +6,7 @@ import { normalizeName, schemeById } from '../version/index.ts';
 import type { VersionScheme } from '../core/interfaces.ts';
 import { osEcosystems, osFamily } from './os-ecosystem.ts';
 import { search } from './search.ts';
+import { createCargoMatcher, createGoMatcher, createMavenMatcher, createNpmMatcher } from './ecosystems.ts';
 
 const scheme = (id: string): VersionScheme => schemeById(id)!;
 
@@ -221,6 +222,10 @@ export function createMatchers(): Matcher[] {
     createPythonMatcher(),
     createCondaMatcher(),
     createCudaMatcher(),
+    createNpmMatcher(),
+    createMavenMatcher(),
+    createGoMatcher(),
+    createCargoMatcher(),
   ];
 }
 
