@@ -66,6 +66,8 @@ export interface Package {
   files?: string[];
   /** id of the OS package that owns this package's files (e.g. Debian's python3-numpy owning numpy's dist-info) */
   ownedBy?: string;
+  /** set when the base image is known: whether the base image holds this very package (else an app layer added it) */
+  fromBase?: boolean;
   metadata: PackageMetadata;
 }
 
