@@ -53,12 +53,13 @@ export function annotatedBaseTarget(annotations: Readonly<Record<string, string>
 }
 
 /**
- * The scanned image's base: `--base` (an error when its layers are not the scanned image's first layers), else
- * the annotated base when asked and readable (a warning, not an error, when it cannot be read or does not match).
+ * The scanned image's base: `--base` (an error when its layers are not the scanned image's first layers; `opened`
+ * when the caller opened it already), else the annotated base when asked and readable (a warning, not an error,
+ * when it cannot be read or does not match).
  */
 export async function resolveBase(
   scanned: ImageSummary,
-  options: BaseOptions & { open?: OpenImageOptions; signal?: AbortSignal },
+  options: BaseOptions & { open?: OpenImageOptions; signal?: AbortSignal; opened?: Image },
 ): Promise<{ base?: ResolvedBase; warnings: string[] }> {
   const warnings: string[] = [];
   const scannedIds = scanned.config.diffIds;
@@ -66,7 +67,7 @@ export async function resolveBase(
   if (options.image) {
     if (scanned.source.kind === 'dir' || scanned.source.kind === 'sbom')
       throw new UsageError(`--base: ${what} is a ${scanned.source.kind}: target without layers, so nothing to split`);
-    const image = await openImage(options.image, { ...options.open, signal: options.signal });
+    const image = options.opened ?? (await openImage(options.image, { ...options.open, signal: options.signal }));
     const bad = prefixMismatch(image.config.diffIds, scannedIds);
     if (bad) throw new UsageError(`--base ${options.image} is not the base of ${what}: ${bad}`);
     return {

@@ -12,6 +12,8 @@ import { diagnoseDependencies } from './deps.ts';
 import { VERSION } from './version.ts';
 import { readPeerReport, mergePeerFindings } from '../peers/index.ts';
 import { UsageError } from '../core/errors.ts';
+import type { Image } from '../core/image.ts';
+import { openImage } from '../image/index.ts';
 import { attributeToBase, baseSplitSummary, filterByBase, resolveBase, type BaseOptions } from './base.ts';
 
 /** scans warn when the database is older than this */
@@ -140,6 +142,10 @@ export function assembleReport(
 export async function scanTarget(target: string, options: ScanOptions): Promise<ScanReport> {
   // --merge: peer reports are read first, so a bad file fails before a long scan
   const peers = await Promise.all((options.merge ?? []).map((p) => readPeerReport(p, { signal: options.signal })));
+  // --base is opened first too (manifest and config only), so a bad base fails before a long scan
+  const baseImage = options.base?.image
+    ? await openImage(options.base.image, { ...options.open, signal: options.signal })
+    : undefined;
   const analysis = await analyzeTarget(target, options);
   let vuln: ReturnType<typeof matchVulnerabilities> = { findings: [], warnings: [], problems: [] };
   if (options.scanners.has('vuln')) {
@@ -154,7 +160,7 @@ export async function scanTarget(target: string, options: ScanOptions): Promise<
   const extra = options.scanners.has('deps')
     ? diagnoseDependencies(analysis, { driverVersion: options.driverVersion })
     : [];
-  const split = await splitByBase(analysis, vuln, extra, options);
+  const split = await splitByBase(analysis, vuln, extra, options, baseImage);
   const report = assembleReport(split.analysis, split.vuln, {
     policy: { ...options.policy, driverVersion: options.driverVersion ?? options.policy.driverVersion },
     files: options.files,
@@ -189,6 +195,7 @@ async function splitByBase(
   vuln: ReturnType<typeof matchVulnerabilities>,
   extra: Finding[],
   options: ScanOptions,
+  opened: Image | undefined,
 ): Promise<{
   analysis: Analysis;
   vuln: ReturnType<typeof matchVulnerabilities>;
@@ -200,7 +207,12 @@ async function splitByBase(
     if (wanted?.filter) throw new UsageError(`--${wanted.filter}: the base image is not known: pass --base IMAGE`);
     return { analysis, vuln, extra };
   }
-  const resolved = await resolveBase(analysis.image, { ...wanted, open: options.open, signal: options.signal });
+  const resolved = await resolveBase(analysis.image, {
+    ...wanted,
+    open: options.open,
+    signal: options.signal,
+    opened,
+  });
   const warnings = [...analysis.warnings, ...resolved.warnings];
   if (!resolved.base) {
     if (wanted.filter)

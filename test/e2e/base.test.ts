@@ -237,6 +237,19 @@ test(
       /--base .* is not the base of .*: its layer 2 \([0-9a-f]{12}\) is not the scanned image's layer 2/,
     );
     assert.equal(notBase.stderr.trim().split('\n').length, 1, notBase.stderr);
+    // a base that cannot be read fails before the scan walks anything
+    const missing = await zerocve([
+      'scan',
+      app,
+      '--db',
+      db,
+      '-q',
+      '--no-cache',
+      '--base',
+      `oci-dir:${join(work, 'nope')}:latest`,
+    ]);
+    assert.equal(missing.code, 3, missing.stderr);
+    assert.match(missing.stderr, /nope:latest: cannot read directory/);
     const both = await zerocve(['scan', app, '--db', db, '--only-base', '--exclude-base']);
     assert.equal(both.code, 2);
     assert.match(both.stderr, /--only-base and --exclude-base exclude each other/);
