@@ -44,12 +44,15 @@ function prefixMismatch(base: readonly string[], scanned: readonly string[]): st
   return undefined;
 }
 
-/** The annotated base as a reference scan can open: `name@digest` when the digest is given. */
+/**
+ * The annotated base as a registry target: `registry:name@digest` when the digest is given. Always a registry
+ * reference — an image must not make the scanner open a path on the host (`dir:/`, `oci-dir:…`).
+ */
 export function annotatedBaseTarget(annotations: Readonly<Record<string, string>> | undefined): string | undefined {
-  const name = annotations?.[BASE_NAME_ANNOTATION]?.trim();
+  const name = annotations?.[BASE_NAME_ANNOTATION]?.trim().replace(/^registry:/, '');
   if (!name) return undefined;
   const digest = annotations?.[BASE_DIGEST_ANNOTATION]?.trim();
-  return digest && !name.includes('@') ? `${name}@${digest}` : name;
+  return `registry:${digest && !name.includes('@') ? `${name}@${digest}` : name}`;
 }
 
 /**
