@@ -317,10 +317,22 @@ test('maven: findings equal an independent Maven-order matcher over the GitHub a
 
 test('maven: a jar known only by file name is a problem, not a silent skip', { skip }, () => {
   const p = jar('', 'mystery', '1.0');
+  p.name = 'mystery';
   const { findings, problems } = matchInventory({ packages: [p], models: [], problems: [] }, store!);
   assert.deepEqual(findings, []);
   assert.equal(problems.length, 1);
-  assert.match(problems[0].message, /maven: cannot match Java archive .*mystery 1\.0: no groupId/);
+  assert.match(problems[0].message, /maven: cannot match Java archive mystery 1\.0: no groupId/);
+  // without Maven metadata, a `groupId:artifactId` name is enough
+  const bare: Package = {
+    ...jar('org.yaml', 'snakeyaml', '1.33'),
+    metadata: { kind: 'python', format: 'dist-info', sitePackages: '' },
+  };
+  const m = matchInventory({ packages: [bare], models: [], problems: [] }, store!);
+  assert.deepEqual(m.problems, []);
+  assert.deepEqual(
+    m.findings.map((f) => f.id),
+    ['CVE-2022-1471'],
+  );
 });
 
 test('go: findings equal an independent semver matcher over the whole Go vulnerability database', { skip }, () => {

@@ -56,8 +56,10 @@ export function createMavenMatcher(): Matcher {
     handles: (pkg) => pkg.type === 'maven',
     match(pkg, ctx) {
       const meta = pkg.metadata.kind === 'maven' ? pkg.metadata : undefined;
-      const group = meta?.groupId;
-      const artifact = meta?.artifactId || pkg.name.split(':').pop() || pkg.name;
+      // without metadata (e.g. from an SBOM) the name may be `groupId:artifactId`
+      const colon = pkg.name.indexOf(':');
+      const group = meta?.groupId || (colon > 0 ? pkg.name.slice(0, colon) : undefined);
+      const artifact = meta?.artifactId || (colon > 0 ? pkg.name.slice(colon + 1) : pkg.name);
       if (!group) {
         ctx.problem(
           packageLocation(pkg),
