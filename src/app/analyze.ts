@@ -153,6 +153,7 @@ export async function analyzeImage(image: Image, options: AnalyzeOptions): Promi
       files: l.files,
       createdBy: history[i]?.createdBy,
     })),
+    ...(image.annotations ? { annotations: { ...image.annotations } } : {}),
   };
   const surface = scanners.has('surface')
     ? computeSurface({

@@ -7,10 +7,14 @@ import type { Inventory } from '../core/package.ts';
 import { openStore, dbStatus } from '../vulndb/index.ts';
 import { matchInventory } from '../match/index.ts';
 import { applyPolicy, type PolicyOptions } from '../policy/index.ts';
-import { analyzeTarget, type AnalyzeOptions, type Analysis } from './analyze.ts';
+import { analyzeImage, analyzeTarget, type AnalyzeOptions, type Analysis } from './analyze.ts';
 import { diagnoseDependencies } from './deps.ts';
 import { VERSION } from './version.ts';
 import { readPeerReport, mergePeerFindings } from '../peers/index.ts';
+import { UsageError } from '../core/errors.ts';
+import type { Image } from '../core/image.ts';
+import { openImage } from '../image/index.ts';
+import { attributeToBase, baseSplitSummary, filterByBase, resolveBase, type BaseOptions } from './base.ts';
 
 /** scans warn when the database is older than this */
 export const DB_MAX_AGE_HOURS = 72;
@@ -26,6 +30,8 @@ export interface ScanOptions extends AnalyzeOptions {
   files?: boolean;
   /** peer scanners' JSON reports (Trivy, Grype) of the same image, compared in `report.sections.peers` */
   merge?: string[];
+  /** base image or application: which base, whether to read it from annotations, which findings to keep */
+  base?: BaseOptions;
   now?: Date;
 }
 
@@ -136,6 +142,10 @@ export function assembleReport(
 export async function scanTarget(target: string, options: ScanOptions): Promise<ScanReport> {
   // --merge: peer reports are read first, so a bad file fails before a long scan
   const peers = await Promise.all((options.merge ?? []).map((p) => readPeerReport(p, { signal: options.signal })));
+  // --base is opened first too (manifest and config only), so a bad base fails before a long scan
+  const baseImage = options.base?.image
+    ? await openImage(options.base.image, { ...options.open, signal: options.signal })
+    : undefined;
   const analysis = await analyzeTarget(target, options);
   let vuln: ReturnType<typeof matchVulnerabilities> = { findings: [], warnings: [], problems: [] };
   if (options.scanners.has('vuln')) {
@@ -150,12 +160,17 @@ export async function scanTarget(target: string, options: ScanOptions): Promise<
   const extra = options.scanners.has('deps')
     ? diagnoseDependencies(analysis, { driverVersion: options.driverVersion })
     : [];
-  const report = assembleReport(analysis, vuln, {
+  const split = await splitByBase(analysis, vuln, extra, options, baseImage);
+  const report = assembleReport(split.analysis, split.vuln, {
     policy: { ...options.policy, driverVersion: options.driverVersion ?? options.policy.driverVersion },
     files: options.files,
     now: options.now,
-    extraFindings: extra,
+    extraFindings: split.extra,
   });
+  if (split.base) {
+    report.image = { ...report.image, base: split.base };
+    report.summary.base = baseSplitSummary(report, countBySeverity, options.base?.filter);
+  }
   if (peers.length) {
     report.sections = {
       ...report.sections,
@@ -166,4 +181,56 @@ export async function scanTarget(target: string, options: ScanOptions): Promise<
     };
   }
   return report;
+}
+
+// ---- base image or application (issue 12) ----------------------------------------------------------------------
+
+/**
+ * With a known base image (--base, or the OCI base annotations): inventory the base (its layers come from the layer
+ * cache the scan just filled), mark packages and findings `fromBase`, and apply --only-base / --exclude-base before
+ * the policy sees the findings. Without one, everything passes through unchanged.
+ */
+async function splitByBase(
+  analysis: Analysis,
+  vuln: ReturnType<typeof matchVulnerabilities>,
+  extra: Finding[],
+  options: ScanOptions,
+  opened: Image | undefined,
+): Promise<{
+  analysis: Analysis;
+  vuln: ReturnType<typeof matchVulnerabilities>;
+  extra: Finding[];
+  base?: NonNullable<ScanReport['image']['base']>;
+}> {
+  const wanted = options.base;
+  if (!wanted?.image && !wanted?.fromAnnotations) {
+    if (wanted?.filter) throw new UsageError(`--${wanted.filter}: the base image is not known: pass --base IMAGE`);
+    return { analysis, vuln, extra };
+  }
+  const resolved = await resolveBase(analysis.image, {
+    ...wanted,
+    open: options.open,
+    signal: options.signal,
+    opened,
+  });
+  const warnings = [...analysis.warnings, ...resolved.warnings];
+  if (!resolved.base) {
+    if (wanted.filter)
+      throw new UsageError(
+        `--${wanted.filter}: the base image is not known: pass --base IMAGE (${resolved.warnings.join('; ') || 'the image has no org.opencontainers.image.base.name annotation'})`,
+      );
+    return { analysis: { ...analysis, warnings }, vuln, extra };
+  }
+  options.onProgress?.({ phase: 'inventory', message: `inventorying base image ${resolved.base.summary.name}` });
+  const baseAnalysis = await analyzeImage(resolved.base.image, { ...options, onProgress: undefined });
+  const layers = resolved.base.summary.layers;
+  const own = attributeToBase(analysis.inventory, analysis.findings, { inventory: baseAnalysis.inventory, layers });
+  const mark = (fs: Finding[]) =>
+    attributeToBase(own.inventory, fs, { inventory: baseAnalysis.inventory, layers }).findings;
+  return {
+    analysis: { ...analysis, inventory: own.inventory, findings: filterByBase(own.findings, wanted.filter), warnings },
+    vuln: { ...vuln, findings: filterByBase(mark(vuln.findings), wanted.filter) },
+    extra: filterByBase(mark(extra), wanted.filter),
+    base: resolved.base.summary,
+  };
 }

@@ -104,6 +104,40 @@ export function purlOf(pkg: Package, os?: OsInfo): string {
         undefined,
       );
       break;
+    case 'npm': {
+      // `@scope/name` → namespace `@scope`, name `name`
+      const slash = pkg.name.startsWith('@') ? pkg.name.indexOf('/') : -1;
+      purl =
+        slash > 0
+          ? new PackageURL(
+              'npm',
+              pkg.name.slice(0, slash),
+              pkg.name.slice(slash + 1),
+              pkg.version,
+              undefined,
+              undefined,
+            )
+          : new PackageURL('npm', undefined, pkg.name, pkg.version, undefined, undefined);
+      break;
+    }
+    case 'maven':
+      purl = new PackageURL('maven', m.groupId, m.artifactId, pkg.version, undefined, undefined);
+      break;
+    case 'golang': {
+      const cut = m.module.lastIndexOf('/');
+      purl = new PackageURL(
+        'golang',
+        cut > 0 ? m.module.slice(0, cut) : undefined,
+        cut > 0 ? m.module.slice(cut + 1) : m.module,
+        pkg.version,
+        undefined,
+        undefined,
+      );
+      break;
+    }
+    case 'cargo':
+      purl = new PackageURL('cargo', undefined, m.crate, pkg.version, undefined, undefined);
+      break;
   }
   return purl.toString();
 }

@@ -46,6 +46,8 @@ export interface Finding {
   evidence: Evidence[];
   /** findings of kind dependency/model/gpu come from analysis, not advisories */
   kind: 'vulnerability' | 'dependency' | 'model' | 'secret';
+  /** set when the base image is known: whether the base image brought it (fixed by rebuilding or switching base) */
+  fromBase?: boolean;
 }
 
 export interface Suppression {

@@ -64,4 +64,6 @@ export interface Image {
   readonly layers: readonly Layer[];
   /** a `dir:` target is already a root file system: no tar, walked directly */
   readonly rootDir?: string;
+  /** the manifest's annotations (`org.opencontainers.image.base.name`, …), when it has any */
+  readonly annotations?: Readonly<Record<string, string>>;
 }

@@ -17,11 +17,27 @@ export interface LayerSummary {
   createdBy?: string;
 }
 
+/** The image a scanned image was built on: its first `layers` layers are the base image's. */
+export interface BaseImageSummary {
+  /** as given to --base, or the `org.opencontainers.image.base.name` annotation */
+  name: string;
+  /** the base's manifest digest, when known */
+  digest?: Digest;
+  /** how many of the scanned image's layers (from the bottom) are the base's */
+  layers: number;
+  /** how the base became known */
+  via: 'flag' | 'annotation';
+}
+
 export interface ImageSummary {
   source: ImageSourceInfo;
   config: ImageConfig;
   configDigest?: Digest;
   layers: LayerSummary[];
+  /** the manifest's annotations, when it has any */
+  annotations?: Record<string, string>;
+  /** the base image, when known (--base or the OCI base annotations) */
+  base?: BaseImageSummary;
 }
 
 export interface FileRef {
@@ -117,6 +133,15 @@ export interface ScanReport {
     kev: number;
     threshold?: Severity;
     passed: boolean;
+    /** with a known base image: shown findings and packages split by where they came from */
+    base?: {
+      findingsFromBase: SeverityCounts;
+      findingsFromApp: SeverityCounts;
+      packagesFromBase: number;
+      packagesFromApp: number;
+      /** `--only-base` / `--exclude-base`: which findings were kept */
+      filter?: 'only-base' | 'exclude-base';
+    };
   };
   warnings: string[];
 }

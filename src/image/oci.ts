@@ -378,6 +378,7 @@ export async function resolveImage(
     config,
     configDigest: manifest.config.digest,
     layers,
+    ...(manifest.annotations ? { annotations: manifest.annotations } : {}),
   };
 }
 

@@ -20,6 +20,13 @@ export {
   CUDA_TO_CPE,
   sourceRpmName,
 } from './matchers.ts';
+export {
+  createNpmMatcher,
+  createMavenMatcher,
+  createGoMatcher,
+  createCargoMatcher,
+  LANGUAGE_ECOSYSTEMS,
+} from './ecosystems.ts';
 export { osEcosystems, osFamily } from './os-ecosystem.ts';
 export { mergeFindings, sortFindings } from './merge.ts';
 export { scoreVector, severityFromScore } from './severity.ts';
@@ -60,7 +67,7 @@ function cachedStore(store: AdvisoryStore): AdvisoryStore {
 /**
  * Match every package of the inventory against the store. Unparsable versions and packages that cannot be
  * matched (OS package without a known distro release) become problems; nothing is skipped silently except
- * Python packages owned by an OS package (the OS advisories cover them).
+ * Python and npm packages owned by an OS package (the OS advisories cover them).
  */
 export function matchInventory(
   inventory: Inventory,

@@ -50,7 +50,7 @@ test('osEcosystems: distro releases to OSV ecosystems', () => {
     ['debian', '12', ['Debian:12']],
     ['debian', '10.1', ['Debian:10']],
     ['debian', '', []],
-    ['ubuntu', '22.04', ['Ubuntu:22.04:LTS', 'Ubuntu:22.04']],
+    ['ubuntu', '22.04', ['Ubuntu:22.04:LTS', 'Ubuntu:22.04', 'Ubuntu:Pro:22.04:LTS']],
     ['alpine', '3.19.1', ['Alpine:v3.19']],
     ['wolfi', '20230201', ['Wolfi']],
     ['chainguard', '', ['Chainguard']],

@@ -6,6 +6,7 @@ import { normalizeName, schemeById } from '../version/index.ts';
 import type { VersionScheme } from '../core/interfaces.ts';
 import { osEcosystems, osFamily } from './os-ecosystem.ts';
 import { search } from './search.ts';
+import { createCargoMatcher, createGoMatcher, createMavenMatcher, createNpmMatcher } from './ecosystems.ts';
 
 const scheme = (id: string): VersionScheme => schemeById(id)!;
 
@@ -18,14 +19,20 @@ export function createDpkgMatcher(): Matcher {
       const meta = pkg.metadata.kind === 'dpkg' ? pkg.metadata : undefined;
       const name = meta?.source || pkg.name;
       const version = meta?.sourceVersion || pkg.version;
-      return search(pkg, ctx, {
-        matcher: 'dpkg',
-        ecosystems: osEcosystems(ctx.os),
-        name,
-        version,
-        scheme: scheme('dpkg'),
-        vendor: ctx.os?.id ?? 'debian',
-      });
+      const ecosystems = osEcosystems(ctx.os);
+      const isPro = (e: string): boolean => e.startsWith('Ubuntu:Pro:');
+      const base = { matcher: 'dpkg', name, version, scheme: scheme('dpkg'), vendor: ctx.os?.id ?? 'debian' };
+      const pro = ecosystems.filter(isPro);
+      return [
+        ...search(pkg, ctx, { ...base, ecosystems: ecosystems.filter((e) => !isPro(e)) }),
+        ...(pro.length
+          ? search(pkg, ctx, {
+              ...base,
+              ecosystems: pro,
+              note: 'Ubuntu Pro (ESM) advisory: the fix is published to Ubuntu Pro subscribers',
+            })
+          : []),
+      ];
     },
   };
 }
@@ -221,6 +228,10 @@ export function createMatchers(): Matcher[] {
     createPythonMatcher(),
     createCondaMatcher(),
     createCudaMatcher(),
+    createNpmMatcher(),
+    createMavenMatcher(),
+    createGoMatcher(),
+    createCargoMatcher(),
   ];
 }
 

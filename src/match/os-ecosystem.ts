@@ -8,7 +8,7 @@ const majorMinor = (v: string): string => v.split('.').slice(0, 2).join('.');
 
 /**
  * Candidate ecosystems for the OS, most specific first; empty when the OS is unknown or has no release to match.
- * Debian `Debian:<major>`; Ubuntu `Ubuntu:<ver>:LTS` and `Ubuntu:<ver>`; Alpine `Alpine:v<major.minor>`
+ * Debian `Debian:<major>`; Ubuntu `Ubuntu:<ver>:LTS`, `Ubuntu:<ver>` and `Ubuntu:Pro:<ver>:LTS`; Alpine `Alpine:v<major.minor>`
  * (`Alpine:edge`); Wolfi, Chainguard; RPM distros `<Name>:<major>` (Red Hat, Rocky Linux, AlmaLinux, CentOS,
  * Oracle Linux), `Amazon Linux:<ver>`, `openSUSE:Leap <ver>`, `openSUSE:Tumbleweed`, `SUSE:Linux Enterprise Server <ver>`,
  * `Photon OS:<ver>`, `CBL-Mariner:<ver>`, `Azure Linux:<ver>`.
@@ -19,8 +19,10 @@ export function osEcosystems(os: Os | undefined): string[] {
   switch (os.id) {
     case 'debian':
       return v ? [`Debian:${major(v)}`] : [];
+    // Ubuntu's own OSV records name LTS releases `Ubuntu:22.04:LTS` (osv.dev also answers `Ubuntu:22.04`); fixes
+    // published only to Ubuntu Pro (ESM) subscribers are under `Ubuntu:Pro:22.04:LTS`
     case 'ubuntu':
-      return v ? [`Ubuntu:${majorMinor(v)}:LTS`, `Ubuntu:${majorMinor(v)}`] : [];
+      return v ? [`Ubuntu:${majorMinor(v)}:LTS`, `Ubuntu:${majorMinor(v)}`, `Ubuntu:Pro:${majorMinor(v)}:LTS`] : [];
     case 'alpine':
       return v ? [/edge|_alpha|_beta/.test(v) ? 'Alpine:edge' : `Alpine:v${majorMinor(v)}`] : [];
     case 'wolfi':

@@ -85,6 +85,7 @@ function packageComponent(p: Package, withFiles: boolean): CDX.Models.Component 
     prop('zerocve:layer', p.locations[0].layer);
   }
   for (const l of p.locations) prop('zerocve:location', `${l.layer}:${l.path}`);
+  if (p.fromBase !== undefined) prop('zerocve:from-base', String(p.fromBase));
   if (m.kind === 'dpkg') {
     prop('zerocve:source-package', m.source);
     prop('zerocve:source-version', m.sourceVersion);
@@ -156,6 +157,13 @@ function vulnerabilityOf(
     );
   }
   v.properties.add(new Models.Property('zerocve:fixState', f.fixState));
+  // one vulnerability may affect packages of the base and of the app: `mixed` then (each component says which)
+  if (group.some((g) => g.fromBase !== undefined)) {
+    const n = group.filter((g) => g.fromBase).length;
+    v.properties.add(
+      new Models.Property('zerocve:from-base', n === group.length ? 'true' : n === 0 ? 'false' : 'mixed'),
+    );
+  }
   if (group.some((g) => g.kev)) v.properties.add(new Models.Property('zerocve:kev', 'true'));
   if (f.epss) v.properties.add(new Models.Property('zerocve:epss', String(f.epss.score)));
   if (suppression) {
@@ -192,6 +200,12 @@ export function buildBom(report: ScanReport, options: CycloneDxOptions = {}): CD
   if (report.image.configDigest)
     root.properties.add(new Models.Property('zerocve:config-digest', report.image.configDigest));
   for (const t of src.repoTags ?? []) root.properties.add(new Models.Property('zerocve:repo-tag', t));
+  const base = report.image.base;
+  if (base) {
+    root.properties.add(new Models.Property('zerocve:base-image', base.name));
+    if (base.digest) root.properties.add(new Models.Property('zerocve:base-digest', base.digest));
+    root.properties.add(new Models.Property('zerocve:base-layers', String(base.layers)));
+  }
   const plat = report.image.config.platform;
   if (plat)
     root.properties.add(

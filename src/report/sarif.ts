@@ -100,6 +100,7 @@ export function buildSarif(report: ScanReport): object {
         installedVersion: f.installedVersion,
         fixedVersions: f.fixedVersions,
         kev: f.kev,
+        ...(f.fromBase !== undefined ? { fromBase: f.fromBase } : {}),
       },
     });
   }
@@ -121,6 +122,7 @@ export function buildSarif(report: ScanReport): object {
           image: imageName(report),
           target: report.image.source.target,
           suppressed: report.suppressed.length,
+          ...(report.image.base ? { baseImage: report.image.base } : {}),
         },
       },
     ],

@@ -86,6 +86,16 @@ export function renderTable(report: ScanReport, options: ReporterOptions = {}): 
     [...findingsPlain].length <= width ? `${'Findings'.padEnd(11)} ${total} (${sev})` : truncate(findingsPlain, width),
   );
   line(`${''.padEnd(11)} suppressed ${s.suppressed}, fixable ${s.fixable}, KEV ${s.kev}`);
+  const base = report.image.base;
+  if (base && s.base) {
+    const n = (c: typeof s.findings): number => SEVERITIES.reduce((x, k) => x + c[k], 0);
+    line(
+      `${'Base'.padEnd(11)} ${base.name} (${base.layers} of ${report.image.layers.length} layers, from ${base.via === 'flag' ? '--base' : 'annotation'})`,
+    );
+    line(
+      `${''.padEnd(11)} findings ${n(s.base.findingsFromBase)} from base, ${n(s.base.findingsFromApp)} from app; packages ${s.base.packagesFromBase} from base, ${s.base.packagesFromApp} from app${s.base.filter ? ` (--${s.base.filter})` : ''}`,
+    );
+  }
   if (s.threshold)
     lines.push(
       paint(

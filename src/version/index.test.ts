@@ -20,12 +20,16 @@ test('schemeFor: OSV ecosystems and package types', () => {
     ['PyPI', 'pep440'],
     ['python', 'pep440'],
     ['npm', 'semver'],
-    ['Go', 'semver'],
+    ['Go', 'go'],
+    ['golang', 'go'],
+    ['cargo', 'semver'],
+    ['maven', 'maven'],
     ['crates.io', 'semver'],
     ['conda', 'conda'],
     ['NVIDIA', 'cpe'],
     ['cuda', 'cpe'],
-    ['Maven', undefined],
+    ['Maven', 'maven'],
+    ['Hackage', undefined],
     ['', undefined],
   ];
   for (const [eco, id] of table) assert.equal(schemeFor(eco)?.id, id, eco);

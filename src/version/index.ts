@@ -7,6 +7,8 @@ import { createPep440Scheme } from './pep440.ts';
 import { createSemverScheme } from './semver.ts';
 import { createCondaScheme } from './conda.ts';
 import { createCpeScheme } from './cpe.ts';
+import { createMavenScheme } from './maven.ts';
+import { createGoScheme } from './golang.ts';
 
 export { createDpkgScheme, compareDpkg, parseDpkg } from './dpkg.ts';
 export { createRpmScheme, compareRpm, parseRpm, rpmvercmp } from './rpm.ts';
@@ -24,6 +26,8 @@ export { createSemverScheme, compareSemver, parseSemver, tryParseSemver } from '
 export { createCondaScheme, compareConda, parseConda } from './conda.ts';
 export { createCpeScheme, compareCpeVersion, cpeRangeMatch, describeCpeRange } from './cpe.ts';
 export type { CpeRange } from './cpe.ts';
+export { createMavenScheme, compareMaven, canonicalMaven } from './maven.ts';
+export { createGoScheme, compareGo, goSemver, goToolchainToSemver } from './golang.ts';
 export { affectedBy, rangeIntervals } from './range.ts';
 export type { AffectedResult } from './range.ts';
 export { parseSpecifiers, pep440Satisfies, satisfies } from './specifier.ts';
@@ -40,10 +44,12 @@ const SCHEMES = Object.freeze({
   semver: createSemverScheme(),
   conda: createCondaScheme(),
   cpe: createCpeScheme(),
+  maven: createMavenScheme(),
+  go: createGoScheme(),
 });
 export type SchemeId = keyof typeof SCHEMES;
 
-/** A scheme by its id (`dpkg`, `rpm`, `apk`, `pep440`, `semver`, `conda`, `cpe`). */
+/** A scheme by its id (`dpkg`, `rpm`, `apk`, `pep440`, `semver`, `conda`, `cpe`, `maven`, `go`). */
 export function schemeById(id: string): VersionScheme | undefined {
   return Object.hasOwn(SCHEMES, id) ? SCHEMES[id as SchemeId] : undefined;
 }
@@ -77,7 +83,7 @@ const RPM_DISTROS = [
 
 /**
  * The version rule for an OSV ecosystem (`Debian:12`, `Alpine:v3.19`, `PyPI`, `Red Hat:…`) or a package type
- * (deb, apk, rpm, python, conda, cuda). Undefined when zerocve has no rule for it.
+ * (deb, apk, rpm, python, conda, cuda, npm, maven, golang, cargo). Undefined when zerocve has no rule for it.
  */
 export function schemeFor(ecosystemOrType: string): VersionScheme | undefined {
   const base = ecosystemOrType.split(':')[0].trim().toLowerCase();
@@ -102,9 +108,14 @@ export function schemeFor(ecosystemOrType: string): VersionScheme | undefined {
     case 'pypi':
     case 'pep440':
       return SCHEMES.pep440;
-    case 'npm':
+    case 'maven':
+      return SCHEMES.maven;
     case 'go':
+    case 'golang':
+      return SCHEMES.go;
+    case 'npm':
     case 'crates.io':
+    case 'cargo':
     case 'semver':
     case 'hex':
     case 'pub':

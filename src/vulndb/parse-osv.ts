@@ -84,7 +84,9 @@ export function parseOsvRecord(rec: unknown, source: string): Advisory {
     if (purl) entry.purl = purl;
     const eco = isObj(a.ecosystem_specific) ? a.ecosystem_specific : {};
     const dbs = isObj(a.database_specific) ? a.database_specific : {};
-    const sev = severityFromWord(strOf(eco.severity) ?? strOf(eco.urgency) ?? strOf(dbs.severity));
+    const sev = severityFromWord(
+      strOf(eco.severity) ?? strOf(eco.urgency) ?? strOf(eco.ubuntu_priority) ?? strOf(dbs.severity),
+    );
     if (sev) entry.severity = sev;
     affected.push(entry);
   }

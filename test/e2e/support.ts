@@ -61,7 +61,7 @@ export async function imageWithLayer(
   baseOciDir: string,
   dir: string,
   files: Extra[],
-  config: { user?: string } = {},
+  config: { user?: string; annotations?: Record<string, string> } = {},
 ): Promise<string> {
   initLayout(dir);
   const index = JSON.parse(readFileSync(join(baseOciDir, 'index.json'), 'utf8')) as { manifests: { digest: string }[] };
@@ -100,6 +100,7 @@ export async function imageWithLayer(
   const m = await writeImage(dir, {
     layers: [...base, layer],
     config: { env: baseConfig.config.Env, cmd: baseConfig.config.Cmd, user: config.user },
+    ...(config.annotations ? { annotations: config.annotations } : {}),
   });
   writeIndex(dir, [{ ...m, tag: 'latest' }]);
   return `oci-dir:${dir}:latest`;

@@ -51,6 +51,26 @@ function warn(values: FlagValues, warnings: string[]): void {
   for (const w of warnings) process.stderr.write(`zerocve: warning: ${w}\n`);
 }
 
+/** scan only: base image or application */
+const BASE_FLAGS: Record<string, FlagSpec> = {
+  base: {
+    type: 'string',
+    help: 'IMAGE: the base image (its layers must be the first layers of TARGET); default: the org.opencontainers.image.base.name annotation, when readable',
+  },
+  'only-base': { type: 'boolean', help: 'keep only findings the base image brought (needs a known base)' },
+  'exclude-base': { type: 'boolean', help: 'keep only findings the application layers added (needs a known base)' },
+};
+
+function baseOptionsOf(values: FlagValues): ScanOptions['base'] {
+  if (values['only-base'] === true && values['exclude-base'] === true)
+    throw new UsageError('--only-base and --exclude-base exclude each other');
+  const filter =
+    values['only-base'] === true ? 'only-base' : values['exclude-base'] === true ? 'exclude-base' : undefined;
+  const image = typeof values.base === 'string' ? values.base : undefined;
+  if (image === '') throw new UsageError('--base: needs an image');
+  return { image, fromAnnotations: true, ...(filter ? { filter } : {}) };
+}
+
 const TARGETS =
   'TARGET is registry:REF or a bare reference (host/repo:tag, name@sha256:…), docker-archive:PATH, oci-archive:PATH, oci-dir:PATH[:tag], dir:PATH or sbom:PATH.';
 
@@ -61,17 +81,18 @@ export const scan: Command = {
       'scan',
       'TARGET [flags]',
       `Scan an image: inventory, CVEs, attack surface, bloat, GPU code, model files, secrets.\n${TARGETS}\nExit codes: 0 pass, 1 policy failed (--fail-on), 2 usage error, 3 scan error.`,
-      SCAN_FLAGS,
+      { ...SCAN_FLAGS, ...BASE_FLAGS },
       args,
       1,
     );
     if (typeof p === 'number') return p;
     const { values, positionals } = p;
     const outputs = parseOutputs(values, REPORT_FORMATS, 'table');
+    const base = baseOptionsOf(values);
     const progress = createProgress(values.quiet !== true);
     let report: ScanReport;
     try {
-      report = await scanTarget(positionals[0], scanOptions(values, progress));
+      report = await scanTarget(positionals[0], { ...scanOptions(values, progress), base });
     } finally {
       progress.done();
     }

@@ -1,0 +1,156 @@
+// Matchers for the language ecosystems found beside OS packages: npm, Maven (Java archives), Go modules and the Go
+// standard library compiled into binaries, Rust crates. Each searches its OSV ecosystem by the ecosystem's own
+// package name, with the ecosystem's own version rule.
+import type { Finding } from '../core/finding.ts';
+import type { MatchContext, Matcher, VersionScheme } from '../core/interfaces.ts';
+import type { Package, PackageType } from '../core/package.ts';
+import { goSemver, schemeById } from '../version/index.ts';
+import { packageLocation, search } from './search.ts';
+
+/**
+ * Package type → OSV ecosystem and version rule. Kept here until the one table of package types in src/core
+ * holds these rows.
+ */
+export const LANGUAGE_ECOSYSTEMS: Readonly<Partial<Record<PackageType, { osv: string; scheme: string }>>> =
+  Object.freeze({
+    npm: { osv: 'npm', scheme: 'semver' },
+    maven: { osv: 'Maven', scheme: 'maven' },
+    golang: { osv: 'Go', scheme: 'go' },
+    cargo: { osv: 'crates.io', scheme: 'semver' },
+  });
+
+const schemeOf = (type: PackageType): VersionScheme => schemeById(LANGUAGE_ECOSYSTEMS[type]!.scheme)!;
+
+/** Whether an OS package owns this package (Debian's node-* under /usr/share/nodejs): its OS advisories cover it. */
+function ownedByOs(pkg: Package): boolean {
+  return !!pkg.ownedBy || (pkg.metadata.kind === 'npm' && !!pkg.metadata.ownedBy);
+}
+
+/**
+ * npm packages against the `npm` ecosystem (semver). Packages installed by an OS package are never matched as
+ * npm; packages only a lock file declares are matched, with a note saying so.
+ */
+export function createNpmMatcher(): Matcher {
+  return {
+    name: 'npm',
+    handles: (pkg) => pkg.type === 'npm' && !ownedByOs(pkg),
+    match(pkg, ctx) {
+      const declared = pkg.metadata.kind === 'npm' && pkg.metadata.declaredOnly;
+      return search(pkg, ctx, {
+        matcher: 'npm',
+        ecosystems: ['npm'],
+        name: pkg.name,
+        version: pkg.version,
+        scheme: schemeOf('npm'),
+        vendor: 'npm',
+        note: declared ? 'declared in lock file' : undefined,
+      });
+    },
+  };
+}
+
+/** Java archives against the `Maven` ecosystem by `groupId:artifactId`, with Maven's version order. */
+export function createMavenMatcher(): Matcher {
+  return {
+    name: 'maven',
+    handles: (pkg) => pkg.type === 'maven',
+    match(pkg, ctx) {
+      const meta = pkg.metadata.kind === 'maven' ? pkg.metadata : undefined;
+      // without metadata (e.g. from an SBOM) the name may be `groupId:artifactId`
+      const colon = pkg.name.indexOf(':');
+      const group = meta?.groupId || (colon > 0 ? pkg.name.slice(0, colon) : undefined);
+      const artifact = meta?.artifactId || (colon > 0 ? pkg.name.slice(colon + 1) : pkg.name);
+      if (!group) {
+        ctx.problem(
+          packageLocation(pkg),
+          `maven: cannot match Java archive ${pkg.name} ${pkg.version}: no groupId (identity from ${meta?.identity ?? 'unknown'})`,
+        );
+        return [];
+      }
+      return search(pkg, ctx, {
+        matcher: 'maven',
+        ecosystems: ['Maven'],
+        name: `${group}:${artifact}`,
+        version: pkg.version,
+        scheme: schemeOf('maven'),
+        vendor: 'maven',
+      });
+    },
+  };
+}
+
+/** The Go module names under which a Go package's advisories are filed. */
+function goModule(pkg: Package): { name: string; version: string; note?: string } | undefined {
+  const meta = pkg.metadata.kind === 'golang' ? pkg.metadata : undefined;
+  if (meta?.role === 'stdlib' || pkg.name === 'stdlib') return { name: 'stdlib', version: pkg.version };
+  if (meta?.replacement) {
+    const r = meta.replacement;
+    // a local directory replacement (`=> ../x`) has no version: nothing to look up
+    if (!r.version) return undefined;
+    return { name: r.path, version: r.version, note: `${meta.module} replaced by ${r.path} ${r.version}` };
+  }
+  return { name: meta?.module ?? pkg.name, version: pkg.version };
+}
+
+/**
+ * Go modules compiled into binaries against the `Go` ecosystem (semver with a `v` prefix; pseudo-versions), and the
+ * toolchain that built them as the module `stdlib` (`go1.19.8` searched as `1.19.8`). The go command itself
+ * (`…/bin/go`) is also searched as the module `toolchain`.
+ */
+export function createGoMatcher(): Matcher {
+  return {
+    name: 'go',
+    handles: (pkg) => pkg.type === 'golang',
+    match(pkg, ctx) {
+      const meta = pkg.metadata.kind === 'golang' ? pkg.metadata : undefined;
+      const mod = goModule(pkg);
+      if (!mod) {
+        ctx.problem(
+          packageLocation(pkg),
+          `go: cannot match module ${pkg.name}: replaced by a local directory (${meta?.replacement?.path})`,
+        );
+        return [];
+      }
+      if (mod.version === '(devel)') {
+        ctx.problem(packageLocation(pkg), `go: module ${pkg.name} not matched: built from source, version (devel)`);
+        return [];
+      }
+      const names = [mod.name];
+      if (mod.name === 'stdlib' && /(^|\/)go$/.test(meta?.binaryPath ?? '')) names.push('toolchain');
+      if (pkg.name === 'toolchain') names.splice(0, names.length, 'toolchain');
+      const out: Finding[] = [];
+      for (const name of names) {
+        out.push(
+          ...search(pkg, ctx, {
+            matcher: 'go',
+            ecosystems: ['Go'],
+            name,
+            version: goSemver(mod.version) ?? mod.version,
+            scheme: schemeOf('golang'),
+            vendor: 'go',
+            note: mod.note,
+          }),
+        );
+      }
+      return out;
+    },
+  };
+}
+
+/** Rust crates compiled into binaries (cargo auditable) against the `crates.io` ecosystem (semver). */
+export function createCargoMatcher(): Matcher {
+  return {
+    name: 'cargo',
+    handles: (pkg) => pkg.type === 'cargo',
+    match(pkg, ctx: MatchContext) {
+      return search(pkg, ctx, {
+        matcher: 'cargo',
+        ecosystems: ['crates.io'],
+        name: pkg.metadata.kind === 'cargo' ? pkg.metadata.crate : pkg.name,
+        version: pkg.version,
+        scheme: schemeOf('cargo'),
+        vendor: 'crates.io',
+      });
+    },
+  };
+}
