@@ -60,7 +60,7 @@ function listedIn(project: string, version: string): Set<string> {
   return out;
 }
 
-test('python: findings equal the advisories that list the installed version', { skip: corpusSkip(PYPA) }, () => {
+test('python: findings equal the advisories that list the installed version', { skip: corpusSkip(PYPA) }, async () => {
   for (const [name, version] of [
     ['pillow', '8.4.0'],
     ['pillow', '9.0.0'],
@@ -70,7 +70,7 @@ test('python: findings equal the advisories that list the installed version', { 
     ['mlflow', '2.8.0'],
   ]) {
     const inv: Inventory = { packages: [py(name, version)], models: [], problems: [] };
-    const { findings, problems } = matchInventory(inv, store!);
+    const { findings, problems } = await matchInventory(inv, store!);
     assert.deepEqual(problems, []);
     const want = listedIn(name, version);
     if (!(name === 'torch' && version === '1.13.1'))
@@ -79,8 +79,8 @@ test('python: findings equal the advisories that list the installed version', { 
   }
 });
 
-test('python: a finding carries evidence, fix and severity', { skip: corpusSkip(PYPA) }, () => {
-  const { findings } = matchInventory({ packages: [py('Pillow', '8.4.0')], models: [], problems: [] }, store!);
+test('python: a finding carries evidence, fix and severity', { skip: corpusSkip(PYPA) }, async () => {
+  const { findings } = await matchInventory({ packages: [py('Pillow', '8.4.0')], models: [], problems: [] }, store!);
   const f = findings.find((x) => x.id === 'CVE-2022-22817');
   assert.ok(f, 'PIL.ImageMath.eval CVE-2022-22817 affects Pillow 8.4.0');
   assert.ok(f.aliases.includes('PYSEC-2022-10'));
@@ -100,23 +100,27 @@ test('python: a finding carries evidence, fix and severity', { skip: corpusSkip(
   }
 });
 
-test('python: OS-owned packages are not matched, invalid versions become problems', { skip: corpusSkip(PYPA) }, () => {
-  const inv: Inventory = {
-    packages: [
-      py('pillow', '8.4.0', { ownedBy: 'deb:python3-pil@9.0.1-1:/var/lib/dpkg/status' }),
-      py('pillow', 'x.y.z-foo'),
-    ],
-    models: [],
-    problems: [],
-  };
-  const { findings, problems } = matchInventory(inv, store!);
-  assert.deepEqual(findings, []);
-  assert.equal(problems.length, 1);
-  assert.equal(problems[0].path, '/usr/lib/python3/site-packages/pillow-x.y.z-foo.dist-info/METADATA');
-  assert.match(problems[0].message, /pep440: invalid version 'x\.y\.z-foo'/);
-});
+test(
+  'python: OS-owned packages are not matched, invalid versions become problems',
+  { skip: corpusSkip(PYPA) },
+  async () => {
+    const inv: Inventory = {
+      packages: [
+        py('pillow', '8.4.0', { ownedBy: 'deb:python3-pil@9.0.1-1:/var/lib/dpkg/status' }),
+        py('pillow', 'x.y.z-foo'),
+      ],
+      models: [],
+      problems: [],
+    };
+    const { findings, problems } = await matchInventory(inv, store!);
+    assert.deepEqual(findings, []);
+    assert.equal(problems.length, 1);
+    assert.equal(problems[0].path, '/usr/lib/python3/site-packages/pillow-x.y.z-foo.dist-info/METADATA');
+    assert.match(problems[0].message, /pep440: invalid version 'x\.y\.z-foo'/);
+  },
+);
 
-test('conda: pytorch matched as PyPI torch, with the mapping confidence', { skip: corpusSkip(PYPA) }, () => {
+test('conda: pytorch matched as PyPI torch, with the mapping confidence', { skip: corpusSkip(PYPA) }, async () => {
   const conda: Package = {
     id: 'conda:pytorch@1.12.1:/opt/conda/conda-meta/pytorch-1.12.1-py3.10_cuda11.7_cudnn8.5.0_0.json',
     type: 'conda',
@@ -126,7 +130,7 @@ test('conda: pytorch matched as PyPI torch, with the mapping confidence', { skip
     locations: [{ path: '/opt/conda/conda-meta/pytorch-1.12.1-py3.10_cuda11.7_cudnn8.5.0_0.json', layer: 1 }],
     metadata: { kind: 'conda', build: 'py3.10_cuda11.7_cudnn8.5.0_0', condaPrefix: '/opt/conda' },
   };
-  const { findings } = matchInventory({ packages: [conda], models: [], problems: [] }, store!);
+  const { findings } = await matchInventory({ packages: [conda], models: [], problems: [] }, store!);
   assert.deepEqual(new Set(findings.map((f) => f.id)), listedIn('torch', '1.12.1'));
   assert.match(findings[0].evidence[0].note ?? '', /PyPI project torch \(confidence: high\)/);
   assert.equal(findings[0].evidence[0].matcher, 'conda');

@@ -114,7 +114,7 @@ export async function loadLayerRecord(
 export async function saveLayerRecord(cacheDir: string, key: string, record: LayerRecord): Promise<void> {
   const file = fileOf(cacheDir, key);
   await mkdir(join(cacheDir, 'layers'), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const tmp = `${file}.tmp-${randomBytes(8).toString('hex')}`;
   const head: CacheHead = {
     format: FORMAT,
     key,
