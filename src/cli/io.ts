@@ -93,6 +93,12 @@ export function openImageOptions(values: FlagValues, env: NodeJS.ProcessEnv): Op
   };
 }
 
+/** --cache-max-size (env ZEROCVE_CACHE_MAX_SIZE) in bytes; undefined: the default (4 GiB) */
+export function cacheMaxBytesOf(values: FlagValues): number | undefined {
+  const v = values['cache-max-size'] as string | undefined;
+  return v === undefined ? undefined : parseSize(v, '--cache-max-size');
+}
+
 export function cacheDirOf(values: FlagValues, env: NodeJS.ProcessEnv): string | null {
   if (values['no-cache'] === true) return null;
   return (values['cache-dir'] as string | undefined) ?? defaultCacheDir(env);

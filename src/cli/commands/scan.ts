@@ -18,7 +18,15 @@ import { analyzeTarget } from '../../app/analyze.ts';
 import { inspectTarget } from '../../app/inspect.ts';
 import type { FlagSpec, FlagValues } from '../options.ts';
 import { COMMON_FLAGS, IMAGE_FLAGS } from '../options.ts';
-import { createProgress, useColor, withOutput, parseOutputs, openImageOptions, cacheDirOf } from '../io.ts';
+import {
+  createProgress,
+  useColor,
+  withOutput,
+  parseOutputs,
+  openImageOptions,
+  cacheDirOf,
+  cacheMaxBytesOf,
+} from '../io.ts';
 import { SCAN_FLAGS, localDbOf, driverVersionOf, policyOf, scannersOf, parseOrHelp as parse } from './common.ts';
 import { EXIT } from '../exit.ts';
 
@@ -35,6 +43,7 @@ function scanOptions(
   return {
     open: openImageOptions(values, process.env),
     cacheDir: cacheDirOf(values, process.env),
+    cacheMaxBytes: cacheMaxBytesOf(values),
     scanners: scannersOf(values),
     gpuArchs: (values['gpu-arch'] as string[] | undefined)?.flatMap((s) => s.split(',')).filter(Boolean),
     advisories,
@@ -217,6 +226,7 @@ export const bloat: Command = {
       a = await analyzeTarget(positionals[0], {
         open: openImageOptions(values, process.env),
         cacheDir: cacheDirOf(values, process.env),
+        cacheMaxBytes: cacheMaxBytesOf(values),
         scanners,
         gpuArchs: (values['gpu-arch'] as string[] | undefined)?.flatMap((s) => s.split(',')).filter(Boolean),
         onProgress: (e) => progress.update(`zerocve: ${e.message}`),
@@ -290,6 +300,7 @@ export const inspect: Command = {
       r = await inspectTarget(positionals[0], {
         open: openImageOptions(values, process.env),
         cacheDir: cacheDirOf(values, process.env),
+        cacheMaxBytes: cacheMaxBytesOf(values),
         onProgress: (e) =>
           progress.update(
             `zerocve: layer ${e.layer + 1}: ${humanBytes(e.compressedBytes)} read, ${humanBytes(e.uncompressedBytes)} unpacked`,
