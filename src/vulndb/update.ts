@@ -15,7 +15,7 @@ import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { InputError, RegistryError, reasonOf } from '../core/errors.ts';
+import { DatabaseError, InputError, RegistryError, reasonOf } from '../core/errors.ts';
 import { importSources, type ImportInput, type ImportSummary, type SourceKind } from './import.ts';
 import { openZip } from './read-zip.ts';
 import { openStore, type SourceStatus, type StoreStatus } from './store.ts';
@@ -397,7 +397,13 @@ export async function ensureDb(dbPath: string, options: EnsureDbOptions): Promis
   if (plan.feeds.length === 0) return { updated: false, checked: [], warnings: [] };
   const warnings: string[] = [];
   let held: FileLock;
-  const first = tryLock(dbPath);
+  let first: ReturnType<typeof tryLock>;
+  try {
+    mkdirSync(dirname(dbPath), { recursive: true });
+    first = tryLock(dbPath);
+  } catch (err) {
+    throw new DatabaseError(`cannot lock vulnerability database ${dbPath}: ${reasonOf(err)}`, { cause: err });
+  }
   if ('held' in first) {
     if (plan.missing.length === 0) {
       const h = first.held;
