@@ -40,7 +40,10 @@ export const IMAGE_FLAGS: Record<string, FlagSpec> = {
   insecure: { type: 'boolean', help: 'allow plain-HTTP registries' },
   username: { type: 'string', help: 'USER: registry user name (env ZEROCVE_REGISTRY_USERNAME)' },
   password: { type: 'string', help: 'PASS: registry password (env ZEROCVE_REGISTRY_PASSWORD)' },
-  offline: { type: 'boolean', help: 'never use the network (registry targets and db update refused)' },
+  offline: {
+    type: 'boolean',
+    help: 'never use the network (registry targets, db update and automatic database updates refused)',
+  },
 };
 
 /** `cache-dir` → `ZEROCVE_CACHE_DIR` */
