@@ -8,7 +8,8 @@ import { parse as parseYaml } from 'yaml';
 import { corpusPath, corpusSkip } from '../../test/support/corpus.ts';
 import type { Inventory, Package } from '../core/package.ts';
 import { importSources, openStore, type Store } from '../vulndb/index.ts';
-import { matchInventory } from './index.ts';
+import { matchInventory, lookupsOf, ecosystemsOf } from './index.ts';
+import { InternalError } from '../core/errors.ts';
 
 const PYPA = 'vulndata/pypa-advisory-database/vulns';
 const PROJECTS = ['pillow', 'torch', 'tensorflow', 'numpy', 'mlflow'];
@@ -135,3 +136,49 @@ test('conda: pytorch matched as PyPI torch, with the mapping confidence', { skip
   assert.match(findings[0].evidence[0].note ?? '', /PyPI project torch \(confidence: high\)/);
   assert.equal(findings[0].evidence[0].matcher, 'conda');
 });
+
+test(
+  'the store answers one prefetch per inventory; snapshots hold only what was asked and outlive the store',
+  { skip: corpusSkip(PYPA) },
+  async () => {
+    const inv: Inventory = { packages: [py('Pillow', '8.4.0'), py('torch', '1.12.1')], models: [], problems: [] };
+    assert.deepEqual(lookupsOf(inv), [
+      { ecosystem: 'PyPI', name: 'pillow' },
+      { ecosystem: 'PyPI', name: 'torch' },
+    ]);
+    assert.deepEqual(ecosystemsOf(inv), ['PyPI']);
+    // a second store on the same file, closed before its snapshot is read
+    const other = openStore(join(dir, 'db.sqlite'));
+    let prefetches = 0;
+    const counted = { prefetch: (k: Parameters<Store['prefetch']>[0]) => (prefetches++, other.prefetch(k)) };
+    const snap = await counted.prefetch(lookupsOf(inv));
+    other.close();
+    assert.equal(prefetches, 1);
+    assert.deepEqual(
+      snap.advisoriesFor('PyPI', 'Pillow').map((a) => a.id),
+      store!.advisoriesFor('PyPI', 'pillow').map((a) => a.id),
+    );
+    assert.throws(() => snap.advisoriesFor('PyPI', 'numpy'), InternalError, 'a key not prefetched is never "none"');
+    assert.equal(snap.enrichment('CVE-2022-22817'), undefined);
+    assert.throws(() => snap.enrichment('CVE-1999-0001'), InternalError);
+
+    // several scans at once in one process, each with its own store, one prefetch each
+    const a = openStore(join(dir, 'db.sqlite'));
+    const b = openStore(join(dir, 'db.sqlite'));
+    let calls = 0;
+    const once = (s: Store): Store => ({ ...s, prefetch: (k, sig) => (calls++, s.prefetch(k, sig)) });
+    const [ra, rb, rc] = await Promise.all([
+      matchInventory(inv, once(a)),
+      matchInventory(inv, once(b)),
+      matchInventory({ ...inv, packages: [py('mlflow', '2.8.0')] }, once(a)),
+    ]);
+    a.close();
+    b.close();
+    assert.equal(calls, 3, 'one prefetch per inventory');
+    assert.deepEqual(ra, rb);
+    assert.ok(
+      ra.findings.some((f) => f.package.name === 'torch') && ra.findings.some((f) => f.package.name === 'Pillow'),
+    );
+    assert.ok(rc.findings.length > 0 && rc.findings.every((f) => f.package.name === 'mlflow'));
+  },
+);
