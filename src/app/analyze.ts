@@ -55,6 +55,8 @@ export interface AnalyzeOptions {
   open?: OpenImageOptions;
   /** per-layer cache folder; null = no cache */
   cacheDir: string | null;
+  /** bound of the cache folder, least recently used layers evicted first (default 4 GiB) */
+  cacheMaxBytes?: number;
   scanners: ReadonlySet<Scanner>;
   /** GPU architectures the image must serve (sm_80…), for prunable device code */
   gpuArchs?: string[];
@@ -123,6 +125,7 @@ export async function analyzeImage(image: Image, options: AnalyzeOptions): Promi
   const walk = await walkImage(image, {
     analyzers: analyzersFor(scanners),
     cacheDir: image.rootDir ? null : options.cacheDir,
+    cacheMaxBytes: options.cacheMaxBytes,
     signal: options.signal,
     onProgress: (e) =>
       options.onProgress?.({

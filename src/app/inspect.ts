@@ -28,6 +28,7 @@ export async function inspectTarget(
   options: {
     open?: OpenImageOptions;
     cacheDir: string | null;
+    cacheMaxBytes?: number;
     signal?: AbortSignal;
     onProgress?: (e: WalkProgress) => void;
   },
@@ -36,6 +37,7 @@ export async function inspectTarget(
   const walk = await walkImage(image, {
     analyzers: [],
     cacheDir: image.rootDir ? null : options.cacheDir,
+    cacheMaxBytes: options.cacheMaxBytes,
     signal: options.signal,
     onProgress: options.onProgress,
   });

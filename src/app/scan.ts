@@ -4,8 +4,8 @@ import type { Finding } from '../core/finding.ts';
 import type { ScanReport, SeverityCounts, DbInfo } from '../core/report.ts';
 import { REPORT_SCHEMA_VERSION } from '../core/report.ts';
 import type { Inventory } from '../core/package.ts';
-import { openStore, dbStatus } from '../vulndb/index.ts';
-import { matchInventory } from '../match/index.ts';
+import type { AdvisorySource } from '../core/interfaces.ts';
+import { matchInventory, ecosystemsOf } from '../match/index.ts';
 import { applyPolicy, type PolicyOptions } from '../policy/index.ts';
 import { analyzeImage, analyzeTarget, type AnalyzeOptions, type Analysis } from './analyze.ts';
 import { diagnoseDependencies } from './deps.ts';
@@ -19,10 +19,30 @@ import { attributeToBase, baseSplitSummary, filterByBase, resolveBase, type Base
 /** scans warn when the database is older than this */
 export const DB_MAX_AGE_HOURS = 72;
 
+/** The vulnerability data a scan matches against, opened by the caller (the CLI, the service). */
+export interface AdvisoryData {
+  /** absent: vulnerabilities are not matched, and `warnings` say why */
+  source?: AdvisorySource;
+  /** the database's description, carried into the report */
+  db?: DbInfo;
+  warnings?: string[];
+}
+
+/** What an inventory needs from the vulnerability data, so a caller can fetch those feeds before any other. */
+export interface AdvisoryNeed {
+  /** advisory ecosystems without release (`Debian`, `PyPI`, `NVIDIA`), sorted */
+  ecosystems: string[];
+}
+
+/** Asked once per scan, after the inventory is known and before matching. */
+export type AdvisoryProvider = (need: AdvisoryNeed, signal?: AbortSignal) => Promise<AdvisoryData>;
+
 export interface ScanOptions extends AnalyzeOptions {
-  dbPath: string;
-  /** scan without a vulnerability database (inventory, surface and analysis only), with a warning */
-  allowNoDb?: boolean;
+  /**
+   * The advisory data, or a provider asked for it once the inventory is known (which can update a database for the
+   * image's ecosystems first). Absent: no matching, with a warning.
+   */
+  advisories?: AdvisoryData | AdvisoryProvider;
   policy: PolicyOptions;
   /** host NVIDIA driver version for the CUDA dependency check and `driver:` rule conditions */
   driverVersion?: string;
@@ -54,46 +74,31 @@ function withoutFiles(inv: Inventory): Inventory {
   return { ...inv, packages: inv.packages.map(({ files: _f, ...p }) => p) };
 }
 
-/** Vulnerability findings of an inventory, with the database's description and warnings. */
-export function matchVulnerabilities(
+type VulnResult = { findings: Finding[]; db?: DbInfo; warnings: string[]; problems: Inventory['problems'] };
+
+/** Vulnerability findings of an inventory against the given data, with the database's description and warnings. */
+export async function matchVulnerabilities(
   inventory: Inventory,
-  options: { dbPath: string; allowNoDb?: boolean; now?: Date; signal?: AbortSignal },
-): { findings: Finding[]; db?: DbInfo; warnings: string[]; problems: Inventory['problems'] } {
-  const warnings: string[] = [];
-  let status;
-  try {
-    status = dbStatus(options.dbPath, { now: options.now, maxAgeHours: DB_MAX_AGE_HOURS });
-  } catch (err) {
-    if (options.allowNoDb) {
-      warnings.push(
-        `no vulnerability database (${(err as Error).message.split(':')[0]}): vulnerabilities were not matched`,
-      );
-      return { findings: [], warnings, problems: [] };
-    }
-    throw err;
+  data: AdvisoryData,
+  options: { signal?: AbortSignal } = {},
+): Promise<VulnResult> {
+  const warnings = [...(data.warnings ?? [])];
+  if (!data.source) {
+    if (!warnings.length) warnings.push('no vulnerability database given: vulnerabilities were not matched');
+    return { findings: [], warnings, problems: [] };
   }
-  if (status.stale)
+  const db = data.db;
+  if (db && (db.ageHours === undefined || db.ageHours > DB_MAX_AGE_HOURS))
     warnings.push(
-      `vulnerability database is ${status.ageHours === undefined ? 'of unknown age' : `${Math.round(status.ageHours / 24)} days old`} (built ${status.builtAt ?? '?'}): run \`zerocve db update\``,
+      `vulnerability database is ${db.ageHours === undefined ? 'of unknown age' : `${Math.round(db.ageHours / 24)} days old`} (built ${db.builtAt ?? '?'}): run \`zerocve db update\``,
     );
-  const db: DbInfo = {
-    path: status.path,
-    builtAt: status.builtAt,
-    ageHours: status.ageHours,
-    sources: status.sources.map((s) => ({ name: s.name, snapshot: s.snapshot, advisories: s.advisories })),
-  };
-  const store = openStore(options.dbPath, { readonly: true });
-  try {
-    const { findings, problems } = matchInventory(inventory, store, { signal: options.signal });
-    return { findings, db, warnings, problems };
-  } finally {
-    store.close();
-  }
+  const { findings, problems } = await matchInventory(inventory, data.source, { signal: options.signal });
+  return { findings, ...(db ? { db } : {}), warnings, problems };
 }
 
 export function assembleReport(
   analysis: Analysis,
-  vuln: { findings: Finding[]; db?: DbInfo; warnings: string[]; problems: Inventory['problems'] },
+  vuln: VulnResult,
   options: { policy: PolicyOptions; files?: boolean; now?: Date; extraFindings?: Finding[] },
 ): ScanReport {
   const all = [...vuln.findings, ...analysis.findings, ...(options.extraFindings ?? [])];
@@ -147,15 +152,15 @@ export async function scanTarget(target: string, options: ScanOptions): Promise<
     ? await openImage(options.base.image, { ...options.open, signal: options.signal })
     : undefined;
   const analysis = await analyzeTarget(target, options);
-  let vuln: ReturnType<typeof matchVulnerabilities> = { findings: [], warnings: [], problems: [] };
+  let vuln: VulnResult = { findings: [], warnings: [], problems: [] };
   if (options.scanners.has('vuln')) {
+    const given = options.advisories;
+    const data =
+      typeof given === 'function'
+        ? await given({ ecosystems: ecosystemsOf(analysis.inventory) }, options.signal)
+        : (given ?? {});
     options.onProgress?.({ phase: 'match', message: 'matching vulnerabilities' });
-    vuln = matchVulnerabilities(analysis.inventory, {
-      dbPath: options.dbPath,
-      allowNoDb: options.allowNoDb,
-      now: options.now,
-      signal: options.signal,
-    });
+    vuln = await matchVulnerabilities(analysis.inventory, data, { signal: options.signal });
   }
   const extra = options.scanners.has('deps')
     ? diagnoseDependencies(analysis, { driverVersion: options.driverVersion })
@@ -192,13 +197,13 @@ export async function scanTarget(target: string, options: ScanOptions): Promise<
  */
 async function splitByBase(
   analysis: Analysis,
-  vuln: ReturnType<typeof matchVulnerabilities>,
+  vuln: VulnResult,
   extra: Finding[],
   options: ScanOptions,
   opened: Image | undefined,
 ): Promise<{
   analysis: Analysis;
-  vuln: ReturnType<typeof matchVulnerabilities>;
+  vuln: VulnResult;
   extra: Finding[];
   base?: NonNullable<ScanReport['image']['base']>;
 }> {

@@ -1,5 +1,6 @@
 // Terminal plumbing: progress on stderr (only when it is a terminal), colour decisions, and output files written
 // whole or not at all (temp file + rename).
+import { randomUUID } from 'node:crypto';
 import { createWriteStream, renameSync, rmSync } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
@@ -42,7 +43,7 @@ export async function withOutput(file: string | undefined, write: (out: Writable
     await write(process.stdout);
     return;
   }
-  const tmp = `${file}.tmp-${process.pid}`;
+  const tmp = `${file}.tmp-${randomUUID()}`;
   const out = createWriteStream(tmp);
   try {
     await write(out);
@@ -92,7 +93,49 @@ export function openImageOptions(values: FlagValues, env: NodeJS.ProcessEnv): Op
   };
 }
 
+/** --cache-max-size (env ZEROCVE_CACHE_MAX_SIZE) in bytes; undefined: the default (4 GiB) */
+export function cacheMaxBytesOf(values: FlagValues): number | undefined {
+  const v = values['cache-max-size'] as string | undefined;
+  return v === undefined ? undefined : parseSize(v, '--cache-max-size');
+}
+
 export function cacheDirOf(values: FlagValues, env: NodeJS.ProcessEnv): string | null {
   if (values['no-cache'] === true) return null;
   return (values['cache-dir'] as string | undefined) ?? defaultCacheDir(env);
+}
+
+const SIZE_UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 1024,
+  kb: 1000,
+  kib: 1024,
+  m: 1024 ** 2,
+  mb: 1000 ** 2,
+  mib: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1000 ** 3,
+  gib: 1024 ** 3,
+  t: 1024 ** 4,
+  tb: 1000 ** 4,
+  tib: 1024 ** 4,
+};
+
+/** `4GiB`, `500MB`, `512m`, `1.5G`, `0` → bytes (K/M/G/T alone are binary, KB/MB/GB/TB decimal). */
+export function parseSize(text: string, flag: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
+  const unit = m ? SIZE_UNITS[m[2].toLowerCase()] : undefined;
+  if (!m || unit === undefined)
+    throw new UsageError(
+      `${flag}: '${text}' is not a size like 4GiB, 500MB or 0 (units B, K/KiB, M/MiB, G/GiB, T/TiB, KB, MB, GB, TB)`,
+    );
+  return Math.floor(Number(m[1]) * unit);
+}
+
+/** `24h`, `90m`, `7d`, `30s`, `0`, or a bare number of hours → hours. */
+export function parseHours(text: string, flag: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|)\s*$/i.exec(text);
+  if (!m) throw new UsageError(`${flag}: '${text}' is not a duration like 24h, 90m, 7d or 0`);
+  const per: Record<string, number> = { s: 1 / 3600, m: 1 / 60, h: 1, d: 24, '': 1 };
+  return Number(m[1]) * per[m[2].toLowerCase()];
 }

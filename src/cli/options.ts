@@ -33,10 +33,17 @@ export const IMAGE_FLAGS: Record<string, FlagSpec> = {
   },
   'cache-dir': { type: 'string', help: 'DIR: layer cache (default ~/.cache/zerocve)' },
   'no-cache': { type: 'boolean', help: 'do not read or write the layer cache' },
+  'cache-max-size': {
+    type: 'string',
+    help: 'SIZE: bound of the layer cache, least recently used layers evicted first, e.g. 4GiB, 500MB (default 4GiB)',
+  },
   insecure: { type: 'boolean', help: 'allow plain-HTTP registries' },
   username: { type: 'string', help: 'USER: registry user name (env ZEROCVE_REGISTRY_USERNAME)' },
   password: { type: 'string', help: 'PASS: registry password (env ZEROCVE_REGISTRY_PASSWORD)' },
-  offline: { type: 'boolean', help: 'never use the network (registry targets and db update refused)' },
+  offline: {
+    type: 'boolean',
+    help: 'never use the network (registry targets, db update and automatic database updates refused)',
+  },
 };
 
 /** `cache-dir` → `ZEROCVE_CACHE_DIR` */

@@ -199,14 +199,14 @@ function recordIds(prefix: string, f: { id: string; aliases: string[] }): string
   return [f.id, ...f.aliases].filter((i) => i.startsWith(prefix));
 }
 
-function assertSame(
+async function assertSame(
   packages: Package[],
   ecosystem: string,
   prefix: string,
   records: OsvRecord[],
   searchName = (p: Package) => p.name,
 ) {
-  const { findings, problems } = matchInventory({ packages, models: [], problems: [] }, store!);
+  const { findings, problems } = await matchInventory({ packages, models: [], problems: [] }, store!);
   for (const p of packages) {
     // the Go toolchain as the Go vulnerability database spells it, written out by hand
     const version = { 'go1.19.8': '1.19.8', 'go1.21rc2': '1.21.0-rc.2', 'go1.22.3': '1.22.3' }[p.version] ?? p.version;
@@ -227,7 +227,7 @@ function assertSame(
   return { findings, problems };
 }
 
-test('npm: findings equal an independent semver matcher over the GitHub advisories', { skip }, () => {
+test('npm: findings equal an independent semver matcher over the GitHub advisories', { skip }, async () => {
   const records = readRecords(GHSA);
   const packages = [
     npm('lodash', '4.17.15'),
@@ -248,7 +248,7 @@ test('npm: findings equal an independent semver matcher over the GitHub advisori
     npm('ansi-regex', '5.0.0'),
     npm('ansi-regex', '3.0.1'),
   ];
-  const { findings, problems } = assertSame(packages, 'npm', 'GHSA-', records);
+  const { findings, problems } = await assertSame(packages, 'npm', 'GHSA-', records);
   assert.deepEqual(problems, []);
   const lodash = findings.filter((f) => f.package.version === '4.17.15' && f.package.name === 'lodash');
   assert.deepEqual(lodash.map((f) => f.id).sort(), ['CVE-2020-28500', 'CVE-2020-8203', 'CVE-2021-23337']);
@@ -263,12 +263,12 @@ test('npm: findings equal an independent semver matcher over the GitHub advisori
   assert.equal(findings.filter((f) => f.package.name === 'lodash.trim')[0]?.evidence[0].matchedRange, '>=0 <=4.5.1');
 });
 
-test('npm: OS-owned packages never matched; lock-file packages matched and marked', { skip }, () => {
+test('npm: OS-owned packages never matched; lock-file packages matched and marked', { skip }, async () => {
   const owned = npm('lodash', '4.17.15', { path: '/usr/share/nodejs/lodash/package.json' });
   owned.ownedBy = 'deb:node-lodash@4.17.21+dfsg+~cs8.31.198.20210220-9:/var/lib/dpkg/status';
   const ownedMeta = npm('minimist', '1.2.5', { ownedBy: 'deb:node-minimist@1.2.5+~cs5.3.2-1:/var/lib/dpkg/status' });
   const declared = npm('minimist', '1.2.0', { path: '/app/package-lock.json', declaredOnly: true });
-  const { findings, problems } = matchInventory(
+  const { findings, problems } = await matchInventory(
     { packages: [owned, ownedMeta, declared], models: [], problems: [] },
     store!,
   );
@@ -278,7 +278,7 @@ test('npm: OS-owned packages never matched; lock-file packages matched and marke
   for (const f of findings) assert.equal(f.evidence[0].note, 'declared in lock file');
 });
 
-test('maven: findings equal an independent Maven-order matcher over the GitHub advisories', { skip }, () => {
+test('maven: findings equal an independent Maven-order matcher over the GitHub advisories', { skip }, async () => {
   const records = readRecords(GHSA);
   const packages = [
     jar('org.apache.logging.log4j', 'log4j-core', '2.14.1'),
@@ -299,7 +299,7 @@ test('maven: findings equal an independent Maven-order matcher over the GitHub a
     jar('com.fasterxml.jackson.core', 'jackson-databind', '2.4.0-rc1'),
     jar('com.fasterxml.jackson.core', 'jackson-databind', '2.3.0'),
   ];
-  const { findings, problems } = assertSame(packages, 'Maven', 'GHSA-', records);
+  const { findings, problems } = await assertSame(packages, 'Maven', 'GHSA-', records);
   assert.deepEqual(problems, []);
   const log4shell = findings.find((f) => f.id === 'CVE-2021-44228' && f.package.version === '2.14.1');
   assert.ok(log4shell, 'Log4Shell in log4j-core 2.14.1');
@@ -315,10 +315,10 @@ test('maven: findings equal an independent Maven-order matcher over the GitHub a
   assert.ok(findings.some((f) => f.id === 'CVE-2022-42003' && f.package.version === '2.4.0-rc1'));
 });
 
-test('maven: a jar known only by file name is a problem, not a silent skip', { skip }, () => {
+test('maven: a jar known only by file name is a problem, not a silent skip', { skip }, async () => {
   const p = jar('', 'mystery', '1.0');
   p.name = 'mystery';
-  const { findings, problems } = matchInventory({ packages: [p], models: [], problems: [] }, store!);
+  const { findings, problems } = await matchInventory({ packages: [p], models: [], problems: [] }, store!);
   assert.deepEqual(findings, []);
   assert.equal(problems.length, 1);
   assert.match(problems[0].message, /maven: cannot match Java archive mystery 1\.0: no groupId/);
@@ -327,7 +327,7 @@ test('maven: a jar known only by file name is a problem, not a silent skip', { s
     ...jar('org.yaml', 'snakeyaml', '1.33'),
     metadata: { kind: 'python', format: 'dist-info', sitePackages: '' },
   };
-  const m = matchInventory({ packages: [bare], models: [], problems: [] }, store!);
+  const m = await matchInventory({ packages: [bare], models: [], problems: [] }, store!);
   assert.deepEqual(m.problems, []);
   assert.deepEqual(
     m.findings.map((f) => f.id),
@@ -335,33 +335,37 @@ test('maven: a jar known only by file name is a problem, not a silent skip', { s
   );
 });
 
-test('go: findings equal an independent semver matcher over the whole Go vulnerability database', { skip }, () => {
-  const records = readRecords(GO);
-  const packages = [
-    gomod('stdlib', 'go1.19.8', 'stdlib'),
-    gomod('stdlib', 'go1.21rc2', 'stdlib', '/usr/bin/other'),
-    gomod('stdlib', 'go1.22.3', 'stdlib', '/usr/bin/third'),
-    gomod('golang.org/x/net', 'v0.0.0-20220127200216-cd36cc0744dd'),
-    gomod('golang.org/x/net', 'v0.23.0'),
-    gomod('golang.org/x/text', 'v0.3.7'),
-    gomod('golang.org/x/crypto', 'v0.0.0-20220314234659-1baeb1ce4c0b'),
-    gomod('google.golang.org/grpc', 'v1.56.2'),
-    gomod('google.golang.org/protobuf', 'v1.28.1'),
-    gomod('github.com/gin-gonic/gin', 'v1.7.0'),
-    gomod('github.com/docker/docker', 'v20.10.7+incompatible'),
-  ];
-  const searchName = (p: Package) => p.name;
-  const { findings, problems } = assertSame(packages, 'Go', 'GO-', records, searchName);
-  assert.deepEqual(problems, []);
-  const std = findings.filter((f) => f.package.version === 'go1.19.8');
-  assert.ok(std.length > 20, `Go 1.19.8's standard library has many known vulnerabilities (${std.length})`);
-  assert.deepEqual(std[0].evidence[0].searched, { ecosystem: 'Go', name: 'stdlib', version: '1.19.8' });
-  assert.equal(std[0].evidence[0].source, 'osv:Go');
-  const net = findings.filter((f) => f.package.version === 'v0.0.0-20220127200216-cd36cc0744dd');
-  assert.ok(net.length > 3, 'an early-2022 golang.org/x/net pseudo-version has known vulnerabilities');
-});
+test(
+  'go: findings equal an independent semver matcher over the whole Go vulnerability database',
+  { skip },
+  async () => {
+    const records = readRecords(GO);
+    const packages = [
+      gomod('stdlib', 'go1.19.8', 'stdlib'),
+      gomod('stdlib', 'go1.21rc2', 'stdlib', '/usr/bin/other'),
+      gomod('stdlib', 'go1.22.3', 'stdlib', '/usr/bin/third'),
+      gomod('golang.org/x/net', 'v0.0.0-20220127200216-cd36cc0744dd'),
+      gomod('golang.org/x/net', 'v0.23.0'),
+      gomod('golang.org/x/text', 'v0.3.7'),
+      gomod('golang.org/x/crypto', 'v0.0.0-20220314234659-1baeb1ce4c0b'),
+      gomod('google.golang.org/grpc', 'v1.56.2'),
+      gomod('google.golang.org/protobuf', 'v1.28.1'),
+      gomod('github.com/gin-gonic/gin', 'v1.7.0'),
+      gomod('github.com/docker/docker', 'v20.10.7+incompatible'),
+    ];
+    const searchName = (p: Package) => p.name;
+    const { findings, problems } = await assertSame(packages, 'Go', 'GO-', records, searchName);
+    assert.deepEqual(problems, []);
+    const std = findings.filter((f) => f.package.version === 'go1.19.8');
+    assert.ok(std.length > 20, `Go 1.19.8's standard library has many known vulnerabilities (${std.length})`);
+    assert.deepEqual(std[0].evidence[0].searched, { ecosystem: 'Go', name: 'stdlib', version: '1.19.8' });
+    assert.equal(std[0].evidence[0].source, 'osv:Go');
+    const net = findings.filter((f) => f.package.version === 'v0.0.0-20220127200216-cd36cc0744dd');
+    assert.ok(net.length > 3, 'an early-2022 golang.org/x/net pseudo-version has known vulnerabilities');
+  },
+);
 
-test('go: the go command is also matched as toolchain; replaced and (devel) modules', { skip }, () => {
+test('go: the go command is also matched as toolchain; replaced and (devel) modules', { skip }, async () => {
   const records = readRecords(GO);
   const goCmd = gomod('stdlib', 'go1.21.0', 'stdlib', '/usr/local/go/bin/go');
   const replaced = gomod('golang.org/x/net', 'v0.1.0');
@@ -370,7 +374,7 @@ test('go: the go command is also matched as toolchain; replaced and (devel) modu
   const local = gomod('example.com/lib', 'v1.0.0');
   if (local.metadata.kind === 'golang') local.metadata.replacement = { path: '../lib' };
   const main = gomod('example.com/app', '(devel)', 'main');
-  const { findings, problems } = matchInventory(
+  const { findings, problems } = await matchInventory(
     { packages: [goCmd, replaced, local, main], models: [], problems: [] },
     store!,
   );
@@ -393,7 +397,7 @@ test('go: the go command is also matched as toolchain; replaced and (devel) modu
   );
 });
 
-test('crates.io: a real GitHub advisory for a Rust crate', { skip }, () => {
+test('crates.io: a real GitHub advisory for a Rust crate', { skip }, async () => {
   const records = readRecords(CRATE);
   const crate = (version: string) =>
     pkg(
@@ -404,7 +408,7 @@ test('crates.io: a real GitHub advisory for a Rust crate', { skip }, () => {
       '/usr/bin/rs',
     );
   const packages = [crate('0.6.2'), crate('0.6.3'), crate('0.5.0')];
-  const { findings, problems } = assertSame(packages, 'crates.io', 'GHSA-', records);
+  const { findings, problems } = await assertSame(packages, 'crates.io', 'GHSA-', records);
   assert.deepEqual(problems, []);
   assert.deepEqual(
     findings.map((f) => [f.id, f.package.version]),

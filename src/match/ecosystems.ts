@@ -34,6 +34,7 @@ export function createNpmMatcher(): Matcher {
   return {
     name: 'npm',
     handles: (pkg) => pkg.type === 'npm' && !ownedByOs(pkg),
+    lookups: (pkg) => [{ ecosystem: 'npm', name: pkg.name }],
     match(pkg, ctx) {
       const declared = pkg.metadata.kind === 'npm' && pkg.metadata.declaredOnly;
       return search(pkg, ctx, {
@@ -49,17 +50,28 @@ export function createNpmMatcher(): Matcher {
   };
 }
 
+/** groupId and artifactId; without metadata (e.g. from an SBOM) the name may be `groupId:artifactId`. */
+function mavenCoordinates(pkg: Package): { group?: string; artifact: string } {
+  const meta = pkg.metadata.kind === 'maven' ? pkg.metadata : undefined;
+  const colon = pkg.name.indexOf(':');
+  return {
+    group: meta?.groupId || (colon > 0 ? pkg.name.slice(0, colon) : undefined),
+    artifact: meta?.artifactId || (colon > 0 ? pkg.name.slice(colon + 1) : pkg.name),
+  };
+}
+
 /** Java archives against the `Maven` ecosystem by `groupId:artifactId`, with Maven's version order. */
 export function createMavenMatcher(): Matcher {
   return {
     name: 'maven',
     handles: (pkg) => pkg.type === 'maven',
+    lookups: (pkg) => {
+      const { group, artifact } = mavenCoordinates(pkg);
+      return group ? [{ ecosystem: 'Maven', name: `${group}:${artifact}` }] : [];
+    },
     match(pkg, ctx) {
       const meta = pkg.metadata.kind === 'maven' ? pkg.metadata : undefined;
-      // without metadata (e.g. from an SBOM) the name may be `groupId:artifactId`
-      const colon = pkg.name.indexOf(':');
-      const group = meta?.groupId || (colon > 0 ? pkg.name.slice(0, colon) : undefined);
-      const artifact = meta?.artifactId || (colon > 0 ? pkg.name.slice(colon + 1) : pkg.name);
+      const { group, artifact } = mavenCoordinates(pkg);
       if (!group) {
         ctx.problem(
           packageLocation(pkg),
@@ -92,6 +104,15 @@ function goModule(pkg: Package): { name: string; version: string; note?: string 
   return { name: meta?.module ?? pkg.name, version: pkg.version };
 }
 
+/** Module names searched for a Go package: the go command itself is also searched as `toolchain`. */
+function goNames(pkg: Package, mod: { name: string }): string[] {
+  if (pkg.name === 'toolchain') return ['toolchain'];
+  const meta = pkg.metadata.kind === 'golang' ? pkg.metadata : undefined;
+  const names = [mod.name];
+  if (mod.name === 'stdlib' && /(^|\/)go$/.test(meta?.binaryPath ?? '')) names.push('toolchain');
+  return names;
+}
+
 /**
  * Go modules compiled into binaries against the `Go` ecosystem (semver with a `v` prefix; pseudo-versions), and the
  * toolchain that built them as the module `stdlib` (`go1.19.8` searched as `1.19.8`). The go command itself
@@ -101,6 +122,10 @@ export function createGoMatcher(): Matcher {
   return {
     name: 'go',
     handles: (pkg) => pkg.type === 'golang',
+    lookups: (pkg) => {
+      const mod = goModule(pkg);
+      return mod && mod.version !== '(devel)' ? goNames(pkg, mod).map((name) => ({ ecosystem: 'Go', name })) : [];
+    },
     match(pkg, ctx) {
       const meta = pkg.metadata.kind === 'golang' ? pkg.metadata : undefined;
       const mod = goModule(pkg);
@@ -115,11 +140,8 @@ export function createGoMatcher(): Matcher {
         ctx.problem(packageLocation(pkg), `go: module ${pkg.name} not matched: built from source, version (devel)`);
         return [];
       }
-      const names = [mod.name];
-      if (mod.name === 'stdlib' && /(^|\/)go$/.test(meta?.binaryPath ?? '')) names.push('toolchain');
-      if (pkg.name === 'toolchain') names.splice(0, names.length, 'toolchain');
       const out: Finding[] = [];
-      for (const name of names) {
+      for (const name of goNames(pkg, mod)) {
         out.push(
           ...search(pkg, ctx, {
             matcher: 'go',
@@ -137,16 +159,19 @@ export function createGoMatcher(): Matcher {
   };
 }
 
+const crateName = (pkg: Package): string => (pkg.metadata.kind === 'cargo' ? pkg.metadata.crate : pkg.name);
+
 /** Rust crates compiled into binaries (cargo auditable) against the `crates.io` ecosystem (semver). */
 export function createCargoMatcher(): Matcher {
   return {
     name: 'cargo',
     handles: (pkg) => pkg.type === 'cargo',
+    lookups: (pkg) => [{ ecosystem: 'crates.io', name: crateName(pkg) }],
     match(pkg, ctx: MatchContext) {
       return search(pkg, ctx, {
         matcher: 'cargo',
         ecosystems: ['crates.io'],
-        name: pkg.metadata.kind === 'cargo' ? pkg.metadata.crate : pkg.name,
+        name: crateName(pkg),
         version: pkg.version,
         scheme: schemeOf('cargo'),
         vendor: 'crates.io',

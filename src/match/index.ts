@@ -1,8 +1,7 @@
 // Public door of src/match: an inventory and an advisory store in, findings and problems out.
-import type { Advisory, CveEnrichment } from '../core/advisory.ts';
 import type { Finding } from '../core/finding.ts';
-import type { AdvisoryStore, MatchContext } from '../core/interfaces.ts';
-import type { Inventory, Problem } from '../core/package.ts';
+import type { AdvisoryKey, AdvisorySnapshot, AdvisorySource, MatchContext, Matcher } from '../core/interfaces.ts';
+import type { Inventory, Package, Problem } from '../core/package.ts';
 import { createMatchers, familyFits } from './matchers.ts';
 import { mergeFindings, sortFindings } from './merge.ts';
 import { osEcosystems } from './os-ecosystem.ts';
@@ -38,60 +37,25 @@ export interface MatchOptions {
 
 const ANALYZER = 'match';
 
-/**
- * Memoizes lookups for one matchInventory call: binary packages of one source package, and one CVE met in several
- * packages, are looked up once.
- */
-function cachedStore(store: AdvisoryStore): AdvisoryStore {
-  const advisories = new Map<string, Advisory[]>();
-  const enrichments = new Map<string, CveEnrichment | undefined>();
-  return {
-    advisoriesFor(ecosystem, name) {
-      const k = `${ecosystem}\u0000${name}`;
-      let v = advisories.get(k);
-      if (!v) {
-        v = store.advisoriesFor(ecosystem, name);
-        advisories.set(k, v);
-      }
-      return v;
-    },
-    enrichment(cve) {
-      if (enrichments.has(cve)) return enrichments.get(cve);
-      const v = store.enrichment(cve);
-      enrichments.set(cve, v);
-      return v;
-    },
-  };
+type Os = MatchContext['os'];
+
+interface Plan {
+  os: Os;
+  /** packages to match, each with the matchers that handle it */
+  work: { pkg: Package; matchers: Matcher[] }[];
+  /** OS packages that cannot be matched (no release to look in, or a family foreign to the image OS) */
+  unmatchedOs: Map<string, { count: number; first: string }>;
 }
 
-/**
- * Match every package of the inventory against the store. Unparsable versions and packages that cannot be
- * matched (OS package without a known distro release) become problems; nothing is skipped silently except
- * Python and npm packages owned by an OS package (the OS advisories cover them).
- */
-export function matchInventory(
-  inventory: Inventory,
-  store: AdvisoryStore,
-  options: MatchOptions = {},
-): { findings: Finding[]; problems: Problem[] } {
-  const problems: Problem[] = [];
-  const cached = cachedStore(store);
+function plan(inventory: Inventory): Plan {
   const os = inventory.os
     ? { id: inventory.os.id, versionId: inventory.os.versionId, versionCodename: inventory.os.versionCodename }
     : undefined;
-  const ctx: MatchContext = {
-    store: cached,
-    os,
-    problem: (path, message) => {
-      problems.push({ path, analyzer: ANALYZER, message });
-    },
-  };
   const matchers = createMatchers();
-  const findings: Finding[] = [];
   const osReleaseKnown = osEcosystems(os).length > 0;
   const unmatchedOs = new Map<string, { count: number; first: string }>();
+  const work: Plan['work'] = [];
   for (const pkg of inventory.packages) {
-    options.signal?.throwIfAborted();
     const isOsPkg = pkg.type === 'deb' || pkg.type === 'apk' || pkg.type === 'rpm';
     if (isOsPkg && (!osReleaseKnown || !familyFits(pkg, os?.id))) {
       const u = unmatchedOs.get(pkg.type) ?? { count: 0, first: packageLocation(pkg) };
@@ -99,12 +63,86 @@ export function matchInventory(
       unmatchedOs.set(pkg.type, u);
       continue;
     }
+    const handling = matchers.filter((m) => m.handles(pkg));
+    if (handling.length) work.push({ pkg, matchers: handling });
+  }
+  return { os, work, unmatchedOs };
+}
+
+function keysOf(p: Plan): AdvisoryKey[] {
+  const seen = new Set<string>();
+  const keys: AdvisoryKey[] = [];
+  for (const { pkg, matchers } of p.work)
+    for (const m of matchers)
+      for (const k of m.lookups(pkg, p.os)) {
+        const id = `${k.ecosystem}\u0000${k.name}`;
+        if (seen.has(id)) continue;
+        seen.add(id);
+        keys.push(k);
+      }
+  return keys;
+}
+
+/** Every (ecosystem, name) matching the inventory will look up, each once: what a store is asked to prefetch. */
+export function lookupsOf(inventory: Inventory): AdvisoryKey[] {
+  return keysOf(plan(inventory));
+}
+
+/**
+ * The advisory ecosystems the inventory needs, without release suffix (`Debian`, `Ubuntu`, `Alpine`, `PyPI`,
+ * `NVIDIA`): which feeds a first database update should fetch before any other.
+ */
+export function ecosystemsOf(inventory: Inventory): string[] {
+  return [...new Set(lookupsOf(inventory).map((k) => k.ecosystem.split(':')[0]))].sort();
+}
+
+/**
+ * Match every package of the inventory against the source: one `prefetch` of every key the matchers will look up,
+ * then synchronous matching in memory. Unparsable versions and packages that cannot be matched (OS package without a
+ * known distro release) become problems; nothing is skipped silently except Python packages owned by an OS package
+ * (the OS advisories cover them).
+ */
+export async function matchInventory(
+  inventory: Inventory,
+  source: AdvisorySource,
+  options: MatchOptions = {},
+): Promise<{ findings: Finding[]; problems: Problem[] }> {
+  const p = plan(inventory);
+  const snapshot = await source.prefetch(keysOf(p), options.signal);
+  return run(p, snapshot, options);
+}
+
+/** matchInventory against a store already in memory (a snapshot, a memory store): synchronous. */
+export function matchSnapshot(
+  inventory: Inventory,
+  snapshot: AdvisorySnapshot,
+  options: MatchOptions = {},
+): { findings: Finding[]; problems: Problem[] } {
+  return run(plan(inventory), snapshot, options);
+}
+
+function run(p: Plan, snapshot: AdvisorySnapshot, options: MatchOptions): { findings: Finding[]; problems: Problem[] } {
+  const problems: Problem[] = [];
+  const ctx: MatchContext = {
+    store: snapshot,
+    os: p.os,
+    problem: (path, message) => {
+      problems.push({ path, analyzer: ANALYZER, message });
+    },
+  };
+  const findings: Finding[] = [];
+  for (const { pkg, matchers } of p.work) {
+    options.signal?.throwIfAborted();
+    if (matchers.length === 1) {
+      findings.push(...mergeFindings(matchers[0].match(pkg, ctx)));
+      continue;
+    }
     const own: Finding[] = [];
-    for (const m of matchers) if (m.handles(pkg)) own.push(...m.match(pkg, ctx));
+    for (const m of matchers) own.push(...m.match(pkg, ctx));
     findings.push(...mergeFindings(own));
   }
-  for (const [type, u] of unmatchedOs) {
-    const osText = os ? `${os.id} ${os.versionId || '(no version)'}` : 'unknown';
+  for (const [type, u] of p.unmatchedOs) {
+    const osText = p.os ? `${p.os.id} ${p.os.versionId || '(no version)'}` : 'unknown';
     problems.push({
       path: u.first,
       analyzer: ANALYZER,

@@ -45,7 +45,7 @@ function pkg(
 const os = (id: string, versionId: string): OsInfo => ({ id, versionId, path: '/etc/os-release' });
 const inv = (o: OsInfo | undefined, packages: Package[]): Inventory => ({ os: o, packages, models: [], problems: [] });
 
-test('osEcosystems: distro releases to OSV ecosystems', () => {
+test('osEcosystems: distro releases to OSV ecosystems', async () => {
   const table: [string, string, string[]][] = [
     ['debian', '12', ['Debian:12']],
     ['debian', '10.1', ['Debian:10']],
@@ -61,7 +61,7 @@ test('osEcosystems: distro releases to OSV ecosystems', () => {
   for (const [id, v, want] of table) assert.deepEqual(osEcosystems({ id, versionId: v }), want, `${id} ${v}`);
 });
 
-test('dpkg: searched by source package and source version, distro fix state carried', () => {
+test('dpkg: searched by source package and source version, distro fix state carried', async () => {
   const store = createMemoryStore([
     adv('DSA-4539-1', ['CVE-2019-1563'], [fixedIn('Debian:9', 'openssl', '1.1.0l-1~deb9u1')]),
     adv(
@@ -77,7 +77,7 @@ test('dpkg: searched by source package and source version, distro fix state carr
     sourceVersion: '1.1.0k-1~deb9u1',
     arch: 'amd64',
   });
-  const { findings, problems } = matchInventory(inv(os('debian', '9.9'), [libssl]), store);
+  const { findings, problems } = await matchInventory(inv(os('debian', '9.9'), [libssl]), store);
   assert.deepEqual(problems, []);
   assert.deepEqual(findings.map((f) => [f.id, f.fixState, f.fixedVersions]).sort(), [
     ['CVE-2019-1551', 'wont-fix', []],
@@ -96,7 +96,7 @@ test('dpkg: searched by source package and source version, distro fix state carr
     arch: 'amd64',
   });
   assert.deepEqual(
-    matchInventory(inv(os('debian', '9'), [fixed]), store).findings.map((f) => f.id),
+    (await matchInventory(inv(os('debian', '9'), [fixed]), store)).findings.map((f) => f.id),
     ['CVE-2019-1551'],
   );
   // source version missing: the binary version is used
@@ -107,12 +107,12 @@ test('dpkg: searched by source package and source version, distro fix state carr
     arch: 'amd64',
   });
   assert.deepEqual(
-    matchInventory(inv(os('debian', '9'), [noSrcVer]), store).findings.map((f) => f.id),
+    (await matchInventory(inv(os('debian', '9'), [noSrcVer]), store)).findings.map((f) => f.id),
     ['CVE-2019-1551'],
   );
 });
 
-test('apk: searched by origin; rpm: by source RPM name', () => {
+test('apk: searched by origin; rpm: by source RPM name', async () => {
   const store = createMemoryStore([
     adv('CVE-2019-1549', [], [fixedIn('Alpine:v3.9', 'openssl', '1.1.1d-r0')]),
     adv('CVE-2021-3711', [], [fixedIn('Rocky Linux:8', 'openssl', '1:1.1.1k-5.el8_5')]),
@@ -125,7 +125,7 @@ test('apk: searched by origin; rpm: by source RPM name', () => {
     '/lib/apk/db/installed',
   );
   assert.deepEqual(
-    matchInventory(inv(os('alpine', '3.9.4'), [libcrypto]), store).findings.map((f) => f.id),
+    (await matchInventory(inv(os('alpine', '3.9.4'), [libcrypto]), store)).findings.map((f) => f.id),
     ['CVE-2019-1549'],
   );
   const libs = pkg(
@@ -135,7 +135,7 @@ test('apk: searched by origin; rpm: by source RPM name', () => {
     { kind: 'rpm', epoch: 1, release: '4.el8', arch: 'x86_64', sourceRpm: 'openssl-1.1.1k-4.el8.src.rpm' },
     '/var/lib/rpm/rpmdb.sqlite',
   );
-  const r = matchInventory(inv(os('rocky', '8.5'), [libs]), store);
+  const r = await matchInventory(inv(os('rocky', '8.5'), [libs]), store);
   assert.deepEqual(
     r.findings.map((f) => [f.id, f.evidence[0].searched.name]),
     [['CVE-2021-3711', 'openssl']],
@@ -144,20 +144,20 @@ test('apk: searched by origin; rpm: by source RPM name', () => {
   assert.equal(sourceRpmName('not-an-srpm'), undefined);
 });
 
-test('OS packages without a known distro release are reported, not silently dropped', () => {
+test('OS packages without a known distro release are reported, not silently dropped', async () => {
   const store = createMemoryStore([]);
   const p = pkg('deb', 'bash', '5.2-1', { kind: 'dpkg', source: 'bash', sourceVersion: '5.2-1', arch: 'amd64' });
-  const r = matchInventory(inv(undefined, [p, p]), store);
+  const r = await matchInventory(inv(undefined, [p, p]), store);
   assert.equal(r.problems.length, 1);
   assert.match(r.problems[0].message, /2 deb package\(s\) not matched: no advisory ecosystem for image OS unknown/);
   const bad = pkg('deb', 'bash', '5.2 1', { kind: 'dpkg', source: 'bash', sourceVersion: '5.2 1', arch: 'amd64' });
-  const r2 = matchInventory(inv(os('debian', '12'), [bad]), store);
+  const r2 = await matchInventory(inv(os('debian', '12'), [bad]), store);
   assert.equal(r2.problems.length, 1);
   assert.equal(r2.problems[0].path, '/var/lib/dpkg/status');
   assert.match(r2.problems[0].message, /dpkg: invalid version '5.2 1'/);
 });
 
-test('one finding per vulnerability per package: sources merged by alias', () => {
+test('one finding per vulnerability per package: sources merged by alias', async () => {
   const store = createMemoryStore(
     [
       adv('GHSA-8vj2-vxx3-667w', ['CVE-2022-22817'], [fixedIn('PyPI', 'pillow', '9.0.0')], {
@@ -184,7 +184,7 @@ test('one finding per vulnerability per package: sources merged by alias', () =>
     { kind: 'python', format: 'dist-info', sitePackages: '/usr/lib/python3/site-packages' },
     '/usr/lib/python3/site-packages/Pillow-8.4.0.dist-info/METADATA',
   );
-  const { findings } = matchInventory(inv(undefined, [p]), store);
+  const { findings } = await matchInventory(inv(undefined, [p]), store);
   assert.equal(findings.length, 1);
   const f = findings[0];
   assert.equal(f.id, 'CVE-2022-22817');
@@ -200,7 +200,7 @@ test('one finding per vulnerability per package: sources merged by alias', () =>
   assert.equal(f.cvss[0].score, 9.8); // scored from the vector
 });
 
-test('severity from CVSS when no vendor rating', () => {
+test('severity from CVSS when no vendor rating', async () => {
   assert.deepEqual(scoreVector('CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H'), { version: '3.1', score: 9.8 });
   assert.deepEqual(scoreVector('AV:N/AC:L/Au:N/C:P/I:P/A:P'), { version: '2.0', score: 7.5 });
   assert.equal(scoreVector('CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N')?.score, 9.3);
@@ -225,12 +225,12 @@ test('severity from CVSS when no vendor rating', () => {
     sourceVersion: '4.4-1ubuntu1',
     arch: 'amd64',
   });
-  const [f] = matchInventory(inv(os('ubuntu', '18.04'), [bash]), store).findings;
+  const [f] = (await matchInventory(inv(os('ubuntu', '18.04'), [bash]), store)).findings;
   assert.equal(f.severity, 'low');
   assert.equal(f.severitySource, 'nvd:cvss-2.0');
 });
 
-test('cuda: NVIDIA components against NVD CPE ranges', () => {
+test('cuda: NVIDIA components against NVD CPE ranges', async () => {
   const store = createMemoryStore([
     // CVE-2024-0072 et al. style: cuda_toolkit all versions up to (excluding) 12.4
     adv(
@@ -249,7 +249,7 @@ test('cuda: NVIDIA components against NVD CPE ranges', () => {
   ]);
   const cuda = (component: string, version: string): Package =>
     pkg('cuda', component, version, { kind: 'cuda', component, via: 'system' }, '/usr/local/cuda/version.json');
-  const r = matchInventory(
+  const r = await matchInventory(
     inv(undefined, [
       cuda('cuda-toolkit', '12.1.1'),
       cuda('cuda-toolkit', '12.4.0'),

@@ -5,55 +5,86 @@ import type { Package } from '../core/package.ts';
 import { normalizeName, schemeById } from '../version/index.ts';
 import type { VersionScheme } from '../core/interfaces.ts';
 import { osEcosystems, osFamily } from './os-ecosystem.ts';
-import { search } from './search.ts';
+import { search, type Search } from './search.ts';
 import { createCargoMatcher, createGoMatcher, createMavenMatcher, createNpmMatcher } from './ecosystems.ts';
 
 const scheme = (id: string): VersionScheme => schemeById(id)!;
 
-/** Debian/Ubuntu: advisories are per source package; the source version when known, else the binary version. */
-export function createDpkgMatcher(): Matcher {
+type Os = MatchContext['os'];
+
+/**
+ * A matcher from the searches it makes for a package: `lookups` and `match` derive from the same list, so what is
+ * prefetched is exactly what is read.
+ */
+function fromSearches(
+  name: string,
+  handles: (pkg: Package) => boolean,
+  searches: (pkg: Package, os: Os) => Search[],
+): Matcher {
   return {
-    name: 'dpkg',
-    handles: (pkg) => pkg.type === 'deb',
+    name,
+    handles,
+    lookups: (pkg, os) =>
+      searches(pkg, os).flatMap((s) => s.ecosystems.map((ecosystem) => ({ ecosystem, name: s.name }))),
     match(pkg, ctx) {
-      const meta = pkg.metadata.kind === 'dpkg' ? pkg.metadata : undefined;
-      const name = meta?.source || pkg.name;
-      const version = meta?.sourceVersion || pkg.version;
-      const ecosystems = osEcosystems(ctx.os);
-      const isPro = (e: string): boolean => e.startsWith('Ubuntu:Pro:');
-      const base = { matcher: 'dpkg', name, version, scheme: scheme('dpkg'), vendor: ctx.os?.id ?? 'debian' };
-      const pro = ecosystems.filter(isPro);
-      return [
-        ...search(pkg, ctx, { ...base, ecosystems: ecosystems.filter((e) => !isPro(e)) }),
-        ...(pro.length
-          ? search(pkg, ctx, {
-              ...base,
-              ecosystems: pro,
-              note: 'Ubuntu Pro (ESM) advisory: the fix is published to Ubuntu Pro subscribers',
-            })
-          : []),
-      ];
+      const list = searches(pkg, ctx.os);
+      if (list.length === 1) return search(pkg, ctx, list[0]);
+      const out: Finding[] = [];
+      for (const s of list) out.push(...search(pkg, ctx, s));
+      return out;
     },
   };
 }
 
+/** Debian/Ubuntu: advisories are per source package; the source version when known, else the binary version. */
+export function createDpkgMatcher(): Matcher {
+  return fromSearches(
+    'dpkg',
+    (pkg) => pkg.type === 'deb',
+    (pkg, os) => {
+      const meta = pkg.metadata.kind === 'dpkg' ? pkg.metadata : undefined;
+      const ecosystems = osEcosystems(os);
+      const isPro = (e: string): boolean => e.startsWith('Ubuntu:Pro:');
+      const base = {
+        matcher: 'dpkg',
+        name: meta?.source || pkg.name,
+        version: meta?.sourceVersion || pkg.version,
+        scheme: scheme('dpkg'),
+        vendor: os?.id ?? 'debian',
+      };
+      const pro = ecosystems.filter(isPro);
+      return [
+        { ...base, ecosystems: ecosystems.filter((e) => !isPro(e)) },
+        ...(pro.length
+          ? [
+              {
+                ...base,
+                ecosystems: pro,
+                note: 'Ubuntu Pro (ESM) advisory: the fix is published to Ubuntu Pro subscribers',
+              },
+            ]
+          : []),
+      ];
+    },
+  );
+}
+
 /** Alpine, Wolfi, Chainguard: advisories are per origin package. */
 export function createApkMatcher(): Matcher {
-  return {
-    name: 'apk',
-    handles: (pkg) => pkg.type === 'apk',
-    match(pkg, ctx) {
-      const name = pkg.metadata.kind === 'apk' && pkg.metadata.origin ? pkg.metadata.origin : pkg.name;
-      return search(pkg, ctx, {
+  return fromSearches(
+    'apk',
+    (pkg) => pkg.type === 'apk',
+    (pkg, os) => [
+      {
         matcher: 'apk',
-        ecosystems: osEcosystems(ctx.os),
-        name,
+        ecosystems: osEcosystems(os),
+        name: pkg.metadata.kind === 'apk' && pkg.metadata.origin ? pkg.metadata.origin : pkg.name,
         version: pkg.version,
         scheme: scheme('apk'),
-        vendor: ctx.os?.id ?? 'alpine',
-      });
-    },
-  };
+        vendor: os?.id ?? 'alpine',
+      },
+    ],
+  );
 }
 
 /** `openssl-3.0.7-24.el9.src.rpm` → `openssl` */
@@ -64,50 +95,44 @@ export function sourceRpmName(sourceRpm: string): string | undefined {
 
 /** Red Hat family and SUSE: advisories are per source RPM; version `[epoch:]version-release`. */
 export function createRpmMatcher(): Matcher {
-  return {
-    name: 'rpm',
-    handles: (pkg) => pkg.type === 'rpm',
-    match(pkg, ctx) {
+  return fromSearches(
+    'rpm',
+    (pkg) => pkg.type === 'rpm',
+    (pkg, os) => {
       const meta = pkg.metadata.kind === 'rpm' ? pkg.metadata : undefined;
       const names = [
         ...new Set(
           [meta?.sourceRpm ? sourceRpmName(meta.sourceRpm) : undefined, pkg.name].filter((n): n is string => !!n),
         ),
       ];
-      const out: Finding[] = [];
-      for (const name of names) {
-        out.push(
-          ...search(pkg, ctx, {
-            matcher: 'rpm',
-            ecosystems: osEcosystems(ctx.os),
-            name,
-            version: pkg.version,
-            scheme: scheme('rpm'),
-            vendor: ctx.os?.id ?? 'redhat',
-          }),
-        );
-      }
-      return out;
+      return names.map((name) => ({
+        matcher: 'rpm',
+        ecosystems: osEcosystems(os),
+        name,
+        version: pkg.version,
+        scheme: scheme('rpm'),
+        vendor: os?.id ?? 'redhat',
+      }));
     },
-  };
+  );
 }
 
 /** pip-installed Python packages against PyPI; those owned by an OS package are covered by the OS advisories. */
 export function createPythonMatcher(): Matcher {
-  return {
-    name: 'python',
-    handles: (pkg) => pkg.type === 'python' && !pkg.ownedBy,
-    match(pkg, ctx) {
-      return search(pkg, ctx, {
+  return fromSearches(
+    'python',
+    (pkg) => pkg.type === 'python' && !pkg.ownedBy,
+    (pkg) => [
+      {
         matcher: 'python',
         ecosystems: ['PyPI'],
         name: normalizeName(pkg.name),
         version: pkg.version,
         scheme: scheme('pep440'),
         vendor: 'pypi',
-      });
-    },
-  };
+      },
+    ],
+  );
 }
 
 /**
@@ -163,22 +188,24 @@ export const CONDA_TO_PYPI: Readonly<Record<string, { name: string; confidence: 
 
 /** conda packages against PyPI advisories through CONDA_TO_PYPI (PEP 440 comparison of the conda version). */
 export function createCondaMatcher(): Matcher {
-  return {
-    name: 'conda',
-    handles: (pkg) => pkg.type === 'conda' && Object.hasOwn(CONDA_TO_PYPI, pkg.name.toLowerCase()),
-    match(pkg, ctx) {
+  return fromSearches(
+    'conda',
+    (pkg) => pkg.type === 'conda' && Object.hasOwn(CONDA_TO_PYPI, pkg.name.toLowerCase()),
+    (pkg) => {
       const map = CONDA_TO_PYPI[pkg.name.toLowerCase()];
-      return search(pkg, ctx, {
-        matcher: 'conda',
-        ecosystems: ['PyPI'],
-        name: map.name,
-        version: pkg.version,
-        scheme: scheme('pep440'),
-        vendor: 'pypi',
-        note: `conda package ${pkg.name} matched as PyPI project ${map.name} (confidence: ${map.confidence})`,
-      });
+      return [
+        {
+          matcher: 'conda',
+          ecosystems: ['PyPI'],
+          name: map.name,
+          version: pkg.version,
+          scheme: scheme('pep440'),
+          vendor: 'pypi',
+          note: `conda package ${pkg.name} matched as PyPI project ${map.name} (confidence: ${map.confidence})`,
+        },
+      ];
     },
-  };
+  );
 }
 
 /** NVIDIA components (metadata.kind 'cuda') → NVD CPE products. */
@@ -195,28 +222,22 @@ export const CUDA_TO_CPE: Readonly<Record<string, string[]>> = Object.freeze({
 
 /** NVIDIA components against NVD CPE ranges (ecosystem `NVIDIA`). */
 export function createCudaMatcher(): Matcher {
-  return {
-    name: 'cuda-cpe',
-    handles: (pkg) => pkg.metadata.kind === 'cuda' && Object.hasOwn(CUDA_TO_CPE, pkg.metadata.component),
-    match(pkg, ctx) {
+  return fromSearches(
+    'cuda-cpe',
+    (pkg) => pkg.metadata.kind === 'cuda' && Object.hasOwn(CUDA_TO_CPE, pkg.metadata.component),
+    (pkg) => {
       const component = pkg.metadata.kind === 'cuda' ? pkg.metadata.component : pkg.name;
-      const out: Finding[] = [];
-      for (const product of CUDA_TO_CPE[component]) {
-        out.push(
-          ...search(pkg, ctx, {
-            matcher: 'cuda-cpe',
-            ecosystems: ['NVIDIA'],
-            name: product,
-            version: pkg.version,
-            scheme: scheme('cpe'),
-            vendor: 'nvidia',
-            note: `NVIDIA component ${component} matched as CPE product nvidia:${product}`,
-          }),
-        );
-      }
-      return out;
+      return CUDA_TO_CPE[component].map((product) => ({
+        matcher: 'cuda-cpe',
+        ecosystems: ['NVIDIA'],
+        name: product,
+        version: pkg.version,
+        scheme: scheme('cpe'),
+        vendor: 'nvidia',
+        note: `NVIDIA component ${component} matched as CPE product nvidia:${product}`,
+      }));
     },
-  };
+  );
 }
 
 /** Every matcher, in the order their evidence is listed on a merged finding. */

@@ -77,7 +77,7 @@ test(
     );
     assert.equal(read.os?.id, 'ubuntu');
     assert.equal(read.os?.versionId, '20.04');
-    const { findings, problems } = matchInventory(
+    const { findings, problems } = await matchInventory(
       inv(read.os, [
         deb('libssl1.1', 'openssl', '1.1.1f-1ubuntu2.16'),
         deb('openssl', 'openssl', '1.1.1f-1ubuntu2.17'),
@@ -104,7 +104,7 @@ test(
   },
 );
 
-test('ubuntu: each release sees only its own records; ~ sorts before the release', () => {
+test('ubuntu: each release sees only its own records; ~ sorts before the release', async () => {
   const cases: [string, Package, boolean][] = [
     ['22.04', deb('libssl3', 'openssl', '3.0.2-0ubuntu1.7'), true],
     ['22.04', deb('libssl3', 'openssl', '3.0.2-0ubuntu1.8'), false],
@@ -117,14 +117,14 @@ test('ubuntu: each release sees only its own records; ~ sorts before the release
     ['24.04', deb('libssl3t64', 'openssl', '3.0.13-0ubuntu3'), false],
   ];
   for (const [release, p, hit] of cases) {
-    const { findings, problems } = matchInventory(inv(ubuntu(release), [p]), store!);
+    const { findings, problems } = await matchInventory(inv(ubuntu(release), [p]), store!);
     assert.deepEqual(problems, []);
     assert.equal(findings.length, hit ? 1 : 0, `${release} ${p.name} ${p.version}`);
   }
 });
 
-test('ubuntu: a Pro (ESM) record matches, marked; the ESM-fixed version is clean', () => {
-  const old = matchInventory(inv(ubuntu('16.04'), [deb('libssl1.0.0', 'openssl', '1.0.2g-1ubuntu4.20')]), store!);
+test('ubuntu: a Pro (ESM) record matches, marked; the ESM-fixed version is clean', async () => {
+  const old = await matchInventory(inv(ubuntu('16.04'), [deb('libssl1.0.0', 'openssl', '1.0.2g-1ubuntu4.20')]), store!);
   assert.equal(old.findings.length, 1);
   assert.deepEqual(old.findings[0].evidence[0].searched, {
     ecosystem: 'Ubuntu:Pro:16.04:LTS',
@@ -133,6 +133,9 @@ test('ubuntu: a Pro (ESM) record matches, marked; the ESM-fixed version is clean
   });
   assert.match(old.findings[0].evidence[0].note ?? '', /Ubuntu Pro \(ESM\)/);
   assert.deepEqual(old.findings[0].fixedVersions, ['1.0.2g-1ubuntu4.20+esm6']);
-  const esm = matchInventory(inv(ubuntu('16.04'), [deb('libssl1.0.0', 'openssl', '1.0.2g-1ubuntu4.20+esm6')]), store!);
+  const esm = await matchInventory(
+    inv(ubuntu('16.04'), [deb('libssl1.0.0', 'openssl', '1.0.2g-1ubuntu4.20+esm6')]),
+    store!,
+  );
   assert.deepEqual(esm.findings, []);
 });

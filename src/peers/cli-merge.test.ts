@@ -70,7 +70,7 @@ const run = (...args: string[]) =>
   spawnSync(process.execPath, [BIN, ...args], {
     encoding: 'utf8',
     timeout: 60_000,
-    env: { ...process.env, NO_COLOR: '1' },
+    env: { ...process.env, NO_COLOR: '1', ZEROCVE_SKIP_DB_UPDATE: '1' },
   });
 
 test(

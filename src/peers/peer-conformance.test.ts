@@ -16,7 +16,7 @@ import {
   inScope,
 } from '../../test/support/trivy-fixture.ts';
 import { openStore, type Store } from '../vulndb/index.ts';
-import { matchInventory } from '../match/index.ts';
+import { matchSnapshot } from '../match/index.ts';
 import type { Finding } from '../core/finding.ts';
 import { readPeerReport, mergePeerFindings } from './index.ts';
 import { grypeReportFromTrivy } from './testing.ts';
@@ -37,7 +37,7 @@ after(() => {
 });
 
 const zerocveFindings = (name: string): Finding[] => {
-  const { findings, problems } = matchInventory(goldenInventory(readGolden(name)), store!);
+  const { findings, problems } = matchSnapshot(goldenInventory(readGolden(name)), store!);
   assert.deepEqual(problems, []);
   return findings;
 };

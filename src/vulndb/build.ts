@@ -1,8 +1,10 @@
 // Write side: atomic, merging builds of the database file.
 //
-// A build copies the current database (if any) to `<db>.tmp-<pid>`, replaces the rows of each imported source in one
-// transaction, fsyncs, and renames the copy over the database. A crash or kill -9 at any point leaves the previous
-// database intact; a stale temp file is removed by the next build. Sources not imported are kept as they were.
+// A build takes the database's lock (lock.ts: across processes and within one), copies the current database (if any)
+// to `<db>.tmp-<random>`, replaces the rows of each imported source in one transaction, fsyncs, and renames the copy
+// over the database. Readers always see a whole database; a crash or kill -9 at any point leaves the previous one
+// intact; temp files left by a killed build are removed by the next build (only a lock holder creates them). Sources
+// not imported are kept as they were.
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import {
   closeSync,
@@ -14,12 +16,12 @@ import {
   readdirSync,
   renameSync,
   rmSync,
-  writeFileSync,
-  readFileSync,
 } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import type { Advisory, CveEnrichment } from '../core/advisory.ts';
-import { DatabaseError, reasonOf } from '../core/errors.ts';
+import { DatabaseError, InternalError, reasonOf } from '../core/errors.ts';
+import { lock, type FileLock, type LockHolder } from './lock.ts';
 import { SCHEMA_SQL, SCHEMA_VERSION, packageKey } from './schema.ts';
 
 /** What an importer yields, one record at a time (importers stream: they never hold a whole feed). */
@@ -66,6 +68,10 @@ export interface BuildOptions {
   onProgress?: (p: { source: string; records: number; done: boolean }) => void;
   /** build time (default: now) */
   now?: Date;
+  /** the database's lock when the caller already holds it (an update holds it across download and build) */
+  lock?: FileLock;
+  /** called when another build holds the lock and this one waits for it */
+  onWait?: (holder: LockHolder) => void;
 }
 
 export interface BuildResult {
@@ -78,16 +84,6 @@ export interface BuildResult {
 
 const MAX_LISTED_PROBLEMS = 100;
 
-function pidAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 function fsyncPath(p: string): void {
   const fd = openSync(p, 'r');
   try {
@@ -97,35 +93,11 @@ function fsyncPath(p: string): void {
   }
 }
 
-function acquireLock(dbPath: string): () => void {
-  const lock = `${dbPath}.lock`;
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      writeFileSync(lock, String(process.pid), { flag: 'wx' });
-      return () => rmSync(lock, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
-        throw new DatabaseError(`cannot lock vulnerability database ${dbPath}: ${reasonOf(err)}`, { cause: err });
-      const holder = Number(readFileSync(lock, 'utf8').trim());
-      if (pidAlive(holder) && holder !== process.pid)
-        throw new DatabaseError(
-          `vulnerability database ${dbPath} is being updated by process ${holder} (lock ${lock})`,
-        );
-      rmSync(lock, { force: true });
-    }
-  }
-  throw new DatabaseError(`cannot lock vulnerability database ${dbPath}: lock ${lock} keeps reappearing`);
-}
-
-/** Removes `<db>.tmp-<pid>` files left by builds whose process is gone (killed mid-import). */
+/** Removes `<db>.tmp-*` files left by builds that were killed: called under the lock, so no build owns them. */
 function removeStaleTemps(dbPath: string): void {
   const dir = dirname(dbPath);
   const prefix = `${basename(dbPath)}.tmp-`;
-  for (const name of readdirSync(dir)) {
-    if (!name.startsWith(prefix)) continue;
-    const pid = Number(name.slice(prefix.length).split('-')[0]);
-    if (!pidAlive(pid) || pid === process.pid) rmSync(join(dir, name), { force: true });
-  }
+  for (const name of readdirSync(dir)) if (name.startsWith(prefix)) rmSync(join(dir, name), { force: true });
 }
 
 function hasSchema(path: string): boolean {
@@ -201,8 +173,10 @@ export async function buildDatabase(
       cause: err,
     });
   }
-  const release = acquireLock(dbPath);
-  const tmp = `${dbPath}.tmp-${process.pid}`;
+  if (options.lock && options.lock.path !== dbPath)
+    throw new InternalError(`build of ${dbPath} given the lock of ${options.lock.path}`);
+  const held = options.lock ?? (await lock(dbPath, { signal: options.signal, onWait: options.onWait }));
+  const tmp = `${dbPath}.tmp-${randomUUID()}`;
   let db: DatabaseSync | undefined;
   try {
     removeStaleTemps(dbPath);
@@ -277,7 +251,7 @@ export async function buildDatabase(
     if (err instanceof Error && 'kind' in err) throw err;
     throw new DatabaseError(`import into vulnerability database ${dbPath} failed: ${reasonOf(err)}`, { cause: err });
   } finally {
-    release();
+    if (!options.lock) held.release();
   }
 }
 

@@ -6,5 +6,15 @@ export type { SourceKind, ImportInput, ImportOptions, ImportSummary } from './im
 export type { ImportProblem, SourceSummary } from './build.ts';
 export { SCHEMA_VERSION } from './schema.ts';
 export { defaultSourceName } from './import.ts';
-export { updateDb, dbStatus, defaultFeeds, DEFAULT_OSV_ECOSYSTEMS } from './update.ts';
-export type { FeedSource, UpdateOptions, UpdateSummary, FeedResult, DbStatus } from './update.ts';
+export { updateDb, ensureDb, dbStatus, defaultFeeds, DEFAULT_OSV_ECOSYSTEMS } from './update.ts';
+export type {
+  FeedSource,
+  UpdateOptions,
+  UpdateSummary,
+  FeedResult,
+  DbStatus,
+  EnsureDbOptions,
+  EnsureDbResult,
+} from './update.ts';
+export { lock, tryLock } from './lock.ts';
+export type { FileLock, LockHolder, LockOptions } from './lock.ts';

@@ -10,7 +10,9 @@ import { gzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { corpusPath, corpusSkip } from '../../test/support/corpus.ts';
 import { DatabaseError } from '../core/errors.ts';
-import { updateDb, dbStatus } from './update.ts';
+import { updateDb, dbStatus, ensureDb, defaultFeeds } from './update.ts';
+import { lock } from './lock.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { openStore } from './store.ts';
 
 const OSV = 'conformance/grype/grype/db/v6/build/transformers/osv/testdata';
@@ -147,5 +149,84 @@ with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:
     delete files['/kev/known_exploited_vulnerabilities.json'];
     await assert.rejects(updateDb(db, { cacheDir, sources: feeds }), /HTTP 404/);
     assert.equal(dbStatus(db).builtAt, third.import!.builtAt);
+  },
+);
+
+test(
+  'ensureDb fetches only the feeds of the needed ecosystems, skips fresh ones, and never waits without need',
+  { skip: corpusSkip(OSV) || corpusSkip(KEV) || corpusSkip('vulndata/ghsa-sample') },
+  async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'zerocve-ensure-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const zip = (from: string, to: string): Buffer => {
+      execFileSync('python3', [
+        '-c',
+        'import sys, os, zipfile\nwith zipfile.ZipFile(sys.argv[1], "w") as z:\n    for n in sorted(os.listdir(sys.argv[2])):\n        if n.endswith(".json"): z.write(os.path.join(sys.argv[2], n), n)\n',
+        to,
+        from,
+      ]);
+      return readFileSync(to);
+    };
+    const files: Record<string, Buffer> = {
+      '/osv/Go/all.zip': zip(corpusPath(OSV)!, join(dir, 'go.zip')),
+      '/osv/PyPI/all.zip': zip(corpusPath('vulndata/ghsa-sample')!, join(dir, 'pypi.zip')),
+      '/kev/known_exploited_vulnerabilities.json': readFileSync(corpusPath(KEV)!),
+      '/epss/epss_scores-current.csv.gz': gzipSync('cve,epss,percentile\nCVE-2025-0108,0.328,0.9929\n'),
+    };
+    const asked: string[] = [];
+    const server = createServer((req, res) => {
+      const body = files[req.url ?? ''];
+      asked.push(req.url ?? '');
+      if (!body) return void res.writeHead(404).end();
+      if (req.headers['if-none-match'] === `"${body.length}"`) return void res.writeHead(304).end();
+      res.writeHead(200, { etag: `"${body.length}"`, 'content-length': body.length }).end(body);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    t.after(() => server.close());
+    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const db = join(dir, 'db', 'zerocve.db');
+    const feeds = defaultFeeds({ baseUrl, osvEcosystems: ['Go', 'PyPI', 'npm'] }).filter(
+      (f) => f.name !== 'debian-tracker',
+    );
+    const opts = { cacheDir: join(dir, 'feeds'), feeds };
+
+    const first = await ensureDb(db, { ...opts, ecosystems: ['Go'] });
+    assert.equal(first.updated, true);
+    assert.deepEqual(asked.sort(), [
+      '/epss/epss_scores-current.csv.gz',
+      '/kev/known_exploited_vulnerabilities.json',
+      '/osv/Go/all.zip',
+    ]);
+    assert.deepEqual(
+      dbStatus(db)
+        .sources.map((s) => s.name)
+        .sort(),
+      ['epss', 'kev', 'osv:Go'],
+    );
+
+    asked.length = 0;
+    const again = await ensureDb(db, { ...opts, ecosystems: ['Go'] });
+    assert.deepEqual([again.updated, again.checked, asked], [false, [], []], 'fresh: nothing asked');
+
+    // another holder is updating; the database has every needed feed (only old): use it, do not wait
+    const held = await lock(db);
+    const busy = await ensureDb(db, { ...opts, ecosystems: ['Go'], maxAgeHours: 0 });
+    assert.equal(busy.updated, false);
+    assert.match(busy.warnings[0], /is being updated by process \d+ .*uses the previous copy/);
+    assert.deepEqual(asked, []);
+    // …but a feed it lacks is worth waiting for
+    const pypi = ensureDb(db, { ...opts, ecosystems: ['PyPI'] });
+    assert.equal(await Promise.race([pypi.then(() => 'done'), sleep(400).then(() => 'waiting')]), 'waiting');
+    held.release();
+    const r = await pypi;
+    assert.equal(r.updated, true);
+    assert.deepEqual(r.checked, ['osv:PyPI']);
+    assert.deepEqual(asked, ['/osv/PyPI/all.zip']);
+    assert.deepEqual(
+      dbStatus(db)
+        .sources.map((s) => s.name)
+        .sort(),
+      ['epss', 'kev', 'osv:Go', 'osv:PyPI'],
+    );
   },
 );

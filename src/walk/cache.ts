@@ -2,9 +2,14 @@
 // name@version, cache format). Holds the layer's compact entry list and its facts, so a rescan of an unchanged image
 // opens no layer. Files are written to a temporary name and renamed (readers never see half a file); a file that
 // does not parse is treated as absent and rewritten.
+//
+// The folder is bounded (DEFAULT_CACHE_MAX_BYTES unless told): least recently used first. A hit touches the file's
+// mtime; after each write the files are listed and the oldest removed until the total is under the cap. Several
+// processes may share the folder: a file that vanishes meanwhile (another process evicted it, or a reader lost it) is
+// skipped, and a reader whose file is evicted under it sees a miss and rescans.
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { access, mkdir, rename, rm } from 'node:fs/promises';
+import { access, mkdir, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
@@ -17,6 +22,12 @@ import type { Layer } from '../core/image.ts';
 import type { LayerRecord } from './types.ts';
 
 const FORMAT = 2;
+
+/** default bound of the layer cache folder: 4 GiB */
+export const DEFAULT_CACHE_MAX_BYTES = 4 * 1024 ** 3;
+
+/** temp files older than this are leftovers of a killed writer */
+const STALE_TEMP_MS = 3_600_000;
 
 const TYPE_CODE: Record<EntryType, string> = {
   file: 'f',
@@ -93,6 +104,8 @@ export async function loadLayerRecord(
       }
     }
     if (!head || entries.length !== head.entries || facts.length !== head.facts) return undefined;
+    const now = new Date();
+    await utimes(file, now, now).catch(() => {}); // most recently used; gone meanwhile is fine
     return {
       entries,
       whiteouts: head.whiteouts,
@@ -110,11 +123,19 @@ export async function loadLayerRecord(
   }
 }
 
-/** Streams the record to a temporary file (one JSON line per entry and fact, gzip) and renames it into place. */
-export async function saveLayerRecord(cacheDir: string, key: string, record: LayerRecord): Promise<void> {
+/**
+ * Streams the record to a temporary file (one JSON line per entry and fact, gzip), renames it into place, then evicts
+ * least recently used files until the folder is under maxBytes.
+ */
+export async function saveLayerRecord(
+  cacheDir: string,
+  key: string,
+  record: LayerRecord,
+  maxBytes: number = DEFAULT_CACHE_MAX_BYTES,
+): Promise<void> {
   const file = fileOf(cacheDir, key);
   await mkdir(join(cacheDir, 'layers'), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const tmp = `${file}.tmp-${randomBytes(8).toString('hex')}`;
   const head: CacheHead = {
     format: FORMAT,
     key,
@@ -153,4 +174,53 @@ export async function saveLayerRecord(cacheDir: string, key: string, record: Lay
     await rm(tmp, { force: true });
     throw err;
   }
+  await evictLayerCache(cacheDir, maxBytes);
+}
+
+/**
+ * Removes the least recently used cache files (oldest mtime first) until the layer cache holds at most maxBytes, and
+ * temp files of killed writers. Tolerates files vanishing under it (other processes evicting or writing at the same
+ * time). Returns the bytes kept and the files removed.
+ */
+export async function evictLayerCache(
+  cacheDir: string,
+  maxBytes: number,
+  now: number = Date.now(),
+): Promise<{ bytes: number; removed: string[] }> {
+  const dir = join(cacheDir, 'layers');
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { bytes: 0, removed: [] };
+    throw err;
+  }
+  const files: { name: string; size: number; mtimeMs: number }[] = [];
+  const removed: string[] = [];
+  for (const name of names) {
+    let st;
+    try {
+      st = await stat(join(dir, name));
+    } catch {
+      continue; // vanished
+    }
+    if (!st.isFile()) continue;
+    if (name.includes('.tmp-')) {
+      if (now - st.mtimeMs > STALE_TEMP_MS) {
+        await rm(join(dir, name), { force: true });
+        removed.push(name);
+      }
+      continue; // being written by someone
+    }
+    if (name.endsWith('.json.gz')) files.push({ name, size: st.size, mtimeMs: st.mtimeMs });
+  }
+  let bytes = files.reduce((n, f) => n + f.size, 0);
+  files.sort((a, b) => a.mtimeMs - b.mtimeMs || (a.name < b.name ? -1 : 1));
+  for (const f of files) {
+    if (bytes <= maxBytes) break;
+    await rm(join(dir, f.name), { force: true });
+    removed.push(f.name);
+    bytes -= f.size;
+  }
+  return { bytes, removed };
 }

@@ -7,7 +7,7 @@ export { readTar, type TarEntry, type TarReaderOptions } from './tar-reader.ts';
 export { createTarWriter, type TarWriter, type TarWriteHeader, type TarWriterOptions } from './tar-writer.ts';
 export { createFileLayer, type FileLayerOptions } from './file-layer.ts';
 export { normalizePath, resolveLinkTarget } from './paths.ts';
-export { layerCacheKey } from './cache.ts';
+export { layerCacheKey, evictLayerCache, DEFAULT_CACHE_MAX_BYTES } from './cache.ts';
 export { readTarFrom } from './tar-reader.ts';
 export { createFileByteReader, type ByteReader } from './byte-reader.ts';
 export { CHUNK } from './decompress.ts';

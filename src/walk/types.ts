@@ -9,6 +9,8 @@ export interface WalkOptions {
   analyzers: Analyzer[];
   /** folder for the per-layer cache; null or absent = no cache */
   cacheDir?: string | null;
+  /** bound of the cache folder, least recently used layers evicted first (default DEFAULT_CACHE_MAX_BYTES, 4 GiB) */
+  cacheMaxBytes?: number;
   signal?: AbortSignal;
   /** layers decoded at once (default 2); the merge still runs in layer order */
   concurrency?: number;

@@ -87,7 +87,7 @@ export async function walkImage(image: Image, options: WalkOptions): Promise<Wal
           layers[index],
           index,
           analyzers,
-          options.cacheDir ?? null,
+          options.cacheDir ? { dir: options.cacheDir, maxBytes: options.cacheMaxBytes } : null,
           options.limits,
           inner.signal,
           onProgress,
@@ -129,7 +129,7 @@ async function walkOne(
   layer: Layer,
   index: number,
   analyzers: readonly Analyzer[],
-  cacheDir: string | null,
+  cache: { dir: string; maxBytes?: number } | null,
   limits: Limits | undefined,
   signal: AbortSignal,
   onProgress?: (e: WalkProgress) => void,
@@ -140,6 +140,7 @@ async function walkOne(
     ...(layer.diffId ? { diffId: layer.diffId } : {}),
     mediaType: layer.mediaType,
   };
+  const cacheDir = cache?.dir ?? null;
   const key = cacheDir ? layerCacheKey(layer, analyzers) : '';
   if (cacheDir) {
     const cached = await loadLayerRecord(cacheDir, key, index);
@@ -192,7 +193,7 @@ async function walkOne(
   }
   if (cacheDir) {
     try {
-      await saveLayerRecord(cacheDir, key, record);
+      await saveLayerRecord(cacheDir, key, record, cache?.maxBytes);
     } catch (err) {
       record.facts.push({
         kind: 'problem',

@@ -52,11 +52,11 @@ after(() => {
 
 for (const name of GOLDENS) {
   const rel = `${ROOT}/${name}.json.golden`;
-  test(`trivy golden ${name}: same vulnerabilities for the same packages`, { skip: corpusSkip(rel) }, () => {
+  test(`trivy golden ${name}: same vulnerabilities for the same packages`, { skip: corpusSkip(rel) }, async () => {
     const g = readGolden(name);
     const inv = goldenInventory(g);
     assert.ok(inv.packages.length > 0, `${name}: golden lists vulnerable packages`);
-    const { findings, problems } = matchInventory(inv, store!);
+    const { findings, problems } = await matchInventory(inv, store!);
     assert.deepEqual(problems, [], `${name}: no problems`);
     const want = new Map<string, string>();
     for (const r of g.Results)

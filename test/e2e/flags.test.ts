@@ -178,6 +178,22 @@ test('--scanners, --files, --cache-dir and --no-cache', { skip: fixtureSkip(), t
   const noCache = join(work, 'nocache');
   await zerocve(['scan', fx.target, '--allow-no-db', '-q', '-f', 'json', '--no-cache', '--cache-dir', noCache]);
   assert.equal(existsSync(noCache), false, '--no-cache writes no cache');
+  // the layer cache keeps under its cap: a cap smaller than the image's one layer keeps nothing
+  const tiny = join(work, 'tiny-cache');
+  const capped = await zerocve(['inspect', fx.target, '-f', 'json', '--cache-dir', tiny, '--cache-max-size', '1KiB']);
+  assert.equal(capped.code, 0, capped.stderr);
+  assert.deepEqual(readdirSync(join(tiny, 'layers')), []);
+  const roomy = await zerocve(['inspect', fx.target, '-f', 'json', '--cache-dir', tiny], {
+    env: { ZEROCVE_CACHE_MAX_SIZE: '1GiB' },
+  });
+  assert.equal(roomy.code, 0, roomy.stderr);
+  assert.equal(readdirSync(join(tiny, 'layers')).length, 1, 'ZEROCVE_CACHE_MAX_SIZE=1GiB keeps the layer');
+  const badSize = await zerocve(['inspect', fx.target, '--cache-max-size', 'lots']);
+  assert.equal(badSize.code, 2);
+  assert.match(badSize.stderr, /--cache-max-size: 'lots' is not a size like 4GiB/);
+  const badAge = await zerocve(['scan', fx.target, '--db-max-age', 'soon', '--allow-no-db', '-q']);
+  assert.equal(badAge.code, 2);
+  assert.match(badAge.stderr, /--db-max-age: 'soon' is not a duration/);
   const bad = await zerocve(['scan', fx.target, '--scanners', 'vuln,magic']);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /unknown scanner 'magic'/);

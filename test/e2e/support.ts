@@ -13,7 +13,11 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Run `zerocve ARGS` as a user would (the launcher, on this Node), with an isolated cache unless given. */
+/**
+ * Run `zerocve ARGS` as a user would (the launcher, on this Node), with an isolated cache unless given. Scans never
+ * update the database from the internet here (ZEROCVE_SKIP_DB_UPDATE=1): tests bring their own data, and the
+ * auto-update test turns it back on against a local mirror.
+ */
 export function zerocve(
   args: string[],
   options: { env?: Record<string, string>; cwd?: string } = {},
@@ -21,7 +25,7 @@ export function zerocve(
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, ['--max-semi-space-size=16', BIN, ...args], {
       cwd: options.cwd ?? ROOT,
-      env: { ...process.env, NO_COLOR: '1', ...options.env },
+      env: { ...process.env, NO_COLOR: '1', ZEROCVE_SKIP_DB_UPDATE: '1', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];

@@ -2,6 +2,7 @@
 // build theirs — prod variant without shells or package managers, non-root user, reproducible (same config and
 // package versions → same image digest), with a CycloneDX SBOM and an in-toto/SLSA provenance statement attached
 // as OCI referrers.
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, mkdirSync, existsSync, renameSync } from 'node:fs';
 import { join, dirname, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -128,6 +129,7 @@ function provenance(spec: BuildSpec, manifest: BlobDescriptor, debs: DebRecord[]
 export async function buildImage(specPath: string, options: BuildOptions): Promise<BuildResult> {
   const spec = readBuildSpec(specPath);
   const work = mkdtempSync(join(tmpdir(), 'zerocve-build-'));
+  let staging: string | undefined;
   const root = join(work, 'rootfs');
   try {
     options.onProgress?.(`installing ${spec.packages.length} packages with mmdebstrap (${spec.release})`);
@@ -138,7 +140,7 @@ export async function buildImage(specPath: string, options: BuildOptions): Promi
     removeNondeterminism(root);
     options.onProgress?.('writing the image');
     const layout = options.output.kind === 'oci-dir' ? resolve(options.output.path) : join(work, 'layout');
-    const staging = options.output.kind === 'oci-dir' ? `${layout}.tmp-${process.pid}` : layout;
+    staging = options.output.kind === 'oci-dir' ? `${layout}.tmp-${randomUUID()}` : layout;
     rmSync(staging, { recursive: true, force: true });
     initLayout(staging);
     const layer = await writeLayer(
@@ -240,7 +242,7 @@ export async function buildImage(specPath: string, options: BuildOptions): Promi
     };
   } finally {
     rmSync(work, { recursive: true, force: true });
-    if (options.output.kind === 'oci-dir' && existsSync(`${resolve(options.output.path)}.tmp-${process.pid}`))
-      rmSync(`${resolve(options.output.path)}.tmp-${process.pid}`, { recursive: true, force: true });
+    if (staging && options.output.kind === 'oci-dir' && existsSync(staging))
+      rmSync(staging, { recursive: true, force: true });
   }
 }

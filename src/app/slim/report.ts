@@ -23,7 +23,7 @@ export async function slimAndReport(
   options: SlimOptions & { scan: Omit<ScanOptions, 'signal'> },
 ): Promise<SlimReport> {
   const slim = await slimImage(target, options);
-  const scan = { ...options.scan, allowNoDb: true, signal: options.signal };
+  const scan = { ...options.scan, signal: options.signal };
   const before = await scanTarget(target, scan);
   const after = await scanTarget(outputTarget(slim.output), scan);
   let sbomDigest: string | undefined;

@@ -3,6 +3,7 @@
 //   extract ─► run each command traced (strace, in namespaces) ─► keep set ─► one-layer image (staged)
 //           ─► extract the written image afresh ─► run each command again ─► same exit code (and stdout)?
 //                                                                            yes: publish   no: delete, fail loudly
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -105,7 +106,7 @@ export async function slimImage(target: string, options: SlimOptions): Promise<S
     throw new UsageError(`slim ${target}: output folder ${dirname(outPath)} does not exist`);
   const tag = options.output.tag ?? 'latest';
   const work = mkdtempSync(join(options.workDir ?? tmpdir(), 'zerocve-slim-'));
-  const staging = options.output.kind === 'oci-dir' ? `${outPath}.zerocve-tmp-${process.pid}` : join(work, 'layout');
+  const staging = options.output.kind === 'oci-dir' ? `${outPath}.zerocve-tmp-${randomUUID()}` : join(work, 'layout');
   try {
     onProgress?.({ phase: 'extract', message: `extracting ${target}` });
     const image = await openImage(target, { signal });

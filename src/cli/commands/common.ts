@@ -1,6 +1,8 @@
 // What every command shares: the flag sets, and turning flag values into use-case options.
 import type { FlagSpec, FlagValues } from '../options.ts';
-import { COMMON_FLAGS, IMAGE_FLAGS, parseCommand, helpText } from '../options.ts';
+import { COMMON_FLAGS, IMAGE_FLAGS, parseCommand, helpText, defaultCacheDir } from '../options.ts';
+import { parseHours, type Progress } from '../io.ts';
+import { openLocalDb, type LocalDb } from '../../app/local-db.ts';
 import { EXIT } from '../exit.ts';
 import { UsageError } from '../../core/errors.ts';
 import { SEVERITIES, type Severity } from '../../core/advisory.ts';
@@ -54,6 +56,18 @@ export const SCAN_FLAGS: Record<string, FlagSpec> = {
     help: 'LIST: GPU architectures served, e.g. sm_80,sm_90 (for prunable device code)',
   },
   db: { type: 'string', help: 'FILE: vulnerability database (default ~/.cache/zerocve/db/zerocve.db)' },
+  'db-max-age': {
+    type: 'string',
+    help: 'DURATION: update the database before matching when it is missing or older than this, e.g. 24h, 7d (default 24h)',
+  },
+  'skip-db-update': {
+    type: 'boolean',
+    help: 'never update the database automatically (as --offline does); a missing database is an error',
+  },
+  'db-base-url': {
+    type: 'string',
+    help: 'URL: mirror the automatic update downloads the feeds from (same paths as db update --base-url)',
+  },
   'allow-no-db': {
     type: 'boolean',
     help: 'scan without a vulnerability database (no CVE matching) instead of failing',
@@ -126,4 +140,32 @@ export function parseOrHelp(
       `${name}: expected ${positionals === 1 ? `one ${what}` : `${positionals} targets`}, got ${parsed.positionals.length} (zerocve ${name} --help)`,
     );
   return parsed;
+}
+
+/**
+ * The local database as a scan's advisory data: updated automatically for the image's ecosystems unless --offline
+ * or --skip-db-update, with progress on the terminal. The caller closes it.
+ */
+export function localDbOf(values: FlagValues, env: NodeJS.ProcessEnv, progress: Progress): LocalDb {
+  const auto = values.offline !== true && values['skip-db-update'] !== true;
+  const maxAgeHours =
+    values['db-max-age'] === undefined ? 24 : parseHours(values['db-max-age'] as string, '--db-max-age');
+  return openLocalDb({
+    dbPath: dbPathOf(values, env),
+    allowNoDb: values['allow-no-db'] === true,
+    ...(auto
+      ? {
+          autoUpdate: {
+            maxAgeHours,
+            cacheDir: join((values['cache-dir'] as string | undefined) ?? defaultCacheDir(env), 'feeds'),
+            baseUrl: values['db-base-url'] as string | undefined,
+            onProgress: (e) =>
+              progress.update(
+                `zerocve: updating the vulnerability database: ${e.phase} ${e.source}${e.bytes ? ` ${(e.bytes / 1e6).toFixed(1)} MB` : ''}${e.records ? ` ${e.records} records` : ''}`,
+              ),
+            onWait: (h) => progress.update(`zerocve: waiting for process ${h.pid} updating the vulnerability database`),
+          },
+        }
+      : {}),
+  });
 }

@@ -110,6 +110,7 @@ export const db: Command = {
           positionals.map((p) => ({ path: p, kind: kind as SourceKind | undefined })),
           {
             onProgress: (e) => progress.update(`zerocve: importing ${e.source}: ${e.records} records`),
+            onWait: (h) => progress.update(`zerocve: waiting for process ${h.pid} updating ${path}`),
           },
         );
       } finally {
@@ -142,6 +143,7 @@ export const db: Command = {
         cacheDir,
         baseUrl: values['base-url'] as string | undefined,
         osvEcosystems: (values.ecosystem as string[] | undefined)?.flatMap((e) => e.split(',')).filter(Boolean),
+        onWait: (h) => progress.update(`zerocve: waiting for process ${h.pid} updating ${path}`),
         onProgress: (e) =>
           progress.update(
             `zerocve: ${e.phase} ${e.source}${e.bytes ? ` ${(e.bytes / 1e6).toFixed(1)} MB` : ''}${e.records ? ` ${e.records} records` : ''}`,

@@ -6,6 +6,7 @@ import { COMMON_FLAGS } from '../options.ts';
 import { createProgress } from '../io.ts';
 import { slimAndReport } from '../../app/slim/index.ts';
 import { dbPathOf, parseOrHelp } from './common.ts';
+import { openLocalDb } from '../../app/local-db.ts';
 import { EXIT } from '../exit.ts';
 import type { Command } from './scan.ts';
 
@@ -100,6 +101,8 @@ export const slim: Command = {
     const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
     if (timeout !== undefined && !(timeout > 0)) throw new UsageError('slim: --timeout must be a number of seconds');
     const progress = createProgress(values.quiet !== true);
+    // the before/after scans use the database as it is (no download inside a slim); without one they still run
+    const dbs = openLocalDb({ dbPath: dbPathOf(values, process.env), allowNoDb: true });
     let r;
     try {
       r = await slimAndReport(positionals[0], {
@@ -114,12 +117,13 @@ export const slim: Command = {
         scan: {
           cacheDir: null,
           scanners: new Set(['vuln', 'surface']),
-          dbPath: dbPathOf(values, process.env),
+          advisories: dbs.provide,
           policy: {},
           open: {},
         },
       });
     } finally {
+      dbs.close();
       progress.done();
     }
     if (values.format === 'json') {

@@ -18,8 +18,16 @@ import { analyzeTarget } from '../../app/analyze.ts';
 import { inspectTarget } from '../../app/inspect.ts';
 import type { FlagSpec, FlagValues } from '../options.ts';
 import { COMMON_FLAGS, IMAGE_FLAGS } from '../options.ts';
-import { createProgress, useColor, withOutput, parseOutputs, openImageOptions, cacheDirOf } from '../io.ts';
-import { SCAN_FLAGS, dbPathOf, driverVersionOf, policyOf, scannersOf, parseOrHelp as parse } from './common.ts';
+import {
+  createProgress,
+  useColor,
+  withOutput,
+  parseOutputs,
+  openImageOptions,
+  cacheDirOf,
+  cacheMaxBytesOf,
+} from '../io.ts';
+import { SCAN_FLAGS, localDbOf, driverVersionOf, policyOf, scannersOf, parseOrHelp as parse } from './common.ts';
 import { EXIT } from '../exit.ts';
 
 export interface Command {
@@ -27,14 +35,18 @@ export interface Command {
   run(args: string[]): Promise<number>;
 }
 
-function scanOptions(values: FlagValues, progress: ReturnType<typeof createProgress>): ScanOptions {
+function scanOptions(
+  values: FlagValues,
+  progress: ReturnType<typeof createProgress>,
+  advisories?: ScanOptions['advisories'],
+): ScanOptions {
   return {
     open: openImageOptions(values, process.env),
     cacheDir: cacheDirOf(values, process.env),
+    cacheMaxBytes: cacheMaxBytesOf(values),
     scanners: scannersOf(values),
     gpuArchs: (values['gpu-arch'] as string[] | undefined)?.flatMap((s) => s.split(',')).filter(Boolean),
-    dbPath: dbPathOf(values, process.env),
-    allowNoDb: values['allow-no-db'] === true,
+    advisories,
     policy: policyOf(values, process.cwd()),
     driverVersion: driverVersionOf(values),
     files: values.files === true,
@@ -90,10 +102,12 @@ export const scan: Command = {
     const outputs = parseOutputs(values, REPORT_FORMATS, 'table');
     const base = baseOptionsOf(values);
     const progress = createProgress(values.quiet !== true);
+    const dbs = localDbOf(values, process.env, progress);
     let report: ScanReport;
     try {
-      report = await scanTarget(positionals[0], { ...scanOptions(values, progress), base });
+      report = await scanTarget(positionals[0], { ...scanOptions(values, progress, dbs.provide), base });
     } finally {
+      dbs.close();
       progress.done();
     }
     warn(values, report.warnings);
@@ -178,13 +192,15 @@ export const compare: Command = {
     const { values, positionals } = p;
     const [o] = parseOutputs(values, COMPARE_FORMATS, 'table');
     const progress = createProgress(values.quiet !== true);
+    const dbs = localDbOf(values, process.env, progress);
     let a: ScanReport;
     let b: ScanReport;
     try {
-      const opts = scanOptions(values, progress);
+      const opts = scanOptions(values, progress, dbs.provide);
       a = await scanTarget(positionals[0], opts);
       b = await scanTarget(positionals[1], opts);
     } finally {
+      dbs.close();
       progress.done();
     }
     warn(values, [...new Set([...a.warnings, ...b.warnings])]);
@@ -231,6 +247,7 @@ export const bloat: Command = {
       a = await analyzeTarget(positionals[0], {
         open: openImageOptions(values, process.env),
         cacheDir: cacheDirOf(values, process.env),
+        cacheMaxBytes: cacheMaxBytesOf(values),
         scanners,
         gpuArchs: (values['gpu-arch'] as string[] | undefined)?.flatMap((s) => s.split(',')).filter(Boolean),
         onProgress: (e) => progress.update(`zerocve: ${e.message}`),
@@ -304,6 +321,7 @@ export const inspect: Command = {
       r = await inspectTarget(positionals[0], {
         open: openImageOptions(values, process.env),
         cacheDir: cacheDirOf(values, process.env),
+        cacheMaxBytes: cacheMaxBytesOf(values),
         onProgress: (e) =>
           progress.update(
             `zerocve: layer ${e.layer + 1}: ${humanBytes(e.compressedBytes)} read, ${humanBytes(e.uncompressedBytes)} unpacked`,

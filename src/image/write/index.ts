@@ -1,7 +1,7 @@
 // Writing OCI image layouts (and archives of them): content-addressed blobs written through a temp file and renamed
 // once their digest is known, so a crash never leaves a half blob under a real name. Deterministic: the same layer
 // bytes and config give the same digests (gzip headers carry no time; JSON is written with sorted keys).
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   createWriteStream,
   mkdirSync,
@@ -79,7 +79,7 @@ export async function writeBlob(
   const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
   const path = join(blobsDir(layout), digest.slice(7));
   if (!existsSync(path)) {
-    const tmp = `${path}.tmp-${process.pid}`;
+    const tmp = `${path}.tmp-${randomUUID()}`;
     writeFileSync(tmp, bytes);
     renameSync(tmp, path);
   }
@@ -114,7 +114,7 @@ export async function writeLayer(
 ): Promise<LayerDescriptor> {
   const compression = options.compression ?? 'gzip';
   const dir = blobsDir(layout);
-  const tmp = join(dir, `.layer-${process.pid}-${Date.now()}`);
+  const tmp = join(dir, `.layer-${randomUUID()}`);
   const tarHash = hasher();
   const blobHash = hasher();
   const compressor =
@@ -237,7 +237,7 @@ export function writeIndex(layout: string, entries: (BlobDescriptor & { tag?: st
       ? { annotations: { ...d.annotations, ...(tag ? { 'org.opencontainers.image.ref.name': tag } : {}) } }
       : {}),
   }));
-  const tmp = join(layout, `.index.json.tmp-${process.pid}`);
+  const tmp = join(layout, `.index.json.tmp-${randomUUID()}`);
   writeFileSync(
     tmp,
     canonicalJson({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests }),
@@ -269,7 +269,7 @@ export async function writeOciArchive(
   const entries = [...[...dirs].map((d) => ({ path: d, dir: true as const })), ...all].sort((a, b) =>
     a.path < b.path ? -1 : 1,
   );
-  const tmp = `${out}.tmp-${process.pid}`;
+  const tmp = `${out}.tmp-${randomUUID()}`;
   const stream = createWriteStream(tmp);
   const tar = createTarWriter(stream, { mtime: 0, owner: { uid: 0, gid: 0 }, sorted: true });
   try {
@@ -319,7 +319,7 @@ export async function writeDockerArchive(
 /** Append descriptors to an existing layout's index.json (atomically), keeping what is there. */
 export function appendToIndex(layout: string, entries: BlobDescriptor[]): void {
   const index = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8')) as { manifests: BlobDescriptor[] };
-  const tmp = join(layout, `.index.json.tmp-${process.pid}`);
+  const tmp = join(layout, `.index.json.tmp-${randomUUID()}`);
   writeFileSync(
     tmp,
     canonicalJson({
