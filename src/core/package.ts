@@ -1,6 +1,8 @@
 // The inventory: what is inside an image. Knows nothing of vulnerabilities.
+import type { EcosystemMetadata } from './ecosystems.ts';
 
-export type PackageType = 'deb' | 'apk' | 'rpm' | 'python' | 'conda' | 'cuda' | 'binary';
+export type PackageType =
+  'deb' | 'apk' | 'rpm' | 'python' | 'conda' | 'cuda' | 'binary' | 'npm' | 'maven' | 'golang' | 'cargo';
 
 /** Where a package's record was found: the file and the layer (index into Image.layers; -1 if unknown). */
 export interface Location {
@@ -46,7 +48,8 @@ export type PackageMetadata =
       via: 'system' | 'pip' | 'conda' | 'framework';
       cudaVersion?: string;
       cudaMajor?: number;
-    };
+    }
+  | EcosystemMetadata;
 
 export interface Package {
   /** unique within an inventory: `<type>:<name>@<version>:<first location path>` */
