@@ -10,6 +10,7 @@ import { createCudaAnalyzer } from './cuda/analyzer.ts';
 import { createModelAnalyzer } from './model/analyzer.ts';
 import { createNpmAnalyzer } from './npm/analyzer.ts';
 import { createGolangAnalyzer } from './golang/analyzer.ts';
+import { createJavaAnalyzer } from './java/analyzer.ts';
 
 export { buildInventory, OS_PRECEDENCE } from './build-inventory.ts';
 export type { BuildInventoryOptions, LayerFact } from './build-inventory.ts';
@@ -36,5 +37,6 @@ export function createCatalogers(_options: CatalogerOptions = {}): Analyzer[] {
     createModelAnalyzer(),
     createNpmAnalyzer(),
     createGolangAnalyzer(),
+    createJavaAnalyzer(),
   ];
 }

@@ -21,7 +21,7 @@ function qualifiers(entries: [string, string | undefined][]): Record<string, str
  * - python: `pkg:pypi/<name>@<version>`; conda: `pkg:conda/<name>@<version>?build=&channel=&subdir=`
  * - cuda: `pkg:generic/nvidia/<component>@<version>?cuda=<CUDA version or major>`
  * - npm: `pkg:npm/%40scope/name@<version>` (the scope is the namespace, its `@` percent-encoded)
- * - maven: `pkg:maven/<groupId>/<artifactId>@<version>` (no namespace when the group is unknown)
+ * - maven: `pkg:maven/<groupId>/<artifactId>@<version>` (the artifactId as namespace when the group is unknown)
  * - golang: `pkg:golang/<module path>@<version>` (the path's last element is the name), `pkg:golang/stdlib@v1.x.y`
  * - cargo: `pkg:cargo/<name>@<version>`
  */
@@ -124,7 +124,8 @@ export function purlOf(pkg: Package, os?: OsInfo): string {
       break;
     }
     case 'maven':
-      purl = new PackageURL('maven', m.groupId, m.artifactId, pkg.version, undefined, undefined);
+      // purl-spec requires a namespace for maven: without a known group, the artifactId stands in (as Syft does)
+      purl = new PackageURL('maven', m.groupId ?? m.artifactId, m.artifactId, pkg.version, undefined, undefined);
       break;
     case 'golang': {
       const slash = pkg.name.lastIndexOf('/');
