@@ -34,8 +34,8 @@ export interface MavenMetadata {
   kind: 'maven';
   groupId?: string;
   artifactId: string;
-  /** what named it: Maven's pom.properties, the manifest's Implementation-/Bundle- fields, or the file name */
-  identifiedBy: 'pom.properties' | 'manifest' | 'filename';
+  /** what named it: Maven's pom.properties, the manifest's Implementation-/Bundle- fields, the file name, an SBOM */
+  identifiedBy: 'pom.properties' | 'manifest' | 'filename' | 'sbom';
   /** SHA-1 of the archive, hex (the key Maven Central and NVD tooling use); for nested archives, of the inner bytes */
   sha1?: string;
   /** the archive, with `!/` between nesting levels: `/app.jar!/BOOT-INF/lib/x.jar` */
@@ -48,7 +48,7 @@ export interface GolangMetadata {
   kind: 'golang';
   /** the main module, a dependency, or the toolchain (`stdlib`) */
   role: 'main' | 'dep' | 'stdlib';
-  /** the toolchain that built the binary, verbatim (`go1.19.8`, `go1.26.0 X:boringcrypto`) */
+  /** the toolchain that built the binary, verbatim (`go1.19.8`, `go1.26.0 X:boringcrypto`); '' when unknown */
   goVersion: string;
   /** the go.sum hash (`h1:…`) when recorded */
   sum?: string;
@@ -58,9 +58,10 @@ export interface GolangMetadata {
   settings?: Record<string, string>;
   /**
    * where the information was found: the 1.18+ blob with inline strings, the pre-1.18 blob with pointers, or (no
-   * blob, as in binaries whose blob was removed) the sentinel-framed module block and the version string alone
+   * blob, as in binaries whose blob was removed) the sentinel-framed module block and the version string alone;
+   * absent when read from an SBOM
    */
-  format: 'pointer' | 'inline' | 'framed';
+  format?: 'pointer' | 'inline' | 'framed';
 }
 
 export interface CargoMetadata {

@@ -87,7 +87,7 @@ export async function ecosystemImage(): Promise<EcosystemImage> {
     target: `oci-dir:${join(dir, 'oci')}:latest`,
   };
   const done = join(dir, 'done.json');
-  const want = JSON.stringify(ECOSYSTEM_SPEC);
+  const want = JSON.stringify({ ...ECOSYSTEM_SPEC, layer1: 'gnu-tar' });
   const ready = () => existsSync(done) && readFileSync(done, 'utf8') === want;
   if (ready()) return img;
   const unlock = await lock(dir);
@@ -118,7 +118,12 @@ export async function ecosystemImage(): Promise<EcosystemImage> {
     run('umoci', ['init', '--layout', img.ociDir]);
     run('umoci', ['new', '--image', `${img.ociDir}:latest`]);
     run('umoci', ['insert', '--image', `${img.ociDir}:latest`, img.debianRoot, '/']);
-    run('umoci', ['insert', '--image', `${img.ociDir}:latest`, img.appRoot, '/']);
+    // umoci 0.4.7's insert writes a truncated tar for this tree (the esbuild binary is cut short): the layer is made
+    // with GNU tar instead
+    const tar = join(dir, 'app-layer.tar');
+    run('tar', ['--numeric-owner', '--owner=0', '--group=0', '-C', img.appRoot, '-cf', tar, '.']);
+    run('umoci', ['raw', 'add-layer', '--image', `${img.ociDir}:latest`, tar]);
+    rmSync(tar, { force: true });
     run('umoci', ['gc', '--layout', img.ociDir]);
     writeFileSync(done, want);
     return img;
