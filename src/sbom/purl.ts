@@ -105,7 +105,13 @@ export function packageFromPurl(
   const q = purl.qualifiers ?? {};
   const type = Object.hasOwn(PURL_TYPES, purl.type) ? PURL_TYPES[purl.type] : undefined;
   if (!type) return { reason: `package type "${purl.type}" is not supported (${purlText})` };
-  const name = type === 'python' ? pep503(hints.name ?? purl.name) : (ecosystemName(purl) ?? hints.name ?? purl.name);
+  // zerocve's own SBOMs carry its metadata and name; other writers' names are not the ecosystem's (Syft: artifactId)
+  const name =
+    type === 'python'
+      ? pep503(hints.name ?? purl.name)
+      : hints.metadata
+        ? (hints.name ?? purl.name)
+        : (ecosystemName(purl) ?? hints.name ?? purl.name);
   let version = hints.version ?? purl.version ?? '';
   const epoch = q.epoch;
   if ((type === 'deb' || type === 'rpm') && epoch && epoch !== '0' && !/^\d+:/.test(version))

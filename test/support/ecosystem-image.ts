@@ -5,7 +5,7 @@
 //   dpkg under /usr/share/nodejs);
 // - layer 1: `/app`: an `npm install` of old known-vulnerable versions (node_modules and package-lock.json), and
 //   `/opt/esbuild`: esbuild's own npm package for linux-x64 (`npm pack @esbuild/linux-x64`), a Go binary from a
-//   current toolchain.
+//   current toolchain; `/opt/bullseye`: Debian 11's fzf package unpacked (a Go binary from go1.15, pre-1.18 layout).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,6 +23,8 @@ export const ECOSYSTEM_SPEC = {
     'ms@2.1.3',
   ],
   esbuild: '@esbuild/linux-x64@0.28.2',
+  /** a Go binary from before Go 1.18 (Debian 11's fzf, built by go1.15: the pointer layout) */
+  oldGo: 'http://deb.debian.org/debian/pool/main/f/fzf/fzf_0.24.3-1+b6_amd64.deb',
 };
 
 export interface EcosystemImage {
@@ -35,7 +37,7 @@ export interface EcosystemImage {
 }
 
 export function ecosystemSkip(): false | string {
-  for (const t of ['mmdebstrap', 'umoci', 'npm']) {
+  for (const t of ['mmdebstrap', 'umoci', 'npm', 'curl', 'dpkg-deb']) {
     try {
       execFileSync('which', [t], { stdio: 'ignore' });
     } catch {
@@ -93,17 +95,24 @@ export async function ecosystemImage(): Promise<EcosystemImage> {
   const unlock = await lock(dir);
   try {
     if (ready()) return img;
-    for (const d of [img.debianRoot, img.appRoot, img.ociDir]) rmSync(d, { recursive: true, force: true });
     rmSync(done, { force: true });
-    run('mmdebstrap', [
-      '--variant=minbase',
-      '--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr',
-      '--quiet',
-      `--include=${ECOSYSTEM_SPEC.debian.join(',')}`,
-      'bookworm',
-      img.debianRoot,
-      'deb http://deb.debian.org/debian bookworm main',
-    ]);
+    // the Debian layer is kept across changes of the application layer
+    const debianDone = join(dir, 'debian.json');
+    const debianWant = JSON.stringify(ECOSYSTEM_SPEC.debian);
+    if (!existsSync(debianDone) || readFileSync(debianDone, 'utf8') !== debianWant) {
+      rmSync(img.debianRoot, { recursive: true, force: true });
+      run('mmdebstrap', [
+        '--variant=minbase',
+        '--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr',
+        '--quiet',
+        `--include=${ECOSYSTEM_SPEC.debian.join(',')}`,
+        'bookworm',
+        img.debianRoot,
+        'deb http://deb.debian.org/debian bookworm main',
+      ]);
+      writeFileSync(debianDone, debianWant);
+    }
+    for (const d of [img.appRoot, img.ociDir]) rmSync(d, { recursive: true, force: true });
     const app = join(img.appRoot, 'app');
     mkdirSync(app, { recursive: true });
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'fixture-app', version: '1.0.0', private: true }));
@@ -115,6 +124,10 @@ export async function ecosystemImage(): Promise<EcosystemImage> {
     mkdirSync(join(opt, 'esbuild'));
     run('tar', ['-xzf', tgz, '-C', join(opt, 'esbuild'), '--strip-components=1'], opt);
     rmSync(join(opt, tgz));
+    const deb = join(opt, 'old-go.deb');
+    run('curl', ['-sSf', '-m', '300', '-o', deb, ECOSYSTEM_SPEC.oldGo]);
+    run('dpkg-deb', ['-x', deb, join(opt, 'bullseye')]);
+    rmSync(deb);
     run('umoci', ['init', '--layout', img.ociDir]);
     run('umoci', ['new', '--image', `${img.ociDir}:latest`]);
     run('umoci', ['insert', '--image', `${img.ociDir}:latest`, img.debianRoot, '/']);

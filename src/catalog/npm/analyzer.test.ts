@@ -133,7 +133,7 @@ test(
     assert.ok(inv.packages.length > 0);
     for (const p of inv.packages) {
       const { dev: _dev, ...meta } = p.metadata as { dev?: boolean };
-    assert.deepEqual(meta, { kind: 'npm', source: 'declared', lockFormat: 'package-lock', lockVersion: 1 });
+      assert.deepEqual(meta, { kind: 'npm', source: 'declared', lockFormat: 'package-lock', lockVersion: 1 });
       assert.equal(p.locations[0].path, '/srv/package-lock.json');
     }
     assert.equal(inv.problems.length, 1);

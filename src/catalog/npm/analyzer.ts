@@ -33,7 +33,9 @@ export function npmPackageHome(path: string): string | undefined {
   return undefined;
 }
 
-export const isNpmLockPath = (path: string): boolean => LOCKS.has(baseName(path)) && !path.includes('/node_modules/');
+/** A project's lock file: not one shipped inside an installed package (node_modules, Debian's /usr/share/nodejs). */
+export const isNpmLockPath = (path: string): boolean =>
+  LOCKS.has(baseName(path)) && !path.includes('/node_modules/') && !OS_ROOTS.some((r) => path.startsWith(r));
 
 export function createNpmAnalyzer(): Analyzer {
   return {
