@@ -11,6 +11,7 @@ import { createModelAnalyzer } from './model/analyzer.ts';
 import { createNpmAnalyzer } from './npm/analyzer.ts';
 import { createGolangAnalyzer } from './golang/analyzer.ts';
 import { createJavaAnalyzer } from './java/analyzer.ts';
+import { createCargoAnalyzer } from './cargo/analyzer.ts';
 
 export { buildInventory, OS_PRECEDENCE } from './build-inventory.ts';
 export type { BuildInventoryOptions, LayerFact } from './build-inventory.ts';
@@ -38,5 +39,6 @@ export function createCatalogers(_options: CatalogerOptions = {}): Analyzer[] {
     createNpmAnalyzer(),
     createGolangAnalyzer(),
     createJavaAnalyzer(),
+    createCargoAnalyzer(),
   ];
 }
