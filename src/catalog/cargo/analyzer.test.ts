@@ -1,10 +1,10 @@
 // cargo auditable: a real Rust binary compiled here by rustc with a `.dep-v0` section (zlib-compressed JSON in the
 // layout cargo auditable writes; cargo-auditable itself cannot be installed on this machine), read back whatever
 // the chunk size; a binary without the section and a C binary say nothing.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync, constants } from 'node:zlib';
@@ -23,8 +23,14 @@ const DEPS = {
   ],
 };
 
+const dirs: string[] = [];
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
 function build(withSection: boolean): string {
   const dir = mkdtempSync(join(tmpdir(), 'zerocve-rust-'));
+  dirs.push(dir);
   const z = deflateSync(Buffer.from(JSON.stringify(DEPS)), { level: constants.Z_BEST_COMPRESSION });
   writeFileSync(join(dir, 'dep-v0.z'), z);
   const section = withSection

@@ -8,16 +8,14 @@ import { createCargoAuditableSink } from './parse-cargo-auditable.ts';
 
 const NAME = 'cargo';
 const MIN_SIZE = 16 * 1024;
-const isSharedObject = (p: string): boolean => /\.so(?:\.[0-9.]+)?$/.test(p);
 
 export function createCargoAnalyzer(): Analyzer {
   return {
     name: NAME,
     version: 1,
-    wants: (entry) =>
-      entry.type === 'file' && entry.size >= MIN_SIZE && ((entry.mode & 0o111) !== 0 || isSharedObject(entry.path))
-        ? 'stream'
-        : null,
+    // executables only (as Trivy's and Syft's Rust binary catalogers): shared libraries are most of an image's ELF
+    // bytes and Rust cdylibs built with cargo auditable are rare
+    wants: (entry) => (entry.type === 'file' && entry.size >= MIN_SIZE && (entry.mode & 0o111) !== 0 ? 'stream' : null),
     sink(entry) {
       const s = createCargoAuditableSink();
       return {

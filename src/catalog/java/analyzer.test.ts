@@ -3,9 +3,10 @@
 // fixture image; the reference is unzip -p of each inner jar's pom.properties and sha1sum of the inner jar.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { ecosystemImage, ecosystemSkip } from '../../../test/support/ecosystem-image.ts';
 import { buildInventory } from '../index.ts';
@@ -87,10 +88,19 @@ test(
       execFileSync('zip', ['-q', '-0', '-r', inner, '.'], { cwd: d });
     }
 
+    // over 16 MB (not held in memory: temporary files), with a deflated inner jar over 16 MB
+    mkdirSync(join(dir, 'big/WEB-INF/lib'), { recursive: true });
+    const innerBig = join(dir, 'big/WEB-INF/lib/inner-big-1.0.jar');
+    copyFileSync(join(java, 'commons-text.jar'), innerBig);
+    writeFileSync(join(dir, 'random.bin'), randomBytes(17 << 20));
+    execFileSync('zip', ['-q', '-0', innerBig, 'random.bin'], { cwd: dir });
+    execFileSync('zip', ['-q', '-1', '-r', join(dir, 'big.war'), '.'], { cwd: join(dir, 'big') });
+
     const inv = buildInventory(
       await analyzeFiles(
         [createJavaAnalyzer()],
         [
+          { path: '/srv/big.war', source: join(dir, 'big.war') },
           { path: '/srv/app-1.2.3.jar', source: join(dir, 'app-1.2.3.jar') },
           { path: '/srv/web.war', source: join(dir, 'web.war') },
           { path: '/srv/deep.jar', source: inner },
@@ -116,9 +126,12 @@ test(
     assert.equal(sha('/srv/app-1.2.3.jar').sha1, sha1(join(dir, 'app-1.2.3.jar')));
     assert.equal(sha('/srv/app-1.2.3.jar!/BOOT-INF/lib/log4j-core.jar').sha1, sha1(join(java, 'log4j-core.jar')));
     assert.equal(sha('/srv/web.war!/WEB-INF/lib/commons-lang3.jar').sha1, sha1(join(java, 'commons-lang3.jar')));
+    assert.deepEqual(at('/srv/big.war!/WEB-INF/lib/inner-big-1.0.jar'), pomOf(join(java, 'commons-text.jar')).sort());
+    assert.equal(sha('/srv/big.war!/WEB-INF/lib/inner-big-1.0.jar').sha1, sha1(innerBig));
     // every package is located at the outer file, the nesting is in metadata
     for (const p of inv.packages)
-      assert.ok(['/srv/app-1.2.3.jar', '/srv/web.war', '/srv/deep.jar'].includes(p.locations[0].path));
+      assert.ok(['/srv/app-1.2.3.jar', '/srv/web.war', '/srv/deep.jar', '/srv/big.war'].includes(p.locations[0].path));
+    rmSync(dir, { recursive: true, force: true });
     // depth: level 4 is read at depth 4, its inner jars are not, and that is reported
     assert.ok(inv.problems.some((p) => p.path === '/srv/deep.jar' && /nested deeper than 4 levels/.test(p.message)));
     assert.equal(
@@ -138,4 +151,5 @@ test('java: a file that is not a zip is one problem', async () => {
   assert.deepEqual(inv.packages, []);
   assert.equal(inv.problems.length, 1);
   assert.match(inv.problems[0].message, /^\/x\.jar: no end of central directory record/);
+  rmSync(dir, { recursive: true, force: true });
 });

@@ -2,24 +2,25 @@
 // the manifest's Implementation-/Bundle- fields, else the file name; the archive's SHA-1; archives nested inside
 // (Spring Boot BOOT-INF/lib, WEB-INF/lib, lib/ of an ear) down to MAX_DEPTH levels.
 //
-// Bounded memory: the archive streams once through SHA-1 into a temporary file (a zip's directory is at its end,
-// and jars written by Java's ZipOutputStream carry no sizes in their local headers), which is then read at random:
-// the central directory, the few small entries that name the archive, and nested archives (stored ones in place,
-// deflated ones inflated to another temporary file). Temporary files are removed when the entry is done.
+// Bounded memory: the archive streams once through SHA-1 into memory when it is at most 16 MB, else into a
+// temporary file (a zip's directory is at its end, and jars written by Java's ZipOutputStream carry no sizes in
+// their local headers), which is then read at random: the central directory, the few small entries that name the
+// archive, and nested archives (stored ones in place, deflated ones inflated to memory up to 16 MB, else to another
+// temporary file). Temporary files are removed when the entry is done.
 import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, createWriteStream, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Transform } from 'node:stream';
-import { createInflateRaw } from 'node:zlib';
+import { Readable, Transform } from 'node:stream';
+import { createInflateRaw, inflateRawSync } from 'node:zlib';
 import type { Analyzer } from '../../core/analyzer.ts';
 import type { MavenMetadata } from '../../core/ecosystems.ts';
 import type { Fact } from '../../core/fact.ts';
 import type { Package } from '../../core/package.ts';
 import { baseName, newPackage, problemFact } from '../common.ts';
-import { dataOffset, readCentralDirectory, readEntry, type ZipEntry, type ZipRegion } from './read-zip.ts';
+import { dataOffset, readAt, readCentralDirectory, readEntry, type ZipEntry, type ZipRegion } from './read-zip.ts';
 import { javaIdentityFromFileName, parseManifest, parsePomProperties } from './parse-java.ts';
 
 const NAME = 'java';
@@ -34,10 +35,24 @@ interface Found {
   problems: string[];
 }
 
+/** Archives up to this size are held in memory instead of a temporary file. */
+const IN_MEMORY = 16 * 1024 * 1024;
+
+/** The bytes [start, start + length) of a region, as a stream. */
+function streamOf(r: ZipRegion, start: number, length: number): NodeJS.ReadableStream {
+  if (r.buf) return Readable.from([r.buf.subarray(r.base + start, r.base + start + length)]);
+  return createReadStream('', {
+    fd: r.fh!.fd,
+    start: r.base + start,
+    end: r.base + start + length - 1,
+    autoClose: false,
+  });
+}
+
 async function sha1Of(r: ZipRegion): Promise<string> {
   const h = createHash('sha1');
-  const s = createReadStream('', { fd: r.fh.fd, start: r.base, end: r.base + r.length - 1, autoClose: false });
-  for await (const c of s) h.update(c as Buffer);
+  if (r.buf) return h.update(r.buf.subarray(r.base, r.base + r.length)).digest('hex');
+  for await (const c of streamOf(r, 0, r.length)) h.update(c as Buffer);
   return h.digest('hex');
 }
 
@@ -47,7 +62,7 @@ async function analyzeArchive(
   archive: string,
   sha1: string,
   depth: number,
-  tmp: string,
+  tmp: () => string,
   out: Found,
 ): Promise<void> {
   let entries: ZipEntry[];
@@ -117,18 +132,17 @@ async function analyzeArchive(
     try {
       const at = await dataOffset(r, e);
       if (e.method === 0) {
-        const sub: ZipRegion = { fh: r.fh, base: r.base + at, length: e.compressedSize };
+        const sub: ZipRegion = { ...r, base: r.base + at, length: e.compressedSize };
         await analyzeArchive(sub, inner, await sha1Of(sub), depth + 1, tmp, out);
+      } else if (e.method === 8 && e.size <= IN_MEMORY) {
+        const bytes = inflateRawSync(await readAt(r, at, e.compressedSize), { maxOutputLength: IN_MEMORY });
+        const sha1 = createHash('sha1').update(bytes).digest('hex');
+        await analyzeArchive({ buf: bytes, base: 0, length: bytes.length }, inner, sha1, depth + 1, tmp, out);
       } else if (e.method === 8) {
-        const file = join(tmp, `nested-${depth + 1}.zip`);
+        const file = join(tmp(), `nested-${depth + 1}.zip`);
         const h = createHash('sha1');
         await pipeline(
-          createReadStream('', {
-            fd: r.fh.fd,
-            start: r.base + at,
-            end: r.base + at + e.compressedSize - 1,
-            autoClose: false,
-          }),
+          streamOf(r, at, e.compressedSize),
           createInflateRaw(),
           new Transform({
             transform(chunk: Buffer, _enc, cb) {
@@ -159,32 +173,46 @@ export function createJavaAnalyzer(): Analyzer {
     version: 1,
     wants: (entry) => (entry.type === 'file' && entry.size > 0 && isJavaArchivePath(entry.path) ? 'stream' : null),
     sink(entry) {
-      const tmp = mkdtempSync(join(tmpdir(), 'zerocve-jar-'));
-      const file = join(tmp, 'archive.zip');
-      const fd = openSync(file, 'w');
+      // small archives stay in memory; larger ones stream to a temporary file
       const hash = createHash('sha1');
+      const small = entry.size <= IN_MEMORY;
+      const mem = small ? Buffer.allocUnsafe(entry.size) : undefined;
+      let filled = 0;
+      let dir: string | undefined;
+      const tmp = (): string => (dir ??= mkdtempSync(join(tmpdir(), 'zerocve-jar-')));
+      const file = small ? undefined : join(tmp(), 'archive.zip');
+      const fd = file ? openSync(file, 'w') : undefined;
       let closed = false;
       const close = (): void => {
-        if (!closed) closeSync(fd);
+        if (fd !== undefined && !closed) closeSync(fd);
         closed = true;
       };
       return {
         write(chunk) {
           hash.update(chunk);
+          if (mem) {
+            filled += chunk.copy(mem, filled);
+            return;
+          }
           let o = 0;
-          while (o < chunk.length) o += writeSync(fd, chunk, o);
+          while (o < chunk.length) o += writeSync(fd!, chunk, o);
         },
         async end(): Promise<Fact[]> {
           close();
           const out: Found = { packages: [], problems: [] };
           let fh: FileHandle | undefined;
           try {
-            fh = await open(file, 'r');
-            const st = await fh.stat();
-            await analyzeArchive({ fh, base: 0, length: st.size }, entry.path, hash.digest('hex'), 0, tmp, out);
+            if (mem) {
+              const region = { buf: mem, base: 0, length: filled };
+              await analyzeArchive(region, entry.path, hash.digest('hex'), 0, tmp, out);
+            } else {
+              fh = await open(file!, 'r');
+              const st = await fh.stat();
+              await analyzeArchive({ fh, base: 0, length: st.size }, entry.path, hash.digest('hex'), 0, tmp, out);
+            }
           } finally {
             await fh?.close();
-            rmSync(tmp, { recursive: true, force: true });
+            if (dir) rmSync(dir, { recursive: true, force: true });
           }
           const facts: Fact[] = out.problems.map((m) => problemFact(entry.path, NAME, m));
           if (out.packages.length > 0) facts.push({ kind: 'packages', path: entry.path, packages: out.packages });

@@ -14,9 +14,10 @@ export interface ZipEntry {
   localOffset: number;
 }
 
-/** A zip archive occupying [base, base + length) of an open file. */
+/** A zip archive occupying [base, base + length) of an open file, or of a buffer (small archives). */
 export interface ZipRegion {
-  fh: FileHandle;
+  fh?: FileHandle;
+  buf?: Buffer;
   base: number;
   length: number;
 }
@@ -29,7 +30,9 @@ const LOCAL = 0x04034b50;
 /** a central directory larger than this is refused (a million entries is ~80 MB) */
 const MAX_CENTRAL = 256 * 1024 * 1024;
 
-async function readAt(r: ZipRegion, at: number, length: number): Promise<Buffer> {
+export async function readAt(r: ZipRegion, at: number, length: number): Promise<Buffer> {
+  if (r.buf) return r.buf.subarray(r.base + at, r.base + Math.min(r.length, at + Math.max(0, length)));
+  if (!r.fh) throw new Error('zip region without a file or buffer');
   const buf = Buffer.alloc(Math.max(0, Math.min(length, r.length - at)));
   let got = 0;
   while (got < buf.length) {
