@@ -11,6 +11,7 @@ const all: Record<string, string> = {
   db: 'db-bench.ts',
   match: 'match-bench.ts',
 };
+// needs --trivy PATH: run it directly (node bench/ecosystems-bench.ts --trivy PATH)
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(all);
 for (const name of wanted) {
   const file = all[name];

@@ -13,9 +13,11 @@ cd "$(dirname "$0")/.."
 #   ca-certificates gnupg debian-archive-keyring   mmdebstrap's signed Debian mirror
 #   python3 openssl openssh-client gcc             fixtures: keys for the secret scanner, ELF binaries, token auth
 #   chromium                       the HTML report and web page tests (driven by playwright-core)
+#   golang-go zip unzip curl       `go version -m` and the builders of the language-ecosystem test images
 PACKAGES=(
   mmdebstrap umoci skopeo runc docker-registry apache2-utils zstd pigz rsync jq binutils strace rpm
   ca-certificates gnupg debian-archive-keyring python3 openssl openssh-client gcc chromium
+  golang-go zip unzip curl
 )
 
 missing=()

@@ -155,19 +155,23 @@ export function buildInventory(facts: LayerFact[], options: BuildInventoryOption
     p.purl = purlOf(p, os);
   }
 
-  // Python distributions installed by an OS package manager or conda: match the dist directory (or its METADATA)
-  // against the files those packages own
+  // Python distributions and npm packages installed by an OS package manager or conda (Debian's node-* packages
+  // under /usr/share/nodejs): match the dist directory or METADATA, the package.json or its directory, against the
+  // files those packages own
   const owner = new Map<string, string>();
   for (const p of packages) {
-    if (p.type === 'python' || p.type === 'cuda' || !p.files) continue;
+    if (p.type === 'python' || p.type === 'cuda' || p.type === 'npm' || !p.files) continue;
     for (const f of p.files) if (!owner.has(f)) owner.set(f, p.id);
   }
   if (owner.size > 0) {
     for (const p of packages) {
-      if (p.metadata.kind !== 'python') continue;
       const loc = p.locations[0].path;
-      const distDir = p.metadata.format === 'egg-info' && loc.endsWith('.egg-info') ? loc : dirName(loc);
-      for (const c of [distDir, loc]) {
+      let candidates: string[];
+      if (p.metadata.kind === 'python')
+        candidates = [p.metadata.format === 'egg-info' && loc.endsWith('.egg-info') ? loc : dirName(loc), loc];
+      else if (p.metadata.kind === 'npm' && p.metadata.source === 'installed') candidates = [loc, dirName(loc)];
+      else continue;
+      for (const c of candidates) {
         const id = owner.get(c) ?? owner.get(usrTwin(c) ?? '');
         if (id) {
           p.ownedBy = id;

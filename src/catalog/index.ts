@@ -8,6 +8,10 @@ import { createPythonAnalyzer } from './python/analyzer.ts';
 import { createCondaAnalyzer } from './conda/analyzer.ts';
 import { createCudaAnalyzer } from './cuda/analyzer.ts';
 import { createModelAnalyzer } from './model/analyzer.ts';
+import { createNpmAnalyzer } from './npm/analyzer.ts';
+import { createGolangAnalyzer } from './golang/analyzer.ts';
+import { createJavaAnalyzer } from './java/analyzer.ts';
+import { createCargoAnalyzer } from './cargo/analyzer.ts';
 
 export { buildInventory, OS_PRECEDENCE } from './build-inventory.ts';
 export type { BuildInventoryOptions, LayerFact } from './build-inventory.ts';
@@ -32,5 +36,9 @@ export function createCatalogers(_options: CatalogerOptions = {}): Analyzer[] {
     createCondaAnalyzer(),
     createCudaAnalyzer(),
     createModelAnalyzer(),
+    createNpmAnalyzer(),
+    createGolangAnalyzer(),
+    createJavaAnalyzer(),
+    createCargoAnalyzer(),
   ];
 }

@@ -20,6 +20,10 @@ function qualifiers(entries: [string, string | undefined][]): Record<string, str
  *   is a qualifier for rpm)
  * - python: `pkg:pypi/<name>@<version>`; conda: `pkg:conda/<name>@<version>?build=&channel=&subdir=`
  * - cuda: `pkg:generic/nvidia/<component>@<version>?cuda=<CUDA version or major>`
+ * - npm: `pkg:npm/%40scope/name@<version>` (the scope is the namespace, its `@` percent-encoded)
+ * - maven: `pkg:maven/<groupId>/<artifactId>@<version>` (the artifactId as namespace when the group is unknown)
+ * - golang: `pkg:golang/<module path>@<version>` (the path's last element is the name), `pkg:golang/stdlib@v1.x.y`
+ * - cargo: `pkg:cargo/<name>@<version>`
  */
 export function purlOf(pkg: Package, os?: OsInfo): string {
   const m = pkg.metadata;
@@ -105,7 +109,6 @@ export function purlOf(pkg: Package, os?: OsInfo): string {
       );
       break;
     case 'npm': {
-      // `@scope/name` → namespace `@scope`, name `name`
       const slash = pkg.name.startsWith('@') ? pkg.name.indexOf('/') : -1;
       purl =
         slash > 0
@@ -121,22 +124,26 @@ export function purlOf(pkg: Package, os?: OsInfo): string {
       break;
     }
     case 'maven':
-      purl = new PackageURL('maven', m.groupId, m.artifactId, pkg.version, undefined, undefined);
+      // purl-spec requires a namespace for maven: without a known group, the artifactId stands in (as Syft does)
+      purl = new PackageURL('maven', m.groupId ?? m.artifactId, m.artifactId, pkg.version, undefined, undefined);
       break;
     case 'golang': {
-      const cut = m.module.lastIndexOf('/');
-      purl = new PackageURL(
-        'golang',
-        cut > 0 ? m.module.slice(0, cut) : undefined,
-        cut > 0 ? m.module.slice(cut + 1) : m.module,
-        pkg.version,
-        undefined,
-        undefined,
-      );
+      const slash = pkg.name.lastIndexOf('/');
+      purl =
+        slash > 0
+          ? new PackageURL(
+              'golang',
+              pkg.name.slice(0, slash),
+              pkg.name.slice(slash + 1),
+              pkg.version,
+              undefined,
+              undefined,
+            )
+          : new PackageURL('golang', undefined, pkg.name, pkg.version, undefined, undefined);
       break;
     }
     case 'cargo':
-      purl = new PackageURL('cargo', undefined, m.crate, pkg.version, undefined, undefined);
+      purl = new PackageURL('cargo', undefined, pkg.name, pkg.version, undefined, undefined);
       break;
   }
   return purl.toString();

@@ -2,3 +2,5 @@
 // Rust binaries carry their dependency lists in ELF sections).
 export { createElfSink, parseElfFile } from './parse-elf.ts';
 export type { ElfParseResult } from './parse-elf.ts';
+export { readElfHeaders, offsetOfVaddr, vaddrOfOffset } from './elf-headers.ts';
+export type { ElfHeaders, LoadSegment } from './elf-headers.ts';

@@ -170,7 +170,7 @@ const npm = (name: string, version: string, extra: Partial<Extract<PackageMetada
     'npm',
     name,
     version,
-    { kind: 'npm', path: `/app/node_modules/${name}/package.json`, ...extra },
+    { kind: 'npm', source: 'installed', nodeModules: '/app/node_modules', ...extra },
     `/app/node_modules/${name}/package.json`,
   );
 const jar = (groupId: string, artifactId: string, version: string) =>
@@ -182,17 +182,13 @@ const jar = (groupId: string, artifactId: string, version: string) =>
       kind: 'maven',
       groupId,
       artifactId,
-      archivePath: `/opt/app/lib/${artifactId}-${version}.jar`,
-      identity: 'pom.properties',
+      archive: `/opt/app/lib/${artifactId}-${version}.jar`,
+      identifiedBy: 'pom.properties',
     },
     `/opt/app/lib/${artifactId}-${version}.jar`,
   );
-const gomod = (
-  module: string,
-  version: string,
-  role: 'main' | 'dependency' | 'stdlib' = 'dependency',
-  bin = '/usr/bin/app',
-) => pkg('golang', module, version, { kind: 'golang', module, role, goVersion: 'go1.19.8', binaryPath: bin }, bin);
+const gomod = (module: string, version: string, role: 'main' | 'dep' | 'stdlib' = 'dep', bin = '/usr/bin/app') =>
+  pkg('golang', module, version, { kind: 'golang', role, goVersion: 'go1.19.8' }, bin);
 
 /** Record ids of a finding that come from one publisher (GO-…, GHSA-…). */
 function recordIds(prefix: string, f: { id: string; aliases: string[] }): string[] {
@@ -264,10 +260,11 @@ test('npm: findings equal an independent semver matcher over the GitHub advisori
 });
 
 test('npm: OS-owned packages never matched; lock-file packages matched and marked', { skip }, async () => {
-  const owned = npm('lodash', '4.17.15', { path: '/usr/share/nodejs/lodash/package.json' });
+  const owned = npm('lodash', '4.17.15', { nodeModules: '/usr/share/nodejs' });
   owned.ownedBy = 'deb:node-lodash@4.17.21+dfsg+~cs8.31.198.20210220-9:/var/lib/dpkg/status';
-  const ownedMeta = npm('minimist', '1.2.5', { ownedBy: 'deb:node-minimist@1.2.5+~cs5.3.2-1:/var/lib/dpkg/status' });
-  const declared = npm('minimist', '1.2.0', { path: '/app/package-lock.json', declaredOnly: true });
+  const ownedMeta = npm('minimist', '1.2.5', { nodeModules: '/usr/share/nodejs' });
+  ownedMeta.ownedBy = 'deb:node-minimist@1.2.5+~cs5.3.2-1:/var/lib/dpkg/status';
+  const declared = npm('minimist', '1.2.0', { source: 'declared', lockFormat: 'package-lock', lockVersion: 3 });
   const { findings, problems } = await matchInventory(
     { packages: [owned, ownedMeta, declared], models: [], problems: [] },
     store!,
@@ -276,6 +273,14 @@ test('npm: OS-owned packages never matched; lock-file packages matched and marke
   assert.ok(findings.every((f) => f.package.id === declared.id));
   assert.deepEqual(findings.map((f) => f.id).sort(), ['CVE-2020-7598', 'CVE-2021-44906']);
   for (const f of findings) assert.equal(f.evidence[0].note, 'declared in lock file');
+  // installed and declared in a lock file: matched once, as installed
+  const installed = npm('minimist', '1.2.0', { nodeModules: '/app/node_modules' });
+  const both = await matchInventory({ packages: [installed, declared], models: [], problems: [] }, store!);
+  assert.deepEqual(both.findings.map((f) => f.id).sort(), ['CVE-2020-7598', 'CVE-2021-44906'], 'each CVE once');
+  assert.ok(
+    both.findings.every((f) => f.evidence[0].note === undefined),
+    'matched as installed',
+  );
 });
 
 test('maven: findings equal an independent Maven-order matcher over the GitHub advisories', { skip }, async () => {
@@ -370,9 +375,9 @@ test('go: the go command is also matched as toolchain; replaced and (devel) modu
   const goCmd = gomod('stdlib', 'go1.21.0', 'stdlib', '/usr/local/go/bin/go');
   const replaced = gomod('golang.org/x/net', 'v0.1.0');
   if (replaced.metadata.kind === 'golang')
-    replaced.metadata.replacement = { path: 'golang.org/x/net', version: 'v0.0.0-20220127200216-cd36cc0744dd' };
+    replaced.metadata.replacedBy = { path: 'golang.org/x/net', version: 'v0.0.0-20220127200216-cd36cc0744dd' };
   const local = gomod('example.com/lib', 'v1.0.0');
-  if (local.metadata.kind === 'golang') local.metadata.replacement = { path: '../lib' };
+  if (local.metadata.kind === 'golang') local.metadata.replacedBy = { path: '../lib' };
   const main = gomod('example.com/app', '(devel)', 'main');
   const { findings, problems } = await matchInventory(
     { packages: [goCmd, replaced, local, main], models: [], problems: [] },
@@ -400,13 +405,7 @@ test('go: the go command is also matched as toolchain; replaced and (devel) modu
 test('crates.io: a real GitHub advisory for a Rust crate', { skip }, async () => {
   const records = readRecords(CRATE);
   const crate = (version: string) =>
-    pkg(
-      'cargo',
-      'sized-chunks',
-      version,
-      { kind: 'cargo', crate: 'sized-chunks', version, binaryPath: '/usr/bin/rs' },
-      '/usr/bin/rs',
-    );
+    pkg('cargo', 'sized-chunks', version, { kind: 'cargo', source: 'crates.io' }, '/usr/bin/rs');
   const packages = [crate('0.6.2'), crate('0.6.3'), crate('0.5.0')];
   const { findings, problems } = await assertSame(packages, 'crates.io', 'GHSA-', records);
   assert.deepEqual(problems, []);

@@ -23,7 +23,7 @@ const schemeOf = (type: PackageType): VersionScheme => schemeById(LANGUAGE_ECOSY
 
 /** Whether an OS package owns this package (Debian's node-* under /usr/share/nodejs): its OS advisories cover it. */
 function ownedByOs(pkg: Package): boolean {
-  return !!pkg.ownedBy || (pkg.metadata.kind === 'npm' && !!pkg.metadata.ownedBy);
+  return !!pkg.ownedBy;
 }
 
 /**
@@ -36,7 +36,7 @@ export function createNpmMatcher(): Matcher {
     handles: (pkg) => pkg.type === 'npm' && !ownedByOs(pkg),
     lookups: (pkg) => [{ ecosystem: 'npm', name: pkg.name }],
     match(pkg, ctx) {
-      const declared = pkg.metadata.kind === 'npm' && pkg.metadata.declaredOnly;
+      const declared = pkg.metadata.kind === 'npm' && pkg.metadata.source === 'declared';
       return search(pkg, ctx, {
         matcher: 'npm',
         ecosystems: ['npm'],
@@ -75,7 +75,7 @@ export function createMavenMatcher(): Matcher {
       if (!group) {
         ctx.problem(
           packageLocation(pkg),
-          `maven: cannot match Java archive ${pkg.name} ${pkg.version}: no groupId (identity from ${meta?.identity ?? 'unknown'})`,
+          `maven: cannot match Java archive ${pkg.name} ${pkg.version}: no groupId (identity from ${meta?.identifiedBy ?? 'unknown'})`,
         );
         return [];
       }
@@ -95,21 +95,20 @@ export function createMavenMatcher(): Matcher {
 function goModule(pkg: Package): { name: string; version: string; note?: string } | undefined {
   const meta = pkg.metadata.kind === 'golang' ? pkg.metadata : undefined;
   if (meta?.role === 'stdlib' || pkg.name === 'stdlib') return { name: 'stdlib', version: pkg.version };
-  if (meta?.replacement) {
-    const r = meta.replacement;
+  if (meta?.replacedBy) {
+    const r = meta.replacedBy;
     // a local directory replacement (`=> ../x`) has no version: nothing to look up
     if (!r.version) return undefined;
-    return { name: r.path, version: r.version, note: `${meta.module} replaced by ${r.path} ${r.version}` };
+    return { name: r.path, version: r.version, note: `${pkg.name} replaced by ${r.path} ${r.version}` };
   }
-  return { name: meta?.module ?? pkg.name, version: pkg.version };
+  return { name: pkg.name, version: pkg.version };
 }
 
 /** Module names searched for a Go package: the go command itself is also searched as `toolchain`. */
 function goNames(pkg: Package, mod: { name: string }): string[] {
   if (pkg.name === 'toolchain') return ['toolchain'];
-  const meta = pkg.metadata.kind === 'golang' ? pkg.metadata : undefined;
   const names = [mod.name];
-  if (mod.name === 'stdlib' && /(^|\/)go$/.test(meta?.binaryPath ?? '')) names.push('toolchain');
+  if (mod.name === 'stdlib' && /(^|\/)go$/.test(pkg.locations[0]?.path ?? '')) names.push('toolchain');
   return names;
 }
 
@@ -132,7 +131,7 @@ export function createGoMatcher(): Matcher {
       if (!mod) {
         ctx.problem(
           packageLocation(pkg),
-          `go: cannot match module ${pkg.name}: replaced by a local directory (${meta?.replacement?.path})`,
+          `go: cannot match module ${pkg.name}: replaced by a local directory (${meta?.replacedBy?.path})`,
         );
         return [];
       }
@@ -159,19 +158,17 @@ export function createGoMatcher(): Matcher {
   };
 }
 
-const crateName = (pkg: Package): string => (pkg.metadata.kind === 'cargo' ? pkg.metadata.crate : pkg.name);
-
 /** Rust crates compiled into binaries (cargo auditable) against the `crates.io` ecosystem (semver). */
 export function createCargoMatcher(): Matcher {
   return {
     name: 'cargo',
     handles: (pkg) => pkg.type === 'cargo',
-    lookups: (pkg) => [{ ecosystem: 'crates.io', name: crateName(pkg) }],
+    lookups: (pkg) => [{ ecosystem: 'crates.io', name: pkg.name }],
     match(pkg, ctx: MatchContext) {
       return search(pkg, ctx, {
         matcher: 'cargo',
         ecosystems: ['crates.io'],
-        name: crateName(pkg),
+        name: pkg.name,
         version: pkg.version,
         scheme: schemeOf('cargo'),
         vendor: 'crates.io',

@@ -55,7 +55,19 @@ function plan(inventory: Inventory): Plan {
   const osReleaseKnown = osEcosystems(os).length > 0;
   const unmatchedOs = new Map<string, { count: number; first: string }>();
   const work: Plan['work'] = [];
+  // an npm package both installed and declared in a lock file is matched once, as installed
+  const installedNpm = new Set(
+    inventory.packages
+      .filter((p) => p.metadata.kind === 'npm' && p.metadata.source === 'installed')
+      .map((p) => `${p.name}@${p.version}`),
+  );
   for (const pkg of inventory.packages) {
+    if (
+      pkg.metadata.kind === 'npm' &&
+      pkg.metadata.source === 'declared' &&
+      installedNpm.has(`${pkg.name}@${pkg.version}`)
+    )
+      continue;
     const isOsPkg = pkg.type === 'deb' || pkg.type === 'apk' || pkg.type === 'rpm';
     if (isOsPkg && (!osReleaseKnown || !familyFits(pkg, os?.id))) {
       const u = unmatchedOs.get(pkg.type) ?? { count: 0, first: packageLocation(pkg) };

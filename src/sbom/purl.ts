@@ -21,7 +21,36 @@ export interface PackageHints {
   metadata?: PackageMetadata;
 }
 
-const PURL_TYPES: Record<string, PackageType> = { deb: 'deb', apk: 'apk', rpm: 'rpm', pypi: 'python', conda: 'conda' };
+const PURL_TYPES: Record<string, PackageType> = {
+  deb: 'deb',
+  apk: 'apk',
+  rpm: 'rpm',
+  pypi: 'python',
+  conda: 'conda',
+  npm: 'npm',
+  maven: 'maven',
+  golang: 'golang',
+  cargo: 'cargo',
+};
+
+/**
+ * The ecosystem's own name from a purl, whatever name field an SBOM writer used beside it (Syft writes a Maven
+ * package's artifactId alone): npm `@scope/name`, Maven `group:artifact`, Go the module path.
+ */
+function ecosystemName(purl: PackageURL): string | undefined {
+  const ns = purl.namespace;
+  switch (purl.type) {
+    case 'npm':
+    case 'golang':
+      return ns ? `${ns}/${purl.name}` : purl.name;
+    case 'maven':
+      return ns ? `${ns}:${purl.name}` : purl.name;
+    case 'cargo':
+      return purl.name;
+    default:
+      return undefined;
+  }
+}
 
 export function parsePurl(purl: string): PackageURL | undefined {
   try {
@@ -76,7 +105,13 @@ export function packageFromPurl(
   const q = purl.qualifiers ?? {};
   const type = Object.hasOwn(PURL_TYPES, purl.type) ? PURL_TYPES[purl.type] : undefined;
   if (!type) return { reason: `package type "${purl.type}" is not supported (${purlText})` };
-  const name = type === 'python' ? pep503(hints.name ?? purl.name) : (hints.name ?? purl.name);
+  // zerocve's own SBOMs carry its metadata and name; other writers' names are not the ecosystem's (Syft: artifactId)
+  const name =
+    type === 'python'
+      ? pep503(hints.name ?? purl.name)
+      : hints.metadata
+        ? (hints.name ?? purl.name)
+        : (ecosystemName(purl) ?? hints.name ?? purl.name);
   let version = hints.version ?? purl.version ?? '';
   const epoch = q.epoch;
   if ((type === 'deb' || type === 'rpm') && epoch && epoch !== '0' && !/^\d+:/.test(version))
@@ -126,6 +161,15 @@ export function packageFromPurl(
       ...(q.channel ? { channel: q.channel } : {}),
       ...(q.subdir ? { subdir: q.subdir } : {}),
     };
+  } else if (type === 'npm') {
+    metadata = { kind: 'npm', source: 'installed' };
+  } else if (type === 'maven') {
+    metadata = { kind: 'maven', artifactId: purl.name, identifiedBy: 'sbom', archive: '' };
+    if (purl.namespace) metadata.groupId = purl.namespace;
+  } else if (type === 'golang') {
+    metadata = { kind: 'golang', role: name === 'stdlib' ? 'stdlib' : 'dep', goVersion: '' };
+  } else if (type === 'cargo') {
+    metadata = { kind: 'cargo' };
   } else {
     return { reason: `package type "${purl.type}" has no zerocve metadata mapping (${purlText})` };
   }
