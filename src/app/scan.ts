@@ -1,7 +1,7 @@
 // `zerocve scan`: analysis + vulnerability matching + policy → one ScanReport. The CLI renders it and sets the exit
 // code from `summary.passed`.
 import type { Finding } from '../core/finding.ts';
-import type { ScanReport, SeverityCounts, DbInfo } from '../core/report.ts';
+import type { ScanReport, SeverityCounts, DbInfo, ReportWarning } from '../core/report.ts';
 import { REPORT_SCHEMA_VERSION } from '../core/report.ts';
 import type { Inventory } from '../core/package.ts';
 import { openStore, dbStatus } from '../vulndb/index.ts';
@@ -52,24 +52,28 @@ function withoutFiles(inv: Inventory): Inventory {
 export function matchVulnerabilities(
   inventory: Inventory,
   options: { dbPath: string; allowNoDb?: boolean; now?: Date; signal?: AbortSignal },
-): { findings: Finding[]; db?: DbInfo; warnings: string[]; problems: Inventory['problems'] } {
-  const warnings: string[] = [];
+): { findings: Finding[]; db?: DbInfo; warnings: ReportWarning[]; problems: Inventory['problems'] } {
+  const warnings: ReportWarning[] = [];
   let status;
   try {
     status = dbStatus(options.dbPath, { now: options.now, maxAgeHours: DB_MAX_AGE_HOURS });
   } catch (err) {
     if (options.allowNoDb) {
-      warnings.push(
-        `no vulnerability database (${(err as Error).message.split(':')[0]}): vulnerabilities were not matched`,
-      );
+      warnings.push({
+        code: 'no-vulnerability-db',
+        message: `no vulnerability database (${(err as Error).message.split(':')[0]}): vulnerabilities were not matched`,
+        path: options.dbPath,
+      });
       return { findings: [], warnings, problems: [] };
     }
     throw err;
   }
   if (status.stale)
-    warnings.push(
-      `vulnerability database is ${status.ageHours === undefined ? 'of unknown age' : `${Math.round(status.ageHours / 24)} days old`} (built ${status.builtAt ?? '?'}): run \`zerocve db update\``,
-    );
+    warnings.push({
+      code: 'stale-vulnerability-db',
+      message: `vulnerability database is ${status.ageHours === undefined ? 'of unknown age' : `${Math.round(status.ageHours / 24)} days old`} (built ${status.builtAt ?? '?'}): run \`zerocve db update\``,
+      path: status.path,
+    });
   const db: DbInfo = {
     path: status.path,
     builtAt: status.builtAt,
@@ -87,7 +91,7 @@ export function matchVulnerabilities(
 
 export function assembleReport(
   analysis: Analysis,
-  vuln: { findings: Finding[]; db?: DbInfo; warnings: string[]; problems: Inventory['problems'] },
+  vuln: { findings: Finding[]; db?: DbInfo; warnings: ReportWarning[]; problems: Inventory['problems'] },
   options: { policy: PolicyOptions; files?: boolean; now?: Date; extraFindings?: Finding[] },
 ): ScanReport {
   const all = [...vuln.findings, ...analysis.findings, ...(options.extraFindings ?? [])];
@@ -127,7 +131,13 @@ export function assembleReport(
       ...vuln.warnings,
       ...policy.warnings,
       ...(inventory.problems.length
-        ? [`${inventory.problems.length} problem(s) while reading the image: see inventory.problems`]
+        ? [
+            {
+              code: 'inventory-problems' as const,
+              message: `${inventory.problems.length} problem(s) while reading the image: see inventory.problems`,
+              target: analysis.image.source.target,
+            },
+          ]
         : []),
     ],
   };

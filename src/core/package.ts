@@ -1,4 +1,5 @@
 // The inventory: what is inside an image. Knows nothing of vulnerabilities.
+import type { Bytes } from './units.ts';
 
 export type PackageType = 'deb' | 'apk' | 'rpm' | 'python' | 'conda' | 'cuda' | 'binary';
 
@@ -16,10 +17,10 @@ export type PackageMetadata =
       arch: string;
       status?: string;
       maintainer?: string;
-      installedSize?: number;
+      installedSizeBytes?: Bytes;
       depends?: string[];
     }
-  | { kind: 'apk'; origin: string; arch: string; installedSize?: number; depends?: string[] }
+  | { kind: 'apk'; origin: string; arch: string; installedSizeBytes?: Bytes; depends?: string[] }
   | {
       kind: 'rpm';
       epoch?: number;
@@ -27,7 +28,7 @@ export type PackageMetadata =
       arch: string;
       sourceRpm?: string;
       vendor?: string;
-      installedSize?: number;
+      installedSizeBytes?: Bytes;
     }
   | {
       kind: 'python';
@@ -96,7 +97,7 @@ export interface ModelFile {
   path: string;
   layer: number;
   format: ModelFormat;
-  size: number;
+  size: Bytes;
   sha256: string;
 }
 

@@ -7,6 +7,9 @@ import type { Severity } from '../core/advisory.ts';
 import { SEVERITIES, severityRank } from '../core/advisory.ts';
 import type { Finding } from '../core/finding.ts';
 import type { PeerComparison, PeerRow } from '../core/peer.ts';
+import { formatBytes } from '../core/units.ts';
+
+export { formatBytes };
 
 export interface ReporterOptions {
   /** ANSI colour (table only); the CLI decides from the TTY. Default false. */
@@ -32,18 +35,6 @@ export async function writeChunks(out: Writable, chunks: Iterable<string>, signa
     signal?.throwIfAborted();
     if (!out.write(chunk)) await once(out, 'drain', { signal });
   }
-}
-
-export function humanBytes(n: number): string {
-  if (!Number.isFinite(n) || n < 0) return '?';
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return i === 0 ? `${v} B` : `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${units[i]}`;
 }
 
 export const bySeverityDesc = (a: Finding, b: Finding): number =>
@@ -133,18 +124,7 @@ export function imageIdentity(report: ScanReport): string {
 }
 
 /** The `--merge` comparison (`report.sections.peers`, written by src/peers), when the report has one. */
-export function peersOf(report: ScanReport): PeerComparison | undefined {
-  const p = report.sections?.peers;
-  if (typeof p !== 'object' || p === null) return undefined;
-  const c = p as Partial<PeerComparison>;
-  return Array.isArray(c.rows) &&
-    Array.isArray(c.tools) &&
-    Array.isArray(c.totals) &&
-    Array.isArray(c.peers) &&
-    typeof c.agreement === 'object'
-    ? (c as PeerComparison)
-    : undefined;
-}
+export const peersOf = (report: ScanReport): PeerComparison | undefined => report.sections?.peers;
 
 /** Rows with a disagreement first (stable otherwise: worst severity first, as merged). */
 export const peerRowsInOrder = (c: PeerComparison): PeerRow[] =>

@@ -146,7 +146,7 @@ test(
     const ajv = new Ajv2020({ strict: true, allErrors: true });
     addFormats(ajv);
     const validate = ajv.compile(
-      JSON.parse(readFileSync(join(import.meta.dirname, 'schema', 'report.schema.json'), 'utf8')),
+      JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'report.schema.json'), 'utf8')),
     );
     assert.ok((validate as (d: unknown) => boolean)(doc), JSON.stringify(validate.errors?.slice(0, 5)));
     assert.equal(doc.sections.peers.rows.length, r.findings.length + 1);

@@ -92,7 +92,7 @@ export function parseDpkgStatusForFixture(text: string, path: string, layer: num
         arch,
         ...(fields.has('Status') ? { status: fields.get('Status') } : {}),
         ...(fields.has('Maintainer') ? { maintainer: fields.get('Maintainer') } : {}),
-        ...(Number.isFinite(installed) ? { installedSize: installed } : {}),
+        ...(Number.isFinite(installed) ? { installedSizeBytes: installed * 1024 } : {}),
         ...(depends ? { depends } : {}),
       },
     });
@@ -382,6 +382,8 @@ export function buildTestReport(options: FixtureOptions): ScanReport {
       threshold: 'high',
       passed: counts.critical + counts.high === 0,
     },
-    warnings: ['fixture: layer sizes, surface and bloat figures are illustrative'],
+    warnings: [
+      { code: 'inventory-problems', message: 'fixture: layer sizes, surface and bloat figures are illustrative' },
+    ],
   };
 }

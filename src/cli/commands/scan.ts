@@ -1,6 +1,6 @@
 // `zerocve scan`, `zerocve sbom`, `zerocve compare`, `zerocve bloat`, `zerocve inspect`: read an image, report.
 import type { Writable } from 'node:stream';
-import type { ScanReport } from '../../core/report.ts';
+import type { ScanReport, ReportWarning } from '../../core/report.ts';
 import { UsageError } from '../../core/errors.ts';
 import {
   REPORT_FORMATS,
@@ -11,7 +11,7 @@ import {
   compareReports,
   compareReporterFor,
   renderBloatTable,
-  humanBytes,
+  formatBytes,
 } from '../../report/index.ts';
 import { scanTarget, type ScanOptions } from '../../app/scan.ts';
 import { analyzeTarget } from '../../app/analyze.ts';
@@ -41,14 +41,14 @@ function scanOptions(values: FlagValues, progress: ReturnType<typeof createProgr
     merge: values.merge as string[] | undefined,
     onProgress: (p) =>
       progress.update(
-        `zerocve: ${p.message}${p.layer ? ` ${humanBytes(p.layer.compressedBytes)} read, ${humanBytes(p.layer.uncompressedBytes)} unpacked` : ''}`,
+        `zerocve: ${p.message}${p.layer ? ` ${formatBytes(p.layer.compressedBytes)} read, ${formatBytes(p.layer.uncompressedBytes)} unpacked` : ''}`,
       ),
   };
 }
 
-function warn(values: FlagValues, warnings: string[]): void {
+function warn(values: FlagValues, warnings: readonly ReportWarning[]): void {
   if (values.quiet) return;
-  for (const w of warnings) process.stderr.write(`zerocve: warning: ${w}\n`);
+  for (const m of new Set(warnings.map((w) => w.message))) process.stderr.write(`zerocve: warning: ${m}\n`);
 }
 
 const TARGETS =
@@ -130,7 +130,7 @@ export const sbom: Command = {
     }
     warn(
       values,
-      report.warnings.filter((w) => !/vulnerability database/.test(w)),
+      report.warnings.filter((w) => w.code !== 'no-vulnerability-db' && w.code !== 'stale-vulnerability-db'),
     );
     await withOutput(o.file, (out) => sbomReporterFor(o.format).write(report, out, { files: values.files === true }));
     return EXIT.ok;
@@ -166,7 +166,7 @@ export const compare: Command = {
     } finally {
       progress.done();
     }
-    warn(values, [...new Set([...a.warnings, ...b.warnings])]);
+    warn(values, [...a.warnings, ...b.warnings]);
     const c = compareReports(a, b);
     await withOutput(o.file, (out) =>
       compareReporterFor(o.format).write(c, out, { color: !o.file && useColor(), width: process.stdout.columns }),
@@ -285,7 +285,7 @@ export const inspect: Command = {
         cacheDir: cacheDirOf(values, process.env),
         onProgress: (e) =>
           progress.update(
-            `zerocve: layer ${e.layer + 1}: ${humanBytes(e.compressedBytes)} read, ${humanBytes(e.uncompressedBytes)} unpacked`,
+            `zerocve: layer ${e.layer + 1}: ${formatBytes(e.compressedBytes)} read, ${formatBytes(e.uncompressedBytes)} unpacked`,
           ),
       });
     } finally {
@@ -310,12 +310,12 @@ export const inspect: Command = {
       `Layers (${r.image.layers.length})`,
       ...r.image.layers.map(
         (l) =>
-          `  ${String(l.index + 1).padStart(2)}  ${l.digest.slice(0, 19)}  ${l.mediaType.replace('application/vnd.', '').padEnd(34)} ${humanBytes(l.compressedSize).padStart(9)} → ${humanBytes(l.uncompressedSize).padStart(9)}  ${l.files} files`,
+          `  ${String(l.index + 1).padStart(2)}  ${l.digest.slice(0, 19)}  ${l.mediaType.replace('application/vnd.', '').padEnd(34)} ${formatBytes(l.compressedSize).padStart(9)} → ${formatBytes(l.uncompressedSize).padStart(9)}  ${l.files} files`,
       ),
       '',
       `Files ${t.files}  directories ${t.directories}  symlinks ${t.symlinks}  hardlinks ${t.hardlinks}`,
       `Executables ${t.executables}  setuid ${t.setuid}  setgid ${t.setgid}`,
-      `Size ${humanBytes(t.bytes)} (${humanBytes(t.compressedBytes)} compressed)  shadowed by later layers: ${r.shadowed.files} files, ${humanBytes(r.shadowed.bytes)}`,
+      `Size ${formatBytes(t.bytes)} (${formatBytes(t.compressedBytes)} compressed)  shadowed by later layers: ${r.shadowed.files} files, ${formatBytes(r.shadowed.bytes)}`,
       ...(r.problems.length
         ? [
             '',
