@@ -110,3 +110,12 @@ export function sbomReporterFor(format: string): Reporter {
       throw new UsageError(`unknown sbom format "${format}" (expected one of: ${SBOM_FORMATS.join(', ')})`);
   }
 }
+export {
+  jsonText,
+  renderInspectText,
+  bloatView,
+  slimJson,
+  renderSlimText,
+  renderBuildText,
+  renderFreshnessText,
+} from './commands.ts';

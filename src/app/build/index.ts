@@ -2,6 +2,8 @@
 // build theirs — prod variant without shells or package managers, non-root user, reproducible (same config and
 // package versions → same image digest), with a CycloneDX SBOM and an in-toto/SLSA provenance statement attached
 // as OCI referrers.
+import type { OutputKind, ImageOutput as BuildOutput, BuildResult } from '../../core/results.ts';
+export type { OutputKind, BuildOutput, BuildResult };
 import { mkdtempSync, rmSync, mkdirSync, existsSync, renameSync } from 'node:fs';
 import { join, dirname, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -33,13 +35,6 @@ export { readBuildSpec, parseBuildSpec, DEFAULT_PROD_REMOVE } from './image-spec
 export type { BuildSpec } from './image-spec.ts';
 export { checkFreshness, type FreshnessReport } from './check.ts';
 
-export type OutputKind = 'oci-dir' | 'oci-archive' | 'docker-archive';
-export interface BuildOutput {
-  kind: OutputKind;
-  path: string;
-  tag?: string;
-}
-
 export function parseOutputTarget(s: string): BuildOutput {
   const m = /^(oci-dir|oci-archive|docker-archive):(.+)$/.exec(s);
   if (!m) throw new UsageError(`output '${s}': expected oci-dir:PATH[:tag], oci-archive:PATH or docker-archive:PATH`);
@@ -53,17 +48,6 @@ export function parseOutputTarget(s: string): BuildOutput {
     }
   }
   return { kind: m[1] as OutputKind, path, tag };
-}
-
-export interface BuildResult {
-  output: BuildOutput;
-  manifestDigest: string;
-  packages: number;
-  removedPackages: string[];
-  layer: { digest: string; diffId: string; size: number; uncompressedSize: number };
-  sbom: BlobDescriptor;
-  provenance: BlobDescriptor;
-  pushed?: string;
 }
 
 export interface BuildOptions {

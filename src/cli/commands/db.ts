@@ -9,6 +9,7 @@ import {
   DEFAULT_OSV_ECOSYSTEMS,
   type SourceKind,
 } from '../../vulndb/index.ts';
+import { formatBytes } from '../../report/index.ts';
 import type { FlagSpec } from '../options.ts';
 import { COMMON_FLAGS, parseCommand, helpText, defaultCacheDir } from '../options.ts';
 import { createProgress } from '../io.ts';
@@ -144,7 +145,7 @@ export const db: Command = {
         osvEcosystems: (values.ecosystem as string[] | undefined)?.flatMap((e) => e.split(',')).filter(Boolean),
         onProgress: (e) =>
           progress.update(
-            `zerocve: ${e.phase} ${e.source}${e.bytes ? ` ${(e.bytes / 1e6).toFixed(1)} MB` : ''}${e.records ? ` ${e.records} records` : ''}`,
+            `zerocve: ${e.phase} ${e.source}${e.bytes ? ` ${formatBytes(e.bytes)}` : ''}${e.records ? ` ${e.records} records` : ''}`,
           ),
       });
     } finally {
@@ -154,8 +155,7 @@ export const db: Command = {
       process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
       return EXIT.ok;
     }
-    for (const f of summary.feeds)
-      process.stdout.write(`${f.name}: ${f.status} (${(f.bytes / 1e6).toFixed(1)} MB) ${f.url}\n`);
+    for (const f of summary.feeds) process.stdout.write(`${f.name}: ${f.status} (${formatBytes(f.bytes)}) ${f.url}\n`);
     process.stdout.write(
       `database ${path} ${summary.import ? `rebuilt at ${summary.import.builtAt}` : 'unchanged: every feed was current'} (${dirname(path)})\n`,
     );

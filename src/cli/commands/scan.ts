@@ -1,7 +1,6 @@
 // `zerocve scan`, `zerocve sbom`, `zerocve compare`, `zerocve bloat`, `zerocve inspect`: read an image, report.
 import type { Writable } from 'node:stream';
 import type { ScanReport, ReportWarning } from '../../core/report.ts';
-import { UsageError } from '../../core/errors.ts';
 import {
   REPORT_FORMATS,
   SBOM_FORMATS,
@@ -12,9 +11,12 @@ import {
   compareReporterFor,
   renderBloatTable,
   formatBytes,
+  jsonText,
+  bloatView,
+  renderInspectText,
 } from '../../report/index.ts';
 import { scanTarget, type ScanOptions } from '../../app/scan.ts';
-import { analyzeTarget } from '../../app/analyze.ts';
+import { bloatTarget } from '../../app/bloat.ts';
 import { inspectTarget } from '../../app/inspect.ts';
 import type { FlagSpec, FlagValues } from '../options.ts';
 import { COMMON_FLAGS, IMAGE_FLAGS } from '../options.ts';
@@ -203,55 +205,24 @@ export const bloat: Command = {
     const { values, positionals } = p;
     const [o] = parseOutputs(values, ['table', 'json'], 'table');
     const progress = createProgress(values.quiet !== true);
-    const scanners = new Set<'surface' | 'bloat' | 'dup' | 'gpu'>(['surface', 'bloat', 'gpu']);
-    if (values['no-duplicates'] !== true) scanners.add('dup');
-    let a;
+    let report;
     try {
-      a = await analyzeTarget(positionals[0], {
+      report = await bloatTarget(positionals[0], {
         open: openImageOptions(values, process.env),
         cacheDir: cacheDirOf(values, process.env),
-        scanners,
+        duplicates: values['no-duplicates'] !== true,
         gpuArchs: (values['gpu-arch'] as string[] | undefined)?.flatMap((s) => s.split(',')).filter(Boolean),
         onProgress: (e) => progress.update(`zerocve: ${e.message}`),
       });
     } finally {
       progress.done();
     }
-    if (!a.bloat) throw new UsageError(`bloat: ${positionals[0]} has no files to classify (an SBOM target?)`);
-    const report: ScanReport = {
-      schemaVersion: 1,
-      tool: { name: 'zerocve', version: '' },
-      createdAt: new Date().toISOString(),
-      image: a.image,
-      inventory: a.inventory,
-      findings: [],
-      suppressed: [],
-      surface: a.surface,
-      bloat: a.bloat,
-      sections: { gpu: a.sections.gpu, cudaStacks: a.sections.cudaStacks },
-      warnings: a.warnings,
-      summary: {
-        findings: { critical: 0, high: 0, medium: 0, low: 0, negligible: 0, unknown: 0 },
-        suppressed: 0,
-        fixable: 0,
-        kev: 0,
-        passed: true,
-      },
-    };
-    warn(values, a.warnings);
+    warn(values, report.warnings);
     await withOutput(o.file, async (out: Writable) => {
-      if (o.format === 'json') {
-        out.write(
-          JSON.stringify(
-            { image: a.image.source, bloat: a.bloat, gpu: a.sections.gpu, cudaStacks: a.sections.cudaStacks },
-            null,
-            2,
-          ) + '\n',
-        );
-        return;
-      }
       out.write(
-        renderBloatTable(report, { color: !o.file && useColor(), width: process.stdout.columns }).join('\n') + '\n',
+        o.format === 'json'
+          ? jsonText(bloatView(report))
+          : renderBloatTable(report, { color: !o.file && useColor(), width: process.stdout.columns }).join('\n') + '\n',
       );
     });
     return EXIT.ok;
@@ -291,40 +262,7 @@ export const inspect: Command = {
     } finally {
       progress.done();
     }
-    if (o.format === 'json') {
-      process.stdout.write(JSON.stringify(r, null, 2) + '\n');
-      return EXIT.ok;
-    }
-    const c = r.image.config;
-    const s = r.image.source;
-    const t = r.totals;
-    const lines = [
-      `Image      ${s.reference ?? s.target}`,
-      ...(s.manifestDigest ? [`Digest     ${s.manifestDigest}`] : []),
-      `Platform   ${r.platform ?? 'unknown'}`,
-      `User       ${c.user || 'root (not set)'}`,
-      `Entrypoint ${JSON.stringify(c.entrypoint ?? [])}  Cmd ${JSON.stringify(c.cmd ?? [])}`,
-      `Created    ${c.created ?? 'unknown'}`,
-      `Env        ${(c.env ?? []).join(' ')}`,
-      '',
-      `Layers (${r.image.layers.length})`,
-      ...r.image.layers.map(
-        (l) =>
-          `  ${String(l.index + 1).padStart(2)}  ${l.digest.slice(0, 19)}  ${l.mediaType.replace('application/vnd.', '').padEnd(34)} ${formatBytes(l.compressedSize).padStart(9)} → ${formatBytes(l.uncompressedSize).padStart(9)}  ${l.files} files`,
-      ),
-      '',
-      `Files ${t.files}  directories ${t.directories}  symlinks ${t.symlinks}  hardlinks ${t.hardlinks}`,
-      `Executables ${t.executables}  setuid ${t.setuid}  setgid ${t.setgid}`,
-      `Size ${formatBytes(t.bytes)} (${formatBytes(t.compressedBytes)} compressed)  shadowed by later layers: ${r.shadowed.files} files, ${formatBytes(r.shadowed.bytes)}`,
-      ...(r.problems.length
-        ? [
-            '',
-            `Problems (${r.problems.length})`,
-            ...r.problems.slice(0, 20).map((x) => `  layer ${x.layer + 1} ${x.path}: ${x.message}`),
-          ]
-        : []),
-    ];
-    process.stdout.write(lines.join('\n') + '\n');
+    process.stdout.write(o.format === 'json' ? jsonText(r) : renderInspectText(r));
     return EXIT.ok;
   },
 };
