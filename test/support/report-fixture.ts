@@ -229,3 +229,13 @@ export async function buildPipelineReport(options: PipelineFixtureOptions): Prom
 export function writeReport(path: string, report: ScanReport): void {
   writeFileSync(path, JSON.stringify(report));
 }
+
+const built = new Map<string, Promise<ScanReport>>();
+
+/** buildPipelineReport, run once per options in a process; each call gets its own copy to change. */
+export async function pipelineReport(options: PipelineFixtureOptions): Promise<ScanReport> {
+  const key = JSON.stringify(options);
+  let report = built.get(key);
+  if (!report) built.set(key, (report = buildPipelineReport(options)));
+  return structuredClone(await report);
+}
