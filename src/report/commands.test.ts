@@ -11,7 +11,15 @@ import { inspectTarget } from '../app/inspect.ts';
 import { bloatTarget } from '../app/bloat.ts';
 import { formatBytes } from '../core/units.ts';
 import type { BuildResult } from '../core/results.ts';
-import { renderInspectText, renderBloatTable, bloatView, jsonText, renderBuildText } from './index.ts';
+import {
+  renderInspectText,
+  renderBloatTable,
+  bloatView,
+  jsonText,
+  renderBuildText,
+  renderToString,
+  sbomReporterFor,
+} from './index.ts';
 
 const SKIP = corpusSkip(FIXTURE_FILES.dpkgStatus) || corpusSkip(FIXTURE_FILES.advisories);
 let work = '';
@@ -72,3 +80,15 @@ test('build: the summary renders layer sizes with the one formatter', () => {
   assert.match(text, /\(31\.4 MB, 98\.8 MB unpacked\)/);
   assert.match(text, /prod removed 2: bash dpkg/);
 });
+
+test(
+  'renderToString: what a reporter writes, in memory (images carry their SBOM this way)',
+  { skip: SKIP },
+  async () => {
+    const report = await bloatTarget(target, { cacheDir: null, duplicates: false });
+    const text = await renderToString((out) => sbomReporterFor('json').write(report, out));
+    const doc = JSON.parse(text);
+    assert.equal(doc.kind, 'sbom');
+    assert.equal(doc.inventory.packages.length, report.inventory.packages.length);
+  },
+);

@@ -1,7 +1,7 @@
 // Small helpers shared by the reporters: output with backpressure, sizes, severities, grouping, escaping.
 import { once } from 'node:events';
 import { createHash } from 'node:crypto';
-import type { Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 import type { ScanReport } from '../core/report.ts';
 import type { Severity } from '../core/advisory.ts';
 import { SEVERITIES, severityRank } from '../core/advisory.ts';
@@ -27,6 +27,20 @@ export interface ReporterOptions {
 export interface Reporter {
   readonly format: string;
   write(report: ScanReport, out: Writable, options?: ReporterOptions): Promise<void>;
+}
+
+/** Run a writer into memory and return what it wrote (images carry their SBOM as a blob). */
+export async function renderToString(write: (out: Writable) => Promise<void>): Promise<string> {
+  const chunks: Buffer[] = [];
+  await write(
+    new Writable({
+      write(c, _e, cb) {
+        chunks.push(Buffer.from(c));
+        cb();
+      },
+    }),
+  );
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Write text chunks honouring backpressure; resolves when all chunks are accepted. */

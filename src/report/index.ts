@@ -13,7 +13,7 @@ import { createMarkdownReporter } from './markdown.ts';
 import { createHtmlReporter } from './html.ts';
 
 export type { Reporter, ReporterOptions } from './common.ts';
-export { formatBytes } from './common.ts';
+export { formatBytes, renderToString } from './common.ts';
 export { renderTable, renderBloatTable, truncate } from './table.ts';
 export { renderMarkdown } from './markdown.ts';
 export { renderHtml } from './html.ts';

@@ -22,12 +22,11 @@ import {
   type BlobDescriptor,
 } from '../../image/write/index.ts';
 import { openOciLayout } from '../../image/layout/index.ts';
-import { sbomReporterFor } from '../../report/index.ts';
+import { sbomReporterFor, renderToString } from '../../report/index.ts';
 import type { Package } from '../../core/package.ts';
 import { analyzeImage } from '../analyze.ts';
 import { assembleReport } from '../scan.ts';
 import { VERSION } from '../version.ts';
-import { renderToString } from '../render.ts';
 import { readBuildSpec, type BuildSpec } from './image-spec.ts';
 import { debootstrap, removeNondeterminism, addUser, addFiles, stripForProd, type DebRecord } from './rootfs.ts';
 

@@ -3,8 +3,7 @@
 import type { SlimReport } from '../../core/results.ts';
 export type { SlimReport };
 import { appendToIndex, blobDescriptor, writeReferrer } from '../../image/write/index.ts';
-import { sbomReporterFor } from '../../report/index.ts';
-import { renderToString } from '../render.ts';
+import { sbomReporterFor, renderToString } from '../../report/index.ts';
 import { scanTarget, type ScanOptions } from '../scan.ts';
 import { slimImage, type SlimOptions, type SlimResult } from './slim.ts';
 
