@@ -33,7 +33,15 @@ export type WarningCode =
   /** an ignore rule with a `driver:` condition and no known host driver */
   | 'ignore-rule-needs-driver'
   /** problems while reading the image (listed in inventory.problems) */
-  | 'inventory-problems';
+  | 'inventory-problems'
+  /** `--merge`: a peer's report is of another image (by config digest) */
+  | 'peer-other-image'
+  /** `--merge`: a peer reported packages of an ecosystem zerocve does not match */
+  | 'peer-unmatched-ecosystem'
+  /** `--merge`: several reports of one tool, compared as one scanner */
+  | 'peer-same-tool-twice'
+  /** `--merge`: packages every scanner saw at versions that never meet */
+  | 'peer-version-mismatch';
 
 export interface LayerSummary {
   index: number;

@@ -213,7 +213,7 @@ export function renderHtml(report: ScanReport): string[] {
       out.push(
         `<li>${h(p.tool)}${p.toolVersion ? ` ${h(p.toolVersion)}` : ''}: <code>${h(p.path)}</code>${p.target ? ` (${h(p.target)})` : ''}</li>`,
       );
-    for (const w of peers.warnings) out.push(`<li>warning: ${h(w)}</li>`);
+    for (const w of peers.warnings) out.push(`<li>warning: ${h(w.message)}</li>`);
     out.push('</ul><table id="peer-rows"><thead><tr><th>ID</th><th>Package</th><th>Installed</th><th>Reported by</th>');
     for (const t of peers.tools) out.push(`<th>${h(t)}</th>`);
     out.push('<th>Disagreement</th></tr></thead><tbody>');

@@ -88,7 +88,7 @@ export function renderMarkdown(report: ScanReport): string[] {
       out.push(
         `- ${md(p.tool)}${p.toolVersion ? ` ${md(p.toolVersion)}` : ''}: ${code(p.path)}${p.target ? ` (${md(p.target)})` : ''}`,
       );
-    for (const w of peers.warnings) out.push(`- ⚠️ ${md(w)}`);
+    for (const w of peers.warnings) out.push(`- ⚠️ ${md(w.message)}`);
     out.push('');
     const rows = peerRowsInOrder(peers);
     const differing = rows.filter((r) => r.disagreement).length;

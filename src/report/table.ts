@@ -143,7 +143,7 @@ export function renderTable(report: ScanReport, options: ReporterOptions = {}): 
       const text = `  ${pad(truncate(r.id, idW), idW)}  ${pad(truncate(`${r.package} ${r.version}`, pkgW), pkgW)}  ${pad(r.reportedBy.join(','), byW)}  ${r.disagreement ?? 'agree'}`;
       line(text, r.disagreement ? undefined : 'dim');
     }
-    for (const w of peers.warnings) line(`  warning: ${w}`);
+    for (const w of peers.warnings) line(`  warning: ${w.message}`);
   }
   const sf = report.surface;
   if (sf) {
