@@ -5,8 +5,8 @@ import type { Image } from '../core/image.ts';
 import type { Inventory } from '../core/package.ts';
 import type { Fact } from '../core/fact.ts';
 import type { Finding } from '../core/finding.ts';
-import type { ImageSummary, Surface, BloatReport } from '../core/report.ts';
-import type { Severity } from '../core/advisory.ts';
+import type { ImageSummary, Surface, BloatReport, ReportWarning } from '../core/report.ts';
+import type { ReportSections } from '../core/analysis.ts';
 import { UsageError } from '../core/errors.ts';
 import { openImage, parseTarget, type OpenImageOptions } from '../image/index.ts';
 import { walkImage, type WalkProgress, type LayerFact } from '../walk/index.ts';
@@ -16,10 +16,10 @@ import {
   computeSurface,
   computeBloat,
   computeCudaStacks,
-  secretsOutsidePackages,
+  secretFindings,
 } from '../surface/index.ts';
 import { createGpuAnalyzer, summarizeDeviceCode } from '../surface/gpu/index.ts';
-import { createModelSafetyAnalyzer } from '../surface/model/index.ts';
+import { createModelSafetyAnalyzer, modelFindings } from '../surface/model/index.ts';
 import { readSbom } from '../sbom/index.ts';
 
 export const SCANNERS = ['vuln', 'surface', 'bloat', 'dup', 'gpu', 'model', 'secret', 'deps'] as const;
@@ -69,22 +69,13 @@ export interface Analysis {
   inventory: Inventory;
   surface?: Surface;
   bloat?: BloatReport;
-  sections: Record<string, unknown>;
+  sections: ReportSections;
   /** findings from analysis rather than advisories: unsafe model files, secrets */
   findings: Finding[];
-  warnings: string[];
+  warnings: ReportWarning[];
   /** the walk's facts, for later steps (deps doctor, slim) */
   facts: LayerFact[];
 }
-
-const fileRef = (path: string, layer: number): Finding['package'] => ({
-  id: `file:${path}`,
-  type: 'binary',
-  name: path,
-  version: '',
-  purl: '',
-  locations: [{ path, layer }],
-});
 
 function analyzersFor(scanners: ReadonlySet<Scanner>): Analyzer[] {
   const needsElf = scanners.has('surface') || scanners.has('bloat') || scanners.has('gpu');
@@ -112,7 +103,13 @@ export async function analyzeTarget(target: string, options: AnalyzeOptions): Pr
       sections: {},
       findings: [],
       facts: [],
-      warnings: [`${target}: analysed from an SBOM: inventory only (no files, surface, bloat, GPU or model analysis)`],
+      warnings: [
+        {
+          code: 'sbom-inventory-only',
+          message: `${target}: analysed from an SBOM: inventory only (no files, surface, bloat, GPU or model analysis)`,
+          target,
+        },
+      ],
     };
   }
   options.onProgress?.({ phase: 'open', message: `opening ${target}` });
@@ -138,9 +135,9 @@ export async function analyzeImage(image: Image, options: AnalyzeOptions): Promi
   const facts = walk.facts;
   const inventory = buildInventory(facts, { files: true });
   const elfFacts = ofKind(facts, 'elf');
-  const sections: Record<string, unknown> = {};
+  const sections: ReportSections = {};
   const findings: Finding[] = [];
-  const warnings: string[] = [];
+  const warnings: ReportWarning[] = [];
   const history = image.config.history?.filter((h) => !h.emptyLayer) ?? [];
   const summary: ImageSummary = {
     source: image.source,
@@ -190,76 +187,14 @@ export async function analyzeImage(image: Image, options: AnalyzeOptions): Promi
     });
   }
   if (scanners.has('model')) {
-    const pickles = new Map(ofKind(facts, 'pickle').map((p) => [p.path, p]));
-    sections.models = inventory.models.map((m) => {
-      const p = pickles.get(m.path);
-      return {
-        ...m,
-        unsafeImports: p?.unsafe.map((u) => `${u.module}.${u.name}`) ?? [],
-        severity: p?.unsafe.length ? (p.severity ?? 'high') : undefined,
-      };
-    });
-    for (const p of pickles.values()) {
-      if (!p.unsafe.length) continue;
-      const sev: Severity = p.severity ?? 'high';
-      const imports = [...new Set(p.unsafe.map((u) => `${u.module}.${u.name}`))];
-      findings.push({
-        id: 'ZCVE-MODEL-UNSAFE-PICKLE',
-        aliases: [],
-        kind: 'model',
-        package: fileRef(p.path, p.layer),
-        installedVersion: '',
-        fixedVersions: [],
-        fixState: 'not-fixed',
-        severity: sev,
-        severitySource: 'zerocve:model',
-        cvss: [],
-        kev: false,
-        references: ['https://huggingface.co/docs/hub/security-pickle'],
-        title: `pickle model file imports ${imports.join(', ')} when loaded: loading it runs code (convert to safetensors, or load with weights_only=True)`,
-        evidence: [
-          {
-            matcher: 'model-safety',
-            searched: { ecosystem: 'file', name: p.path, version: '' },
-            versionScheme: 'none',
-            matchedRange: p.unsafe
-              .map((u) => `${u.opcode} ${u.module}.${u.name}${u.member ? ` in ${u.member}` : ''}`)
-              .join('; '),
-            source: 'pickle opcode disassembly',
-          },
-        ],
-      });
-    }
+    const m = modelFindings(inventory.models, ofKind(facts, 'pickle'));
+    sections.models = m.models;
+    findings.push(...m.findings);
   }
   if (scanners.has('secret')) {
-    const secrets = secretsOutsidePackages(ofKind(facts, 'secret'), inventory);
-    sections.secrets = secrets;
-    for (const s of secrets) {
-      findings.push({
-        id: `ZCVE-SECRET-${s.rule.toUpperCase()}`,
-        aliases: [],
-        kind: 'secret',
-        package: fileRef(s.path, (s as LayerFact).layer ?? -1),
-        installedVersion: '',
-        fixedVersions: [],
-        fixState: 'not-fixed',
-        severity: /private-key|aws|gcp/.test(s.rule) ? 'critical' : 'high',
-        severitySource: 'zerocve:secret',
-        cvss: [],
-        kev: false,
-        references: [],
-        title: `${s.title} in ${s.path}:${s.line} (${s.redacted}): remove it from the image and rotate it`,
-        evidence: [
-          {
-            matcher: 'secret',
-            searched: { ecosystem: 'file', name: s.path, version: '' },
-            versionScheme: 'none',
-            matchedRange: `line ${s.line}`,
-            source: `rule ${s.rule}`,
-          },
-        ],
-      });
-    }
+    const s = secretFindings(ofKind(facts, 'secret'), inventory);
+    sections.secrets = s.secrets;
+    findings.push(...s.findings);
   }
   return { image: summary, inventory, surface, bloat, sections, findings, warnings, facts };
 }

@@ -1,27 +1,9 @@
 // `zerocve inspect`: what an image is made of — reference, digest, platform, config, layers, file totals.
-import type { ImageSummary } from '../core/report.ts';
+import type { InspectResult } from '../core/results.ts';
+export type { InspectResult };
 import { isExecutable, isSetgid, isSetuid } from '../core/entry.ts';
 import { openImage, formatPlatform, type OpenImageOptions } from '../image/index.ts';
 import { walkImage, type WalkProgress } from '../walk/index.ts';
-
-export interface InspectResult {
-  image: ImageSummary;
-  platform?: string;
-  totals: {
-    files: number;
-    directories: number;
-    symlinks: number;
-    hardlinks: number;
-    executables: number;
-    setuid: number;
-    setgid: number;
-    bytes: number;
-    compressedBytes: number;
-  };
-  /** files replaced or deleted by later layers */
-  shadowed: { files: number; bytes: number };
-  problems: { path: string; message: string; layer: number }[];
-}
 
 export async function inspectTarget(
   target: string,

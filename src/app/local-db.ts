@@ -1,6 +1,7 @@
 // The local vulnerability database as a scan's advisory data: opened on first need (a scan without `vuln` never
 // touches it), brought up to date first for the image's ecosystems when auto-update is on, described for the report,
 // and closed by its owner. Everything lives in the returned object: one process can hold several at once.
+import type { ReportWarning } from '../core/report.ts';
 import type { DbInfo } from '../core/report.ts';
 import { DatabaseError } from '../core/errors.ts';
 import { openStore, ensureDb, type Store, type EnsureDbOptions } from '../vulndb/index.ts';
@@ -47,16 +48,26 @@ export function openLocalDb(options: LocalDbOptions): LocalDb {
   const ensured = new Set<string>();
   return {
     async provide(need: AdvisoryNeed, signal?: AbortSignal): Promise<AdvisoryData> {
-      const warnings: string[] = [];
+      const warnings: ReportWarning[] = [];
       if (options.autoUpdate && (need.ecosystems.some((e) => !ensured.has(e)) || !store)) {
         try {
           const r = await ensureDb(options.dbPath, { ...options.autoUpdate, ecosystems: need.ecosystems, signal });
-          warnings.push(...r.warnings);
+          warnings.push(
+            ...r.warnings.map((message) => ({
+              code: 'vulnerability-db-update' as const,
+              message,
+              path: options.dbPath,
+            })),
+          );
           for (const e of need.ecosystems) ensured.add(e);
           if (r.updated) store = undefined; // reopen: the update renamed a new file into place
         } catch (err) {
           if (!options.allowNoDb || (err as Error)?.name === 'AbortError') throw err;
-          warnings.push(`vulnerability database not updated: ${(err as Error).message}`);
+          warnings.push({
+            code: 'vulnerability-db-update',
+            message: `vulnerability database not updated: ${(err as Error).message}`,
+            path: options.dbPath,
+          });
         }
       }
       if (!store) {
@@ -65,7 +76,11 @@ export function openLocalDb(options: LocalDbOptions): LocalDb {
           opened.push(store);
         } catch (err) {
           if (options.allowNoDb && err instanceof DatabaseError) {
-            warnings.push(`no vulnerability database (${err.message.split(':')[0]}): vulnerabilities were not matched`);
+            warnings.push({
+              code: 'no-vulnerability-db',
+              message: `no vulnerability database (${err.message.split(':')[0]}): vulnerabilities were not matched`,
+              path: options.dbPath,
+            });
             return { warnings };
           }
           throw err;

@@ -1,7 +1,7 @@
 // `zerocve scan`: analysis + vulnerability matching + policy → one ScanReport. The CLI renders it and sets the exit
 // code from `summary.passed`.
 import type { Finding } from '../core/finding.ts';
-import type { ScanReport, SeverityCounts, DbInfo } from '../core/report.ts';
+import type { ScanReport, SeverityCounts, DbInfo, ReportWarning } from '../core/report.ts';
 import { REPORT_SCHEMA_VERSION } from '../core/report.ts';
 import type { Inventory } from '../core/package.ts';
 import type { AdvisorySource } from '../core/interfaces.ts';
@@ -25,7 +25,7 @@ export interface AdvisoryData {
   source?: AdvisorySource;
   /** the database's description, carried into the report */
   db?: DbInfo;
-  warnings?: string[];
+  warnings?: ReportWarning[];
 }
 
 /** What an inventory needs from the vulnerability data, so a caller can fetch those feeds before any other. */
@@ -74,7 +74,7 @@ function withoutFiles(inv: Inventory): Inventory {
   return { ...inv, packages: inv.packages.map(({ files: _f, ...p }) => p) };
 }
 
-type VulnResult = { findings: Finding[]; db?: DbInfo; warnings: string[]; problems: Inventory['problems'] };
+type VulnResult = { findings: Finding[]; db?: DbInfo; warnings: ReportWarning[]; problems: Inventory['problems'] };
 
 /** Vulnerability findings of an inventory against the given data, with the database's description and warnings. */
 export async function matchVulnerabilities(
@@ -84,14 +84,20 @@ export async function matchVulnerabilities(
 ): Promise<VulnResult> {
   const warnings = [...(data.warnings ?? [])];
   if (!data.source) {
-    if (!warnings.length) warnings.push('no vulnerability database given: vulnerabilities were not matched');
+    if (!warnings.length)
+      warnings.push({
+        code: 'no-vulnerability-db',
+        message: 'no vulnerability database given: vulnerabilities were not matched',
+      });
     return { findings: [], warnings, problems: [] };
   }
   const db = data.db;
   if (db && (db.ageHours === undefined || db.ageHours > DB_MAX_AGE_HOURS))
-    warnings.push(
-      `vulnerability database is ${db.ageHours === undefined ? 'of unknown age' : `${Math.round(db.ageHours / 24)} days old`} (built ${db.builtAt ?? '?'}): run \`zerocve db update\``,
-    );
+    warnings.push({
+      code: 'stale-vulnerability-db',
+      message: `vulnerability database is ${db.ageHours === undefined ? 'of unknown age' : `${Math.round(db.ageHours / 24)} days old`} (built ${db.builtAt ?? '?'}): run \`zerocve db update\``,
+      path: db.path,
+    });
   const { findings, problems } = await matchInventory(inventory, data.source, { signal: options.signal });
   return { findings, ...(db ? { db } : {}), warnings, problems };
 }
@@ -138,7 +144,13 @@ export function assembleReport(
       ...vuln.warnings,
       ...policy.warnings,
       ...(inventory.problems.length
-        ? [`${inventory.problems.length} problem(s) while reading the image: see inventory.problems`]
+        ? [
+            {
+              code: 'inventory-problems' as const,
+              message: `${inventory.problems.length} problem(s) while reading the image: see inventory.problems`,
+              target: analysis.image.source.target,
+            },
+          ]
         : []),
     ],
   };
@@ -218,7 +230,10 @@ async function splitByBase(
     signal: options.signal,
     opened,
   });
-  const warnings = [...analysis.warnings, ...resolved.warnings];
+  const warnings: ReportWarning[] = [
+    ...analysis.warnings,
+    ...resolved.warnings.map((message) => ({ code: 'base-image-unknown' as const, message })),
+  ];
   if (!resolved.base) {
     if (wanted.filter)
       throw new UsageError(

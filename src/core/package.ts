@@ -1,5 +1,6 @@
 // The inventory: what is inside an image. Knows nothing of vulnerabilities.
 import type { EcosystemMetadata } from './ecosystems.ts';
+import type { Bytes } from './units.ts';
 
 export type PackageType =
   'deb' | 'apk' | 'rpm' | 'python' | 'conda' | 'cuda' | 'binary' | 'npm' | 'maven' | 'golang' | 'cargo';
@@ -18,10 +19,10 @@ export type PackageMetadata =
       arch: string;
       status?: string;
       maintainer?: string;
-      installedSize?: number;
+      installedSizeBytes?: Bytes;
       depends?: string[];
     }
-  | { kind: 'apk'; origin: string; arch: string; installedSize?: number; depends?: string[] }
+  | { kind: 'apk'; origin: string; arch: string; installedSizeBytes?: Bytes; depends?: string[] }
   | {
       kind: 'rpm';
       epoch?: number;
@@ -29,7 +30,7 @@ export type PackageMetadata =
       arch: string;
       sourceRpm?: string;
       vendor?: string;
-      installedSize?: number;
+      installedSizeBytes?: Bytes;
     }
   | {
       kind: 'python';
@@ -101,7 +102,7 @@ export interface ModelFile {
   path: string;
   layer: number;
   format: ModelFormat;
-  size: number;
+  size: Bytes;
   sha256: string;
 }
 

@@ -1,6 +1,7 @@
 // Other scanners' results beside zerocve's (`zerocve scan --merge trivy.json --merge grype.json`): the comparison
 // src/peers computes and the reporters render as `report.sections.peers`.
 import type { Severity } from './advisory.ts';
+import type { ReportWarning } from './report.ts';
 
 export type ScannerName = 'zerocve' | 'trivy' | 'grype';
 
@@ -62,5 +63,5 @@ export interface PeerComparison {
     /** zerocve and some but not all peers */
     partial: number;
   };
-  warnings: string[];
+  warnings: ReportWarning[];
 }

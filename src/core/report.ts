@@ -3,16 +3,57 @@ import type { ImageConfig, ImageSourceInfo, Digest } from './image.ts';
 import type { Inventory } from './package.ts';
 import type { Finding, Suppression } from './finding.ts';
 import type { Severity } from './advisory.ts';
+import type { ReportSections } from './analysis.ts';
+import type { Bytes } from './units.ts';
 
-export const REPORT_SCHEMA_VERSION = 1;
+/** Version of the JSON report (docs/report.schema.json); what changed between versions: docs/report-changelog.md. */
+export const REPORT_SCHEMA_VERSION = 2;
+
+/**
+ * A condition the user should know about that did not stop the scan. `code` is stable (filter and store by it);
+ * `message` is for people. `target` names the image or input it is about, `path` a file inside it.
+ */
+export interface ReportWarning {
+  code: WarningCode;
+  message: string;
+  target?: string;
+  path?: string;
+}
+
+/** Every warning code a report can carry (new codes are added, never renamed). */
+export type WarningCode =
+  /** the target is an SBOM: inventory only */
+  | 'sbom-inventory-only'
+  /** no vulnerability database: vulnerabilities were not matched */
+  | 'no-vulnerability-db'
+  /** the vulnerability database is older than the freshness limit */
+  | 'stale-vulnerability-db'
+  /** the automatic database update could not fetch a feed, or failed: the previous copy was used */
+  | 'vulnerability-db-update'
+  /** the image names a base image (annotations) that could not be read or does not match: findings not split */
+  | 'base-image-unknown'
+  /** an ignore rule passed its expiry date */
+  | 'ignore-rule-expired'
+  /** an ignore rule with a `driver:` condition and no known host driver */
+  | 'ignore-rule-needs-driver'
+  /** problems while reading the image (listed in inventory.problems) */
+  | 'inventory-problems'
+  /** `--merge`: a peer's report is of another image (by config digest) */
+  | 'peer-other-image'
+  /** `--merge`: a peer reported packages of an ecosystem zerocve does not match */
+  | 'peer-unmatched-ecosystem'
+  /** `--merge`: several reports of one tool, compared as one scanner */
+  | 'peer-same-tool-twice'
+  /** `--merge`: packages every scanner saw at versions that never meet */
+  | 'peer-version-mismatch';
 
 export interface LayerSummary {
   index: number;
   digest: Digest;
   diffId?: Digest;
   mediaType: string;
-  compressedSize: number;
-  uncompressedSize: number;
+  compressedSize: Bytes;
+  uncompressedSize: Bytes;
   files: number;
   createdBy?: string;
 }
@@ -43,7 +84,7 @@ export interface ImageSummary {
 export interface FileRef {
   path: string;
   layer: number;
-  size?: number;
+  size?: Bytes;
   mode?: number;
 }
 
@@ -55,7 +96,7 @@ export interface Surface {
   executables: number;
   elfExecutables: number;
   scriptExecutables: number;
-  totalBytes: number;
+  totalBytes: Bytes;
   shells: string[];
   packageManagers: string[];
   setuid: FileRef[];
@@ -66,34 +107,34 @@ export interface Surface {
 
 export interface BloatCategory {
   category: string;
-  bytes: number;
+  bytes: Bytes;
   files: number;
 }
 export interface BloatOffender {
   path: string;
   category: string;
-  bytes: number;
+  bytes: Bytes;
   package?: string;
   note?: string;
 }
 export interface BloatReport {
-  totalBytes: number;
+  totalBytes: Bytes;
   categories: BloatCategory[];
   topOffenders: BloatOffender[];
   /** bytes removable without knowing the workload (docs, caches, shadowed, duplicates, …) */
-  removableBytes: number;
-  duplicates: { sha256: string; size: number; paths: string[] }[];
-  shadowedBytes: number;
+  removableBytes: Bytes;
+  duplicates: { sha256: string; size: Bytes; paths: string[] }[];
+  shadowedBytes: Bytes;
   /** bytes of build-only tools (compilers, binutils, cmake, LLVM): removable when nothing builds at run time */
-  buildOnlyBytes?: number;
+  buildOnlyBytes?: Bytes;
   /** bytes of the merged file system owned by each package, largest first */
   byPackage?: {
     package: string;
     type: string;
-    bytes: number;
+    bytes: Bytes;
     files: number;
-    removableBytes: number;
-    buildOnlyBytes: number;
+    removableBytes: Bytes;
+    buildOnlyBytes: Bytes;
   }[];
 }
 
@@ -123,8 +164,8 @@ export interface ScanReport {
   suppressed: Suppression[];
   surface?: Surface;
   bloat?: BloatReport;
-  /** other analysis sections (gpu, models, deps) keyed by scanner name */
-  sections?: Record<string, unknown>;
+  /** analysis sections (GPU device code, CUDA stacks, models, secrets, dependency doctor, peers), when they ran */
+  sections?: ReportSections;
   db?: DbInfo;
   summary: {
     findings: SeverityCounts;
@@ -143,5 +184,5 @@ export interface ScanReport {
       filter?: 'only-base' | 'exclude-base';
     };
   };
-  warnings: string[];
+  warnings: ReportWarning[];
 }

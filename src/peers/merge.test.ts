@@ -264,11 +264,24 @@ test('merge: warnings for another image, outside ecosystems, two reports of one 
     },
   );
   assert.ok(
-    got.warnings.some((w) => w.includes('trivy.json is of image sha256:aaaa, zerocve scanned sha256:bbbb')),
-    got.warnings.join('\n'),
+    got.warnings.some(
+      (w) =>
+        w.code === 'peer-other-image' &&
+        w.path === 'trivy.json' &&
+        w.message.includes('trivy.json is of image sha256:aaaa, zerocve scanned sha256:bbbb'),
+    ),
+    got.warnings.map((w) => w.message).join('\n'),
   );
-  assert.ok(got.warnings.some((w) => w.includes('npm packages, which zerocve does not match')));
-  assert.ok(got.warnings.some((w) => w.startsWith('2 trivy reports (trivy.json, trivy2.json)')));
+  assert.ok(
+    got.warnings.some(
+      (w) => w.code === 'peer-unmatched-ecosystem' && w.message.includes('npm packages, which zerocve does not match'),
+    ),
+  );
+  assert.ok(
+    got.warnings.some(
+      (w) => w.code === 'peer-same-tool-twice' && w.message.startsWith('2 trivy reports (trivy.json, trivy2.json)'),
+    ),
+  );
   const bash = got.rows.find((r) => r.package === 'bash')!;
   assert.equal(bash.disagreement, 'only trivy; zerocve suppressed it (ignore-file: accepted risk)');
 });
@@ -279,7 +292,11 @@ test('merge: packages that every scanner saw at other versions are named in one 
     [trivy(pf('CVE-9', 'curl', '7.64.0-3'), pf('CVE-2', 'bash', '5.0-4'), pf('CVE-3', 'zlib1g', '1:1.2.11'))],
   );
   assert.deepEqual(got.warnings, [
-    '1 package(s) at different installed versions per scanner — a different image or database age? curl (zerocve 7.64.0-4, trivy 7.64.0-3)',
+    {
+      code: 'peer-version-mismatch',
+      message:
+        '1 package(s) at different installed versions per scanner — a different image or database age? curl (zerocve 7.64.0-4, trivy 7.64.0-3)',
+    },
   ]);
   assert.deepEqual(
     mergePeerFindings([zf('CVE-2', 'bash', '5.0-4')], [trivy(pf('CVE-2', 'bash', '5.0-4'))]).warnings,

@@ -6,6 +6,7 @@
 // The vulnerability is the id or any alias, with one guard: an advisory that groups several CVEs (a DSA, RHSA, ALAS)
 // never joins two findings that each carry a different CVE.
 import type { Finding, Suppression } from '../core/finding.ts';
+import type { ReportWarning } from '../core/report.ts';
 import type { Severity } from '../core/advisory.ts';
 import { severityRank } from '../core/advisory.ts';
 import type { DisagreementKind, PeerComparison, PeerRow, PeerSource, ScannerName } from '../core/peer.ts';
@@ -210,7 +211,7 @@ export function mergePeerFindings(
   peers: PeerReport[],
   options: MergePeerOptions = {},
 ): PeerComparison {
-  const warnings: string[] = [];
+  const warnings: ReportWarning[] = [];
   const entries: Entry[] = [];
   for (const f of findings) {
     if (f.kind !== 'vulnerability') continue;
@@ -243,19 +244,26 @@ export function mergePeerFindings(
       entries.push(entryOf(p.tool, f.id, f.aliases, f.ecosystem, f.name, f.version, f.severity, f.fixedVersions));
     const scanned = options.image?.configDigest;
     if (scanned && p.imageId && p.imageId !== scanned) {
-      warnings.push(
-        `${p.tool} report ${p.path} is of image ${p.imageId}, zerocve scanned ${scanned}: installed versions may differ`,
-      );
+      warnings.push({
+        code: 'peer-other-image',
+        message: `${p.tool} report ${p.path} is of image ${p.imageId}, zerocve scanned ${scanned}: installed versions may differ`,
+        path: p.path,
+      });
     }
     const outside = new Set(p.findings.map((f) => f.ecosystem).filter((e) => !ZEROCVE_ECOSYSTEMS.has(e)));
     if (outside.size)
-      warnings.push(
-        `${p.tool} report ${p.path} has findings in ${[...outside].sort().join(', ')} packages, which zerocve does not match`,
-      );
+      warnings.push({
+        code: 'peer-unmatched-ecosystem',
+        message: `${p.tool} report ${p.path} has findings in ${[...outside].sort().join(', ')} packages, which zerocve does not match`,
+        path: p.path,
+      });
   }
   for (const [tool, paths] of seenTools)
     if (paths.length > 1)
-      warnings.push(`${paths.length} ${tool} reports (${paths.join(', ')}) compared as one scanner`);
+      warnings.push({
+        code: 'peer-same-tool-twice',
+        message: `${paths.length} ${tool} reports (${paths.join(', ')}) compared as one scanner`,
+      });
   const tools = order(['zerocve', ...seenTools.keys()]);
 
   const byPackage = new Map<string, Entry[]>();
@@ -284,9 +292,10 @@ export function mergePeerFindings(
     );
   }
   if (mismatched.length) {
-    warnings.push(
-      `${mismatched.length} package(s) at different installed versions per scanner — a different image or database age? ${mismatched.slice(0, 10).join('; ')}${mismatched.length > 10 ? '; …' : ''}`,
-    );
+    warnings.push({
+      code: 'peer-version-mismatch',
+      message: `${mismatched.length} package(s) at different installed versions per scanner — a different image or database age? ${mismatched.slice(0, 10).join('; ')}${mismatched.length > 10 ? '; …' : ''}`,
+    });
   }
 
   const rows: PeerRow[] = [];

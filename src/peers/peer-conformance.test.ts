@@ -158,6 +158,6 @@ test(
       /^fixed version: zerocve 1\.1\.0l-1~deb9u1; grype none$/,
     );
     assert.equal(c.agreement.onlyZerocve, 1);
-    assert.ok(c.warnings.some((w) => w.includes(`zerocve scanned ${golden.Metadata.ImageID}`)));
+    assert.ok(c.warnings.some((w) => w.message.includes(`zerocve scanned ${golden.Metadata.ImageID}`)));
   },
 );

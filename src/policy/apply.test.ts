@@ -101,7 +101,7 @@ test('a driver-conditional rule applies for a satisfying host driver and not oth
     none.findings.some((f) => f.id === 'CVE-2024-0053'),
     'kept when the driver is unknown',
   );
-  assert.ok(none.warnings.some((w) => /--driver-version/.test(w)));
+  assert.ok(none.warnings.some((w) => w.code === 'ignore-rule-needs-driver' && /--driver-version/.test(w.message)));
 });
 
 test('an expired rule stops applying and is reported', () => {
@@ -114,7 +114,7 @@ test('an expired rule stops applying and is reported', () => {
   const after = applyPolicy(all, { ignoreRules: rules, now: new Date('2026-02-01T00:00:01Z') });
   assert.ok(after.findings.some((f) => f.id === 'CVE-2024-9999'));
   assert.equal(after.expiredRules.length, 1);
-  assert.ok(after.warnings.some((w) => /expired on 2026-01-31/.test(w)));
+  assert.ok(after.warnings.some((w) => w.code === 'ignore-rule-expired' && /expired on 2026-01-31/.test(w.message)));
 });
 
 test('purl rules match across distro qualifier differences', () => {

@@ -2,6 +2,7 @@
 // silently: every hidden finding becomes a Suppression with who hid it and why.
 import type { Finding, Suppression } from '../core/finding.ts';
 import type { Severity } from '../core/advisory.ts';
+import type { ReportWarning } from '../core/report.ts';
 import { severityRank } from '../core/advisory.ts';
 import type { IgnoreRule } from './ignore-file.ts';
 import type { VexStatement } from './openvex.ts';
@@ -31,7 +32,7 @@ export interface PolicyResult {
   expiredRules: IgnoreRule[];
   /** rules that matched nothing (stale) */
   unusedRules: IgnoreRule[];
-  warnings: string[];
+  warnings: ReportWarning[];
   passed: boolean;
 }
 
@@ -80,11 +81,15 @@ function vexAbout(st: VexStatement, f: Finding, imageIds: string[]): boolean {
 export function applyPolicy(all: Finding[], options: PolicyOptions = {}): PolicyResult {
   const now = options.now ?? new Date();
   const today = now.toISOString().slice(0, 10);
-  const warnings: string[] = [];
+  const warnings: ReportWarning[] = [];
   const rules = options.ignoreRules ?? [];
   const expiredRules = rules.filter((r) => r.expires !== undefined && r.expires < today);
   for (const r of expiredRules)
-    warnings.push(`ignore rule ${r.where} expired on ${r.expires}: no longer applied (${r.reason})`);
+    warnings.push({
+      code: 'ignore-rule-expired',
+      message: `ignore rule ${r.where} expired on ${r.expires}: no longer applied (${r.reason})`,
+      path: r.where,
+    });
   const live = rules.filter((r) => !expiredRules.includes(r));
   const used = new Set<IgnoreRule>();
   const driverWarned = new Set<IgnoreRule>();
@@ -101,9 +106,11 @@ export function applyPolicy(all: Finding[], options: PolicyOptions = {}): Policy
       if (rule.driver !== undefined) {
         if (!options.driverVersion) {
           if (!driverWarned.has(rule)) {
-            warnings.push(
-              `ignore rule ${rule.where} applies only with a host driver ${rule.driver}; no driver version known (pass --driver-version): not applied`,
-            );
+            warnings.push({
+              code: 'ignore-rule-needs-driver',
+              message: `ignore rule ${rule.where} applies only with a host driver ${rule.driver}; no driver version known (pass --driver-version): not applied`,
+              path: rule.where,
+            });
             driverWarned.add(rule);
           }
           continue;

@@ -10,7 +10,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import AjvDraft04 from 'ajv-draft-04';
 import addFormatsModule from 'ajv-formats';
 import { corpusPath, corpusSkip } from '../../test/support/corpus.ts';
-import { buildTestReport } from './testing.ts';
+import { pipelineReport } from '../../test/support/report-fixture.ts';
 import { reporterFor } from './index.ts';
 import type { ScanReport } from '../core/report.ts';
 
@@ -30,8 +30,8 @@ async function render(format: string, r: ScanReport): Promise<string> {
 }
 
 /** The test report with its first package and that package's findings from the base, everything else the app's. */
-function splitReport(): ScanReport {
-  const r = buildTestReport({ corpus: corpusPath('') as string });
+async function splitReport(): Promise<ScanReport> {
+  const r = await pipelineReport({ corpus: corpusPath('') as string });
   const basePkg = r.findings[0].package.id;
   r.inventory.packages = r.inventory.packages.map((p) => ({ ...p, fromBase: p.id === basePkg }));
   r.findings = r.findings.map((f) => ({ ...f, fromBase: f.package.id === basePkg }));
@@ -63,12 +63,12 @@ test(
   'base split: JSON is valid against the report schema, which rejects a malformed base',
   { skip: SKIP },
   async () => {
-    const r = splitReport();
+    const r = await splitReport();
     const doc = JSON.parse(await render('json', r));
     const ajv = new Ajv2020({ strict: true, allErrors: true });
     addFormats(ajv);
     const validate = ajv.compile(
-      JSON.parse(readFileSync(join(import.meta.dirname, 'schema', 'report.schema.json'), 'utf8')),
+      JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'report.schema.json'), 'utf8')),
     );
     assert.ok((validate as (d: unknown) => boolean)(doc), JSON.stringify(validate.errors?.slice(0, 5)));
     assert.equal(doc.findings[0].fromBase, true);
@@ -78,7 +78,7 @@ test(
 );
 
 test('base split: SARIF results and run carry it, and stay valid SARIF 2.1.0', { skip: SKIP }, async () => {
-  const r = splitReport();
+  const r = await splitReport();
   const doc = JSON.parse(await render('sarif', r));
   const ajv = new AjvDraft04.default({ strict: false, allErrors: true });
   addFormats(ajv);
@@ -97,7 +97,7 @@ test(
   'base split: CycloneDX components, vulnerabilities and the image carry it, valid CycloneDX 1.6',
   { skip: SKIP },
   async () => {
-    const r = splitReport();
+    const r = await splitReport();
     const bom = JSON.parse(await render('cyclonedx-json', r));
     const ajv = new Ajv({ strict: false, allErrors: true });
     addFormats(ajv);
@@ -118,7 +118,7 @@ test(
 );
 
 test('base split: the table summary names the base and splits findings and packages', { skip: SKIP }, async () => {
-  const r = splitReport();
+  const r = await splitReport();
   const text = await render('table', r);
   assert.match(text, /Base +docker\.io\/library\/debian:12 \(1 of \d+ layers, from annotation\)/);
   const nb = r.findings.filter((f) => f.fromBase).length;
@@ -129,6 +129,6 @@ test('base split: the table summary names the base and splits findings and packa
     ),
   );
   // without a base, no such lines
-  const plain = buildTestReport({ corpus: corpusPath('') as string });
+  const plain = await pipelineReport({ corpus: corpusPath('') as string });
   assert.doesNotMatch(await render('table', plain), /^Base /m);
 });

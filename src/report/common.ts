@@ -1,12 +1,15 @@
 // Small helpers shared by the reporters: output with backpressure, sizes, severities, grouping, escaping.
 import { once } from 'node:events';
 import { createHash } from 'node:crypto';
-import type { Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 import type { ScanReport } from '../core/report.ts';
 import type { Severity } from '../core/advisory.ts';
 import { SEVERITIES, severityRank } from '../core/advisory.ts';
 import type { Finding } from '../core/finding.ts';
 import type { PeerComparison, PeerRow } from '../core/peer.ts';
+import { formatBytes } from '../core/units.ts';
+
+export { formatBytes };
 
 export interface ReporterOptions {
   /** ANSI colour (table only); the CLI decides from the TTY. Default false. */
@@ -26,24 +29,26 @@ export interface Reporter {
   write(report: ScanReport, out: Writable, options?: ReporterOptions): Promise<void>;
 }
 
+/** Run a writer into memory and return what it wrote (images carry their SBOM as a blob). */
+export async function renderToString(write: (out: Writable) => Promise<void>): Promise<string> {
+  const chunks: Buffer[] = [];
+  await write(
+    new Writable({
+      write(c, _e, cb) {
+        chunks.push(Buffer.from(c));
+        cb();
+      },
+    }),
+  );
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 /** Write text chunks honouring backpressure; resolves when all chunks are accepted. */
 export async function writeChunks(out: Writable, chunks: Iterable<string>, signal?: AbortSignal): Promise<void> {
   for (const chunk of chunks) {
     signal?.throwIfAborted();
     if (!out.write(chunk)) await once(out, 'drain', { signal });
   }
-}
-
-export function humanBytes(n: number): string {
-  if (!Number.isFinite(n) || n < 0) return '?';
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return i === 0 ? `${v} B` : `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${units[i]}`;
 }
 
 export const bySeverityDesc = (a: Finding, b: Finding): number =>
@@ -133,18 +138,7 @@ export function imageIdentity(report: ScanReport): string {
 }
 
 /** The `--merge` comparison (`report.sections.peers`, written by src/peers), when the report has one. */
-export function peersOf(report: ScanReport): PeerComparison | undefined {
-  const p = report.sections?.peers;
-  if (typeof p !== 'object' || p === null) return undefined;
-  const c = p as Partial<PeerComparison>;
-  return Array.isArray(c.rows) &&
-    Array.isArray(c.tools) &&
-    Array.isArray(c.totals) &&
-    Array.isArray(c.peers) &&
-    typeof c.agreement === 'object'
-    ? (c as PeerComparison)
-    : undefined;
-}
+export const peersOf = (report: ScanReport): PeerComparison | undefined => report.sections?.peers;
 
 /** Rows with a disagreement first (stable otherwise: worst severity first, as merged). */
 export const peerRowsInOrder = (c: PeerComparison): PeerRow[] =>

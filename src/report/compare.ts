@@ -7,7 +7,7 @@ import { UsageError } from '../core/errors.ts';
 import type { ReporterOptions } from './common.ts';
 import {
   writeChunks,
-  humanBytes,
+  formatBytes,
   imageName,
   osName,
   imageSizes,
@@ -173,7 +173,7 @@ export function compareReports(a: ScanReport, b: ScanReport): CompareReport {
 }
 
 const fmt = (m: CompareMetric, v: number | null): string =>
-  v === null ? '—' : m.unit === 'bytes' ? humanBytes(v) : String(v);
+  v === null ? '—' : m.unit === 'bytes' ? formatBytes(v) : String(v);
 
 export function renderCompareTable(c: CompareReport, options: ReporterOptions = {}): string[] {
   const width = Math.max(40, options.width ?? 120);

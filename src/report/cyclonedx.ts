@@ -47,7 +47,10 @@ function cvssMethod(v: Cvss['version']): CDX.Enums.Vulnerability.RatingMethod {
   return ({ '2.0': M.CVSSv2, '3.0': M.CVSSv3, '3.1': M.CVSSv31, '4.0': M.CVSSv4 } as const)[v];
 }
 
-/** VEX (OpenVEX/CSAF) justification → CycloneDX analysis justification. */
+/**
+ * VEX (OpenVEX/CSAF) justification → CycloneDX analysis justification. `reason` is a justification or a VEX
+ * suppression's reason as the policy writes it (`not_affected: vulnerable_code_not_in_execute_path[: impact]`).
+ */
 export function cdxJustification(reason: string): CDX.Enums.Vulnerability.AnalysisJustification | undefined {
   const J = Enums.Vulnerability.AnalysisJustification;
   const map: Record<string, CDX.Enums.Vulnerability.AnalysisJustification> = {
@@ -58,7 +61,13 @@ export function cdxJustification(reason: string): CDX.Enums.Vulnerability.Analys
     inline_mitigations_already_exist: J.ProtectedByMitigatingControl,
   };
   for (const v of Object.values(J)) map[v] = v;
-  return map[reason];
+  return (
+    map[reason] ??
+    reason
+      .split(': ')
+      .map((part) => map[part.trim()])
+      .find((j) => j !== undefined)
+  );
 }
 
 function licensesOf(p: Package): CDX.Models.License[] {

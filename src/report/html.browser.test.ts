@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { corpusPath, corpusSkip } from '../../test/support/corpus.ts';
-import { buildTestReport } from './testing.ts';
+import { pipelineReport } from '../../test/support/report-fixture.ts';
 import { renderHtml } from './html.ts';
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
@@ -23,7 +23,7 @@ test(
     const dir = mkdtempSync(join(tmpdir(), 'zerocve-html-'));
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
     try {
-      const r = buildTestReport({ corpus: corpusPath('') as string });
+      const r = await pipelineReport({ corpus: corpusPath('') as string });
       r.findings.push({
         ...r.findings[0],
         id: 'CVE-0000-0001',

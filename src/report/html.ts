@@ -5,7 +5,7 @@ import type { ScanReport } from '../core/report.ts';
 import type { Reporter, ReporterOptions } from './common.ts';
 import {
   writeChunks,
-  humanBytes,
+  formatBytes,
   bySeverityDesc,
   fixedText,
   imageName,
@@ -114,8 +114,8 @@ export function renderHtml(report: ScanReport): string[] {
     '<div class="cards" id="summary">',
     card(String(report.inventory.packages.length), 'packages'),
     ...(report.surface ? [card(String(report.surface.executables), 'executables')] : []),
-    card(humanBytes(size.compressed), 'compressed'),
-    card(humanBytes(size.uncompressed), 'uncompressed'),
+    card(formatBytes(size.compressed), 'compressed'),
+    card(formatBytes(size.uncompressed), 'uncompressed'),
     card(String(report.image.layers.length), 'layers'),
     card(String(total), 'findings'),
     card(String(s.suppressed), 'suppressed'),
@@ -146,7 +146,7 @@ export function renderHtml(report: ScanReport): string[] {
       report.image.layers.map((l) => ({
         label: `#${l.index} ${l.createdBy ?? l.digest.slice(0, 19)}`,
         value: Math.max(0, l.uncompressedSize),
-        text: `${humanBytes(l.uncompressedSize)} (${humanBytes(l.compressedSize)} compressed)`,
+        text: `${formatBytes(l.uncompressedSize)} (${formatBytes(l.compressedSize)} compressed)`,
         colour: '#0f766e',
       })),
     ),
@@ -155,10 +155,7 @@ export function renderHtml(report: ScanReport): string[] {
   const sized = report.inventory.packages
     .map((p) => ({
       p,
-      bytes:
-        'installedSize' in p.metadata && p.metadata.installedSize !== undefined
-          ? p.metadata.installedSize * (p.metadata.kind === 'dpkg' ? 1024 : 1)
-          : 0,
+      bytes: 'installedSizeBytes' in p.metadata ? (p.metadata.installedSizeBytes ?? 0) : 0,
     }))
     .filter((x) => x.bytes > 0)
     .sort((a, b) => b.bytes - a.bytes)
@@ -172,7 +169,7 @@ export function renderHtml(report: ScanReport): string[] {
         sized.map((x) => ({
           label: `${x.p.name} ${x.p.version}`,
           value: x.bytes,
-          text: humanBytes(x.bytes),
+          text: formatBytes(x.bytes),
           colour: '#4f46e5',
         })),
       ),
@@ -216,7 +213,7 @@ export function renderHtml(report: ScanReport): string[] {
       out.push(
         `<li>${h(p.tool)}${p.toolVersion ? ` ${h(p.toolVersion)}` : ''}: <code>${h(p.path)}</code>${p.target ? ` (${h(p.target)})` : ''}</li>`,
       );
-    for (const w of peers.warnings) out.push(`<li>warning: ${h(w)}</li>`);
+    for (const w of peers.warnings) out.push(`<li>warning: ${h(w.message)}</li>`);
     out.push('</ul><table id="peer-rows"><thead><tr><th>ID</th><th>Package</th><th>Installed</th><th>Reported by</th>');
     for (const t of peers.tools) out.push(`<th>${h(t)}</th>`);
     out.push('<th>Disagreement</th></tr></thead><tbody>');
@@ -251,7 +248,7 @@ export function renderHtml(report: ScanReport): string[] {
   if (report.bloat) {
     const b = report.bloat;
     out.push(
-      `<section><h2>Bloat: ${h(humanBytes(b.removableBytes))} removable of ${h(humanBytes(b.totalBytes))}</h2>`,
+      `<section><h2>Bloat: ${h(formatBytes(b.removableBytes))} removable of ${h(formatBytes(b.totalBytes))}</h2>`,
       barChart(
         'bloat-chart',
         'Bloat by category',
@@ -260,7 +257,7 @@ export function renderHtml(report: ScanReport): string[] {
           .map((c) => ({
             label: c.category,
             value: c.bytes,
-            text: `${humanBytes(c.bytes)}, ${c.files} files`,
+            text: `${formatBytes(c.bytes)}, ${c.files} files`,
             colour: '#9333ea',
           })),
       ),
@@ -271,7 +268,7 @@ export function renderHtml(report: ScanReport): string[] {
     out.push('<section><h2>Problems and warnings</h2><ul>');
     for (const p of report.inventory.problems)
       out.push(`<li><code>${h(p.path)}</code>: ${h(p.analyzer)}: ${h(p.message)}</li>`);
-    for (const w of report.warnings) out.push(`<li>${h(w)}</li>`);
+    for (const w of report.warnings) out.push(`<li>${h(w.message)}</li>`);
     out.push('</ul></section>');
   }
   out.push(`</main><script>${HTML_SCRIPT}</script></body></html>`);

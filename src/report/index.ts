@@ -13,7 +13,7 @@ import { createMarkdownReporter } from './markdown.ts';
 import { createHtmlReporter } from './html.ts';
 
 export type { Reporter, ReporterOptions } from './common.ts';
-export { humanBytes } from './common.ts';
+export { formatBytes, renderToString } from './common.ts';
 export { renderTable, renderBloatTable, truncate } from './table.ts';
 export { renderMarkdown } from './markdown.ts';
 export { renderHtml } from './html.ts';
@@ -112,3 +112,12 @@ export function sbomReporterFor(format: string): Reporter {
       throw new UsageError(`unknown sbom format "${format}" (expected one of: ${SBOM_FORMATS.join(', ')})`);
   }
 }
+export {
+  jsonText,
+  renderInspectText,
+  bloatView,
+  slimJson,
+  renderSlimText,
+  renderBuildText,
+  renderFreshnessText,
+} from './commands.ts';

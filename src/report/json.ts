@@ -1,4 +1,4 @@
-// `json`: the ScanReport itself (documented in docs/json-schema.md; schema in schema/report.schema.json).
+// `json`: the ScanReport itself (documented in docs/json-schema.md; schema in docs/report.schema.json).
 // Written piece by piece so a report with huge package/file lists never becomes one giant string.
 import type { Writable } from 'node:stream';
 import type { ScanReport } from '../core/report.ts';

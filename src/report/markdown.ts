@@ -4,7 +4,7 @@ import type { ScanReport } from '../core/report.ts';
 import type { Reporter, ReporterOptions } from './common.ts';
 import {
   writeChunks,
-  humanBytes,
+  formatBytes,
   bySeverityDesc,
   fixedText,
   imageName,
@@ -39,7 +39,7 @@ export function renderMarkdown(report: ScanReport): string[] {
   out.push(`| OS | ${md(osName(report))} |`);
   out.push(`| Packages | ${report.inventory.packages.length} |`);
   if (report.surface) out.push(`| Executables | ${report.surface.executables} |`);
-  out.push(`| Size | ${humanBytes(size.compressed)} compressed, ${humanBytes(size.uncompressed)} uncompressed |`);
+  out.push(`| Size | ${formatBytes(size.compressed)} compressed, ${formatBytes(size.uncompressed)} uncompressed |`);
   out.push(
     `| Findings | ${total} (${
       SEVERITIES.filter((k) => s.findings[k] > 0)
@@ -88,7 +88,7 @@ export function renderMarkdown(report: ScanReport): string[] {
       out.push(
         `- ${md(p.tool)}${p.toolVersion ? ` ${md(p.toolVersion)}` : ''}: ${code(p.path)}${p.target ? ` (${md(p.target)})` : ''}`,
       );
-    for (const w of peers.warnings) out.push(`- ⚠️ ${md(w)}`);
+    for (const w of peers.warnings) out.push(`- ⚠️ ${md(w.message)}`);
     out.push('');
     const rows = peerRowsInOrder(peers);
     const differing = rows.filter((r) => r.disagreement).length;
@@ -118,13 +118,13 @@ export function renderMarkdown(report: ScanReport): string[] {
     out.push(
       '<details><summary>Bloat</summary>',
       '',
-      `Removable: ${humanBytes(b.removableBytes)} of ${humanBytes(b.totalBytes)}`,
+      `Removable: ${formatBytes(b.removableBytes)} of ${formatBytes(b.totalBytes)}`,
       '',
       '| Category | Size | Files |',
       '| --- | --- | --- |',
     );
     for (const c of [...b.categories].sort((x, y) => y.bytes - x.bytes))
-      out.push(`| ${md(c.category)} | ${humanBytes(c.bytes)} | ${c.files} |`);
+      out.push(`| ${md(c.category)} | ${formatBytes(c.bytes)} | ${c.files} |`);
     out.push('', '</details>', '');
   }
   out.push(`<sub>${md(report.tool.name)} ${md(report.tool.version)} · ${md(report.createdAt)}</sub>`);

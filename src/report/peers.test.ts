@@ -10,7 +10,7 @@ import { PassThrough } from 'node:stream';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { corpusPath, corpusSkip } from '../../test/support/corpus.ts';
-import { buildTestReport } from './testing.ts';
+import { pipelineReport } from '../../test/support/report-fixture.ts';
 import { reporterFor, renderTable, renderMarkdown } from './index.ts';
 import type { ScanReport } from '../core/report.ts';
 import { readPeerReport, mergePeerFindings } from '../peers/index.ts';
@@ -23,7 +23,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'zerocve-report-peers-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
 async function withPeers(): Promise<ScanReport> {
-  const r = buildTestReport({ corpus: corpusPath('') as string });
+  const r = await pipelineReport({ corpus: corpusPath('') as string });
   const [first, second, ...rest] = r.findings;
   const vuln = (f: ScanReport['findings'][number], severity = f.severity) => ({
     VulnerabilityID: [f.id, ...f.aliases].find((i) => i.startsWith('CVE-')) ?? f.id,
@@ -115,8 +115,8 @@ test(
   },
 );
 
-test('a report without --merge has no other-scanners section', { skip: SKIP }, () => {
-  const r = buildTestReport({ corpus: corpusPath('') as string });
+test('a report without --merge has no other-scanners section', { skip: SKIP }, async () => {
+  const r = await pipelineReport({ corpus: corpusPath('') as string });
   assert.ok(!renderTable(r).some((l) => l.startsWith('Other scanners')));
   assert.ok(!renderMarkdown(r).some((l) => l.includes('Other scanners')));
 });
@@ -146,7 +146,7 @@ test(
     const ajv = new Ajv2020({ strict: true, allErrors: true });
     addFormats(ajv);
     const validate = ajv.compile(
-      JSON.parse(readFileSync(join(import.meta.dirname, 'schema', 'report.schema.json'), 'utf8')),
+      JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'report.schema.json'), 'utf8')),
     );
     assert.ok((validate as (d: unknown) => boolean)(doc), JSON.stringify(validate.errors?.slice(0, 5)));
     assert.equal(doc.sections.peers.rows.length, r.findings.length + 1);

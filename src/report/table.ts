@@ -6,7 +6,7 @@ import type { Severity } from '../core/advisory.ts';
 import type { Reporter, ReporterOptions } from './common.ts';
 import {
   writeChunks,
-  humanBytes,
+  formatBytes,
   groupByPackage,
   fixedText,
   imageName,
@@ -74,7 +74,7 @@ export function renderTable(report: ScanReport, options: ReporterOptions = {}): 
       `${'Executables'.padEnd(11)} ${report.surface.executables} (ELF ${report.surface.elfExecutables}, scripts ${report.surface.scriptExecutables})`,
     );
   line(
-    `${'Size'.padEnd(11)} ${humanBytes(size.compressed)} compressed, ${humanBytes(size.uncompressed)} uncompressed, ${report.image.layers.length} layers`,
+    `${'Size'.padEnd(11)} ${formatBytes(size.compressed)} compressed, ${formatBytes(size.uncompressed)} uncompressed, ${report.image.layers.length} layers`,
   );
   const sev = SEVERITIES.map((k) => {
     const t = `${k.toUpperCase()} ${s.findings[k]}`;
@@ -153,13 +153,13 @@ export function renderTable(report: ScanReport, options: ReporterOptions = {}): 
       const text = `  ${pad(truncate(r.id, idW), idW)}  ${pad(truncate(`${r.package} ${r.version}`, pkgW), pkgW)}  ${pad(r.reportedBy.join(','), byW)}  ${r.disagreement ?? 'agree'}`;
       line(text, r.disagreement ? undefined : 'dim');
     }
-    for (const w of peers.warnings) line(`  warning: ${w}`);
+    for (const w of peers.warnings) line(`  warning: ${w.message}`);
   }
   const sf = report.surface;
   if (sf) {
     line();
     line('Attack surface', 'bold');
-    line(`  files ${sf.files}, directories ${sf.directories}, symlinks ${sf.symlinks}, ${humanBytes(sf.totalBytes)}`);
+    line(`  files ${sf.files}, directories ${sf.directories}, symlinks ${sf.symlinks}, ${formatBytes(sf.totalBytes)}`);
     line(`  executables ${sf.executables} (ELF ${sf.elfExecutables}, scripts ${sf.scriptExecutables})`);
     line(`  shells ${sf.shells.length ? sf.shells.join(', ') : 'none'}`);
     line(`  package managers ${sf.packageManagers.length ? sf.packageManagers.join(', ') : 'none'}`);
@@ -178,13 +178,13 @@ export function renderTable(report: ScanReport, options: ReporterOptions = {}): 
     line();
     line('Bloat', 'bold');
     line(
-      `  total ${humanBytes(b.totalBytes)}, removable ${humanBytes(b.removableBytes)}${b.totalBytes > 0 ? ` (${Math.round((100 * b.removableBytes) / b.totalBytes)}%)` : ''}, shadowed ${humanBytes(b.shadowedBytes)}, duplicate sets ${b.duplicates.length}`,
+      `  total ${formatBytes(b.totalBytes)}, removable ${formatBytes(b.removableBytes)}${b.totalBytes > 0 ? ` (${Math.round((100 * b.removableBytes) / b.totalBytes)}%)` : ''}, shadowed ${formatBytes(b.shadowedBytes)}, duplicate sets ${b.duplicates.length}`,
     );
     for (const c of [...b.categories].sort((x, y) => y.bytes - x.bytes))
-      line(`  ${pad(c.category, 20)} ${pad(humanBytes(c.bytes), 9)} ${c.files} files`);
+      line(`  ${pad(c.category, 20)} ${pad(formatBytes(c.bytes), 9)} ${c.files} files`);
     if (b.topOffenders.length) line('  largest:');
     for (const o of b.topOffenders.slice(0, 10))
-      line(`    ${pad(humanBytes(o.bytes), 9)} ${o.path}${o.package ? ` (${o.package})` : ''}`);
+      line(`    ${pad(formatBytes(o.bytes), 9)} ${o.path}${o.package ? ` (${o.package})` : ''}`);
   }
   analysisSections(report, line);
   if (inv.problems.length || report.warnings.length) {
@@ -193,38 +193,9 @@ export function renderTable(report: ScanReport, options: ReporterOptions = {}): 
     const max = options.maxListed ?? 20;
     for (const p of inv.problems.slice(0, max)) line(`  ${p.path}: ${p.analyzer}: ${p.message}`);
     if (inv.problems.length > max) line(`  … ${inv.problems.length - max} more problems (-f json lists all)`);
-    for (const w of report.warnings) line(`  warning: ${w}`);
+    for (const w of report.warnings) line(`  warning: ${w.message}`);
   }
   return lines;
-}
-
-// The shapes of the analysis sections this reporter renders (written by the surface stage; read structurally here).
-interface GpuSection {
-  gpuArchs: string[];
-  totalBytes: number;
-  prunableBytes: number;
-  files: { path: string; totalBytes: number; prunableBytes: number; unsupported: string[] }[];
-  archs: { arch: string; cubinBytes: number; ptxBytes: number; files: number }[];
-}
-interface CudaStacksSection {
-  duplicates: { family: string; copies: { dir: string; bytes: number; loaded?: boolean }[] }[];
-  removableBytes: number;
-}
-interface ModelRow {
-  path: string;
-  format: string;
-  size: number;
-  unsafeImports?: string[];
-  severity?: string;
-}
-interface DepsSection {
-  python: { key: string; pythonVersion?: string; distributions: number; requirementsChecked: number }[];
-  cuda: {
-    frameworks: { name: string; version: string; cudaVersion: string }[];
-    libraries: { component: string; version: string }[];
-    driver?: { driver?: string; minimum?: string };
-    hostDriver?: string;
-  };
 }
 
 type Line = (s?: string, style?: keyof typeof ANSI) => void;
@@ -232,43 +203,43 @@ type Line = (s?: string, style?: keyof typeof ANSI) => void;
 /** GPU device code, duplicate CUDA stacks, model files and the dependency doctor, when the scan produced them. */
 function analysisSections(report: ScanReport, line: Line): void {
   const sec = report.sections ?? {};
-  const gpu = sec.gpu as GpuSection | undefined;
+  const gpu = sec.gpu;
   if (gpu && gpu.files.length) {
     line();
     line(`GPU device code (${gpu.files.length} files with CUDA fat binaries)`, 'bold');
     line(
-      `  ${humanBytes(gpu.totalBytes)} of device code${gpu.gpuArchs.length ? `; for ${gpu.gpuArchs.join(',')} ${humanBytes(gpu.prunableBytes)} targets other GPUs and could be pruned` : ' (pass --gpu-arch sm_80,… to see what could be pruned)'}`,
+      `  ${formatBytes(gpu.totalBytes)} of device code${gpu.gpuArchs.length ? `; for ${gpu.gpuArchs.join(',')} ${formatBytes(gpu.prunableBytes)} targets other GPUs and could be pruned` : ' (pass --gpu-arch sm_80,… to see what could be pruned)'}`,
     );
     for (const a of gpu.archs.slice(0, 12))
       line(
-        `  ${pad(a.arch, 9)} cubin ${pad(humanBytes(a.cubinBytes), 9)} ptx ${pad(humanBytes(a.ptxBytes), 9)} in ${a.files} files`,
+        `  ${pad(a.arch, 9)} cubin ${pad(formatBytes(a.cubinBytes), 9)} ptx ${pad(formatBytes(a.ptxBytes), 9)} in ${a.files} files`,
       );
     for (const f of gpu.files.filter((x) => x.unsupported.length).slice(0, 5))
       line(`  ${f.path}: no code for ${f.unsupported.join(', ')}`, 'high');
   }
-  const stacks = sec.cudaStacks as CudaStacksSection | undefined;
+  const stacks = sec.cudaStacks;
   if (stacks && stacks.duplicates.length) {
     line();
     line(
-      `CUDA installed more than once (${stacks.duplicates.length} library families; ${humanBytes(stacks.removableBytes)} not loaded by torch)`,
+      `CUDA installed more than once (${stacks.duplicates.length} library families; ${formatBytes(stacks.removableBytes)} not loaded by torch)`,
       'bold',
     );
     for (const d of stacks.duplicates.slice(0, 12))
       line(
-        `  ${pad(d.family, 16)} ${d.copies.map((c) => `${c.dir} ${humanBytes(c.bytes)}${c.loaded ? ' (loaded)' : ''}`).join('  |  ')}`,
+        `  ${pad(d.family, 16)} ${d.copies.map((c) => `${c.dir} ${formatBytes(c.bytes)}${c.loaded ? ' (loaded)' : ''}`).join('  |  ')}`,
       );
   }
-  const models = (sec.models as ModelRow[] | undefined) ?? [];
+  const models = sec.models ?? [];
   if (models.length) {
     line();
     line(`Model files (${models.length})`, 'bold');
     for (const m of models.slice(0, 20))
       line(
-        `  ${pad(m.format, 14)} ${pad(humanBytes(m.size), 9)} ${m.path}${m.unsafeImports?.length ? `  UNSAFE (${m.severity}): ${m.unsafeImports.join(', ')}` : ''}`,
+        `  ${pad(m.format, 14)} ${pad(formatBytes(m.size), 9)} ${m.path}${m.unsafeImports?.length ? `  UNSAFE (${m.severity}): ${m.unsafeImports.join(', ')}` : ''}`,
         m.unsafeImports?.length ? 'critical' : undefined,
       );
   }
-  const deps = sec.deps as DepsSection | undefined;
+  const deps = sec.deps;
   if (deps && (deps.python.length || deps.cuda.frameworks.length)) {
     line();
     line('Dependencies', 'bold');

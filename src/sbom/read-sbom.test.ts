@@ -5,9 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { corpusPath, corpusSkip } from '../../test/support/corpus.ts';
-import { buildTestReport } from '../report/testing.ts';
+import { pipelineReport } from '../../test/support/report-fixture.ts';
 import { sbomReporterFor } from '../report/index.ts';
 import { readSbom, parseSbom } from './index.ts';
+import { REPORT_SCHEMA_VERSION } from '../core/report.ts';
 import { InputError } from '../core/errors.ts';
 import type { Package } from '../core/package.ts';
 
@@ -15,7 +16,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'zerocve-sbom-'));
 test.after(() => rmSync(tmp, { recursive: true, force: true }));
 
 async function writeSbom(format: string, files = false): Promise<string> {
-  const r = buildTestReport({ corpus: corpusPath('') as string });
+  const r = await pipelineReport({ corpus: corpusPath('') as string });
   r.inventory.packages[0].licenses = ['GPL-2.0-only', 'Some Custom License'];
   r.inventory.packages[1].ownedBy = r.inventory.packages[0].id;
   if (files) r.inventory.packages[0].files = ['/usr/share/doc/x/copyright', '/usr/bin/x'];
@@ -40,18 +41,24 @@ const essentials = (p: Package): object => ({
   licenses: p.licenses ? [...p.licenses].sort() : undefined,
   ownedBy: p.ownedBy,
 });
-const SKIP = corpusSkip('conformance/trivy/pkg/fanal/analyzer/pkg/dpkg/testdata/valid.txtar');
+const SKIP =
+  corpusSkip('conformance/trivy/pkg/fanal/analyzer/pkg/dpkg/testdata/valid.txtar') ||
+  corpusSkip('vulndata/pypa-advisory-database/vulns');
 
 for (const format of ['cyclonedx-json', 'spdx-json', 'json']) {
   test(`round trip: zerocve ${format} SBOM reads back to the same inventory`, { skip: SKIP }, async () => {
     const path = await writeSbom(format);
-    const original = buildTestReport({ corpus: corpusPath('') as string });
+    const original = await pipelineReport({ corpus: corpusPath('') as string });
     original.inventory.packages[0].licenses = ['GPL-2.0-only', 'Some Custom License'];
     original.inventory.packages[1].ownedBy = original.inventory.packages[0].id;
     const got = await readSbom(path);
     assert.match(
       got.format,
-      format === 'json' ? /^zerocve-json@1$/ : format === 'spdx-json' ? /^spdx-json@2\.3$/ : /^cyclonedx-json@1\.6$/,
+      format === 'json'
+        ? new RegExp(`^zerocve-json@${REPORT_SCHEMA_VERSION}$`)
+        : format === 'spdx-json'
+          ? /^spdx-json@2\.3$/
+          : /^cyclonedx-json@1\.6$/,
     );
     assert.deepEqual(
       got.inventory.packages.map(essentials).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
@@ -218,4 +225,28 @@ test('bad input is an InputError with one line naming the file', async () => {
     ['npm:@babel/core@7.0.0'],
   );
   assert.equal(got.inventory.problems.length, 3);
+});
+
+test('a schemaVersion 1 zerocve SBOM reads its installedSize (bytes) as installedSizeBytes', () => {
+  const pkg = {
+    id: 'deb:libc6@2.36-9:/var/lib/dpkg/status',
+    type: 'deb',
+    name: 'libc6',
+    version: '2.36-9',
+    purl: 'pkg:deb/debian/libc6@2.36-9',
+    locations: [{ path: '/var/lib/dpkg/status', layer: 0 }],
+    metadata: { kind: 'dpkg', source: 'glibc', sourceVersion: '2.36-9', arch: 'amd64', installedSize: 13_004_800 },
+  };
+  const doc = (v: number) =>
+    JSON.stringify({ schemaVersion: v, kind: 'sbom', tool: { name: 'zerocve' }, inventory: { packages: [pkg] } });
+  const v1 = parseSbom(doc(1), 'v1.json').inventory.packages[0].metadata;
+  assert.deepEqual(v1, {
+    kind: 'dpkg',
+    source: 'glibc',
+    sourceVersion: '2.36-9',
+    arch: 'amd64',
+    installedSizeBytes: 13_004_800,
+  });
+  const v2 = parseSbom(doc(2), 'v2.json').inventory.packages[0].metadata as Record<string, unknown>;
+  assert.equal(v2.installedSize, 13_004_800, 'a version 2 document is read as written');
 });

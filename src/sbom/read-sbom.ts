@@ -2,7 +2,7 @@
 // an Inventory. An SBOM is one JSON document: it is read whole (tens of MB at most), never streamed.
 import { readFile } from 'node:fs/promises';
 import type { ImageSourceInfo } from '../core/image.ts';
-import type { Inventory } from '../core/package.ts';
+import type { Inventory, Package } from '../core/package.ts';
 import { InputError, reasonOf } from '../core/errors.ts';
 import { parseCycloneDx } from './parse-cyclonedx.ts';
 import type { CdxDocument } from './parse-cyclonedx.ts';
@@ -56,8 +56,11 @@ export function parseSbom(text: string, path: string): SbomInput {
     Array.isArray(inv.packages)
   ) {
     const image = (o.image as { source?: ImageSourceInfo } | undefined)?.source;
+    // schemaVersion 1 named the installed size (bytes already) `installedSize`
+    const packages =
+      o.schemaVersion === 1 ? inv.packages.map((p) => ({ ...p, metadata: renameV1Size(p.metadata) })) : inv.packages;
     return {
-      inventory: { os: inv.os, packages: inv.packages, models: inv.models ?? [], problems: inv.problems ?? [] },
+      inventory: { os: inv.os, packages, models: inv.models ?? [], problems: inv.problems ?? [] },
       image: { ...image, kind: 'sbom', target: `sbom:${path}` },
       format: `zerocve-json@${o.schemaVersion}`,
     };
@@ -65,6 +68,11 @@ export function parseSbom(text: string, path: string): SbomInput {
   throw new InputError(
     `sbom ${path}: unknown SBOM format (expected CycloneDX JSON, SPDX JSON, Syft JSON or zerocve json)`,
   );
+}
+
+function renameV1Size(m: Package['metadata']): Package['metadata'] {
+  const { installedSize, ...rest } = m as Package['metadata'] & { installedSize?: number };
+  return installedSize === undefined ? m : ({ ...rest, installedSizeBytes: installedSize } as Package['metadata']);
 }
 
 /** Read an SBOM file. Throws InputError (one line, naming the file) when it cannot be read or understood. */

@@ -12,7 +12,7 @@ import {
   HARBOR_MEDIA,
 } from './harbor-scanner-adapter.ts';
 import { buildHarborVulnerabilityReport } from '../report/index.ts';
-import { buildTestReport } from '../report/testing.ts';
+import { pipelineReport } from '../../test/support/report-fixture.ts';
 import { corpusPath, corpusSkip } from '../../test/support/corpus.ts';
 import { loadHarborSpec, HARBOR_SPEC_REL } from '../../test/support/harbor-spec.ts';
 
@@ -115,9 +115,9 @@ test('report negotiation: Accept picks the report; SBOM needs sbom_media_type', 
   );
 });
 
-test('the vulnerability report of a real-data scan conforms to the spec in both media types', { skip }, () => {
+test('the vulnerability report of a real-data scan conforms to the spec in both media types', { skip }, async () => {
   const spec = loadHarborSpec();
-  const report = buildTestReport({ corpus: corpusPath('') as string });
+  const report = await pipelineReport({ corpus: corpusPath('') as string });
   assert.ok(report.findings.length > 0);
   const harbor = buildHarborVulnerabilityReport(
     report,

@@ -2,6 +2,8 @@
 // /usr/local/cuda*/lib64 next to the pip `nvidia/*/lib` wheels torch depends on, or two cuDNN majors), what each
 // copy costs, and which copy torch actually loads (its DT_NEEDED closure resolved as ld.so would). Copies nothing
 // loads are the removable ones.
+import type { CudaStackCopy, CudaStackFamily, CudaStacksReport } from '../core/analysis.ts';
+export type { CudaStackCopy, CudaStackFamily, CudaStacksReport };
 import type { MergedEntry } from '../core/entry.ts';
 import type { ElfInfo } from '../core/fact.ts';
 import type { ImageConfig } from '../core/image.ts';
@@ -65,37 +67,6 @@ export function cudaFamilyOf(base: string): { family: string; major?: string } |
   }
   if (/^libnpp[a-z]+$/.test(stem)) return { family: 'libnpp', ...(m[2] ? { major: m[2] } : {}) };
   return undefined;
-}
-
-export interface CudaStackCopy {
-  /** directory holding the copy's real files */
-  dir: string;
-  /** major version from the file names (`12`, `9`), when they carry one */
-  major?: string;
-  /** real files of the copy (symlinks to them are not counted) */
-  files: string[];
-  bytes: number;
-  /** some file of this copy is in torch's load closure */
-  loaded: boolean;
-}
-
-export interface CudaStackFamily {
-  family: string;
-  copies: CudaStackCopy[];
-  /** bytes of the copies nothing loads, when some copy is loaded (0 when none is: cannot tell) */
-  removableBytes: number;
-}
-
-export interface CudaStacksReport {
-  /** the torch objects whose closure was resolved */
-  loaders: string[];
-  /** families present more than once */
-  duplicates: CudaStackFamily[];
-  /** every CUDA family found (one copy or more) */
-  families: CudaStackFamily[];
-  removableBytes: number;
-  /** the DT_NEEDED resolution of the loaders, for evidence; unresolved names have no `resolved` */
-  edges: NeededEdge[];
 }
 
 export interface CudaStacksInput {

@@ -20,6 +20,7 @@ export { createElfSink, parseElfFile } from '../elf/index.ts';
 export type { ElfParseResult } from '../elf/index.ts';
 export { scanSecrets, secretsOutsidePackages, secretPathExcluded, SECRET_RULES } from './secrets/scan-secrets.ts';
 export type { SecretFact, SecretRule } from './secrets/scan-secrets.ts';
+export { secretFindings, secretSeverity } from './secrets/findings.ts';
 export { ldSearchDirs, parseLdSoConf } from './loader/parse-ld-so-conf.ts';
 export { resolveClosure } from './loader/resolve-needed.ts';
 export type { NeededEdge, LoaderContext } from './loader/resolve-needed.ts';

@@ -1,6 +1,8 @@
 // `zerocve build --check image.yaml -o oci-dir:OUT`: which packages of a built image have newer versions in the
 // image's Debian release (security fixes first). Asks apt itself, with a private configuration holding the spec's
 // mirrors and the built image's dpkg status, so the host's own apt setup plays no part.
+import type { FreshnessReport } from '../../core/results.ts';
+export type { FreshnessReport };
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync, copyFileSync, existsSync } from 'node:fs';
@@ -13,12 +15,6 @@ import { compareDpkg } from '../../version/index.ts';
 import type { BuildSpec } from './image-spec.ts';
 
 const run = promisify(execFile);
-
-export interface FreshnessReport {
-  image: string;
-  checked: number;
-  updates: { name: string; installed: string; candidate: string; security: boolean }[];
-}
 
 /** `apt-cache policy` output → package → { installed, candidate, security } */
 export function parseAptPolicy(

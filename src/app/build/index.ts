@@ -3,6 +3,8 @@
 // package versions → same image digest), with a CycloneDX SBOM and an in-toto/SLSA provenance statement attached
 // as OCI referrers.
 import { randomUUID } from 'node:crypto';
+import type { OutputKind, ImageOutput as BuildOutput, BuildResult } from '../../core/results.ts';
+export type { OutputKind, BuildOutput, BuildResult };
 import { mkdtempSync, rmSync, mkdirSync, existsSync, renameSync } from 'node:fs';
 import { join, dirname, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -21,25 +23,17 @@ import {
   type BlobDescriptor,
 } from '../../image/write/index.ts';
 import { openOciLayout } from '../../image/layout/index.ts';
-import { sbomReporterFor } from '../../report/index.ts';
+import { sbomReporterFor, renderToString } from '../../report/index.ts';
 import type { Package } from '../../core/package.ts';
 import { analyzeImage } from '../analyze.ts';
 import { assembleReport } from '../scan.ts';
 import { VERSION } from '../version.ts';
-import { renderToString } from '../render.ts';
 import { readBuildSpec, type BuildSpec } from './image-spec.ts';
 import { debootstrap, removeNondeterminism, addUser, addFiles, stripForProd, type DebRecord } from './rootfs.ts';
 
 export { readBuildSpec, parseBuildSpec, DEFAULT_PROD_REMOVE } from './image-spec.ts';
 export type { BuildSpec } from './image-spec.ts';
 export { checkFreshness, type FreshnessReport } from './check.ts';
-
-export type OutputKind = 'oci-dir' | 'oci-archive' | 'docker-archive';
-export interface BuildOutput {
-  kind: OutputKind;
-  path: string;
-  tag?: string;
-}
 
 export function parseOutputTarget(s: string): BuildOutput {
   const m = /^(oci-dir|oci-archive|docker-archive):(.+)$/.exec(s);
@@ -54,17 +48,6 @@ export function parseOutputTarget(s: string): BuildOutput {
     }
   }
   return { kind: m[1] as OutputKind, path, tag };
-}
-
-export interface BuildResult {
-  output: BuildOutput;
-  manifestDigest: string;
-  packages: number;
-  removedPackages: string[];
-  layer: { digest: string; diffId: string; size: number; uncompressedSize: number };
-  sbom: BlobDescriptor;
-  provenance: BlobDescriptor;
-  pushed?: string;
 }
 
 export interface BuildOptions {

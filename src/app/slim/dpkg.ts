@@ -5,18 +5,11 @@
 // would make every scanner report CVEs for packages whose files were all removed (false positives), and SBOMs would
 // list software that is not there. Dropping the stanzas of packages with no kept file keeps the SBOM true; a partly
 // kept package stays listed, because some of its code is still in the image and its CVEs may still apply.
+import type { PackageKeep } from '../../core/results.ts';
+export type { PackageKeep };
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveInRoot, type Snapshot } from './root-fs.ts';
-
-export interface PackageKeep {
-  /** `name` or `name:arch` as the .list file is named */
-  name: string;
-  /** files the package owns that exist in the image (symlinks and directories not counted) */
-  files: number;
-  kept: number;
-  state: 'full' | 'partial' | 'none';
-}
 
 const INFO = '/var/lib/dpkg/info';
 export const DPKG_STATUS = '/var/lib/dpkg/status';

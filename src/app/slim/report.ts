@@ -1,18 +1,11 @@
 // After a slim: scan the original and the slim image the same way (CVEs, packages, surface before/after) and attach
 // the slim image's SBOM to it as an OCI referrer, so the result carries its own inventory.
-import type { ScanReport } from '../../core/report.ts';
+import type { SlimReport } from '../../core/results.ts';
+export type { SlimReport };
 import { appendToIndex, blobDescriptor, writeReferrer } from '../../image/write/index.ts';
-import { sbomReporterFor } from '../../report/index.ts';
-import { renderToString } from '../render.ts';
+import { sbomReporterFor, renderToString } from '../../report/index.ts';
 import { scanTarget, type ScanOptions } from '../scan.ts';
 import { slimImage, type SlimOptions, type SlimResult } from './slim.ts';
-
-export interface SlimReport {
-  slim: SlimResult;
-  before: ScanReport;
-  after: ScanReport;
-  sbomDigest?: string;
-}
 
 export function outputTarget(o: SlimResult['output']): string {
   return o.kind === 'oci-dir' ? `oci-dir:${o.path}:${o.tag ?? 'latest'}` : `${o.kind}:${o.path}`;

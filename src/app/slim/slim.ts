@@ -4,6 +4,8 @@
 //           ─► extract the written image afresh ─► run each command again ─► same exit code (and stdout)?
 //                                                                            yes: publish   no: delete, fail loudly
 import { randomUUID } from 'node:crypto';
+import type { ImageOutput as SlimOutput, SlimCommand, SlimResult } from '../../core/results.ts';
+export type { SlimOutput, SlimCommand, SlimResult };
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -21,17 +23,11 @@ import {
 import { runInRoot, type RunResult } from '../../runtime/index.ts';
 import { extractImage } from '../../walk/extract.ts';
 import { computeKeepSet } from './keep-set.ts';
-import { DPKG_STATUS, dpkgKeep, rewriteDpkgStatus, type PackageKeep } from './dpkg.ts';
+import { DPKG_STATUS, dpkgKeep, rewriteDpkgStatus } from './dpkg.ts';
 import { firstMissingPath, lastLine } from './missing-path.ts';
 import { resolveInRoot, snapshotRoot } from './root-fs.ts';
 import { addKeptToTar, type KeptLayerStats } from './write-layer.ts';
 import { probeHttp } from './probe-http.ts';
-
-export interface SlimOutput {
-  kind: 'oci-dir' | 'oci-archive' | 'docker-archive';
-  path: string;
-  tag?: string;
-}
 
 export interface SlimOptions {
   /** argv of each workload command, run in the image's env and working directory (as root; the image's user is kept in the config) */
@@ -58,33 +54,6 @@ export interface SlimOptions {
 export interface SlimProgress {
   phase: 'extract' | 'trace' | 'keep' | 'write' | 'verify' | 'done';
   message: string;
-}
-
-export interface SlimCommand {
-  argv: string[];
-  exitCode: number;
-  durationMs: number;
-  /** distinct paths the traced run touched */
-  touched: number;
-  verify?: { exitCode: number; durationMs: number; stdoutMatches: boolean };
-}
-
-export interface SlimResult {
-  target: string;
-  output: SlimOutput & { manifestDigest: string };
-  /** regular files (hard links once) and their bytes */
-  before: { files: number; bytes: number };
-  after: { files: number; bytes: number; entries: number; layerBytes: number };
-  keptPaths: number;
-  /** paths kept only because the loader needs them (DT_NEEDED closure, interpreter) */
-  keptForLoader: number;
-  /** DT_NEEDED names no kept object could resolve */
-  unresolvedLibraries: { from: string; needed: string }[];
-  packages: { full: string[]; partial: string[]; removed: string[]; details: PackageKeep[] };
-  /** stanzas dropped from /var/lib/dpkg/status */
-  dpkgStatusDropped: string[];
-  commands: SlimCommand[];
-  problems: string[];
 }
 
 const DEFAULT_ENV = ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'];

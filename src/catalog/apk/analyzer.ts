@@ -10,7 +10,7 @@ const PATHS = new Set(['/lib/apk/db/installed', '/usr/lib/apk/db/installed']);
 export function createApkAnalyzer(): Analyzer {
   return {
     name: NAME,
-    version: 1,
+    version: 2, // 2: metadata.installedSizeBytes (was installedSize)
     wants: (entry) => (entry.type === 'file' && PATHS.has(entry.path) ? { maxBytes: 256 * 1024 * 1024 } : null),
     analyze(entry, content): Fact[] {
       if (!content) return [];

@@ -29,7 +29,7 @@ export function parseApkInstalled(text: string): ApkParse {
         arch: rec.get('A') ?? '',
       };
       const size = rec.get('I');
-      if (size && /^\d+$/.test(size)) meta.installedSize = Number(size);
+      if (size && /^\d+$/.test(size)) meta.installedSizeBytes = Number(size); // apk's I: is bytes
       const deps = rec.get('D');
       if (deps) meta.depends = deps.split(/\s+/).filter(Boolean);
       const license = rec.get('L');

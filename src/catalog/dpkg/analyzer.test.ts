@@ -103,7 +103,7 @@ test('dpkg status: half-installed is a problem, config-files is skipped, missing
     sourceVersion: '2.0-0.1',
     arch: 'amd64',
     status: 'install ok installed',
-    installedSize: 10240,
+    installedSizeBytes: 10240,
     depends: ['libc6 (>= 2.34)', 'b | c'],
   });
   assert.equal(problems.length, 3);

@@ -18,7 +18,7 @@ export const isDpkgStatusPath = (p: string): boolean =>
 export function createDpkgAnalyzer(): Analyzer {
   return {
     name: NAME,
-    version: 1,
+    version: 2, // 2: metadata.installedSizeBytes (was installedSize)
     wants(entry) {
       if (entry.type !== 'file') return null;
       const p = entry.path;

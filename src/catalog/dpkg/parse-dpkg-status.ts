@@ -1,6 +1,7 @@
 // dpkg's status database (/var/lib/dpkg/status) and distroless's one-file-per-package variant
 // (/var/lib/dpkg/status.d/<name>): deb822 stanzas, one per package.
 import type { Package } from '../../core/package.ts';
+import { kibToBytes } from '../../core/units.ts';
 import { field, newPackage, parseFieldBlocks } from '../common.ts';
 
 export interface DpkgParse {
@@ -56,7 +57,7 @@ export function parseDpkgStatus(text: string): DpkgParse {
     if (size) {
       // Installed-Size is KiB; some tools wrote a unit suffix (`4KB`)
       const m = /^(\d+)\s*([kKmM]?)[bB]?$/.exec(size.trim());
-      if (m) meta.installedSize = Number(m[1]) * (m[2].toLowerCase() === 'm' ? 1024 * 1024 : 1024);
+      if (m) meta.installedSizeBytes = kibToBytes(Number(m[1]) * (m[2].toLowerCase() === 'm' ? 1024 : 1));
     }
     const depends = field(block.fields, 'Depends');
     const pre = field(block.fields, 'Pre-Depends');

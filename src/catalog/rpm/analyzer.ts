@@ -18,7 +18,7 @@ const MAX_DB = 512 * 1024 * 1024;
 export function createRpmAnalyzer(): Analyzer {
   return {
     name: NAME,
-    version: 1,
+    version: 2, // 2: metadata.installedSizeBytes (was installedSize)
     wants(entry) {
       if (entry.type !== 'file') return null;
       const dir = DIRS.find((d) => entry.path.startsWith(d));

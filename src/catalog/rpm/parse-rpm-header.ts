@@ -104,7 +104,7 @@ export function parseRpmHeader(blob: Buffer): { pkg?: Package; skip?: boolean; e
   const vendor = str(TAG.VENDOR);
   if (vendor) meta.vendor = vendor;
   const size = ints(TAG.LONGSIZE)?.[0] ?? ints(TAG.SIZE)?.[0];
-  if (size !== undefined) meta.installedSize = size;
+  if (size !== undefined) meta.installedSizeBytes = size; // RPMTAG_SIZE/LONGSIZE are bytes
   const license = str(TAG.LICENSE);
 
   let files: string[] = [];

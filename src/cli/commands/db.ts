@@ -9,6 +9,7 @@ import {
   DEFAULT_OSV_ECOSYSTEMS,
   type SourceKind,
 } from '../../vulndb/index.ts';
+import { formatBytes } from '../../report/index.ts';
 import type { FlagSpec } from '../options.ts';
 import { COMMON_FLAGS, parseCommand, helpText, defaultCacheDir } from '../options.ts';
 import { createProgress } from '../io.ts';
@@ -146,7 +147,7 @@ export const db: Command = {
         onWait: (h) => progress.update(`zerocve: waiting for process ${h.pid} updating ${path}`),
         onProgress: (e) =>
           progress.update(
-            `zerocve: ${e.phase} ${e.source}${e.bytes ? ` ${(e.bytes / 1e6).toFixed(1)} MB` : ''}${e.records ? ` ${e.records} records` : ''}`,
+            `zerocve: ${e.phase} ${e.source}${e.bytes ? ` ${formatBytes(e.bytes)}` : ''}${e.records ? ` ${e.records} records` : ''}`,
           ),
       });
     } finally {
@@ -156,8 +157,7 @@ export const db: Command = {
       process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
       return EXIT.ok;
     }
-    for (const f of summary.feeds)
-      process.stdout.write(`${f.name}: ${f.status} (${(f.bytes / 1e6).toFixed(1)} MB) ${f.url}\n`);
+    for (const f of summary.feeds) process.stdout.write(`${f.name}: ${f.status} (${formatBytes(f.bytes)}) ${f.url}\n`);
     process.stdout.write(
       `database ${path} ${summary.import ? `rebuilt at ${summary.import.builtAt}` : 'unchanged: every feed was current'} (${dirname(path)})\n`,
     );

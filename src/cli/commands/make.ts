@@ -5,6 +5,7 @@ import type { FlagSpec } from '../options.ts';
 import { COMMON_FLAGS } from '../options.ts';
 import { createProgress } from '../io.ts';
 import { slimAndReport } from '../../app/slim/index.ts';
+import { jsonText, renderSlimText, slimJson, renderBuildText, renderFreshnessText } from '../../report/index.ts';
 import { dbPathOf, parseOrHelp } from './common.ts';
 import { openLocalDb } from '../../app/local-db.ts';
 import { EXIT } from '../exit.ts';
@@ -126,42 +127,8 @@ export const slim: Command = {
       dbs.close();
       progress.done();
     }
-    if (values.format === 'json') {
-      process.stdout.write(
-        JSON.stringify(
-          { ...r.slim, sbomDigest: r.sbomDigest, scanBefore: r.before.summary, scanAfter: r.after.summary },
-          null,
-          2,
-        ) + '\n',
-      );
-      return EXIT.ok;
-    }
-    const pct = (a: number, b: number) => (b ? `${Math.round((1 - a / b) * 100)}% smaller` : '');
-    const sev = (x: typeof r.before) =>
-      Object.entries(x.summary.findings)
-        .filter(([, n]) => n)
-        .map(([k, n]) => `${n} ${k}`)
-        .join(', ') || 'none';
-    const sur = (x: typeof r.before) =>
-      x.surface
-        ? `${x.surface.executables} executables, shells: ${x.surface.shells.join(' ') || 'none'}, package managers: ${x.surface.packageManagers.join(' ') || 'none'}`
-        : '';
     process.stdout.write(
-      [
-        `slim ${positionals[0]} → ${values.out} (${r.slim.output.manifestDigest})`,
-        `  files     ${r.slim.before.files} → ${r.slim.after.files}`,
-        `  bytes     ${(r.slim.before.bytes / 1e6).toFixed(1)} MB → ${(r.slim.after.bytes / 1e6).toFixed(1)} MB (${pct(r.slim.after.bytes, r.slim.before.bytes)})`,
-        `  packages  ${r.slim.packages.full.length} fully kept, ${r.slim.packages.partial.length} partly, ${r.slim.packages.removed.length} removed`,
-        `  CVEs      before: ${sev(r.before)}; after: ${sev(r.after)}${r.before.db ? '' : ' (no vulnerability database: run zerocve db update)'}`,
-        `  surface   before: ${sur(r.before)}`,
-        `            after:  ${sur(r.after)}`,
-        ...r.slim.commands.map(
-          (c) =>
-            `  verified  ${JSON.stringify(c.argv.join(' '))}: exit ${c.exitCode} → ${c.verify?.exitCode ?? '?'}${c.verify && !c.verify.stdoutMatches ? ' (stdout differs)' : ''}`,
-        ),
-        ...(r.sbomDigest ? [`  sbom      ${r.sbomDigest} (CycloneDX, referrer)`] : []),
-        ...r.slim.problems.slice(0, 5).map((p) => `  problem   ${p}`),
-      ].join('\n') + '\n',
+      values.format === 'json' ? slimJson(r) : renderSlimText(r, positionals[0], values.out as string),
     );
     return EXIT.ok;
   },
@@ -208,16 +175,7 @@ export const build: Command = {
           ? `oci-dir:${output.path}${output.tag ? `:${output.tag}` : ''}`
           : `${output.kind}:${output.path}`;
       const r = await checkFreshness(spec, target);
-      if (json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
-      else {
-        process.stdout.write(
-          `${r.image}: ${r.checked} packages checked, ${r.updates.length} with newer versions (${r.updates.filter((u) => u.security).length} from security updates)\n`,
-        );
-        for (const u of r.updates)
-          process.stdout.write(
-            `  ${u.name.padEnd(30)} ${u.installed} → ${u.candidate}${u.security ? '  [security]' : ''}\n`,
-          );
-      }
+      process.stdout.write(json ? jsonText(r) : renderFreshnessText(r));
       return r.updates.length ? EXIT.policyFailed : EXIT.ok;
     }
     const progress = createProgress(values.quiet !== true);
@@ -233,21 +191,7 @@ export const build: Command = {
     } finally {
       progress.done();
     }
-    if (json) {
-      process.stdout.write(JSON.stringify(r, null, 2) + '\n');
-      return EXIT.ok;
-    }
-    process.stdout.write(
-      [
-        `built ${values.out}`,
-        `  manifest   ${r.manifestDigest}`,
-        `  layer      ${r.layer.digest} (${(r.layer.size / 1e6).toFixed(1)} MB, ${(r.layer.uncompressedSize / 1e6).toFixed(1)} MB unpacked)`,
-        `  packages   ${r.packages} Debian packages${r.removedPackages.length ? `; prod removed ${r.removedPackages.length}: ${r.removedPackages.join(' ')}` : ''}`,
-        `  sbom       ${r.sbom.digest} (CycloneDX, referrer)`,
-        `  provenance ${r.provenance.digest} (in-toto SLSA v1, referrer)`,
-        ...(r.pushed ? [`  pushed     ${r.pushed}`] : []),
-      ].join('\n') + '\n',
-    );
+    process.stdout.write(json ? jsonText(r) : renderBuildText(r, values.out as string));
     return EXIT.ok;
   },
 };

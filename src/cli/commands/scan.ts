@@ -1,7 +1,6 @@
 // `zerocve scan`, `zerocve sbom`, `zerocve compare`, `zerocve bloat`, `zerocve inspect`: read an image, report.
 import type { Writable } from 'node:stream';
-import type { ScanReport } from '../../core/report.ts';
-import { UsageError } from '../../core/errors.ts';
+import type { ScanReport, ReportWarning } from '../../core/report.ts';
 import {
   REPORT_FORMATS,
   SBOM_FORMATS,
@@ -11,10 +10,13 @@ import {
   compareReports,
   compareReporterFor,
   renderBloatTable,
-  humanBytes,
+  formatBytes,
+  jsonText,
+  bloatView,
+  renderInspectText,
 } from '../../report/index.ts';
 import { scanTarget, type ScanOptions } from '../../app/scan.ts';
-import { analyzeTarget } from '../../app/analyze.ts';
+import { bloatTarget } from '../../app/bloat.ts';
 import { inspectTarget } from '../../app/inspect.ts';
 import type { FlagSpec, FlagValues } from '../options.ts';
 import { COMMON_FLAGS, IMAGE_FLAGS } from '../options.ts';
@@ -29,6 +31,7 @@ import {
 } from '../io.ts';
 import { SCAN_FLAGS, localDbOf, driverVersionOf, policyOf, scannersOf, parseOrHelp as parse } from './common.ts';
 import { EXIT } from '../exit.ts';
+import { UsageError } from '../../core/errors.ts';
 
 export interface Command {
   summary: string;
@@ -53,14 +56,14 @@ function scanOptions(
     merge: values.merge as string[] | undefined,
     onProgress: (p) =>
       progress.update(
-        `zerocve: ${p.message}${p.layer ? ` ${humanBytes(p.layer.compressedBytes)} read, ${humanBytes(p.layer.uncompressedBytes)} unpacked` : ''}`,
+        `zerocve: ${p.message}${p.layer ? ` ${formatBytes(p.layer.compressedBytes)} read, ${formatBytes(p.layer.uncompressedBytes)} unpacked` : ''}`,
       ),
   };
 }
 
-function warn(values: FlagValues, warnings: string[]): void {
+function warn(values: FlagValues, warnings: readonly ReportWarning[]): void {
   if (values.quiet) return;
-  for (const w of warnings) process.stderr.write(`zerocve: warning: ${w}\n`);
+  for (const m of new Set(warnings.map((w) => w.message))) process.stderr.write(`zerocve: warning: ${m}\n`);
 }
 
 /** scan only: base image or application */
@@ -165,7 +168,7 @@ export const sbom: Command = {
     }
     warn(
       values,
-      report.warnings.filter((w) => !/vulnerability database/.test(w)),
+      report.warnings.filter((w) => w.code !== 'no-vulnerability-db' && w.code !== 'stale-vulnerability-db'),
     );
     await withOutput(o.file, (out) => sbomReporterFor(o.format).write(report, out, { files: values.files === true }));
     return EXIT.ok;
@@ -203,7 +206,7 @@ export const compare: Command = {
       dbs.close();
       progress.done();
     }
-    warn(values, [...new Set([...a.warnings, ...b.warnings])]);
+    warn(values, [...a.warnings, ...b.warnings]);
     const c = compareReports(a, b);
     await withOutput(o.file, (out) =>
       compareReporterFor(o.format).write(c, out, { color: !o.file && useColor(), width: process.stdout.columns }),
@@ -240,56 +243,25 @@ export const bloat: Command = {
     const { values, positionals } = p;
     const [o] = parseOutputs(values, ['table', 'json'], 'table');
     const progress = createProgress(values.quiet !== true);
-    const scanners = new Set<'surface' | 'bloat' | 'dup' | 'gpu'>(['surface', 'bloat', 'gpu']);
-    if (values['no-duplicates'] !== true) scanners.add('dup');
-    let a;
+    let report;
     try {
-      a = await analyzeTarget(positionals[0], {
+      report = await bloatTarget(positionals[0], {
         open: openImageOptions(values, process.env),
         cacheDir: cacheDirOf(values, process.env),
         cacheMaxBytes: cacheMaxBytesOf(values),
-        scanners,
+        duplicates: values['no-duplicates'] !== true,
         gpuArchs: (values['gpu-arch'] as string[] | undefined)?.flatMap((s) => s.split(',')).filter(Boolean),
         onProgress: (e) => progress.update(`zerocve: ${e.message}`),
       });
     } finally {
       progress.done();
     }
-    if (!a.bloat) throw new UsageError(`bloat: ${positionals[0]} has no files to classify (an SBOM target?)`);
-    const report: ScanReport = {
-      schemaVersion: 1,
-      tool: { name: 'zerocve', version: '' },
-      createdAt: new Date().toISOString(),
-      image: a.image,
-      inventory: a.inventory,
-      findings: [],
-      suppressed: [],
-      surface: a.surface,
-      bloat: a.bloat,
-      sections: { gpu: a.sections.gpu, cudaStacks: a.sections.cudaStacks },
-      warnings: a.warnings,
-      summary: {
-        findings: { critical: 0, high: 0, medium: 0, low: 0, negligible: 0, unknown: 0 },
-        suppressed: 0,
-        fixable: 0,
-        kev: 0,
-        passed: true,
-      },
-    };
-    warn(values, a.warnings);
+    warn(values, report.warnings);
     await withOutput(o.file, async (out: Writable) => {
-      if (o.format === 'json') {
-        out.write(
-          JSON.stringify(
-            { image: a.image.source, bloat: a.bloat, gpu: a.sections.gpu, cudaStacks: a.sections.cudaStacks },
-            null,
-            2,
-          ) + '\n',
-        );
-        return;
-      }
       out.write(
-        renderBloatTable(report, { color: !o.file && useColor(), width: process.stdout.columns }).join('\n') + '\n',
+        o.format === 'json'
+          ? jsonText(bloatView(report))
+          : renderBloatTable(report, { color: !o.file && useColor(), width: process.stdout.columns }).join('\n') + '\n',
       );
     });
     return EXIT.ok;
@@ -324,46 +296,13 @@ export const inspect: Command = {
         cacheMaxBytes: cacheMaxBytesOf(values),
         onProgress: (e) =>
           progress.update(
-            `zerocve: layer ${e.layer + 1}: ${humanBytes(e.compressedBytes)} read, ${humanBytes(e.uncompressedBytes)} unpacked`,
+            `zerocve: layer ${e.layer + 1}: ${formatBytes(e.compressedBytes)} read, ${formatBytes(e.uncompressedBytes)} unpacked`,
           ),
       });
     } finally {
       progress.done();
     }
-    if (o.format === 'json') {
-      process.stdout.write(JSON.stringify(r, null, 2) + '\n');
-      return EXIT.ok;
-    }
-    const c = r.image.config;
-    const s = r.image.source;
-    const t = r.totals;
-    const lines = [
-      `Image      ${s.reference ?? s.target}`,
-      ...(s.manifestDigest ? [`Digest     ${s.manifestDigest}`] : []),
-      `Platform   ${r.platform ?? 'unknown'}`,
-      `User       ${c.user || 'root (not set)'}`,
-      `Entrypoint ${JSON.stringify(c.entrypoint ?? [])}  Cmd ${JSON.stringify(c.cmd ?? [])}`,
-      `Created    ${c.created ?? 'unknown'}`,
-      `Env        ${(c.env ?? []).join(' ')}`,
-      '',
-      `Layers (${r.image.layers.length})`,
-      ...r.image.layers.map(
-        (l) =>
-          `  ${String(l.index + 1).padStart(2)}  ${l.digest.slice(0, 19)}  ${l.mediaType.replace('application/vnd.', '').padEnd(34)} ${humanBytes(l.compressedSize).padStart(9)} → ${humanBytes(l.uncompressedSize).padStart(9)}  ${l.files} files`,
-      ),
-      '',
-      `Files ${t.files}  directories ${t.directories}  symlinks ${t.symlinks}  hardlinks ${t.hardlinks}`,
-      `Executables ${t.executables}  setuid ${t.setuid}  setgid ${t.setgid}`,
-      `Size ${humanBytes(t.bytes)} (${humanBytes(t.compressedBytes)} compressed)  shadowed by later layers: ${r.shadowed.files} files, ${humanBytes(r.shadowed.bytes)}`,
-      ...(r.problems.length
-        ? [
-            '',
-            `Problems (${r.problems.length})`,
-            ...r.problems.slice(0, 20).map((x) => `  layer ${x.layer + 1} ${x.path}: ${x.message}`),
-          ]
-        : []),
-    ];
-    process.stdout.write(lines.join('\n') + '\n');
+    process.stdout.write(o.format === 'json' ? jsonText(r) : renderInspectText(r));
     return EXIT.ok;
   },
 };

@@ -5,13 +5,8 @@
 // `toolkit` is the driver shipped with/required by that release for every feature; `minorCompat` is the driver that
 // runs applications of any release of the same major through CUDA minor version compatibility (no PTX JIT of
 // newer PTX, some newer APIs unavailable).
-
-export interface DriverRequirement {
-  /** `12.4` or `12.4.1`: the release (update releases carry a third number) */
-  cuda: string;
-  /** minimum driver with full support of this release */
-  toolkit: string;
-}
+import type { DriverRequirement, DriverNeed } from '../../core/analysis.ts';
+export type { DriverRequirement, DriverNeed };
 
 export const MINOR_COMPAT_DRIVER: Readonly<Record<number, string>> = {
   11: '450.80.02',
@@ -85,17 +80,6 @@ export function compareDotted(a: string, b: string): -1 | 0 | 1 {
     if (d !== 0) return d < 0 ? -1 : 1;
   }
   return 0;
-}
-
-export interface DriverNeed {
-  /** the CUDA version asked about, as given */
-  cuda: string;
-  /** the table row used (the newest release not newer than `cuda`; a bare `12.4` means its GA) */
-  row?: DriverRequirement;
-  /** driver for full support of that release */
-  toolkit?: string;
-  /** driver that runs it through minor version compatibility (same major) */
-  minorCompat?: string;
 }
 
 /** What driver a CUDA version needs. `12.4.127` (a cudart version) reads as release 12.4 (GA). */

@@ -3,13 +3,14 @@
 //     (missing, version conflict), markers evaluated for the image's Python and platform, extras only when asked.
 // (2) CUDA: the CUDA a framework (torch, TensorFlow) was built with vs the CUDA libraries present vs the NVIDIA
 //     driver that CUDA needs (and, given a host driver version, whether that host can run it).
+import type { PythonEnvironmentSummary, CudaSummary } from '../../core/analysis.ts';
+export type { PythonEnvironmentSummary, CudaSummary };
 import type { Finding, PackageRef } from '../../core/finding.ts';
 import type { Severity } from '../../core/advisory.ts';
 import type { Package, Problem } from '../../core/package.ts';
 import { evaluateMarker, parseRequirement, pep440Satisfies, normalizeName } from '../../version/index.ts';
 import type { MarkerEnvironment, Requirement } from '../../version/index.ts';
 import { compareDotted, driverNeededFor } from './cuda-driver-table.ts';
-import type { DriverNeed } from './cuda-driver-table.ts';
 
 export const DEPS_ANALYZER_NAME = 'deps';
 
@@ -24,24 +25,6 @@ export interface DependencyDoctorOptions {
   driverVersion?: string;
   /** `python3.X` directories seen in the image (`/usr/lib/python3.11`), for the system interpreter's version */
   pythonDirs?: string[];
-}
-
-export interface PythonEnvironmentSummary {
-  /** `system` (the interpreter's dist-packages/site-packages under /usr and /usr/local) or a prefix (`/opt/venv`) */
-  key: string;
-  pythonVersion?: string;
-  distributions: number;
-  requirementsChecked: number;
-  /** requirements skipped because a marker needs the Python version and none is known */
-  requirementsUndecided: number;
-}
-
-export interface CudaSummary {
-  frameworks: { name: string; version: string; cudaVersion: string }[];
-  libraries: { component: string; version: string; cudaMajor?: number; via: string }[];
-  /** the driver the highest CUDA in the image needs */
-  driver?: DriverNeed;
-  hostDriver?: string;
 }
 
 export interface DependencyReport {

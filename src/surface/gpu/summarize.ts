@@ -12,34 +12,9 @@
 //   PTX is prunable whenever each target GPU has a matching cubin. Removing PTX gives up running on future GPUs the
 //   image was not built for: keep one PTX (`keepPtx`) to keep that forward path at the price of its bytes.
 // With no target GPU given nothing is prunable (we cannot know what will run).
+import type { DeviceCodeEntry, DeviceCodeFile, DeviceCodeSummary } from '../../core/analysis.ts';
+export type { DeviceCodeEntry, DeviceCodeFile, DeviceCodeSummary };
 import type { Fact, FatbinEntry } from '../../core/fact.ts';
-
-export interface DeviceCodeEntry extends FatbinEntry {
-  /** true when some target GPU would load this entry (or when no targets were given) */
-  used: boolean;
-}
-
-export interface DeviceCodeFile {
-  path: string;
-  entries: DeviceCodeEntry[];
-  /** stored bytes per arch and kind, e.g. `{ sm_80: { cubin: 1472, ptx: 0 } }` */
-  byArch: Record<string, { cubin: number; ptx: number }>;
-  totalBytes: number;
-  prunableBytes: number;
-  /** target archs this file has no loadable entry for (the library's kernels fail on that GPU) */
-  unsupported: string[];
-}
-
-export interface DeviceCodeSummary {
-  /** target archs as normalized (`sm_80`) */
-  gpuArchs: string[];
-  files: DeviceCodeFile[];
-  /** stored bytes of every entry in every file */
-  totalBytes: number;
-  prunableBytes: number;
-  /** stored bytes per arch across files, largest first */
-  archs: { arch: string; cubinBytes: number; ptxBytes: number; files: number }[];
-}
 
 export interface SummarizeOptions {
   /** keep the highest PTX of each file even when cubins cover every target (default false) */

@@ -3,6 +3,8 @@
 // LD_LIBRARY_PATH, DT_RUNPATH, the ld.so.conf directories (what ld.so.cache holds), then the default directories.
 // `$ORIGIN` is the directory of the requesting object's real path. Objects of another class or machine are
 // skipped, as ld.so does.
+import type { NeededEdge } from '../../core/analysis.ts';
+export type { NeededEdge };
 import type { ElfInfo } from '../../core/fact.ts';
 import type { PathIndex } from '../merged.ts';
 
@@ -24,16 +26,6 @@ export interface LoaderContext {
   /** from the image config's LD_LIBRARY_PATH */
   ldLibraryPath?: readonly string[];
   defaultDirs?: readonly string[];
-}
-
-export interface NeededEdge {
-  /** real path of the object asking */
-  from: string;
-  needed: string;
-  /** real path loaded, undefined when not found in the image */
-  resolved?: string;
-  /** which search step found it */
-  via?: 'rpath' | 'ld-library-path' | 'runpath' | 'ld-so-conf' | 'default' | 'path' | 'already-loaded';
 }
 
 const dirOf = (p: string) => p.slice(0, p.lastIndexOf('/')) || '/';

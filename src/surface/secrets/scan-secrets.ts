@@ -117,7 +117,7 @@ export function scanSecrets(path: string, content: Buffer): SecretFact[] {
 }
 
 /** Drop secrets in files an OS package owns (distro-shipped samples): they are public, not the image's. */
-export function secretsOutsidePackages(secrets: readonly SecretFact[], inventory: Inventory): SecretFact[] {
+export function secretsOutsidePackages<T extends SecretFact>(secrets: readonly T[], inventory: Inventory): T[] {
   const owned = new Set<string>();
   for (const p of inventory.packages)
     if (p.type === 'deb' || p.type === 'apk' || p.type === 'rpm') for (const f of p.files ?? []) owned.add(f);
