@@ -17,9 +17,10 @@ import {
   computeBloat,
   computeCudaStacks,
   secretsOutsidePackages,
+  createGpuAnalyzer,
+  summarizeDeviceCode,
+  createModelSafetyAnalyzer,
 } from '../surface/index.ts';
-import { createGpuAnalyzer, summarizeDeviceCode } from '../surface/gpu/index.ts';
-import { createModelSafetyAnalyzer } from '../surface/model/index.ts';
 import { readSbom } from '../sbom/index.ts';
 
 export const SCANNERS = ['vuln', 'surface', 'bloat', 'dup', 'gpu', 'model', 'secret', 'deps'] as const;

@@ -18,8 +18,8 @@ import {
   writeDockerArchive,
   addDirToTar,
   type BlobDescriptor,
-} from '../../image/write/index.ts';
-import { openOciLayout } from '../../image/layout/index.ts';
+  openOciLayout,
+} from '../../image/index.ts';
 import { sbomReporterFor } from '../../report/index.ts';
 import type { Package } from '../../core/package.ts';
 import { analyzeImage } from '../analyze.ts';

@@ -1,7 +1,7 @@
 // After a slim: scan the original and the slim image the same way (CVEs, packages, surface before/after) and attach
 // the slim image's SBOM to it as an OCI referrer, so the result carries its own inventory.
 import type { ScanReport } from '../../core/report.ts';
-import { appendToIndex, blobDescriptor, writeReferrer } from '../../image/write/index.ts';
+import { appendToIndex, blobDescriptor, writeReferrer } from '../../image/index.ts';
 import { sbomReporterFor } from '../../report/index.ts';
 import { renderToString } from '../render.ts';
 import { scanTarget, type ScanOptions } from '../scan.ts';

@@ -7,18 +7,18 @@ import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { InputError, InternalError, UsageError } from '../../core/errors.ts';
-import { openImage } from '../../image/index.ts';
-import { openOciLayout } from '../../image/layout/index.ts';
 import {
+  openImage,
+  openOciLayout,
   initLayout,
   writeDockerArchive,
   writeImage,
   writeIndex,
   writeLayer,
   writeOciArchive,
-} from '../../image/write/index.ts';
+} from '../../image/index.ts';
 import { runInRoot, type RunResult } from '../../runtime/index.ts';
-import { extractImage } from '../../walk/extract.ts';
+import { extractImage } from '../../walk/index.ts';
 import { computeKeepSet } from './keep-set.ts';
 import { DPKG_STATUS, dpkgKeep, rewriteDpkgStatus, type PackageKeep } from './dpkg.ts';
 import { firstMissingPath, lastLine } from './missing-path.ts';

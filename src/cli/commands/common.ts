@@ -4,7 +4,7 @@ import { COMMON_FLAGS, IMAGE_FLAGS, parseCommand, helpText } from '../options.ts
 import { EXIT } from '../exit.ts';
 import { UsageError } from '../../core/errors.ts';
 import { SEVERITIES, type Severity } from '../../core/advisory.ts';
-import { parseScanners, SCANNERS } from '../../app/analyze.ts';
+import { parseScanners, SCANNERS } from '../../app/index.ts';
 import {
   readIgnoreFile,
   readOpenVex,

@@ -1,10 +1,9 @@
 // `zerocve slim` and `zerocve build`: make minimal images.
 import { UsageError } from '../../core/errors.ts';
-import { buildImage, checkFreshness, readBuildSpec, parseOutputTarget } from '../../app/build/index.ts';
+import { buildImage, checkFreshness, readBuildSpec, parseOutputTarget, slimAndReport } from '../../app/index.ts';
 import type { FlagSpec } from '../options.ts';
 import { COMMON_FLAGS } from '../options.ts';
 import { createProgress } from '../io.ts';
-import { slimAndReport } from '../../app/slim/index.ts';
 import { dbPathOf, parseOrHelp } from './common.ts';
 import { EXIT } from '../exit.ts';
 import type { Command } from './scan.ts';

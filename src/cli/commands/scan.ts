@@ -13,9 +13,7 @@ import {
   renderBloatTable,
   humanBytes,
 } from '../../report/index.ts';
-import { scanTarget, type ScanOptions } from '../../app/scan.ts';
-import { analyzeTarget } from '../../app/analyze.ts';
-import { inspectTarget } from '../../app/inspect.ts';
+import { scanTarget, analyzeTarget, inspectTarget, type ScanOptions } from '../../app/index.ts';
 import type { FlagSpec, FlagValues } from '../options.ts';
 import { COMMON_FLAGS, IMAGE_FLAGS } from '../options.ts';
 import { createProgress, useColor, withOutput, parseOutputs, openImageOptions, cacheDirOf } from '../io.ts';
