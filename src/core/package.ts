@@ -1,6 +1,7 @@
 // The inventory: what is inside an image. Knows nothing of vulnerabilities.
 
-export type PackageType = 'deb' | 'apk' | 'rpm' | 'python' | 'conda' | 'cuda' | 'binary';
+import type { PackageType } from './package-types.ts';
+export type { PackageType } from './package-types.ts';
 
 /** Where a package's record was found: the file and the layer (index into Image.layers; -1 if unknown). */
 export interface Location {

@@ -20,6 +20,7 @@ export {
   CUDA_TO_CPE,
   sourceRpmName,
 } from './matchers.ts';
+import { isOsPackageType } from '../core/package-types.ts';
 export { osEcosystems, osFamily } from './os-ecosystem.ts';
 export { mergeFindings, sortFindings } from './merge.ts';
 export { scoreVector, severityFromScore } from './severity.ts';
@@ -85,7 +86,7 @@ export function matchInventory(
   const unmatchedOs = new Map<string, { count: number; first: string }>();
   for (const pkg of inventory.packages) {
     options.signal?.throwIfAborted();
-    const isOsPkg = pkg.type === 'deb' || pkg.type === 'apk' || pkg.type === 'rpm';
+    const isOsPkg = isOsPackageType(pkg.type);
     if (isOsPkg && (!osReleaseKnown || !familyFits(pkg, os?.id))) {
       const u = unmatchedOs.get(pkg.type) ?? { count: 0, first: packageLocation(pkg) };
       u.count++;

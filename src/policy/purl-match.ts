@@ -5,6 +5,7 @@
 // qualifier the statement gives must agree where the package has it too — `distro` agreeing by release prefix
 // (`debian-12` matches `debian-12.13`), `arch` ignoring `all`/absent — and qualifiers the package lacks are ignored.
 import { PackageURL } from 'packageurl-js';
+import { foldPackageName, packageTypeOfPurlType } from '../core/package-types.ts';
 
 export interface ParsedPurl {
   type: string;
@@ -29,12 +30,11 @@ export function parsePurl(purl: string): ParsedPurl | undefined {
   }
 }
 
-const normName = (type: string, name: string): string =>
-  type === 'pypi'
-    ? name.toLowerCase().replace(/[-_.]+/g, '-')
-    : type === 'deb' || type === 'apk' || type === 'rpm'
-      ? name
-      : name.toLowerCase();
+/** names compared the way their package type compares them; purl types zerocve does not model: case-insensitive */
+const normName = (purlType: string, name: string): string => {
+  const type = packageTypeOfPurlType(purlType);
+  return type ? foldPackageName(type, name) : name.toLowerCase();
+};
 
 function distroAgrees(a: string, b: string): boolean {
   const x = a.toLowerCase(),

@@ -2,7 +2,8 @@
 // package of OS packages: it comes from hints (zerocve/Trivy/Syft properties) or the purl's `upstream`/`origin`/
 // `source` qualifiers, else the binary name.
 import { PackageURL } from 'packageurl-js';
-import type { OsInfo, Package, PackageMetadata, PackageType, Location } from '../core/package.ts';
+import type { OsInfo, Package, PackageMetadata, Location } from '../core/package.ts';
+import { foldPackageName, packageTypeOfPurlType } from '../core/package-types.ts';
 
 export interface PackageHints {
   name?: string;
@@ -20,8 +21,6 @@ export interface PackageHints {
   /** full metadata as zerocve wrote it (zerocve:metadata): wins over everything else */
   metadata?: PackageMetadata;
 }
-
-const PURL_TYPES: Record<string, PackageType> = { deb: 'deb', apk: 'apk', rpm: 'rpm', pypi: 'python', conda: 'conda' };
 
 export function parsePurl(purl: string): PackageURL | undefined {
   try {
@@ -59,9 +58,6 @@ export function osFromDistro(distro: string, namespace?: string): DistroInfo | u
   return undefined;
 }
 
-/** PEP 503 normalization */
-const pep503 = (n: string): string => n.toLowerCase().replace(/[-_.]+/g, '-');
-
 /**
  * Package from a purl and hints; `undefined` with a reason when the ecosystem is not one zerocve models.
  * `defaultLocation` is where the record was found (the SBOM file, layer -1) when the SBOM names none.
@@ -74,9 +70,9 @@ export function packageFromPurl(
   const purl = parsePurl(purlText);
   if (!purl) return { reason: `invalid purl "${purlText}"` };
   const q = purl.qualifiers ?? {};
-  const type = Object.hasOwn(PURL_TYPES, purl.type) ? PURL_TYPES[purl.type] : undefined;
+  const type = packageTypeOfPurlType(purl.type);
   if (!type) return { reason: `package type "${purl.type}" is not supported (${purlText})` };
-  const name = type === 'python' ? pep503(hints.name ?? purl.name) : (hints.name ?? purl.name);
+  const name = type === 'python' ? foldPackageName(type, hints.name ?? purl.name) : (hints.name ?? purl.name);
   let version = hints.version ?? purl.version ?? '';
   const epoch = q.epoch;
   if ((type === 'deb' || type === 'rpm') && epoch && epoch !== '0' && !/^\d+:/.test(version))

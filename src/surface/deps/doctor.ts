@@ -10,6 +10,7 @@ import { evaluateMarker, parseRequirement, pep440Satisfies, normalizeName } from
 import type { MarkerEnvironment, Requirement } from '../../version/index.ts';
 import { compareDotted, driverNeededFor } from './cuda-driver-table.ts';
 import type { DriverNeed } from './cuda-driver-table.ts';
+import { isOsPackageType } from '../../core/package-types.ts';
 
 export const DEPS_ANALYZER_NAME = 'deps';
 
@@ -84,7 +85,7 @@ export function systemPythonVersion(
   packages: readonly Package[],
   pythonDirs: readonly string[] = [],
 ): { version: string; full?: string } | undefined {
-  const osPkgs = packages.filter((p) => p.type === 'deb' || p.type === 'apk' || p.type === 'rpm');
+  const osPkgs = packages.filter((p) => isOsPackageType(p.type));
   const upstream = (v: string): string => v.replace(/^\d+:/, '').split(/[-+~]/)[0];
   for (const p of osPkgs) {
     const m = /^(?:lib)?python(3\.\d+)(?:-minimal|-stdlib)?$/.exec(p.name);
