@@ -10,7 +10,7 @@ import type { Severity } from '../core/advisory.ts';
 import { UsageError } from '../core/errors.ts';
 import { openImage, parseTarget, type OpenImageOptions } from '../image/index.ts';
 import { walkImage, type WalkProgress, type LayerFact } from '../walk/index.ts';
-import { createCatalogers, buildInventory } from '../catalog/index.ts';
+import { createCatalogers, buildInventoryAndOwners } from '../catalog/index.ts';
 import {
   createSurfaceAnalyzers,
   computeSurface,
@@ -134,7 +134,7 @@ export async function analyzeImage(image: Image, options: AnalyzeOptions): Promi
   });
   options.onProgress?.({ phase: 'inventory', message: 'building inventory' });
   const facts = walk.facts;
-  const inventory = buildInventory(facts, { files: true });
+  const { inventory, owners } = buildInventoryAndOwners(facts, { files: true });
   const elfFacts = ofKind(facts, 'elf');
   const sections: Record<string, unknown> = {};
   const findings: Finding[] = [];
@@ -171,6 +171,7 @@ export async function analyzeImage(image: Image, options: AnalyzeOptions): Promi
       ? computeBloat({
           merged: walk.merged.entries(),
           inventory,
+          owners,
           shadowed: walk.merged.shadowed,
           hashes: ofKind(facts, 'content-hash'),
           elfFacts,
@@ -229,7 +230,7 @@ export async function analyzeImage(image: Image, options: AnalyzeOptions): Promi
     }
   }
   if (scanners.has('secret')) {
-    const secrets = secretsOutsidePackages(ofKind(facts, 'secret'), inventory);
+    const secrets = secretsOutsidePackages(ofKind(facts, 'secret'), owners);
     sections.secrets = secrets;
     for (const s of secrets) {
       findings.push({

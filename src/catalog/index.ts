@@ -9,7 +9,9 @@ import { createCondaAnalyzer } from './conda/analyzer.ts';
 import { createCudaAnalyzer } from './cuda/analyzer.ts';
 import { createModelAnalyzer } from './model/analyzer.ts';
 
-export { buildInventory, OS_PRECEDENCE } from './build-inventory.ts';
+export { buildInventory, buildInventoryAndOwners, OS_PRECEDENCE } from './build-inventory.ts';
+export { createFileOwners, usrMergedTwin } from './file-owners.ts';
+export type { FileOwners } from './file-owners.ts';
 export type { BuildInventoryOptions, LayerFact } from './build-inventory.ts';
 export { purlOf } from './purl.ts';
 
