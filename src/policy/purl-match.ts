@@ -4,31 +4,8 @@
 // case-insensitive for PyPI with PEP 503 folding); a version in the statement must equal the package's; each
 // qualifier the statement gives must agree where the package has it too — `distro` agreeing by release prefix
 // (`debian-12` matches `debian-12.13`), `arch` ignoring `all`/absent — and qualifiers the package lacks are ignored.
-import { PackageURL } from 'packageurl-js';
 import { foldPackageName, packageTypeOfPurlType } from '../core/package-types.ts';
-
-export interface ParsedPurl {
-  type: string;
-  namespace?: string;
-  name: string;
-  version?: string;
-  qualifiers: Record<string, string>;
-}
-
-export function parsePurl(purl: string): ParsedPurl | undefined {
-  try {
-    const p = PackageURL.fromString(purl);
-    return {
-      type: p.type.toLowerCase(),
-      namespace: p.namespace ?? undefined,
-      name: p.name,
-      version: p.version ?? undefined,
-      qualifiers: Object.fromEntries(Object.entries(p.qualifiers ?? {}).map(([k, v]) => [k, String(v)])),
-    };
-  } catch {
-    return undefined;
-  }
-}
+import { parsePurl, type ParsedPurl } from '../core/purl.ts';
 
 /** names compared the way their package type compares them; purl types zerocve does not model: case-insensitive */
 const normName = (purlType: string, name: string): string => {

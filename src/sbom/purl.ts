@@ -1,7 +1,7 @@
 // A package URL (plus hints an SBOM carries beside it) back into the Package model. Matching needs the source
 // package of OS packages: it comes from hints (zerocve/Trivy/Syft properties) or the purl's `upstream`/`origin`/
 // `source` qualifiers, else the binary name.
-import { PackageURL } from 'packageurl-js';
+import { parsePurl } from '../core/purl.ts';
 import type { OsInfo, Package, PackageMetadata, Location } from '../core/package.ts';
 import { foldPackageName, packageTypeOfPurlType } from '../core/package-types.ts';
 
@@ -20,14 +20,6 @@ export interface PackageHints {
   files?: string[];
   /** full metadata as zerocve wrote it (zerocve:metadata): wins over everything else */
   metadata?: PackageMetadata;
-}
-
-export function parsePurl(purl: string): PackageURL | undefined {
-  try {
-    return PackageURL.fromString(purl);
-  } catch {
-    return undefined;
-  }
 }
 
 /** Release codenames that purls use as `distro=` (osv-scanner, Syft: `distro=focal`) → version. */

@@ -1,9 +1,8 @@
 // After a slim: scan the original and the slim image the same way (CVEs, packages, surface before/after) and attach
 // the slim image's SBOM to it as an OCI referrer, so the result carries its own inventory.
 import type { ScanReport } from '../../core/report.ts';
-import { appendToIndex, blobDescriptor, writeReferrer } from '../../image/index.ts';
-import { sbomReporterFor } from '../../report/index.ts';
-import { renderToString } from '../render.ts';
+import { blobDescriptor } from '../../image/index.ts';
+import { attachSbom } from '../publish.ts';
 import { scanTarget, type ScanOptions } from '../scan.ts';
 import { slimImage, type SlimOptions, type SlimResult } from './slim.ts';
 
@@ -33,14 +32,7 @@ export async function slimAndReport(
       slim.output.manifestDigest,
       'application/vnd.oci.image.manifest.v1+json',
     );
-    const text = await renderToString((out) => sbomReporterFor('cyclonedx-json').write(after, out, {}));
-    const ref = await writeReferrer(slim.output.path, subject, {
-      artifactType: 'application/vnd.cyclonedx+json',
-      data: text,
-      annotations: { 'dev.zerocve.kind': 'sbom' },
-    });
-    appendToIndex(slim.output.path, [ref]);
-    sbomDigest = ref.digest;
+    sbomDigest = (await attachSbom(slim.output.path, subject, after)).digest;
   }
   return { slim, before, after, sbomDigest };
 }

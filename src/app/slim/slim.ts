@@ -3,20 +3,11 @@
 //   extract ─► run each command traced (strace, in namespaces) ─► keep set ─► one-layer image (staged)
 //           ─► extract the written image afresh ─► run each command again ─► same exit code (and stdout)?
 //                                                                            yes: publish   no: delete, fail loudly
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { InputError, InternalError, UsageError } from '../../core/errors.ts';
-import {
-  openImage,
-  openOciLayout,
-  initLayout,
-  writeDockerArchive,
-  writeImage,
-  writeIndex,
-  writeLayer,
-  writeOciArchive,
-} from '../../image/index.ts';
+import { openImage, openOciLayout, initLayout, writeImage, writeIndex, writeLayer } from '../../image/index.ts';
 import { runInRoot, type RunResult } from '../../runtime/index.ts';
 import { extractImage } from '../../walk/index.ts';
 import { computeKeepSet } from './keep-set.ts';
@@ -25,6 +16,7 @@ import { firstMissingPath, lastLine } from './missing-path.ts';
 import { resolveInRoot, snapshotRoot } from './root-fs.ts';
 import { addKeptToTar, type KeptLayerStats } from './write-layer.ts';
 import { probeHttp } from './probe-http.ts';
+import { publishLayout } from '../publish.ts';
 
 export interface SlimOutput {
   kind: 'oci-dir' | 'oci-archive' | 'docker-archive';
@@ -219,14 +211,11 @@ export async function slimImage(target: string, options: SlimOptions): Promise<S
       }
     }
 
-    if (options.output.kind === 'oci-dir') {
-      rmSync(outPath, { recursive: true, force: true });
-      renameSync(staging, outPath);
-    } else if (options.output.kind === 'oci-archive') {
-      await writeOciArchive(staging, outPath);
-    } else {
-      await writeDockerArchive(staging, outPath, { manifest, repoTag: options.output.tag });
-    }
+    await publishLayout(
+      staging,
+      { kind: options.output.kind, path: outPath },
+      { manifest, repoTag: options.output.tag },
+    );
     onProgress?.({ phase: 'done', message: `${outPath}: ${layerStats.files} files, ${layerStats.bytes} bytes` });
     const full = packages.filter((p) => p.state === 'full').map((p) => p.name);
     const partial = packages.filter((p) => p.state === 'partial').map((p) => p.name);
