@@ -39,7 +39,7 @@ const allowed: Record<string, string[]> = {
     'sbom',
     'peers',
   ],
-  cli: ['core', 'app', 'report', 'image', 'vulndb', 'policy', 'version', 'sbom', 'peers'],
+  cli: ['core', 'app', 'report', 'image', 'vulndb', 'policy', 'version', 'sbom', 'peers', 'runtime'],
 };
 
 function* sourceFiles(dir: string): Generator<string> {

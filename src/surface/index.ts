@@ -23,7 +23,7 @@ export type { SecretFact, SecretRule } from './secrets/scan-secrets.ts';
 export { ldSearchDirs, parseLdSoConf } from './loader/parse-ld-so-conf.ts';
 export { resolveClosure } from './loader/resolve-needed.ts';
 export type { NeededEdge, LoaderContext } from './loader/resolve-needed.ts';
-export { createGpuAnalyzer, summarizeDeviceCode, normalizeGpuArch } from './gpu/index.ts';
+export { createGpuAnalyzer, summarizeDeviceCode, normalizeGpuArch, parseComputeCaps } from './gpu/index.ts';
 export type { GpuAnalyzerOptions, DeviceCodeSummary, SummarizeOptions } from './gpu/index.ts';
 export { createModelSafetyAnalyzer } from './model/index.ts';
 export { diagnoseDependencies } from './deps/index.ts';

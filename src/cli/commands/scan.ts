@@ -13,11 +13,20 @@ import {
   renderBloatTable,
   humanBytes,
 } from '../../report/index.ts';
-import { scanTarget, analyzeTarget, inspectTarget, type ScanOptions } from '../../app/index.ts';
+import { scanTarget, analyzeTarget, inspectTarget, type GpuArchChoice, type ScanOptions } from '../../app/index.ts';
 import type { FlagSpec, FlagValues } from '../options.ts';
 import { COMMON_FLAGS, IMAGE_FLAGS } from '../options.ts';
 import { createProgress, useColor, withOutput, parseOutputs, openImageOptions, cacheDirOf } from '../io.ts';
-import { SCAN_FLAGS, dbPathOf, driverVersionOf, policyOf, scannersOf, parseOrHelp as parse } from './common.ts';
+import {
+  SCAN_FLAGS,
+  dbPathOf,
+  driverVersionOf,
+  gpuArchsOf,
+  noteGpuArchs,
+  policyOf,
+  scannersOf,
+  parseOrHelp as parse,
+} from './common.ts';
 import { EXIT } from '../exit.ts';
 
 export interface Command {
@@ -25,12 +34,16 @@ export interface Command {
   run(args: string[]): Promise<number>;
 }
 
-function scanOptions(values: FlagValues, progress: ReturnType<typeof createProgress>): ScanOptions {
+function scanOptions(
+  values: FlagValues,
+  progress: ReturnType<typeof createProgress>,
+  gpu?: GpuArchChoice,
+): ScanOptions {
   return {
     open: openImageOptions(values, process.env),
     cacheDir: cacheDirOf(values, process.env),
     scanners: scannersOf(values),
-    gpuArchs: (values['gpu-arch'] as string[] | undefined)?.flatMap((s) => s.split(',')).filter(Boolean),
+    gpuArchs: gpu?.archs,
     dbPath: dbPathOf(values, process.env),
     allowNoDb: values['allow-no-db'] === true,
     policy: policyOf(values, process.cwd()),
@@ -67,13 +80,15 @@ export const scan: Command = {
     const { values, positionals } = p;
     const outputs = parseOutputs(values, REPORT_FORMATS, 'table');
     const progress = createProgress(values.quiet !== true);
+    const gpu = await gpuArchsOf(values);
     let report: ScanReport;
     try {
-      report = await scanTarget(positionals[0], scanOptions(values, progress));
+      report = await scanTarget(positionals[0], scanOptions(values, progress, gpu));
     } finally {
       progress.done();
     }
     warn(values, report.warnings);
+    noteGpuArchs(values, gpu, report.sections?.gpu);
     for (const o of outputs) {
       const shown =
         (o.format === 'table' || o.format === 'markdown') && values['show-suppressed'] !== true
@@ -158,7 +173,7 @@ export const compare: Command = {
     let a: ScanReport;
     let b: ScanReport;
     try {
-      const opts = scanOptions(values, progress);
+      const opts = scanOptions(values, progress, await gpuArchsOf(values));
       a = await scanTarget(positionals[0], opts);
       b = await scanTarget(positionals[1], opts);
     } finally {
@@ -203,13 +218,14 @@ export const bloat: Command = {
     const progress = createProgress(values.quiet !== true);
     const scanners = new Set<'surface' | 'bloat' | 'dup' | 'gpu'>(['surface', 'bloat', 'gpu']);
     if (values['no-duplicates'] !== true) scanners.add('dup');
+    const gpu = await gpuArchsOf(values);
     let a;
     try {
       a = await analyzeTarget(positionals[0], {
         open: openImageOptions(values, process.env),
         cacheDir: cacheDirOf(values, process.env),
         scanners,
-        gpuArchs: (values['gpu-arch'] as string[] | undefined)?.flatMap((s) => s.split(',')).filter(Boolean),
+        gpuArchs: gpu.archs,
         onProgress: (e) => progress.update(`zerocve: ${e.message}`),
       });
     } finally {
@@ -237,6 +253,7 @@ export const bloat: Command = {
       },
     };
     warn(values, a.warnings);
+    noteGpuArchs(values, gpu, a.sections.gpu);
     await withOutput(o.file, async (out: Writable) => {
       if (o.format === 'json') {
         out.write(
