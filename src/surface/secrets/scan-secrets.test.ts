@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { redact, scanSecrets, secretPathExcluded, secretsOutsidePackages } from './scan-secrets.ts';
 import { createSecretAnalyzer } from '../analyzers.ts';
-import { analyzeRoot, dpkgInventory, listRoot } from '../testing/tree.ts';
+import { walkRoot, inventoryOf } from '../../../test/support/walk-root.ts';
 import { createFileOwners } from '../../catalog/index.ts';
 import { BLOAT_ROOT, debianRoot, mmdebstrapSkip } from '../testing/debian-root.ts';
 
@@ -186,11 +186,10 @@ test('secrets in files an OS package owns are dropped', () => {
 
 test('no false positives in a real Debian root', { skip: mmdebstrapSkip(), timeout: 15 * 60_000 }, async () => {
   const root = await debianRoot(BLOAT_ROOT);
-  const merged = listRoot(root);
-  const facts = await analyzeRoot(root, merged, [createSecretAnalyzer()]);
+  const { facts } = await walkRoot(root, [createSecretAnalyzer()]);
   const found = facts.filter((f) => f.kind === 'secret');
   if (process.env.ZEROCVE_PRINT) process.stdout.write(`${JSON.stringify(found)}\n`);
-  const secrets = secretsOutsidePackages(found, createFileOwners(dpkgInventory(root).packages));
+  const secrets = secretsOutsidePackages(found, (await inventoryOf(root)).owners);
   assert.deepEqual(secrets, []);
   assert.deepEqual(
     facts.filter((f) => f.kind === 'problem'),
