@@ -42,6 +42,25 @@ test('resolveInTree: loops, dangling links, missing paths and files used as dire
   assert.equal(resolveInTree('/usr/bin/python3.11/x', lookup).real, undefined);
 });
 
+test('resolveInTree options: implicit parent directories, hard links left as they are', () => {
+  const sparse: Record<string, TreeNode> = {
+    '/opt/app/bin': { type: 'symlink', linkTarget: '../app/lib' },
+    '/opt/app/lib/tool': { type: 'hardlink', linkTarget: '/usr/bin/tool' },
+  };
+  const get = (p: string): TreeNode | undefined => sparse[p];
+  assert.equal(resolveInTree('/opt/app/bin/tool', get).real, undefined, '/opt is not listed');
+  assert.equal(resolveInTree('/opt/app/bin/tool', get, { implicitDirs: true }).real, '/usr/bin/tool');
+  assert.equal(
+    resolveInTree('/opt/app/bin/tool', get, { implicitDirs: true, followHardlinks: false }).real,
+    '/opt/app/lib/tool',
+  );
+  assert.equal(
+    resolveInTree('/opt/app/missing', get, { implicitDirs: true }).real,
+    undefined,
+    'the last one must exist',
+  );
+});
+
 test('entryTypeOf reads lstat results and directory entries alike', () => {
   const dir = mkdtempSync(join(tmpdir(), 'zerocve-entry-'));
   try {

@@ -20,11 +20,25 @@ export interface Resolution {
   links: string[];
 }
 
+export interface ResolveOptions {
+  /**
+   * a directory missing from the tree but needed on the way exists implicitly, as tar extraction creates it (layers
+   * need not list every parent); default false
+   */
+  implicitDirs?: boolean;
+  /** a hard link as the last component resolves to its target; default true */
+  followHardlinks?: boolean;
+}
+
 /**
- * Follows `path` (absolute, in-image) through the tree `lookup` describes. A hard link as the last component
- * resolves to its target. Stops (no `real`) at a missing component, a non-directory in the middle or a loop.
+ * Follows `path` (absolute, in-image) through the tree `lookup` describes. Stops (no `real`) at a missing
+ * component, a non-directory in the middle or a loop.
  */
-export function resolveInTree(path: string, lookup: (path: string) => TreeNode | undefined): Resolution {
+export function resolveInTree(
+  path: string,
+  lookup: (path: string) => TreeNode | undefined,
+  options: ResolveOptions = {},
+): Resolution {
   const links: string[] = [];
   let pending = path.split('/').filter(Boolean);
   let cur = '';
@@ -38,7 +52,11 @@ export function resolveInTree(path: string, lookup: (path: string) => TreeNode |
     }
     const next = `${cur}/${name}`;
     const node = lookup(next);
-    if (!node) return { links };
+    if (!node) {
+      if (!options.implicitDirs || pending.length === 0) return { links };
+      cur = next;
+      continue;
+    }
     if (node.type === 'symlink' && node.linkTarget !== undefined) {
       if (++hops > MAX_SYMLINK_HOPS) return { links };
       links.push(next);
@@ -48,7 +66,8 @@ export function resolveInTree(path: string, lookup: (path: string) => TreeNode |
       continue;
     }
     if (pending.length === 0) {
-      if (node.type === 'hardlink' && node.linkTarget !== undefined) return { real: node.linkTarget, links };
+      if (node.type === 'hardlink' && node.linkTarget !== undefined && options.followHardlinks !== false)
+        return { real: node.linkTarget, links };
     } else if (node.type !== 'dir') return { links };
     cur = next;
   }
