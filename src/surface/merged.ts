@@ -19,17 +19,6 @@ export interface PathIndex {
   entries(): Iterable<MergedEntry>;
 }
 
-/** Join a symlink target to the directory holding the link, normalizing `.` and `..` (never above `/`). */
-export function joinLink(dir: string, target: string): string {
-  const parts = target.startsWith('/') ? [] : dir.split('/').filter(Boolean);
-  for (const p of target.split('/')) {
-    if (p === '' || p === '.') continue;
-    if (p === '..') parts.pop();
-    else parts.push(p);
-  }
-  return `/${parts.join('/')}`;
-}
-
 export function createPathIndex(merged: Iterable<MergedEntry>): PathIndex {
   const byPath = new Map<string, MergedEntry>();
   for (const e of merged) byPath.set(e.path, e);
