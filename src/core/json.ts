@@ -1,6 +1,5 @@
-// Reading untyped JSON: the one guard every parser narrows with.
+// Shape checks for parsed JSON, shared by every stage that reads untrusted documents.
 
-export type JsonObject = Record<string, unknown>;
-
-/** A JSON object: not null, not an array. */
-export const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** A plain JSON object (not null, not an array). */
+export const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
