@@ -13,37 +13,25 @@ import {
   renderBloatTable,
   humanBytes,
 } from '../../report/index.ts';
-import { scanTarget, analyzeTarget, inspectTarget, type GpuArchChoice, type ScanOptions } from '../../app/index.ts';
+import { scanTarget, analyzeTarget, inspectTarget, type ScanOptions } from '../../app/index.ts';
 import type { FlagSpec, FlagValues } from '../options.ts';
 import { COMMON_FLAGS, IMAGE_FLAGS } from '../options.ts';
 import { createProgress, useColor, withOutput, parseOutputs, openImageOptions, cacheDirOf } from '../io.ts';
-import {
-  SCAN_FLAGS,
-  dbPathOf,
-  driverVersionOf,
-  gpuArchsOf,
-  noteGpuArchs,
-  policyOf,
-  scannersOf,
-  parseOrHelp as parse,
-} from './common.ts';
+import { SCAN_FLAGS, dbPathOf, driverVersionOf, policyOf, scannersOf, parseOrHelp as parse } from './common.ts';
 import { EXIT } from '../exit.ts';
+import { gpuArchsOf, noteGpuArchs } from './common.ts';
 
 export interface Command {
   summary: string;
   run(args: string[]): Promise<number>;
 }
 
-function scanOptions(
-  values: FlagValues,
-  progress: ReturnType<typeof createProgress>,
-  gpu?: GpuArchChoice,
-): ScanOptions {
+function scanOptions(values: FlagValues, progress: ReturnType<typeof createProgress>): ScanOptions {
   return {
     open: openImageOptions(values, process.env),
     cacheDir: cacheDirOf(values, process.env),
     scanners: scannersOf(values),
-    gpuArchs: gpu?.archs,
+    gpuArchs: (values['gpu-arch'] as string[] | undefined)?.flatMap((s) => s.split(',')).filter(Boolean),
     dbPath: dbPathOf(values, process.env),
     allowNoDb: values['allow-no-db'] === true,
     policy: policyOf(values, process.cwd()),
@@ -83,7 +71,7 @@ export const scan: Command = {
     const gpu = await gpuArchsOf(values);
     let report: ScanReport;
     try {
-      report = await scanTarget(positionals[0], scanOptions(values, progress, gpu));
+      report = await scanTarget(positionals[0], { ...scanOptions(values, progress), gpuArchs: gpu.archs });
     } finally {
       progress.done();
     }
@@ -173,7 +161,7 @@ export const compare: Command = {
     let a: ScanReport;
     let b: ScanReport;
     try {
-      const opts = scanOptions(values, progress, await gpuArchsOf(values));
+      const opts = { ...scanOptions(values, progress), gpuArchs: (await gpuArchsOf(values)).archs };
       a = await scanTarget(positionals[0], opts);
       b = await scanTarget(positionals[1], opts);
     } finally {
