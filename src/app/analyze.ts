@@ -10,16 +10,18 @@ import type { ReportSections } from '../core/analysis.ts';
 import { UsageError } from '../core/errors.ts';
 import { openImage, parseTarget, type OpenImageOptions } from '../image/index.ts';
 import { walkImage, type WalkProgress, type LayerFact } from '../walk/index.ts';
-import { createCatalogers, buildInventory } from '../catalog/index.ts';
+import { createCatalogers, buildInventoryAndOwners } from '../catalog/index.ts';
 import {
   createSurfaceAnalyzers,
   computeSurface,
   computeBloat,
   computeCudaStacks,
   secretFindings,
+  createGpuAnalyzer,
+  summarizeDeviceCode,
+  createModelSafetyAnalyzer,
+  modelFindings,
 } from '../surface/index.ts';
-import { createGpuAnalyzer, summarizeDeviceCode } from '../surface/gpu/index.ts';
-import { createModelSafetyAnalyzer, modelFindings } from '../surface/model/index.ts';
 import { readSbom } from '../sbom/index.ts';
 
 export const SCANNERS = ['vuln', 'surface', 'bloat', 'dup', 'gpu', 'model', 'secret', 'deps'] as const;
@@ -133,7 +135,7 @@ export async function analyzeImage(image: Image, options: AnalyzeOptions): Promi
   });
   options.onProgress?.({ phase: 'inventory', message: 'building inventory' });
   const facts = walk.facts;
-  const inventory = buildInventory(facts, { files: true });
+  const { inventory, owners } = buildInventoryAndOwners(facts, { files: true });
   const elfFacts = ofKind(facts, 'elf');
   const sections: ReportSections = {};
   const findings: Finding[] = [];
@@ -171,6 +173,7 @@ export async function analyzeImage(image: Image, options: AnalyzeOptions): Promi
       ? computeBloat({
           merged: walk.merged.entries(),
           inventory,
+          owners,
           shadowed: walk.merged.shadowed,
           hashes: ofKind(facts, 'content-hash'),
           elfFacts,
@@ -192,7 +195,7 @@ export async function analyzeImage(image: Image, options: AnalyzeOptions): Promi
     findings.push(...m.findings);
   }
   if (scanners.has('secret')) {
-    const s = secretFindings(ofKind(facts, 'secret'), inventory);
+    const s = secretFindings(ofKind(facts, 'secret'), owners);
     sections.secrets = s.secrets;
     findings.push(...s.findings);
   }

@@ -1,6 +1,6 @@
 // The dependency doctor's wiring: Python requirements and the CUDA/driver chain, as findings of kind `dependency`.
 import type { Finding } from '../core/finding.ts';
-import { diagnoseDependencies as diagnose } from '../surface/deps/index.ts';
+import { diagnoseDependencies as diagnose } from '../surface/index.ts';
 import type { Analysis } from './analyze.ts';
 
 const PYTHON_DIR = /^\/usr(?:\/local)?\/lib\/python3\.\d+$/;

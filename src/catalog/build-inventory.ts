@@ -6,6 +6,7 @@ import type { Inventory, ModelFile, OsInfo, Package, Problem } from '../core/pac
 import { dirName } from './common.ts';
 import { parseNvidiaWheelName } from './cuda/parse-cuda.ts';
 import { purlOf } from './purl.ts';
+import { createFileOwners, type FileOwners } from './file-owners.ts';
 
 export type LayerFact = Fact & { layer: number };
 
@@ -47,12 +48,6 @@ function chooseOs(facts: LayerFact[]): OsInfo | undefined {
 const DPKG_INFO = '/var/lib/dpkg/info/';
 const isPythonDistPath = (p: string): boolean => /\.(?:dist|egg)-info(?:\/|$)/.test(p);
 
-/** The `/usr`-merged twin of a path (`/lib/x` ↔ `/usr/lib/x`), for matching file lists across usrmerge. */
-function usrTwin(p: string): string | undefined {
-  if (p.startsWith('/usr/')) return /^\/usr\/(?:lib|lib32|lib64|libx32|bin|sbin)\//.test(p) ? p.slice(4) : undefined;
-  return /^\/(?:lib|lib32|lib64|libx32|bin|sbin)\//.test(p) ? `/usr${p}` : undefined;
-}
-
 const typeOrder = (p: Package): string => p.type;
 function comparePackages(a: Package, b: Package): number {
   const k = (p: Package): string[] => [typeOrder(p), p.name, p.version, p.locations[0]?.path ?? ''];
@@ -63,6 +58,17 @@ function comparePackages(a: Package, b: Package): number {
 }
 
 export function buildInventory(facts: LayerFact[], options: BuildInventoryOptions = {}): Inventory {
+  return buildInventoryAndOwners(facts, options).inventory;
+}
+
+/**
+ * The inventory, and the index of which package owns which file, built once from the owned-file lists (kept in
+ * the index even when `options.files` drops them from the inventory).
+ */
+export function buildInventoryAndOwners(
+  facts: LayerFact[],
+  options: BuildInventoryOptions = {},
+): { inventory: Inventory; owners: FileOwners } {
   const os = chooseOs(facts);
   const problems: Problem[] = [];
   const models: ModelFile[] = [];
@@ -155,15 +161,14 @@ export function buildInventory(facts: LayerFact[], options: BuildInventoryOption
     p.purl = purlOf(p, os);
   }
 
+  packages.sort(comparePackages);
+  const owners = createFileOwners(packages);
+
   // Python distributions and npm packages installed by an OS package manager or conda (Debian's node-* packages
   // under /usr/share/nodejs): match the dist directory or METADATA, the package.json or its directory, against the
   // files those packages own
-  const owner = new Map<string, string>();
-  for (const p of packages) {
-    if (p.type === 'python' || p.type === 'cuda' || p.type === 'npm' || !p.files) continue;
-    for (const f of p.files) if (!owner.has(f)) owner.set(f, p.id);
-  }
-  if (owner.size > 0) {
+  const installs = (p: Package): boolean => p.type !== 'python' && p.type !== 'cuda' && p.type !== 'npm';
+  if (owners.size > 0) {
     for (const p of packages) {
       const loc = p.locations[0].path;
       let candidates: string[];
@@ -172,9 +177,9 @@ export function buildInventory(facts: LayerFact[], options: BuildInventoryOption
       else if (p.metadata.kind === 'npm' && p.metadata.source === 'installed') candidates = [loc, dirName(loc)];
       else continue;
       for (const c of candidates) {
-        const id = owner.get(c) ?? owner.get(usrTwin(c) ?? '');
-        if (id) {
-          p.ownedBy = id;
+        const owner = owners.ownerOf(c, installs);
+        if (owner) {
+          p.ownedBy = owner.id;
           break;
         }
       }
@@ -182,12 +187,11 @@ export function buildInventory(facts: LayerFact[], options: BuildInventoryOption
   }
 
   if (!options.files) for (const p of packages) delete p.files;
-  packages.sort(comparePackages);
   models.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.layer - b.layer));
   problems.sort((a, b) =>
     a.path < b.path ? -1 : a.path > b.path ? 1 : a.message < b.message ? -1 : a.message > b.message ? 1 : 0,
   );
   const inv: Inventory = { packages, models, problems };
   if (os) inv.os = os;
-  return inv;
+  return { inventory: inv, owners };
 }

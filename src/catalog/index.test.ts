@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { buildInventory, createCatalogers } from './index.ts';
-import { analyzeTree, debianNumpyRoot } from './testing.ts';
+import { debianNumpyRoot } from './testing.ts';
+import { analyzeTree } from '../../test/support/walk-root.ts';
 
 const fixture = await debianNumpyRoot();
 

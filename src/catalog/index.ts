@@ -13,7 +13,9 @@ import { createGolangAnalyzer } from './golang/analyzer.ts';
 import { createJavaAnalyzer } from './java/analyzer.ts';
 import { createCargoAnalyzer } from './cargo/analyzer.ts';
 
-export { buildInventory, OS_PRECEDENCE } from './build-inventory.ts';
+export { buildInventory, buildInventoryAndOwners, OS_PRECEDENCE } from './build-inventory.ts';
+export { createFileOwners, usrMergedTwin } from './file-owners.ts';
+export type { FileOwners } from './file-owners.ts';
 export type { BuildInventoryOptions, LayerFact } from './build-inventory.ts';
 export { purlOf } from './purl.ts';
 

@@ -1,6 +1,7 @@
 // Package URLs (purl-spec) for every package type, built with packageurl-js once the image OS is known.
 import { PackageURL } from 'packageurl-js';
 import type { OsInfo, Package } from '../core/package.ts';
+import { PACKAGE_TYPES } from '../core/package-types.ts';
 
 /** `debian-12`, `alpine-3.19.1`; undefined without an OS. */
 const distroOf = (os?: OsInfo): string | undefined =>
@@ -27,6 +28,7 @@ function qualifiers(entries: [string, string | undefined][]): Record<string, str
  */
 export function purlOf(pkg: Package, os?: OsInfo): string {
   const m = pkg.metadata;
+  const type = PACKAGE_TYPES[pkg.type].purlType;
   let purl: PackageURL;
   switch (m.kind) {
     case 'dpkg': {
@@ -37,7 +39,7 @@ export function purlOf(pkg: Package, os?: OsInfo): string {
             : m.source
           : undefined;
       purl = new PackageURL(
-        'deb',
+        type,
         os?.id ?? 'debian',
         pkg.name,
         pkg.version,
@@ -52,7 +54,7 @@ export function purlOf(pkg: Package, os?: OsInfo): string {
     }
     case 'apk':
       purl = new PackageURL(
-        'apk',
+        type,
         os?.id ?? 'alpine',
         pkg.name,
         pkg.version,
@@ -67,7 +69,7 @@ export function purlOf(pkg: Package, os?: OsInfo): string {
     case 'rpm': {
       const version = m.epoch !== undefined ? pkg.version.slice(pkg.version.indexOf(':') + 1) : pkg.version;
       purl = new PackageURL(
-        'rpm',
+        type,
         os?.id ?? 'redhat',
         pkg.name,
         version,
@@ -82,11 +84,11 @@ export function purlOf(pkg: Package, os?: OsInfo): string {
       break;
     }
     case 'python':
-      purl = new PackageURL('pypi', undefined, pkg.name, pkg.version, undefined, undefined);
+      purl = new PackageURL(type, undefined, pkg.name, pkg.version, undefined, undefined);
       break;
     case 'conda':
       purl = new PackageURL(
-        'conda',
+        type,
         undefined,
         pkg.name,
         pkg.version,
@@ -100,8 +102,8 @@ export function purlOf(pkg: Package, os?: OsInfo): string {
       break;
     case 'cuda':
       purl = new PackageURL(
-        'generic',
-        'nvidia',
+        type,
+        PACKAGE_TYPES.cuda.purlNamespace,
         pkg.name,
         pkg.version,
         qualifiers([['cuda', m.cudaVersion ?? (m.cudaMajor !== undefined ? String(m.cudaMajor) : undefined)]]),

@@ -1,7 +1,7 @@
 // The only place that touches the process: parses arguments, wires use cases, prints, and maps results to exit codes.
 import { ZerocveError } from '../core/errors.ts';
 import { EXIT } from './exit.ts';
-import { VERSION } from '../app/version.ts';
+import { VERSION } from '../app/index.ts';
 import { scan, sbom, compare, bloat, inspect, type Command } from './commands/scan.ts';
 import { db } from './commands/db.ts';
 import { build, slim } from './commands/make.ts';

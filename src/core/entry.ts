@@ -26,3 +26,24 @@ export interface MergedEntry extends EntryHeader {
 export const isExecutable = (e: EntryHeader): boolean => e.type === 'file' && (e.mode & 0o111) !== 0;
 export const isSetuid = (e: EntryHeader): boolean => e.type === 'file' && (e.mode & 0o4000) !== 0;
 export const isSetgid = (e: EntryHeader): boolean => e.type === 'file' && (e.mode & 0o2000) !== 0;
+
+/** What `lstat` (a Stats) or `readdir(…, { withFileTypes: true })` (a Dirent) says about a file system entry. */
+export interface FileKind {
+  isFile(): boolean;
+  isDirectory(): boolean;
+  isSymbolicLink(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+  isFIFO(): boolean;
+}
+
+/** The entry type of an lstat result or Dirent; undefined for sockets, which an image cannot hold. */
+export function entryTypeOf(st: FileKind): EntryType | undefined {
+  if (st.isFile()) return 'file';
+  if (st.isDirectory()) return 'dir';
+  if (st.isSymbolicLink()) return 'symlink';
+  if (st.isCharacterDevice()) return 'char';
+  if (st.isBlockDevice()) return 'block';
+  if (st.isFIFO()) return 'fifo';
+  return undefined;
+}

@@ -2,8 +2,8 @@
 import type { EcosystemMetadata } from './ecosystems.ts';
 import type { Bytes } from './units.ts';
 
-export type PackageType =
-  'deb' | 'apk' | 'rpm' | 'python' | 'conda' | 'cuda' | 'binary' | 'npm' | 'maven' | 'golang' | 'cargo';
+import type { PackageType } from './package-types.ts';
+export type { PackageType } from './package-types.ts';
 
 /** Where a package's record was found: the file and the layer (index into Image.layers; -1 if unknown). */
 export interface Location {

@@ -28,6 +28,22 @@ export type { BlobReader, Descriptor } from './oci.ts';
 export { verifyDigest } from './digest-stream.ts';
 export { defaultDockerConfigPath } from './registry/index.ts';
 export type { RegistryProgress, RetryOptions } from './registry/index.ts';
+export { openOciLayout } from './layout/index.ts';
+export {
+  initLayout,
+  writeBlob,
+  writeLayer,
+  writeImage,
+  writeReferrer,
+  writeIndex,
+  appendToIndex,
+  blobDescriptor,
+  writeOciArchive,
+  writeDockerArchive,
+  addDirToTar,
+  canonicalJson,
+} from './write/index.ts';
+export type { BlobDescriptor, LayerDescriptor, ImageSpec, DirLayerOptions } from './write/index.ts';
 
 export type TargetSpec =
   | { kind: 'registry'; target: string; reference: Reference }

@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import type { Compression, Digest, Image, ImageConfig, ImageSourceInfo, Layer, Platform } from '../core/image.ts';
 import { InputError, UsageError } from '../core/errors.ts';
 import { isDigest } from './digest-stream.ts';
+import { isObject } from '../core/json.ts';
 
 export const MediaType = {
   ociIndex: 'application/vnd.oci.image.index.v1+json',
@@ -92,9 +93,6 @@ export interface BlobReader {
 }
 
 // ── small JSON helpers ──────────────────────────────────────────────────────────────────────────────────────────
-
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function stringArray(v: unknown, what: string, field: string): string[] | undefined {
   if (v === undefined || v === null) return undefined;

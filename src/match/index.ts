@@ -26,6 +26,7 @@ export {
   createCargoMatcher,
   LANGUAGE_ECOSYSTEMS,
 } from './ecosystems.ts';
+import { isOsPackageType } from '../core/package-types.ts';
 export { osEcosystems, osFamily } from './os-ecosystem.ts';
 export { mergeFindings, sortFindings } from './merge.ts';
 export { scoreVector, severityFromScore } from './severity.ts';
@@ -68,7 +69,7 @@ function plan(inventory: Inventory): Plan {
       installedNpm.has(`${pkg.name}@${pkg.version}`)
     )
       continue;
-    const isOsPkg = pkg.type === 'deb' || pkg.type === 'apk' || pkg.type === 'rpm';
+    const isOsPkg = isOsPackageType(pkg.type);
     if (isOsPkg && (!osReleaseKnown || !familyFits(pkg, os?.id))) {
       const u = unmatchedOs.get(pkg.type) ?? { count: 0, first: packageLocation(pkg) };
       u.count++;

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { corpusPath, corpusSkip } from '../../test/support/corpus.ts';
 import { buildInventory } from '../catalog/index.ts';
 import { createOsAnalyzer } from '../catalog/os/analyzer.ts';
-import { analyzeFiles } from '../catalog/testing.ts';
+import { analyzeFiles } from '../../test/support/walk-root.ts';
 import type { Inventory, OsInfo, Package } from '../core/package.ts';
 import { importSources, openStore, type Store } from '../vulndb/index.ts';
 import { matchInventory } from './index.ts';

@@ -255,7 +255,7 @@ test('merge: warnings for another image, outside ecosystems, two reports of one 
   const got = mergePeerFindings(
     [],
     [
-      { ...trivy(pf('CVE-1', 'bash', '1'), pf('CVE-9', 'lodash', '4', { ecosystem: 'npm' })), imageId: 'sha256:aaaa' },
+      { ...trivy(pf('CVE-1', 'bash', '1'), pf('CVE-9', 'rails', '4', { ecosystem: 'gem' })), imageId: 'sha256:aaaa' },
       { ...trivy(pf('CVE-1', 'bash', '1')), path: 'trivy2.json' },
     ],
     {
@@ -274,7 +274,7 @@ test('merge: warnings for another image, outside ecosystems, two reports of one 
   );
   assert.ok(
     got.warnings.some(
-      (w) => w.code === 'peer-unmatched-ecosystem' && w.message.includes('npm packages, which zerocve does not match'),
+      (w) => w.code === 'peer-unmatched-ecosystem' && w.message.includes('gem packages, which zerocve does not match'),
     ),
   );
   assert.ok(

@@ -12,6 +12,7 @@ import { severityRank } from '../core/advisory.ts';
 import type { DisagreementKind, PeerComparison, PeerRow, PeerSource, ScannerName } from '../core/peer.ts';
 import type { PeerReport } from './types.ts';
 import { fixedKey, normalizeName, normalizeVersion } from './normalize.ts';
+import { isPackageType } from '../core/package-types.ts';
 
 export interface MergePeerOptions {
   /** the image zerocve scanned: a peer report of another image is warned about */
@@ -21,8 +22,6 @@ export interface MergePeerOptions {
 }
 
 const TOOL_ORDER: readonly ScannerName[] = ['zerocve', 'trivy', 'grype'];
-/** package types zerocve's matchers look up */
-const ZEROCVE_ECOSYSTEMS = new Set(['deb', 'apk', 'rpm', 'python', 'conda', 'cuda', 'binary']);
 
 interface Entry {
   tool: ScannerName;
@@ -170,7 +169,7 @@ function buildRow(entries: Entry[], tools: ScannerName[]): PeerRow {
   if (tools.length > 1 && reportedBy.length === 1) {
     kinds.push('only-one');
     text.push(
-      `only ${reportedBy[0]}${reportedBy[0] !== 'zerocve' && !ZEROCVE_ECOSYSTEMS.has(first.ecosystem) ? ` (zerocve does not match ${first.ecosystem} packages)` : ''}`,
+      `only ${reportedBy[0]}${reportedBy[0] !== 'zerocve' && !isPackageType(first.ecosystem) ? ` (zerocve does not match ${first.ecosystem} packages)` : ''}`,
     );
   } else if (missing.length) {
     kinds.push('missing');
@@ -250,7 +249,7 @@ export function mergePeerFindings(
         path: p.path,
       });
     }
-    const outside = new Set(p.findings.map((f) => f.ecosystem).filter((e) => !ZEROCVE_ECOSYSTEMS.has(e)));
+    const outside = new Set(p.findings.map((f) => f.ecosystem).filter((e) => !isPackageType(e)));
     if (outside.size)
       warnings.push({
         code: 'peer-unmatched-ecosystem',

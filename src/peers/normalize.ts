@@ -1,6 +1,7 @@
 // Names, versions, severities and ecosystems as the comparison keys them.
 import type { FixState, Severity } from '../core/advisory.ts';
 import { SEVERITIES } from '../core/advisory.ts';
+import { packageTypeOfPurlType } from '../core/package-types.ts';
 
 /** Package name as a comparison key: PEP 503 for Python, lower case elsewhere (apk, deb, conda names are). */
 export function normalizeName(ecosystem: string, name: string): string {
@@ -28,7 +29,7 @@ export function ecosystemOfPurl(purl: string | undefined): string | undefined {
   const m = /^pkg:([a-zA-Z0-9.+-]+)\//.exec(purl ?? '');
   if (!m) return undefined;
   const t = m[1].toLowerCase();
-  return t === 'pypi' ? 'python' : t;
+  return packageTypeOfPurlType(t) ?? t;
 }
 
 const TRIVY_TYPE: Record<string, string> = {

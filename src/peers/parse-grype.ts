@@ -2,33 +2,32 @@
 import { InputError } from '../core/errors.ts';
 import type { PeerFinding, PeerReport } from './types.ts';
 import { ecosystemOfGrypeType, ecosystemOfPurl, fixStateOfGrype, severityOf } from './normalize.ts';
+import { isObject } from '../core/json.ts';
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 const strs = (v: unknown): string[] =>
   Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x !== '') : [];
 
 /** Does this parsed JSON look like a Grype report? */
 export const isGrypeReport = (doc: unknown): boolean =>
-  isObj(doc) && Array.isArray(doc.matches) && ('source' in doc || 'descriptor' in doc || 'distro' in doc);
+  isObject(doc) && Array.isArray(doc.matches) && ('source' in doc || 'descriptor' in doc || 'distro' in doc);
 
 /** A parsed Grype JSON report → PeerReport. `path` names the input in errors. */
 export function parseGrypeReport(doc: unknown, path: string): PeerReport {
-  if (!isObj(doc) || !Array.isArray(doc.matches))
+  if (!isObject(doc) || !Array.isArray(doc.matches))
     throw new InputError(`${path}: not a Grype JSON report (expected an object with matches[])`);
   const findings: PeerFinding[] = doc.matches.map((m: unknown, i): PeerFinding => {
     const at = `${path}: matches[${i}]`;
-    if (!isObj(m)) throw new InputError(`${at} is not an object`);
+    if (!isObject(m)) throw new InputError(`${at} is not an object`);
     const v = m.vulnerability;
     const a = m.artifact;
-    if (!isObj(v) || !str(v.id)) throw new InputError(`${at}: missing vulnerability.id`);
-    if (!isObj(a) || !str(a.name)) throw new InputError(`${at}: missing artifact.name`);
+    if (!isObject(v) || !str(v.id)) throw new InputError(`${at}: missing vulnerability.id`);
+    if (!isObject(a) || !str(a.name)) throw new InputError(`${at}: missing artifact.name`);
     const id = str(v.id)!;
     const related = Array.isArray(m.relatedVulnerabilities)
-      ? m.relatedVulnerabilities.map((r) => (isObj(r) ? str(r.id) : undefined)).filter((x): x is string => !!x)
+      ? m.relatedVulnerabilities.map((r) => (isObject(r) ? str(r.id) : undefined)).filter((x): x is string => !!x)
       : [];
-    const fix = isObj(v.fix) ? v.fix : {};
+    const fix = isObject(v.fix) ? v.fix : {};
     const fixedVersions = strs(fix.versions);
     const purl = str(a.purl);
     return {
@@ -43,13 +42,13 @@ export function parseGrypeReport(doc: unknown, path: string): PeerReport {
       fixState: fixStateOfGrype(fix.state, fixedVersions),
     };
   });
-  const source = isObj(doc.source) ? doc.source : {};
+  const source = isObject(doc.source) ? doc.source : {};
   const target = source.target;
-  const t = isObj(target) ? target : {};
+  const t = isObject(target) ? target : {};
   return {
     tool: 'grype',
     path,
-    toolVersion: isObj(doc.descriptor) ? str(doc.descriptor.version) : undefined,
+    toolVersion: isObject(doc.descriptor) ? str(doc.descriptor.version) : undefined,
     target: typeof target === 'string' ? target : str(t.userInput),
     imageId: str(t.imageID),
     repoDigests: strs(t.repoDigests),

@@ -3,9 +3,9 @@
 // has no Grype report, so tests write one from a Trivy golden the way Grype would report those findings: Python
 // advisories under their GHSA id with the CVE as a related vulnerability (the GHSA id is taken from the finding's
 // github.com/advisories reference), OS advisories under the CVE id.
+import { isObject } from '../core/json.ts';
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const title = (s: string): string => (s ? s[0].toUpperCase() + s.slice(1).toLowerCase() : 'Unknown');
 const GRYPE_TYPE: Record<string, string> = {
   deb: 'deb',
@@ -26,13 +26,13 @@ const STATE: Record<string, string> = {
 };
 
 export function grypeReportFromTrivy(trivy: unknown): Obj {
-  if (!isObj(trivy)) throw new TypeError('not a Trivy report');
-  const meta = isObj(trivy.Metadata) ? trivy.Metadata : {};
-  const os = isObj(meta.OS) ? meta.OS : undefined;
+  if (!isObject(trivy)) throw new TypeError('not a Trivy report');
+  const meta = isObject(trivy.Metadata) ? trivy.Metadata : {};
+  const os = isObject(meta.OS) ? meta.OS : undefined;
   const matches: Obj[] = [];
   for (const r of (trivy.Results ?? []) as Obj[]) {
     for (const v of (r.Vulnerabilities ?? []) as Obj[]) {
-      const purl = isObj(v.PkgIdentifier) ? String(v.PkgIdentifier.PURL ?? '') : '';
+      const purl = isObject(v.PkgIdentifier) ? String(v.PkgIdentifier.PURL ?? '') : '';
       const purlType = /^pkg:([^/]+)\//.exec(purl)?.[1] ?? '';
       const cve = String(v.VulnerabilityID);
       const ghsa = ((v.References ?? []) as string[])
@@ -84,7 +84,7 @@ export function grypeReportFromTrivy(trivy: unknown): Obj {
           },
         ],
         artifact: {
-          id: isObj(v.PkgIdentifier) ? String(v.PkgIdentifier.UID ?? '') : '',
+          id: isObject(v.PkgIdentifier) ? String(v.PkgIdentifier.UID ?? '') : '',
           name: v.PkgName,
           version: v.InstalledVersion,
           type: GRYPE_TYPE[purlType] ?? purlType,

@@ -5,6 +5,6 @@ export { readIgnoreFile, parseIgnoreFile } from './ignore-file.ts';
 export type { IgnoreRule } from './ignore-file.ts';
 export { readOpenVex, parseOpenVex } from './openvex.ts';
 export type { VexStatement, VexStatus } from './openvex.ts';
-export { purlMatches, parsePurl } from './purl-match.ts';
-export { driverSatisfies, detectDriverVersion, validDriverVersion } from './driver.ts';
+export { purlMatches } from './purl-match.ts';
+export { driverSatisfies } from './driver.ts';
 export { globToRegExp, globMatch, isGlob } from './glob.ts';

@@ -4,37 +4,14 @@
 // case-insensitive for PyPI with PEP 503 folding); a version in the statement must equal the package's; each
 // qualifier the statement gives must agree where the package has it too — `distro` agreeing by release prefix
 // (`debian-12` matches `debian-12.13`), `arch` ignoring `all`/absent — and qualifiers the package lacks are ignored.
-import { PackageURL } from 'packageurl-js';
+import { foldPackageName, packageTypeOfPurlType } from '../core/package-types.ts';
+import { parsePurl, type ParsedPurl } from '../core/purl.ts';
 
-export interface ParsedPurl {
-  type: string;
-  namespace?: string;
-  name: string;
-  version?: string;
-  qualifiers: Record<string, string>;
-}
-
-export function parsePurl(purl: string): ParsedPurl | undefined {
-  try {
-    const p = PackageURL.fromString(purl);
-    return {
-      type: p.type.toLowerCase(),
-      namespace: p.namespace ?? undefined,
-      name: p.name,
-      version: p.version ?? undefined,
-      qualifiers: Object.fromEntries(Object.entries(p.qualifiers ?? {}).map(([k, v]) => [k, String(v)])),
-    };
-  } catch {
-    return undefined;
-  }
-}
-
-const normName = (type: string, name: string): string =>
-  type === 'pypi'
-    ? name.toLowerCase().replace(/[-_.]+/g, '-')
-    : type === 'deb' || type === 'apk' || type === 'rpm'
-      ? name
-      : name.toLowerCase();
+/** names compared the way their package type compares them; purl types zerocve does not model: case-insensitive */
+const normName = (purlType: string, name: string): string => {
+  const type = packageTypeOfPurlType(purlType);
+  return type ? foldPackageName(type, name) : name.toLowerCase();
+};
 
 function distroAgrees(a: string, b: string): boolean {
   const x = a.toLowerCase(),

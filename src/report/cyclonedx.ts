@@ -11,6 +11,7 @@ import type { Severity, Cvss } from '../core/advisory.ts';
 import type { Reporter, ReporterOptions } from './common.ts';
 import { writeChunks, stableUuid, imageIdentity, imageName, fixedText } from './common.ts';
 import { resolveDpkgDepends } from './dependencies.ts';
+import { isOsPackageType } from '../core/package-types.ts';
 
 const { Models, Enums, Spec, Serialize, SPDX } = CDX;
 
@@ -18,8 +19,6 @@ export interface CycloneDxOptions extends ReporterOptions {
   /** include vulnerabilities[] (scan reports); false for `zerocve sbom`. Default true. */
   vulnerabilities?: boolean;
 }
-
-const OS_TYPES = new Set(['deb', 'apk', 'rpm']);
 
 /** bom-ref of a package: its inventory id (unique by construction). */
 export const packageBomRef = (p: { id: string }): string => p.id;
@@ -243,7 +242,7 @@ export function buildBom(report: ScanReport, options: CycloneDxOptions = {}): CD
     const c = packageComponent(p, options.files === true);
     byId.set(p.id, c);
     bom.components.add(c);
-    if (osComp && OS_TYPES.has(p.type)) osComp.dependencies.add(c.bomRef);
+    if (osComp && isOsPackageType(p.type)) osComp.dependencies.add(c.bomRef);
     else root.dependencies.add(c.bomRef);
   }
   for (const [from, tos] of resolveDpkgDepends(report.inventory.packages)) {

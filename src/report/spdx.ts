@@ -10,6 +10,7 @@ import type { Reporter, ReporterOptions } from './common.ts';
 import { writeChunks, stableUuid, imageIdentity, imageName } from './common.ts';
 import { jsonChunks } from './json.ts';
 import { resolveDpkgDepends } from './dependencies.ts';
+import { isOsPackageType } from '../core/package-types.ts';
 
 interface SpdxAnnotation {
   annotationDate: string;
@@ -54,7 +55,6 @@ export interface SpdxDocument {
   relationships: { spdxElementId: string; relationshipType: string; relatedSpdxElement: string }[];
 }
 
-const OS_TYPES = new Set(['deb', 'apk', 'rpm']);
 const short = (s: string): string => createHash('sha256').update(s).digest('hex').slice(0, 12);
 const idPart = (s: string): string =>
   s
@@ -171,7 +171,7 @@ export function buildSpdx(report: ScanReport, options: ReporterOptions = {}): Sp
       downloadLocation: 'NOASSERTION',
       filesAnalyzed: false,
       supplier: supplierOf(m.kind === 'dpkg' ? m.maintainer : m.kind === 'rpm' ? m.vendor : undefined) ?? 'NOASSERTION',
-      primaryPackagePurpose: OS_TYPES.has(p.type) ? 'INSTALL' : 'LIBRARY',
+      primaryPackagePurpose: isOsPackageType(p.type) ? 'INSTALL' : 'LIBRARY',
       sourceInfo:
         m.kind === 'dpkg'
           ? `built package from: ${m.source} ${m.sourceVersion}`
@@ -199,7 +199,7 @@ export function buildSpdx(report: ScanReport, options: ReporterOptions = {}): Sp
     }
     packages.push(pkg);
     relationships.push({
-      spdxElementId: osId && OS_TYPES.has(p.type) ? osId : imageId,
+      spdxElementId: osId && isOsPackageType(p.type) ? osId : imageId,
       relationshipType: 'CONTAINS',
       relatedSpdxElement: id,
     });

@@ -3,3 +3,5 @@ export { runInRoot, sandboxSkip } from './sandbox.ts';
 export type { RunOptions, RunResult } from './sandbox.ts';
 export { parseStraceLog } from './trace.ts';
 export type { TraceResult, Access } from './trace.ts';
+export { detectDriverVersion, queryComputeCaps, validDriverVersion } from './nvidia.ts';
+export type { NvidiaProbeOptions } from './nvidia.ts';

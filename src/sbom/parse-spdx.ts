@@ -4,7 +4,8 @@
 import type { ImageSourceInfo } from '../core/image.ts';
 import type { Inventory, Location } from '../core/package.ts';
 import type { DistroInfo } from './purl.ts';
-import { packageFromPurl, parseLocation, parseMetadataJson, osFromDistro, parsePurl } from './purl.ts';
+import { packageFromPurl, parseLocation, parseMetadataJson, osFromDistro } from './purl.ts';
+import { parsePurl } from '../core/purl.ts';
 
 interface SpdxPackage {
   SPDXID?: string;

@@ -1,8 +1,9 @@
 // A package URL (plus hints an SBOM carries beside it) back into the Package model. Matching needs the source
 // package of OS packages: it comes from hints (zerocve/Trivy/Syft properties) or the purl's `upstream`/`origin`/
 // `source` qualifiers, else the binary name.
-import { PackageURL } from 'packageurl-js';
-import type { OsInfo, Package, PackageMetadata, PackageType, Location } from '../core/package.ts';
+import { parsePurl, type ParsedPurl } from '../core/purl.ts';
+import type { OsInfo, Package, PackageMetadata, Location } from '../core/package.ts';
+import { foldPackageName, packageTypeOfPurlType } from '../core/package-types.ts';
 
 export interface PackageHints {
   name?: string;
@@ -21,23 +22,11 @@ export interface PackageHints {
   metadata?: PackageMetadata;
 }
 
-const PURL_TYPES: Record<string, PackageType> = {
-  deb: 'deb',
-  apk: 'apk',
-  rpm: 'rpm',
-  pypi: 'python',
-  conda: 'conda',
-  npm: 'npm',
-  maven: 'maven',
-  golang: 'golang',
-  cargo: 'cargo',
-};
-
 /**
  * The ecosystem's own name from a purl, whatever name field an SBOM writer used beside it (Syft writes a Maven
  * package's artifactId alone): npm `@scope/name`, Maven `group:artifact`, Go the module path.
  */
-function ecosystemName(purl: PackageURL): string | undefined {
+function ecosystemName(purl: ParsedPurl): string | undefined {
   const ns = purl.namespace;
   switch (purl.type) {
     case 'npm':
@@ -49,14 +38,6 @@ function ecosystemName(purl: PackageURL): string | undefined {
       return purl.name;
     default:
       return undefined;
-  }
-}
-
-export function parsePurl(purl: string): PackageURL | undefined {
-  try {
-    return PackageURL.fromString(purl);
-  } catch {
-    return undefined;
   }
 }
 
@@ -88,9 +69,6 @@ export function osFromDistro(distro: string, namespace?: string): DistroInfo | u
   return undefined;
 }
 
-/** PEP 503 normalization */
-const pep503 = (n: string): string => n.toLowerCase().replace(/[-_.]+/g, '-');
-
 /**
  * Package from a purl and hints; `undefined` with a reason when the ecosystem is not one zerocve models.
  * `defaultLocation` is where the record was found (the SBOM file, layer -1) when the SBOM names none.
@@ -103,12 +81,12 @@ export function packageFromPurl(
   const purl = parsePurl(purlText);
   if (!purl) return { reason: `invalid purl "${purlText}"` };
   const q = purl.qualifiers ?? {};
-  const type = Object.hasOwn(PURL_TYPES, purl.type) ? PURL_TYPES[purl.type] : undefined;
+  const type = packageTypeOfPurlType(purl.type);
   if (!type) return { reason: `package type "${purl.type}" is not supported (${purlText})` };
   // zerocve's own SBOMs carry its metadata and name; other writers' names are not the ecosystem's (Syft: artifactId)
   const name =
     type === 'python'
-      ? pep503(hints.name ?? purl.name)
+      ? foldPackageName(type, hints.name ?? purl.name)
       : hints.metadata
         ? (hints.name ?? purl.name)
         : (ecosystemName(purl) ?? hints.name ?? purl.name);

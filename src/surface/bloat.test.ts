@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { classifyPath, computeBloat } from './bloat.ts';
 import { createSurfaceAnalyzers } from './analyzers.ts';
-import { analyzeRoot, dpkgInventory, listRoot } from './testing/tree.ts';
+import { walkRoot, inventoryOf } from '../../test/support/walk-root.ts';
 import { BLOAT_ROOT, debianRoot, mmdebstrapSkip } from './testing/debian-root.ts';
 import type { Fact } from '../core/fact.ts';
 import type { BloatReport } from '../core/report.ts';
@@ -64,8 +64,7 @@ test('a small real tree: debug split, device-code hook, duplicates, shadowed', a
     writeFileSync(join(root, 'app/b.bin'), weights);
     writeFileSync(join(root, 'usr/share/doc/app/README'), 'read me\n');
     copyFileSync(join(root, 'app/a.bin'), join(root, 'usr/share/doc/app/a.bin')); // a third copy, already removable
-    const merged = listRoot(root);
-    const facts = await analyzeRoot(root, merged, createSurfaceAnalyzers({ elf: true, hashes: true }));
+    const { entries: merged, facts } = await walkRoot(root, createSurfaceAnalyzers({ elf: true, hashes: true }));
     const elfFacts = of(facts, 'elf');
     const debugBytes = elfFacts.find((f) => f.path === '/app/main')!.elf.debugBytes;
     assert.ok(debugBytes > 0);
@@ -101,9 +100,8 @@ test(
   { skip: mmdebstrapSkip(), timeout: 15 * 60_000 },
   async () => {
     const root = await debianRoot(BLOAT_ROOT);
-    const merged = listRoot(root);
-    const facts = await analyzeRoot(root, merged, createSurfaceAnalyzers({ elf: true, hashes: true }));
-    const inventory = dpkgInventory(root);
+    const { entries: merged, facts } = await walkRoot(root, createSurfaceAnalyzers({ elf: true, hashes: true }));
+    const { inventory } = await inventoryOf(root);
     const r = computeBloat({
       merged,
       inventory,

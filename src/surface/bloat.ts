@@ -6,6 +6,7 @@ import type { Inventory } from '../core/package.ts';
 import type { BloatOffender, BloatReport } from '../core/report.ts';
 import { createPathIndex } from './merged.ts';
 import type { ShadowedFile } from './merged.ts';
+import { createFileOwners, type FileOwners } from '../catalog/index.ts';
 
 export const BLOAT_CATEGORIES = [
   'runtime',
@@ -39,6 +40,8 @@ export const BUILD_ONLY: ReadonlySet<string> = new Set(['toolchains']);
 export interface BloatInput {
   merged: Iterable<MergedEntry>;
   inventory: Inventory;
+  /** which package owns which file, as built with the inventory (default: built here from the inventory's files) */
+  owners?: FileOwners;
   /** files deleted or replaced by later layers */
   shadowed: Iterable<ShadowedFile>;
   /** `content-hash` facts */
@@ -207,15 +210,7 @@ export function computeBloat(input: BloatInput): BloatReport {
   for (const f of input.elfFacts) if (f.elf.debugBytes > 0) debugOf.set(f.path, f.elf.debugBytes);
 
   // owned files: a package database may name /bin/x where the merged tree has /usr/bin/x (merged /usr)
-  const owner = new Map<string, { name: string; type: string }>();
-  for (const p of input.inventory.packages) {
-    for (const f of p.files ?? []) {
-      const slash = f.lastIndexOf('/');
-      const dir = slash <= 0 ? '/' : (index.resolvePath(f.slice(0, slash)) ?? f.slice(0, slash));
-      const real = `${dir === '/' ? '' : dir}/${f.slice(slash + 1)}`;
-      if (!owner.has(real)) owner.set(real, { name: p.name, type: p.type });
-    }
-  }
+  const owners = input.owners ?? createFileOwners(input.inventory.packages);
 
   const cats = new Map<string, { bytes: number; files: number }>(
     BLOAT_CATEGORIES.map((c) => [c, { bytes: 0, files: 0 }]),
@@ -275,7 +270,7 @@ export function computeBloat(input: BloatInput): BloatReport {
     total += e.size;
     const cat = classifyPath(e.path);
     categoryOf.set(e.path, cat);
-    const pkg = owner.get(e.path);
+    const pkg = owners.ownerOf(e.path);
     let rest = e.size;
     if (cat !== 'debug') {
       const dbg = Math.min(debugOf.get(e.path) ?? 0, rest);

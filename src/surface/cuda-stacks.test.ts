@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { computeCudaStacks, cudaFamilyOf } from './cuda-stacks.ts';
 import { createSurfaceAnalyzers } from './analyzers.ts';
-import { analyzeRoot, listRoot } from './testing/tree.ts';
+import { walkRoot } from '../../test/support/walk-root.ts';
 import { ldSearchDirs, parseLdSoConf } from './loader/parse-ld-so-conf.ts';
 import type { Fact } from '../core/fact.ts';
 
@@ -150,8 +150,7 @@ function buildTree(root: string, torchRpathHasCublas: boolean): void {
 }
 
 async function stacks(root: string) {
-  const merged = listRoot(root);
-  const facts = await analyzeRoot(root, merged, createSurfaceAnalyzers({}));
+  const { entries: merged, facts } = await walkRoot(root, createSurfaceAnalyzers({}));
   assert.deepEqual(of(facts, 'problem'), []);
   return computeCudaStacks({
     merged,

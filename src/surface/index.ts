@@ -24,3 +24,8 @@ export { secretFindings, secretSeverity } from './secrets/findings.ts';
 export { ldSearchDirs, parseLdSoConf } from './loader/parse-ld-so-conf.ts';
 export { resolveClosure } from './loader/resolve-needed.ts';
 export type { NeededEdge, LoaderContext } from './loader/resolve-needed.ts';
+export { createGpuAnalyzer, summarizeDeviceCode, normalizeGpuArch, parseComputeCaps } from './gpu/index.ts';
+export type { GpuAnalyzerOptions, DeviceCodeSummary, SummarizeOptions } from './gpu/index.ts';
+export { createModelSafetyAnalyzer, modelFindings, UNSAFE_PICKLE_ID } from './model/index.ts';
+export { diagnoseDependencies } from './deps/index.ts';
+export type { DependencyDoctorOptions, DependencyReport } from './deps/index.ts';

@@ -1,6 +1,7 @@
 // The read side of the merged file system this stage needs: entries by path and symlink resolution inside the
 // root. Built from any `Iterable<MergedEntry>` (the walk's merged view, or a directory listed by a test).
 import type { MergedEntry } from '../core/entry.ts';
+import { resolveInTree } from '../core/resolve-path.ts';
 
 /** A file removed or replaced by a later layer, as the merge reports it. */
 export interface ShadowedFile {
@@ -18,49 +19,11 @@ export interface PathIndex {
   entries(): Iterable<MergedEntry>;
 }
 
-const MAX_HOPS = 40;
-
-/** Join a symlink target to the directory holding the link, normalizing `.` and `..` (never above `/`). */
-export function joinLink(dir: string, target: string): string {
-  const parts = target.startsWith('/') ? [] : dir.split('/').filter(Boolean);
-  for (const p of target.split('/')) {
-    if (p === '' || p === '.') continue;
-    if (p === '..') parts.pop();
-    else parts.push(p);
-  }
-  return `/${parts.join('/')}`;
-}
-
 export function createPathIndex(merged: Iterable<MergedEntry>): PathIndex {
   const byPath = new Map<string, MergedEntry>();
   for (const e of merged) byPath.set(e.path, e);
 
-  const resolvePath = (path: string): string | undefined => {
-    let hops = 0;
-    let pending = path.split('/').filter(Boolean);
-    let cur = '';
-    while (pending.length > 0) {
-      const name = pending.shift()!;
-      if (name === '.') continue;
-      if (name === '..') {
-        cur = cur.slice(0, cur.lastIndexOf('/'));
-        continue;
-      }
-      const next = `${cur}/${name}`;
-      const e = byPath.get(next);
-      if (!e) return undefined;
-      if (e.type === 'symlink' && e.linkTarget !== undefined) {
-        if (++hops > MAX_HOPS) return undefined;
-        const target = joinLink(cur || '/', e.linkTarget);
-        pending = [...target.split('/').filter(Boolean), ...pending];
-        cur = '';
-        continue;
-      }
-      if (e.type === 'hardlink' && e.linkTarget !== undefined && pending.length === 0) return e.linkTarget;
-      cur = next;
-    }
-    return cur || '/';
-  };
+  const resolvePath = (path: string): string | undefined => resolveInTree(path, (p) => byPath.get(p)).real;
 
   return {
     get: (p) => byPath.get(p),

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { computeSurface, isRootUser } from './surface.ts';
 import { createSurfaceAnalyzers } from './analyzers.ts';
-import { analyzeRoot, dpkgInventory, listRoot } from './testing/tree.ts';
+import { walkRoot, inventoryOf } from '../../test/support/walk-root.ts';
 import { BLOAT_ROOT, debianRoot, mmdebstrapSkip } from './testing/debian-root.ts';
 import type { Fact } from '../core/fact.ts';
 import type { Inventory } from '../core/package.ts';
@@ -56,8 +56,7 @@ test('a small real tree: shells through symlinks, setuid, world-writable, script
   chmodSync(join(root, 'data'), 0o777);
   writeFileSync(join(root, 'data/open.txt'), 'hello');
   chmodSync(join(root, 'data/open.txt'), 0o666);
-  const merged = listRoot(root);
-  const facts = await analyzeRoot(root, merged, createSurfaceAnalyzers({}));
+  const { entries: merged, facts } = await walkRoot(root, createSurfaceAnalyzers({}));
   const s = computeSurface({
     merged,
     inventory: EMPTY,
@@ -97,9 +96,8 @@ test('a small real tree: shells through symlinks, setuid, world-writable, script
 
 test('a real Debian root agrees with find(1)', { skip: mmdebstrapSkip(), timeout: 15 * 60_000 }, async () => {
   const root = await debianRoot(BLOAT_ROOT);
-  const merged = listRoot(root);
-  const facts = await analyzeRoot(root, merged, createSurfaceAnalyzers({ elf: true }));
-  const inventory = dpkgInventory(root);
+  const { entries: merged, facts } = await walkRoot(root, createSurfaceAnalyzers({ elf: true }));
+  const { inventory } = await inventoryOf(root);
   const s = computeSurface({
     merged,
     inventory,

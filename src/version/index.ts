@@ -1,5 +1,6 @@
 // Public door of src/version: one version rule per ecosystem, OSV range evaluation, specifiers and PEP 508.
 import type { VersionScheme } from '../core/interfaces.ts';
+import { isPackageType, PACKAGE_TYPES } from '../core/package-types.ts';
 import { createDpkgScheme } from './dpkg.ts';
 import { createRpmScheme } from './rpm.ts';
 import { createApkScheme } from './apk.ts';
@@ -87,14 +88,16 @@ const RPM_DISTROS = [
  */
 export function schemeFor(ecosystemOrType: string): VersionScheme | undefined {
   const base = ecosystemOrType.split(':')[0].trim().toLowerCase();
+  if (isPackageType(base)) {
+    const id = PACKAGE_TYPES[base].versionScheme;
+    return id ? SCHEMES[id] : undefined;
+  }
   switch (base) {
-    case 'deb':
     case 'dpkg':
     case 'debian':
     case 'ubuntu':
     case 'distroless':
       return SCHEMES.dpkg;
-    case 'apk':
     case 'alpine':
     case 'wolfi':
     case 'chainguard':
@@ -102,9 +105,6 @@ export function schemeFor(ecosystemOrType: string): VersionScheme | undefined {
     case 'bellsoft hardened containers':
     case 'minimos':
       return SCHEMES.apk;
-    case 'rpm':
-      return SCHEMES.rpm;
-    case 'python':
     case 'pypi':
     case 'pep440':
       return SCHEMES.pep440;
@@ -120,9 +120,6 @@ export function schemeFor(ecosystemOrType: string): VersionScheme | undefined {
     case 'hex':
     case 'pub':
       return SCHEMES.semver;
-    case 'conda':
-      return SCHEMES.conda;
-    case 'cuda':
     case 'nvidia':
     case 'cpe':
       return SCHEMES.cpe;

@@ -15,6 +15,7 @@ import { reasonOf } from '../core/errors.ts';
 import type { ImportRecord } from './build.ts';
 import { severityFromWord } from './cvss.ts';
 import { openFeedFile, streamJsonContainers } from './json-stream.ts';
+import { isObject } from '../core/json.ts';
 
 export const DEBIAN_RELEASES: Readonly<Record<string, string>> = {
   wheezy: '7',
@@ -29,7 +30,6 @@ export const DEBIAN_RELEASES: Readonly<Record<string, string>> = {
 };
 
 type Json = Record<string, unknown>;
-const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const strOf = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
 /** One release status of the tracker to an affected entry; undefined when the release is not affected. */
@@ -88,18 +88,18 @@ export async function* debianTrackerRecords(
     for await (const { path: keys, value } of streamJsonContainers(openFeedFile(path), 1)) {
       if (++packages % 500 === 0) signal?.throwIfAborted();
       const pkg = String(keys[0]);
-      if (!isObj(value)) {
+      if (!isObject(value)) {
         yield { kind: 'problem', path: `${path}#${pkg}`, message: 'package entry is not an object' };
         continue;
       }
       for (const [id, cve] of Object.entries(value)) {
-        if (!isObj(cve) || !isObj(cve.releases)) {
+        if (!isObject(cve) || !isObject(cve.releases)) {
           yield { kind: 'problem', path: `${path}#${pkg}/${id}`, message: 'no releases object' };
           continue;
         }
         const affected: Affected[] = [];
         for (const [codename, rel] of Object.entries(cve.releases)) {
-          if (!isObj(rel)) continue;
+          if (!isObject(rel)) continue;
           const a = debianAffected(pkg, codename, rel);
           if (a) affected.push(a);
         }

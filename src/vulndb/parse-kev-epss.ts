@@ -4,9 +4,8 @@ import { createInterface } from 'node:readline';
 import { reasonOf } from '../core/errors.ts';
 import type { ImportRecord } from './build.ts';
 import { openFeedFile } from './json-stream.ts';
+import { isObject } from '../core/json.ts';
 
-type Json = Record<string, unknown>;
-const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const strOf = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 const CVE = /^CVE-\d{4}-\d{4,}$/;
 
@@ -20,12 +19,12 @@ export async function* kevRecords(path: string): AsyncGenerator<ImportRecord> {
     return;
   }
   const list =
-    isObj(doc) && Array.isArray(doc.vulnerabilities) ? doc.vulnerabilities : Array.isArray(doc) ? doc : [doc];
-  if (isObj(doc) && strOf(doc.dateReleased)) yield { kind: 'snapshot', snapshot: String(doc.dateReleased) };
+    isObject(doc) && Array.isArray(doc.vulnerabilities) ? doc.vulnerabilities : Array.isArray(doc) ? doc : [doc];
+  if (isObject(doc) && strOf(doc.dateReleased)) yield { kind: 'snapshot', snapshot: String(doc.dateReleased) };
   for (const [i, v] of list.entries()) {
-    const id = isObj(v) ? strOf(v.cveID) : undefined;
-    const dateAdded = isObj(v) ? strOf(v.dateAdded) : undefined;
-    if (!isObj(v) || !id || !CVE.test(id) || !dateAdded) {
+    const id = isObject(v) ? strOf(v.cveID) : undefined;
+    const dateAdded = isObject(v) ? strOf(v.dateAdded) : undefined;
+    if (!isObject(v) || !id || !CVE.test(id) || !dateAdded) {
       yield { kind: 'problem', path: `${path}#${i}`, message: 'KEV entry lacks cveID or dateAdded' };
       continue;
     }
@@ -51,16 +50,16 @@ export async function* epssRecords(path: string): AsyncGenerator<ImportRecord> {
       yield { kind: 'problem', path, message: `not valid JSON: ${reasonOf(err)}` };
       return;
     }
-    const list = Array.isArray(doc) ? doc : isObj(doc) && Array.isArray(doc.data) ? doc.data : [doc];
+    const list = Array.isArray(doc) ? doc : isObject(doc) && Array.isArray(doc.data) ? doc.data : [doc];
     for (const [i, v] of list.entries()) {
-      const id = isObj(v) ? strOf(v.cve) : undefined;
-      const score = isObj(v) ? Number(v.epss) : NaN;
-      const percentile = isObj(v) ? Number(v.percentile) : NaN;
+      const id = isObject(v) ? strOf(v.cve) : undefined;
+      const score = isObject(v) ? Number(v.epss) : NaN;
+      const percentile = isObject(v) ? Number(v.percentile) : NaN;
       if (!id || !CVE.test(id) || !Number.isFinite(score) || !Number.isFinite(percentile)) {
         yield { kind: 'problem', path: `${path}#${i}`, message: 'EPSS entry lacks cve, epss or percentile' };
         continue;
       }
-      const date = isObj(v) ? strOf(v.date) : undefined;
+      const date = isObject(v) ? strOf(v.date) : undefined;
       yield { kind: 'enrichment', enrichment: { id, epss: { score, percentile, ...(date ? { date } : {}) } } };
     }
     return;

@@ -8,9 +8,9 @@ import { reasonOf } from '../core/errors.ts';
 import type { ImportRecord } from './build.ts';
 import { cvssFromVector } from './cvss.ts';
 import { openFeedFile, streamJsonContainers } from './json-stream.ts';
+import { isObject } from '../core/json.ts';
 
 type Json = Record<string, unknown>;
-const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const strOf = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
@@ -23,10 +23,10 @@ const METRIC_KEYS: [string, Cvss['version'] | undefined][] = [
 
 function metricsOf(cve: Json): Cvss[] {
   const out: Cvss[] = [];
-  const metrics = isObj(cve.metrics) ? cve.metrics : {};
+  const metrics = isObject(cve.metrics) ? cve.metrics : {};
   for (const [key] of METRIC_KEYS) {
     for (const m of arr(metrics[key])) {
-      if (!isObj(m) || !isObj(m.cvssData)) continue;
+      if (!isObject(m) || !isObject(m.cvssData)) continue;
       const vector = strOf(m.cvssData.vectorString);
       if (!vector) continue;
       const src = strOf(m.source);
@@ -96,8 +96,8 @@ export function cpeMatchToAffected(m: Json): Affected | undefined {
 
 function* nodesOf(cve: Json): Generator<Json> {
   for (const conf of arr(cve.configurations)) {
-    if (!isObj(conf)) continue;
-    for (const node of arr(conf.nodes)) if (isObj(node)) yield node;
+    if (!isObject(conf)) continue;
+    for (const node of arr(conf.nodes)) if (isObject(node)) yield node;
   }
 }
 
@@ -112,7 +112,7 @@ export function nvdCveRecords(cve: Json, source: string, where: string): ImportR
   const seen = new Set<string>();
   for (const node of nodesOf(cve)) {
     for (const m of arr(node.cpeMatch)) {
-      if (!isObj(m)) continue;
+      if (!isObject(m)) continue;
       const a = cpeMatchToAffected(m);
       if (!a) continue;
       const key = JSON.stringify(a);
@@ -123,14 +123,14 @@ export function nvdCveRecords(cve: Json, source: string, where: string): ImportR
     }
   }
   if (affected.length) {
-    const desc = arr(cve.descriptions).find((d) => isObj(d) && d.lang === 'en') as Json | undefined;
+    const desc = arr(cve.descriptions).find((d) => isObject(d) && d.lang === 'en') as Json | undefined;
     const adv: Advisory = {
       id,
       aliases: [],
       source,
       cvss,
       references: arr(cve.references)
-        .map((r) => (isObj(r) ? strOf(r.url) : undefined))
+        .map((r) => (isObject(r) ? strOf(r.url) : undefined))
         .filter((u): u is string => !!u),
       affected,
     };
@@ -162,14 +162,14 @@ export async function* nvdFileRecords(
       yield { kind: 'problem', path, message: `not valid JSON: ${reasonOf(err)}` };
       return;
     }
-    if (isObj(doc) && Array.isArray(doc.vulnerabilities)) {
+    if (isObject(doc) && Array.isArray(doc.vulnerabilities)) {
       for (const [i, v] of doc.vulnerabilities.entries()) {
-        if (isObj(v) && isObj(v.cve)) yield* nvdCveRecords(v.cve, source, `${path}#${i}`);
+        if (isObject(v) && isObject(v.cve)) yield* nvdCveRecords(v.cve, source, `${path}#${i}`);
         else yield { kind: 'problem', path: `${path}#${i}`, message: 'vulnerabilities entry has no cve object' };
       }
       if (strOf(doc.timestamp)) yield { kind: 'snapshot', snapshot: String(doc.timestamp) };
-    } else if (isObj(doc) && isObj(doc.cve)) yield* nvdCveRecords(doc.cve, source, path);
-    else if (isObj(doc) && strOf(doc.id)) yield* nvdCveRecords(doc, source, path);
+    } else if (isObject(doc) && isObject(doc.cve)) yield* nvdCveRecords(doc.cve, source, path);
+    else if (isObject(doc) && strOf(doc.id)) yield* nvdCveRecords(doc, source, path);
     else yield { kind: 'problem', path, message: 'not an NVD 2.0 record or response' };
     return;
   }
@@ -178,7 +178,7 @@ export async function* nvdFileRecords(
     for await (const { path: keys, value } of streamJsonContainers(openFeedFile(path), 2)) {
       if (keys[0] !== 'vulnerabilities') continue;
       if (++n % 1000 === 0) signal?.throwIfAborted();
-      if (isObj(value) && isObj(value.cve)) yield* nvdCveRecords(value.cve, source, `${path}#${keys[1]}`);
+      if (isObject(value) && isObject(value.cve)) yield* nvdCveRecords(value.cve, source, `${path}#${keys[1]}`);
       else yield { kind: 'problem', path: `${path}#${keys[1]}`, message: 'vulnerabilities entry has no cve object' };
     }
   } catch (err) {

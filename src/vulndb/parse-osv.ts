@@ -8,9 +8,8 @@ import { reasonOf } from '../core/errors.ts';
 import type { ImportRecord } from './build.ts';
 import { cvssFromVector, severityFromWord } from './cvss.ts';
 import { openZip } from './read-zip.ts';
+import { isObject } from '../core/json.ts';
 
-type Json = Record<string, unknown>;
-const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const strOf = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 
@@ -24,7 +23,7 @@ function parseEvents(v: unknown): RangeEvent[] {
   const out: RangeEvent[] = [];
   if (!Array.isArray(v)) return out;
   for (const e of v) {
-    if (!isObj(e)) continue;
+    if (!isObject(e)) continue;
     // YAML may turn `introduced: 0` into a number: versions are strings.
     const val = (k: string): string | undefined =>
       typeof e[k] === 'string' || typeof e[k] === 'number' ? String(e[k]) : undefined;
@@ -45,14 +44,14 @@ function parseEvents(v: unknown): RangeEvent[] {
  * GIT ranges are dropped (commit ids match no installed package); affected entries without a package are dropped.
  */
 export function parseOsvRecord(rec: unknown, source: string): Advisory {
-  if (!isObj(rec)) throw new Error('record is not an object');
+  if (!isObject(rec)) throw new Error('record is not an object');
   const id = strOf(rec.id);
   if (!id) throw new Error('record has no id');
   const publisher = osvPublisher(id);
   const cvss: Cvss[] = [];
   let severity: Advisory['severity'];
   for (const s of Array.isArray(rec.severity) ? rec.severity : []) {
-    if (!isObj(s) || typeof s.score !== 'string') continue;
+    if (!isObject(s) || typeof s.score !== 'string') continue;
     if (s.type === 'CVSS_V2' || s.type === 'CVSS_V3' || s.type === 'CVSS_V4') {
       const c = cvssFromVector(s.score, publisher);
       if (c) cvss.push(c);
@@ -61,19 +60,19 @@ export function parseOsvRecord(rec: unknown, source: string): Advisory {
       if (r) severity = { rating: r, source: 'ubuntu' };
     }
   }
-  const dbSpecific = isObj(rec.database_specific) ? rec.database_specific : {};
+  const dbSpecific = isObject(rec.database_specific) ? rec.database_specific : {};
   const vendor = severityFromWord(strOf(dbSpecific.severity));
   if (vendor) severity = { rating: vendor, source: publisher };
 
   const affected: Affected[] = [];
   for (const a of Array.isArray(rec.affected) ? rec.affected : []) {
-    if (!isObj(a) || !isObj(a.package)) continue;
+    if (!isObject(a) || !isObject(a.package)) continue;
     const ecosystem = strOf(a.package.ecosystem);
     const name = strOf(a.package.name);
     if (!ecosystem || !name) continue;
     const ranges: AffectedRange[] = [];
     for (const r of Array.isArray(a.ranges) ? a.ranges : []) {
-      if (!isObj(r) || (r.type !== 'ECOSYSTEM' && r.type !== 'SEMVER')) continue;
+      if (!isObject(r) || (r.type !== 'ECOSYSTEM' && r.type !== 'SEMVER')) continue;
       ranges.push({ type: r.type, events: parseEvents(r.events) });
     }
     const versions = Array.isArray(a.versions)
@@ -82,8 +81,8 @@ export function parseOsvRecord(rec: unknown, source: string): Advisory {
     const entry: Affected = { ecosystem, name, ranges, versions };
     const purl = strOf(a.package.purl);
     if (purl) entry.purl = purl;
-    const eco = isObj(a.ecosystem_specific) ? a.ecosystem_specific : {};
-    const dbs = isObj(a.database_specific) ? a.database_specific : {};
+    const eco = isObject(a.ecosystem_specific) ? a.ecosystem_specific : {};
+    const dbs = isObject(a.database_specific) ? a.database_specific : {};
     const sev = severityFromWord(
       strOf(eco.severity) ?? strOf(eco.urgency) ?? strOf(eco.ubuntu_priority) ?? strOf(dbs.severity),
     );
@@ -97,7 +96,7 @@ export function parseOsvRecord(rec: unknown, source: string): Advisory {
     source,
     cvss,
     references: strings(
-      (Array.isArray(rec.references) ? rec.references : []).map((r) => (isObj(r) ? r.url : undefined)),
+      (Array.isArray(rec.references) ? rec.references : []).map((r) => (isObject(r) ? r.url : undefined)),
     ),
     affected,
   };
@@ -129,7 +128,7 @@ function* recordsOfText(text: string, where: string, source: string): Generator<
     };
     return;
   }
-  const list = Array.isArray(doc) ? doc : isObj(doc) && Array.isArray(doc.vulns) ? doc.vulns : [doc];
+  const list = Array.isArray(doc) ? doc : isObject(doc) && Array.isArray(doc.vulns) ? doc.vulns : [doc];
   for (const rec of list) {
     try {
       yield { kind: 'advisory', advisory: parseOsvRecord(rec, source) };

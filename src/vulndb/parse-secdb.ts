@@ -7,9 +7,9 @@ import { parse as parseYaml } from 'yaml';
 import type { Advisory, Affected, FixState } from '../core/advisory.ts';
 import { reasonOf } from '../core/errors.ts';
 import type { ImportRecord } from './build.ts';
+import { isObject } from '../core/json.ts';
 
 type Json = Record<string, unknown>;
-const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const strOf = (v: unknown): string | undefined =>
   typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined;
 const ID = /^(CVE-\d{4}-\d{4,}|GHSA(-[0-9a-z]{4}){3}|XSA-\d+|ZBX-\d+|CGA(-[0-9a-z]{4}){3}|TEMP-[0-9A-Za-z-]+)/i;
@@ -49,7 +49,7 @@ export async function* secdbRecords(path: string, source: string): AsyncGenerato
       yield { kind: 'problem', path: file, message: `not valid JSON/YAML: ${reasonOf(err).split('\n')[0]}` };
       continue;
     }
-    if (!isObj(doc)) {
+    if (!isObject(doc)) {
       yield { kind: 'problem', path: file, message: 'not a secdb document' };
       continue;
     }
@@ -58,14 +58,16 @@ export async function* secdbRecords(path: string, source: string): AsyncGenerato
       yield { kind: 'problem', path: file, message: 'no distroversion or urlprefix: cannot tell the ecosystem' };
       continue;
     }
-    const pkgs = Array.isArray(doc.packages) ? doc.packages.map((p) => (isObj(p) && isObj(p.pkg) ? p.pkg : p)) : [doc];
+    const pkgs = Array.isArray(doc.packages)
+      ? doc.packages.map((p) => (isObject(p) && isObject(p.pkg) ? p.pkg : p))
+      : [doc];
     for (const pkg of pkgs) {
-      if (!isObj(pkg) || !strOf(pkg.name)) {
+      if (!isObject(pkg) || !strOf(pkg.name)) {
         yield { kind: 'problem', path: file, message: 'package without a name' };
         continue;
       }
       const name = String(pkg.name);
-      if (!isObj(pkg.secfixes)) continue;
+      if (!isObject(pkg.secfixes)) continue;
       for (const [version, ids] of Object.entries(pkg.secfixes)) {
         // version 0: the package was never affected
         if (version === '0' || !Array.isArray(ids)) continue;
@@ -116,25 +118,25 @@ export async function* wolfiAdvisoryRecords(
       yield { kind: 'problem', path: file, message: `not valid YAML: ${reasonOf(err).split('\n')[0]}` };
       continue;
     }
-    const name = isObj(doc) && isObj(doc.package) ? strOf(doc.package.name) : undefined;
-    if (!isObj(doc) || !name) {
+    const name = isObject(doc) && isObject(doc.package) ? strOf(doc.package.name) : undefined;
+    if (!isObject(doc) || !name) {
       yield { kind: 'problem', path: file, message: 'no package.name' };
       continue;
     }
     for (const a of Array.isArray(doc.advisories) ? doc.advisories : []) {
-      const id = isObj(a) ? strOf(a.id) : undefined;
-      if (!isObj(a) || !id) {
+      const id = isObject(a) ? strOf(a.id) : undefined;
+      if (!isObject(a) || !id) {
         yield { kind: 'problem', path: file, message: 'advisory without an id' };
         continue;
       }
       const events = (Array.isArray(a.events) ? a.events : [])
-        .filter(isObj)
+        .filter(isObject)
         .map((e) => ({ e, t: e.timestamp instanceof Date ? e.timestamp.toISOString() : String(e.timestamp ?? '') }))
         .sort((x, y) => (x.t < y.t ? -1 : x.t > y.t ? 1 : 0));
       const last = events[events.length - 1];
       if (!last) continue;
       const type = strOf(last.e.type);
-      const data = isObj(last.e.data) ? last.e.data : {};
+      const data = isObject(last.e.data) ? last.e.data : {};
       if (type === 'false-positive-determination') continue;
       let fixState: FixState = 'not-fixed';
       const affected: Affected = { ecosystem, name, ranges: [], versions: [] };

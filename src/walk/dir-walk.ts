@@ -6,7 +6,7 @@ import { constants as fsc } from 'node:fs';
 import { lstat, open, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Analyzer } from '../core/analyzer.ts';
-import type { EntryHeader, EntryType, MergedEntry } from '../core/entry.ts';
+import { entryTypeOf, type EntryHeader, type MergedEntry } from '../core/entry.ts';
 import type { Fact } from '../core/fact.ts';
 import { reasonOf } from '../core/errors.ts';
 import { CHUNK } from './decompress.ts';
@@ -52,14 +52,8 @@ export async function walkDirectory(
         facts.push({ kind: 'problem', path: child, analyzer: 'walk', message: `cannot stat: ${reasonOf(err)}` });
         continue;
       }
-      let type: EntryType;
-      if (st.isFile()) type = 'file';
-      else if (st.isDirectory()) type = 'dir';
-      else if (st.isSymbolicLink()) type = 'symlink';
-      else if (st.isCharacterDevice()) type = 'char';
-      else if (st.isBlockDevice()) type = 'block';
-      else if (st.isFIFO()) type = 'fifo';
-      else {
+      const type = entryTypeOf(st);
+      if (type === undefined) {
         facts.push({
           kind: 'problem',
           path: child,

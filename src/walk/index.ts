@@ -11,3 +11,4 @@ export { layerCacheKey, evictLayerCache, DEFAULT_CACHE_MAX_BYTES } from './cache
 export { readTarFrom } from './tar-reader.ts';
 export { createFileByteReader, type ByteReader } from './byte-reader.ts';
 export { CHUNK } from './decompress.ts';
+export { extractImage, type ExtractOptions, type ExtractResult } from './extract.ts';

@@ -3,9 +3,8 @@
 // there; files that a later layer replaced or deleted are kept as `shadowed` (bytes shipped but unreachable).
 import type { MergedEntry } from '../core/entry.ts';
 import type { LayerRecord, MergedView, ShadowedFile } from './types.ts';
-import { normalizePath, parentOf } from './paths.ts';
-
-const MAX_LINKS = 40; // as Linux's MAXSYMLINKS
+import { parentOf } from './paths.ts';
+import { resolveInTree } from '../core/resolve-path.ts';
 
 export interface Merger {
   /** merge the next layer; layers must come in index order */
@@ -67,32 +66,6 @@ function hidden(path: string, deleted: Set<string>, emptied: Set<string>): boole
 }
 
 function resolveIn(map: Map<string, MergedEntry>, path: string): MergedEntry | undefined {
-  const queue = normalizePath(path).path.split('/').filter(Boolean);
-  let cur = '/';
-  let hops = 0;
-  while (queue.length) {
-    const comp = queue.shift()!;
-    if (comp === '.') continue;
-    if (comp === '..') {
-      cur = parentOf(cur);
-      continue;
-    }
-    const next = cur === '/' ? `/${comp}` : `${cur}/${comp}`;
-    const e = map.get(next);
-    if (!e) {
-      if (!queue.length) return undefined;
-      cur = next; // a parent directory the layers never listed: implicit, as tar extraction creates it
-      continue;
-    }
-    if (e.type === 'symlink') {
-      if (++hops > MAX_LINKS) return undefined;
-      const target = e.linkTarget ?? '';
-      if (target.startsWith('/')) cur = '/';
-      queue.unshift(...target.split('/').filter(Boolean));
-      continue;
-    }
-    if (queue.length && e.type !== 'dir') return undefined; // a file used as a directory
-    cur = next;
-  }
-  return map.get(cur);
+  const real = resolveInTree(path, (p) => map.get(p), { implicitDirs: true, followHardlinks: false }).real;
+  return real === undefined ? undefined : map.get(real);
 }

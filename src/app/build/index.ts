@@ -17,17 +17,15 @@ import {
   writeImage,
   writeReferrer,
   writeIndex,
-  writeOciArchive,
-  writeDockerArchive,
   addDirToTar,
   type BlobDescriptor,
-} from '../../image/write/index.ts';
-import { openOciLayout } from '../../image/layout/index.ts';
-import { sbomReporterFor, renderToString } from '../../report/index.ts';
+  openOciLayout,
+} from '../../image/index.ts';
 import type { Package } from '../../core/package.ts';
 import { analyzeImage } from '../analyze.ts';
 import { assembleReport } from '../scan.ts';
 import { VERSION } from '../version.ts';
+import { attachSbom, publishLayout } from '../publish.ts';
 import { readBuildSpec, type BuildSpec } from './image-spec.ts';
 import { debootstrap, removeNondeterminism, addUser, addFiles, stripForProd, type DebRecord } from './rootfs.ts';
 
@@ -167,27 +165,18 @@ export async function buildImage(specPath: string, options: BuildOptions): Promi
       { findings: [], warnings: [], problems: [] },
       { policy: {}, now: new Date(spec.sourceDateEpoch * 1000) },
     );
-    const sbomText = await renderToString((out) => sbomReporterFor('cyclonedx-json').write(report, out, {}));
-    const sbom = await writeReferrer(staging, manifest, {
-      artifactType: 'application/vnd.cyclonedx+json',
-      data: sbomText,
-      annotations: { 'dev.zerocve.kind': 'sbom' },
-    });
+    const sbom = await attachSbom(staging, manifest, report);
     const prov = await writeReferrer(staging, manifest, {
       artifactType: 'application/vnd.in-toto+json',
       data: provenance(spec, manifest, debs, analysis.inventory.packages),
       annotations: { 'dev.zerocve.kind': 'provenance', 'in-toto.io/predicate-type': 'https://slsa.dev/provenance/v1' },
     });
     writeIndex(staging, [{ ...manifest, tag }, sbom, prov]);
-    if (options.output.kind === 'oci-dir') {
-      rmSync(layout, { recursive: true, force: true });
-      mkdirSync(dirname(layout), { recursive: true });
-      renameSync(staging, layout);
-    } else if (options.output.kind === 'oci-archive') {
-      await writeOciArchive(staging, resolve(options.output.path));
-    } else {
-      await writeDockerArchive(staging, resolve(options.output.path), { manifest, repoTag: `${spec.name}:${tag}` });
-    }
+    await publishLayout(
+      staging,
+      { kind: options.output.kind, path: options.output.kind === 'oci-dir' ? layout : resolve(options.output.path) },
+      { manifest, repoTag: `${spec.name}:${tag}` },
+    );
     let pushed: string | undefined;
     if (options.push) {
       const src =

@@ -2,8 +2,8 @@
 // the slim image's SBOM to it as an OCI referrer, so the result carries its own inventory.
 import type { SlimReport } from '../../core/results.ts';
 export type { SlimReport };
-import { appendToIndex, blobDescriptor, writeReferrer } from '../../image/write/index.ts';
-import { sbomReporterFor, renderToString } from '../../report/index.ts';
+import { blobDescriptor } from '../../image/index.ts';
+import { attachSbom } from '../publish.ts';
 import { scanTarget, type ScanOptions } from '../scan.ts';
 import { slimImage, type SlimOptions, type SlimResult } from './slim.ts';
 
@@ -26,14 +26,7 @@ export async function slimAndReport(
       slim.output.manifestDigest,
       'application/vnd.oci.image.manifest.v1+json',
     );
-    const text = await renderToString((out) => sbomReporterFor('cyclonedx-json').write(after, out, {}));
-    const ref = await writeReferrer(slim.output.path, subject, {
-      artifactType: 'application/vnd.cyclonedx+json',
-      data: text,
-      annotations: { 'dev.zerocve.kind': 'sbom' },
-    });
-    appendToIndex(slim.output.path, [ref]);
-    sbomDigest = ref.digest;
+    sbomDigest = (await attachSbom(slim.output.path, subject, after)).digest;
   }
   return { slim, before, after, sbomDigest };
 }

@@ -11,12 +11,11 @@ import {
   type Stats,
 } from 'node:fs';
 import { join } from 'node:path';
-import type { EntryType, MergedEntry } from '../../core/entry.ts';
+import { entryTypeOf, type EntryType, type MergedEntry } from '../../core/entry.ts';
+import { resolveInTree, type Resolution } from '../../core/resolve-path.ts';
 import type { ElfInfo } from '../../core/fact.ts';
 import { createElfSink } from '../../surface/index.ts';
 import type { PathIndex } from '../../surface/index.ts';
-
-const MAX_HOPS = 40;
 
 export interface Snapshot {
   /** in-image path → what it was right after extraction (before any workload ran) */
@@ -33,14 +32,8 @@ export interface SnapshotEntry {
   inode: string;
 }
 
-export function typeOf(st: Stats): EntryType {
-  if (st.isDirectory()) return 'dir';
-  if (st.isSymbolicLink()) return 'symlink';
-  if (st.isFile()) return 'file';
-  if (st.isCharacterDevice()) return 'char';
-  if (st.isBlockDevice()) return 'block';
-  return 'fifo';
-}
+/** lstat's entry type; a socket counts as a fifo here (neither is copied into an image) */
+export const typeOf = (st: Stats): EntryType => entryTypeOf(st) ?? 'fifo';
 
 /** Every entry below `root`, by lstat. */
 export function snapshotRoot(root: string): Snapshot {
@@ -67,46 +60,19 @@ export function snapshotRoot(root: string): Snapshot {
   return { entries, files, bytes };
 }
 
-export interface Resolution {
-  /** the real path reached (every component a non-link), undefined when dangling, looping or missing */
-  real?: string;
-  /** in-image paths of the symlinks followed on the way, in order */
-  links: string[];
-}
-
 /** Follows `path` inside `root` as the image would: symlinks in any component, chains, `..`, clamped at `/`. */
 export function resolveInRoot(root: string, path: string): Resolution {
-  const links: string[] = [];
-  let pending = path.split('/').filter(Boolean);
-  let cur = '';
-  let hops = 0;
-  while (pending.length > 0) {
-    const name = pending.shift()!;
-    if (name === '.') continue;
-    if (name === '..') {
-      cur = cur.slice(0, cur.lastIndexOf('/'));
-      continue;
-    }
-    const next = `${cur}/${name}`;
+  return resolveInTree(path, (p) => {
     let st: Stats;
     try {
-      st = lstatSync(join(root, next));
+      st = lstatSync(join(root, p));
     } catch {
-      return { links };
+      return undefined;
     }
-    if (st.isSymbolicLink()) {
-      if (++hops > MAX_HOPS) return { links };
-      links.push(next);
-      const target = readlinkSync(join(root, next));
-      const parts = target.startsWith('/') ? [] : cur.split('/').filter(Boolean);
-      pending = [...parts, ...target.split('/').filter(Boolean), ...pending];
-      cur = '';
-      continue;
-    }
-    if (pending.length > 0 && !st.isDirectory()) return { links };
-    cur = next;
-  }
-  return { real: cur || '/', links };
+    const type = entryTypeOf(st);
+    if (type === undefined) return undefined;
+    return type === 'symlink' ? { type, linkTarget: readlinkSync(join(root, p)) } : { type };
+  });
 }
 
 /** The ELF header facts of a file in the root, read through the streaming sink; undefined when not ELF. */

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fixtureImage, fixtureSkip } from '../../../test/support/images.ts';
 import { openImage } from '../../image/index.ts';
 import { runInRoot, sandboxSkip } from '../../runtime/index.ts';
-import { extractImage } from '../../walk/extract.ts';
+import { extractImage } from '../../walk/index.ts';
 import { InputError } from '../../core/errors.ts';
 import { slimImage } from './index.ts';
 

@@ -6,28 +6,20 @@
 import { randomUUID } from 'node:crypto';
 import type { ImageOutput as SlimOutput, SlimCommand, SlimResult } from '../../core/results.ts';
 export type { SlimOutput, SlimCommand, SlimResult };
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { InputError, InternalError, UsageError } from '../../core/errors.ts';
-import { openImage } from '../../image/index.ts';
-import { openOciLayout } from '../../image/layout/index.ts';
-import {
-  initLayout,
-  writeDockerArchive,
-  writeImage,
-  writeIndex,
-  writeLayer,
-  writeOciArchive,
-} from '../../image/write/index.ts';
+import { openImage, openOciLayout, initLayout, writeImage, writeIndex, writeLayer } from '../../image/index.ts';
 import { runInRoot, type RunResult } from '../../runtime/index.ts';
-import { extractImage } from '../../walk/extract.ts';
+import { extractImage } from '../../walk/index.ts';
 import { computeKeepSet } from './keep-set.ts';
 import { DPKG_STATUS, dpkgKeep, rewriteDpkgStatus } from './dpkg.ts';
 import { firstMissingPath, lastLine } from './missing-path.ts';
 import { resolveInRoot, snapshotRoot } from './root-fs.ts';
 import { addKeptToTar, type KeptLayerStats } from './write-layer.ts';
 import { probeHttp } from './probe-http.ts';
+import { publishLayout } from '../publish.ts';
 
 export interface SlimOptions {
   /** argv of each workload command, run in the image's env and working directory (as root; the image's user is kept in the config) */
@@ -189,14 +181,11 @@ export async function slimImage(target: string, options: SlimOptions): Promise<S
       }
     }
 
-    if (options.output.kind === 'oci-dir') {
-      rmSync(outPath, { recursive: true, force: true });
-      renameSync(staging, outPath);
-    } else if (options.output.kind === 'oci-archive') {
-      await writeOciArchive(staging, outPath);
-    } else {
-      await writeDockerArchive(staging, outPath, { manifest, repoTag: options.output.tag });
-    }
+    await publishLayout(
+      staging,
+      { kind: options.output.kind, path: outPath },
+      { manifest, repoTag: options.output.tag },
+    );
     onProgress?.({ phase: 'done', message: `${outPath}: ${layerStats.files} files, ${layerStats.bytes} bytes` });
     const full = packages.filter((p) => p.state === 'full').map((p) => p.name);
     const partial = packages.filter((p) => p.state === 'partial').map((p) => p.name);

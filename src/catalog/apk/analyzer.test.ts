@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { corpusPath, corpusSkip } from '../../../test/support/corpus.ts';
 import { buildInventory } from '../index.ts';
-import { analyzeFiles } from '../testing.ts';
+import { analyzeFiles } from '../../../test/support/walk-root.ts';
 import { createApkAnalyzer } from './analyzer.ts';
 
 const FILES = [

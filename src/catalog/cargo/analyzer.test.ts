@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync, constants } from 'node:zlib';
 import { buildInventory } from '../index.ts';
-import { analyzeFiles } from '../testing.ts';
+import { analyzeFiles } from '../../../test/support/walk-root.ts';
 import { createCargoAnalyzer } from './analyzer.ts';
 import { createCargoAuditableSink } from './parse-cargo-auditable.ts';
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { corpusPath, corpusSkip } from '../../../test/support/corpus.ts';
 import { buildInventory } from '../index.ts';
-import { analyzeTree } from '../testing.ts';
+import { analyzeTree } from '../../../test/support/walk-root.ts';
 import { createCondaAnalyzer } from './analyzer.ts';
 
 const ENV = 'conformance/trivy/integration/testdata/fixtures/repo/conda/miniconda3/envs/testenv';

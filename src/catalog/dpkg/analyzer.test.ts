@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { corpusPath, corpusSkip } from '../../../test/support/corpus.ts';
 import { buildInventory } from '../index.ts';
-import { analyzeFiles } from '../testing.ts';
+import { analyzeFiles } from '../../../test/support/walk-root.ts';
 import { createDpkgAnalyzer } from './analyzer.ts';
 import { parseDpkgStatus } from './parse-dpkg-status.ts';
 

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { ecosystemImage, ecosystemSkip } from '../../../test/support/ecosystem-image.ts';
 import { buildInventory } from '../index.ts';
-import { analyzeFiles } from '../testing.ts';
+import { analyzeFiles } from '../../../test/support/walk-root.ts';
 import { createJavaAnalyzer, MAX_DEPTH } from './analyzer.ts';
 import { javaIdentityFromFileName, parseManifest, parseProperties } from './parse-java.ts';
 

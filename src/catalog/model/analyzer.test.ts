@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildInventory } from '../index.ts';
-import { analyzeFiles } from '../testing.ts';
+import { analyzeFiles } from '../../../test/support/walk-root.ts';
 import { createModelAnalyzer } from './analyzer.ts';
 
 test('model formats by magic, sha256 and size, .bin only when it looks like a model', async () => {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { corpusPath, corpusSkip } from '../../../test/support/corpus.ts';
 import { buildInventory } from '../index.ts';
-import { analyzeFiles } from '../testing.ts';
+import { analyzeFiles } from '../../../test/support/walk-root.ts';
 import { createNpmAnalyzer, isNpmLockPath, npmPackageHome } from './analyzer.ts';
 import { parsePackageJson, parsePackageLock, parsePnpmLock, parseYarnLock } from './parse-npm.ts';
 

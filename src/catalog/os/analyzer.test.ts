@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { corpusPath, corpusSkip } from '../../../test/support/corpus.ts';
 import { buildInventory } from '../index.ts';
-import { analyzeFiles } from '../testing.ts';
+import { analyzeFiles } from '../../../test/support/walk-root.ts';
 import { createOsAnalyzer } from './analyzer.ts';
 
 const OS_RELEASES = [

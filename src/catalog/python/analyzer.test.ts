@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { corpusPath, corpusSkip } from '../../../test/support/corpus.ts';
 import { buildInventory } from '../index.ts';
-import { analyzeTree } from '../testing.ts';
+import { analyzeTree } from '../../../test/support/walk-root.ts';
 import { createPythonAnalyzer } from './analyzer.ts';
 import { normalizePythonName, parseRecord } from './parse-python-metadata.ts';
 
@@ -61,7 +61,7 @@ test(
   { skip: corpusSkip('conformance/syft/syft/pkg/cataloger/python/testdata/Python-2.7.egg-info') },
   async () => {
     const base = corpusPath('conformance/syft/syft/pkg/cataloger/python/testdata')!;
-    const { analyzeFiles } = await import('../testing.ts');
+    const { analyzeFiles } = await import('../../../test/support/walk-root.ts');
     const facts = await analyzeFiles(
       [createPythonAnalyzer()],
       [

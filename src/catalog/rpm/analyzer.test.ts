@@ -7,7 +7,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { corpusPath, corpusSkip } from '../../../test/support/corpus.ts';
-import { analyzeFiles } from '../testing.ts';
+import { analyzeFiles } from '../../../test/support/walk-root.ts';
 import { createRpmAnalyzer } from './analyzer.ts';
 
 const hasRpm = ((): boolean => {

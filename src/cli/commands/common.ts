@@ -2,19 +2,20 @@
 import type { FlagSpec, FlagValues } from '../options.ts';
 import { COMMON_FLAGS, IMAGE_FLAGS, parseCommand, helpText, defaultCacheDir } from '../options.ts';
 import { parseHours, type Progress } from '../io.ts';
-import { openLocalDb, type LocalDb } from '../../app/local-db.ts';
+
 import { EXIT } from '../exit.ts';
 import { UsageError } from '../../core/errors.ts';
 import { SEVERITIES, type Severity } from '../../core/advisory.ts';
-import { parseScanners, SCANNERS } from '../../app/analyze.ts';
 import {
-  readIgnoreFile,
-  readOpenVex,
-  validDriverVersion,
-  detectDriverVersion,
-  type PolicyOptions,
-  type VexStatement,
-} from '../../policy/index.ts';
+  chooseGpuArchs,
+  parseScanners,
+  SCANNERS,
+  openLocalDb,
+  type GpuArchChoice,
+  type LocalDb,
+} from '../../app/index.ts';
+import { readIgnoreFile, readOpenVex, type PolicyOptions, type VexStatement } from '../../policy/index.ts';
+import { detectDriverVersion, queryComputeCaps, validDriverVersion } from '../../runtime/index.ts';
 import { defaultDbPath } from '../../vulndb/index.ts';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -98,6 +99,18 @@ export function driverVersionOf(values: FlagValues): string | undefined {
     return v;
   }
   return detectDriverVersion();
+}
+
+/** --gpu-arch, else the GPUs nvidia-smi reports on this host, else none (README: `--gpu-arch` defaults). */
+export function gpuArchsOf(values: FlagValues): Promise<GpuArchChoice> {
+  return chooseGpuArchs(values['gpu-arch'] as string[] | undefined, () => queryComputeCaps());
+}
+
+/** Says where the GPU archs came from when it matters: the image has device code and --gpu-arch was not given. */
+export function noteGpuArchs(values: FlagValues, gpu: GpuArchChoice, section: unknown): void {
+  const files = (section as { files?: unknown[] } | undefined)?.files;
+  if (values.quiet || gpu.source === 'flag' || !files?.length) return;
+  process.stderr.write(`zerocve: ${gpu.note}\n`);
 }
 
 export function policyOf(values: FlagValues, cwd: string): PolicyOptions {

@@ -1,13 +1,19 @@
 // `zerocve slim` and `zerocve build`: make minimal images.
 import { UsageError } from '../../core/errors.ts';
-import { buildImage, checkFreshness, readBuildSpec, parseOutputTarget } from '../../app/build/index.ts';
+import {
+  buildImage,
+  checkFreshness,
+  readBuildSpec,
+  parseOutputTarget,
+  slimAndReport,
+  openLocalDb,
+} from '../../app/index.ts';
 import type { FlagSpec } from '../options.ts';
 import { COMMON_FLAGS } from '../options.ts';
 import { createProgress } from '../io.ts';
-import { slimAndReport } from '../../app/slim/index.ts';
 import { jsonText, renderSlimText, slimJson, renderBuildText, renderFreshnessText } from '../../report/index.ts';
 import { dbPathOf, parseOrHelp } from './common.ts';
-import { openLocalDb } from '../../app/local-db.ts';
+
 import { EXIT } from '../exit.ts';
 import type { Command } from './scan.ts';
 

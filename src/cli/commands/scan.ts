@@ -15,9 +15,7 @@ import {
   bloatView,
   renderInspectText,
 } from '../../report/index.ts';
-import { scanTarget, type ScanOptions } from '../../app/scan.ts';
-import { bloatTarget } from '../../app/bloat.ts';
-import { inspectTarget } from '../../app/inspect.ts';
+import { scanTarget, bloatTarget, inspectTarget, type ScanOptions } from '../../app/index.ts';
 import type { FlagSpec, FlagValues } from '../options.ts';
 import { COMMON_FLAGS, IMAGE_FLAGS } from '../options.ts';
 import {
@@ -32,6 +30,7 @@ import {
 import { SCAN_FLAGS, localDbOf, driverVersionOf, policyOf, scannersOf, parseOrHelp as parse } from './common.ts';
 import { EXIT } from '../exit.ts';
 import { UsageError } from '../../core/errors.ts';
+import { gpuArchsOf, noteGpuArchs } from './common.ts';
 
 export interface Command {
   summary: string;
@@ -105,15 +104,21 @@ export const scan: Command = {
     const outputs = parseOutputs(values, REPORT_FORMATS, 'table');
     const base = baseOptionsOf(values);
     const progress = createProgress(values.quiet !== true);
+    const gpu = await gpuArchsOf(values);
     const dbs = localDbOf(values, process.env, progress);
     let report: ScanReport;
     try {
-      report = await scanTarget(positionals[0], { ...scanOptions(values, progress, dbs.provide), base });
+      report = await scanTarget(positionals[0], {
+        ...scanOptions(values, progress, dbs.provide),
+        base,
+        gpuArchs: gpu.archs,
+      });
     } finally {
       dbs.close();
       progress.done();
     }
     warn(values, report.warnings);
+    noteGpuArchs(values, gpu, report.sections?.gpu);
     for (const o of outputs) {
       const shown =
         (o.format === 'table' || o.format === 'markdown') && values['show-suppressed'] !== true
@@ -199,7 +204,7 @@ export const compare: Command = {
     let a: ScanReport;
     let b: ScanReport;
     try {
-      const opts = scanOptions(values, progress, dbs.provide);
+      const opts = { ...scanOptions(values, progress, dbs.provide), gpuArchs: (await gpuArchsOf(values)).archs };
       a = await scanTarget(positionals[0], opts);
       b = await scanTarget(positionals[1], opts);
     } finally {
@@ -243,6 +248,7 @@ export const bloat: Command = {
     const { values, positionals } = p;
     const [o] = parseOutputs(values, ['table', 'json'], 'table');
     const progress = createProgress(values.quiet !== true);
+    const gpu = await gpuArchsOf(values);
     let report;
     try {
       report = await bloatTarget(positionals[0], {
@@ -250,13 +256,14 @@ export const bloat: Command = {
         cacheDir: cacheDirOf(values, process.env),
         cacheMaxBytes: cacheMaxBytesOf(values),
         duplicates: values['no-duplicates'] !== true,
-        gpuArchs: (values['gpu-arch'] as string[] | undefined)?.flatMap((s) => s.split(',')).filter(Boolean),
+        gpuArchs: gpu.archs,
         onProgress: (e) => progress.update(`zerocve: ${e.message}`),
       });
     } finally {
       progress.done();
     }
     warn(values, report.warnings);
+    noteGpuArchs(values, gpu, report.sections?.gpu);
     await withOutput(o.file, async (out: Writable) => {
       out.write(
         o.format === 'json'

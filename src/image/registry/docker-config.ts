@@ -4,6 +4,7 @@ import { execFile, type ExecFileException } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError, RegistryError, reasonOf } from '../../core/errors.ts';
+import { isObject } from '../../core/json.ts';
 
 export type Credentials =
   | { kind: 'basic'; username: string; password: string }
@@ -34,9 +35,6 @@ function sameRegistry(key: string, registry: string): boolean {
   const b = registry.toLowerCase();
   return a === b || (HUB_ALIASES.has(a) && HUB_ALIASES.has(b));
 }
-
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export interface LookupOptions {
   signal?: AbortSignal;

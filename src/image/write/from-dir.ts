@@ -4,7 +4,7 @@
 import { lstatSync, readdirSync, readlinkSync, createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import type { TarWriter } from '../../walk/index.ts';
-import type { EntryType } from '../../core/entry.ts';
+import { entryTypeOf } from '../../core/entry.ts';
 
 export interface DirLayerOptions {
   /** every entry's mtime (SOURCE_DATE_EPOCH); default 0 */
@@ -54,17 +54,13 @@ export async function addDirToTar(tar: TarWriter, root: string, options: DirLaye
     const abs = join(root, p);
     const st = lstatSync(abs);
     const base = { path: p, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: options.mtime ?? 0 };
-    let type: EntryType;
-    if (st.isDirectory()) type = 'dir';
-    else if (st.isSymbolicLink()) {
+    const type = entryTypeOf(st);
+    if (type === undefined) continue;
+    if (type === 'symlink') {
       await tar.add({ ...base, type: 'symlink', linkTarget: readlinkSync(abs) });
       n++;
       continue;
-    } else if (st.isFile()) type = 'file';
-    else if (st.isCharacterDevice()) type = 'char';
-    else if (st.isBlockDevice()) type = 'block';
-    else if (st.isFIFO()) type = 'fifo';
-    else continue;
+    }
     if (type === 'file' && st.nlink > 1) {
       const key = `${st.dev}:${st.ino}`;
       const first = seen.get(key);

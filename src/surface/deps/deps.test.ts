@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import type { Package } from '../../core/package.ts';
 import { createCatalogers, buildInventory } from '../../catalog/index.ts';
-import { analyzeTree } from '../../catalog/testing.ts';
+import { analyzeTree } from '../../../test/support/walk-root.ts';
 import { corpusPath, corpusSkip } from '../../../test/support/corpus.ts';
 import { diagnoseDependencies, driverNeededFor, compareDotted, environmentOf, systemPythonVersion } from './index.ts';
 

@@ -11,6 +11,7 @@ import type { Package, Problem } from '../../core/package.ts';
 import { evaluateMarker, parseRequirement, pep440Satisfies, normalizeName } from '../../version/index.ts';
 import type { MarkerEnvironment, Requirement } from '../../version/index.ts';
 import { compareDotted, driverNeededFor } from './cuda-driver-table.ts';
+import { isOsPackageType } from '../../core/package-types.ts';
 
 export const DEPS_ANALYZER_NAME = 'deps';
 
@@ -67,7 +68,7 @@ export function systemPythonVersion(
   packages: readonly Package[],
   pythonDirs: readonly string[] = [],
 ): { version: string; full?: string } | undefined {
-  const osPkgs = packages.filter((p) => p.type === 'deb' || p.type === 'apk' || p.type === 'rpm');
+  const osPkgs = packages.filter((p) => isOsPackageType(p.type));
   const upstream = (v: string): string => v.replace(/^\d+:/, '').split(/[-+~]/)[0];
   for (const p of osPkgs) {
     const m = /^(?:lib)?python(3\.\d+)(?:-minimal|-stdlib)?$/.exec(p.name);

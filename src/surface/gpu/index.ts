@@ -5,5 +5,4 @@ export { createFatbinScanner, decodeEntryHeader, FATBIN_MAGIC } from './parse-fa
 export type { FatbinScanner, FatbinScanResult } from './parse-fatbin.ts';
 export { summarizeDeviceCode, normalizeGpuArch, cubinRunsOn, ptxJitsOn } from './summarize.ts';
 export type { DeviceCodeSummary, DeviceCodeFile, DeviceCodeEntry, SummarizeOptions } from './summarize.ts';
-export { detectGpuArchs, parseComputeCaps } from './detect.ts';
-export type { DetectGpuOptions } from './detect.ts';
+export { parseComputeCaps } from './summarize.ts';

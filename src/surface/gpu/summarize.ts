@@ -136,3 +136,13 @@ export function summarizeDeviceCode(
     archs,
   };
 }
+
+/** nvidia-smi's `compute_cap` lines (`8.0`, `9.0`) → distinct normalized archs, sorted. */
+export function parseComputeCaps(text: string): string[] {
+  const out = new Set<string>();
+  for (const line of text.split('\n')) {
+    const arch = normalizeGpuArch(line);
+    if (arch) out.add(arch);
+  }
+  return [...out].sort();
+}

@@ -1,7 +1,7 @@
 // Secrets as the report shows them (no value, only a redacted form) and one finding each: built here, beside the
 // rules that found them.
 import type { Finding } from '../../core/finding.ts';
-import type { Inventory } from '../../core/package.ts';
+import type { FileOwners } from '../../catalog/index.ts';
 import type { SecretHit } from '../../core/analysis.ts';
 import type { Severity } from '../../core/advisory.ts';
 import { fileRef } from '../file-ref.ts';
@@ -13,9 +13,9 @@ export const secretSeverity = (rule: string): Severity => (/private-key|aws|gcp/
 /** Secrets in files no OS package owns, and one finding for each. */
 export function secretFindings(
   secrets: readonly (SecretFact & { layer?: number })[],
-  inventory: Inventory,
+  owners: FileOwners,
 ): { secrets: SecretHit[]; findings: Finding[] } {
-  const hits = secretsOutsidePackages(secrets, inventory).map((s): SecretHit => ({
+  const hits = secretsOutsidePackages(secrets, owners).map((s): SecretHit => ({
     path: s.path,
     layer: s.layer ?? -1,
     rule: s.rule,

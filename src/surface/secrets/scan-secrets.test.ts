@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { redact, scanSecrets, secretPathExcluded, secretsOutsidePackages } from './scan-secrets.ts';
 import { createSecretAnalyzer } from '../analyzers.ts';
-import { analyzeRoot, dpkgInventory, listRoot } from '../testing/tree.ts';
+import { walkRoot, inventoryOf } from '../../../test/support/walk-root.ts';
+import { createFileOwners } from '../../catalog/index.ts';
 import { BLOAT_ROOT, debianRoot, mmdebstrapSkip } from '../testing/debian-root.ts';
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -166,7 +167,7 @@ test('secrets in files an OS package owns are dropped', () => {
         version: '1',
         purl: 'pkg:deb/debian/x@1',
         locations: [],
-        files: ['/etc/x/sample.key'],
+        files: ['/etc/x/sample.key', '/bin/x-keygen'],
         metadata: { kind: 'dpkg' as const, source: 'x', sourceVersion: '1', arch: 'amd64' },
       },
     ],
@@ -174,18 +175,21 @@ test('secrets in files an OS package owns are dropped', () => {
     problems: [],
   };
   assert.deepEqual(
-    secretsOutsidePackages([f('/etc/x/sample.key'), f('/app/id_rsa')], inventory).map((s) => s.path),
-    ['/app/id_rsa'],
+    secretsOutsidePackages(
+      [f('/etc/x/sample.key'), f('/app/id_rsa'), f('/usr/bin/x-keygen'), f('/usr/sbin/y-keygen')],
+      createFileOwners(inventory.packages),
+    ).map((s) => s.path),
+    // /bin/x-keygen as the package lists it is /usr/bin/x-keygen on a merged-/usr system
+    ['/app/id_rsa', '/usr/sbin/y-keygen'],
   );
 });
 
 test('no false positives in a real Debian root', { skip: mmdebstrapSkip(), timeout: 15 * 60_000 }, async () => {
   const root = await debianRoot(BLOAT_ROOT);
-  const merged = listRoot(root);
-  const facts = await analyzeRoot(root, merged, [createSecretAnalyzer()]);
+  const { facts } = await walkRoot(root, [createSecretAnalyzer()]);
   const found = facts.filter((f) => f.kind === 'secret');
   if (process.env.ZEROCVE_PRINT) process.stdout.write(`${JSON.stringify(found)}\n`);
-  const secrets = secretsOutsidePackages(found, dpkgInventory(root));
+  const secrets = secretsOutsidePackages(found, (await inventoryOf(root)).owners);
   assert.deepEqual(secrets, []);
   assert.deepEqual(
     facts.filter((f) => f.kind === 'problem'),

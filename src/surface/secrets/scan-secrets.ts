@@ -7,7 +7,8 @@
 // credentials, and reporting them buries real findings. Files owned by an OS package are dropped afterwards by
 // `secretsOutsidePackages` (the inventory is only known after the walk).
 import type { Fact } from '../../core/fact.ts';
-import type { Inventory } from '../../core/package.ts';
+import { isOsPackageType } from '../../core/package-types.ts';
+import type { FileOwners } from '../../catalog/index.ts';
 
 export type SecretFact = Extract<Fact, { kind: 'secret' }>;
 
@@ -117,9 +118,6 @@ export function scanSecrets(path: string, content: Buffer): SecretFact[] {
 }
 
 /** Drop secrets in files an OS package owns (distro-shipped samples): they are public, not the image's. */
-export function secretsOutsidePackages<T extends SecretFact>(secrets: readonly T[], inventory: Inventory): T[] {
-  const owned = new Set<string>();
-  for (const p of inventory.packages)
-    if (p.type === 'deb' || p.type === 'apk' || p.type === 'rpm') for (const f of p.files ?? []) owned.add(f);
-  return secrets.filter((s) => !owned.has(s.path));
+export function secretsOutsidePackages<T extends SecretFact>(secrets: readonly T[], owners: FileOwners): T[] {
+  return secrets.filter((s) => owners.ownerOf(s.path, (p) => isOsPackageType(p.type)) === undefined);
 }
