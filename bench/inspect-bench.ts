@@ -1,15 +1,19 @@
 // Inspect benchmark: how fast and how lean is the layer walk on a real image?
-//   node bench/inspect-bench.ts [TARGET] [--runs N] [--bomb GiB]
-// TARGET: oci-dir:, oci-archive: or docker-archive: (default: the ML fixture under .cache/fixtures/ml/oci).
-// Prints, for the same layers, in the same run:
-//   node-gunzip   Node's gunzip/zstd with 256 KiB chunks, bytes dropped (the floor for a Node walker)
-//   gzip|tar -t   `gzip -dc | tar -t` (or zstd -dc / plain tar -t) fed the same verified layer stream
-//   walk cold     walkImage with an empty cache (no analyzers: the walk itself), and its ratio to both
-//   walk warm     the same with the cache filled (no layer opened)
-// Every measured run is a child process; peak RSS is that child's maxRSS. --bomb N adds a streamed N GiB zero-file
-// layer (generated and gzip-compressed on the fly) walked with default limits.
+//   node bench/inspect-bench.ts [TARGET] [--runs N] [--gnu-tar] [--bomb GiB]
+// TARGET: oci-dir:, oci-archive: or docker-archive: (default: the ML fixture, $ZEROCVE_FIXTURES or .cache/fixtures,
+// then ml/oci). Measured on the same layers, in the same run, N interleaved rounds (the order rotates each round, as
+// the machine is shared and its load drifts):
+//   node-gunzip    Node's gunzip/zstd with 256 KiB chunks, layers one after another, bytes dropped (the floor for a
+//                  Node walker that reads the same verified source)
+//   walk cold      walkImage with an empty cache (no analyzers: the walk itself; layers two at a time)
+//   inspect cold   the CLI, `zerocve inspect TARGET --cache-dir EMPTY`, start to exit
+// then warm runs (cache filled: no layer opened). Every run is a child process; wall and CPU (user+sys) come from GNU
+// time, peak RSS is that child's maxRSS; `ms` is the child's own figure for its work (without Node's start-up).
+// Printed: medians, the ratio of the medians and the median of per-round ratios. --gnu-tar adds one run of
+// `gzip -dc | tar -t` fed the same layer streams; --bomb N adds a streamed N GiB zero-file layer walked with default
+// limits.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,38 +23,59 @@ import { compressionOfMagic } from '../src/walk/index.ts';
 const here = import.meta.dirname;
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: { runs: { type: 'string', default: '1' }, bomb: { type: 'string' } },
+  options: {
+    runs: { type: 'string', default: '3' },
+    bomb: { type: 'string' },
+    'gnu-tar': { type: 'boolean' },
+  },
 });
-const fixture = resolve(here, '..', '.cache', 'fixtures', 'ml', 'oci');
+const fixture = join(process.env.ZEROCVE_FIXTURES ?? resolve(here, '..', '.cache', 'fixtures'), 'ml', 'oci');
 const target = positionals[0] ?? (existsSync(fixture) ? `oci-dir:${fixture}` : undefined);
-if (!target) throw new Error('usage: inspect-bench.ts TARGET (no default fixture at .cache/fixtures/ml/oci)');
+if (!target) throw new Error(`usage: inspect-bench.ts TARGET (no default fixture at ${fixture})`);
 const runs = Math.max(1, Number(values.runs));
 const NODE_FLAGS = ['--max-semi-space-size=16'];
 
 interface ChildResult {
+  /** the child's own figure (ms), or the process wall time for the CLI */
   ms: number;
+  wall: number;
+  cpu: number;
   maxRssMiB: number;
   uncompressedBytes?: number;
   entries?: number;
   fromCache?: boolean;
 }
-const child = (script: string, args: string[]): ChildResult =>
-  JSON.parse(
-    execFileSync(process.execPath, [...NODE_FLAGS, join(here, script), ...args], {
-      encoding: 'utf8',
-      maxBuffer: 1 << 20,
-    })
-      .trim()
-      .split('\n')
-      .pop()!,
-  );
-const best = (f: () => ChildResult): ChildResult => {
-  let b: ChildResult | undefined;
-  for (let i = 0; i < runs; i++) {
-    const r = f();
-    if (!b || r.ms < b.ms) b = r;
-  }
-  return b!;
+const work = mkdtempSync(join(tmpdir(), 'zerocve-inspect-bench-'));
+const timeFile = join(work, 'time');
+function timed(args: string[]): { stdout: string; wall: number; cpu: number; maxRssMiB: number } {
+  const stdout = execFileSync('/usr/bin/time', ['-o', timeFile, '-f', '%e %U %S %M', process.execPath, ...args], {
+    encoding: 'utf8',
+    maxBuffer: 16 << 20,
+  });
+  const [wall, user, sys, kb] = readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+  return { stdout, wall: wall * 1000, cpu: (user + sys) * 1000, maxRssMiB: Math.round(kb / 1024) };
+}
+const child = (script: string, args: string[]): ChildResult => {
+  const t = timed([...NODE_FLAGS, join(here, script), ...args]);
+  return { ...t, ...JSON.parse(t.stdout.trim().split('\n').pop()!) };
+};
+const cli = (cacheDir: string): ChildResult => {
+  const t = timed([
+    ...NODE_FLAGS,
+    join(here, '..', 'bin', 'zerocve.js'),
+    'inspect',
+    target!,
+    '-q',
+    '-f',
+    'json',
+    '--cache-dir',
+    cacheDir,
+  ]);
+  return { ...t, ms: t.wall };
+};
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
 async function gnuTarList(): Promise<number> {
@@ -64,10 +89,10 @@ async function gnuTarList(): Promise<number> {
     const c = compressionOfMagic(head);
     const cmd =
       c === 'gzip'
-        ? 'gzip -dc | tar -t >/dev/null'
+        ? 'gzip -dc | tar -t >/dev/null 2>&1'
         : c === 'zstd'
-          ? 'zstd -dc | tar -t >/dev/null'
-          : 'tar -t >/dev/null';
+          ? 'zstd -dc | tar -t >/dev/null 2>&1'
+          : 'tar -t >/dev/null 2>&1';
     const p = spawn('sh', ['-c', cmd], { stdio: ['pipe', 'ignore', 'inherit'] });
     const done = new Promise<void>((res, rej) =>
       p.on('close', (code) => (code === 0 ? res() : rej(new Error(`${cmd} exited ${code}`)))),
@@ -89,45 +114,66 @@ async function gnuTarList(): Promise<number> {
   return performance.now() - t0;
 }
 
-const cache = mkdtempSync(join(tmpdir(), 'zerocve-bench-cache-'));
 try {
-  const gunzip = best(() => child('walk-gunzip.ts', [target]));
-  let tarMs = Infinity;
-  for (let i = 0; i < runs; i++) tarMs = Math.min(tarMs, await gnuTarList());
-  const cold = best(() => {
-    rmSync(cache, { recursive: true, force: true });
-    return child('walk-run.ts', [target, '--cache', cache]);
-  });
-  const warm = best(() => child('walk-run.ts', [target, '--cache', cache]));
-  const mib = (cold.uncompressedBytes ?? 0) / 1048576;
-  const line = (name: string, ms: number, rss: string, note = ''): string =>
-    `${name.padEnd(14)} ${(ms / 1000).toFixed(2).padStart(7)} s ${rss.padStart(9)}  ${note}`;
-  const out = [
-    `target: ${target}`,
-    `layers: ${mib.toFixed(0)} MiB uncompressed, ${cold.entries} entries; best of ${runs} run(s); node ${process.version}, flags ${NODE_FLAGS.join(' ')}`,
-    line('node-gunzip', gunzip.ms, `${gunzip.maxRssMiB} MiB`, `${(mib / (gunzip.ms / 1000)).toFixed(0)} MiB/s`),
-    line('gzip|tar -t', tarMs, '-', '(external processes)'),
-    line(
-      'walk cold',
-      cold.ms,
-      `${cold.maxRssMiB} MiB`,
-      `${(cold.ms / gunzip.ms).toFixed(2)}× node-gunzip, ${(cold.ms / tarMs).toFixed(2)}× gzip|tar -t`,
-    ),
-    line('walk warm', warm.ms, `${warm.maxRssMiB} MiB`, `cache hit: ${warm.fromCache}`),
+  const load = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  const out = [`target: ${target}`, `load average before: ${load()}`];
+  const cacheWalk = join(work, 'cache-walk');
+  const cacheCli = join(work, 'cache-cli');
+  const gunzip: ChildResult[] = [];
+  const cold: ChildResult[] = [];
+  const cliCold: ChildResult[] = [];
+  const kinds = [
+    () => gunzip.push(child('walk-gunzip.ts', [target])),
+    () => {
+      rmSync(cacheWalk, { recursive: true, force: true });
+      cold.push(child('walk-run.ts', [target, '--cache', cacheWalk]));
+    },
+    () => {
+      rmSync(cacheCli, { recursive: true, force: true });
+      cliCold.push(cli(cacheCli));
+    },
   ];
+  for (let i = 0; i < runs; i++) for (let k = 0; k < kinds.length; k++) kinds[(k + i) % kinds.length]();
+  const warm: ChildResult[] = [];
+  const cliWarm: ChildResult[] = [];
+  for (let i = 0; i < runs; i++) {
+    warm.push(child('walk-run.ts', [target, '--cache', cacheWalk]));
+    cliWarm.push(cli(cacheCli));
+  }
+  out.push(`load average after: ${load()}`);
+  const c0 = cold[0];
+  const mib = (c0.uncompressedBytes ?? 0) / 1048576;
+  const s = (ms: number): string => `${(ms / 1000).toFixed(2).padStart(6)} s`;
+  const med = (rs: ChildResult[], k: 'ms' | 'wall' | 'cpu'): number => median(rs.map((r) => r[k]));
+  const peak = (rs: ChildResult[]): string => `${Math.max(...rs.map((r) => r.maxRssMiB))} MiB`.padStart(8);
+  const line = (name: string, rs: ChildResult[], note = ''): string =>
+    `${name.padEnd(13)} ${s(med(rs, 'ms'))} (process ${s(med(rs, 'wall'))} wall, ${s(med(rs, 'cpu'))} CPU) peak ${peak(rs)}  ${note}`;
+  const ratio = (a: ChildResult[], b: ChildResult[], k: 'ms' | 'wall' | 'cpu'): string =>
+    `${(med(a, k) / med(b, k)).toFixed(2)}× (per round ${median(a.map((r, i) => r[k] / b[i][k])).toFixed(2)}×)`;
+  out.push(
+    `layers: ${mib.toFixed(0)} MiB uncompressed, ${c0.entries} entries; medians of ${runs} interleaved round(s); node ${process.version}, flags ${NODE_FLAGS.join(' ')}`,
+    line('node-gunzip', gunzip, `${(mib / (med(gunzip, 'ms') / 1000)).toFixed(0)} MiB/s`),
+    line('walk cold', cold, `${ratio(cold, gunzip, 'ms')} node-gunzip; CPU ${ratio(cold, gunzip, 'cpu')}`),
+    line('inspect cold', cliCold, `process wall ${ratio(cliCold, gunzip, 'wall')} node-gunzip's process`),
+    line('walk warm', warm, `cache hit: ${warm.every((w) => w.fromCache)}`),
+    line('inspect warm', cliWarm, '(CLI start to exit)'),
+  );
+  if (values['gnu-tar']) {
+    const tarMs = await gnuTarList();
+    out.push(`gzip|tar -t   ${s(tarMs)} (external processes; walk cold = ${(med(cold, 'ms') / tarMs).toFixed(2)}×)`);
+  }
   if (values.bomb) {
     const gib = Number(values.bomb);
     const bomb = child('walk-run.ts', [`bomb:${gib}`]);
     out.push(
       line(
         `bomb ${gib} GiB`,
-        bomb.ms,
-        `${bomb.maxRssMiB} MiB`,
+        [bomb],
         `${((bomb.uncompressedBytes ?? 0) / 1024 ** 3).toFixed(1)} GiB of zeros, default limits`,
       ),
     );
   }
   process.stdout.write(out.join('\n') + '\n');
 } finally {
-  rmSync(cache, { recursive: true, force: true });
+  rmSync(work, { recursive: true, force: true });
 }

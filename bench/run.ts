@@ -1,12 +1,13 @@
 // Every benchmark, one after another (they share 2 cores: never in parallel). Figures print as ratios against a
 // baseline measured in the same run on the same input.
 //   npm run bench            all
-//   npm run bench -- scan    one (inspect, scan, db, match)
+//   npm run bench -- scan    one (inspect, rootfs, scan, db, match)
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
 const all: Record<string, string> = {
   inspect: 'inspect-bench.ts',
+  rootfs: 'rootfs-bench.ts',
   scan: 'scan-bench.ts',
   db: 'db-bench.ts',
   match: 'match-bench.ts',

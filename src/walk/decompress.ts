@@ -1,7 +1,7 @@
 // Layer blob → uncompressed tar chunks. The compression is read from the first bytes (magic) and from the media
 // type; when they disagree the magic wins (registries and `docker save` mislabel layers), and the caller is told.
 //
-// Decompression bombs: memory is bounded whatever the input (256 KiB chunks flow through, nothing accumulates), so a
+// Decompression bombs: memory is bounded whatever the input (1 MiB chunks flow through, nothing accumulates), so a
 // bomb can only cost time. We therefore stop by explicit limits: `maxLayerBytes` (uncompressed bytes per layer,
 // default 64 GiB — above any real layer we know of) and, opt-in, `maxRatio` (uncompressed ÷ compressed, checked once
 // more than 16 MiB came out, so small highly compressible layers are never flagged). A default ratio limit was
@@ -12,6 +12,13 @@ import type { Compression } from '../core/image.ts';
 import { InputError } from '../core/errors.ts';
 
 export const CHUNK = 256 * 1024;
+/**
+ * Output chunk of the decompressors, and how far they may run ahead of the tar reader. Each output chunk is one round
+ * trip to the thread pool and one fresh buffer; with 256 KiB chunks and the stream's default 64 KiB buffer, inflate
+ * stopped after every chunk until the tar reader caught up. 1 MiB chunks with 1 MiB of read-ahead: ~10% less CPU
+ * and wall on a 1.7 GB two-layer image (bench/inspect-bench.ts), same memory bound (a few MiB per layer).
+ */
+export const INFLATE_CHUNK = 1024 * 1024;
 export const DEFAULT_MAX_LAYER_BYTES = 64 * 1024 ** 3;
 const RATIO_FLOOR = 16 * 1024 * 1024;
 
@@ -114,8 +121,8 @@ export async function* decompressedChunks(
     return;
   }
 
-  const inflate =
-    stats.compression === 'gzip' ? createGunzip({ chunkSize: CHUNK }) : createZstdDecompress({ chunkSize: CHUNK });
+  const opts = { chunkSize: INFLATE_CHUNK, readableHighWaterMark: INFLATE_CHUNK };
+  const inflate = stats.compression === 'gzip' ? createGunzip(opts) : createZstdDecompress(opts);
   async function* compressed(): AsyncGenerator<Buffer> {
     yield first;
     for (;;) {

@@ -1,6 +1,10 @@
 // Analyzer dispatch for one entry: every analyzer says what it wants from the header alone; the body is read once,
 // only if someone wants bytes, and each chunk goes to every stream sink and into one buffer for `{ maxBytes }`
-// analyzers. Entries nobody wants are never read (the tar reader skips them). Analyzer faults become problem facts.
+// analyzers. Entries nobody wants are never read (the tar reader skips them; the directory walk never opens them).
+// Analyzer faults become problem facts.
+//
+// Two steps, so that walkers can skip the asynchronous part for the many entries nobody claims: `claimEntry` asks
+// every analyzer synchronously and returns null when none wants anything; `runClaim` then reads and analyzes.
 import type { Analyzer, Sink } from '../core/analyzer.ts';
 import type { EntryHeader } from '../core/entry.ts';
 import type { Fact } from '../core/fact.ts';
@@ -13,17 +17,24 @@ const problem = (path: string, analyzer: string, message: string): Fact => ({
   message,
 });
 
+/** The analyzers that want something of one entry, and how. */
+export interface Claim {
+  headerOnly: Analyzer[] | null;
+  buffered: Analyzer[] | null;
+  sinks: { a: Analyzer; sink: Sink }[] | null;
+}
+
 /**
- * Runs the analyzers on one entry and appends their facts. `body` yields the content (called at most once);
- * `readable` false means the content exists but cannot be delivered (sparse members).
+ * Asks every analyzer what it wants of `h` (problems from wants()/sink() go to `facts`). Null when nobody wants
+ * anything: nothing to run, no bytes to read. `readable` false means the content exists but cannot be delivered
+ * (sparse members).
  */
-export async function dispatchEntry(
+export function claimEntry(
   h: EntryHeader,
   analyzers: readonly Analyzer[],
   facts: Fact[],
   readable: boolean,
-  body: () => AsyncIterable<Buffer>,
-): Promise<void> {
+): Claim | null {
   let headerOnly: Analyzer[] | null = null;
   let buffered: Analyzer[] | null = null;
   let sinks: { a: Analyzer; sink: Sink }[] | null = null;
@@ -69,7 +80,22 @@ export async function dispatchEntry(
     }
     (buffered ??= []).push(a);
   }
+  return headerOnly || buffered || sinks ? { headerOnly, buffered, sinks } : null;
+}
 
+/** True when running the claim reads the entry's content (someone wants bytes and there are some). */
+export const claimReadsBody = (h: EntryHeader, c: Claim): boolean =>
+  (c.buffered !== null || c.sinks !== null) && h.type === 'file' && h.size > 0;
+
+/** Runs a claim: header-only analyzers, then one read of the body (called at most once) for the others. */
+export async function runClaim(
+  h: EntryHeader,
+  claim: Claim,
+  facts: Fact[],
+  body: () => AsyncIterable<Buffer> | Iterable<Buffer>,
+): Promise<void> {
+  const { headerOnly, buffered } = claim;
+  let sinks = claim.sinks;
   if (headerOnly) for (const a of headerOnly) await run(a, h, null, facts);
   if (!buffered && !sinks) return;
 
@@ -79,9 +105,9 @@ export async function dispatchEntry(
   if (hasBytes) {
     for await (const chunk of body()) {
       if (content) {
-        chunk.copy(content, filled);
-      }
-      filled += chunk.length;
+        // a file that grew since it was listed: its listed size is what is analyzed
+        filled += chunk.copy(content, filled);
+      } else filled += chunk.length;
       if (sinks) {
         for (let i = 0; i < sinks.length; i++) {
           try {
@@ -105,6 +131,21 @@ export async function dispatchEntry(
   }
   if (buffered && content)
     for (const a of buffered) await run(a, h, filled === content.length ? content : content.subarray(0, filled), facts);
+}
+
+/**
+ * Runs the analyzers on one entry and appends their facts. `body` yields the content (called at most once);
+ * `readable` false means the content exists but cannot be delivered (sparse members).
+ */
+export async function dispatchEntry(
+  h: EntryHeader,
+  analyzers: readonly Analyzer[],
+  facts: Fact[],
+  readable: boolean,
+  body: () => AsyncIterable<Buffer> | Iterable<Buffer>,
+): Promise<void> {
+  const claim = claimEntry(h, analyzers, facts, readable);
+  if (claim) await runClaim(h, claim, facts, body);
 }
 
 async function run(a: Analyzer, h: EntryHeader, content: Buffer | null, facts: Fact[]): Promise<void> {

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import {
   createWriteStream,
   existsSync,
+  linkSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -514,6 +515,69 @@ test('dir: images: one pseudo-layer, lstat only (links out of the root are not f
   assert.equal(existsSync(join(dir, 'dir-cache')), false, 'no cache for dir:');
   const fact = r.facts[0] as Extract<Fact, { kind: 'content-hash' }>;
   assert.equal(fact.sha256, createHash('sha256').update('ID=debian\n').digest('hex'));
+});
+
+test('dir: walk reads exactly the claimed files, small ones whole and large ones in chunks; hardlinks once', async () => {
+  const root = join(dir, 'rootfs-read');
+  mkdirSync(join(root, 'models'), { recursive: true });
+  mkdirSync(join(root, 'etc'), { recursive: true });
+  const big = Buffer.alloc(9 * 1024 * 1024 + 7); // above the size read through the thread pool
+  for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE(i, i);
+  writeFileSync(join(root, 'models/w.bin'), big);
+  linkSync(join(root, 'models/w.bin'), join(root, 'models/x.bin'));
+  writeFileSync(join(root, 'etc/small'), 'hello\n');
+  writeFileSync(join(root, 'etc/empty'), '');
+  const seen: { path: string; bytes: number; chunks: number }[] = [];
+  const streamer: Analyzer = {
+    name: 'streamer',
+    version: 1,
+    wants: (e) => (e.type === 'file' && e.path.startsWith('/models/') ? 'stream' : null),
+    sink(e) {
+      const h = createHash('sha256');
+      let bytes = 0;
+      let chunks = 0;
+      return {
+        write: (c) => {
+          h.update(c);
+          bytes += c.length;
+          chunks++;
+        },
+        end: () => {
+          seen.push({ path: e.path, bytes, chunks });
+          return [{ kind: 'content-hash', path: e.path, sha256: h.digest('hex'), size: e.size }];
+        },
+      };
+    },
+  };
+  const whole: Analyzer = {
+    name: 'whole',
+    version: 1,
+    wants: (e) => (e.type === 'file' && e.path.startsWith('/etc/') ? { maxBytes: 1024 } : null),
+    analyze: (e, content) => [
+      { kind: 'content-hash', path: e.path, sha256: createHash('sha256').update(content!).digest('hex'), size: e.size },
+    ],
+  };
+  const image: Image = {
+    source: { target: `dir:${root}`, kind: 'dir' },
+    config: { diffIds: [] },
+    layers: [],
+    rootDir: root,
+  };
+  const r = await walkImage(image, { analyzers: [streamer, whole] });
+  assert.equal(r.merged.get('/models/x.bin')?.type, 'hardlink');
+  assert.equal(r.merged.get('/models/x.bin')?.linkTarget, '/models/w.bin');
+  assert.deepEqual(
+    seen.map((s) => [s.path, s.bytes]),
+    [['/models/w.bin', big.length]],
+    'the big file, read once',
+  );
+  assert.ok(seen[0].chunks > 1, 'a large file reaches the sink in chunks');
+  const hashes = Object.fromEntries(
+    r.facts.filter((f) => f.kind === 'content-hash').map((f) => [f.path, (f as { sha256: string }).sha256]),
+  );
+  const sha = (b: string | Buffer): string => createHash('sha256').update(b).digest('hex');
+  assert.deepEqual(hashes, { '/etc/empty': sha(''), '/etc/small': sha('hello\n'), '/models/w.bin': sha(big) });
+  assert.equal(r.layers[0].files, 3);
 });
 
 test('a layer given as an already open stream of an uncompressed tar works too (Readable.from)', async () => {

@@ -16,7 +16,7 @@ import type { LayerFact, LayerRecord, LayerWalk, WalkOptions, WalkProgress, Walk
 
 const WHITEOUT = '.wh.';
 const OPAQUE = '.wh..wh..opq';
-const PROGRESS_EVERY = 64; // chunks (~16 MiB)
+const PROGRESS_EVERY = 16 * 1024 * 1024; // uncompressed bytes between progress events
 
 /** `sha256:0123456789abcdef…` for messages */
 export const shortDigest = (d: string): string => (d.length > 23 ? `${d.slice(0, 23)}…` : d);
@@ -244,11 +244,12 @@ async function readLayer(
   const facts: Fact[] = [];
   let entryCount = 0;
   let fileCount = 0;
-  let chunks = 0;
+  let nextReport = PROGRESS_EVERY;
   const onChunk =
     onProgress &&
     ((): void => {
-      if (++chunks % PROGRESS_EVERY === 0) {
+      if (stats.uncompressedBytes >= nextReport) {
+        nextReport = stats.uncompressedBytes + PROGRESS_EVERY;
         onProgress({
           layer: index,
           digest: layer.digest,
