@@ -27,13 +27,11 @@ test('compareReports: packages only in A / B, version changes, metrics, resolved
   const a = buildTestReport({ corpus });
   // B: a slimmer image — no apt/perl, mlflow upgraded past its fix
   const b = buildTestReport({ corpus, dropPackages: ['apt', 'perl-base', 'gitpython'], versions: { mlflow: '2.9.2' } });
-  b.image.layers = b.image.layers
-    .slice(0, 2)
-    .map((l) => ({
-      ...l,
-      compressedSize: Math.round(l.compressedSize / 4),
-      uncompressedSize: Math.round(l.uncompressedSize / 4),
-    }));
+  b.image.layers = b.image.layers.slice(0, 2).map((l) => ({
+    ...l,
+    compressedSize: Math.round(l.compressedSize / 4),
+    uncompressedSize: Math.round(l.uncompressedSize / 4),
+  }));
   b.surface = b.surface && { ...b.surface, shells: [], packageManagers: ['dpkg'] };
   const c = compareReports(a, b);
   assert.deepEqual(

@@ -60,5 +60,5 @@ export function resolveLinkTarget(linkDir: string, target: string): string {
 /** true when `path` is `dir` or lies below it (both normalized absolute). */
 export function isWithin(path: string, dir: string): boolean {
   if (dir === '/') return true;
-  return path === dir || (path.startsWith(dir) && path.charCodeAt(dir.length) === 47) /* / */;
+  return path === dir || (path.startsWith(dir) && path.charCodeAt(dir.length) === 47); /* / */
 }
