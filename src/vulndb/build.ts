@@ -155,6 +155,9 @@ interface Writer {
   delSourceAdvisories: StatementSync;
   delSourceEnrichment: StatementSync;
   putSource: StatementSync;
+  updAdvisory: StatementSync;
+  delAffectedOf: StatementSync;
+  delAliasesOf: StatementSync;
 }
 
 function prepareWriter(db: DatabaseSync): Writer {
@@ -175,6 +178,11 @@ function prepareWriter(db: DatabaseSync): Writer {
     delSourceAliases: db.prepare('DELETE FROM aliases WHERE advisory IN (SELECT rid FROM advisories WHERE source = ?)'),
     delSourceAdvisories: db.prepare('DELETE FROM advisories WHERE source = ?'),
     delSourceEnrichment: db.prepare('DELETE FROM enrichment WHERE source = ?'),
+    updAdvisory: db.prepare(
+      'UPDATE advisories SET summary = ?, severity = ?, modified = ?, withdrawn = ?, body = ? WHERE rid = ?',
+    ),
+    delAffectedOf: db.prepare('DELETE FROM affected WHERE advisory = ?'),
+    delAliasesOf: db.prepare('DELETE FROM aliases WHERE advisory = ?'),
     putSource:
       db.prepare(`INSERT OR REPLACE INTO sources (name, kind, input, snapshot, etag, last_modified, imported_at, advisories, affected, enrichments, problems)
                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
@@ -219,6 +227,8 @@ export async function buildDatabase(
     db.exec(SCHEMA_SQL);
     const w = prepareWriter(db);
     const summaries = new Map<string, SourceSummary>();
+    // advisory rid by id, per source: a source may come in several batches (NVD's yearly files + modified)
+    const rids = new Map<string, Map<string, number>>();
     db.exec('BEGIN');
     for (const batch of batches) {
       let s = summaries.get(batch.name);
@@ -234,6 +244,7 @@ export async function buildDatabase(
           problems: [],
         };
         summaries.set(batch.name, s);
+        rids.set(batch.name, new Map());
         w.delSourceAffected.run(batch.name);
         w.delSourceAliases.run(batch.name);
         w.delSourceAdvisories.run(batch.name);
@@ -241,7 +252,7 @@ export async function buildDatabase(
       } else {
         s.input += `, ${batch.input}`;
       }
-      await importBatch(w, batch, s, options);
+      await importBatch(w, batch, s, rids.get(batch.name) as Map<string, number>, options);
       w.putSource.run(
         batch.name,
         batch.kind,
@@ -281,8 +292,21 @@ export async function buildDatabase(
   }
 }
 
-async function importBatch(w: Writer, batch: SourceBatch, s: SourceSummary, options: BuildOptions): Promise<void> {
-  const ridOf = new Map<string, number>();
+/**
+ * Whether a later record of a source replaces an earlier one with the same id. NVD records are whole snapshots of a
+ * CVE (the `modified` feed's copy supersedes the yearly file's); other feeds split one advisory over several records
+ * (one per package or release), which are merged.
+ */
+const supersedes = (kind: string): boolean => kind === 'nvd';
+
+async function importBatch(
+  w: Writer,
+  batch: SourceBatch,
+  s: SourceSummary,
+  ridOf: Map<string, number>,
+  options: BuildOptions,
+): Promise<void> {
+  const replace = supersedes(batch.kind);
   let records = 0;
   let newestModified: string | undefined;
   for await (const rec of batch.records) {
@@ -302,7 +326,7 @@ async function importBatch(w: Writer, batch: SourceBatch, s: SourceSummary, opti
         const { id, ...part } = rec.enrichment;
         const prev = w.getEnrichment.get(id, batch.name) as { body?: string } | undefined;
         const merged: Partial<CveEnrichment> = prev?.body ? JSON.parse(prev.body) : {};
-        if (part.cvss?.length) merged.cvss = [...(merged.cvss ?? []), ...part.cvss];
+        if (part.cvss?.length) merged.cvss = replace ? part.cvss : [...(merged.cvss ?? []), ...part.cvss];
         if (part.kev) merged.kev = part.kev;
         if (part.epss) merged.epss = part.epss;
         w.upsertEnrichment.run(id, batch.name, JSON.stringify(merged));
@@ -328,6 +352,18 @@ async function importBatch(w: Writer, batch: SourceBatch, s: SourceSummary, opti
           rid = Number(res.lastInsertRowid);
           ridOf.set(a.id, rid);
           s.advisories++;
+        } else if (replace) {
+          const { affected: _affected, ...body } = a;
+          w.updAdvisory.run(
+            str(a.summary),
+            str(a.severity?.rating),
+            str(a.modified),
+            str(a.withdrawn),
+            JSON.stringify(body),
+            rid,
+          );
+          s.affected -= Number(w.delAffectedOf.run(rid).changes);
+          w.delAliasesOf.run(rid);
         }
         for (const alias of aliases) w.insAlias.run(alias, rid);
         for (const f of a.affected) {

@@ -21,12 +21,52 @@ import { openZip } from './read-zip.ts';
 import { openStore, type StoreStatus } from './store.ts';
 
 export interface FeedSource {
-  /** source name in the database, e.g. `osv:PyPI` */
+  /** source name in the database, e.g. `osv:PyPI`; several feeds may share one (NVD's yearly files) */
   name: string;
   kind: SourceKind;
   url: string;
   /** cached file name (its extension tells how to verify: .zip, .gz, else size only) */
   file: string;
+  /**
+   * Do not ask the server again for this long after a successful download (the cached copy is used as is). Set on
+   * NVD's yearly files: the `modified` feed carries every change of the last 8 days, so a weekly refresh suffices.
+   */
+  refreshHours?: number;
+}
+
+/** The first year NVD publishes a yearly JSON 2.0 feed for (CVE-1999-… records are in the 2002 file). */
+export const NVD_FIRST_YEAR = 2002;
+
+/**
+ * NVD CVE data comes from the JSON 2.0 data feeds (yearly `nvdcve-2.0-YYYY.json.gz` plus `nvdcve-2.0-modified.json.gz`),
+ * not from the CVE API 2.0. Why: the feeds are static gzip files, so they go through the same conditional (ETag /
+ * Last-Modified), resumable (Range) and verified (gzip) downloader as every other feed, are mirrored by a plain web
+ * server for air-gapped sites (`--base-url`), need no API key, and are not rate limited; a full API crawl of ~300,000
+ * CVEs at 2,000 per page is ~150 requests, which without a key (5 requests per 30 s) takes 15 minutes and with one
+ * still needs paging, back-off and key handling. The `modified` file (changes of the last 8 days, refreshed every
+ * ~2 h) is fetched on every update; the yearly files at most once a week (refreshHours), and imported first so the
+ * `modified` records, imported last, replace their older copies.
+ */
+export function nvdFeeds(opts: { baseUrl?: string; now?: Date } = {}): FeedSource[] {
+  const b = opts.baseUrl?.replace(/\/+$/, '');
+  const base = b ? `${b}/nvd` : 'https://nvd.nist.gov/feeds/json/cve/2.0';
+  const last = (opts.now ?? new Date()).getUTCFullYear();
+  const out: FeedSource[] = [];
+  for (let y = NVD_FIRST_YEAR; y <= last; y++)
+    out.push({
+      name: 'nvd',
+      kind: 'nvd',
+      url: `${base}/nvdcve-2.0-${y}.json.gz`,
+      file: `nvdcve-2.0-${y}.json.gz`,
+      refreshHours: 7 * 24,
+    });
+  out.push({
+    name: 'nvd',
+    kind: 'nvd',
+    url: `${base}/nvdcve-2.0-modified.json.gz`,
+    file: 'nvdcve-2.0-modified.json.gz',
+  });
+  return out;
 }
 
 export const DEFAULT_OSV_ECOSYSTEMS = [
@@ -47,10 +87,12 @@ export const DEFAULT_OSV_ECOSYSTEMS = [
 
 /**
  * The feeds `db update` fetches. With `baseUrl` (a mirror, or a test server) every feed comes from under it:
- * `<base>/osv/<ecosystem>/all.zip`, `<base>/debian/json`, `<base>/kev/known_exploited_vulnerabilities.json`,
- * `<base>/epss/epss_scores-current.csv.gz`.
+ * `<base>/osv/<ecosystem>/all.zip`, `<base>/debian/json`, `<base>/nvd/nvdcve-2.0-<year|modified>.json.gz`,
+ * `<base>/kev/known_exploited_vulnerabilities.json`, `<base>/epss/epss_scores-current.csv.gz`.
  */
-export function defaultFeeds(opts: { baseUrl?: string; osvEcosystems?: string[] } = {}): FeedSource[] {
+export function defaultFeeds(
+  opts: { baseUrl?: string; osvEcosystems?: string[]; nvd?: boolean; now?: Date } = {},
+): FeedSource[] {
   const b = opts.baseUrl?.replace(/\/+$/, '');
   const osvBase = b ? `${b}/osv` : 'https://osv-vulnerabilities.storage.googleapis.com';
   return [
@@ -66,6 +108,7 @@ export function defaultFeeds(opts: { baseUrl?: string; osvEcosystems?: string[] 
       url: b ? `${b}/debian/json` : 'https://security-tracker.debian.org/tracker/data/json',
       file: 'debian-tracker.json',
     },
+    ...(opts.nvd === false ? [] : nvdFeeds(opts)),
     {
       name: 'kev',
       kind: 'kev',
@@ -105,8 +148,11 @@ export interface UpdateOptions {
 export interface FeedResult {
   name: string;
   url: string;
-  /** downloaded: fresh copy; resumed: finished a partial download; not-modified: the server said 304 */
-  status: 'downloaded' | 'resumed' | 'not-modified';
+  /**
+   * downloaded: fresh copy; resumed: finished a partial download; not-modified: the server said 304; cached: not
+   * asked (downloaded less than refreshHours ago)
+   */
+  status: 'downloaded' | 'resumed' | 'not-modified' | 'cached';
   /** bytes received in this run */
   bytes: number;
   file: string;
@@ -123,6 +169,8 @@ interface Validators {
   lastModified?: string;
   size?: number;
   url?: string;
+  /** when the copy was last confirmed current (downloaded or 304) */
+  checkedAt?: string;
 }
 
 const readMeta = (p: string): Validators | undefined => {
@@ -160,6 +208,16 @@ async function download(feed: FeedSource, dir: string, options: UpdateOptions): 
   const part = `${file}.part`;
   const meta = readMeta(`${file}.meta.json`);
   const partMeta = readMeta(`${part}.meta.json`);
+  const now = (options.now ?? new Date()).getTime();
+  if (
+    feed.refreshHours !== undefined &&
+    existsSync(file) &&
+    meta?.url === feed.url &&
+    meta.checkedAt &&
+    now - Date.parse(meta.checkedAt) < feed.refreshHours * 3.6e6 &&
+    !existsSync(part)
+  )
+    return { name: feed.name, url: feed.url, status: 'cached', bytes: 0, file };
   const headers: Record<string, string> = {};
   let offset = 0;
   if (existsSync(part) && partMeta && (partMeta.etag || partMeta.lastModified) && partMeta.url === feed.url) {
@@ -179,6 +237,7 @@ async function download(feed: FeedSource, dir: string, options: UpdateOptions): 
   }
   if (res.status === 304) {
     await res.body?.cancel();
+    if (meta) writeFileSync(`${file}.meta.json`, JSON.stringify({ ...meta, checkedAt: new Date(now).toISOString() }));
     return { name: feed.name, url: feed.url, status: 'not-modified', bytes: 0, file };
   }
   if (res.status !== 200 && res.status !== 206) {
@@ -230,7 +289,7 @@ async function download(feed: FeedSource, dir: string, options: UpdateOptions): 
     throw err;
   });
   renameSync(part, file);
-  writeFileSync(`${file}.meta.json`, JSON.stringify({ ...validators, size }));
+  writeFileSync(`${file}.meta.json`, JSON.stringify({ ...validators, size, checkedAt: new Date(now).toISOString() }));
   rmSync(`${part}.meta.json`, { force: true });
   options.onProgress?.({ source: feed.name, phase: 'download', bytes: offset + bytes, done: true });
   return { name: feed.name, url: feed.url, status: resumed ? 'resumed' : 'downloaded', bytes, file };
@@ -242,7 +301,9 @@ async function download(feed: FeedSource, dir: string, options: UpdateOptions): 
  * atomic build. A failed download throws and leaves the database as it was.
  */
 export async function updateDb(dbPath: string, options: UpdateOptions): Promise<UpdateSummary> {
-  const feeds = options.sources ?? defaultFeeds({ baseUrl: options.baseUrl, osvEcosystems: options.osvEcosystems });
+  const feeds =
+    options.sources ??
+    defaultFeeds({ baseUrl: options.baseUrl, osvEcosystems: options.osvEcosystems, now: options.now });
   let have = new Set<string>();
   if (existsSync(dbPath)) {
     try {
@@ -254,23 +315,27 @@ export async function updateDb(dbPath: string, options: UpdateOptions): Promise<
     }
   }
   const results: FeedResult[] = [];
-  const inputs: ImportInput[] = [];
   for (const feed of feeds) {
     options.signal?.throwIfAborted();
     const dir = join(options.cacheDir, feed.name.replace(/[^A-Za-z0-9._-]+/g, '_'));
     mkdirSync(dir, { recursive: true });
-    const r = await download(feed, dir, options);
-    results.push(r);
-    if (r.status !== 'not-modified' || !have.has(feed.name)) {
-      const v = readMeta(`${r.file}.meta.json`) ?? {};
-      inputs.push({
-        kind: feed.kind,
-        path: r.file,
-        source: feed.name,
-        ...(v.etag ? { etag: v.etag } : {}),
-        ...(v.lastModified ? { lastModified: v.lastModified } : {}),
-      });
-    }
+    results.push(await download(feed, dir, options));
+  }
+  // A source is rebuilt from all its files (in feed order) when any of them changed or the database lacks it.
+  const changed = new Set(
+    results.filter((r) => r.status === 'downloaded' || r.status === 'resumed' || !have.has(r.name)).map((r) => r.name),
+  );
+  const inputs: ImportInput[] = [];
+  for (const [i, r] of results.entries()) {
+    if (!changed.has(r.name)) continue;
+    const v = readMeta(`${r.file}.meta.json`) ?? {};
+    inputs.push({
+      kind: feeds[i].kind,
+      path: r.file,
+      source: r.name,
+      ...(v.etag ? { etag: v.etag } : {}),
+      ...(v.lastModified ? { lastModified: v.lastModified } : {}),
+    });
   }
   if (inputs.length === 0) return { feeds: results };
   const summary = await importSources(dbPath, inputs, {

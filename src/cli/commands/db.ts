@@ -51,7 +51,7 @@ export const db: Command = {
     const [sub, ...rest] = args;
     if (!sub || sub === '--help' || sub === '-h') {
       process.stdout.write(
-        `usage: zerocve db ${SUB}\n\n  update   download OSV, Debian tracker, KEV and EPSS feeds (conditional, resumable) and rebuild atomically\n  import   import offline copies: OSV dirs/zips (incl. osv.dev all.zip), Debian tracker JSON, NVD 2.0, KEV, EPSS, Alpine/Wolfi secdb\n  status   sources, counts and age\n`,
+        `usage: zerocve db ${SUB}\n\n  update   download OSV, Debian tracker, NVD, KEV and EPSS feeds (conditional, resumable) and rebuild atomically\n  import   import offline copies: OSV dirs/zips (incl. osv.dev all.zip), Debian tracker JSON, NVD 2.0, KEV, EPSS, Alpine/Wolfi secdb\n  status   sources, counts and age\n`,
       );
       return sub ? EXIT.ok : EXIT.usage;
     }
