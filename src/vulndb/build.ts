@@ -30,7 +30,9 @@ export type ImportRecord =
   /** a file or record that could not be understood: counted and reported, never fatal */
   | { kind: 'problem'; path: string; message: string }
   /** the upstream snapshot time when the feed states it */
-  | { kind: 'snapshot'; snapshot: string };
+  | { kind: 'snapshot'; snapshot: string }
+  /** (merge batches) the advisory with this id is gone upstream: delete it from the source */
+  | { kind: 'remove'; id: string };
 
 export interface SourceBatch {
   /** source name: the rows it replaces (`osv:PyPI`, `debian-tracker`, …) */
@@ -40,6 +42,11 @@ export interface SourceBatch {
   records: AsyncIterable<ImportRecord>;
   etag?: string;
   lastModified?: string;
+  /**
+   * Merge into the source's rows instead of replacing them (incremental OSV updates): each advisory replaces the
+   * one with its id (a withdrawn one is kept without affected entries), `remove` records delete, the rest is kept.
+   */
+  merge?: boolean;
 }
 
 export interface ImportProblem {
@@ -158,6 +165,10 @@ interface Writer {
   updAdvisory: StatementSync;
   delAffectedOf: StatementSync;
   delAliasesOf: StatementSync;
+  ridOfId: StatementSync;
+  delAdvisoryOf: StatementSync;
+  countSource: StatementSync;
+  getSource: StatementSync;
 }
 
 function prepareWriter(db: DatabaseSync): Writer {
@@ -183,6 +194,13 @@ function prepareWriter(db: DatabaseSync): Writer {
     ),
     delAffectedOf: db.prepare('DELETE FROM affected WHERE advisory = ?'),
     delAliasesOf: db.prepare('DELETE FROM aliases WHERE advisory = ?'),
+    ridOfId: db.prepare('SELECT rid FROM advisories WHERE source = ? AND id = ?'),
+    delAdvisoryOf: db.prepare('DELETE FROM advisories WHERE rid = ?'),
+    countSource: db.prepare(`SELECT
+        (SELECT count(*) FROM advisories WHERE source = ?1) AS advisories,
+        (SELECT count(*) FROM affected WHERE advisory IN (SELECT rid FROM advisories WHERE source = ?1)) AS affected,
+        (SELECT count(*) FROM enrichment WHERE source = ?1) AS enrichments`),
+    getSource: db.prepare('SELECT snapshot FROM sources WHERE name = ?'),
     putSource:
       db.prepare(`INSERT OR REPLACE INTO sources (name, kind, input, snapshot, etag, last_modified, imported_at, advisories, affected, enrichments, problems)
                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
@@ -245,14 +263,25 @@ export async function buildDatabase(
         };
         summaries.set(batch.name, s);
         rids.set(batch.name, new Map());
-        w.delSourceAffected.run(batch.name);
-        w.delSourceAliases.run(batch.name);
-        w.delSourceAdvisories.run(batch.name);
-        w.delSourceEnrichment.run(batch.name);
+        if (batch.merge) {
+          const prev = w.getSource.get(batch.name) as { snapshot?: string | null } | undefined;
+          if (prev?.snapshot) s.snapshot = prev.snapshot;
+        } else {
+          w.delSourceAffected.run(batch.name);
+          w.delSourceAliases.run(batch.name);
+          w.delSourceAdvisories.run(batch.name);
+          w.delSourceEnrichment.run(batch.name);
+        }
       } else {
         s.input += `, ${batch.input}`;
       }
       await importBatch(w, batch, s, rids.get(batch.name) as Map<string, number>, options);
+      if (batch.merge) {
+        const c = w.countSource.get(batch.name) as { advisories: number; affected: number; enrichments: number };
+        s.advisories = Number(c.advisories);
+        s.affected = Number(c.affected);
+        s.enrichments = Number(c.enrichments);
+      }
       w.putSource.run(
         batch.name,
         batch.kind,
@@ -307,6 +336,14 @@ async function importBatch(
   options: BuildOptions,
 ): Promise<void> {
   const replace = supersedes(batch.kind);
+  /** merge batches: drop the source's stored copy of an advisory (before its new copy, or for good) */
+  const dropStored = (id: string): void => {
+    const row = w.ridOfId.get(batch.name, id) as { rid?: number | bigint } | undefined;
+    if (row?.rid === undefined) return;
+    w.delAffectedOf.run(row.rid);
+    w.delAliasesOf.run(row.rid);
+    w.delAdvisoryOf.run(row.rid);
+  };
   let records = 0;
   let newestModified: string | undefined;
   for await (const rec of batch.records) {
@@ -321,6 +358,9 @@ async function importBatch(
         break;
       case 'snapshot':
         if (!s.snapshot || rec.snapshot > s.snapshot) s.snapshot = rec.snapshot;
+        break;
+      case 'remove':
+        if (batch.merge) dropStored(rec.id);
         break;
       case 'enrichment': {
         const { id, ...part } = rec.enrichment;
@@ -337,6 +377,7 @@ async function importBatch(
         const a = rec.advisory;
         if (a.modified && (!newestModified || a.modified > newestModified)) newestModified = a.modified;
         let rid = ridOf.get(a.id);
+        if (batch.merge && rid === undefined) dropStored(a.id);
         const aliases = new Set(a.aliases.filter((x) => x !== a.id));
         if (rid === undefined) {
           const { affected: _affected, ...body } = a;
@@ -366,7 +407,8 @@ async function importBatch(
           w.delAliasesOf.run(rid);
         }
         for (const alias of aliases) w.insAlias.run(alias, rid);
-        for (const f of a.affected) {
+        // merge batches: a withdrawn record is a tombstone (no affected entries: never matched)
+        for (const f of batch.merge && a.withdrawn ? [] : a.affected) {
           w.insAffected.run(
             rid,
             f.ecosystem,
@@ -381,6 +423,6 @@ async function importBatch(
       }
     }
   }
-  if (!s.snapshot && newestModified) s.snapshot = newestModified;
+  if (newestModified && (!s.snapshot || (batch.merge && newestModified > s.snapshot))) s.snapshot = newestModified;
   options.onProgress?.({ source: batch.name, records, done: true });
 }

@@ -31,6 +31,10 @@ export interface ImportInput {
   path: string;
   /** source name whose rows this input replaces (default DEFAULT_SOURCE_NAME[kind]) */
   source?: string;
+  /** merge into the source's rows instead of replacing them (see SourceBatch.merge) */
+  merge?: boolean;
+  /** with merge: ids to delete from the source */
+  remove?: string[];
   /** HTTP validators of a download, kept for conditional requests */
   etag?: string;
   lastModified?: string;
@@ -202,6 +206,11 @@ export function detectKind(path: string): SourceKind {
   return kind;
 }
 
+async function* withRemovals(ids: string[], records: AsyncIterable<ImportRecord>): AsyncGenerator<ImportRecord> {
+  for (const id of ids) yield { kind: 'remove', id };
+  yield* records;
+}
+
 /**
  * Imports local feed files into the database at dbPath. Each input replaces the rows of its source and keeps all
  * other sources. Per-record problems are counted in the summary, never fatal. Throws InputError for an input that
@@ -229,7 +238,8 @@ export async function importSources(
       name: source,
       kind,
       input: input.path,
-      records: readerFor(kind)(input.path, label, options.signal),
+      records: withRemovals(input.remove ?? [], readerFor(kind)(input.path, label, options.signal)),
+      ...(input.merge ? { merge: true } : {}),
       ...(input.etag ? { etag: input.etag } : {}),
       ...(input.lastModified ? { lastModified: input.lastModified } : {}),
     };

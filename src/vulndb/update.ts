@@ -19,6 +19,7 @@ import { InputError, RegistryError, reasonOf } from '../core/errors.ts';
 import { importSources, type ImportInput, type ImportSummary, type SourceKind } from './import.ts';
 import { openZip } from './read-zip.ts';
 import { openStore, type StoreStatus } from './store.ts';
+import { fetchOsvRecords, parseModifiedIds, planOsvUpdate } from './osv-incremental.ts';
 
 export interface FeedSource {
   /** source name in the database, e.g. `osv:PyPI`; several feeds may share one (NVD's yearly files) */
@@ -32,7 +33,15 @@ export interface FeedSource {
    * NVD's yearly files: the `modified` feed carries every change of the last 8 days, so a weekly refresh suffices.
    */
   refreshHours?: number;
+  /**
+   * OSV only: the ecosystem's folder URL, holding `modified_id.csv` and `<id>.json` per record. Once the database
+   * has the source, updates read the listing and fetch only changed records (see osv-incremental.ts).
+   */
+  osvDir?: string;
 }
+
+/** More changed records than this share of the listing (or 500): fetching all.zip again is cheaper. */
+const INCREMENTAL_MAX_SHARE = 0.1;
 
 /** The first year NVD publishes a yearly JSON 2.0 feed for (CVE-1999-… records are in the 2002 file). */
 export const NVD_FIRST_YEAR = 2002;
@@ -101,6 +110,7 @@ export function defaultFeeds(
       kind: 'osv',
       url: `${osvBase}/${encodeURIComponent(eco)}/all.zip`,
       file: 'all.zip',
+      osvDir: `${osvBase}/${encodeURIComponent(eco)}`,
     })),
     {
       name: 'debian-tracker',
@@ -150,9 +160,11 @@ export interface FeedResult {
   url: string;
   /**
    * downloaded: fresh copy; resumed: finished a partial download; not-modified: the server said 304; cached: not
-   * asked (downloaded less than refreshHours ago)
+   * asked (downloaded less than refreshHours ago); incremental: OSV listing read, only changed records fetched
    */
-  status: 'downloaded' | 'resumed' | 'not-modified' | 'cached';
+  status: 'downloaded' | 'resumed' | 'not-modified' | 'cached' | 'incremental';
+  /** incremental: records fetched and records deleted */
+  changes?: { fetched: number; removed: number };
   /** bytes received in this run */
   bytes: number;
   file: string;
@@ -296,6 +308,63 @@ async function download(feed: FeedSource, dir: string, options: UpdateOptions): 
 }
 
 /**
+ * An incremental update of an OSV feed the database already has: the listing (conditional request), then the
+ * changed records. Undefined when too much changed (the caller downloads all.zip instead).
+ */
+async function incrementalOsv(
+  feed: FeedSource,
+  dir: string,
+  dbPath: string,
+  options: UpdateOptions,
+): Promise<{ result: FeedResult; input?: ImportInput } | undefined> {
+  let list: FeedResult;
+  try {
+    list = await download(
+      { name: feed.name, kind: feed.kind, url: `${feed.osvDir}/modified_id.csv`, file: 'modified_id.csv' },
+      dir,
+      options,
+    );
+  } catch (err) {
+    // a mirror that serves only all.zip: full downloads, as before
+    if (err instanceof RegistryError && err.status === 404) return undefined;
+    throw err;
+  }
+  const base = { name: feed.name, url: list.url, file: list.file };
+  if (list.status === 'not-modified') return { result: { ...base, status: 'not-modified', bytes: 0 } };
+  const listing = parseModifiedIds(readFileSync(list.file, 'utf8'), list.url);
+  const plan = planOsvUpdate(dbPath, feed.name, listing);
+  if (plan.fetch.length > Math.max(500, listing.size * INCREMENTAL_MAX_SHARE)) return undefined;
+  const changes = join(dir, `changes-${process.pid}`);
+  const got = await fetchOsvRecords(feed.osvDir as string, plan.fetch, changes, {
+    fetch: options.fetch,
+    signal: options.signal,
+  });
+  const result: FeedResult = {
+    ...base,
+    status: 'incremental',
+    bytes: list.bytes + got.bytes,
+    changes: { fetched: plan.fetch.length, removed: plan.remove.length },
+  };
+  if (plan.fetch.length === 0 && plan.remove.length === 0) {
+    rmSync(changes, { recursive: true, force: true });
+    return { result };
+  }
+  const v = readMeta(`${list.file}.meta.json`) ?? {};
+  return {
+    result,
+    input: {
+      kind: 'osv',
+      path: changes,
+      source: feed.name,
+      merge: true,
+      remove: plan.remove,
+      ...(v.etag ? { etag: v.etag } : {}),
+      ...(v.lastModified ? { lastModified: v.lastModified } : {}),
+    },
+  };
+}
+
+/**
  * Downloads every feed (If-None-Match/If-Modified-Since; Range + If-Range on a partial file; size and zip CRC or
  * gzip checks) into cacheDir, then imports the changed feeds (and any unchanged one the database lacks) in one
  * atomic build. A failed download throws and leaves the database as it was.
@@ -315,10 +384,27 @@ export async function updateDb(dbPath: string, options: UpdateOptions): Promise<
     }
   }
   const results: FeedResult[] = [];
+  const merges: ImportInput[] = [];
+  const listings: string[] = [];
   for (const feed of feeds) {
     options.signal?.throwIfAborted();
     const dir = join(options.cacheDir, feed.name.replace(/[^A-Za-z0-9._-]+/g, '_'));
     mkdirSync(dir, { recursive: true });
+    if (feed.osvDir && have.has(feed.name) && existsSync(join(dir, feed.file))) {
+      const inc = await incrementalOsv(feed, dir, dbPath, options).catch((err) => {
+        // the listing was taken: forget its validators so the next run does not take a 304 for a change not applied
+        rmSync(join(dir, 'modified_id.csv.meta.json'), { force: true });
+        throw err;
+      });
+      if (inc) {
+        results.push(inc.result);
+        if (inc.input) {
+          merges.push(inc.input);
+          listings.push(join(dir, 'modified_id.csv.meta.json'));
+        }
+        continue;
+      }
+    }
     results.push(await download(feed, dir, options));
   }
   // A source is rebuilt from all its files (in feed order) when any of them changed or the database lacks it.
@@ -337,12 +423,20 @@ export async function updateDb(dbPath: string, options: UpdateOptions): Promise<
       ...(v.lastModified ? { lastModified: v.lastModified } : {}),
     });
   }
+  inputs.push(...merges);
   if (inputs.length === 0) return { feeds: results };
-  const summary = await importSources(dbPath, inputs, {
-    signal: options.signal,
-    now: options.now,
-    onProgress: (p) => options.onProgress?.({ source: p.source, phase: 'import', records: p.records, done: p.done }),
-  });
+  let summary: ImportSummary;
+  try {
+    summary = await importSources(dbPath, inputs, {
+      signal: options.signal,
+      now: options.now,
+      onProgress: (p) => options.onProgress?.({ source: p.source, phase: 'import', records: p.records, done: p.done }),
+    });
+  } catch (err) {
+    for (const m of listings) rmSync(m, { force: true });
+    throw err;
+  }
+  for (const m of merges) rmSync(m.path, { recursive: true, force: true });
   return { feeds: results, import: summary };
 }
 
