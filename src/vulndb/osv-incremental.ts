@@ -8,6 +8,19 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RegistryError, reasonOf } from '../core/errors.ts';
 
+/**
+ * fetch, retried once when the connection fails before any answer (a kept-alive socket the server closed meanwhile
+ * ends in ECONNRESET): the request was not answered, so sending it again is safe.
+ */
+export async function fetchOnceMore(doFetch: typeof fetch, url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await doFetch(url, init);
+  } catch (err) {
+    if ((err as Error)?.name === 'AbortError') throw err;
+    return doFetch(url, init);
+  }
+}
+
 /** `<modified>,<id>` lines to id → modified time (ms). Blank lines are skipped; a malformed line is an error. */
 export function parseModifiedIds(text: string, where: string): Map<string, number> {
   const out = new Map<string, number>();
@@ -80,7 +93,7 @@ export async function fetchOsvRecords(
       const url = `${recordBase}/${encodeURIComponent(id)}.json`;
       let res: Response;
       try {
-        res = await doFetch(url, { signal: options.signal });
+        res = await fetchOnceMore(doFetch, url, { signal: options.signal });
       } catch (err) {
         if ((err as Error)?.name === 'AbortError') throw err;
         throw new RegistryError(`OSV record ${url} cannot be reached: ${reasonOf(err)}`, { cause: err });

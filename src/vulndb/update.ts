@@ -19,7 +19,7 @@ import { InputError, RegistryError, reasonOf } from '../core/errors.ts';
 import { importSources, type ImportInput, type ImportSummary, type SourceKind } from './import.ts';
 import { openZip } from './read-zip.ts';
 import { openStore, type StoreStatus } from './store.ts';
-import { fetchOsvRecords, parseModifiedIds, planOsvUpdate } from './osv-incremental.ts';
+import { fetchOnceMore, fetchOsvRecords, parseModifiedIds, planOsvUpdate } from './osv-incremental.ts';
 
 export interface FeedSource {
   /** source name in the database, e.g. `osv:PyPI`; several feeds may share one (NVD's yearly files) */
@@ -242,7 +242,7 @@ async function download(feed: FeedSource, dir: string, options: UpdateOptions): 
   }
   let res: Response;
   try {
-    res = await doFetch(feed.url, { headers, signal: options.signal });
+    res = await fetchOnceMore(doFetch, feed.url, { headers, signal: options.signal });
   } catch (err) {
     if ((err as Error)?.name === 'AbortError') throw err;
     throw new RegistryError(`feed ${feed.name}: ${feed.url} cannot be reached: ${reasonOf(err)}`, { cause: err });
