@@ -1,7 +1,7 @@
 // Every benchmark, one after another (they share 2 cores: never in parallel). Figures print as ratios against a
 // baseline measured in the same run on the same input.
 //   npm run bench            all
-//   npm run bench -- scan    one (inspect, scan, db, match, osv-incremental)
+//   npm run bench -- scan    one (inspect, scan, db, match, osv-incremental, db-scale)
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
@@ -11,6 +11,7 @@ const all: Record<string, string> = {
   db: 'db-bench.ts',
   match: 'match-bench.ts',
   'osv-incremental': 'osv-incremental-bench.ts',
+  'db-scale': 'db-scale-bench.ts',
 };
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(all);
 for (const name of wanted) {

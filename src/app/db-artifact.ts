@@ -13,11 +13,12 @@ import {
   createWriteStream,
   fsyncSync,
   openSync,
+  readdirSync,
   renameSync,
   rmSync,
   statSync,
 } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -58,6 +59,23 @@ function fsyncPath(p: string): void {
     fsyncSync(fd);
   } finally {
     closeSync(fd);
+  }
+}
+
+/** Removes `<db>.pull-<pid>` files of pulls whose process is gone (killed mid-download). */
+function removeStalePulls(dbPath: string): void {
+  const prefix = `${basename(dbPath)}.pull-`;
+  for (const name of readdirSync(dirname(dbPath))) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length));
+    let alive = false;
+    try {
+      process.kill(pid, 0);
+      alive = pid !== process.pid;
+    } catch (err) {
+      alive = (err as NodeJS.ErrnoException).code === 'EPERM';
+    }
+    if (!alive) rmSync(join(dirname(dbPath), name), { force: true });
   }
 }
 
@@ -166,6 +184,7 @@ export async function pullDb(dbPath: string, refText: string, options: DbArtifac
   if (!layer?.digest || typeof layer.size !== 'number')
     throw new InputError(`db pull ${refText}: manifest has no ${DB_LAYER_MEDIA_TYPE} layer`);
   mkdirSync(dirname(dbPath), { recursive: true });
+  removeStalePulls(dbPath);
   const tmp = `${dbPath}.pull-${process.pid}`;
   try {
     const blob = await client.openBlob(

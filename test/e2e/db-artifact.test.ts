@@ -4,6 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { corpusPath, corpusSkip } from '../support/corpus.ts';
 import { startRegistry, type RunningRegistry } from '../support/registry.ts';
@@ -77,8 +78,12 @@ test('db push publishes the database as an OCI artifact; db pull verifies and sw
   const other = join(work, 'other.db');
   r = await zerocve(['db', 'import', '--db', other, '--quiet', corpusPath(GHSA)!]);
   assert.equal(r.code, 0, r.stderr);
+  // a pull killed earlier left its partial file behind: the next pull removes it
+  const stale = `${other}.pull-${spawnSync('true').pid}`;
+  writeFileSync(stale, 'partial');
   r = await zerocve(['db', 'pull', '--db', other, '--insecure', `${open.host}/security/zerocve-db@${m.digest}`]);
   assert.equal(r.code, 0, r.stderr);
+  assert.equal(existsSync(stale), false);
   assert.equal((await status(other)).advisories, want.advisories);
 
   // a manifest claiming another schema version is refused before any download; the database stays
