@@ -106,9 +106,10 @@ export const db: Command = {
         '',
         'Sources',
       ];
+      const width = Math.max(24, ...st.sources.map((s) => s.name.length));
       for (const s of st.sources)
         lines.push(
-          `  ${s.name.padEnd(24)} ${String(s.advisories).padStart(7)} advisories  ${String(s.affected).padStart(7)} affected  snapshot ${s.snapshot ?? '?'}  imported ${s.importedAt}`,
+          `  ${s.name.padEnd(width)} ${String(s.advisories).padStart(7)} advisories  ${String(s.affected).padStart(7)} affected  snapshot ${s.snapshot ?? '?'}  imported ${s.importedAt}`,
         );
       process.stdout.write(lines.join('\n') + '\n');
       return EXIT.ok;
