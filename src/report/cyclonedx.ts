@@ -69,6 +69,44 @@ export function cdxJustification(reason: string): CDX.Enums.Vulnerability.Analys
   );
 }
 
+/**
+ * The VEX analysis of a suppressed finding (CycloneDX 1.6 `analysis`):
+ * - OpenVEX `not_affected` → state `not_affected`, its justification mapped (see cdxJustification);
+ * - OpenVEX `fixed` → state `resolved`;
+ * - an ignore-file rule → state `exploitable` with response `will_not_fix` and a detail starting "accepted by policy".
+ *   CycloneDX 1.6 has no "risk accepted" state; the other states would each claim something the rule does not say
+ *   (not_affected/false_positive: not vulnerable; resolved: remediated; in_triage: still open), so the truthful
+ *   combination is "may be exploitable, and the owner decided not to fix it" — the response is what tells a consumer
+ *   the finding was answered;
+ * - `--ignore-unfixed` and `--severity` filters are views, not analyses: no state, the detail says why it is hidden.
+ * The detail always names the suppressor, its reason and its rule (file:line or VEX statement).
+ */
+export function cdxAnalysis(s: Suppression): CDX.Models.Vulnerability.Analysis {
+  const where = s.rule ? ` (${s.rule})` : '';
+  const A = Enums.Vulnerability.AnalysisState;
+  if (s.by === 'vex') {
+    // policy/apply writes `status[: justification][: impact statement]`
+    const parts = s.reason.split(/:\s*/);
+    const status = parts[0] === 'fixed' || parts[0] === 'not_affected' ? parts.shift() : 'not_affected';
+    if (status === 'fixed')
+      return new Models.Vulnerability.Analysis({ state: A.Resolved, detail: `VEX: ${s.reason}${where}` });
+    return new Models.Vulnerability.Analysis({
+      state: A.NotAffected,
+      justification: parts.length ? cdxJustification(parts[0]) : undefined,
+      detail: `VEX: ${s.reason}${where}`,
+    });
+  }
+  if (s.by === 'ignore-file') {
+    const a = new Models.Vulnerability.Analysis({
+      state: A.Exploitable,
+      detail: `accepted by policy: ${s.reason}${where}`,
+    });
+    a.response.add(Enums.Vulnerability.AnalysisResponse.WillNotFix);
+    return a;
+  }
+  return new Models.Vulnerability.Analysis({ detail: `suppressed by ${s.by}: ${s.reason}${where}` });
+}
+
 function licensesOf(p: Package): CDX.Models.License[] {
   const out: CDX.Models.License[] = [];
   for (const l of p.licenses ?? []) {
@@ -174,14 +212,7 @@ function vulnerabilityOf(
   }
   if (group.some((g) => g.kev)) v.properties.add(new Models.Property('zerocve:kev', 'true'));
   if (f.epss) v.properties.add(new Models.Property('zerocve:epss', String(f.epss.score)));
-  if (suppression) {
-    const justification = suppression.by === 'vex' ? cdxJustification(suppression.reason) : undefined;
-    v.analysis = new Models.Vulnerability.Analysis({
-      state: suppression.by === 'vex' ? Enums.Vulnerability.AnalysisState.NotAffected : undefined,
-      justification,
-      detail: `suppressed by ${suppression.by}: ${suppression.reason}${suppression.rule ? ` (${suppression.rule})` : ''}`,
-    });
-  }
+  if (suppression) v.analysis = cdxAnalysis(suppression);
   return v;
 }
 

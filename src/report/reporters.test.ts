@@ -117,6 +117,56 @@ test(
   },
 );
 
+test(
+  'cyclonedx-json gives each suppressed finding a VEX analysis state: not_affected, resolved, accepted by policy',
+  { skip: SKIP },
+  async () => {
+    const r = await pipelineReport({ corpus: corpusPath('') as string });
+    // five real findings of the pipeline, suppressed in each way below
+    r.suppressed = [...r.suppressed.map((s) => s.finding), ...r.findings.splice(0, 5 - r.suppressed.length)].map(
+      (finding) => ({ finding, by: '', reason: '' }),
+    );
+    assert.equal(r.suppressed.length, 5);
+    // reasons exactly as src/policy/apply.ts writes them
+    const as = [
+      { by: 'vex', reason: 'not_affected: vulnerable_code_not_in_execute_path', rule: 'app.openvex.json#0' },
+      { by: 'vex', reason: 'not_affected: component_not_present: removed by slim', rule: 'app.openvex.json#1' },
+      { by: 'vex', reason: 'fixed', rule: 'app.openvex.json#2' },
+      { by: 'ignore-file', reason: 'not reachable from our service', rule: '.zerocveignore:3' },
+      { by: 'ignore-unfixed', reason: 'no fixed version (not-fixed)' },
+    ];
+    r.suppressed = r.suppressed.map((s, i) => ({ finding: s.finding, ...as[i] }));
+    const bom = JSON.parse(await render('cyclonedx-json', r));
+    assert.deepEqual(cdxValidator()(bom), []);
+    const analysisOf = (i: number): Record<string, unknown> => {
+      const f = r.suppressed[i].finding;
+      const v = bom.vulnerabilities.find(
+        (x: { 'bom-ref': string }) => x['bom-ref'] === `vuln:${f.id}:suppressed:${f.package.id}`,
+      );
+      assert.ok(v, `suppressed ${f.id} is in the BOM`);
+      return v.analysis;
+    };
+    assert.deepEqual(analysisOf(0), {
+      state: 'not_affected',
+      justification: 'code_not_reachable',
+      detail: 'VEX: not_affected: vulnerable_code_not_in_execute_path (app.openvex.json#0)',
+    });
+    assert.equal(analysisOf(1).state, 'not_affected');
+    assert.equal(analysisOf(1).justification, 'code_not_present');
+    assert.deepEqual(analysisOf(2), { state: 'resolved', detail: 'VEX: fixed (app.openvex.json#2)' });
+    assert.deepEqual(analysisOf(3), {
+      state: 'exploitable',
+      response: ['will_not_fix'],
+      detail: 'accepted by policy: not reachable from our service (.zerocveignore:3)',
+    });
+    assert.deepEqual(analysisOf(4), { detail: 'suppressed by ignore-unfixed: no fixed version (not-fixed)' });
+    // the schema check is not vacuous for analysis: an invented state is rejected
+    const bad = structuredClone(bom);
+    bad.vulnerabilities.find((v: { analysis?: unknown }) => v.analysis).analysis.state = 'accepted';
+    assert.notDeepEqual(cdxValidator()(bad), []);
+  },
+);
+
 test('spdx-json is valid SPDX 2.3: image DESCRIBES, CONTAINS packages with purls', { skip: SKIP }, async () => {
   const r = await report();
   const doc = JSON.parse(await render('spdx-json', r));

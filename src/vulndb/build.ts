@@ -32,7 +32,9 @@ export type ImportRecord =
   /** a file or record that could not be understood: counted and reported, never fatal */
   | { kind: 'problem'; path: string; message: string }
   /** the upstream snapshot time when the feed states it */
-  | { kind: 'snapshot'; snapshot: string };
+  | { kind: 'snapshot'; snapshot: string }
+  /** (merge batches) the advisory with this id is gone upstream: delete it from the source */
+  | { kind: 'remove'; id: string };
 
 export interface SourceBatch {
   /** source name: the rows it replaces (`osv:PyPI`, `debian-tracker`, …) */
@@ -42,6 +44,11 @@ export interface SourceBatch {
   records: AsyncIterable<ImportRecord>;
   etag?: string;
   lastModified?: string;
+  /**
+   * Merge into the source's rows instead of replacing them (incremental OSV updates): each advisory replaces the
+   * one with its id (a withdrawn one is kept without affected entries), `remove` records delete, the rest is kept.
+   */
+  merge?: boolean;
 }
 
 export interface ImportProblem {
@@ -127,6 +134,13 @@ interface Writer {
   delSourceAdvisories: StatementSync;
   delSourceEnrichment: StatementSync;
   putSource: StatementSync;
+  updAdvisory: StatementSync;
+  delAffectedOf: StatementSync;
+  delAliasesOf: StatementSync;
+  ridOfId: StatementSync;
+  delAdvisoryOf: StatementSync;
+  countSource: StatementSync;
+  getSource: StatementSync;
 }
 
 function prepareWriter(db: DatabaseSync): Writer {
@@ -147,6 +161,18 @@ function prepareWriter(db: DatabaseSync): Writer {
     delSourceAliases: db.prepare('DELETE FROM aliases WHERE advisory IN (SELECT rid FROM advisories WHERE source = ?)'),
     delSourceAdvisories: db.prepare('DELETE FROM advisories WHERE source = ?'),
     delSourceEnrichment: db.prepare('DELETE FROM enrichment WHERE source = ?'),
+    updAdvisory: db.prepare(
+      'UPDATE advisories SET summary = ?, severity = ?, modified = ?, withdrawn = ?, body = ? WHERE rid = ?',
+    ),
+    delAffectedOf: db.prepare('DELETE FROM affected WHERE advisory = ?'),
+    delAliasesOf: db.prepare('DELETE FROM aliases WHERE advisory = ?'),
+    ridOfId: db.prepare('SELECT rid FROM advisories WHERE source = ? AND id = ?'),
+    delAdvisoryOf: db.prepare('DELETE FROM advisories WHERE rid = ?'),
+    countSource: db.prepare(`SELECT
+        (SELECT count(*) FROM advisories WHERE source = ?1) AS advisories,
+        (SELECT count(*) FROM affected WHERE advisory IN (SELECT rid FROM advisories WHERE source = ?1)) AS affected,
+        (SELECT count(*) FROM enrichment WHERE source = ?1) AS enrichments`),
+    getSource: db.prepare('SELECT snapshot FROM sources WHERE name = ?'),
     putSource:
       db.prepare(`INSERT OR REPLACE INTO sources (name, kind, input, snapshot, etag, last_modified, imported_at, advisories, affected, enrichments, problems)
                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
@@ -193,6 +219,8 @@ export async function buildDatabase(
     db.exec(SCHEMA_SQL);
     const w = prepareWriter(db);
     const summaries = new Map<string, SourceSummary>();
+    // advisory rid by id, per source: a source may come in several batches (NVD's yearly files + modified)
+    const rids = new Map<string, Map<string, number>>();
     db.exec('BEGIN');
     for (const batch of batches) {
       let s = summaries.get(batch.name);
@@ -208,14 +236,26 @@ export async function buildDatabase(
           problems: [],
         };
         summaries.set(batch.name, s);
-        w.delSourceAffected.run(batch.name);
-        w.delSourceAliases.run(batch.name);
-        w.delSourceAdvisories.run(batch.name);
-        w.delSourceEnrichment.run(batch.name);
+        rids.set(batch.name, new Map());
+        if (batch.merge) {
+          const prev = w.getSource.get(batch.name) as { snapshot?: string | null } | undefined;
+          if (prev?.snapshot) s.snapshot = prev.snapshot;
+        } else {
+          w.delSourceAffected.run(batch.name);
+          w.delSourceAliases.run(batch.name);
+          w.delSourceAdvisories.run(batch.name);
+          w.delSourceEnrichment.run(batch.name);
+        }
       } else {
         s.input += `, ${batch.input}`;
       }
-      await importBatch(w, batch, s, options);
+      await importBatch(w, batch, s, rids.get(batch.name) as Map<string, number>, options);
+      if (batch.merge) {
+        const c = w.countSource.get(batch.name) as { advisories: number; affected: number; enrichments: number };
+        s.advisories = Number(c.advisories);
+        s.affected = Number(c.affected);
+        s.enrichments = Number(c.enrichments);
+      }
       w.putSource.run(
         batch.name,
         batch.kind,
@@ -255,8 +295,29 @@ export async function buildDatabase(
   }
 }
 
-async function importBatch(w: Writer, batch: SourceBatch, s: SourceSummary, options: BuildOptions): Promise<void> {
-  const ridOf = new Map<string, number>();
+/**
+ * Whether a later record of a source replaces an earlier one with the same id. NVD records are whole snapshots of a
+ * CVE (the `modified` feed's copy supersedes the yearly file's); other feeds split one advisory over several records
+ * (one per package or release), which are merged.
+ */
+const supersedes = (kind: string): boolean => kind === 'nvd';
+
+async function importBatch(
+  w: Writer,
+  batch: SourceBatch,
+  s: SourceSummary,
+  ridOf: Map<string, number>,
+  options: BuildOptions,
+): Promise<void> {
+  const replace = supersedes(batch.kind);
+  /** merge batches: drop the source's stored copy of an advisory (before its new copy, or for good) */
+  const dropStored = (id: string): void => {
+    const row = w.ridOfId.get(batch.name, id) as { rid?: number | bigint } | undefined;
+    if (row?.rid === undefined) return;
+    w.delAffectedOf.run(row.rid);
+    w.delAliasesOf.run(row.rid);
+    w.delAdvisoryOf.run(row.rid);
+  };
   let records = 0;
   let newestModified: string | undefined;
   for await (const rec of batch.records) {
@@ -272,11 +333,14 @@ async function importBatch(w: Writer, batch: SourceBatch, s: SourceSummary, opti
       case 'snapshot':
         if (!s.snapshot || rec.snapshot > s.snapshot) s.snapshot = rec.snapshot;
         break;
+      case 'remove':
+        if (batch.merge) dropStored(rec.id);
+        break;
       case 'enrichment': {
         const { id, ...part } = rec.enrichment;
         const prev = w.getEnrichment.get(id, batch.name) as { body?: string } | undefined;
         const merged: Partial<CveEnrichment> = prev?.body ? JSON.parse(prev.body) : {};
-        if (part.cvss?.length) merged.cvss = [...(merged.cvss ?? []), ...part.cvss];
+        if (part.cvss?.length) merged.cvss = replace ? part.cvss : [...(merged.cvss ?? []), ...part.cvss];
         if (part.kev) merged.kev = part.kev;
         if (part.epss) merged.epss = part.epss;
         w.upsertEnrichment.run(id, batch.name, JSON.stringify(merged));
@@ -287,6 +351,7 @@ async function importBatch(w: Writer, batch: SourceBatch, s: SourceSummary, opti
         const a = rec.advisory;
         if (a.modified && (!newestModified || a.modified > newestModified)) newestModified = a.modified;
         let rid = ridOf.get(a.id);
+        if (batch.merge && rid === undefined) dropStored(a.id);
         const aliases = new Set(a.aliases.filter((x) => x !== a.id));
         if (rid === undefined) {
           const { affected: _affected, ...body } = a;
@@ -302,9 +367,22 @@ async function importBatch(w: Writer, batch: SourceBatch, s: SourceSummary, opti
           rid = Number(res.lastInsertRowid);
           ridOf.set(a.id, rid);
           s.advisories++;
+        } else if (replace) {
+          const { affected: _affected, ...body } = a;
+          w.updAdvisory.run(
+            str(a.summary),
+            str(a.severity?.rating),
+            str(a.modified),
+            str(a.withdrawn),
+            JSON.stringify(body),
+            rid,
+          );
+          s.affected -= Number(w.delAffectedOf.run(rid).changes);
+          w.delAliasesOf.run(rid);
         }
         for (const alias of aliases) w.insAlias.run(alias, rid);
-        for (const f of a.affected) {
+        // merge batches: a withdrawn record is a tombstone (no affected entries: never matched)
+        for (const f of batch.merge && a.withdrawn ? [] : a.affected) {
           w.insAffected.run(
             rid,
             f.ecosystem,
@@ -319,6 +397,6 @@ async function importBatch(w: Writer, batch: SourceBatch, s: SourceSummary, opti
       }
     }
   }
-  if (!s.snapshot && newestModified) s.snapshot = newestModified;
+  if (newestModified && (!s.snapshot || (batch.merge && newestModified > s.snapshot))) s.snapshot = newestModified;
   options.onProgress?.({ source: batch.name, records, done: true });
 }

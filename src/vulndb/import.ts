@@ -1,6 +1,6 @@
 // `db import`: turn local feed files into the database, atomically, merging by source.
 import { closeSync, openSync, readSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { InputError, UsageError, reasonOf } from '../core/errors.ts';
 import { buildDatabase, type BuildOptions, type BuildResult, type ImportRecord, type SourceBatch } from './build.ts';
@@ -31,6 +31,10 @@ export interface ImportInput {
   path: string;
   /** source name whose rows this input replaces (default DEFAULT_SOURCE_NAME[kind]) */
   source?: string;
+  /** merge into the source's rows instead of replacing them (see SourceBatch.merge) */
+  merge?: boolean;
+  /** with merge: ids to delete from the source */
+  remove?: string[];
   /** HTTP validators of a download, kept for conditional requests */
   etag?: string;
   lastModified?: string;
@@ -101,8 +105,18 @@ export function readerFor(kind: SourceKind): Reader {
   }
 }
 
-/** The source name an input's rows go under unless it names one. */
+/** Kinds whose upstream is split over many inputs (per ecosystem, per year, per release): offline imports of them
+ * are told apart by their path, so importing B never replaces A. */
+const PARTITIONED: ReadonlySet<SourceKind> = new Set(['osv', 'nvd', 'alpine-secdb']);
+
+/**
+ * The source name an input's rows go under unless it names one. Whole-feed kinds (Debian tracker, KEV, EPSS, Wolfi)
+ * have one fixed name: a newer copy replaces the older one wherever it was read from. Partitioned kinds (OSV, NVD,
+ * secdb) are named `<kind>:<absolute input path>`: re-importing that path replaces its rows only. (`db update`
+ * names its feeds itself: `osv:PyPI`, `nvd`, ….)
+ */
 export function defaultSourceName(kind: SourceKind, path: string): string {
+  if (PARTITIONED.has(kind)) return `${kind}:${resolve(path)}`;
   if (kind === 'debian' && isDebianList(path))
     return /DLA/.test(head(path, 256).slice(0, 40)) ? 'debian-dla' : 'debian-dsa';
   if (kind === 'wolfi' && !hasWolfiAdvisories(path)) return 'wolfi-secdb';
@@ -192,6 +206,11 @@ export function detectKind(path: string): SourceKind {
   return kind;
 }
 
+async function* withRemovals(ids: string[], records: AsyncIterable<ImportRecord>): AsyncGenerator<ImportRecord> {
+  for (const id of ids) yield { kind: 'remove', id };
+  yield* records;
+}
+
 /**
  * Imports local feed files into the database at dbPath. Each input replaces the rows of its source and keeps all
  * other sources. Per-record problems are counted in the summary, never fatal. Throws InputError for an input that
@@ -213,11 +232,14 @@ export async function importSources(
       throw new InputError(`import input ${input.path}: ${reasonOf(err)}`, { cause: err });
     }
     const source = input.source ?? defaultSourceName(kind, input.path);
+    // Advisory.source (shown in reports) names the feed, not a local path.
+    const label = input.source ?? (PARTITIONED.has(kind) ? kind : source);
     return {
       name: source,
       kind,
       input: input.path,
-      records: readerFor(kind)(input.path, source, options.signal),
+      records: withRemovals(input.remove ?? [], readerFor(kind)(input.path, label, options.signal)),
+      ...(input.merge ? { merge: true } : {}),
       ...(input.etag ? { etag: input.etag } : {}),
       ...(input.lastModified ? { lastModified: input.lastModified } : {}),
     };

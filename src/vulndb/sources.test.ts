@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { parse as parseYaml } from 'yaml';
 import { corpusPath, corpusSkip } from '../../test/support/corpus.ts';
@@ -273,7 +273,8 @@ test(
     const sum = await importSources(db, [nvdDir, corpusPath(`${T}/kev/testdata/go-case.json`) as string, epssCsv]);
     assert.deepEqual(
       sum.sources.map((x) => x.source),
-      ['nvd', 'kev', 'epss'],
+      [`nvd:${resolve(nvdDir)}`, 'kev', 'epss'],
+      'NVD is partitioned (yearly files): an offline input is named after its path',
     );
     assert.equal(sum.sources[2].problemCount, 1);
     assert.equal(sum.sources[2].snapshot, '2025-02-18T12:55:00Z');

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { parse as parseYaml } from 'yaml';
 import { DatabaseError } from '../core/errors.ts';
@@ -86,7 +86,7 @@ test('the PyPI OSV tree imports completely and reads back as the files say', { s
     const cve = got.aliases.find((a) => a.startsWith('CVE-'));
     if (cve) assert.ok(store.advisoriesById(cve).some((a) => a.id === rec.id));
     const st = store.status();
-    assert.equal(st.sources[0].name, 'osv');
+    assert.equal(st.sources[0].name, `osv:${resolve(root)}`);
     assert.equal(st.advisories, src.advisories);
     assert.ok(st.builtAt);
   } finally {
@@ -116,7 +116,7 @@ with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:
     assert.deepEqual(
       summary.sources.map((s) => [s.source, s.kind]),
       [
-        ['osv', 'osv'],
+        [`osv:${resolve(zip)}`, 'osv'],
         ['osv:trivy', 'osv'],
       ],
     );

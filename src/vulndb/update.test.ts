@@ -90,7 +90,7 @@ with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:
     const cacheDir = join(dir, 'cache');
     const feeds = (await import('./update.ts'))
       .defaultFeeds({ baseUrl, osvEcosystems: ['Go'] })
-      .filter((f) => f.name !== 'debian-tracker');
+      .filter((f) => f.name !== 'debian-tracker' && f.kind !== 'nvd');
 
     assert.throws(() => dbStatus(db), DatabaseError);
     const first = await updateDb(db, { cacheDir, sources: feeds });
@@ -138,7 +138,9 @@ with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:
       ['resumed', 'not-modified', 'not-modified'],
     );
     assert.equal(third.feeds[0].bytes, body.length - Math.floor(body.length / 2));
-    assert.deepEqual(log[0], { path: '/osv/Go/all.zip', status: 206, range: `bytes=${Math.floor(body.length / 2)}-` });
+    // this mirror has no modified_id.csv (404): the update falls back to all.zip
+    assert.deepEqual(log[0], { path: '/osv/Go/modified_id.csv', status: 404 });
+    assert.deepEqual(log[1], { path: '/osv/Go/all.zip', status: 206, range: `bytes=${Math.floor(body.length / 2)}-` });
     assert.deepEqual(readFileSync(join(goDir, 'all.zip')), body);
     st = dbStatus(db);
     assert.equal(st.sources.find((x) => x.name === 'osv:Go')!.etag, '"go-2"');
@@ -228,5 +230,125 @@ test(
         .sort(),
       ['epss', 'kev', 'osv:Go', 'osv:PyPI'],
     );
+  },
+);
+
+const NVD = 'conformance/grype/grype/db/v6/build/transformers/nvd/testdata';
+const TRIVY_NVD = 'vulndata/trivy-db-testdata/pkg/vulnsrc/nvd/testdata/happy/vuln-list-nvd/api';
+
+/** An NVD JSON 2.0 data feed document (the shape of nvdcve-2.0-YYYY.json.gz) holding the given cve objects. */
+function nvdFeed(cves: object[], timestamp: string): Buffer {
+  return gzipSync(
+    JSON.stringify({
+      resultsPerPage: cves.length,
+      startIndex: 0,
+      totalResults: cves.length,
+      format: 'NVD_CVE',
+      version: '2.0',
+      timestamp,
+      vulnerabilities: cves.map((cve) => ({ cve })),
+    }),
+  );
+}
+
+const cveOf = (path: string): Record<string, any> => {
+  const d = JSON.parse(readFileSync(path, 'utf8')) as Record<string, any>;
+  return (d.cve ?? d) as Record<string, any>;
+};
+
+test(
+  'NVD is a default feed: yearly files fetched weekly, the modified file every update and its records win',
+  { skip: corpusSkip(NVD) || corpusSkip(TRIVY_NVD) },
+  async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'zerocve-nvd-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const { defaultFeeds } = await import('./update.ts');
+    const y2022 = [
+      cveOf(join(corpusPath(NVD)!, 'cve-2022-0543.json')),
+      cveOf(join(corpusPath(NVD)!, 'cve-2021-1566.json')),
+    ];
+    const y2024 = [cveOf(join(corpusPath(TRIVY_NVD)!, '2024', 'CVE-2024-5732.json'))];
+    // NVD re-analyses CVE-2022-0543: the modified feed carries the new record (here: a lower v3.1 vector)
+    const reanalysed = structuredClone(y2022[0]);
+    reanalysed.metrics = {
+      cvssMetricV31: [
+        {
+          source: 'nvd@nist.gov',
+          type: 'Primary',
+          cvssData: { version: '3.1', vectorString: 'CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:L/I:L/A:N', baseScore: 4.8 },
+        },
+      ],
+    };
+    const files: Record<string, { body: Buffer; etag: string }> = {};
+    for (let y = 2002; y <= 2026; y++)
+      files[`/nvd/nvdcve-2.0-${y}.json.gz`] = {
+        body: nvdFeed(y === 2022 ? y2022 : y === 2024 ? y2024 : [], '2026-12-01T00:00:00.000'),
+        etag: `"${y}-1"`,
+      };
+    files['/nvd/nvdcve-2.0-modified.json.gz'] = { body: nvdFeed([], '2026-12-01T00:00:00.000'), etag: '"m-1"' };
+    const log: string[] = [];
+    const server = createServer((req, res) => {
+      const f = files[req.url ?? ''];
+      if (!f) return void res.writeHead(404).end();
+      if (req.headers['if-none-match'] === f.etag) {
+        log.push(`304 ${req.url}`);
+        return void res.writeHead(304, { etag: f.etag }).end();
+      }
+      log.push(`200 ${req.url}`);
+      res.writeHead(200, { etag: f.etag, 'content-length': f.body.length }).end(f.body);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    t.after(() => server.close());
+    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const now = new Date('2026-12-01T12:00:00Z');
+    const feeds = defaultFeeds({ baseUrl, osvEcosystems: [], now }).filter((f) => f.kind === 'nvd');
+    assert.equal(feeds.length, 2026 - 2002 + 2, 'every year from 2002 plus modified');
+    assert.ok(feeds.every((f) => f.name === 'nvd'));
+    const db = join(dir, 'zerocve.db');
+    const cacheDir = join(dir, 'cache');
+
+    const first = await updateDb(db, { cacheDir, sources: feeds, now });
+    assert.ok(first.feeds.every((f) => f.status === 'downloaded'));
+    let s = openStore(db);
+    const before = s.enrichment('CVE-2022-0543')!.cvss;
+    assert.ok(before.some((c) => c.version === '3.1' && c.score === 10 && c.source === 'nvd'));
+    assert.ok(s.enrichment('CVE-2024-5732')!.cvss.some((c) => c.version === '4.0'));
+    s.close();
+    assert.deepEqual(
+      dbStatus(db).sources.map((x) => [x.name, x.enrichments]),
+      [['nvd', 3]],
+    );
+
+    // an hour later: the yearly files are not asked for at all, the modified file is a 304, nothing is rebuilt
+    log.length = 0;
+    const second = await updateDb(db, { cacheDir, sources: feeds, now: new Date(now.getTime() + 3.6e6) });
+    assert.deepEqual(log, ['304 /nvd/nvdcve-2.0-modified.json.gz']);
+    assert.equal(second.feeds.filter((f) => f.status === 'cached').length, feeds.length - 1);
+    assert.equal(second.import, undefined);
+
+    // upstream re-analysis lands in the modified file: only it is downloaded, and its record replaces the old one
+    files['/nvd/nvdcve-2.0-modified.json.gz'] = {
+      body: nvdFeed([reanalysed], '2026-12-01T14:00:00.000'),
+      etag: '"m-2"',
+    };
+    log.length = 0;
+    const third = await updateDb(db, { cacheDir, sources: feeds, now: new Date(now.getTime() + 2 * 3.6e6) });
+    assert.deepEqual(log, ['200 /nvd/nvdcve-2.0-modified.json.gz']);
+    assert.ok(third.import);
+    s = openStore(db);
+    assert.deepEqual(
+      s.enrichment('CVE-2022-0543')!.cvss.map((c) => [c.vector, c.score]),
+      [['CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:L/I:L/A:N', 4.8]],
+      'the modified record replaces the yearly one (not added to it)',
+    );
+    assert.ok(s.enrichment('CVE-2021-1566'), 'records of the cached yearly files are kept');
+    s.close();
+    assert.equal(dbStatus(db).sources[0].enrichments, 3);
+
+    // a week later the yearly files are checked again (conditional requests)
+    log.length = 0;
+    await updateDb(db, { cacheDir, sources: feeds, now: new Date(now.getTime() + 8 * 24 * 3.6e6) });
+    assert.equal(log.length, feeds.length);
+    assert.ok(log.every((l) => l.startsWith('304 ')));
   },
 );

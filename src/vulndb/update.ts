@@ -1,5 +1,6 @@
 // `db update`: download the feeds (conditional, resumable, verified) into a cache folder, then import what changed
 // in one atomic build. `db status`: what the database holds and how old it is.
+import { randomUUID } from 'node:crypto';
 import {
   createWriteStream,
   existsSync,
@@ -20,9 +21,10 @@ import { importSources, type ImportInput, type ImportSummary, type SourceKind } 
 import { openZip } from './read-zip.ts';
 import { openStore, type SourceStatus, type StoreStatus } from './store.ts';
 import { lock, tryLock, type FileLock, type LockHolder } from './lock.ts';
+import { fetchOnceMore, fetchOsvRecords, parseModifiedIds, planOsvUpdate } from './osv-incremental.ts';
 
 export interface FeedSource {
-  /** source name in the database, e.g. `osv:PyPI` */
+  /** source name in the database, e.g. `osv:PyPI`; several feeds may share one (NVD's yearly files) */
   name: string;
   kind: SourceKind;
   url: string;
@@ -33,6 +35,73 @@ export interface FeedSource {
    * (KEV, EPSS). A first update for a scan fetches only the feeds of the image's ecosystems.
    */
   ecosystems?: string[];
+  /**
+   * Do not ask the server again for this long after a successful download (the cached copy is used as is). Set on
+   * NVD's yearly files: the `modified` feed carries every change of the last 8 days, so a weekly refresh suffices.
+   */
+  refreshHours?: number;
+  /**
+   * OSV only: the ecosystem's folder URL, holding `modified_id.csv` and `<id>.json` per record. Once the database
+   * has the source, updates read the listing and fetch only changed records (see osv-incremental.ts).
+   */
+  osvDir?: string;
+}
+
+/** More changed records than this share of the listing (or 500): fetching all.zip again is cheaper. */
+const INCREMENTAL_MAX_SHARE = 0.1;
+
+/**
+ * The scans that need NVD: OS packages (their advisories carry no CVSS; NVD gives the severity when the distribution
+ * rates none) and CUDA components (matched against NVD's NVIDIA CPE ranges). A Python-only image does not wait for it.
+ */
+const NVD_ECOSYSTEMS = [
+  'Debian',
+  'Ubuntu',
+  'Alpine',
+  'Wolfi',
+  'Chainguard',
+  'Red Hat',
+  'Rocky Linux',
+  'AlmaLinux',
+  'Amazon Linux',
+  'NVIDIA',
+];
+
+/** The first year NVD publishes a yearly JSON 2.0 feed for (CVE-1999-… records are in the 2002 file). */
+export const NVD_FIRST_YEAR = 2002;
+
+/**
+ * NVD CVE data comes from the JSON 2.0 data feeds (yearly `nvdcve-2.0-YYYY.json.gz` plus `nvdcve-2.0-modified.json.gz`),
+ * not from the CVE API 2.0. Why: the feeds are static gzip files, so they go through the same conditional (ETag /
+ * Last-Modified), resumable (Range) and verified (gzip) downloader as every other feed, are mirrored by a plain web
+ * server for air-gapped sites (`--base-url`), need no API key, and are not rate limited; a full API crawl of ~300,000
+ * CVEs at 2,000 per page is ~150 requests, which without a key (5 requests per 30 s) takes 15 minutes and with one
+ * still needs paging, back-off and key handling. The `modified` file (changes of the last 8 days, refreshed every
+ * ~2 h) is fetched on every update; the yearly files at most once a week (refreshHours), and imported first so the
+ * `modified` records, imported last, replace their older copies.
+ */
+export function nvdFeeds(opts: { baseUrl?: string; now?: Date } = {}): FeedSource[] {
+  const b = opts.baseUrl?.replace(/\/+$/, '');
+  const base = b ? `${b}/nvd` : 'https://nvd.nist.gov/feeds/json/cve/2.0';
+  const last = (opts.now ?? new Date()).getUTCFullYear();
+  const out: FeedSource[] = [];
+  for (let y = NVD_FIRST_YEAR; y <= last; y++)
+    out.push({
+      name: 'nvd',
+      kind: 'nvd',
+      url: `${base}/nvdcve-2.0-${y}.json.gz`,
+      file: `nvdcve-2.0-${y}.json.gz`,
+      refreshHours: 7 * 24,
+      ecosystems: NVD_ECOSYSTEMS,
+    });
+  out.push({
+    name: 'nvd',
+    kind: 'nvd',
+    url: `${base}/nvdcve-2.0-modified.json.gz`,
+    file: 'nvdcve-2.0-modified.json.gz',
+    ecosystems: NVD_ECOSYSTEMS,
+  });
+  return out;
 }
 
 export const DEFAULT_OSV_ECOSYSTEMS = [
@@ -53,10 +122,12 @@ export const DEFAULT_OSV_ECOSYSTEMS = [
 
 /**
  * The feeds `db update` fetches. With `baseUrl` (a mirror, or a test server) every feed comes from under it:
- * `<base>/osv/<ecosystem>/all.zip`, `<base>/debian/json`, `<base>/kev/known_exploited_vulnerabilities.json`,
- * `<base>/epss/epss_scores-current.csv.gz`.
+ * `<base>/osv/<ecosystem>/all.zip`, `<base>/debian/json`, `<base>/nvd/nvdcve-2.0-<year|modified>.json.gz`,
+ * `<base>/kev/known_exploited_vulnerabilities.json`, `<base>/epss/epss_scores-current.csv.gz`.
  */
-export function defaultFeeds(opts: { baseUrl?: string; osvEcosystems?: string[] } = {}): FeedSource[] {
+export function defaultFeeds(
+  opts: { baseUrl?: string; osvEcosystems?: string[]; nvd?: boolean; now?: Date } = {},
+): FeedSource[] {
   const b = opts.baseUrl?.replace(/\/+$/, '');
   const osvBase = b ? `${b}/osv` : 'https://osv-vulnerabilities.storage.googleapis.com';
   return [
@@ -66,6 +137,7 @@ export function defaultFeeds(opts: { baseUrl?: string; osvEcosystems?: string[] 
       url: `${osvBase}/${encodeURIComponent(eco)}/all.zip`,
       file: 'all.zip',
       ecosystems: [eco],
+      osvDir: `${osvBase}/${encodeURIComponent(eco)}`,
     })),
     {
       name: 'debian-tracker',
@@ -74,6 +146,7 @@ export function defaultFeeds(opts: { baseUrl?: string; osvEcosystems?: string[] 
       file: 'debian-tracker.json',
       ecosystems: ['Debian'],
     },
+    ...(opts.nvd === false ? [] : nvdFeeds(opts)),
     {
       name: 'kev',
       kind: 'kev',
@@ -119,8 +192,13 @@ export interface UpdateOptions {
 export interface FeedResult {
   name: string;
   url: string;
-  /** downloaded: fresh copy; resumed: finished a partial download; not-modified: the server said 304 */
-  status: 'downloaded' | 'resumed' | 'not-modified';
+  /**
+   * downloaded: fresh copy; resumed: finished a partial download; not-modified: the server said 304; cached: not
+   * asked (downloaded less than refreshHours ago); incremental: OSV listing read, only changed records fetched
+   */
+  status: 'downloaded' | 'resumed' | 'not-modified' | 'cached' | 'incremental';
+  /** incremental: records fetched and records deleted */
+  changes?: { fetched: number; removed: number };
   /** bytes received in this run */
   bytes: number;
   file: string;
@@ -179,6 +257,16 @@ async function download(feed: FeedSource, dir: string, options: UpdateOptions): 
   const meta = readMeta(`${file}.meta.json`);
   const partMeta = readMeta(`${part}.meta.json`);
   const headers: Record<string, string> = {};
+  const now = (options.now ?? new Date()).getTime();
+  if (
+    feed.refreshHours !== undefined &&
+    existsSync(file) &&
+    meta?.url === feed.url &&
+    meta.checkedAt &&
+    now - Date.parse(meta.checkedAt) < feed.refreshHours * 3.6e6 &&
+    !existsSync(part)
+  )
+    return { name: feed.name, url: feed.url, status: 'cached', bytes: 0, file };
   let offset = 0;
   if (existsSync(part) && partMeta && (partMeta.etag || partMeta.lastModified) && partMeta.url === feed.url) {
     offset = statSync(part).size;
@@ -190,14 +278,14 @@ async function download(feed: FeedSource, dir: string, options: UpdateOptions): 
   }
   let res: Response;
   try {
-    res = await doFetch(feed.url, { headers, signal: options.signal });
+    res = await fetchOnceMore(doFetch, feed.url, { headers, signal: options.signal });
   } catch (err) {
     if ((err as Error)?.name === 'AbortError') throw err;
     throw new RegistryError(`feed ${feed.name}: ${feed.url} cannot be reached: ${reasonOf(err)}`, { cause: err });
   }
   if (res.status === 304) {
     await res.body?.cancel();
-    if (meta) writeFileSync(`${file}.meta.json`, JSON.stringify({ ...meta, checkedAt: new Date().toISOString() }));
+    if (meta) writeFileSync(`${file}.meta.json`, JSON.stringify({ ...meta, checkedAt: new Date(now).toISOString() }));
     return { name: feed.name, url: feed.url, status: 'not-modified', bytes: 0, file };
   }
   if (res.status !== 200 && res.status !== 206) {
@@ -249,10 +337,67 @@ async function download(feed: FeedSource, dir: string, options: UpdateOptions): 
     throw err;
   });
   renameSync(part, file);
-  writeFileSync(`${file}.meta.json`, JSON.stringify({ ...validators, size, checkedAt: new Date().toISOString() }));
+  writeFileSync(`${file}.meta.json`, JSON.stringify({ ...validators, size, checkedAt: new Date(now).toISOString() }));
   rmSync(`${part}.meta.json`, { force: true });
   options.onProgress?.({ source: feed.name, phase: 'download', bytes: offset + bytes, done: true });
   return { name: feed.name, url: feed.url, status: resumed ? 'resumed' : 'downloaded', bytes, file };
+}
+
+/**
+ * An incremental update of an OSV feed the database already has: the listing (conditional request), then the
+ * changed records. Undefined when too much changed (the caller downloads all.zip instead).
+ */
+async function incrementalOsv(
+  feed: FeedSource,
+  dir: string,
+  dbPath: string,
+  options: UpdateOptions,
+): Promise<{ result: FeedResult; input?: ImportInput } | undefined> {
+  let list: FeedResult;
+  try {
+    list = await download(
+      { name: feed.name, kind: feed.kind, url: `${feed.osvDir}/modified_id.csv`, file: 'modified_id.csv' },
+      dir,
+      options,
+    );
+  } catch (err) {
+    // a mirror that serves only all.zip: full downloads, as before
+    if (err instanceof RegistryError && err.status === 404) return undefined;
+    throw err;
+  }
+  const base = { name: feed.name, url: list.url, file: list.file };
+  if (list.status === 'not-modified') return { result: { ...base, status: 'not-modified', bytes: 0 } };
+  const listing = parseModifiedIds(readFileSync(list.file, 'utf8'), list.url);
+  const plan = planOsvUpdate(dbPath, feed.name, listing);
+  if (plan.fetch.length > Math.max(500, listing.size * INCREMENTAL_MAX_SHARE)) return undefined;
+  const changes = join(dir, `changes-${randomUUID()}`);
+  const got = await fetchOsvRecords(feed.osvDir as string, plan.fetch, changes, {
+    fetch: options.fetch,
+    signal: options.signal,
+  });
+  const result: FeedResult = {
+    ...base,
+    status: 'incremental',
+    bytes: list.bytes + got.bytes,
+    changes: { fetched: plan.fetch.length, removed: plan.remove.length },
+  };
+  if (plan.fetch.length === 0 && plan.remove.length === 0) {
+    rmSync(changes, { recursive: true, force: true });
+    return { result };
+  }
+  const v = readMeta(`${list.file}.meta.json`) ?? {};
+  return {
+    result,
+    input: {
+      kind: 'osv',
+      path: changes,
+      source: feed.name,
+      merge: true,
+      remove: plan.remove,
+      ...(v.etag ? { etag: v.etag } : {}),
+      ...(v.lastModified ? { lastModified: v.lastModified } : {}),
+    },
+  };
 }
 
 /**
@@ -263,7 +408,9 @@ async function download(feed: FeedSource, dir: string, options: UpdateOptions): 
  * it was.
  */
 export async function updateDb(dbPath: string, options: UpdateOptions): Promise<UpdateSummary> {
-  const feeds = options.sources ?? defaultFeeds({ baseUrl: options.baseUrl, osvEcosystems: options.osvEcosystems });
+  const feeds =
+    options.sources ??
+    defaultFeeds({ baseUrl: options.baseUrl, osvEcosystems: options.osvEcosystems, now: options.now });
   mkdirSync(dirname(dbPath), { recursive: true });
   mkdirSync(options.cacheDir, { recursive: true });
   const dbLock = options.lock ?? (await lock(dbPath, { signal: options.signal, onWait: options.onWait }));
@@ -286,14 +433,33 @@ async function updateLocked(
 ): Promise<UpdateSummary> {
   const have = sourcesIn(dbPath);
   const results: FeedResult[] = [];
+  /** the kind of each result's feed (results skip feeds that failed with keepGoing) */
+  const kinds: SourceKind[] = [];
   const failed: NonNullable<UpdateSummary['failed']> = [];
-  const inputs: ImportInput[] = [];
+  const merges: ImportInput[] = [];
+  const listings: string[] = [];
   for (const feed of feeds) {
     options.signal?.throwIfAborted();
     const dir = join(options.cacheDir, feed.name.replace(/[^A-Za-z0-9._-]+/g, '_'));
     mkdirSync(dir, { recursive: true });
     let r: FeedResult;
     try {
+      if (feed.osvDir && have.has(feed.name) && existsSync(join(dir, feed.file))) {
+        const inc = await incrementalOsv(feed, dir, dbPath, options).catch((err) => {
+          // the listing was taken: forget its validators so the next run does not take a 304 for a change not applied
+          rmSync(join(dir, 'modified_id.csv.meta.json'), { force: true });
+          throw err;
+        });
+        if (inc) {
+          results.push(inc.result);
+          kinds.push(feed.kind);
+          if (inc.input) {
+            merges.push(inc.input);
+            listings.push(join(dir, 'modified_id.csv.meta.json'));
+          }
+          continue;
+        }
+      }
       r = await download(feed, dir, options);
     } catch (err) {
       if (!options.keepGoing || (err as Error)?.name === 'AbortError') throw err;
@@ -301,25 +467,45 @@ async function updateLocked(
       continue;
     }
     results.push(r);
-    if (r.status !== 'not-modified' || !have.has(feed.name)) {
-      const v = readMeta(`${r.file}.meta.json`) ?? {};
-      inputs.push({
-        kind: feed.kind,
-        path: r.file,
-        source: feed.name,
-        ...(v.etag ? { etag: v.etag } : {}),
-        ...(v.lastModified ? { lastModified: v.lastModified } : {}),
-      });
-    }
+    kinds.push(feed.kind);
   }
+  // A source is rebuilt from all its files (in feed order) when any of them changed or the database lacks it.
+  const changed = new Set(
+    results
+      .filter(
+        (r) => r.status === 'downloaded' || r.status === 'resumed' || (!have.has(r.name) && r.status !== 'incremental'),
+      )
+      .map((r) => r.name),
+  );
+  const inputs: ImportInput[] = [];
+  for (const [i, r] of results.entries()) {
+    if (!changed.has(r.name) || r.status === 'incremental') continue;
+    const v = readMeta(`${r.file}.meta.json`) ?? {};
+    inputs.push({
+      kind: kinds[i],
+      path: r.file,
+      source: r.name,
+      ...(v.etag ? { etag: v.etag } : {}),
+      ...(v.lastModified ? { lastModified: v.lastModified } : {}),
+    });
+  }
+  inputs.push(...merges);
   const extra = failed.length ? { failed } : {};
   if (inputs.length === 0) return { feeds: results, ...extra };
-  const summary = await importSources(dbPath, inputs, {
-    signal: options.signal,
-    now: options.now,
-    lock: options.lock,
-    onProgress: (p) => options.onProgress?.({ source: p.source, phase: 'import', records: p.records, done: p.done }),
-  });
+  let summary: ImportSummary;
+  try {
+    summary = await importSources(dbPath, inputs, {
+      signal: options.signal,
+      now: options.now,
+      lock: options.lock,
+      onProgress: (p) => options.onProgress?.({ source: p.source, phase: 'import', records: p.records, done: p.done }),
+    });
+  } catch (err) {
+    for (const m of listings) rmSync(m, { force: true });
+    throw err;
+  } finally {
+    for (const m of merges) rmSync(m.path, { recursive: true, force: true });
+  }
   return { feeds: results, ...extra, import: summary };
 }
 

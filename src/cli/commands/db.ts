@@ -11,8 +11,9 @@ import {
 } from '../../vulndb/index.ts';
 import { formatBytes } from '../../report/index.ts';
 import type { FlagSpec } from '../options.ts';
-import { COMMON_FLAGS, parseCommand, helpText, defaultCacheDir } from '../options.ts';
-import { createProgress } from '../io.ts';
+import { COMMON_FLAGS, IMAGE_FLAGS, parseCommand, helpText, defaultCacheDir } from '../options.ts';
+import { createProgress, openImageOptions } from '../io.ts';
+import { pushDb, pullDb } from '../../app/index.ts';
 import { dbPathOf } from './common.ts';
 import { EXIT } from '../exit.ts';
 import type { Command } from './scan.ts';
@@ -44,7 +45,14 @@ const IMPORT_FLAGS: Record<string, FlagSpec> = {
   kind: { type: 'string', help: `KIND: ${SOURCE_KINDS.join(', ')} (default: detected from each input's content)` },
 };
 
-const SUB = 'update | import PATH… | status';
+const ARTIFACT_FLAGS: Record<string, FlagSpec> = {
+  ...DB_FLAGS,
+  insecure: IMAGE_FLAGS.insecure,
+  username: IMAGE_FLAGS.username,
+  password: IMAGE_FLAGS.password,
+};
+
+const SUB = 'update | import PATH… | status | push REF | pull REF';
 
 export const db: Command = {
   summary: 'update, import or show the local vulnerability database',
@@ -52,19 +60,27 @@ export const db: Command = {
     const [sub, ...rest] = args;
     if (!sub || sub === '--help' || sub === '-h') {
       process.stdout.write(
-        `usage: zerocve db ${SUB}\n\n  update   download OSV, Debian tracker, KEV and EPSS feeds (conditional, resumable) and rebuild atomically\n  import   import offline copies: OSV dirs/zips (incl. osv.dev all.zip), Debian tracker JSON, NVD 2.0, KEV, EPSS, Alpine/Wolfi secdb\n  status   sources, counts and age\n`,
+        `usage: zerocve db ${SUB}\n\n  update   download OSV, Debian tracker, NVD, KEV and EPSS feeds (conditional, resumable) and rebuild atomically\n  import   import offline copies: OSV dirs/zips (incl. osv.dev all.zip), Debian tracker JSON, NVD 2.0, KEV, EPSS, Alpine/Wolfi secdb\n  status   sources, counts and age\n  push     publish the database to a registry as an OCI artifact (gzip layer, metadata as annotations)\n  pull     fetch a pushed database: verify digest and schema version, swap in atomically\n`,
       );
       return sub ? EXIT.ok : EXIT.usage;
     }
     const flags =
-      sub === 'update' ? UPDATE_FLAGS : sub === 'import' ? IMPORT_FLAGS : sub === 'status' ? DB_FLAGS : undefined;
+      sub === 'update'
+        ? UPDATE_FLAGS
+        : sub === 'import'
+          ? IMPORT_FLAGS
+          : sub === 'status'
+            ? DB_FLAGS
+            : sub === 'push' || sub === 'pull'
+              ? ARTIFACT_FLAGS
+              : undefined;
     if (!flags) throw new UsageError(`db: unknown subcommand '${sub}' (expected ${SUB})`);
     const { values, positionals } = parseCommand(rest, flags, process.env, process.cwd(), `db ${sub}`);
     if (values.help) {
       process.stdout.write(
         helpText(
           `db ${sub}`,
-          sub === 'import' ? 'PATH… [flags]' : '[flags]',
+          sub === 'import' ? 'PATH… [flags]' : sub === 'push' || sub === 'pull' ? 'REF [flags]' : '[flags]',
           'Manage the local vulnerability database.',
           flags,
         ),
@@ -91,11 +107,34 @@ export const db: Command = {
         '',
         'Sources',
       ];
+      const width = Math.max(24, ...st.sources.map((s) => s.name.length));
       for (const s of st.sources)
         lines.push(
-          `  ${s.name.padEnd(24)} ${String(s.advisories).padStart(7)} advisories  ${String(s.affected).padStart(7)} affected  snapshot ${s.snapshot ?? '?'}  imported ${s.importedAt}`,
+          `  ${s.name.padEnd(width)} ${String(s.advisories).padStart(7)} advisories  ${String(s.affected).padStart(7)} affected  snapshot ${s.snapshot ?? '?'}  imported ${s.importedAt}`,
         );
       process.stdout.write(lines.join('\n') + '\n');
+      return EXIT.ok;
+    }
+    if (sub === 'push' || sub === 'pull') {
+      if (positionals.length !== 1)
+        throw new UsageError(`db ${sub} takes one registry reference, e.g. registry.example.com/security/zerocve-db:1`);
+      const io = openImageOptions(values, process.env);
+      const opts = { insecure: io.insecure, auth: io.auth, dockerConfigPath: io.dockerConfigPath };
+      if (sub === 'push') {
+        const r = await pushDb(path, positionals[0], opts);
+        if (json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+        else
+          process.stdout.write(
+            `pushed ${path} (${(r.databaseBytes / 1e6).toFixed(1)} MB, ${(r.layer.size / 1e6).toFixed(1)} MB compressed) to ${r.reference}@${r.digest}\n`,
+          );
+        return EXIT.ok;
+      }
+      const r = await pullDb(path, positionals[0], opts);
+      if (json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+      else
+        process.stdout.write(
+          `pulled ${r.reference} (${r.digest}, schema ${r.schemaVersion}, built ${r.builtAt ?? 'unknown'}) into ${path}\n`,
+        );
       return EXIT.ok;
     }
     if (sub === 'import') {
@@ -157,7 +196,10 @@ export const db: Command = {
       process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
       return EXIT.ok;
     }
-    for (const f of summary.feeds) process.stdout.write(`${f.name}: ${f.status} (${formatBytes(f.bytes)}) ${f.url}\n`);
+    for (const f of summary.feeds)
+      process.stdout.write(
+        `${f.name}: ${f.status}${f.changes ? ` (${f.changes.fetched} records fetched, ${f.changes.removed} removed)` : ''} (${formatBytes(f.bytes)}) ${f.url}\n`,
+      );
     process.stdout.write(
       `database ${path} ${summary.import ? `rebuilt at ${summary.import.builtAt}` : 'unchanged: every feed was current'} (${dirname(path)})\n`,
     );

@@ -143,6 +143,18 @@ export interface RegistryClient {
   openBlob(repo: string, desc: Descriptor, signal?: AbortSignal): Promise<Readable>;
   /** the BlobReader of one repository, for resolveImage */
   blobReader(repo: string): BlobReader;
+  /**
+   * Uploads a blob (monolithic: POST an upload session, PUT the bytes with their digest) unless the registry has it.
+   * `body` is called again if the upload must be sent twice (after an auth challenge). Not retried otherwise.
+   */
+  pushBlob(
+    repo: string,
+    desc: { digest: Digest; size: number },
+    body: () => Buffer | ReadableStream<Uint8Array>,
+    signal?: AbortSignal,
+  ): Promise<void>;
+  /** PUTs a manifest under a tag (or digest); returns the digest the registry stored it under. */
+  putManifest(repo: string, reference: string, bytes: Buffer, mediaType: string, signal?: AbortSignal): Promise<Digest>;
 }
 
 export function createRegistryClient(options: RegistryClientOptions): RegistryClient {
@@ -181,7 +193,12 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     })());
   }
 
-  async function authenticate(challenge: Challenge | undefined, repo: string, signal?: AbortSignal): Promise<void> {
+  async function authenticate(
+    challenge: Challenge | undefined,
+    repo: string,
+    signal?: AbortSignal,
+    actions = 'pull',
+  ): Promise<void> {
     const c = await credentials();
     if (!challenge)
       throw new RegistryError(`${name}: unauthorized for repo ${repo} and no WWW-Authenticate challenge to answer`, {
@@ -197,7 +214,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       throw new RegistryError(`${name}: unsupported auth scheme ${challenge.scheme}`, { status: 401 });
     const realm = challenge.params.realm;
     if (!realm) throw new RegistryError(`${name}: bearer challenge without realm`, { status: 401 });
-    const scope = `repository:${repo}:pull`;
+    const scope = `repository:${repo}:${actions}`;
     options.onProgress?.({ kind: 'auth', message: `${name}: requesting a token for ${scope}` });
     let res: Response;
     try {
@@ -388,5 +405,111 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     };
   }
 
-  return { registry: options.registry, getManifest, openBlob, blobReader };
+  /** One write request (HEAD/POST/PUT) with auth (pull,push scope); a 401 is answered once, then the request re-sent. */
+  async function send(
+    repo: string,
+    url: (base: string) => string,
+    init: () => RequestInit,
+    what: string,
+    signal?: AbortSignal,
+  ): Promise<Response> {
+    for (let answered = false; ; answered = true) {
+      signal?.throwIfAborted();
+      const req = init();
+      const headers = new Headers(req.headers);
+      const auth = authHeader(repo);
+      if (auth) headers.set('authorization', auth);
+      let res: Response;
+      try {
+        res = await fetch(url(await baseUrl(signal)), { ...req, headers, signal, redirect: 'follow' });
+      } catch (err) {
+        if (isAbort(err, signal)) throw err;
+        throw new RegistryError(`${name}: cannot connect for ${what} (${networkReason(err)})`, { cause: err });
+      }
+      if (res.status === 401 && !answered) {
+        const challenge = parseChallenge(res.headers.get('www-authenticate'));
+        await res.body?.cancel();
+        await authenticate(challenge, repo, signal, 'pull,push');
+        continue;
+      }
+      return res;
+    }
+  }
+
+  async function failed(res: Response, what: string): Promise<never> {
+    const codes = await errorCodes(res);
+    throw new RegistryError(`${name}: ${what} answered ${res.status}${codes ? ` (${codes})` : ''}`, {
+      status: res.status,
+    });
+  }
+
+  async function pushBlob(
+    repo: string,
+    desc: { digest: Digest; size: number },
+    body: () => Buffer | ReadableStream<Uint8Array>,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const what = `upload of blob ${desc.digest} to ${repo}`;
+    const head = await send(
+      repo,
+      (b) => `${b}/v2/${repo}/blobs/${desc.digest}`,
+      () => ({ method: 'HEAD' }),
+      what,
+      signal,
+    );
+    await head.body?.cancel();
+    if (head.ok) return;
+    const start = await send(
+      repo,
+      (b) => `${b}/v2/${repo}/blobs/uploads/`,
+      () => ({ method: 'POST', headers: { 'content-length': '0' } }),
+      what,
+      signal,
+    );
+    if (start.status !== 202) return failed(start, what);
+    await start.body?.cancel();
+    const location = start.headers.get('location');
+    if (!location) throw new RegistryError(`${name}: ${what}: no upload location`);
+    const put = await send(
+      repo,
+      (b) => {
+        const u = new URL(location, b);
+        u.searchParams.set('digest', desc.digest);
+        return u.toString();
+      },
+      () =>
+        ({
+          method: 'PUT',
+          headers: { 'content-type': 'application/octet-stream', 'content-length': String(desc.size) },
+          body: body(),
+          duplex: 'half',
+        }) as RequestInit,
+      what,
+      signal,
+    );
+    if (put.status !== 201) return failed(put, what);
+    await put.body?.cancel();
+  }
+
+  async function putManifest(
+    repo: string,
+    reference: string,
+    bytes: Buffer,
+    mediaType: string,
+    signal?: AbortSignal,
+  ): Promise<Digest> {
+    const what = `manifest ${repo}:${reference}`;
+    const res = await send(
+      repo,
+      (b) => `${b}/v2/${repo}/manifests/${reference}`,
+      () => ({ method: 'PUT', headers: { 'content-type': mediaType }, body: new Uint8Array(bytes) }),
+      what,
+      signal,
+    );
+    if (res.status !== 201) return failed(res, what);
+    await res.body?.cancel();
+    return digestOf(bytes, 'sha256');
+  }
+
+  return { registry: options.registry, getManifest, openBlob, blobReader, pushBlob, putManifest };
 }
