@@ -25,6 +25,11 @@ let target = '';
 let server: Server | undefined;
 let base = '';
 const log: { path: string; status: number }[] = [];
+/** every NVD file `db update` asks for: the yearly files from 2002 to this year, and the modified file */
+const NVD_FILES = [
+  ...Array.from({ length: new Date().getUTCFullYear() - 2002 + 1 }, (_, i) => `nvdcve-2.0-${2002 + i}.json.gz`),
+  'nvdcve-2.0-modified.json.gz',
+];
 
 function zipOf(dir: string, out: string): Buffer {
   execFileSync('python3', [
@@ -56,6 +61,11 @@ before(async () => {
       '#model_version:v2025.03.14,score_date:2025-02-18T00:00:00+0000\ncve,epss,percentile\nCVE-2023-50447,0.42,0.97\n',
     ),
   };
+  // NVD's JSON 2.0 feeds (fetched for OS images): yearly files and the modified file, empty documents of the real shape
+  for (const name of NVD_FILES)
+    files[`/nvd/${name}`] = gzipSync(
+      JSON.stringify({ format: 'NVD_CVE', version: '2.0', timestamp: '2026-12-01T00:00:00.000', vulnerabilities: [] }),
+    );
   server = createServer((req, res) => {
     const body = files[req.url ?? ''];
     const etag = body ? `"${body.length}"` : '';
@@ -108,18 +118,24 @@ test(
     const first = await scan(db, cache);
     assert.equal(first.code, 0, first.stderr);
     const r = JSON.parse(first.stdout) as Report;
-    // Debian 12 with pip packages: Debian and PyPI feeds plus the enrichment feeds; no Alpine, Go, npm, Maven…
-    assert.deepEqual(log.map((l) => `${l.status} ${l.path}`).sort(), [
-      '200 /debian/json',
-      '200 /epss/epss_scores-current.csv.gz',
-      '200 /kev/known_exploited_vulnerabilities.json',
-      '200 /osv/Debian/all.zip',
-      '200 /osv/PyPI/all.zip',
-    ]);
+    // Debian 12 with pip packages: Debian and PyPI feeds, NVD (OS findings take its severities) and the enrichment
+    // feeds; no Alpine, Go, npm, Maven…
+    assert.deepEqual(
+      log.map((l) => `${l.status} ${l.path}`).sort(),
+      [
+        '200 /debian/json',
+        '200 /epss/epss_scores-current.csv.gz',
+        '200 /kev/known_exploited_vulnerabilities.json',
+        ...NVD_FILES.map((n) => `200 /nvd/${n}`),
+        '200 /osv/Debian/all.zip',
+        '200 /osv/PyPI/all.zip',
+      ].sort(),
+    );
     assert.deepEqual(r.db!.sources.map((s) => s.name).sort(), [
       'debian-tracker',
       'epss',
       'kev',
+      'nvd',
       'osv:Debian',
       'osv:PyPI',
     ]);
@@ -139,8 +155,16 @@ test(
     log.length = 0;
     const stale = await scan(db, cache, ['--db-max-age', '0s']);
     assert.equal(stale.code, 0, stale.stderr);
-    assert.deepEqual([...new Set(log.map((l) => l.status))], [304]);
-    assert.equal(log.length, 5);
+    // (NVD's yearly files are asked at most weekly: only its modified file is asked again; OSV first asks for the
+    // ecosystem's modified_id.csv, which this mirror does not serve, then all.zip as before)
+    assert.deepEqual(
+      log
+        .filter((l) => l.status !== 304)
+        .map((l) => `${l.status} ${l.path}`)
+        .sort(),
+      ['404 /osv/Debian/modified_id.csv', '404 /osv/PyPI/modified_id.csv'],
+    );
+    assert.equal(log.filter((l) => l.status === 304).length, 6, JSON.stringify(log));
     assert.equal((JSON.parse(stale.stdout) as Report).db!.builtAt, r.db!.builtAt);
 
     // --offline and --skip-db-update never download: a missing database is the error it always was
@@ -164,8 +188,8 @@ test(
     const [a, b] = await Promise.all([scan(db, cache), scan(db, cache)]);
     for (const x of [a, b]) assert.equal(x.code, 0, x.stderr);
     const downloads = log.filter((l) => l.status === 200).map((l) => l.path);
-    assert.equal(downloads.length, 5, `each feed downloaded once: ${downloads.join(', ')}`);
-    assert.equal(new Set(downloads).size, 5);
+    assert.equal(downloads.length, 5 + NVD_FILES.length, `each feed downloaded once: ${downloads.join(', ')}`);
+    assert.equal(new Set(downloads).size, 5 + NVD_FILES.length);
     const [ra, rb] = [a, b].map((x) => JSON.parse(x.stdout) as Report);
     assert.equal(ra.db!.builtAt, rb.db!.builtAt, 'both scans used the one database built');
     assert.equal(ra.findings.length, rb.findings.length);
