@@ -38,7 +38,9 @@ const allowed: Record<string, string[]> = {
     'sbom',
     'peers',
   ],
-  cli: ['core', 'app', 'report', 'image', 'vulndb', 'policy', 'version', 'sbom', 'peers'],
+  store: ['core'],
+  serve: ['core', 'app', 'store', 'report', 'policy'],
+  cli: ['core', 'app', 'report', 'image', 'vulndb', 'policy', 'version', 'sbom', 'peers', 'store', 'serve'],
 };
 
 function* sourceFiles(dir: string): Generator<string> {
