@@ -127,7 +127,10 @@ export function createSqlStore(
     },
 
     async listCatalog() {
-      return (await sql.all('SELECT * FROM catalog ORDER BY repository')).map(catalogOf);
+      // code-point order on both databases (PostgreSQL's collation may order punctuation differently)
+      return (await sql.all('SELECT * FROM catalog'))
+        .map(catalogOf)
+        .sort((a, b) => (a.repository < b.repository ? -1 : 1));
     },
     async getCatalog(repository) {
       const [r] = await sql.all('SELECT * FROM catalog WHERE repository = ?', [repository]);
