@@ -9,30 +9,40 @@ import { dbPathOf, parseOrHelp as parse } from './common.ts';
 import { EXIT } from '../exit.ts';
 import type { Command } from './scan.ts';
 
-const STORE_FLAGS: Record<string, FlagSpec> = {
+const WHERE_FLAGS: Record<string, FlagSpec> = {
   data: { type: 'string', help: 'DIR: data folder of the embedded SQLite database (one process, a small team)' },
   database: {
     type: 'string',
     help: 'URL: postgres://… — PostgreSQL shared by the server and any number of `zerocve worker` processes',
   },
+};
+const STORE_FLAGS: Record<string, FlagSpec> = {
+  ...WHERE_FLAGS,
   'job-lease': {
     type: 'string',
     help: `SECONDS: a job not finished within this time goes to another worker (default ${DEFAULT_JOB_LEASE_SECONDS})`,
   },
 };
 
-const WORKER_FLAGS: Record<string, FlagSpec> = {
+const JOB_FLAGS: Record<string, FlagSpec> = {
   ...COMMON_FLAGS,
   ...STORE_FLAGS,
   ...IMAGE_FLAGS,
   db: { type: 'string', help: 'FILE: the vulnerability database (default ~/.cache/zerocve/db/zerocve.db)' },
+};
+
+const WORKER_FLAGS: Record<string, FlagSpec> = {
+  ...JOB_FLAGS,
   concurrency: { type: 'string', help: 'N: jobs this process runs at once (default 1)' },
 };
 
 const SERVE_FLAGS: Record<string, FlagSpec> = {
-  ...WORKER_FLAGS,
+  ...JOB_FLAGS,
   catalog: { type: 'string', help: 'FILE: catalog.yaml declaring the catalog; the service is kept in step with it' },
-  listen: { type: 'string', help: 'HOST:PORT: where the HTTP API listens (default 127.0.0.1:8080)' },
+  listen: {
+    type: 'string',
+    help: 'ADDR: HOST:PORT where the HTTP API listens (default 127.0.0.1:8080; port 0 picks one)',
+  },
   'anonymous-read': { type: 'boolean', help: 'allow GET requests without a token' },
   'max-body': { type: 'string', help: 'BYTES: largest request body accepted (default 1048576)' },
   workers: {
@@ -52,7 +62,7 @@ const SERVE_FLAGS: Record<string, FlagSpec> = {
 
 const TOKEN_FLAGS: Record<string, FlagSpec> = {
   ...COMMON_FLAGS,
-  ...STORE_FLAGS,
+  ...WHERE_FLAGS,
   role: { type: 'string', help: `ROLE: ${ROLES.join(', ')} (default reader)` },
 };
 
