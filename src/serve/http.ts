@@ -389,6 +389,9 @@ export function createRoutes(ctx: ServiceContext, options: ServerOptions): Route
       await store.audit({ actor: who(r), action: 'db.rematch', target: job.dbVersion, detail: job });
       return { status: 202, json: { job: await store.jobs.get(job.id), deduplicated: job.deduplicated } };
     }),
+    route('GET', '/api/v1/deliveries', 'admin', async (r) => ({
+      json: { items: await store.listDeliveries({ after: Number(r.url.searchParams.get('after') ?? 0) || 0 }) },
+    })),
     route('GET', '/api/v1/audit', 'admin', async (r) => ({
       json: { items: await store.listAudit({ after: Number(r.url.searchParams.get('after') ?? 0) || 0 }) },
     })),

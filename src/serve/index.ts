@@ -6,6 +6,7 @@ import { databaseIdentity } from './scan-adapter.ts';
 import { startServer, type ServerOptions, type RunningServer } from './http.ts';
 import { startWorkers, requestRematch, requestScan, type ServiceContext } from './jobs.ts';
 import { syncCatalogFile } from './catalog-file.ts';
+import { startNotifier, type NotifyTarget } from './webhooks.ts';
 
 export { startServer, parseListen } from './http.ts';
 export type { ServerOptions, RunningServer } from './http.ts';
@@ -15,6 +16,8 @@ export { databaseIdentity, scanForService, ANALYZER_VERSION } from './scan-adapt
 export type { ScanEnvironment } from './scan-adapter.ts';
 export { syncCatalogFile, parseCatalogFile } from './catalog-file.ts';
 export { diffFindings } from './diff.ts';
+export { signBody, enqueueNotifications, deliverDue } from './webhooks.ts';
+export type { NotifyTarget } from './webhooks.ts';
 
 export interface ServiceOptions extends ServerOptions {
   /** catalog.yaml to keep the catalog in step with (read at start) */
@@ -25,6 +28,8 @@ export interface ServiceOptions extends ServerOptions {
   rematchIntervalSeconds: number;
   /** seconds between scans of every catalog entry's followed tags (0: never) */
   scanIntervalSeconds: number;
+  /** webhooks and Slack incoming webhooks told of every change */
+  notify?: NotifyTarget[];
   onEvents?: (events: ServiceEvent[]) => void;
   onError?: (err: unknown) => void;
   onInfo?: (message: string) => void;
@@ -52,6 +57,10 @@ export async function runService(
     options.workers > 0
       ? await startWorkers(ctx, { concurrency: options.workers, onError: options.onError })
       : undefined;
+
+  const notifier = options.notify?.length
+    ? startNotifier(store, options.notify, { onError: options.onError })
+    : undefined;
 
   let lastDb: string | undefined;
   const checkDb = async (): Promise<void> => {
@@ -87,6 +96,7 @@ export async function runService(
       for (const t of timers) clearInterval(t);
       await server.close();
       await workers?.stop();
+      await notifier?.stop();
     },
   };
 }

@@ -217,6 +217,12 @@ export function openApiDocument() {
         get: { responses: { '200': json(ref('Database')), '503': error('No vulnerability database'), ...errors } },
       },
       '/api/v1/db/rematch': { post: { responses: { '202': json(accepted, 'Queued'), ...errors } } },
+      '/api/v1/deliveries': {
+        get: {
+          parameters: [query('after', 'deliveries with a greater id')],
+          responses: { '200': json(list('Delivery')), ...errors },
+        },
+      },
       '/api/v1/audit': {
         get: {
           parameters: [query('after', 'records with a greater id')],
@@ -419,6 +425,23 @@ export function openApiDocument() {
             ageHours: { type: 'number' },
             stale: { type: 'boolean' },
             sources: { type: 'array', items: { type: 'object' } },
+          },
+        },
+        Delivery: {
+          type: 'object',
+          required: ['id', 'endpoint', 'groupKey', 'payload', 'state', 'attempts', 'nextAt', 'createdAt'],
+          properties: {
+            id: { type: 'integer' },
+            endpoint: { type: 'string' },
+            groupKey: { type: 'string' },
+            payload: { type: 'object' },
+            state: { type: 'string', enum: ['pending', 'delivered', 'failed'] },
+            attempts: { type: 'integer' },
+            nextAt: { type: 'integer' },
+            lastStatus: { type: 'integer' },
+            lastError: { type: 'string' },
+            createdAt: { type: 'string', format: 'date-time' },
+            deliveredAt: { type: 'string', format: 'date-time' },
           },
         },
         AuditRecord: {

@@ -177,6 +177,55 @@ export function runStoreSuite(kind: string, options: SuiteOptions): void {
     }
   });
 
+  test(`${kind}: each event is handed to each endpoint once; attempts are logged`, async () => {
+    const s = await options.open();
+    try {
+      const e = {
+        digest: 'sha256:aa',
+        findingId: 'CVE-1',
+        packageRef: 'pkg:pypi/x@1',
+        kind: 'new' as const,
+        new: { severity: 'high' as const, fixState: 'not-fixed' as const, fixedVersions: [] },
+        dbVersion: 'db2',
+      };
+      await s.addEvents([e, { ...e, findingId: 'CVE-2' }]);
+      const build = (events: { id: number }[]) => [
+        { groupKey: events.map((x) => x.id).join(','), payload: { n: events.length } },
+      ];
+      const made = await s.enqueueDeliveries('webhook:a', build);
+      assert.equal(made.length, 1);
+      assert.deepEqual(made[0].payload, { n: 2 });
+      assert.equal((await s.enqueueDeliveries('webhook:a', build)).length, 0, 'the cursor moved');
+      assert.equal((await s.enqueueDeliveries('slack:b', build)).length, 1, 'another endpoint has its own cursor');
+      await s.addEvents([{ ...e, findingId: 'CVE-3' }]);
+      assert.deepEqual((await s.enqueueDeliveries('webhook:a', build))[0].payload, { n: 1 });
+
+      const due = await s.dueDeliveries(Date.now());
+      assert.equal(due.length, 3);
+      await s.recordAttempt(due[0].id, {
+        delivered: false,
+        status: 500,
+        error: 'HTTP 500',
+        retryAt: Date.now() + 60_000,
+      });
+      await s.recordAttempt(due[1].id, { delivered: true, status: 204 });
+      await s.recordAttempt(due[2].id, { delivered: false, error: 'refused' });
+      assert.equal((await s.dueDeliveries(Date.now())).length, 0);
+      assert.equal((await s.dueDeliveries(Date.now() + 120_000)).length, 1, 'retried after its backoff');
+      const log = await s.listDeliveries();
+      assert.deepEqual(
+        log.map((d) => [d.state, d.attempts, d.lastStatus ?? null]),
+        [
+          ['pending', 1, 500],
+          ['delivered', 1, 204],
+          ['failed', 1, null],
+        ],
+      );
+    } finally {
+      await s.close();
+    }
+  });
+
   test(`${kind}: triage decisions, tokens (hashed) and the audit log`, async () => {
     const s = await options.open();
     try {

@@ -29,6 +29,17 @@ export const MIGRATIONS: Migration[] = [
         at TEXT NOT NULL)`,
     ],
   },
+  {
+    version: 2,
+    statements: [
+      // how far each notification endpoint has read the event log
+      `CREATE TABLE webhook_cursors (endpoint TEXT PRIMARY KEY, last_event_id INTEGER NOT NULL)`,
+      `CREATE TABLE deliveries (id %ID%, endpoint TEXT NOT NULL, group_key TEXT NOT NULL, payload TEXT NOT NULL,
+        state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_at BIGINT NOT NULL, last_status INTEGER,
+        last_error TEXT, created_at TEXT NOT NULL, delivered_at TEXT, UNIQUE (endpoint, group_key))`,
+      `CREATE INDEX deliveries_due ON deliveries (state, next_at)`,
+    ],
+  },
 ];
 
 /** The SQLite job table (PostgreSQL keeps its jobs in pg-boss's own schema). */

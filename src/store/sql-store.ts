@@ -17,6 +17,7 @@ import type {
   AuditRecord,
   Page,
   JobQueue,
+  Delivery,
 } from './types.ts';
 
 const now = (): string => new Date().toISOString();
@@ -109,6 +110,22 @@ const eventKey = (e: NewEvent): string =>
   createHash('sha256')
     .update(JSON.stringify([e.digest, e.findingId, e.packageRef, e.kind, e.new ?? null, e.dbVersion]))
     .digest('hex');
+
+function deliveryOf(r: Row): Delivery {
+  return clean({
+    id: Number(r.id),
+    endpoint: String(r.endpoint),
+    groupKey: String(r.group_key),
+    payload: parse<unknown>(r.payload),
+    state: r.state as Delivery['state'],
+    attempts: Number(r.attempts),
+    nextAt: Number(r.next_at),
+    lastStatus: r.last_status == null ? undefined : Number(r.last_status),
+    lastError: str(r.last_error),
+    createdAt: String(r.created_at),
+    deliveredAt: str(r.delivered_at),
+  });
+}
 
 const limitOf = (p?: Page): number => Math.min(Math.max(p?.limit ?? 100, 1), 1000);
 
@@ -310,6 +327,61 @@ export function createSqlStore(
     },
     async deleteTriage(id) {
       return (await sql.run('DELETE FROM triage WHERE id = ?', [id])).changes > 0;
+    },
+
+    async enqueueDeliveries(endpoint, build, limit = 1000) {
+      return sql.tx(async (q) => {
+        if (q.dialect === 'postgres') await q.run('SELECT pg_advisory_xact_lock(7262014)');
+        await q.run('INSERT INTO webhook_cursors (endpoint, last_event_id) VALUES (?, 0) ON CONFLICT DO NOTHING', [
+          endpoint,
+        ]);
+        const [c] = await q.all('SELECT last_event_id FROM webhook_cursors WHERE endpoint = ?', [endpoint]);
+        const events = (
+          await q.all('SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?', [Number(c.last_event_id), limit])
+        ).map(eventOf);
+        if (!events.length) return [];
+        const made: Delivery[] = [];
+        for (const d of build(events)) {
+          const rows = await q.all(
+            `INSERT INTO deliveries (endpoint, group_key, payload, state, next_at, created_at)
+             VALUES (?, ?, ?, 'pending', 0, ?) ON CONFLICT DO NOTHING RETURNING *`,
+            [endpoint, d.groupKey, JSON.stringify(d.payload), now()],
+          );
+          if (rows[0]) made.push(deliveryOf(rows[0]));
+        }
+        await q.run('UPDATE webhook_cursors SET last_event_id = ? WHERE endpoint = ?', [
+          events[events.length - 1].id,
+          endpoint,
+        ]);
+        return made;
+      });
+    },
+    async dueDeliveries(at, limit = 50) {
+      return (
+        await sql.all("SELECT * FROM deliveries WHERE state = 'pending' AND next_at <= ? ORDER BY id LIMIT ?", [
+          at,
+          limit,
+        ])
+      ).map(deliveryOf);
+    },
+    async recordAttempt(id, o) {
+      await sql.run(
+        `UPDATE deliveries SET attempts = attempts + 1, last_status = ?, last_error = ?,
+           state = ?, next_at = ?, delivered_at = ? WHERE id = ?`,
+        [
+          o.status ?? null,
+          o.error ?? null,
+          o.delivered ? 'delivered' : o.retryAt === undefined ? 'failed' : 'pending',
+          o.retryAt ?? 0,
+          o.delivered ? now() : null,
+          id,
+        ],
+      );
+    },
+    async listDeliveries(page) {
+      return (
+        await sql.all('SELECT * FROM deliveries WHERE id > ? ORDER BY id LIMIT ?', [page?.after ?? 0, limitOf(page)])
+      ).map(deliveryOf);
     },
 
     async createToken(name, role) {

@@ -160,6 +160,25 @@ export interface Page {
   after?: number;
 }
 
+// ---- notifications ----
+
+export interface Delivery {
+  id: number;
+  /** endpoint name (`webhook:URL` or `slack:URL`) */
+  endpoint: string;
+  /** the events it carries (one image's changes), for idempotency */
+  groupKey: string;
+  payload: unknown;
+  state: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  /** epoch ms of the next attempt */
+  nextAt: number;
+  lastStatus?: number;
+  lastError?: string;
+  createdAt: string;
+  deliveredAt?: string;
+}
+
 // ---- jobs ----
 
 /** a job whose worker has not finished it within this many seconds is given to another worker */
@@ -259,6 +278,24 @@ export interface ServiceStore {
   addTriage(decision: NewTriageDecision): Promise<TriageDecision>;
   listTriage(repository?: string): Promise<TriageDecision[]>;
   deleteTriage(id: number): Promise<boolean>;
+
+  /**
+   * Reads the events after the endpoint's cursor (at most `limit`), lets `build` turn them into deliveries, and
+   * stores those and the new cursor in one transaction: every event is handed to each endpoint exactly once.
+   */
+  enqueueDeliveries(
+    endpoint: string,
+    build: (events: ServiceEvent[]) => { groupKey: string; payload: unknown }[],
+    limit?: number,
+  ): Promise<Delivery[]>;
+  /** pending deliveries due now */
+  dueDeliveries(now: number, limit?: number): Promise<Delivery[]>;
+  /** records an attempt: delivered, or pending again at `retryAt`, or failed for good */
+  recordAttempt(
+    id: number,
+    outcome: { delivered: boolean; status?: number; error?: string; retryAt?: number },
+  ): Promise<void>;
+  listDeliveries(page?: Page): Promise<Delivery[]>;
 
   /** creates a token; the secret is returned once and only its hash is stored */
   createToken(name: string, role: Role): Promise<{ token: ApiToken; secret: string }>;

@@ -6,6 +6,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, mkdirSync, writeFileSync, cpSync, renameSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { Validator } from '@seriousme/openapi-schema-validator';
@@ -92,7 +95,38 @@ function client(base: string): Api {
 interface Outcome {
   events: string[];
   findingsV2: string[];
+  webhook: string[];
 }
+
+interface Received {
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+  answered: number;
+}
+
+/** a webhook receiver: /hook answers 500 the first time (to see the retry), then 204; /slack answers 200 */
+async function startReceiver(): Promise<{ url: string; got: Received[]; close(): Promise<void> }> {
+  const got: Received[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      const answered =
+        req.url === '/hook' && !got.some((g) => g.path === '/hook') ? 500 : req.url === '/hook' ? 204 : 200;
+      got.push({ path: req.url ?? '', headers: req.headers, body, answered });
+      res.writeHead(answered).end(answered === 200 ? 'ok' : '');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    got,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}
+
+const SEVERITY_RANK: Record<string, number> = { critical: 5, high: 4, medium: 3, low: 2, negligible: 1, unknown: 0 };
 
 async function exercise(store: string[], label: string): Promise<Outcome> {
   const dbFile = join(work, `${label}.db`);
@@ -101,9 +135,16 @@ async function exercise(store: string[], label: string): Promise<Outcome> {
   const reader = (await zerocve(['token', 'dash', '--role', 'reader', ...store])).stdout.trim();
   assert.match(admin, /^zc_/);
   let serve: Child | undefined;
+  const receiver = await startReceiver();
   try {
     serve = startCli([
       'serve',
+      '--webhook',
+      `${receiver.url}/hook`,
+      '--webhook-secret',
+      'sesame',
+      '--slack-webhook',
+      `${receiver.url}/slack`,
       ...store,
       '--db',
       dbFile,
@@ -186,6 +227,49 @@ async function exercise(store: string[], label: string): Promise<Outcome> {
     }, 'the second re-match');
     assert.equal((await api('GET', '/api/v1/events?limit=1000', { token: reader })).body.items.length, events.length);
 
+    // notifications: one per image per endpoint, signed, most severe first, retried after a 500, never twice
+    const hooks = await until(async () => {
+      const h = receiver.got.filter((g) => g.path === '/hook');
+      return h.some((g) => g.answered === 204) && receiver.got.some((g) => g.path === '/slack') ? h : undefined;
+    }, 'the webhook deliveries');
+    await new Promise((r) => setTimeout(r, 2500)); // time enough for anything sent twice to arrive
+    assert.deepEqual(receiver.got.map((g) => `${g.path} ${g.answered}`).sort(), [
+      '/hook 204',
+      '/hook 500',
+      '/slack 200',
+    ]);
+    for (const h of hooks) {
+      const sig = `sha256=${createHmac('sha256', 'sesame').update(h.body).digest('hex')}`;
+      assert.equal(h.headers['x-zerocve-signature-256'], sig);
+    }
+    assert.equal(hooks[0].headers['x-zerocve-delivery'], hooks[1].headers['x-zerocve-delivery']);
+    const payload = JSON.parse(hooks[1].body);
+    assert.equal(payload.type, 'zerocve.findings.changed');
+    assert.deepEqual(payload.image, { repository: REPO, digest });
+    assert.deepEqual(payload.events.map((e: { findingId: string }) => e.findingId).sort(), directIds);
+    const ranks = payload.events.map((e: { new: { severity: string } }) => SEVERITY_RANK[e.new.severity]);
+    assert.deepEqual(
+      ranks,
+      [...ranks].sort((a, b) => b - a),
+      'most severe first',
+    );
+    const slack = JSON.parse(receiver.got.find((g) => g.path === '/slack')!.body);
+    assert.match(slack.text, new RegExp(`${directIds.length} change\\(s\\) in ${REPO}`));
+    const log = (await api('GET', '/api/v1/deliveries', { token: admin })).body.items;
+    assert.deepEqual(
+      log
+        .map((d: { endpoint: string; state: string; attempts: number }) => [
+          d.endpoint.split(':')[0],
+          d.state,
+          d.attempts,
+        ])
+        .sort(),
+      [
+        ['slack', 'delivered', 1],
+        ['webhook', 'delivered', 2],
+      ],
+    );
+
     // triage: applies at once
     const target = findingsV2[0];
     const tri = await api('POST', '/api/v1/triage', {
@@ -262,9 +346,11 @@ async function exercise(store: string[], label: string): Promise<Outcome> {
     return {
       events: events.map((e: { findingId: string; kind: string }) => `${e.kind} ${e.findingId}`).sort(),
       findingsV2: directIds,
+      webhook: payload.events.map((e: { findingId: string; kind: string }) => `${e.kind} ${e.findingId}`),
     };
   } finally {
     await serve?.stop('SIGKILL');
+    await receiver.close();
   }
 }
 

@@ -57,6 +57,20 @@ const SERVE_FLAGS: Record<string, FlagSpec> = {
     type: 'string',
     help: "SECONDS: how often to scan every catalog entry's followed tags (default 3600; 0 never)",
   },
+  webhook: {
+    type: 'string',
+    multiple: true,
+    help: "URL: POST each image's changes as JSON, signed with --webhook-secret",
+  },
+  'webhook-secret': {
+    type: 'string',
+    help: 'SECRET: HMAC-SHA256 key of the X-Zerocve-Signature-256 header (env ZEROCVE_WEBHOOK_SECRET)',
+  },
+  'slack-webhook': {
+    type: 'string',
+    multiple: true,
+    help: 'URL: a Slack incoming webhook told of changes',
+  },
   'public-url': { type: 'string', help: 'URL: base URL of the service in published documents (OpenVEX @id)' },
 };
 
@@ -118,6 +132,15 @@ export const serve: Command = {
     const { values } = p;
     const workers = count(values, 'workers', 1);
     const listen = (values.listen as string | undefined) ?? '127.0.0.1:8080';
+    const webhooks = (values.webhook as string[] | undefined) ?? [];
+    const secret = values['webhook-secret'] as string | undefined;
+    if (webhooks.length && !secret) throw new UsageError('--webhook needs --webhook-secret (the signature key)');
+    for (const u of [...webhooks, ...((values['slack-webhook'] as string[] | undefined) ?? [])])
+      if (!/^https?:\/\/\S+$/.test(u)) throw new UsageError(`webhook URL must be http(s)://…, got '${u}'`);
+    const notify = [
+      ...webhooks.map((url) => ({ kind: 'webhook' as const, url, secret })),
+      ...((values['slack-webhook'] as string[] | undefined) ?? []).map((url) => ({ kind: 'slack' as const, url })),
+    ];
     const store = await storeOf(values);
     try {
       const service = await runService(store, envOf(values), {
@@ -127,6 +150,7 @@ export const serve: Command = {
         maxBodyBytes: count(values, 'max-body', 1024 * 1024, 1),
         publicUrl: values['public-url'] as string | undefined,
         workers,
+        notify,
         rematchIntervalSeconds: count(values, 'rematch-interval', 300, 1),
         scanIntervalSeconds: count(values, 'scan-interval', 3600),
         onError: (err) => log(values, `error: ${(err as Error)?.message ?? String(err)}`),
