@@ -10,6 +10,7 @@ const all: Record<string, string> = {
   scan: 'scan-bench.ts',
   db: 'db-bench.ts',
   match: 'match-bench.ts',
+  rematch: 'rematch-bench.ts',
 };
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(all);
 for (const name of wanted) {
