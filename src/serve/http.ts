@@ -61,6 +61,14 @@ interface Route {
 
 const rank = (r: Role): number => ROLES.indexOf(r);
 
+function decode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HttpError(400, `bad percent-encoding in the path: ${segment}`);
+  }
+}
+
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? 0);
@@ -165,7 +173,7 @@ export function createRoutes(ctx: ServiceContext, options: ServerOptions): Route
   const store: ServiceStore = ctx.store;
   const who = (r: Request): string => r.actor?.name ?? 'anonymous';
   const digestOf = async (raw: string) => {
-    const digest = decodeURIComponent(raw);
+    const digest = decode(raw);
     const d = await store.getDigest(digest);
     if (!d) throw new HttpError(404, `unknown image digest ${digest}`);
     return d;
@@ -215,19 +223,19 @@ export function createRoutes(ctx: ServiceContext, options: ServerOptions): Route
 
     route('GET', '/api/v1/catalog', 'reader', async () => ({ json: { items: await store.listCatalog() } })),
     route('GET', '/api/v1/catalog/(.+)', 'reader', async (r) => {
-      const repo = decodeURIComponent(r.params[0]);
+      const repo = decode(r.params[0]);
       const e = await store.getCatalog(repo);
       if (!e) throw new HttpError(404, `no catalog entry for ${repo}`);
       return { json: { ...e, history: await store.tagHistory(repo) } };
     }),
     route('PUT', '/api/v1/catalog/(.+)', 'admin', async (r) => {
-      const entry = catalogFromBody(decodeURIComponent(r.params[0]), await r.body());
+      const entry = catalogFromBody(decode(r.params[0]), await r.body());
       const saved = await store.putCatalog(entry);
       await store.audit({ actor: who(r), action: 'catalog.put', target: entry.repository, detail: entry });
       return { json: saved };
     }),
     route('DELETE', '/api/v1/catalog/(.+)', 'admin', async (r) => {
-      const repo = decodeURIComponent(r.params[0]);
+      const repo = decode(r.params[0]);
       if (!(await store.deleteCatalog(repo))) throw new HttpError(404, `no catalog entry for ${repo}`);
       await store.audit({ actor: who(r), action: 'catalog.delete', target: repo });
       return { status: 204 };
@@ -236,7 +244,7 @@ export function createRoutes(ctx: ServiceContext, options: ServerOptions): Route
     route('GET', '/api/v1/images', 'reader', async (r) => {
       const repository = r.url.searchParams.get('repository') ?? undefined;
       const items = [];
-      for (const d of await store.listDigests(repository)) {
+      for (const d of await store.listDigestRefs(repository)) {
         const res = await store.latestResult(d.digest);
         items.push({
           digest: d.digest,
@@ -322,7 +330,7 @@ export function createRoutes(ctx: ServiceContext, options: ServerOptions): Route
       return { status: 202, json: { job: await store.jobs.get(job.id), deduplicated: job.deduplicated } };
     }),
     route('GET', '/api/v1/jobs/([^/]+)', 'reader', async (r) => {
-      const job = await store.jobs.get(decodeURIComponent(r.params[0]));
+      const job = await store.jobs.get(decode(r.params[0]));
       if (!job) throw new HttpError(404, `unknown job ${r.params[0]}`);
       return { json: job };
     }),
@@ -363,7 +371,7 @@ export function createRoutes(ctx: ServiceContext, options: ServerOptions): Route
       return { status: 204 };
     }),
     route('GET', '/api/v1/vex/(.+)', 'reader', async (r) => {
-      const repo = decodeURIComponent(r.params[0]).replace(/\.json$/, '');
+      const repo = decode(r.params[0]).replace(/\.json$/, '');
       const entry = await store.getCatalog(repo);
       if (!entry) throw new HttpError(404, `no catalog entry for ${repo}`);
       const base = options.publicUrl ?? `http://${options.listen}`;

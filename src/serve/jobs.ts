@@ -111,11 +111,14 @@ export async function runRematchJob(
   const db = databaseIdentity(ctx.env);
   let rematched = 0;
   let added = 0;
-  const digests = await ctx.store.listDigests();
-  for (const d of digests) {
+  // one inventory in memory at a time
+  const digests = await ctx.store.listDigestRefs();
+  for (const ref of digests) {
     ctx.env.signal?.throwIfAborted();
-    const key: ResultKey = { digest: d.digest, analyzerVersion: d.analyzerVersion, dbVersion: db.version };
+    const key: ResultKey = { digest: ref.digest, analyzerVersion: ref.analyzerVersion, dbVersion: db.version };
     if (await ctx.store.getResult(key)) continue; // done before (a retried job): its events are stored
+    const d = await ctx.store.getDigest(ref.digest);
+    if (!d) continue;
     const started = Date.now();
     const previous = await ctx.store.latestResult(d.digest);
     const findings = [...rematchInventory(d.inventory, ctx.env), ...(d.analysis.findings ?? [])];

@@ -124,6 +124,10 @@ export function runStoreSuite(kind: string, options: SuiteOptions): void {
       assert.equal((await s.getDigest('sha256:aa'))?.target, 'r/a:latest');
       assert.deepEqual((await s.getDigest('sha256:aa'))?.analysis, { surface: { setuid: [] } });
       assert.equal((await s.listDigests('r/a')).length, 1);
+      assert.deepEqual(
+        (await s.listDigestRefs()).map((r) => [r.digest, r.repository, r.target]),
+        [['sha256:aa', 'r/a', 'r/a:latest']],
+      );
       assert.equal(await s.getDigest('sha256:none'), undefined);
 
       const counts = { critical: 0, high: 1, medium: 0, low: 0, negligible: 0, unknown: 0 };

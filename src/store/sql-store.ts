@@ -232,6 +232,22 @@ export function createSqlStore(
       return rows.map(digestOf);
     },
 
+    async listDigestRefs(repository) {
+      const cols = 'digest, analyzer_version, target, repository, created_at';
+      const rows = repository
+        ? await sql.all(`SELECT ${cols} FROM digests WHERE repository = ? ORDER BY created_at, digest`, [repository])
+        : await sql.all(`SELECT ${cols} FROM digests ORDER BY created_at, digest`);
+      return rows.map((r) =>
+        clean({
+          digest: String(r.digest),
+          analyzerVersion: String(r.analyzer_version),
+          target: String(r.target),
+          repository: str(r.repository),
+          createdAt: String(r.created_at),
+        }),
+      );
+    },
+
     async putResult(res) {
       const r = await sql.run(
         `INSERT INTO results (digest, analyzer_version, db_version, findings, verdict, duration_ms, created_at)

@@ -72,6 +72,8 @@ export interface DigestRecord {
   createdAt: string;
 }
 
+export type DigestRef = Pick<DigestRecord, 'digest' | 'analyzerVersion' | 'target' | 'repository' | 'createdAt'>;
+
 /** Findings of one digest against one database version, with the policy verdict. */
 export interface ScanResult extends ResultKey {
   findings: Finding[];
@@ -263,6 +265,8 @@ export interface ServiceStore {
   getDigest(digest: string): Promise<DigestRecord | undefined>;
   getSbom(digest: string): Promise<string | undefined>;
   listDigests(repository?: string): Promise<DigestRecord[]>;
+  /** the stored digests without their inventories (cheap for thousands of images) */
+  listDigestRefs(repository?: string): Promise<DigestRef[]>;
 
   /** stores a result once per key (a second call keeps the first) */
   putResult(result: Omit<ScanResult, 'createdAt'>): Promise<{ created: boolean }>;

@@ -307,6 +307,10 @@ async function exercise(store: string[], label: string): Promise<Outcome> {
       413,
     );
     assert.equal((await api('GET', '/api/v1/images/sha256:0000', { token: reader })).status, 404);
+    assert.equal((await api('GET', '/api/v1/catalog/%E0%A4%A', { token: reader })).status, 400);
+    const nowhere = await fetch(`${base}/api/v1/nothing-here`);
+    assert.equal(nowhere.status, 404);
+    assert.match((await nowhere.json()).error.message, /no such endpoint/);
     assert.equal((await api('GET', '/api/v1/catalog')).status, 401);
     assert.equal((await api('GET', '/api/v1/catalog', { token: 'zc_nope' })).status, 401);
     assert.equal((await api('POST', '/api/v1/triage', { token: reader, body: {} })).status, 403);
