@@ -42,11 +42,15 @@ async function killMidScan(storeFlags: string[], open: { data?: string; database
   try {
     const { id } = await requestScan({ store, env: { dbPath: dbFile, cacheDir: null } }, fx.target);
     const first = startCli(args);
-    await first.waitFor(/zerocve worker: ready/);
-    await until(async () => (await store.jobs.get(id))?.state === 'active', 'the first worker to take the job');
-    await new Promise((r) => setTimeout(r, 1500)); // well inside the scan (it reads a 165 MB image)
-    assert.equal((await store.jobs.get(id))?.state, 'active', 'killed mid-scan, not after it');
-    assert.equal(await first.stop('SIGKILL'), 'SIGKILL');
+    try {
+      await first.waitFor(/zerocve worker: ready/);
+      await until(async () => (await store.jobs.get(id))?.state === 'active', 'the first worker to take the job');
+      await new Promise((r) => setTimeout(r, 300)); // inside the scan (it reads a 165 MB image: seconds)
+      const mid = await store.jobs.get(id);
+      assert.equal(mid?.state, 'active', `killed mid-scan, not after it: ${JSON.stringify(mid)}\n${first.output()}`);
+    } finally {
+      assert.equal(await first.stop('SIGKILL'), 'SIGKILL');
+    }
     assert.equal((await store.listDigests()).length, 0, 'the killed worker stored nothing');
 
     const second = startCli(args);
