@@ -13,6 +13,7 @@ const all: Record<string, string> = {
   match: 'match-bench.ts',
   'osv-incremental': 'osv-incremental-bench.ts',
   'db-scale': 'db-scale-bench.ts',
+  rematch: 'rematch-bench.ts',
 };
 // needs --trivy PATH: run it directly (node bench/ecosystems-bench.ts --trivy PATH)
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(all);

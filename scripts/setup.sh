@@ -14,10 +14,11 @@ cd "$(dirname "$0")/.."
 #   python3 openssl openssh-client gcc             fixtures: keys for the secret scanner, ELF binaries, token auth
 #   chromium                       the HTML report and web page tests (driven by playwright-core)
 #   golang-go zip unzip curl       `go version -m` and the builders of the language-ecosystem test images
+#   postgresql-15                  the real PostgreSQL the service store and job-queue tests start on a private port
 PACKAGES=(
   mmdebstrap umoci skopeo runc docker-registry apache2-utils zstd pigz rsync jq binutils strace rpm
   ca-certificates gnupg debian-archive-keyring python3 openssl openssh-client gcc chromium
-  golang-go zip unzip curl
+  golang-go zip unzip curl postgresql-15
 )
 
 missing=()

@@ -39,8 +39,9 @@ const allowed: Record<string, string[]> = {
     'sbom',
     'peers',
   ],
-  serve: ['core', 'app', 'report', 'image', 'policy', 'version'],
-  cli: ['core', 'app', 'report', 'image', 'vulndb', 'policy', 'version', 'sbom', 'peers', 'runtime'],
+  store: ['core'],
+  serve: ['core', 'app', 'store', 'report', 'policy', 'image', 'version'],
+  cli: ['core', 'app', 'report', 'image', 'vulndb', 'policy', 'version', 'sbom', 'peers', 'runtime', 'store', 'serve'],
 };
 
 function* sourceFiles(dir: string): Generator<string> {

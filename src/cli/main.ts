@@ -5,11 +5,24 @@ import { VERSION } from '../app/index.ts';
 import { scan, sbom, compare, bloat, inspect, type Command } from './commands/scan.ts';
 import { db } from './commands/db.ts';
 import { build, slim } from './commands/make.ts';
+import { serve, worker, token } from './commands/serve.ts';
 
 export { EXIT };
 
 /** Every command, in the order `zerocve --help` lists them. */
-const commands: Record<string, Command> = { scan, compare, sbom, inspect, bloat, db, slim, build };
+const commands: Record<string, Command> = {
+  scan,
+  compare,
+  sbom,
+  inspect,
+  bloat,
+  db,
+  slim,
+  build,
+  serve,
+  worker,
+  token,
+};
 
 export function usage(): string {
   const lines = ['usage: zerocve <command> [flags]', '', 'commands:'];

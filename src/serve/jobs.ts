@@ -1,0 +1,170 @@
+// What the service's jobs do. A scan job scans a target through the app's use case and stores its inventory,
+// SBOM and result; a re-match job matches every stored inventory against the current database (no image is
+// pulled) and stores one event per change. Both are idempotent: results are keyed by digest × analyzer version ×
+// database version and events by the change they describe, so a job run twice (a worker killed mid-job, a retry)
+// stores nothing twice.
+import type { Finding } from '../core/finding.ts';
+import type { ServiceStore, JobRecord, ServiceEvent, ResultKey } from '../store/index.ts';
+import {
+  scanForService,
+  openRematcher,
+  databaseIdentity,
+  ANALYZER_VERSION,
+  type ScanEnvironment,
+} from './scan-adapter.ts';
+import { policyOptions, judge } from './policy.ts';
+import { diffFindings } from './diff.ts';
+import { InputError } from '../core/errors.ts';
+
+export interface ServiceContext {
+  store: ServiceStore;
+  env: ScanEnvironment;
+  /** called with the events a job added (webhooks, logs) */
+  onEvents?: (events: ServiceEvent[]) => void;
+}
+
+/** `registry.example/ml/torch:2.4` → repository and tag; digests and non-registry targets have no tag */
+export function splitReference(target: string): { repository?: string; tag?: string; digest?: string } {
+  const ref = target.replace(/^registry:/, '');
+  if (/^(docker-archive|oci-archive|oci-dir|dir|sbom):/.test(ref)) return {};
+  const at = ref.indexOf('@');
+  if (at > 0) return { repository: ref.slice(0, at), digest: ref.slice(at + 1) };
+  const slash = ref.lastIndexOf('/');
+  const colon = ref.lastIndexOf(':');
+  if (colon > slash) return { repository: ref.slice(0, colon), tag: ref.slice(colon + 1) };
+  return { repository: ref, tag: 'latest' };
+}
+
+/** Queue a scan: one job per target × analyzer version × database version. */
+export async function requestScan(
+  ctx: ServiceContext,
+  target: string,
+  repository?: string,
+): Promise<{ id: string; deduplicated: boolean }> {
+  if (!target || /\s/.test(target)) throw new InputError(`scan target must be one word, got '${target}'`);
+  const db = databaseIdentity(ctx.env);
+  return ctx.store.jobs.enqueue({
+    name: 'scan',
+    key: `${target}|${ANALYZER_VERSION}|${db.version}`,
+    data: { target, ...(repository ? { repository } : {}) },
+  });
+}
+
+/** Queue a re-match of every stored inventory against the current database (once per database version). */
+export async function requestRematch(
+  ctx: ServiceContext,
+): Promise<{ id: string; deduplicated: boolean; dbVersion: string }> {
+  const db = databaseIdentity(ctx.env);
+  const r = await ctx.store.jobs.enqueue({
+    name: 'rematch',
+    key: `rematch|${ANALYZER_VERSION}|${db.version}`,
+    data: {},
+  });
+  return { ...r, dbVersion: db.version };
+}
+
+async function judged(ctx: ServiceContext, repository: string | undefined, digest: string, findings: Finding[]) {
+  const entry = repository ? await ctx.store.getCatalog(repository) : undefined;
+  const triage = await ctx.store.listTriage(repository ?? '*');
+  return judge(findings, policyOptions(entry, triage, digest));
+}
+
+export async function runScanJob(ctx: ServiceContext, job: JobRecord): Promise<{ digest: string; stored: boolean }> {
+  const target = job.data.target;
+  if (typeof target !== 'string') throw new InputError(`scan job ${job.id}: no target`);
+  const ref = splitReference(target);
+  const repository = (job.data.repository as string | undefined) ?? ref.repository;
+  const started = Date.now();
+  const db = databaseIdentity(ctx.env);
+  const scan = await scanForService(target, { ...ctx.env });
+  const key: ResultKey = { digest: scan.digest, analyzerVersion: ANALYZER_VERSION, dbVersion: db.version };
+  if (repository && ref.tag) await ctx.store.recordTag({ repository, tag: ref.tag, digest: scan.digest });
+  if (await ctx.store.getResult(key)) return { digest: scan.digest, stored: false };
+  const { report } = scan;
+  await ctx.store.putDigest(
+    {
+      digest: scan.digest,
+      analyzerVersion: ANALYZER_VERSION,
+      target,
+      repository,
+      inventory: report.inventory,
+      analysis: {
+        surface: report.surface,
+        bloat: report.bloat,
+        sections: report.sections,
+        // findings that come from analysis (models, secrets, dependencies), kept for re-matches
+        findings: scan.findings.filter((f) => f.kind !== 'vulnerability'),
+      },
+      image: report.image,
+    },
+    scan.sbom,
+  );
+  const { verdict } = await judged(ctx, repository, scan.digest, scan.findings);
+  const r = await ctx.store.putResult({ ...key, findings: scan.findings, verdict, durationMs: Date.now() - started });
+  return { digest: scan.digest, stored: r.created };
+}
+
+export async function runRematchJob(
+  ctx: ServiceContext,
+  _job?: JobRecord,
+): Promise<{ dbVersion: string; images: number; rematched: number; events: number }> {
+  const db = databaseIdentity(ctx.env);
+  let rematched = 0;
+  let added = 0;
+  // one inventory in memory at a time
+  const digests = await ctx.store.listDigestRefs();
+  const rematcher = await openRematcher(ctx.env);
+  try {
+    for (const ref of digests) {
+      ctx.env.signal?.throwIfAborted();
+      const key: ResultKey = { digest: ref.digest, analyzerVersion: ref.analyzerVersion, dbVersion: db.version };
+      if (await ctx.store.getResult(key)) continue; // done before (a retried job): its events are stored
+      const d = await ctx.store.getDigest(ref.digest);
+      if (!d) continue;
+      const started = Date.now();
+      const previous = await ctx.store.latestResult(d.digest);
+      const findings = [...(await rematcher.match(d.inventory)), ...(d.analysis.findings ?? [])];
+      const events = previous
+        ? diffFindings(previous.findings, findings, {
+            digest: d.digest,
+            repository: d.repository,
+            dbVersion: db.version,
+          })
+        : [];
+      // events first, then the result that marks the digest done: a kill in between repeats the (deduplicated) events
+      const stored = await ctx.store.addEvents(events);
+      if (stored.length) ctx.onEvents?.(stored);
+      added += stored.length;
+      const { verdict } = await judged(ctx, d.repository, d.digest, findings);
+      await ctx.store.putResult({ ...key, findings, verdict, durationMs: Date.now() - started });
+      rematched++;
+    }
+  } finally {
+    rematcher.close();
+  }
+  return { dbVersion: db.version, images: digests.length, rematched, events: added };
+}
+
+export function handleJob(ctx: ServiceContext): (job: JobRecord) => Promise<unknown> {
+  return (job) => (job.name === 'scan' ? runScanJob(ctx, job) : runRematchJob(ctx, job));
+}
+
+/** Run this process's workers until stopped. */
+export async function startWorkers(
+  ctx: ServiceContext,
+  options: { concurrency?: number; pollSeconds?: number; onError?: (err: unknown) => void } = {},
+): Promise<{ stop(): Promise<void> }> {
+  const handles: { stop(): Promise<void> }[] = [];
+  for (let i = 0; i < Math.max(1, options.concurrency ?? 1); i++)
+    handles.push(
+      await ctx.store.jobs.work(['scan', 'rematch'], handleJob(ctx), {
+        pollSeconds: options.pollSeconds,
+        onError: options.onError,
+      }),
+    );
+  return {
+    async stop() {
+      await Promise.all(handles.map((h) => h.stop()));
+    },
+  };
+}

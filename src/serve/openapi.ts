@@ -1,0 +1,462 @@
+// The API's OpenAPI 3.1 document, served at /api/v1/openapi.json. Tests validate it against the official schema
+// and check every response they receive against it.
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: unknown, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
+const error = (description: string) => json(ref('Error'), description);
+const errors = {
+  '400': error('Bad input'),
+  '401': error('No or unknown token'),
+  '403': error('The token lacks the role'),
+  '404': error('Not found'),
+};
+const list = (item: string) => ({
+  type: 'object',
+  required: ['items'],
+  properties: { items: { type: 'array', items: ref(item) } },
+});
+const pathParam = (name: string, description: string) => ({
+  name,
+  in: 'path',
+  required: true,
+  description,
+  schema: { type: 'string' },
+});
+const query = (name: string, description: string, schema: unknown = { type: 'string' }) => ({
+  name,
+  in: 'query',
+  required: false,
+  description,
+  schema,
+});
+const severity = { type: 'string', enum: ['critical', 'high', 'medium', 'low', 'negligible', 'unknown'] };
+const counts = {
+  type: 'object',
+  properties: Object.fromEntries(severity.enum.map((s) => [s, { type: 'integer' }])),
+};
+const findingState = {
+  type: 'object',
+  required: ['severity', 'fixState', 'fixedVersions'],
+  properties: { severity, fixState: { type: 'string' }, fixedVersions: { type: 'array', items: { type: 'string' } } },
+};
+const job = {
+  type: 'object',
+  required: ['id', 'name', 'key', 'state', 'attempts', 'createdAt'],
+  properties: {
+    id: { type: 'string' },
+    name: { type: 'string', enum: ['scan', 'rematch'] },
+    key: { type: 'string' },
+    data: { type: 'object' },
+    state: { type: 'string', enum: ['queued', 'active', 'retry', 'completed', 'failed'] },
+    attempts: { type: 'integer' },
+    error: { type: 'string' },
+    output: {},
+    createdAt: { type: 'string', format: 'date-time' },
+    finishedAt: { type: 'string', format: 'date-time' },
+  },
+};
+const accepted = {
+  type: 'object',
+  required: ['job', 'deduplicated'],
+  properties: { job: ref('Job'), deduplicated: { type: 'boolean' } },
+};
+const catalogEntryInput = {
+  type: 'object',
+  required: ['tier'],
+  properties: {
+    tier: { type: 'string', enum: ['golden', 'candidate', 'deprecated', 'blocked'] },
+    owner: { type: 'string' },
+    description: { type: 'string' },
+    policy: {
+      type: 'object',
+      properties: {
+        failOn: severity,
+        ignore: { type: 'array', items: { type: 'object' } },
+        vex: { type: 'array', items: { type: 'string' } },
+      },
+    },
+    replacement: { type: 'string' },
+    tags: { type: 'array', items: { type: 'string' } },
+  },
+};
+
+export function openApiDocument() {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'zerocve serve',
+      version: '1',
+      description:
+        'Golden-image service: catalog, scan results per digest and database version, events, triage and OpenVEX.',
+    },
+    security: [{ bearer: [] }],
+    paths: {
+      '/healthz': { get: { security: [], responses: { '200': json({ type: 'object' }) } } },
+      '/readyz': {
+        get: {
+          security: [],
+          responses: { '200': json(ref('Readiness')), '503': json(ref('Readiness'), 'Not ready') },
+        },
+      },
+      '/metrics': {
+        get: {
+          security: [],
+          responses: {
+            '200': { description: 'Prometheus text', content: { 'text/plain': { schema: { type: 'string' } } } },
+          },
+        },
+      },
+      '/api/v1/openapi.json': { get: { security: [], responses: { '200': json({ type: 'object' }) } } },
+      '/api/v1/catalog': { get: { responses: { '200': json(list('CatalogEntry')), ...errors } } },
+      '/api/v1/catalog/{repository}': {
+        parameters: [pathParam('repository', 'repository, URL-encoded (slashes as %2F or plain)')],
+        get: { responses: { '200': json(ref('CatalogEntryWithHistory')), ...errors } },
+        put: {
+          requestBody: { required: true, content: { 'application/json': { schema: catalogEntryInput } } },
+          responses: { '200': json(ref('CatalogEntry')), '413': error('Body too large'), ...errors },
+        },
+        delete: { responses: { '204': { description: 'Deleted' }, ...errors } },
+      },
+      '/api/v1/images': {
+        get: {
+          parameters: [query('repository', 'only this repository')],
+          responses: { '200': json(list('ImageListItem')), ...errors },
+        },
+      },
+      '/api/v1/images/{digest}': {
+        parameters: [pathParam('digest', 'manifest digest sha256:…')],
+        get: { responses: { '200': json(ref('ImageSummary')), ...errors } },
+      },
+      '/api/v1/images/{digest}/findings': {
+        parameters: [pathParam('digest', 'manifest digest sha256:…')],
+        get: {
+          parameters: [
+            query('severity', 'comma-separated severities'),
+            query('package', 'package name or purl'),
+            query('id', 'vulnerability id or alias'),
+            query('fixable', 'only findings with (true) or without (false) a fixed version', {
+              type: 'string',
+              enum: ['true', 'false'],
+            }),
+            query('include', '`suppressed` also lists findings hidden by policy or triage', {
+              type: 'string',
+              enum: ['suppressed'],
+            }),
+          ],
+          responses: { '200': json(ref('Findings')), ...errors },
+        },
+      },
+      '/api/v1/images/{digest}/sbom': {
+        parameters: [pathParam('digest', 'manifest digest sha256:…')],
+        get: {
+          responses: {
+            '200': {
+              description: 'CycloneDX JSON',
+              content: { 'application/vnd.cyclonedx+json': { schema: { type: 'object' } } },
+            },
+            ...errors,
+          },
+        },
+      },
+      '/api/v1/tags': {
+        get: {
+          parameters: [{ ...query('repository', 'repository'), required: true }, query('tag', 'one tag')],
+          responses: { '200': json(list('TagRecord')), ...errors },
+        },
+      },
+      '/api/v1/scans': {
+        post: {
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['target'],
+                  properties: { target: { type: 'string' }, repository: { type: 'string' } },
+                },
+              },
+            },
+          },
+          responses: { '202': json(accepted, 'Queued'), '413': error('Body too large'), ...errors },
+        },
+      },
+      '/api/v1/jobs/{id}': {
+        parameters: [pathParam('id', 'job id')],
+        get: { responses: { '200': json(ref('Job')), ...errors } },
+      },
+      '/api/v1/events': {
+        get: {
+          parameters: [
+            query('repository', 'only this repository'),
+            query('digest', 'only this digest'),
+            query('after', 'events with a greater id', { type: 'string', pattern: '^[0-9]+$' }),
+            query('limit', 'at most this many (1–1000, default 100)', { type: 'string', pattern: '^[0-9]+$' }),
+          ],
+          responses: { '200': json(list('Event')), ...errors },
+        },
+      },
+      '/api/v1/triage': {
+        get: {
+          parameters: [query('repository', 'decisions about this repository and about every image')],
+          responses: { '200': json(list('TriageDecision')), ...errors },
+        },
+        post: {
+          requestBody: { required: true, content: { 'application/json': { schema: ref('TriageInput') } } },
+          responses: { '201': json(ref('TriageDecision'), 'Recorded'), '413': error('Body too large'), ...errors },
+        },
+      },
+      '/api/v1/triage/{id}': {
+        parameters: [pathParam('id', 'decision id')],
+        delete: { responses: { '204': { description: 'Deleted' }, ...errors } },
+      },
+      '/api/v1/vex/{repository}': {
+        parameters: [pathParam('repository', 'catalog repository, URL-encoded')],
+        get: { responses: { '200': json({ type: 'object', required: ['@context', 'statements'] }), ...errors } },
+      },
+      '/api/v1/db': {
+        get: { responses: { '200': json(ref('Database')), '503': error('No vulnerability database'), ...errors } },
+      },
+      '/api/v1/db/rematch': { post: { responses: { '202': json(accepted, 'Queued'), ...errors } } },
+      '/api/v1/deliveries': {
+        get: {
+          parameters: [query('after', 'deliveries with a greater id')],
+          responses: { '200': json(list('Delivery')), ...errors },
+        },
+      },
+      '/api/v1/audit': {
+        get: {
+          parameters: [query('after', 'records with a greater id')],
+          responses: { '200': json(list('AuditRecord')), ...errors },
+        },
+      },
+    },
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      schemas: {
+        Error: {
+          type: 'object',
+          required: ['error'],
+          properties: {
+            error: {
+              type: 'object',
+              required: ['status', 'message'],
+              properties: { status: { type: 'integer' }, message: { type: 'string' } },
+            },
+          },
+        },
+        Readiness: {
+          type: 'object',
+          required: ['status', 'checks'],
+          properties: {
+            status: { type: 'string' },
+            checks: { type: 'object', additionalProperties: { type: 'string' } },
+          },
+        },
+        CatalogEntry: {
+          ...catalogEntryInput,
+          required: ['repository', 'tier', 'policy', 'tags', 'updatedAt'],
+          properties: {
+            ...catalogEntryInput.properties,
+            repository: { type: 'string' },
+            updatedAt: { type: 'string', format: 'date-time' },
+          },
+        },
+        CatalogEntryWithHistory: {
+          allOf: [
+            ref('CatalogEntry'),
+            { type: 'object', properties: { history: { type: 'array', items: ref('TagRecord') } } },
+          ],
+        },
+        TagRecord: {
+          type: 'object',
+          required: ['repository', 'tag', 'digest', 'seenAt'],
+          properties: {
+            repository: { type: 'string' },
+            tag: { type: 'string' },
+            digest: { type: 'string' },
+            seenAt: { type: 'string', format: 'date-time' },
+          },
+        },
+        Verdict: {
+          type: 'object',
+          required: ['passed', 'counts', 'suppressed'],
+          properties: { passed: { type: 'boolean' }, threshold: severity, counts, suppressed: { type: 'integer' } },
+        },
+        ImageListItem: {
+          type: 'object',
+          required: ['digest', 'target', 'createdAt'],
+          properties: {
+            digest: { type: 'string' },
+            repository: { type: 'string' },
+            target: { type: 'string' },
+            createdAt: { type: 'string', format: 'date-time' },
+            dbVersion: { type: 'string' },
+            verdict: ref('Verdict'),
+          },
+        },
+        ImageSummary: {
+          type: 'object',
+          required: ['digest', 'target', 'analyzerVersion', 'packages'],
+          properties: {
+            digest: { type: 'string' },
+            repository: { type: 'string' },
+            target: { type: 'string' },
+            analyzerVersion: { type: 'string' },
+            image: { type: 'object' },
+            surface: { type: 'object' },
+            bloat: { type: 'object' },
+            sections: { type: 'object' },
+            packages: { type: 'integer' },
+            result: {
+              type: 'object',
+              required: ['dbVersion', 'durationMs', 'createdAt', 'verdict'],
+              properties: {
+                dbVersion: { type: 'string' },
+                durationMs: { type: 'integer' },
+                createdAt: { type: 'string', format: 'date-time' },
+                verdict: ref('Verdict'),
+              },
+            },
+          },
+        },
+        Finding: {
+          type: 'object',
+          required: ['id', 'aliases', 'package', 'installedVersion', 'fixedVersions', 'fixState', 'severity', 'kind'],
+          properties: {
+            id: { type: 'string' },
+            aliases: { type: 'array', items: { type: 'string' } },
+            package: {
+              type: 'object',
+              required: ['name', 'version', 'purl'],
+              properties: { name: { type: 'string' }, version: { type: 'string' }, purl: { type: 'string' } },
+            },
+            installedVersion: { type: 'string' },
+            fixedVersions: { type: 'array', items: { type: 'string' } },
+            fixState: { type: 'string' },
+            severity,
+            kev: { type: 'boolean' },
+            kind: { type: 'string' },
+          },
+        },
+        Findings: {
+          type: 'object',
+          required: ['digest', 'findings'],
+          properties: {
+            digest: { type: 'string' },
+            dbVersion: { type: 'string' },
+            verdict: ref('Verdict'),
+            findings: { type: 'array', items: ref('Finding') },
+            suppressed: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['finding', 'by', 'reason'],
+                properties: {
+                  finding: ref('Finding'),
+                  by: { type: 'string' },
+                  reason: { type: 'string' },
+                  rule: { type: 'string' },
+                },
+              },
+            },
+          },
+        },
+        Job: job,
+        Event: {
+          type: 'object',
+          required: ['id', 'digest', 'findingId', 'packageRef', 'kind', 'dbVersion', 'createdAt'],
+          properties: {
+            id: { type: 'integer' },
+            repository: { type: 'string' },
+            digest: { type: 'string' },
+            findingId: { type: 'string' },
+            packageRef: { type: 'string' },
+            kind: { type: 'string', enum: ['new', 'resolved', 'changed'] },
+            old: findingState,
+            new: findingState,
+            dbVersion: { type: 'string' },
+            createdAt: { type: 'string', format: 'date-time' },
+          },
+        },
+        TriageInput: {
+          type: 'object',
+          required: ['findingId', 'status'],
+          properties: {
+            repository: { type: 'string', description: 'catalog repository, or * (default) for every image' },
+            findingId: { type: 'string' },
+            package: { type: 'string', description: 'purl of the package the decision is about' },
+            status: { type: 'string', enum: ['not_affected', 'affected', 'fixed', 'under_investigation'] },
+            justification: {
+              type: 'string',
+              enum: [
+                'component_not_present',
+                'vulnerable_code_not_present',
+                'vulnerable_code_not_in_execute_path',
+                'vulnerable_code_cannot_be_controlled_by_adversary',
+                'inline_mitigations_already_exist',
+              ],
+            },
+            action: { type: 'string' },
+            until: { type: 'string', format: 'date-time' },
+          },
+        },
+        TriageDecision: {
+          type: 'object',
+          required: ['id', 'repository', 'findingId', 'status', 'author', 'createdAt'],
+          properties: {
+            id: { type: 'integer' },
+            repository: { type: 'string' },
+            findingId: { type: 'string' },
+            package: { type: 'string' },
+            status: { type: 'string' },
+            justification: { type: 'string' },
+            action: { type: 'string' },
+            author: { type: 'string' },
+            createdAt: { type: 'string', format: 'date-time' },
+            until: { type: 'string', format: 'date-time' },
+          },
+        },
+        Database: {
+          type: 'object',
+          required: ['version', 'stale', 'sources'],
+          properties: {
+            version: { type: 'string' },
+            builtAt: { type: 'string' },
+            ageHours: { type: 'number' },
+            stale: { type: 'boolean' },
+            sources: { type: 'array', items: { type: 'object' } },
+          },
+        },
+        Delivery: {
+          type: 'object',
+          required: ['id', 'endpoint', 'groupKey', 'payload', 'state', 'attempts', 'nextAt', 'createdAt'],
+          properties: {
+            id: { type: 'integer' },
+            endpoint: { type: 'string' },
+            groupKey: { type: 'string' },
+            payload: { type: 'object' },
+            state: { type: 'string', enum: ['pending', 'delivered', 'failed'] },
+            attempts: { type: 'integer' },
+            nextAt: { type: 'integer' },
+            lastStatus: { type: 'integer' },
+            lastError: { type: 'string' },
+            createdAt: { type: 'string', format: 'date-time' },
+            deliveredAt: { type: 'string', format: 'date-time' },
+          },
+        },
+        AuditRecord: {
+          type: 'object',
+          required: ['id', 'actor', 'action', 'target', 'at'],
+          properties: {
+            id: { type: 'integer' },
+            actor: { type: 'string' },
+            action: { type: 'string' },
+            target: { type: 'string' },
+            detail: {},
+            at: { type: 'string', format: 'date-time' },
+          },
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,103 @@
+// The ONE place the service calls the scanning and matching use cases of src/app and reads the vulnerability
+// database's identity. When the use cases change shape (an AdvisoryStore instead of a database path), only this
+// file changes.
+import { createHash } from 'node:crypto';
+import type { Finding } from '../core/finding.ts';
+import type { Inventory } from '../core/package.ts';
+import type { ScanReport } from '../core/report.ts';
+import {
+  scanTarget,
+  matchVulnerabilities,
+  openLocalDb,
+  dbStatusOf,
+  DEFAULT_SCANNERS,
+  VERSION,
+  type ScanOptions,
+} from '../app/index.ts';
+import { sbomReporterFor, renderToString } from '../report/index.ts';
+
+export interface ScanEnvironment {
+  /** the vulnerability database file */
+  dbPath: string;
+  /** layer cache folder; null: none */
+  cacheDir: string | null;
+  open?: ScanOptions['open'];
+  signal?: AbortSignal;
+}
+
+/** what produced an inventory: the zerocve version (its analyzers' versions move with it) */
+export const ANALYZER_VERSION = `zerocve ${VERSION}`;
+
+export interface DatabaseIdentity {
+  /** a short stable identity of the database's content: build time and sources' snapshots */
+  version: string;
+  builtAt?: string;
+  ageHours?: number;
+  stale: boolean;
+  sources: { name: string; snapshot?: string; advisories: number }[];
+}
+
+export function databaseIdentity(env: Pick<ScanEnvironment, 'dbPath'>): DatabaseIdentity {
+  const st = dbStatusOf(env.dbPath);
+  const sources = st.sources.map((s) => ({ name: s.name, snapshot: s.snapshot, advisories: s.advisories }));
+  const hash = createHash('sha256')
+    .update(JSON.stringify([st.builtAt ?? '', sources]))
+    .digest('hex')
+    .slice(0, 12);
+  return {
+    version: `${st.builtAt ?? 'unbuilt'}#${hash}`,
+    builtAt: st.builtAt,
+    ageHours: st.ageHours,
+    stale: st.stale,
+    sources,
+  };
+}
+
+export interface ServiceScan {
+  report: ScanReport;
+  /** every finding before policy (shown and suppressed): policy and triage are applied when read */
+  findings: Finding[];
+  sbom: string;
+  digest: string;
+}
+
+/** Scan a target (no policy: the service applies the catalog entry's policy and triage itself). */
+export async function scanForService(target: string, env: ScanEnvironment): Promise<ServiceScan> {
+  const db = openLocalDb({ dbPath: env.dbPath });
+  let report: ScanReport;
+  try {
+    report = await scanTarget(target, {
+      advisories: db.provide,
+      cacheDir: env.cacheDir,
+      open: env.open,
+      scanners: new Set(DEFAULT_SCANNERS),
+      policy: {},
+      signal: env.signal,
+    });
+  } finally {
+    db.close();
+  }
+  const sbom = await renderToString((out) => sbomReporterFor('cyclonedx-json').write(report, out, {}));
+  const digest =
+    report.image.source.manifestDigest ??
+    report.image.configDigest ??
+    `sha256:${createHash('sha256').update(JSON.stringify(report.inventory)).digest('hex')}`;
+  return { report, findings: [...report.findings, ...report.suppressed.map((s) => s.finding)], sbom, digest };
+}
+
+/**
+ * Match stored inventories against the database again: no image is pulled. One database is opened for the whole
+ * re-match; `matchOne` asks it, in one batch per inventory, for what that inventory needs.
+ */
+export async function openRematcher(
+  env: Pick<ScanEnvironment, 'dbPath' | 'signal'>,
+): Promise<{ match(inventory: Inventory): Promise<Finding[]>; close(): void }> {
+  const db = openLocalDb({ dbPath: env.dbPath });
+  return {
+    async match(inventory) {
+      const data = await db.provide({ ecosystems: [] }, env.signal);
+      return (await matchVulnerabilities(inventory, data, { signal: env.signal })).findings;
+    },
+    close: () => db.close(),
+  };
+}

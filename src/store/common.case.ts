@@ -1,0 +1,336 @@
+// One test suite for every ServiceStore implementation (hono's common-case style): the SQLite and PostgreSQL
+// test files call runStoreSuite with a function that opens a fresh store.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ServiceStore, JobRecord } from './types.ts';
+import type { Finding } from '../core/finding.ts';
+
+export interface SuiteOptions {
+  /** opens a fresh, empty store; a second call with reopen: true opens the same one again */
+  open(reopen?: boolean): Promise<ServiceStore>;
+}
+
+export const finding = (id: string, severity: Finding['severity'] = 'high', fixed: string[] = []): Finding => ({
+  id,
+  aliases: [],
+  package: {
+    id: 'p1',
+    type: 'deb',
+    name: 'openssl',
+    version: '3.0.1-1',
+    purl: 'pkg:deb/debian/openssl@3.0.1-1',
+    locations: [],
+  },
+  installedVersion: '3.0.1-1',
+  fixedVersions: fixed,
+  fixState: fixed.length ? 'fixed' : 'not-fixed',
+  severity,
+  severitySource: 'vendor:debian',
+  cvss: [],
+  kev: false,
+  references: [],
+  evidence: [],
+  kind: 'vulnerability',
+});
+
+const until = async <T>(f: () => Promise<T | undefined>, what: string, ms = 20000): Promise<T> => {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+};
+
+export function runStoreSuite(kind: string, options: SuiteOptions): void {
+  test(`${kind}: migrations apply once and the store reopens`, async () => {
+    const s = await options.open();
+    assert.ok((await s.schemaVersion()) >= 1);
+    await s.ping();
+    await s.putCatalog({ repository: 'r.example/a', tier: 'golden', policy: {}, tags: ['latest'] });
+    await s.close();
+    const again = await options.open(true);
+    try {
+      assert.equal((await again.listCatalog()).length, 1, 'data survives a reopen; migrations are not re-run');
+    } finally {
+      await again.close();
+    }
+  });
+
+  test(`${kind}: catalog entries are put, updated, listed and deleted`, async () => {
+    const s = await options.open();
+    try {
+      const e = await s.putCatalog({
+        repository: 'r.example/ml/torch',
+        tier: 'candidate',
+        owner: 'platform',
+        description: 'PyTorch CPU',
+        policy: { failOn: 'high', ignore: [{ id: 'CVE-2024-1' }], vex: ['https://x/vex.json'] },
+        tags: ['2.4', 'latest'],
+      });
+      assert.equal(e.tier, 'candidate');
+      await s.putCatalog({ ...e, tier: 'deprecated', replacement: 'r.example/ml/torch2' });
+      await s.putCatalog({ repository: 'r.example/a', tier: 'golden', policy: {}, tags: [] });
+      const got = await s.getCatalog('r.example/ml/torch');
+      assert.equal(got?.tier, 'deprecated');
+      assert.equal(got?.replacement, 'r.example/ml/torch2');
+      assert.deepEqual(got?.policy, { failOn: 'high', ignore: [{ id: 'CVE-2024-1' }], vex: ['https://x/vex.json'] });
+      assert.deepEqual(got?.tags, ['2.4', 'latest']);
+      assert.deepEqual(
+        (await s.listCatalog()).map((c) => c.repository),
+        ['r.example/a', 'r.example/ml/torch'],
+      );
+      assert.equal(await s.deleteCatalog('r.example/a'), true);
+      assert.equal(await s.deleteCatalog('r.example/a'), false);
+      assert.equal(await s.getCatalog('r.example/a'), undefined);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test(`${kind}: tags keep their digest history`, async () => {
+    const s = await options.open();
+    try {
+      assert.deepEqual(await s.recordTag({ repository: 'r/a', tag: 'latest', digest: 'sha256:1' }), { changed: true });
+      assert.deepEqual(await s.recordTag({ repository: 'r/a', tag: 'latest', digest: 'sha256:1' }), { changed: false });
+      await s.recordTag({ repository: 'r/a', tag: 'latest', digest: 'sha256:2' });
+      await s.recordTag({ repository: 'r/a', tag: 'v1', digest: 'sha256:1' });
+      assert.deepEqual(
+        (await s.tagHistory('r/a', 'latest')).map((t) => t.digest),
+        ['sha256:2', 'sha256:1'],
+      );
+      assert.equal((await s.tagHistory('r/a')).length, 3);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test(`${kind}: a digest's inventory and SBOM are stored once; results once per key`, async () => {
+    const s = await options.open();
+    try {
+      const d = {
+        digest: 'sha256:aa',
+        analyzerVersion: 'zerocve 0.1.0',
+        target: 'r/a:latest',
+        repository: 'r/a',
+        inventory: { packages: [], models: [], problems: [] },
+        analysis: { sections: { secrets: [] } },
+        image: { configDigest: 'sha256:cc' },
+      };
+      assert.deepEqual(await s.putDigest(d, '{"bomFormat":"CycloneDX"}'), { created: true });
+      assert.deepEqual(await s.putDigest({ ...d, target: 'other' }, '{"second":true}'), { created: false });
+      assert.equal(await s.getSbom('sha256:aa'), '{"bomFormat":"CycloneDX"}');
+      assert.equal((await s.getDigest('sha256:aa'))?.target, 'r/a:latest');
+      assert.deepEqual((await s.getDigest('sha256:aa'))?.analysis, { sections: { secrets: [] } });
+      assert.equal((await s.listDigests('r/a')).length, 1);
+      assert.deepEqual(
+        (await s.listDigestRefs()).map((r) => [r.digest, r.repository, r.target]),
+        [['sha256:aa', 'r/a', 'r/a:latest']],
+      );
+      assert.equal(await s.getDigest('sha256:none'), undefined);
+
+      const counts = { critical: 0, high: 1, medium: 0, low: 0, negligible: 0, unknown: 0 };
+      const r = {
+        digest: 'sha256:aa',
+        analyzerVersion: 'zerocve 0.1.0',
+        dbVersion: 'db1',
+        findings: [finding('CVE-1')],
+        verdict: { passed: false, threshold: 'high' as const, counts, suppressed: 0 },
+        durationMs: 1234,
+      };
+      assert.deepEqual(await s.putResult(r), { created: true });
+      assert.deepEqual(await s.putResult({ ...r, durationMs: 1 }), { created: false });
+      await s.putResult({ ...r, dbVersion: 'db2', findings: [] });
+      assert.equal(await s.countResults('sha256:aa'), 2);
+      assert.equal((await s.latestResult('sha256:aa'))?.dbVersion, 'db2');
+      const first = await s.getResult({ digest: 'sha256:aa', analyzerVersion: 'zerocve 0.1.0', dbVersion: 'db1' });
+      assert.equal(first?.durationMs, 1234);
+      assert.equal(first?.findings[0].id, 'CVE-1');
+      assert.equal(first?.verdict.passed, false);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test(`${kind}: the same change is one event however often it is reported`, async () => {
+    const s = await options.open();
+    try {
+      const e = {
+        repository: 'r/a',
+        digest: 'sha256:aa',
+        findingId: 'CVE-1',
+        packageRef: 'pkg:deb/debian/openssl@3.0.1-1',
+        kind: 'new' as const,
+        new: { severity: 'high' as const, fixState: 'not-fixed' as const, fixedVersions: [] },
+        dbVersion: 'db2',
+      };
+      const added = await s.addEvents([e, { ...e, findingId: 'CVE-2' }]);
+      assert.equal(added.length, 2);
+      assert.equal((await s.addEvents([e])).length, 0, 'a retried re-match adds nothing');
+      await s.addEvents([{ ...e, digest: 'sha256:bb', repository: 'r/b' }]);
+      assert.equal((await s.listEvents()).length, 3);
+      assert.equal((await s.listEvents({ repository: 'r/b' })).length, 1);
+      const page = await s.listEvents({ limit: 2 });
+      assert.equal(page.length, 2);
+      assert.equal((await s.listEvents({ after: page[1].id })).length, 1);
+      assert.deepEqual(page[0].new, e.new);
+      assert.equal(page[0].old, undefined);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test(`${kind}: each event is handed to each endpoint once; attempts are logged`, async () => {
+    const s = await options.open();
+    try {
+      const e = {
+        digest: 'sha256:aa',
+        findingId: 'CVE-1',
+        packageRef: 'pkg:pypi/x@1',
+        kind: 'new' as const,
+        new: { severity: 'high' as const, fixState: 'not-fixed' as const, fixedVersions: [] },
+        dbVersion: 'db2',
+      };
+      await s.addEvents([e, { ...e, findingId: 'CVE-2' }]);
+      const build = (events: { id: number }[]) => [
+        { groupKey: events.map((x) => x.id).join(','), payload: { n: events.length } },
+      ];
+      const made = await s.enqueueDeliveries('webhook:a', build);
+      assert.equal(made.length, 1);
+      assert.deepEqual(made[0].payload, { n: 2 });
+      assert.equal((await s.enqueueDeliveries('webhook:a', build)).length, 0, 'the cursor moved');
+      assert.equal((await s.enqueueDeliveries('slack:b', build)).length, 1, 'another endpoint has its own cursor');
+      await s.addEvents([{ ...e, findingId: 'CVE-3' }]);
+      assert.deepEqual((await s.enqueueDeliveries('webhook:a', build))[0].payload, { n: 1 });
+
+      const due = await s.dueDeliveries(Date.now());
+      assert.equal(due.length, 3);
+      await s.recordAttempt(due[0].id, {
+        delivered: false,
+        status: 500,
+        error: 'HTTP 500',
+        retryAt: Date.now() + 60_000,
+      });
+      await s.recordAttempt(due[1].id, { delivered: true, status: 204 });
+      await s.recordAttempt(due[2].id, { delivered: false, error: 'refused' });
+      assert.equal((await s.dueDeliveries(Date.now())).length, 0);
+      assert.equal((await s.dueDeliveries(Date.now() + 120_000)).length, 1, 'retried after its backoff');
+      const log = await s.listDeliveries();
+      assert.deepEqual(
+        log.map((d) => [d.state, d.attempts, d.lastStatus ?? null]),
+        [
+          ['pending', 1, 500],
+          ['delivered', 1, 204],
+          ['failed', 1, null],
+        ],
+      );
+    } finally {
+      await s.close();
+    }
+  });
+
+  test(`${kind}: triage decisions, tokens (hashed) and the audit log`, async () => {
+    const s = await options.open();
+    try {
+      const d = await s.addTriage({
+        repository: 'r/a',
+        findingId: 'CVE-1',
+        package: 'openssl',
+        status: 'not_affected',
+        justification: 'vulnerable_code_not_in_execute_path',
+        author: 'alice',
+        until: '2099-01-01T00:00:00.000Z',
+      });
+      await s.addTriage({ repository: '*', findingId: 'CVE-2', status: 'under_investigation', author: 'bob' });
+      await s.addTriage({
+        repository: 'r/b',
+        findingId: 'CVE-3',
+        status: 'affected',
+        action: 'upgrade',
+        author: 'bob',
+      });
+      assert.deepEqual(
+        (await s.listTriage('r/a')).map((t) => t.findingId),
+        ['CVE-1', 'CVE-2'],
+      );
+      assert.equal((await s.listTriage()).length, 3);
+      assert.equal(d.until, '2099-01-01T00:00:00.000Z');
+      assert.equal(await s.deleteTriage(d.id), true);
+      assert.equal((await s.listTriage('r/a')).length, 1);
+
+      const { token, secret } = await s.createToken('ci', 'triager');
+      assert.match(secret, /^zc_[A-Za-z0-9_-]{40,}$/);
+      assert.deepEqual(await s.verifyToken(secret), token);
+      assert.equal(await s.verifyToken(secret + 'x'), undefined);
+
+      await s.audit({ actor: 'alice', action: 'catalog.put', target: 'r/a', detail: { tier: 'golden' } });
+      await s.audit({ actor: 'bob', action: 'triage.add', target: 'CVE-1' });
+      const log = await s.listAudit();
+      assert.deepEqual(
+        log.map((a) => [a.actor, a.action]),
+        [
+          ['alice', 'catalog.put'],
+          ['bob', 'triage.add'],
+        ],
+      );
+      assert.deepEqual(log[0].detail, { tier: 'golden' });
+    } finally {
+      await s.close();
+    }
+  });
+
+  test(`${kind}: jobs are deduplicated by key, run, retried with backoff and counted`, async () => {
+    const s = await options.open();
+    try {
+      const a = await s.jobs.enqueue({ name: 'scan', key: 'sha256:1|v|db1', data: { target: 'x' } });
+      const b = await s.jobs.enqueue({ name: 'scan', key: 'sha256:1|v|db1', data: { target: 'x' } });
+      assert.equal(a.deduplicated, false);
+      assert.deepEqual(b, { id: a.id, deduplicated: true });
+      const c = await s.jobs.enqueue({ name: 'scan', key: 'flaky', data: { target: 'y' } });
+      assert.equal((await s.jobs.stats()).queued, 2);
+
+      const seen: string[] = [];
+      const starts: number[] = [];
+      const worker = await s.jobs.work(
+        ['scan'],
+        async (job: JobRecord) => {
+          seen.push(`${job.key}#${job.attempts}`);
+          if (job.key === 'flaky') {
+            starts.push(Date.now());
+            if (job.attempts < 2) throw new Error('transient failure');
+          }
+          return { ok: job.key };
+        },
+        { pollSeconds: 0.5 },
+      );
+      try {
+        const done = await until(async () => {
+          const j = await s.jobs.get(c.id);
+          return j?.state === 'completed' ? j : undefined;
+        }, 'the flaky job to complete after a retry');
+        assert.equal(done.attempts, 2);
+        assert.deepEqual(done.output, { ok: 'flaky' });
+        assert.ok(starts[1] - starts[0] >= 1500, `retry waited ${starts[1] - starts[0]} ms (backoff)`);
+        const first = await until(async () => {
+          const j = await s.jobs.get(a.id);
+          return j?.state === 'completed' ? j : undefined;
+        }, 'the first job');
+        assert.equal(first.key, 'sha256:1|v|db1');
+        assert.deepEqual(first.data, { target: 'x' });
+      } finally {
+        await worker.stop();
+      }
+      assert.deepEqual(seen.sort(), ['flaky#1', 'flaky#2', 'sha256:1|v|db1#1']);
+      const st = await s.jobs.stats();
+      assert.equal(st.completed, 2);
+      assert.equal(st.queued + st.active + st.failed, 0);
+      assert.equal((await s.jobs.durations(10)).length, 2);
+      // a completed key may be queued again (its result makes the rerun cheap)
+      assert.equal((await s.jobs.enqueue({ name: 'scan', key: 'flaky', data: {} })).deduplicated, false);
+      assert.equal(await s.jobs.get('no-such-job'), undefined);
+    } finally {
+      await s.close();
+    }
+  });
+}
