@@ -39,7 +39,8 @@ const allowed: Record<string, string[]> = {
     'peers',
   ],
   store: ['core'],
-  serve: ['core', 'app', 'store', 'report', 'policy'],
+  serve: ['core', 'app', 'store', 'report', 'policy', 'ui'],
+  ui: ['core', 'store', 'report'],
   cli: ['core', 'app', 'report', 'image', 'vulndb', 'policy', 'version', 'sbom', 'peers', 'store', 'serve'],
 };
 
