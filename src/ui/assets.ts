@@ -11,6 +11,7 @@ a:focus, button:focus, input:focus, select:focus, summary:focus { outline: 3px s
 .skip { position: absolute; left: -999px; } .skip:focus { left: 8px; top: 8px; background: #fff; padding: 4px; }
 header.top { display: flex; gap: 24px; align-items: center; padding: 10px 20px; background: #24292f; color: #fff; }
 header.top .muted { color: #d0d7de; margin-left: auto; }
+header.top nav { display: flex; gap: 18px; }
 header.top a { color: #fff; text-decoration: none; font-weight: 600; }
 header.top a[aria-current] { text-decoration: underline; }
 header.top .brand { font-size: 18px; margin-right: 12px; }
@@ -23,6 +24,7 @@ th { background: #f6f8fa; font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 form.filters { display: flex; flex-wrap: wrap; gap: 10px 16px; align-items: end; margin: 10px 0; }
 form.filters label { display: flex; flex-direction: column; font-size: 12px; color: var(--muted); }
+form.filters fieldset { display: flex; gap: 10px; border: 1px solid var(--line); padding: 2px 8px 6px; }
 form.filters label.inline { flex-direction: row; gap: 4px; align-items: center; font-size: 14px; color: var(--fg); }
 input, select, button, textarea { font: inherit; padding: 3px 6px; border: 1px solid #8c959f; border-radius: 4px; }
 button { background: #f6f8fa; cursor: pointer; }

@@ -96,7 +96,11 @@ export function reportOf(view: ImageView): ScanReport {
     createdAt: result?.createdAt ?? d.createdAt,
     image: {
       ...image,
-      source: image.source ?? { target: d.target, kind: 'dir' },
+      // named by repository and digest (the target may be a temporary path)
+      source: {
+        ...(image.source ?? { target: d.target, kind: 'dir' }),
+        ...(d.repository ? { reference: `${d.repository}@${d.digest.slice(0, 19)}` } : {}),
+      },
       config: image.config ?? { diffIds: [] },
       layers: image.layers ?? [],
     },
@@ -127,6 +131,8 @@ export const isUiPath = (pathname: string): boolean =>
 export function createUiHandler(deps: UiDeps): UiHandler {
   const { store } = deps;
   const menuRows = createMenuSource(store, deps.view);
+  // compute the menu's rows now, not on the first visitor's request (errors show on that request instead)
+  void menuRows().catch(() => undefined);
 
   const send = (
     res: ServerResponse,
@@ -277,8 +283,13 @@ export function createUiHandler(deps: UiDeps): UiHandler {
             replacement = { repository: golden.repository, digest: ds.at(-1)?.digest };
           }
         }
-        const table = renderTable(reportOf(view), { color: false, width: 110, maxListed: 5 });
-        const summary = table.join('').split('\n');
+        let summary: string[];
+        try {
+          summary = renderTable(reportOf(view), { color: false, width: 110, maxListed: 5 }).join('').split('\n');
+        } catch (err) {
+          // a record from an older analyzer may lack what the table needs: the page still shows everything else
+          summary = [`(no scan summary: ${(err as Error).message})`];
+        }
         const cut = summary.findIndex((l, i) => i > 2 && l.trim() === '');
         return send(
           res,

@@ -85,6 +85,8 @@ before(async () => {
     ...distInfo(site, 'torch', '1.13.0+cu117'),
     ...distInfo(site, 'pillow', '8.4.0'),
     ...distInfo(site, 'nvidia-cuda-runtime-cu11', '11.7.99'),
+    // a hostile package name (no slash, so it is a valid directory name)
+    ...distInfo(site, '<svg onload=window.__pwned=3>', '1.0'),
     { path: '/models/model.safetensors', body: Buffer.alloc(4096, 1) },
   ]);
   writeFileSync(
@@ -94,11 +96,12 @@ before(async () => {
       `  - repository: ${APP}`,
       '    tier: golden',
       '    owner: ml-platform',
-      `    description: 'PyTorch app ${HOSTILE}'`,
+      '    description: PyTorch app',
       '    policy: { failOn: critical }',
       `  - repository: ${BASE}`,
       '    tier: deprecated',
       '    description: Plain Python 3',
+      `    owner: '${HOSTILE}'`,
       `    replacement: ${APP}`,
       '',
     ].join('\n'),
@@ -241,7 +244,6 @@ test(
       assert.match(appRow!, /11\.7/);
       assert.match(appRow!, /3\.11/);
       assert.ok(appRow!.includes(`${APP}@${digests[APP]}`), 'pull reference by digest');
-      assert.ok(appRow!.includes(HOSTILE), 'hostile description shown as text');
       assert.equal(await pwned(), undefined);
       await axe(page, 'menu');
       await page.screenshot({ path: join(SHOTS, 'ui-menu.png') });
@@ -290,6 +292,7 @@ test(
         ids,
         [...ids].sort((a, b) => a.localeCompare(b)),
       );
+      await page.goto(`${base}/ui/image/${encodeURIComponent(digests[APP])}`);
       await axe(page, 'image page');
       await page.screenshot({ path: join(SHOTS, 'ui-image.png') });
 
@@ -330,6 +333,8 @@ test(
       // the deprecated image recommends the golden replacement
       await page.goto(`${base}/ui/image/${encodeURIComponent(digests[BASE])}`);
       assert.match((await page.locator('#replacement').textContent())!, new RegExp(APP.replace(/\./g, '\\.')));
+      assert.ok((await page.locator('dl.summary').textContent())!.includes(HOSTILE), 'hostile owner shown as text');
+      assert.equal(await pwned(), undefined);
 
       // compare: both images side by side, from the report's compare renderer
       await page.goto(`${base}/ui/compare`);
@@ -341,6 +346,8 @@ test(
       assert.match(cmp, /Packages/);
       assert.match(cmp, /Only in B/);
       assert.match(cmp, /torch/);
+      assert.ok(cmp.includes('<svg onload='), 'the hostile package name is shown as text');
+      assert.equal(await pwned(), undefined);
       assert.equal(await page.locator('#metrics tr[data-key="packages"]').count(), 1);
       await axe(page, 'compare');
       await page.screenshot({ path: join(SHOTS, 'ui-compare.png') });
