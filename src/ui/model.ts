@@ -113,7 +113,9 @@ export function rowOf(entry: CatalogEntry, view: ImageView | undefined): MenuRow
   row.sizeBytes = sizeOf(d.image) ?? surface?.totalBytes;
   row.packages = d.inventory.packages.length;
   row.executables = surface?.executables;
-  row.imageCreated = (d.image as ImageSummary | undefined)?.config?.created ?? d.createdAt;
+  // reproducible builds stamp 1970-01-01: that says nothing about the image's age
+  const created = (d.image as ImageSummary | undefined)?.config?.created;
+  row.imageCreated = created && Date.parse(created) > Date.UTC(1990, 0, 1) ? created : undefined;
   if (judged) {
     Object.assign(counts, judged.verdict.counts);
     row.passed = judged.verdict.passed;

@@ -23,7 +23,8 @@ const skip = !CHROMIUM ? 'chromium not installed (apt-get install -y chromium)' 
 const APP = 'registry.example/ml/torch-app';
 const BASE = 'registry.example/ml/python3';
 const HOSTILE = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
-const SHOTS = process.env.ZEROCVE_UI_SCREENSHOTS ?? join(ROOT, 'docs');
+/** where the screenshots go: ZEROCVE_UI_SCREENSHOTS=docs refreshes the README's; by default a temporary folder */
+let SHOTS = '';
 
 let work = '';
 let serve: Child | undefined;
@@ -46,6 +47,7 @@ async function api(method: string, path: string, body?: unknown): Promise<any> {
 before(async () => {
   if (skip) return;
   work = mkdtempSync(join(tmpdir(), 'zc-e2e-ui-'));
+  SHOTS = process.env.ZEROCVE_UI_SCREENSHOTS ? join(ROOT, process.env.ZEROCVE_UI_SCREENSHOTS) : work;
   // advisories: PyPI's pillow and torch advisories, and one crafted advisory with a hostile title
   const adv = join(work, 'adv');
   for (const p of ['torch']) cpSync(corpusPath(`${PYPA}/${p}`)!, join(adv, p), { recursive: true });
