@@ -170,7 +170,9 @@ export function menuPage(m: MenuPageData): string {
       `<td>${h(s.cuda ?? '—')}</td><td>${h(s.python ?? '—')}</td>`,
       `<td class="num">${r.sizeBytes !== undefined ? h(humanBytes(r.sizeBytes)) : '—'}</td>`,
       `<td class="num">${r.packages ?? '—'}</td><td class="num">${r.executables ?? '—'}</td>`,
-      `<td>${r.digest ? stackedBar(r.counts, 120) : ''}<br><span class="counts">${SEVERITIES.slice(0, 4)
+      `<td>${r.digest ? stackedBar(r.counts, 120) : ''}<br><span class="counts">${SEVERITIES.filter(
+        (sv, i) => i < 4 || r.counts[sv] > 0,
+      )
         .map((sv) => `<span class="sev sev-${sv}" data-sev="${sv}">${r.counts[sv]}${sv[0].toUpperCase()}</span>`)
         .join(' ')}</span></td>`,
       `<td>${h(ago(r.imageCreated))}</td><td>${h(ago(r.scannedAt))}</td>`,
