@@ -256,17 +256,22 @@ export function createUiHandler(deps: UiDeps): UiHandler {
         const d = view.d;
         const query = parseFindingsQuery(url.searchParams);
         const findings = filterFindings(view.judged?.findings ?? [], query);
-        const events = await store.listEvents({ digest: d.digest, limit: 100000 });
+        // first seen: the oldest result of this digest that has the finding (one result per database version)
         const firstSeen = new Map<string, string>();
-        for (const e of events)
-          if (e.kind === 'new' && !firstSeen.has(`${e.findingId}|${e.packageRef}`))
-            firstSeen.set(`${e.findingId}|${e.packageRef}`, e.createdAt.slice(0, 10));
-        // history: each digest of the repository × each database version its events or results mention
+        for (const r of await store.listResults(d.digest))
+          for (const f of r.findings) {
+            const k = `${f.id}|${f.package.purl}`;
+            if (!firstSeen.has(k)) firstSeen.set(k, r.createdAt.slice(0, 10));
+          }
+        // history: finding counts of each result (database version) of the repository's last 8 digests
         const history: { label: string; counts: Record<Severity, number> }[] = [];
         const digests = d.repository ? await store.listDigests(d.repository) : [d];
         for (const dd of digests.slice(-8))
           for (const r of await store.listResults(dd.digest))
-            history.push({ label: `${dd.digest.slice(7, 15)} ${r.createdAt.slice(0, 16)}`, counts: r.verdict.counts });
+            history.push({
+              label: `${dd.digest.slice(7, 15)} ${r.createdAt.slice(0, 16)}`,
+              counts: r.verdict.counts,
+            });
         const triage = await store.listTriage();
         const entry = view.entry;
         let replacement: { repository: string; digest?: string } | undefined;
