@@ -40,7 +40,8 @@ const allowed: Record<string, string[]> = {
     'peers',
   ],
   store: ['core'],
-  serve: ['core', 'app', 'store', 'report', 'policy', 'image', 'version'],
+  serve: ['core', 'app', 'store', 'report', 'policy', 'image', 'version', 'ui'],
+  ui: ['core', 'store', 'report'],
   cli: ['core', 'app', 'report', 'image', 'vulndb', 'policy', 'version', 'sbom', 'peers', 'runtime', 'store', 'serve'],
 };
 

@@ -13,7 +13,7 @@ import { createMarkdownReporter } from './markdown.ts';
 import { createHtmlReporter } from './html.ts';
 
 export type { Reporter, ReporterOptions } from './common.ts';
-export { formatBytes, renderToString } from './common.ts';
+export { formatBytes, renderToString, escapeHtml } from './common.ts';
 export { renderTable, renderBloatTable, truncate } from './table.ts';
 export { renderMarkdown } from './markdown.ts';
 export { renderHtml } from './html.ts';
@@ -23,7 +23,7 @@ export type { HarborArtifact, HarborScanner, HarborSeverity } from './harbor.ts'
 export { buildBom, cycloneDxJson } from './cyclonedx.ts';
 export { buildSpdx } from './spdx.ts';
 export type { SpdxDocument } from './spdx.ts';
-export { compareReports, compareReporterFor, COMPARE_FORMATS } from './compare.ts';
+export { compareReports, compareReporterFor, renderCompareHtml, COMPARE_FORMATS } from './compare.ts';
 export type { CompareReport, CompareReporter } from './compare.ts';
 
 /** Formats of `zerocve scan --format`, in the order shown in help. */

@@ -14,6 +14,7 @@ import { policyOptions, judge, severityOf } from './policy.ts';
 import { openApiDocument } from './openapi.ts';
 import { renderMetrics } from './metrics.ts';
 import { openVexDocument } from './openvex.ts';
+import { mountUi, isUiPath } from './ui-mount.ts';
 
 export interface ServerOptions {
   /** `HOST:PORT`; port 0 picks a free one */
@@ -143,7 +144,7 @@ export function catalogFromBody(repository: string, body: unknown): Omit<Catalog
   return entry;
 }
 
-function triageFromBody(body: unknown, author: string): Omit<TriageDecision, 'id' | 'createdAt'> {
+export function triageFromBody(body: unknown, author: string): Omit<TriageDecision, 'id' | 'createdAt'> {
   const o = obj(body, 'triage decision');
   const status = reqString(o, 'status');
   if (!(TRIAGE_STATUSES as readonly string[]).includes(status))
@@ -426,10 +427,12 @@ const errorReply = (status: number, message: string): Reply => ({ status, json: 
 export function createHandler(ctx: ServiceContext, options: ServerOptions, onError?: (err: unknown) => void) {
   const routes = createRoutes(ctx, options);
   const limit = options.maxBodyBytes ?? 1024 * 1024;
+  const ui = mountUi(ctx, options);
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     let reply: Reply;
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
+      if (isUiPath(url.pathname)) return await ui(req, res, url); // the web UI (src/ui): /ui/…, and / redirects there
       const method = req.method ?? 'GET';
       const matching = routes.filter((r) => r.pattern.test(url.pathname));
       // the most specific route: a literal suffix (/findings, /sbom) wins over a catch-all

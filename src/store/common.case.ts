@@ -143,6 +143,11 @@ export function runStoreSuite(kind: string, options: SuiteOptions): void {
       assert.deepEqual(await s.putResult({ ...r, durationMs: 1 }), { created: false });
       await s.putResult({ ...r, dbVersion: 'db2', findings: [] });
       assert.equal(await s.countResults('sha256:aa'), 2);
+      assert.deepEqual(
+        (await s.listResults('sha256:aa')).map((x) => x.dbVersion),
+        ['db1', 'db2'],
+        'every result, oldest first',
+      );
       assert.equal((await s.latestResult('sha256:aa'))?.dbVersion, 'db2');
       const first = await s.getResult({ digest: 'sha256:aa', analyzerVersion: 'zerocve 0.1.0', dbVersion: 'db1' });
       assert.equal(first?.durationMs, 1234);

@@ -276,6 +276,10 @@ export function createSqlStore(
       const [r] = await sql.all('SELECT * FROM results WHERE digest = ? ORDER BY id DESC LIMIT 1', [digest]);
       return r ? resultOf(r) : undefined;
     },
+    async listResults(digest) {
+      const rows = await sql.all('SELECT * FROM results WHERE digest = ? ORDER BY id', [digest]);
+      return rows.map(resultOf);
+    },
     async countResults(digest) {
       const [r] = await sql.all('SELECT COUNT(*) AS n FROM results WHERE digest = ?', [digest]);
       return Number(r.n);

@@ -276,6 +276,8 @@ export interface ServiceStore {
   /** the most recent result of a digest (any db version) */
   latestResult(digest: string): Promise<ScanResult | undefined>;
   countResults(digest: string): Promise<number>;
+  /** every result of a digest, oldest first (one per database version and analyzer version) */
+  listResults(digest: string): Promise<ScanResult[]>;
 
   /** stores each event once (same digest, finding, package, kind and new state: kept once) and returns those added */
   addEvents(events: NewEvent[]): Promise<ServiceEvent[]>;
