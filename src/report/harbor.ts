@@ -45,7 +45,7 @@ function preferredCvss(f: Finding): { score_v3?: number; vector_v3?: string; sco
 
 /** Harbor's report: overall severity is the worst finding's (`Unknown` when none). */
 export function buildHarborVulnerabilityReport(
-  report: ScanReport,
+  report: Pick<ScanReport, 'findings' | 'createdAt'>,
   artifact: HarborArtifact,
   scanner: HarborScanner,
   generatedAt: Date = new Date(report.createdAt),

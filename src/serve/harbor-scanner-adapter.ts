@@ -22,6 +22,8 @@ export const HARBOR_MEDIA = {
 
 export const SBOM_MEDIA_TYPES = ['application/spdx+json', 'application/vnd.cyclonedx+json'] as const;
 export type SbomMediaType = (typeof SBOM_MEDIA_TYPES)[number];
+/** what the adapter produces: the service stores CycloneDX SBOMs (an SPDX report is answered 400) */
+export const PRODUCED_SBOM_MEDIA_TYPES: readonly SbomMediaType[] = ['application/vnd.cyclonedx+json'];
 
 const CONSUMES = ['application/vnd.oci.image.manifest.v1+json', 'application/vnd.docker.distribution.manifest.v2+json'];
 
@@ -47,7 +49,7 @@ export function harborMetadata(version: string, dbUpdatedAt?: string) {
         type: 'sbom',
         consumes_mime_types: CONSUMES,
         produces_mime_types: [HARBOR_MEDIA.sbom],
-        additional_attributes: { sbom_media_types: [...SBOM_MEDIA_TYPES] },
+        additional_attributes: { sbom_media_types: [...PRODUCED_SBOM_MEDIA_TYPES] },
       },
     ],
     properties: {

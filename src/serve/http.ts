@@ -1,7 +1,15 @@
 // The service's HTTP API on node:http. A plain router (a table of method + path pattern → handler) is enough for
 // this small JSON API and adds no dependency; middleware is three functions: body limit, auth and error mapping.
 // Handlers only translate HTTP to a store or use-case call and back.
-import { createServer, type IncomingMessage, type ServerResponse, type Server } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type IncomingHttpHeaders,
+  type ServerResponse,
+  type Server,
+} from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { ZerocveError, UsageError, InputError } from '../core/errors.ts';
 import { SEVERITIES } from '../core/advisory.ts';
@@ -15,8 +23,12 @@ import { openApiDocument } from './openapi.ts';
 import { renderMetrics } from './metrics.ts';
 import { openVexDocument } from './openvex.ts';
 import { mountUi, isUiPath } from './ui-mount.ts';
+import { HttpError } from './http-error.ts';
+import { gateRoutes, type GateOptions } from './gates.ts';
 
-export interface ServerOptions {
+export interface ServerOptions extends GateOptions {
+  /** PEM files: listen with HTTPS (the admission webhook must be served over TLS) */
+  tls?: { cert: string; key: string };
   /** `HOST:PORT`; port 0 picks a free one */
   listen: string;
   /** GET requests need no token */
@@ -27,36 +39,34 @@ export interface ServerOptions {
   publicUrl?: string;
 }
 
-export class HttpError extends Error {
-  readonly status: number;
-  constructor(status: number, message: string) {
-    super(message);
-    this.status = status;
-  }
-}
+export { HttpError };
 
-interface Request {
+export interface Request {
   method: string;
   url: URL;
   params: string[];
+  headers: IncomingHttpHeaders;
   body: () => Promise<unknown>;
   actor: ApiToken | undefined;
 }
 
-interface Reply {
+export interface Reply {
   status?: number;
   json?: unknown;
   text?: string;
   contentType?: string;
+  headers?: Record<string, string>;
 }
 
-type Handler = (req: Request) => Promise<Reply>;
+export type Handler = (req: Request) => Promise<Reply>;
 
-interface Route {
+export interface Route {
   method: string;
   pattern: RegExp;
   /** role needed; undefined: open to everyone (health, metrics, openapi) */
   role?: Role;
+  /** 'own': the handler checks the Authorization header itself (shared-secret hooks); no API token is read */
+  auth?: 'own';
   handler: Handler;
 }
 
@@ -179,10 +189,11 @@ export function createRoutes(ctx: ServiceContext, options: ServerOptions): Route
     if (!d) throw new HttpError(404, `unknown image digest ${digest}`);
     return d;
   };
-  const route = (method: string, path: string, role: Role | undefined, handler: Handler): Route => ({
+  const route = (method: string, path: string, role: Role | undefined, handler: Handler, auth?: 'own'): Route => ({
     method,
     pattern: new RegExp(`^${path}$`),
     role,
+    auth,
     handler,
   });
   const viewOf = async (digest: string) => {
@@ -195,6 +206,7 @@ export function createRoutes(ctx: ServiceContext, options: ServerOptions): Route
   };
 
   return [
+    ...gateRoutes(ctx, options, route),
     route('GET', '/healthz', undefined, async () => ({ json: { status: 'ok' } })),
     route('GET', '/readyz', undefined, async () => {
       const checks: Record<string, string> = {};
@@ -418,6 +430,7 @@ function send(res: ServerResponse, reply: Reply): void {
     'content-type': reply.contentType ?? 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(body),
     'x-content-type-options': 'nosniff',
+    ...reply.headers,
   });
   res.end(body);
 }
@@ -448,7 +461,7 @@ export function createHandler(ctx: ServiceContext, options: ServerOptions, onErr
           : errorReply(404, `no such endpoint: ${url.pathname}`);
       } else {
         let actor: ApiToken | undefined;
-        const auth = req.headers.authorization;
+        const auth = found.auth === 'own' ? undefined : req.headers.authorization;
         if (auth) {
           const m = /^Bearer\s+(\S+)$/i.exec(auth);
           if (!m) throw new HttpError(401, 'Authorization must be "Bearer TOKEN"');
@@ -467,6 +480,7 @@ export function createHandler(ctx: ServiceContext, options: ServerOptions, onErr
           method,
           url,
           params: m.slice(1),
+          headers: req.headers,
           actor,
           body: () =>
             (parsed ??= readBody(req, limit).then((buf) => {
@@ -512,7 +526,26 @@ export async function startServer(
 ): Promise<RunningServer> {
   const { host, port } = parseListen(options.listen);
   const handler = createHandler(ctx, options, onError);
-  const server = createServer((req, res) => void handler(req, res));
+  const listener = (req: IncomingMessage, res: ServerResponse) => void handler(req, res);
+  let server: Server;
+  if (options.tls) {
+    const read = (file: string, what: string): Buffer => {
+      try {
+        return readFileSync(file);
+      } catch (err) {
+        throw new UsageError(`cannot read the TLS ${what} ${file}: ${(err as Error).message}`, { cause: err });
+      }
+    };
+    try {
+      server = createTlsServer(
+        { cert: read(options.tls.cert, 'certificate'), key: read(options.tls.key, 'key') },
+        listener,
+      );
+    } catch (err) {
+      if (err instanceof UsageError) throw err;
+      throw new UsageError(`TLS certificate or key is not usable: ${(err as Error).message}`, { cause: err });
+    }
+  } else server = createServer(listener);
   server.requestTimeout = 60_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err) =>
@@ -521,7 +554,7 @@ export async function startServer(
     server.listen(port, host, resolve);
   });
   const addr = server.address() as AddressInfo;
-  const url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
+  const url = `${options.tls ? 'https' : 'http'}://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
   return {
     url,
     server,

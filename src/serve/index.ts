@@ -10,12 +10,22 @@ import { startNotifier, type NotifyTarget } from './webhooks.ts';
 
 export { startServer, parseListen } from './http.ts';
 export type { ServerOptions, RunningServer } from './http.ts';
-export { startWorkers, requestScan, requestRematch, runScanJob, runRematchJob, splitReference } from './jobs.ts';
+export {
+  startWorkers,
+  requestScan,
+  requestRematch,
+  runScanJob,
+  runRematchJob,
+  scanAndStore,
+  splitReference,
+} from './jobs.ts';
 export type { ServiceContext } from './jobs.ts';
 export { databaseIdentity, scanForService, ANALYZER_VERSION } from './scan-adapter.ts';
 export type { ScanEnvironment } from './scan-adapter.ts';
 export { syncCatalogFile, parseCatalogFile } from './catalog-file.ts';
 export { diffFindings } from './diff.ts';
+export { admissionPolicyFrom, imageStatusOf, secretMatches } from './gates.ts';
+export type { GateOptions } from './gates.ts';
 export { signBody, enqueueNotifications, deliverDue } from './webhooks.ts';
 export type { NotifyTarget } from './webhooks.ts';
 

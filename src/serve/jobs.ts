@@ -40,13 +40,15 @@ export async function requestScan(
   ctx: ServiceContext,
   target: string,
   repository?: string,
+  /** the tag a digest target was pushed as (recorded in the tag history) */
+  tag?: string,
 ): Promise<{ id: string; deduplicated: boolean }> {
   if (!target || /\s/.test(target)) throw new InputError(`scan target must be one word, got '${target}'`);
   const db = databaseIdentity(ctx.env);
   return ctx.store.jobs.enqueue({
     name: 'scan',
     key: `${target}|${ANALYZER_VERSION}|${db.version}`,
-    data: { target, ...(repository ? { repository } : {}) },
+    data: { target, ...(repository ? { repository } : {}), ...(tag ? { tag } : {}) },
   });
 }
 
@@ -63,7 +65,7 @@ export async function requestRematch(
   return { ...r, dbVersion: db.version };
 }
 
-async function judged(ctx: ServiceContext, repository: string | undefined, digest: string, findings: Finding[]) {
+export async function judged(ctx: ServiceContext, repository: string | undefined, digest: string, findings: Finding[]) {
   const entry = repository ? await ctx.store.getCatalog(repository) : undefined;
   const triage = await ctx.store.listTriage(repository ?? '*');
   return judge(findings, policyOptions(entry, triage, digest));
@@ -72,13 +74,31 @@ async function judged(ctx: ServiceContext, repository: string | undefined, diges
 export async function runScanJob(ctx: ServiceContext, job: JobRecord): Promise<{ digest: string; stored: boolean }> {
   const target = job.data.target;
   if (typeof target !== 'string') throw new InputError(`scan job ${job.id}: no target`);
+  return scanAndStore(ctx, target, job.data.repository as string | undefined, {
+    tag: job.data.tag as string | undefined,
+  });
+}
+
+/**
+ * Scan a target and store its inventory, SBOM and result (once per digest × analyzer × database version). `open`
+ * overrides the image options for this scan only (the Harbor adapter's per-request registry credentials: they live
+ * in memory for this pull and are never stored).
+ */
+export async function scanAndStore(
+  ctx: ServiceContext,
+  target: string,
+  repositoryOverride?: string,
+  options: { tag?: string; open?: ScanEnvironment['open'] } = {},
+): Promise<{ digest: string; stored: boolean }> {
   const ref = splitReference(target);
-  const repository = (job.data.repository as string | undefined) ?? ref.repository;
+  const repository = repositoryOverride ?? ref.repository;
+  const tag = options.tag ?? ref.tag;
   const started = Date.now();
   const db = databaseIdentity(ctx.env);
-  const scan = await scanForService(target, { ...ctx.env });
+  const env: ScanEnvironment = options.open ? { ...ctx.env, open: { ...ctx.env.open, ...options.open } } : ctx.env;
+  const scan = await scanForService(target, env);
   const key: ResultKey = { digest: scan.digest, analyzerVersion: ANALYZER_VERSION, dbVersion: db.version };
-  if (repository && ref.tag) await ctx.store.recordTag({ repository, tag: ref.tag, digest: scan.digest });
+  if (repository && tag) await ctx.store.recordTag({ repository, tag, digest: scan.digest });
   if (await ctx.store.getResult(key)) return { digest: scan.digest, stored: false };
   const { report } = scan;
   await ctx.store.putDigest(

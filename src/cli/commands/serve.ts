@@ -1,7 +1,9 @@
 // `zerocve serve`, `zerocve worker`, `zerocve token`: the golden-image service, its workers and its API tokens.
 import { UsageError } from '../../core/errors.ts';
 import { openStore, ROLES, DEFAULT_JOB_LEASE_SECONDS, type ServiceStore, type Role } from '../../store/index.ts';
-import { runService, startWorkers, type ScanEnvironment } from '../../serve/index.ts';
+import { runService, startWorkers, admissionPolicyFrom, type ScanEnvironment } from '../../serve/index.ts';
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import type { FlagSpec, FlagValues } from '../options.ts';
 import { COMMON_FLAGS, IMAGE_FLAGS } from '../options.ts';
 import { openImageOptions, cacheDirOf } from '../io.ts';
@@ -72,6 +74,17 @@ const SERVE_FLAGS: Record<string, FlagSpec> = {
     help: 'URL: a Slack incoming webhook told of changes',
   },
   'public-url': { type: 'string', help: 'URL: base URL of the service in published documents (OpenVEX @id)' },
+  'hook-secret': {
+    type: 'string',
+    help: 'SECRET: turns on POST /hooks/registry (scan on push); senders send "Authorization: Bearer SECRET" (env ZEROCVE_HOOK_SECRET)',
+  },
+  'scan-all-pushes': { type: 'boolean', help: 'scan pushes of every repository, not only of catalog repositories' },
+  'admission-policy': {
+    type: 'string',
+    help: 'FILE: YAML policy of POST /admission/validate and POST /gatekeeper/provide (default: catalog pass, deny unknown)',
+  },
+  'tls-cert': { type: 'string', help: 'FILE: PEM certificate (chain): serve HTTPS (needs --tls-key)' },
+  'tls-key': { type: 'string', help: 'FILE: PEM private key of --tls-cert' },
 };
 
 const TOKEN_FLAGS: Record<string, FlagSpec> = {
@@ -103,6 +116,22 @@ function envOf(values: FlagValues): ScanEnvironment {
     cacheDir: cacheDirOf(values, process.env),
     open: openImageOptions(values, process.env),
   };
+}
+
+function readAdmissionPolicy(file: string) {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read --admission-policy ${file}: ${(err as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw new UsageError(`--admission-policy ${file} is not YAML: ${(err as Error).message}`);
+  }
+  return admissionPolicyFrom(doc, file);
 }
 
 const log = (values: FlagValues, message: string): void => {
@@ -141,6 +170,12 @@ export const serve: Command = {
       ...webhooks.map((url) => ({ kind: 'webhook' as const, url, secret })),
       ...((values['slack-webhook'] as string[] | undefined) ?? []).map((url) => ({ kind: 'slack' as const, url })),
     ];
+    const tlsCert = values['tls-cert'] as string | undefined;
+    const tlsKey = values['tls-key'] as string | undefined;
+    if (!tlsCert !== !tlsKey) throw new UsageError('--tls-cert and --tls-key go together');
+    const policyFile = values['admission-policy'] as string | undefined;
+    const admissionPolicy = policyFile ? readAdmissionPolicy(policyFile) : undefined;
+    const hookSecret = (values['hook-secret'] as string | undefined) ?? process.env.ZEROCVE_HOOK_SECRET;
     const store = await storeOf(values);
     try {
       const service = await runService(store, envOf(values), {
@@ -149,6 +184,10 @@ export const serve: Command = {
         anonymousRead: values['anonymous-read'] === true,
         maxBodyBytes: count(values, 'max-body', 1024 * 1024, 1),
         publicUrl: values['public-url'] as string | undefined,
+        hookSecret: hookSecret || undefined,
+        scanAllPushes: values['scan-all-pushes'] === true,
+        admissionPolicy,
+        tls: tlsCert && tlsKey ? { cert: tlsCert, key: tlsKey } : undefined,
         workers,
         notify,
         rematchIntervalSeconds: count(values, 'rematch-interval', 300, 1),

@@ -1,0 +1,384 @@
+// The gates images pass through, wired to the service: scan on push (`POST /hooks/registry`), the Harbor pluggable
+// scanner adapter (`/harbor/api/v1/…`), the Kubernetes validating admission webhook (`POST /admission/validate`) and
+// the Gatekeeper external-data provider (`POST /gatekeeper/provide`). The protocols are the pure translators beside
+// this file; here they meet the store and the jobs. Admission and Gatekeeper decide from stored results only.
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { Role } from '../store/index.ts';
+import type { Severity } from '../core/advisory.ts';
+import { InputError } from '../core/errors.ts';
+import { buildHarborVulnerabilityReport } from '../report/index.ts';
+import { VERSION } from '../app/index.ts';
+import { HttpError } from './http-error.ts';
+import type { Handler, Reply, Route } from './http.ts';
+import type { ServiceContext } from './jobs.ts';
+import { judged, requestScan, scanAndStore, splitReference } from './jobs.ts';
+import { databaseIdentity } from './scan-adapter.ts';
+import { parsePushNotification } from './registry-notifications.ts';
+import {
+  parseAdmissionReview,
+  decideAdmission,
+  admissionResponse,
+  workloadImages,
+  DEFAULT_ADMISSION_POLICY,
+  type AdmissionPolicy,
+  type ImageStatus,
+} from './k8s-admission.ts';
+import { parseProviderRequest, providerResponse } from './gatekeeper-external-data.ts';
+import {
+  harborMetadata,
+  parseHarborScanRequest,
+  basicCredentials,
+  negotiateHarborReport,
+  harborError,
+  HarborProtocolError,
+  HARBOR_MEDIA,
+  PRODUCED_SBOM_MEDIA_TYPES,
+  type HarborScanRequest,
+} from './harbor-scanner-adapter.ts';
+
+export interface GateOptions {
+  /** shared secret of `POST /hooks/registry` (`Authorization: Bearer SECRET`); unset: the hook is off */
+  hookSecret?: string;
+  /** scan pushes of every repository, not only of catalog repositories */
+  scanAllPushes?: boolean;
+  /** the admission webhook's and the Gatekeeper provider's policy (default DEFAULT_ADMISSION_POLICY) */
+  admissionPolicy?: AdmissionPolicy;
+  /** Harbor scans running at once in this process (default 2) */
+  harborConcurrency?: number;
+  onError?: (err: unknown) => void;
+}
+
+type RouteFn = (method: string, path: string, role: Role | undefined, handler: Handler, auth?: 'own') => Route;
+
+/** Constant-time comparison of a presented secret with the configured one (hashes: equal lengths). */
+export function secretMatches(presented: string, expected: string): boolean {
+  const a = createHash('sha256').update(presented).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b) && presented.length === expected.length;
+}
+
+/** What the service knows of one image reference, from stored results only (undefined: never seen). */
+export async function imageStatusOf(ctx: ServiceContext, ref: string): Promise<ImageStatus | undefined> {
+  const sp = splitReference(ref);
+  if (!sp.repository) return undefined;
+  const entry = await ctx.store.getCatalog(sp.repository);
+  let digest = sp.digest;
+  if (!digest && sp.tag) digest = (await ctx.store.tagHistory(sp.repository, sp.tag))[0]?.digest;
+  const catalog = entry
+    ? {
+        repository: entry.repository,
+        tier: entry.tier,
+        ...(entry.replacement ? { replacement: entry.replacement } : {}),
+      }
+    : undefined;
+  const result = digest ? await ctx.store.latestResult(digest) : undefined;
+  if (!result) return catalog ? { ref, digest, catalog } : undefined;
+  const j = await judged(ctx, sp.repository, result.digest, result.findings);
+  return {
+    ref,
+    digest,
+    catalog,
+    verdict: j.verdict.passed ? 'pass' : 'fail',
+    findings: j.verdict.counts as Record<Severity, number>,
+    scannedAt: result.createdAt,
+  };
+}
+
+interface HarborScan {
+  state: 'running' | 'done' | 'failed';
+  request: Omit<HarborScanRequest, 'authorization'>;
+  digest?: string;
+  error?: string;
+  at: number;
+}
+
+const MAX_HARBOR_SCANS = 1000;
+
+export function gateRoutes(ctx: ServiceContext, options: GateOptions, route: RouteFn): Route[] {
+  const store = ctx.store;
+  const policy = options.admissionPolicy ?? DEFAULT_ADMISSION_POLICY;
+
+  // Harbor scans: in this process (the pull credentials stay in memory), a bounded map of id → state
+  const scans = new Map<string, HarborScan>();
+  const waiting: (() => void)[] = [];
+  let running = 0;
+  const limit = Math.max(1, options.harborConcurrency ?? 2);
+  const slot = async (): Promise<void> => {
+    if (running < limit) {
+      running++;
+      return;
+    }
+    await new Promise<void>((resolve) => waiting.push(resolve));
+  };
+  const release = (): void => {
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  };
+  const remember = (id: string, scan: HarborScan): void => {
+    scans.set(id, scan);
+    if (scans.size <= MAX_HARBOR_SCANS) return;
+    for (const [k, v] of scans) {
+      if (v.state !== 'running') {
+        scans.delete(k);
+        if (scans.size <= MAX_HARBOR_SCANS) return;
+      }
+    }
+  };
+  const runHarborScan = async (id: string, req: HarborScanRequest): Promise<void> => {
+    const scan = scans.get(id)!;
+    await slot();
+    try {
+      const auth = basicCredentials(req.authorization);
+      const host = req.ref.slice(0, req.ref.indexOf('/'));
+      const r = await scanAndStore(ctx, req.ref, `${host}/${req.artifact.repository}`, {
+        tag: req.artifact.tag,
+        open: { insecure: req.insecure, ...(auth ? { auth } : {}) },
+      });
+      scan.digest = r.digest;
+      scan.state = 'done';
+    } catch (err) {
+      scan.state = 'failed';
+      scan.error = `scan of ${req.ref} failed: ${(err as Error)?.message ?? String(err)}`;
+      options.onError?.(new Error(`harbor scan ${id}: ${scan.error}`));
+    } finally {
+      release();
+    }
+  };
+  const harbor = (status: number, message: string): Reply => ({
+    status,
+    json: harborError(message),
+    contentType: HARBOR_MEDIA.error,
+  });
+  const harborHandler =
+    (h: Handler): Handler =>
+    async (r) => {
+      try {
+        return await h(r);
+      } catch (err) {
+        if (err instanceof HarborProtocolError) return harbor(err.status, err.message);
+        if (err instanceof HttpError && err.status === 400) return harbor(400, err.message);
+        throw err;
+      }
+    };
+
+  return [
+    route(
+      'POST',
+      '/hooks/registry',
+      undefined,
+      async (r) => {
+        if (!options.hookSecret)
+          throw new HttpError(
+            404,
+            'the registry hook is off: start zerocve serve with --hook-secret (or ZEROCVE_HOOK_SECRET)',
+          );
+        const m = /^Bearer\s+(\S+)$/i.exec(String(r.headers.authorization ?? ''));
+        if (!m || !secretMatches(m[1], options.hookSecret))
+          throw new HttpError(401, 'the registry hook needs "Authorization: Bearer SECRET" with the hook secret');
+        const pushed = parsePushNotification(await r.body());
+        const queued: { ref: string; job: string; deduplicated: boolean }[] = [];
+        const ignored: { ref: string; reason: string }[] = [];
+        for (const p of pushed) {
+          const repository = splitReference(p.ref).repository ?? p.repository;
+          const entry = (await store.getCatalog(repository)) ?? (await store.getCatalog(p.repository));
+          if (!entry && !options.scanAllPushes) {
+            ignored.push({ ref: p.ref, reason: `${repository} is not in the catalog` });
+            continue;
+          }
+          const job = await requestScan(ctx, p.ref, entry?.repository ?? repository, p.tag);
+          queued.push({ ref: p.ref, job: job.id, deduplicated: job.deduplicated });
+          if (!job.deduplicated)
+            await store.audit({ actor: `hook:${p.via}`, action: 'scan.request', target: p.ref, detail: job });
+        }
+        return { status: 202, json: { queued, ignored } };
+      },
+      'own',
+    ),
+
+    route(
+      'POST',
+      '/admission/validate',
+      undefined,
+      async (r) => {
+        const review = parseAdmissionReview(await r.body());
+        const statuses = new Map<string, ImageStatus | undefined>();
+        const images =
+          review.object && review.operation !== 'DELETE' && review.operation !== 'CONNECT'
+            ? (workloadImages(review.kind, review.object) ?? [])
+            : [];
+        for (const img of images)
+          if (!statuses.has(img.image)) statuses.set(img.image, await imageStatusOf(ctx, img.image));
+        const decision = decideAdmission(review, policy, statuses, new Date());
+        for (const ref of decision.toScan) await requestScan(ctx, ref);
+        return { json: admissionResponse(review.uid, decision) };
+      },
+      'own',
+    ),
+
+    route(
+      'POST',
+      '/gatekeeper/provide',
+      undefined,
+      async (r) => {
+        const req = parseProviderRequest(await r.body());
+        const items = [];
+        for (const key of req.keys) {
+          const status = await imageStatusOf(ctx, key);
+          if (!status) {
+            items.push({ key, error: `${key} was never scanned by zerocve` });
+            continue;
+          }
+          items.push({ key, value: { ...status, violations: violationsOf(status) } });
+        }
+        return { json: providerResponse(req.apiVersion, items) };
+      },
+      'own',
+    ),
+
+    route(
+      'GET',
+      '/harbor/api/v1/metadata',
+      'reader',
+      harborHandler(async () => {
+        let builtAt: string | undefined;
+        try {
+          builtAt = databaseIdentity(ctx.env).builtAt;
+        } catch {
+          builtAt = undefined;
+        }
+        return { json: harborMetadata(VERSION, builtAt), contentType: HARBOR_MEDIA.metadata };
+      }),
+    ),
+    route(
+      'POST',
+      '/harbor/api/v1/scan',
+      'triager',
+      harborHandler(async (r) => {
+        const req = parseHarborScanRequest(await r.body());
+        if (req.authorization && !basicCredentials(req.authorization))
+          throw new HarborProtocolError(
+            422,
+            'registry.authorization: zerocve pulls with Basic credentials only (a robot account); a Bearer token is not supported',
+          );
+        const id = randomUUID();
+        const { authorization: _secret, ...kept } = req;
+        remember(id, { state: 'running', request: kept, at: Date.now() });
+        void runHarborScan(id, req);
+        return { status: 202, json: { id }, contentType: HARBOR_MEDIA.scanResponse };
+      }),
+    ),
+    route(
+      'GET',
+      '/harbor/api/v1/scan/([^/]+)/report',
+      'reader',
+      harborHandler(async (r) => {
+        const scan = scans.get(r.params[0]);
+        if (!scan) return { status: 404, json: harborError(`unknown scan request ${r.params[0]}`) };
+        const want = negotiateHarborReport(
+          r.headers.accept as string | undefined,
+          r.url.searchParams.get('sbom_media_type'),
+        );
+        if (scan.state === 'running') return { status: 302, headers: { 'refresh-after': '2' }, text: '' };
+        if (scan.state === 'failed') return harbor(500, scan.error ?? 'scan failed');
+        const { artifact } = scan.request;
+        const digest = scan.digest!;
+        const scanner = { name: 'zerocve', vendor: 'zerocve', version: VERSION };
+        if (want.kind === 'sbom') {
+          if (!PRODUCED_SBOM_MEDIA_TYPES.includes(want.sbomMediaType))
+            return harbor(400, `zerocve produces ${PRODUCED_SBOM_MEDIA_TYPES.join(', ')} SBOMs only`);
+          const sbom = await store.getSbom(digest);
+          if (!sbom) return harbor(500, `no SBOM stored for ${digest}`);
+          return {
+            json: {
+              generated_at: (await store.latestResult(digest))?.createdAt ?? new Date().toISOString(),
+              artifact,
+              scanner,
+              media_type: want.sbomMediaType,
+              sbom: JSON.parse(sbom) as unknown,
+            },
+            contentType: HARBOR_MEDIA.sbom,
+          };
+        }
+        const result = await store.latestResult(digest);
+        if (!result) return harbor(500, `no result stored for ${digest}`);
+        const host = scan.request.ref.slice(0, scan.request.ref.indexOf('/'));
+        const j = await judged(ctx, `${host}/${artifact.repository}`, digest, result.findings);
+        const report = buildHarborVulnerabilityReport(
+          { findings: j.findings, createdAt: result.createdAt },
+          artifact,
+          scanner,
+        );
+        if (want.mediaType === HARBOR_MEDIA.vulnRaw)
+          return { text: JSON.stringify({ ...report, zerocve: { verdict: j.verdict } }), contentType: want.mediaType };
+        return { json: report, contentType: want.mediaType };
+      }),
+    ),
+  ];
+
+  function violationsOf(status: ImageStatus): string[] {
+    // the same rules as the admission webhook, for Rego to deny on (`count(violations) > 0`)
+    const d = decideAdmission(
+      {
+        uid: 'gatekeeper',
+        kind: { group: '', version: 'v1', kind: 'Pod' },
+        operation: 'CREATE',
+        object: { spec: { containers: [{ name: 'c', image: status.ref }] } },
+        dryRun: true,
+      },
+      { ...policy, mode: 'enforce', unknownImage: 'deny', exemptNamespaces: [] },
+      new Map([[status.ref, status]]),
+      new Date(),
+    );
+    return d.images.flatMap((i) => (i.ok ? [] : i.reasons));
+  }
+}
+
+/** Parse the `--admission-policy` YAML document (already parsed to a value). */
+export function admissionPolicyFrom(doc: unknown, where: string): AdmissionPolicy {
+  const bad = (m: string): never => {
+    throw new InputError(`${where}: ${m}`);
+  };
+  if (doc === null || doc === undefined) return DEFAULT_ADMISSION_POLICY;
+  if (typeof doc !== 'object' || Array.isArray(doc)) bad('must be a mapping');
+  const o = doc as Record<string, unknown>;
+  for (const k of Object.keys(o))
+    if (!['mode', 'require', 'unknownImage', 'exemptNamespaces', 'exemptImages'].includes(k))
+      bad(`unknown key '${k}' (mode, require, unknownImage, exemptNamespaces, exemptImages)`);
+  const mode = o.mode ?? DEFAULT_ADMISSION_POLICY.mode;
+  if (mode !== 'enforce' && mode !== 'audit') bad("'mode' must be enforce or audit");
+  const unknownImage = o.unknownImage ?? DEFAULT_ADMISSION_POLICY.unknownImage;
+  if (unknownImage !== 'deny' && unknownImage !== 'warn-and-scan') bad("'unknownImage' must be deny or warn-and-scan");
+  const list = (k: string, dflt: string[]): string[] => {
+    const v = o[k];
+    if (v === undefined) return dflt;
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) bad(`'${k}' must be a list of strings`);
+    return v as string[];
+  };
+  let require: AdmissionPolicy['require'] = DEFAULT_ADMISSION_POLICY.require;
+  if (o.require !== undefined) {
+    if (!o.require || typeof o.require !== 'object' || Array.isArray(o.require)) bad("'require' must be a mapping");
+    const r = o.require as Record<string, unknown>;
+    require = {};
+    for (const [k, v] of Object.entries(r)) {
+      if (k === 'catalogPass' || k === 'golden') {
+        if (typeof v !== 'boolean') bad(`'require.${k}' must be true or false`);
+        require[k] = v as boolean;
+      } else if (k === 'belowSeverity') {
+        if (typeof v !== 'string' || !['critical', 'high', 'medium', 'low', 'negligible'].includes(v))
+          bad("'require.belowSeverity' must be one of critical, high, medium, low, negligible");
+        require.belowSeverity = v as Severity;
+      } else if (k === 'maxScanAgeHours') {
+        if (typeof v !== 'number' || !(v > 0)) bad("'require.maxScanAgeHours' must be a positive number");
+        require.maxScanAgeHours = v as number;
+      } else bad(`unknown key 'require.${k}' (catalogPass, golden, belowSeverity, maxScanAgeHours)`);
+    }
+  }
+  return {
+    mode: mode as AdmissionPolicy['mode'],
+    require,
+    unknownImage: unknownImage as AdmissionPolicy['unknownImage'],
+    exemptNamespaces: list('exemptNamespaces', DEFAULT_ADMISSION_POLICY.exemptNamespaces),
+    exemptImages: list('exemptImages', DEFAULT_ADMISSION_POLICY.exemptImages),
+  };
+}
