@@ -12,7 +12,7 @@ import { HttpError } from './http-error.ts';
 import type { Handler, Reply, Route } from './http.ts';
 import type { ServiceContext } from './jobs.ts';
 import { judged, requestScan, scanAndStore, splitReference } from './jobs.ts';
-import { databaseIdentity } from './scan-adapter.ts';
+import { databaseIdentity, ANALYZER_VERSION } from './scan-adapter.ts';
 import { parsePushNotification } from './registry-notifications.ts';
 import {
   parseAdmissionReview,
@@ -145,6 +145,12 @@ export function gateRoutes(ctx: ServiceContext, options: GateOptions, route: Rou
       release();
     }
   };
+  const alreadyScanned = async (digest: string): Promise<boolean> =>
+    !!(await store.getResult({
+      digest,
+      analyzerVersion: ANALYZER_VERSION,
+      dbVersion: databaseIdentity(ctx.env).version,
+    }));
   const harbor = (status: number, message: string): Reply => ({
     status,
     json: harborError(message),
@@ -177,7 +183,7 @@ export function gateRoutes(ctx: ServiceContext, options: GateOptions, route: Rou
         if (!m || !secretMatches(m[1], options.hookSecret))
           throw new HttpError(401, 'the registry hook needs "Authorization: Bearer SECRET" with the hook secret');
         const pushed = parsePushNotification(await r.body());
-        const queued: { ref: string; job: string; deduplicated: boolean }[] = [];
+        const queued: { ref: string; job: string | null; deduplicated: boolean }[] = [];
         const ignored: { ref: string; reason: string }[] = [];
         for (const p of pushed) {
           const repository = splitReference(p.ref).repository ?? p.repository;
@@ -186,7 +192,14 @@ export function gateRoutes(ctx: ServiceContext, options: GateOptions, route: Rou
             ignored.push({ ref: p.ref, reason: `${repository} is not in the catalog` });
             continue;
           }
-          const job = await requestScan(ctx, p.ref, entry?.repository ?? repository, p.tag);
+          const repo = entry?.repository ?? repository;
+          // a digest already scanned with this analyzer and database: a redelivery (or a new tag) needs no pull
+          if (p.digest && (await alreadyScanned(p.digest))) {
+            if (p.tag) await store.recordTag({ repository: repo, tag: p.tag, digest: p.digest });
+            queued.push({ ref: p.ref, job: null, deduplicated: true });
+            continue;
+          }
+          const job = await requestScan(ctx, p.ref, repo, p.tag);
           queued.push({ ref: p.ref, job: job.id, deduplicated: job.deduplicated });
           if (!job.deduplicated)
             await store.audit({ actor: `hook:${p.via}`, action: 'scan.request', target: p.ref, detail: job });
