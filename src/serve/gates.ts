@@ -242,7 +242,21 @@ export function gateRoutes(ctx: ServiceContext, options: GateOptions, route: Rou
             items.push({ key, error: `${key} was never scanned by zerocve` });
             continue;
           }
-          items.push({ key, value: { ...status, violations: violationsOf(status) } });
+          const reasons = violationsOf(status);
+          // what deploy/kubernetes/gatekeeper/template.yaml reads: allowed, reasons, replacement
+          items.push({
+            key,
+            value: {
+              allowed: reasons.length === 0,
+              reasons,
+              ...(status.catalog?.replacement ? { replacement: status.catalog.replacement } : {}),
+              digest: status.digest,
+              tier: status.catalog?.tier,
+              verdict: status.verdict,
+              findings: status.findings,
+              scannedAt: status.scannedAt,
+            },
+          });
         }
         return { json: providerResponse(req.apiVersion, items) };
       },

@@ -323,9 +323,13 @@ test(
     assert.equal(appItem.value.verdict, 'fail');
     assert.equal(appItem.value.digest, scanned.app.digest);
     assert.ok(appItem.value.findings.unknown > 0);
-    assert.ok(appItem.value.violations.includes('fails its policy'));
+    assert.equal(appItem.value.allowed, false);
+    assert.ok(appItem.value.reasons.includes('fails its policy'));
+    assert.equal(appItem.value.replacement, `${BASE}:1`);
+    assert.equal(appItem.value.tier, 'candidate');
     assert.equal(baseItem.value.verdict, 'pass');
-    assert.deepEqual(baseItem.value.violations, []);
+    assert.equal(baseItem.value.allowed, true);
+    assert.deepEqual(baseItem.value.reasons, []);
     assert.match(never.error, /never scanned/);
     assert.equal(
       (await call(base, 'POST', '/gatekeeper/provide', { body: { kind: 'ProviderRequest', apiVersion: 'v9' } })).status,
