@@ -106,6 +106,112 @@ export function openApiDocument() {
         },
       },
       '/api/v1/openapi.json': { get: { security: [], responses: { '200': json({ type: 'object' }) } } },
+      '/hooks/registry': {
+        post: {
+          security: [{ hookSecret: [] }],
+          description:
+            'Scan on push: a CNCF distribution notification envelope (application/vnd.docker.distribution.events.v1+json), a Harbor PUSH_ARTIFACT webhook or {"image": REF}. Needs --hook-secret; answers 404 when it is off.',
+          requestBody: { required: true, content: { 'application/json': { schema: { type: 'object' } } } },
+          responses: {
+            '202': json(
+              {
+                type: 'object',
+                required: ['queued', 'ignored'],
+                properties: {
+                  queued: {
+                    type: 'array',
+                    items: {
+                      type: 'object',
+                      required: ['ref', 'job', 'deduplicated'],
+                      properties: {
+                        ref: { type: 'string' },
+                        job: { type: ['string', 'null'] },
+                        deduplicated: { type: 'boolean' },
+                      },
+                    },
+                  },
+                  ignored: {
+                    type: 'array',
+                    items: {
+                      type: 'object',
+                      required: ['ref', 'reason'],
+                      properties: { ref: { type: 'string' }, reason: { type: 'string' } },
+                    },
+                  },
+                },
+              },
+              'Accepted',
+            ),
+            '400': error('Not a push notification'),
+            '401': error('No or wrong hook secret'),
+            '404': error('The hook is off (no --hook-secret)'),
+          },
+        },
+      },
+      '/admission/validate': {
+        post: {
+          security: [],
+          description:
+            'Kubernetes validating admission webhook: an admission.k8s.io/v1 AdmissionReview in, the AdmissionReview with response {uid, allowed, status, warnings} out. Decides from stored results only.',
+          requestBody: { required: true, content: { 'application/json': { schema: { type: 'object' } } } },
+          responses: {
+            '200': json({
+              type: 'object',
+              required: ['apiVersion', 'kind', 'response'],
+              properties: {
+                apiVersion: { const: 'admission.k8s.io/v1' },
+                kind: { const: 'AdmissionReview' },
+                response: {
+                  type: 'object',
+                  required: ['uid', 'allowed'],
+                  properties: {
+                    uid: { type: 'string' },
+                    allowed: { type: 'boolean' },
+                    status: { type: 'object', properties: { code: { type: 'integer' }, message: { type: 'string' } } },
+                    warnings: { type: 'array', items: { type: 'string' } },
+                  },
+                },
+              },
+            }),
+            '400': error('Not an AdmissionReview v1'),
+          },
+        },
+      },
+      '/gatekeeper/provide': {
+        post: {
+          security: [],
+          description:
+            'Gatekeeper external-data provider: a ProviderRequest with image references as keys, a ProviderResponse with one item per key.',
+          requestBody: { required: true, content: { 'application/json': { schema: { type: 'object' } } } },
+          responses: {
+            '200': json({
+              type: 'object',
+              required: ['apiVersion', 'kind', 'response'],
+              properties: {
+                apiVersion: { type: 'string' },
+                kind: { const: 'ProviderResponse' },
+                response: {
+                  type: 'object',
+                  required: ['items'],
+                  properties: {
+                    idempotent: { type: 'boolean' },
+                    items: {
+                      type: 'array',
+                      items: {
+                        type: 'object',
+                        required: ['key'],
+                        properties: { key: { type: 'string' }, value: {}, error: { type: 'string' } },
+                      },
+                    },
+                    systemError: { type: 'string' },
+                  },
+                },
+              },
+            }),
+            '400': error('Not a ProviderRequest'),
+          },
+        },
+      },
       '/api/v1/catalog': { get: { responses: { '200': json(list('CatalogEntry')), ...errors } } },
       '/api/v1/catalog/{repository}': {
         parameters: [pathParam('repository', 'repository, URL-encoded (slashes as %2F or plain)')],
@@ -231,7 +337,10 @@ export function openApiDocument() {
       },
     },
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer' },
+        hookSecret: { type: 'http', scheme: 'bearer', description: 'the shared secret given to --hook-secret' },
+      },
       schemas: {
         Error: {
           type: 'object',

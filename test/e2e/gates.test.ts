@@ -17,7 +17,8 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { zerocve } from './support.ts';
 import { corpusPath, corpusSkip } from '../support/corpus.ts';
-import { startCli, until, type Child } from '../support/service.ts';
+import { startCli, until, createResponseChecker, type Child } from '../support/service.ts';
+import { openApiDocument } from '../../src/serve/openapi.ts';
 import { startRegistry, pushOciLayout, buildTinyLayout, type RunningRegistry } from '../support/registry.ts';
 import { loadHarborSpec, HARBOR_SPEC_REL } from '../support/harbor-spec.ts';
 
@@ -28,6 +29,7 @@ const SECRET = 'push-hook-sesame';
 const HARBOR_USER = 'robot$harbor';
 const HARBOR_PASSWORD = 'pull-only-Pa55word-7f3c';
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+const check = createResponseChecker(openApiDocument() as Record<string, unknown>);
 
 let work = '';
 const registries: RunningRegistry[] = [];
@@ -118,6 +120,12 @@ async function call(
   });
   const type = res.headers.get('content-type') ?? '';
   const text = await res.text();
+  if (/^\/(hooks|gatekeeper|admission)\//.test(path))
+    assert.deepEqual(
+      check(method, path, res.status, type, JSON.parse(text)),
+      [],
+      `${method} ${path}: OpenAPI document`,
+    );
   return {
     status: res.status,
     headers: res.headers,
