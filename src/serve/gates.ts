@@ -223,7 +223,11 @@ export function gateRoutes(ctx: ServiceContext, options: GateOptions, route: Rou
         for (const img of images)
           if (!statuses.has(img.image)) statuses.set(img.image, await imageStatusOf(ctx, img.image));
         const decision = decideAdmission(review, policy, statuses, new Date());
-        for (const ref of decision.toScan) await requestScan(ctx, ref);
+        // queuing is best effort: the answer never waits on (or fails with) the scan queue
+        for (const ref of decision.toScan)
+          await requestScan(ctx, ref).catch((err: unknown) =>
+            options.onError?.(new Error(`admission: cannot queue a scan of ${ref}: ${(err as Error)?.message}`)),
+          );
         return { json: admissionResponse(review.uid, decision) };
       },
       'own',
