@@ -93,10 +93,29 @@ interface HarborScan {
 }
 
 const MAX_HARBOR_SCANS = 1000;
+/** how long admission and Gatekeeper reuse what they read about one image reference */
+export const STATUS_TTL_MS = 2000;
+const MAX_CACHED_STATUSES = 10_000;
 
 export function gateRoutes(ctx: ServiceContext, options: GateOptions, route: RouteFn): Route[] {
   const store = ctx.store;
   const policy = options.admissionPolicy ?? DEFAULT_ADMISSION_POLICY;
+
+  // what admission and Gatekeeper know of an image, kept for STATUS_TTL_MS: a rollout asks about the same images
+  // many times a second; a new scan or catalog change shows within that time
+  const statusCache = new Map<string, { at: number; status: Promise<ImageStatus | undefined> }>();
+  const statusOf = (ref: string): Promise<ImageStatus | undefined> => {
+    const now = Date.now();
+    const hit = statusCache.get(ref);
+    if (hit && now - hit.at < STATUS_TTL_MS) return hit.status;
+    const status = imageStatusOf(ctx, ref);
+    statusCache.set(ref, { at: now, status });
+    status.catch(() => statusCache.delete(ref));
+    if (statusCache.size > MAX_CACHED_STATUSES)
+      for (const [k, v] of statusCache)
+        if (now - v.at >= STATUS_TTL_MS || statusCache.size > MAX_CACHED_STATUSES) statusCache.delete(k);
+    return status;
+  };
 
   // Harbor scans: in this process (the pull credentials stay in memory), a bounded map of id → state
   const scans = new Map<string, HarborScan>();
@@ -220,8 +239,7 @@ export function gateRoutes(ctx: ServiceContext, options: GateOptions, route: Rou
           review.object && review.operation !== 'DELETE' && review.operation !== 'CONNECT'
             ? (workloadImages(review.kind, review.object) ?? [])
             : [];
-        for (const img of images)
-          if (!statuses.has(img.image)) statuses.set(img.image, await imageStatusOf(ctx, img.image));
+        for (const img of images) if (!statuses.has(img.image)) statuses.set(img.image, await statusOf(img.image));
         const decision = decideAdmission(review, policy, statuses, new Date());
         // queuing is best effort: the answer never waits on (or fails with) the scan queue
         for (const ref of decision.toScan)
@@ -241,7 +259,7 @@ export function gateRoutes(ctx: ServiceContext, options: GateOptions, route: Rou
         const req = parseProviderRequest(await r.body());
         const items = [];
         for (const key of req.keys) {
-          const status = await imageStatusOf(ctx, key);
+          const status = await statusOf(key);
           if (!status) {
             items.push({ key, error: `${key} was never scanned by zerocve` });
             continue;
