@@ -131,7 +131,11 @@ function readAdmissionPolicy(file: string) {
   } catch (err) {
     throw new UsageError(`--admission-policy ${file} is not YAML: ${(err as Error).message}`);
   }
-  return admissionPolicyFrom(doc, file);
+  try {
+    return admissionPolicyFrom(doc, file);
+  } catch (err) {
+    throw new UsageError(`--admission-policy ${(err as Error).message}`);
+  }
 }
 
 const log = (values: FlagValues, message: string): void => {
