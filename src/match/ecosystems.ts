@@ -4,22 +4,17 @@
 import type { Finding } from '../core/finding.ts';
 import type { MatchContext, Matcher, VersionScheme } from '../core/interfaces.ts';
 import type { Package, PackageType } from '../core/package.ts';
+import { PACKAGE_TYPES } from '../core/package-types.ts';
 import { goSemver, schemeById } from '../version/index.ts';
 import { packageLocation, search } from './search.ts';
 
-/**
- * Package type → OSV ecosystem and version rule. Kept here until the one table of package types in src/core
- * holds these rows.
- */
-export const LANGUAGE_ECOSYSTEMS: Readonly<Partial<Record<PackageType, { osv: string; scheme: string }>>> =
-  Object.freeze({
-    npm: { osv: 'npm', scheme: 'semver' },
-    maven: { osv: 'Maven', scheme: 'maven' },
-    golang: { osv: 'Go', scheme: 'go' },
-    cargo: { osv: 'crates.io', scheme: 'semver' },
-  });
-
-const schemeOf = (type: PackageType): VersionScheme => schemeById(LANGUAGE_ECOSYSTEMS[type]!.scheme)!;
+/** The OSV ecosystem and version rule of a language type, from the one package-type table. */
+const osvOf = (type: PackageType): string => PACKAGE_TYPES[type].osvEcosystem as string;
+const schemeOf = (type: PackageType): VersionScheme => schemeById(PACKAGE_TYPES[type].versionScheme as string)!;
+const NPM = osvOf('npm');
+const MAVEN = osvOf('maven');
+const GO = osvOf('golang');
+const CRATES = osvOf('cargo');
 
 /** Whether an OS package owns this package (Debian's node-* under /usr/share/nodejs): its OS advisories cover it. */
 function ownedByOs(pkg: Package): boolean {
@@ -34,12 +29,12 @@ export function createNpmMatcher(): Matcher {
   return {
     name: 'npm',
     handles: (pkg) => pkg.type === 'npm' && !ownedByOs(pkg),
-    lookups: (pkg) => [{ ecosystem: 'npm', name: pkg.name }],
+    lookups: (pkg) => [{ ecosystem: NPM, name: pkg.name }],
     match(pkg, ctx) {
       const declared = pkg.metadata.kind === 'npm' && pkg.metadata.source === 'declared';
       return search(pkg, ctx, {
         matcher: 'npm',
-        ecosystems: ['npm'],
+        ecosystems: [NPM],
         name: pkg.name,
         version: pkg.version,
         scheme: schemeOf('npm'),
@@ -67,7 +62,7 @@ export function createMavenMatcher(): Matcher {
     handles: (pkg) => pkg.type === 'maven',
     lookups: (pkg) => {
       const { group, artifact } = mavenCoordinates(pkg);
-      return group ? [{ ecosystem: 'Maven', name: `${group}:${artifact}` }] : [];
+      return group ? [{ ecosystem: MAVEN, name: `${group}:${artifact}` }] : [];
     },
     match(pkg, ctx) {
       const meta = pkg.metadata.kind === 'maven' ? pkg.metadata : undefined;
@@ -81,7 +76,7 @@ export function createMavenMatcher(): Matcher {
       }
       return search(pkg, ctx, {
         matcher: 'maven',
-        ecosystems: ['Maven'],
+        ecosystems: [MAVEN],
         name: `${group}:${artifact}`,
         version: pkg.version,
         scheme: schemeOf('maven'),
@@ -123,7 +118,7 @@ export function createGoMatcher(): Matcher {
     handles: (pkg) => pkg.type === 'golang',
     lookups: (pkg) => {
       const mod = goModule(pkg);
-      return mod && mod.version !== '(devel)' ? goNames(pkg, mod).map((name) => ({ ecosystem: 'Go', name })) : [];
+      return mod && mod.version !== '(devel)' ? goNames(pkg, mod).map((name) => ({ ecosystem: GO, name })) : [];
     },
     match(pkg, ctx) {
       const meta = pkg.metadata.kind === 'golang' ? pkg.metadata : undefined;
@@ -144,7 +139,7 @@ export function createGoMatcher(): Matcher {
         out.push(
           ...search(pkg, ctx, {
             matcher: 'go',
-            ecosystems: ['Go'],
+            ecosystems: [GO],
             name,
             version: goSemver(mod.version) ?? mod.version,
             scheme: schemeOf('golang'),
@@ -163,11 +158,11 @@ export function createCargoMatcher(): Matcher {
   return {
     name: 'cargo',
     handles: (pkg) => pkg.type === 'cargo',
-    lookups: (pkg) => [{ ecosystem: 'crates.io', name: pkg.name }],
+    lookups: (pkg) => [{ ecosystem: CRATES, name: pkg.name }],
     match(pkg, ctx: MatchContext) {
       return search(pkg, ctx, {
         matcher: 'cargo',
-        ecosystems: ['crates.io'],
+        ecosystems: [CRATES],
         name: pkg.name,
         version: pkg.version,
         scheme: schemeOf('cargo'),

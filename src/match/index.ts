@@ -19,13 +19,7 @@ export {
   CUDA_TO_CPE,
   sourceRpmName,
 } from './matchers.ts';
-export {
-  createNpmMatcher,
-  createMavenMatcher,
-  createGoMatcher,
-  createCargoMatcher,
-  LANGUAGE_ECOSYSTEMS,
-} from './ecosystems.ts';
+export { createNpmMatcher, createMavenMatcher, createGoMatcher, createCargoMatcher } from './ecosystems.ts';
 import { isOsPackageType } from '../core/package-types.ts';
 export { osEcosystems, osFamily } from './os-ecosystem.ts';
 export { mergeFindings, sortFindings } from './merge.ts';
