@@ -1,4 +1,5 @@
 // What every command shares: the flag sets, and turning flag values into use-case options.
+import type { DeviceCodeSummary } from '../../core/analysis.ts';
 import type { FlagSpec, FlagValues } from '../options.ts';
 import { COMMON_FLAGS, IMAGE_FLAGS, parseCommand, helpText, defaultCacheDir } from '../options.ts';
 import { parseHours, type Progress } from '../io.ts';
@@ -107,9 +108,8 @@ export function gpuArchsOf(values: FlagValues): Promise<GpuArchChoice> {
 }
 
 /** Says where the GPU archs came from when it matters: the image has device code and --gpu-arch was not given. */
-export function noteGpuArchs(values: FlagValues, gpu: GpuArchChoice, section: unknown): void {
-  const files = (section as { files?: unknown[] } | undefined)?.files;
-  if (values.quiet || gpu.source === 'flag' || !files?.length) return;
+export function noteGpuArchs(values: FlagValues, gpu: GpuArchChoice, section: DeviceCodeSummary | undefined): void {
+  if (values.quiet || gpu.source === 'flag' || !section?.files.length) return;
   process.stderr.write(`zerocve: ${gpu.note}\n`);
 }
 
