@@ -88,7 +88,8 @@ export function parseReference(input: string): Reference {
   const repository = parts.join('/');
   if (repository.length > 255) fail('repository name longer than 255 characters');
   if (tag === undefined && digest === undefined) tag = 'latest';
-  const canonical = `${registry}/${repository}${tag !== undefined ? `:${tag}` : ''}${digest !== undefined ? `@${digest}` : ''}`;
+  const canonical =
+    `${registry}/${repository}${tag !== undefined ? `:${tag}` : ''}` + `${digest !== undefined ? `@${digest}` : ''}`;
   return {
     registry,
     repository,

@@ -30,7 +30,13 @@ export function parsePeerReport(doc: unknown, path: string): PeerReport {
             ? 'a zerocve report'
             : 'neither';
   throw new InputError(
-    `${path}: is ${what === 'neither' ? 'neither a Trivy nor a Grype JSON report' : `${what}, not a Trivy or Grype JSON report`} (write one with \`trivy image --format json\` or \`grype -o json\`)`,
+    `${path}: is ` +
+      `${
+        what === 'neither'
+          ? 'neither a Trivy nor a Grype JSON report'
+          : `${what}, not a Trivy or Grype ` + `JSON report`
+      }` +
+      ` (write one with \`trivy image --format json\` or \`grype -o json\`)`,
   );
 }
 

@@ -119,7 +119,14 @@ export function buildSpdx(report: ScanReport, options: ReporterOptions = {}): Sp
           {
             referenceCategory: 'PACKAGE-MANAGER',
             referenceType: 'purl',
-            referenceLocator: `pkg:oci/${encodeURIComponent(name.split('/').at(-1)?.split(':')[0] ?? name)}@${encodeURIComponent(digest)}${src.reference ? `?repository_url=${encodeURIComponent(src.reference.replace(/[:@][^/]*$/, ''))}` : ''}`,
+            referenceLocator:
+              `pkg:oci/${encodeURIComponent(name.split('/').at(-1)?.split(':')[0] ?? name)}@` +
+              `${encodeURIComponent(digest)}` +
+              `${
+                src.reference
+                  ? `?repository_url=` + `${encodeURIComponent(src.reference.replace(/[:@][^/]*$/, ''))}`
+                  : ''
+              }`,
           },
         ]
       : undefined,
@@ -227,7 +234,8 @@ export function buildSpdx(report: ScanReport, options: ReporterOptions = {}): Sp
     dataLicense: 'CC0-1.0',
     SPDXID: 'SPDXRef-DOCUMENT',
     name,
-    documentNamespace: `https://zerocve.dev/spdxdocs/${encodeURIComponent(idPart(name))}-${stableUuid(imageIdentity(report))}`,
+    documentNamespace:
+      `https://zerocve.dev/spdxdocs/${encodeURIComponent(idPart(name))}-` + `${stableUuid(imageIdentity(report))}`,
     creationInfo: { created, creators: [tool] },
     documentDescribes: undefined,
     packages,

@@ -594,7 +594,8 @@ export async function ensureDb(dbPath: string, options: EnsureDbOptions): Promis
     if (plan.missing.length === 0) {
       const h = first.held;
       warnings.push(
-        `vulnerability database ${dbPath} is being updated by ${h ? `process ${h.pid} on ${h.host}` : 'another process'}: this scan uses the previous copy`,
+        `vulnerability database ${dbPath} is being updated by ` +
+          `${h ? `process ${h.pid} on ${h.host}` : 'another process'}: this scan uses the previous copy`,
       );
       return { updated: false, checked: [], warnings };
     }
@@ -611,7 +612,8 @@ export async function ensureDb(dbPath: string, options: EnsureDbOptions): Promis
     const failed = summary.failed ?? [];
     if (failed.length && !existsSync(dbPath))
       throw new RegistryError(
-        `vulnerability database ${dbPath} cannot be created: feed ${failed[0].name}: ${failed[0].message} (offline: \`zerocve db import\` then scan with --offline)`,
+        `vulnerability database ${dbPath} cannot be created: feed ${failed[0].name}: ${failed[0].message} ` +
+          `(offline: \`zerocve db import\` then scan with --offline)`,
       );
     for (const f of failed)
       warnings.push(

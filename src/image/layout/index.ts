@@ -101,7 +101,8 @@ export function chooseLayoutRoot(
     return { descriptor: { mediaType: MediaType.ociIndex, digest: digestOf(body), size: body.length }, json };
   }
   throw new InputError(
-    `${target}: ${entries.length} images in the layout; name one as ${target.replace(/:[^/:]*$/, '')}:TAG (tags: ${list()})`,
+    `${target}: ${entries.length} images in the layout; name one as ${target.replace(/:[^/:]*$/, '')}:TAG ` +
+      `(tags: ${list()})`,
   );
 }
 
