@@ -93,8 +93,8 @@ with zipfile.ZipFile(zp, 'w', zipfile.ZIP_DEFLATED) as z:
   process.stdout.write(
     `full import: ` +
       `${s.sources
-        .map((x) => `${x.source} ${x.advisories} advisories/${x.affected} affected/` + `${x.enrichments} enrichments`)
-        .join(';' + ' ')}` +
+        .map((x) => `${x.source} ${x.advisories} advisories/${x.affected} affected/${x.enrichments} enrichments`)
+        .join('; ')}` +
       `\n` +
       (`  ${(ms / 1000).toFixed(1)} s, database ${mb(statSync(db).size)}, peak RSS ${mb(rss)} (` +
         `${mb(rssBefore)} before the import)\n`),

@@ -172,7 +172,7 @@ function buildRow(entries: Entry[], tools: ScannerName[]): PeerRow {
       `only ${reportedBy[0]}` +
         `${
           reportedBy[0] !== 'zerocve' && !isPackageType(first.ecosystem)
-            ? ` (zerocve does not match ` + `${first.ecosystem} packages)`
+            ? ` (zerocve does not match ${first.ecosystem} packages)`
             : ''
         }`,
     );

@@ -32,9 +32,7 @@ export function parsePeerReport(doc: unknown, path: string): PeerReport {
   throw new InputError(
     `${path}: is ` +
       `${
-        what === 'neither'
-          ? 'neither a Trivy nor a Grype JSON report'
-          : `${what}, not a Trivy or Grype ` + `JSON report`
+        what === 'neither' ? 'neither a Trivy nor a Grype JSON report' : `${what}, not a Trivy or Grype JSON report`
       }` +
       ` (write one with \`trivy image --format json\` or \`grype -o json\`)`,
   );

@@ -109,9 +109,7 @@ export function renderBuildText(r: BuildResult, out: string): string {
         `${formatBytes(r.layer.uncompressedSize)} unpacked)`,
       `  packages   ${r.packages} Debian packages` +
         `${
-          r.removedPackages.length
-            ? `; prod removed ${r.removedPackages.length}: ` + `${r.removedPackages.join(' ')}`
-            : ''
+          r.removedPackages.length ? `; prod removed ${r.removedPackages.length}: ${r.removedPackages.join(' ')}` : ''
         }`,
       `  sbom       ${r.sbom.digest} (CycloneDX, referrer)`,
       `  provenance ${r.provenance.digest} (in-toto SLSA v1, referrer)`,

@@ -123,9 +123,7 @@ export function buildSpdx(report: ScanReport, options: ReporterOptions = {}): Sp
               `pkg:oci/${encodeURIComponent(name.split('/').at(-1)?.split(':')[0] ?? name)}@` +
               `${encodeURIComponent(digest)}` +
               `${
-                src.reference
-                  ? `?repository_url=` + `${encodeURIComponent(src.reference.replace(/[:@][^/]*$/, ''))}`
-                  : ''
+                src.reference ? `?repository_url=${encodeURIComponent(src.reference.replace(/[:@][^/]*$/, ''))}` : ''
               }`,
           },
         ]

@@ -230,7 +230,7 @@ function analysisSections(report: ScanReport, line: Line): void {
           gpu.gpuArchs.length
             ? `; for ${gpu.gpuArchs.join(',')} ${formatBytes(gpu.prunableBytes)} targets ` +
               `other GPUs and could be pruned`
-            : ' ' + '(pass --gpu-arch sm_80,… to see what could be pruned)'
+            : ' (pass --gpu-arch sm_80,… to see what could be pruned)'
         }`,
     );
     for (const a of gpu.archs.slice(0, 12))

@@ -299,7 +299,7 @@ export function imagePage(p: ImagePageData): string {
         `${
           entry.tier === 'deprecated' || entry.tier === 'blocked'
             ? `This image is ${h(entry.tier)}.`
-            : 'Th' + 'is image fails its policy.'
+            : 'This image fails its policy.'
         }` +
         `</strong> `,
       rep
@@ -558,7 +558,7 @@ export function eventsPage(data: {
     `<label>Repository<input name="repository" value="${h(data.repository)}"></label>`,
     `<label>Kind<select name="kind"><option value="">any</option>` +
       `${['new', 'resolved', 'changed']
-        .map((k) => `<option${k === data.kind ? ' selected' : ''}>${k}` + `</option>`)
+        .map((k) => `<option${k === data.kind ? ' selected' : ''}>${k}</option>`)
         .join('')}` +
       `</select></label>`,
     '<button class="primary" type="submit">Apply</button></form>',

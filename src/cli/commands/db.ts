@@ -111,7 +111,7 @@ export const db: Command = {
         `Built     ${st.builtAt ?? 'unknown'}` +
           `${
             st.ageHours !== undefined
-              ? ` (${st.ageHours} h ago` + `${st.stale ? ', STALE: run zerocve db update' : ''})`
+              ? ` (${st.ageHours} h ago${st.stale ? ', STALE: run zerocve db update' : ''})`
               : ''
           }`,
         `Totals    ${st.advisories} advisories, ${st.affected} affected packages, ${st.enrichments} CVE enrichments`,

@@ -58,7 +58,7 @@ function scanOptions(
         `zerocve: ${p.message}` +
           `${
             p.layer
-              ? ` ${formatBytes(p.layer.compressedBytes)} read, ` + `${formatBytes(p.layer.uncompressedBytes)} unpacked`
+              ? ` ${formatBytes(p.layer.compressedBytes)} read, ${formatBytes(p.layer.uncompressedBytes)} unpacked`
               : ''
           }`,
       ),
