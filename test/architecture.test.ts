@@ -95,7 +95,7 @@ test('a stage is entered from another stage only through its index.ts', () => {
 });
 
 test(
-  'every stage others may import has an index.ts (core aside), and doors name what they export (no ' + 'export *)',
+  'every stage others may import has an index.ts (core ' + 'aside), and doors name what they export (no export *)',
   () => {
     const bad: string[] = [];
     const imported = new Set(Object.values(allowed).flat());

@@ -42,8 +42,8 @@ test('every manifest has apiVersion, kind and a DNS-1123 metadata.name', () => {
 });
 
 test(
-  'Deployments: selector matches the pod labels; containers named with images; non-root; Service selects ' +
-    'serve pods',
+  'Deployments: selector matches the pod labels; containers ' +
+    'named with images; non-root; Service selects serve pods',
   () => {
     const deployments = byKind('Deployment');
     assert.deepEqual(deployments.map((d) => d.metadata.name).sort(), ['zerocve', 'zerocve-worker']);

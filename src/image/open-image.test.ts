@@ -32,7 +32,7 @@ after(async () => {
 });
 
 test(
-  'openImage dispatches registry, oci-dir and dir targets; offline refuses registries; sbom is not an ' + 'image',
+  'openImage dispatches registry, oci-dir and dir targets; ' + 'offline refuses registries; sbom is not an image',
   async () => {
     const fromLayout = await openImage(`oci-dir:${layout}:v1`);
     assert.equal(fromLayout.source.kind, 'oci-dir');

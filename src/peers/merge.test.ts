@@ -253,7 +253,7 @@ test('merge: non-vulnerability findings are left out; no peers means every row i
 });
 
 test(
-  'merge: warnings for another image, outside ecosystems, two reports of one tool; suppressed findings ' + 'are named',
+  'merge: warnings for another image, outside ecosystems, ' + 'two reports of one tool; suppressed findings are named',
   () => {
     const got = mergePeerFindings(
       [],

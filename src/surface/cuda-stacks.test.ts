@@ -199,7 +199,7 @@ test('torch loads the wheel copies through its RPATH; the toolkit copies and the
 });
 
 test(
-  'without the wheel in torch RPATH, ld.so.conf finds the toolkit cuBLAS and the wheel copy is the ' + 'removable one',
+  'without the wheel in torch RPATH, ld.so.conf finds the ' + 'toolkit cuBLAS and the wheel copy is the removable one',
   async () => {
     const root = join(work, 'b');
     buildTree(root, false);

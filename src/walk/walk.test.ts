@@ -178,7 +178,7 @@ test("a later layer replacing a package database drops the earlier layer's facts
 });
 
 test(
-  'analyzer dispatch: header, maxBytes (and over the limit), stream; faults become problems; one open ' + 'per layer',
+  'analyzer dispatch: header, maxBytes (and over the limit), ' + 'stream; faults become problems; one open per layer',
   async () => {
     let opens = 0;
     const big = Buffer.alloc(600_000, 7);
@@ -239,35 +239,40 @@ test(
   },
 );
 
-test('paths never escape the root: traversal names, absolute names, symlink chains; nothing touches the host', async () => {
-  const canary = join(dir, 'canary-should-not-exist');
-  const layer = await layerOf([
-    [{ path: `../../../../../..${canary}`, type: 'file', raw: true }, 'pwned'],
-    [{ path: '/etc/passwd', type: 'file', raw: true }, 'root:x:0:0'],
-    L('/etc/link-up', '../../../../etc/passwd'),
-    L('/a', '../../../b'),
-    L('/b', '/c'),
-    D('/c'),
-    F('/c/file', 'inside'),
-    L('/loop1', 'loop2'),
-    L('/loop2', '/loop1'),
-    L('/abs-host', '/proc/self/environ'),
-  ]);
-  const r = await walkImage(imageOf([layer]), { analyzers: [recorder()] });
-  assert.equal(existsSync(canary), false);
-  assert.equal(r.merged.get(canary)?.type, 'file', 'the traversal name is kept inside the root');
-  assert.ok(r.facts.some((f) => f.kind === 'problem' && f.path === canary && /outside the image root/.test(f.message)));
-  assert.equal(r.merged.resolve('/etc/link-up')?.path, '/etc/passwd');
-  assert.equal(r.merged.resolve('/a/file')?.path, '/c/file');
-  assert.equal(r.merged.resolve('/../../a/./file')?.path, '/c/file');
-  assert.equal(r.merged.resolve('/loop1'), undefined);
-  assert.equal(
-    r.merged.resolve('/abs-host'),
-    undefined,
-    'a target missing inside the image is missing, not read from the host',
-  );
-  assert.equal(r.merged.resolve('/c/file/x'), undefined);
-});
+test(
+  'paths never escape the root: traversal names, absolute ' + 'names, symlink chains; nothing touches the host',
+  async () => {
+    const canary = join(dir, 'canary-should-not-exist');
+    const layer = await layerOf([
+      [{ path: `../../../../../..${canary}`, type: 'file', raw: true }, 'pwned'],
+      [{ path: '/etc/passwd', type: 'file', raw: true }, 'root:x:0:0'],
+      L('/etc/link-up', '../../../../etc/passwd'),
+      L('/a', '../../../b'),
+      L('/b', '/c'),
+      D('/c'),
+      F('/c/file', 'inside'),
+      L('/loop1', 'loop2'),
+      L('/loop2', '/loop1'),
+      L('/abs-host', '/proc/self/environ'),
+    ]);
+    const r = await walkImage(imageOf([layer]), { analyzers: [recorder()] });
+    assert.equal(existsSync(canary), false);
+    assert.equal(r.merged.get(canary)?.type, 'file', 'the traversal name is kept inside the root');
+    assert.ok(
+      r.facts.some((f) => f.kind === 'problem' && f.path === canary && /outside the image root/.test(f.message)),
+    );
+    assert.equal(r.merged.resolve('/etc/link-up')?.path, '/etc/passwd');
+    assert.equal(r.merged.resolve('/a/file')?.path, '/c/file');
+    assert.equal(r.merged.resolve('/../../a/./file')?.path, '/c/file');
+    assert.equal(r.merged.resolve('/loop1'), undefined);
+    assert.equal(
+      r.merged.resolve('/abs-host'),
+      undefined,
+      'a target missing inside the image is missing, not read from the host',
+    );
+    assert.equal(r.merged.resolve('/c/file/x'), undefined);
+  },
+);
 
 const failure = async (layers: Layer[], re: RegExp, target = 'oci-archive:/test/image.tar'): Promise<void> => {
   await assert.rejects(walkImage(imageOf(layers, target), { analyzers: [recorder()] }), (err: unknown) => {
@@ -289,7 +294,7 @@ async function truncatedCopy(layer: Layer, keep: (size: number) => number, media
 }
 
 test(
-  'truncated gzip, zstd and tar; corrupt checksum; non-tar blob: one-line InputError naming target and ' + 'layer',
+  'truncated gzip, zstd and tar; corrupt checksum; non-tar ' + 'blob: one-line InputError naming target and layer',
   async () => {
     const spec: Spec = [F('/a', 'x'.repeat(100_000)), F('/b', 'y'.repeat(300_000))];
     const good = await layerOf(spec);
@@ -344,7 +349,7 @@ test('zero-layer image walks to an empty view', async () => {
 });
 
 test(
-  'cache: a rescan opens no layer; corrupt cache files are ignored and rewritten; analyzer version is in ' + 'the key',
+  'cache: a rescan opens no layer; corrupt cache files are ' + 'ignored and rewritten; analyzer version is in the key',
   async () => {
     let opens = 0;
     const onOpen = (): void => {
@@ -460,8 +465,8 @@ function bombLayer(size: number, compression: 'gzip' | 'zstd'): Layer {
 }
 
 test(
-  'decompression bomb: maxLayerBytes and maxRatio stop it with a clear error; without limits it ' +
-    'completes in bounded memory',
+  'decompression bomb: maxLayerBytes and maxRatio stop it with ' +
+    'a clear error; without limits it completes in bounded memory',
   async () => {
     await assert.rejects(
       walkImage(imageOf([bombLayer(512 * 1024 * 1024, 'gzip')]), {
@@ -530,68 +535,76 @@ test('dir: images: one pseudo-layer, lstat only (links out of the root are not f
   assert.equal(fact.sha256, createHash('sha256').update('ID=debian\n').digest('hex'));
 });
 
-test('dir: walk reads exactly the claimed files, small ones whole and large ones in chunks; hardlinks once', async () => {
-  const root = join(dir, 'rootfs-read');
-  mkdirSync(join(root, 'models'), { recursive: true });
-  mkdirSync(join(root, 'etc'), { recursive: true });
-  const big = Buffer.alloc(9 * 1024 * 1024 + 7); // above the size read through the thread pool
-  for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE(i, i);
-  writeFileSync(join(root, 'models/w.bin'), big);
-  linkSync(join(root, 'models/w.bin'), join(root, 'models/x.bin'));
-  writeFileSync(join(root, 'etc/small'), 'hello\n');
-  writeFileSync(join(root, 'etc/empty'), '');
-  const seen: { path: string; bytes: number; chunks: number }[] = [];
-  const streamer: Analyzer = {
-    name: 'streamer',
-    version: 1,
-    wants: (e) => (e.type === 'file' && e.path.startsWith('/models/') ? 'stream' : null),
-    sink(e) {
-      const h = createHash('sha256');
-      let bytes = 0;
-      let chunks = 0;
-      return {
-        write: (c) => {
-          h.update(c);
-          bytes += c.length;
-          chunks++;
+test(
+  'dir: walk reads exactly the claimed files, small ' + 'ones whole and large ones in chunks; hardlinks once',
+  async () => {
+    const root = join(dir, 'rootfs-read');
+    mkdirSync(join(root, 'models'), { recursive: true });
+    mkdirSync(join(root, 'etc'), { recursive: true });
+    const big = Buffer.alloc(9 * 1024 * 1024 + 7); // above the size read through the thread pool
+    for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE(i, i);
+    writeFileSync(join(root, 'models/w.bin'), big);
+    linkSync(join(root, 'models/w.bin'), join(root, 'models/x.bin'));
+    writeFileSync(join(root, 'etc/small'), 'hello\n');
+    writeFileSync(join(root, 'etc/empty'), '');
+    const seen: { path: string; bytes: number; chunks: number }[] = [];
+    const streamer: Analyzer = {
+      name: 'streamer',
+      version: 1,
+      wants: (e) => (e.type === 'file' && e.path.startsWith('/models/') ? 'stream' : null),
+      sink(e) {
+        const h = createHash('sha256');
+        let bytes = 0;
+        let chunks = 0;
+        return {
+          write: (c) => {
+            h.update(c);
+            bytes += c.length;
+            chunks++;
+          },
+          end: () => {
+            seen.push({ path: e.path, bytes, chunks });
+            return [{ kind: 'content-hash', path: e.path, sha256: h.digest('hex'), size: e.size }];
+          },
+        };
+      },
+    };
+    const whole: Analyzer = {
+      name: 'whole',
+      version: 1,
+      wants: (e) => (e.type === 'file' && e.path.startsWith('/etc/') ? { maxBytes: 1024 } : null),
+      analyze: (e, content) => [
+        {
+          kind: 'content-hash',
+          path: e.path,
+          sha256: createHash('sha256').update(content!).digest('hex'),
+          size: e.size,
         },
-        end: () => {
-          seen.push({ path: e.path, bytes, chunks });
-          return [{ kind: 'content-hash', path: e.path, sha256: h.digest('hex'), size: e.size }];
-        },
-      };
-    },
-  };
-  const whole: Analyzer = {
-    name: 'whole',
-    version: 1,
-    wants: (e) => (e.type === 'file' && e.path.startsWith('/etc/') ? { maxBytes: 1024 } : null),
-    analyze: (e, content) => [
-      { kind: 'content-hash', path: e.path, sha256: createHash('sha256').update(content!).digest('hex'), size: e.size },
-    ],
-  };
-  const image: Image = {
-    source: { target: `dir:${root}`, kind: 'dir' },
-    config: { diffIds: [] },
-    layers: [],
-    rootDir: root,
-  };
-  const r = await walkImage(image, { analyzers: [streamer, whole] });
-  assert.equal(r.merged.get('/models/x.bin')?.type, 'hardlink');
-  assert.equal(r.merged.get('/models/x.bin')?.linkTarget, '/models/w.bin');
-  assert.deepEqual(
-    seen.map((s) => [s.path, s.bytes]),
-    [['/models/w.bin', big.length]],
-    'the big file, read once',
-  );
-  assert.ok(seen[0].chunks > 1, 'a large file reaches the sink in chunks');
-  const hashes = Object.fromEntries(
-    r.facts.filter((f) => f.kind === 'content-hash').map((f) => [f.path, (f as { sha256: string }).sha256]),
-  );
-  const sha = (b: string | Buffer): string => createHash('sha256').update(b).digest('hex');
-  assert.deepEqual(hashes, { '/etc/empty': sha(''), '/etc/small': sha('hello\n'), '/models/w.bin': sha(big) });
-  assert.equal(r.layers[0].files, 3);
-});
+      ],
+    };
+    const image: Image = {
+      source: { target: `dir:${root}`, kind: 'dir' },
+      config: { diffIds: [] },
+      layers: [],
+      rootDir: root,
+    };
+    const r = await walkImage(image, { analyzers: [streamer, whole] });
+    assert.equal(r.merged.get('/models/x.bin')?.type, 'hardlink');
+    assert.equal(r.merged.get('/models/x.bin')?.linkTarget, '/models/w.bin');
+    assert.deepEqual(
+      seen.map((s) => [s.path, s.bytes]),
+      [['/models/w.bin', big.length]],
+      'the big file, read once',
+    );
+    assert.ok(seen[0].chunks > 1, 'a large file reaches the sink in chunks');
+    const hashes = Object.fromEntries(
+      r.facts.filter((f) => f.kind === 'content-hash').map((f) => [f.path, (f as { sha256: string }).sha256]),
+    );
+    const sha = (b: string | Buffer): string => createHash('sha256').update(b).digest('hex');
+    assert.deepEqual(hashes, { '/etc/empty': sha(''), '/etc/small': sha('hello\n'), '/models/w.bin': sha(big) });
+    assert.equal(r.layers[0].files, 3);
+  },
+);
 
 test('a layer given as an already open stream of an uncompressed tar works too (Readable.from)', async () => {
   const l = await layerOf([F('/x', 'y')], 'none');

@@ -67,7 +67,7 @@ const layoutManifestDigest = (tag: string): string => {
 };
 
 test(
-  'anonymous pull over plain HTTP from a loopback registry: manifest, config and a verified, re-openable ' + 'layer',
+  'anonymous pull over plain HTTP from a loopback registry: ' + 'manifest, config and a verified, re-openable layer',
   async () => {
     const target = `${open.host}/test/tiny:v1`;
     const img = await openRegistryImage(parseReference(target), { target });
@@ -174,7 +174,7 @@ test('basic auth (htpasswd): right credentials pull, wrong or none give the one-
 });
 
 test(
-  'docker config.json: auths (base64 auth), credHelpers via docker-credential-<name> on PATH, missing ' + 'file',
+  'docker config.json: auths (base64 auth), credHelpers ' + 'via docker-credential-<name> on PATH, missing file',
   async () => {
     const ref = parseReference(`${locked.host}/test/tiny:v1`);
     const dir = join(work, 'docker-config');
@@ -271,53 +271,56 @@ async function startFaultProxy(
   return { host: `127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`, seen, server };
 }
 
-test('5xx and 429 are retried with backoff, Retry-After is honoured, and persistent failures give one line', async () => {
-  const proxy = await startFaultProxy(open.host, [
-    { match: /\/manifests\/v1$/, status: 503 },
-    { match: /\/manifests\/v1$/, status: 429, headers: { 'retry-after': '1' } },
-    { match: /\/blobs\//, status: 502 },
-  ]);
-  try {
-    const retries: string[] = [];
-    const ref = parseReference(`${proxy.host}/test/tiny:v1`);
-    const img = await openRegistryImage(ref, {
-      target: 't',
-      insecure: true,
-      retry: fast,
-      onProgress: (e) => {
-        if (e.kind === 'retry') retries.push(e.message);
-      },
-    });
-    const manifestHits = proxy.seen.filter((s) => s.path.endsWith('/manifests/v1'));
-    assert.equal(manifestHits.length, 3);
-    assert.ok(
-      manifestHits[2].at - manifestHits[1].at >= 950,
-      `Retry-After: 1 honoured (${manifestHits[2].at - manifestHits[1].at} ms)`,
-    );
-    assert.equal(retries.length, 3);
-    assert.match(retries[1], /429 for manifest test\/tiny:v1; retrying in 1000 ms/);
-    assert.deepEqual(await tinyLayerFiles(await img.layers[0].open(), true), {
-      'etc/hello': 'hello from the registry\n',
-    });
-
-    const always = Array.from({ length: 3 }, () => ({ match: /\/manifests\/v1$/, status: 500 }));
-    const bad = await startFaultProxy(open.host, always);
+test(
+  '5xx and 429 are retried with backoff, Retry-After ' + 'is honoured, and persistent failures give one line',
+  async () => {
+    const proxy = await startFaultProxy(open.host, [
+      { match: /\/manifests\/v1$/, status: 503 },
+      { match: /\/manifests\/v1$/, status: 429, headers: { 'retry-after': '1' } },
+      { match: /\/blobs\//, status: 502 },
+    ]);
     try {
-      await assert.rejects(
-        openRegistryImage(parseReference(`${bad.host}/test/tiny:v1`), { target: 't', insecure: true, retry: fast }),
-        (e: unknown) =>
-          e instanceof RegistryError &&
-          e.status === 500 &&
-          e.message === `registry ${bad.host}: server error 500 for manifest test/tiny:v1 after 3 attempts`,
+      const retries: string[] = [];
+      const ref = parseReference(`${proxy.host}/test/tiny:v1`);
+      const img = await openRegistryImage(ref, {
+        target: 't',
+        insecure: true,
+        retry: fast,
+        onProgress: (e) => {
+          if (e.kind === 'retry') retries.push(e.message);
+        },
+      });
+      const manifestHits = proxy.seen.filter((s) => s.path.endsWith('/manifests/v1'));
+      assert.equal(manifestHits.length, 3);
+      assert.ok(
+        manifestHits[2].at - manifestHits[1].at >= 950,
+        `Retry-After: 1 honoured (${manifestHits[2].at - manifestHits[1].at} ms)`,
       );
-      assert.equal(bad.seen.length, 3);
+      assert.equal(retries.length, 3);
+      assert.match(retries[1], /429 for manifest test\/tiny:v1; retrying in 1000 ms/);
+      assert.deepEqual(await tinyLayerFiles(await img.layers[0].open(), true), {
+        'etc/hello': 'hello from the registry\n',
+      });
+
+      const always = Array.from({ length: 3 }, () => ({ match: /\/manifests\/v1$/, status: 500 }));
+      const bad = await startFaultProxy(open.host, always);
+      try {
+        await assert.rejects(
+          openRegistryImage(parseReference(`${bad.host}/test/tiny:v1`), { target: 't', insecure: true, retry: fast }),
+          (e: unknown) =>
+            e instanceof RegistryError &&
+            e.status === 500 &&
+            e.message === `registry ${bad.host}: server error 500 for manifest test/tiny:v1 after 3 attempts`,
+        );
+        assert.equal(bad.seen.length, 3);
+      } finally {
+        bad.server.close();
+      }
     } finally {
-      bad.server.close();
+      proxy.server.close();
     }
-  } finally {
-    proxy.server.close();
-  }
-});
+  },
+);
 
 test('network errors are retried and then reported; abort stops at once', async () => {
   const dead = `127.0.0.1:${await freePort()}`;
