@@ -79,7 +79,10 @@ const UNSUPPORTED_SCHEMES: Record<string, string> = {
   file: 'use sbom:PATH for an SBOM, or docker-archive:/oci-archive: for an image tarball',
 };
 
-/** Parses a target string; throws UsageError naming it when it cannot mean anything. Touches the disk only to split oci-dir tags. */
+/**
+ * Parses a target string; throws UsageError naming it when it cannot mean anything. Touches the disk only to split
+ * oci-dir tags.
+ */
 export function parseTarget(target: string): TargetSpec {
   const m = /^([a-z][a-z-]*):(.*)$/s.exec(target);
   if (m && (PATH_SCHEMES as readonly string[]).includes(m[1])) {

@@ -343,7 +343,8 @@ export function computeBloat(input: BloatInput): BloatReport {
       if (bytes < t * 0.95) continue;
       const parent = dir.slice(0, dir.lastIndexOf('/')) || '/';
       const pm = dirCat.get(parent);
-      if (parent !== '/' && pm && (pm.get(cat) ?? 0) >= (dirTotal.get(parent) ?? 0) * 0.95) continue; // parent is pure too
+      // parent is pure too
+      if (parent !== '/' && pm && (pm.get(cat) ?? 0) >= (dirTotal.get(parent) ?? 0) * 0.95) continue;
       offenders.push({
         path: dir,
         category: cat,

@@ -61,7 +61,10 @@ test('ld.so.conf parsing and include order', () => {
   ]);
 });
 
-/** Compile a real shared object into ROOT/path with a soname, DT_NEEDED on `needs` (found under `linkDirs`) and an rpath. */
+/**
+ * Compile a real shared object into ROOT/path with a soname, DT_NEEDED on `needs` (found under `linkDirs`) and an
+ * rpath.
+ */
 function so(
   root: string,
   path: string,

@@ -22,7 +22,10 @@ import { probeHttp } from './probe-http.ts';
 import { publishLayout } from '../publish.ts';
 
 export interface SlimOptions {
-  /** argv of each workload command, run in the image's env and working directory (as root; the image's user is kept in the config) */
+  /**
+   * argv of each workload command, run in the image's env and working directory (as root; the image's user is kept in
+   * the config)
+   */
   run: string[][];
   /** paths (a directory keeps its whole tree) or globs (`*`, `?`, `**`) always kept */
   keep?: string[];

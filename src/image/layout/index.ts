@@ -29,7 +29,10 @@ export interface OpenLayoutOptions {
   signal?: AbortSignal;
 }
 
-/** Reads and checks `oci-layout` and `index.json`; throws InputError naming the target when the directory is not a layout. */
+/**
+ * Reads and checks `oci-layout` and `index.json`; throws InputError naming the target when the directory is not a
+ * layout.
+ */
 export async function readLayoutIndex(dir: string, target: string): Promise<OciIndex> {
   try {
     if (!(await stat(dir)).isDirectory()) throw new InputError(`${target}: not a directory`);
