@@ -473,7 +473,10 @@ test(
         analyzers: [],
         limits: { maxLayerBytes: 64 * 1024 * 1024 },
       }),
-      /^InputError: oci-archive:\/test\/image\.tar layer 0 sha256:bbbbbbbbbbbbbbbb…: layer exceeds the limit of 67108864 uncompressed bytes \(maxLayerBytes; decompression bomb\?\)$/,
+      new RegExp(
+        String.raw`^InputError: oci-archive:\/test\/image\.tar layer 0 sha256:bbbbbbbbbbbbbbbb…: ` +
+          String.raw`layer exceeds the limit of 67108864 uncompressed bytes \(maxLayerBytes; decompression bomb\?\)$`,
+      ),
     );
     await assert.rejects(
       walkImage(imageOf([bombLayer(512 * 1024 * 1024, 'zstd')]), { analyzers: [], limits: { maxRatio: 100 } }),

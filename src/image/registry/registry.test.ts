@@ -128,9 +128,10 @@ test('404s name the repo, tag or blob', async () => {
     (e: unknown) =>
       e instanceof RegistryError &&
       e.status === 404 &&
-      /^registry 127\.0\.0\.1:\d+: (repository no\/such not found \(NAME_UNKNOWN\)|manifest no\/such:v1 not found \(MANIFEST_UNKNOWN\))$/.test(
-        e.message,
-      ),
+      new RegExp(
+        String.raw`^registry 127\.0\.0\.1:\d+: (repository no\/such not found \(NAME_UNKNOWN\)|` +
+          String.raw`manifest no\/such:v1 not found \(MANIFEST_UNKNOWN\))$`,
+      ).test(e.message),
   );
   const client = createRegistryClient({ registry: open.host, retry: fast });
   const missing = 'sha256:' + '0'.repeat(64);

@@ -5,7 +5,8 @@
 //   entries, back to back until `size` is used up; each entry:
 //     u16 kind (1 = PTX, 2 = ELF/cubin, others: LTO-IR and friends), u16 (0x0101), u32 entry header size
 //     (64/80/96/112), u64 payload size (padded), u32 compressed payload size, u32, u16 minor, u16 major,
-//     u32 SM arch (80 = sm_80), u32 name offset, u32 name length, u64 flags, u64, u64 uncompressed size; then the payload.
+//     u32 SM arch (80 = sm_80), u32 name offset, u32 name length, u64 flags, u64, u64 uncompressed size;
+//     then the payload.
 //   flags: 0x1 64-bit, 0x2 debug, 0x10 linux, 0x2000 compressed (LZ4), 0x8000 compressed (zstd, CUDA 12.8+),
 //          0x100000 arch-specific (`sm_90a`), 0x200000 family-specific (`sm_100f`).
 // A section usually holds several containers (one per translation unit plus the device-link stub).
