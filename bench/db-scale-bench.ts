@@ -90,14 +90,13 @@ with zipfile.ZipFile(zp, 'w', zipfile.ZIP_DEFLATED) as z:
   ]);
   const ms = performance.now() - t;
   const rss = process.resourceUsage().maxRSS * 1024;
+  const imported = s.sources
+    .map((x) => `${x.source} ${x.advisories} advisories/${x.affected} affected/${x.enrichments} enrichments`)
+    .join('; ');
   process.stdout.write(
-    `full import: ` +
-      `${s.sources
-        .map((x) => `${x.source} ${x.advisories} advisories/${x.affected} affected/${x.enrichments} enrichments`)
-        .join('; ')}` +
-      `\n` +
-      (`  ${(ms / 1000).toFixed(1)} s, database ${mb(statSync(db).size)}, peak RSS ${mb(rss)} (` +
-        `${mb(rssBefore)} before the import)\n`),
+    `full import: ${imported}\n` +
+      `  ${(ms / 1000).toFixed(1)} s, database ${mb(statSync(db).size)}, peak RSS ${mb(rss)} (` +
+      `${mb(rssBefore)} before the import)\n`,
   );
 
   const store = openStore(db);

@@ -168,14 +168,8 @@ function buildRow(entries: Entry[], tools: ScannerName[]): PeerRow {
   const missing = tools.filter((t) => !reportedBy.includes(t));
   if (tools.length > 1 && reportedBy.length === 1) {
     kinds.push('only-one');
-    text.push(
-      `only ${reportedBy[0]}` +
-        `${
-          reportedBy[0] !== 'zerocve' && !isPackageType(first.ecosystem)
-            ? ` (zerocve does not match ${first.ecosystem} packages)`
-            : ''
-        }`,
-    );
+    const unmatched = reportedBy[0] !== 'zerocve' && !isPackageType(first.ecosystem);
+    text.push(`only ${reportedBy[0]}${unmatched ? ` (zerocve does not match ${first.ecosystem} packages)` : ''}`);
   } else if (missing.length) {
     kinds.push('missing');
     text.push(`not reported by ${missing.join(', ')}`);

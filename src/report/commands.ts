@@ -101,16 +101,16 @@ export function renderSlimText(r: SlimReport, source: string, out: string): stri
 // ── build ────────────────────────────────────────────────────────────────────────────────────────────────────────
 
 export function renderBuildText(r: BuildResult, out: string): string {
+  const removed = r.removedPackages.length
+    ? `; prod removed ${r.removedPackages.length}: ${r.removedPackages.join(' ')}`
+    : '';
   return (
     [
       `built ${out}`,
       `  manifest   ${r.manifestDigest}`,
       `  layer      ${r.layer.digest} (${formatBytes(r.layer.size)}, ` +
         `${formatBytes(r.layer.uncompressedSize)} unpacked)`,
-      `  packages   ${r.packages} Debian packages` +
-        `${
-          r.removedPackages.length ? `; prod removed ${r.removedPackages.length}: ${r.removedPackages.join(' ')}` : ''
-        }`,
+      `  packages   ${r.packages} Debian packages${removed}`,
       `  sbom       ${r.sbom.digest} (CycloneDX, referrer)`,
       `  provenance ${r.provenance.digest} (in-toto SLSA v1, referrer)`,
       ...(r.pushed ? [`  pushed     ${r.pushed}`] : []),

@@ -191,9 +191,8 @@ export function renderHtml(report: ScanReport): string[] {
     out.push(`<label><input type="checkbox" data-sev="${k}" checked> ${k} (${s.findings[k]})</label>`);
   out.push('<input type="search" id="filter-text" placeholder="filter by id, package, text"></div>');
   out.push(
-    '<table ' +
-      'id="findings"><thead><tr><th>Severity</th><th>ID</th><th>Package</th><th>Installed</th><th>Fixed</t' +
-      'h><th>Title</th></tr></thead><tbody>',
+    '<table id="findings"><thead><tr><th>Severity</th><th>ID</th><th>Package</th><th>Installed</th>' +
+      '<th>Fixed</th><th>Title</th></tr></thead><tbody>',
   );
   for (const f of [...report.findings].sort(bySeverityDesc)) {
     const id =

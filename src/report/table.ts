@@ -224,15 +224,10 @@ function analysisSections(report: ScanReport, line: Line): void {
   if (gpu && gpu.files.length) {
     line();
     line(`GPU device code (${gpu.files.length} files with CUDA fat binaries)`, 'bold');
-    line(
-      `  ${formatBytes(gpu.totalBytes)} of device code` +
-        `${
-          gpu.gpuArchs.length
-            ? `; for ${gpu.gpuArchs.join(',')} ${formatBytes(gpu.prunableBytes)} targets ` +
-              `other GPUs and could be pruned`
-            : ' (pass --gpu-arch sm_80,… to see what could be pruned)'
-        }`,
-    );
+    const prunable = gpu.gpuArchs.length
+      ? `; for ${gpu.gpuArchs.join(',')} ${formatBytes(gpu.prunableBytes)} targets other GPUs and could be pruned`
+      : ' (pass --gpu-arch sm_80,… to see what could be pruned)';
+    line(`  ${formatBytes(gpu.totalBytes)} of device code${prunable}`);
     for (const a of gpu.archs.slice(0, 12))
       line(
         `  ${pad(a.arch, 9)} cubin ${pad(formatBytes(a.cubinBytes), 9)} ptx ` +

@@ -196,14 +196,12 @@ export function menuPage(m: MenuPageData): string {
         .join(' ')}</span></td>`,
       `<td>${h(ago(r.imageCreated))}</td><td>${h(ago(r.scannedAt))}</td>`,
       `<td class="verdict">${verdictText(r.passed)}</td>`,
-      `<td>` +
-        `${
-          r.pull
-            ? `<code class="pull">${h(r.pull)}</code> ` +
-              `${copyButton(`docker pull ${r.pull}`, `Copy pull command for ${r.repository}`)}`
-            : '—'
-        }` +
-        `</td>`,
+      '<td>' +
+        (r.pull
+          ? `<code class="pull">${h(r.pull)}</code> ` +
+            copyButton(`docker pull ${r.pull}`, `Copy pull command for ${r.repository}`)
+          : '—') +
+        '</td>',
       '</tr>',
     ].join('');
   });
@@ -295,13 +293,11 @@ export function imagePage(p: ImagePageData): string {
   if (entry && (entry.tier === 'deprecated' || entry.tier === 'blocked' || judged?.verdict.passed === false)) {
     const rep = p.replacement;
     out.push(
-      `<div class="notice" id="replacement"><strong>` +
-        `${
-          entry.tier === 'deprecated' || entry.tier === 'blocked'
-            ? `This image is ${h(entry.tier)}.`
-            : 'This image fails its policy.'
-        }` +
-        `</strong> `,
+      '<div class="notice" id="replacement"><strong>' +
+        (entry.tier === 'deprecated' || entry.tier === 'blocked'
+          ? `This image is ${h(entry.tier)}.`
+          : 'This image fails its policy.') +
+        '</strong> ',
       rep
         ? `Recommended golden replacement: ` +
             `${rep.digest ? `<a href="${imageHref(rep.digest)}">${h(rep.repository)}</a>` : h(rep.repository)}`
@@ -411,14 +407,15 @@ export function imagePage(p: ImagePageData): string {
       ? `<table id="layers"><thead><tr><th scope="col">#</th><th scope="col">Created by</th><th scope="col" ` +
           `class="num">Compressed</th><th scope="col" class="num">Uncompressed</th><th scope="col" ` +
           `class="num">Files</th></tr></thead><tbody>` +
-          `${layers
+          layers
             .map(
               (l) =>
                 `<tr><td>${l.index}</td><td><code>${h((l.createdBy ?? l.digest).slice(0, 120))}` +
                 `</code></td><td class="num">${h(humanBytes(l.compressedSize))}</td><td class="num">` +
                 `${h(humanBytes(l.uncompressedSize))}</td><td class="num">${l.files}</td></tr>`,
             )
-            .join('')}</tbody></table>`
+            .join('') +
+          '</tbody></table>'
       : '<p class="muted">no layers (a file system scan)</p>',
   );
   const bloat = d.analysis.bloat as BloatReport | undefined;
@@ -470,14 +467,15 @@ export function imagePage(p: ImagePageData): string {
     models.length
       ? `<table id="models"><thead><tr><th scope="col">Path</th><th scope="col">Format</th><th scope="col" ` +
           `class="num">Size</th><th scope="col">Unsafe imports</th></tr></thead><tbody>` +
-          `${models
+          models
             .map(
               (m) =>
                 `<tr><td><code>${h(m.path)}</code></td><td>${h(m.format ?? '')}</td><td class="num">` +
                 `${m.size !== undefined ? h(humanBytes(m.size)) : '—'}</td><td>` +
                 `${h((m.unsafeImports ?? []).join(', ') || '—')}</td></tr>`,
             )
-            .join('')}</tbody></table>`
+            .join('') +
+          '</tbody></table>'
       : '<p class="muted">no model files</p>',
     '<h2>History</h2>',
     historyChart(p.history),

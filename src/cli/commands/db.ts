@@ -105,15 +105,12 @@ export const db: Command = {
         process.stdout.write(JSON.stringify(st, null, 2) + '\n');
         return EXIT.ok;
       }
+      const age =
+        st.ageHours !== undefined ? ` (${st.ageHours} h ago${st.stale ? ', STALE: run zerocve db update' : ''})` : '';
       const lines = [
         `Database  ${st.path}`,
         `Schema    ${st.schemaVersion}`,
-        `Built     ${st.builtAt ?? 'unknown'}` +
-          `${
-            st.ageHours !== undefined
-              ? ` (${st.ageHours} h ago${st.stale ? ', STALE: run zerocve db update' : ''})`
-              : ''
-          }`,
+        `Built     ${st.builtAt ?? 'unknown'}${age}`,
         `Totals    ${st.advisories} advisories, ${st.affected} affected packages, ${st.enrichments} CVE enrichments`,
         '',
         'Sources',

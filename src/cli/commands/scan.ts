@@ -53,15 +53,12 @@ function scanOptions(
     driverVersion: driverVersionOf(values),
     files: values.files === true,
     merge: values.merge as string[] | undefined,
-    onProgress: (p) =>
-      progress.update(
-        `zerocve: ${p.message}` +
-          `${
-            p.layer
-              ? ` ${formatBytes(p.layer.compressedBytes)} read, ${formatBytes(p.layer.uncompressedBytes)} unpacked`
-              : ''
-          }`,
-      ),
+    onProgress: (p) => {
+      const bytes = p.layer
+        ? ` ${formatBytes(p.layer.compressedBytes)} read, ${formatBytes(p.layer.uncompressedBytes)} unpacked`
+        : '';
+      progress.update(`zerocve: ${p.message}${bytes}`);
+    },
   };
 }
 
