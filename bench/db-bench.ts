@@ -17,7 +17,8 @@ try {
     const s = await importSources(join(dir, 'pypa.db'), [{ kind: 'osv', path: pypa }]);
     const ms = performance.now() - t0;
     process.stdout.write(
-      `pypa OSV import: ${s.sources[0].advisories} advisories, ${s.sources[0].affected} affected in ${(ms / 1000).toFixed(2)} s (target ≤ 10 s)\n`,
+      `pypa OSV import: ${s.sources[0].advisories} advisories, ${s.sources[0].affected} affected in ` +
+        `${(ms / 1000).toFixed(2)} s (target ≤ 10 s)\n`,
     );
   } else process.stdout.write('pypa OSV import: skipped, shared corpus absent\n');
 
@@ -66,7 +67,8 @@ try {
   const ms = performance.now() - t2;
   store.close();
   process.stdout.write(
-    `lookups: ${N} advisoriesFor calls (${hits} advisories) in ${ms.toFixed(0)} ms = ${((ms * 1000) / N).toFixed(1)} µs/call (target ≤ 500 ms total)\n`,
+    `lookups: ${N} advisoriesFor calls (${hits} advisories) in ${ms.toFixed(0)} ms = ` +
+      `${((ms * 1000) / N).toFixed(1)} µs/call (target ≤ 500 ms total)\n`,
   );
 } finally {
   rmSync(dir, { recursive: true, force: true });

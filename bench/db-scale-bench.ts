@@ -41,7 +41,8 @@ with zipfile.ZipFile(zp, 'w', zipfile.ZIP_DEFLATED) as z:
         r['aliases'] = ['CVE-2099-%d' % i]
         aff = []
         for a in r.get('affected', []):
-            a = dict(a); p = dict(a.get('package', {})); p['name'] = '%s-%d' % (p.get('name', 'pkg'), i // 20); a['package'] = p; aff.append(a)
+            a = dict(a); p = dict(a.get('package', {})); p['name'] = '%s-%d' % (p.get('name', 'pkg'), i // ` +
+      `20); a['package'] = p; aff.append(a)
         r['affected'] = aff
         z.writestr(r['id'] + '.json', json.dumps(r))
 `,
@@ -50,7 +51,8 @@ with zipfile.ZipFile(zp, 'w', zipfile.ZIP_DEFLATED) as z:
     String(OSV_N),
   ]);
   process.stdout.write(
-    `generated OSV all.zip: ${OSV_N} records, ${mb(statSync(zip).size)} in ${((performance.now() - t) / 1000).toFixed(0)} s\n`,
+    `generated OSV all.zip: ${OSV_N} records, ${mb(statSync(zip).size)} in ` +
+      `${((performance.now() - t) / 1000).toFixed(0)} s\n`,
   );
 
   t = performance.now();
@@ -64,7 +66,8 @@ with zipfile.ZipFile(zp, 'w', zipfile.ZIP_DEFLATED) as z:
     if (!gz.write(s)) await once(gz, 'drain');
   };
   await write(
-    `{"resultsPerPage":${NVD_N},"startIndex":0,"totalResults":${NVD_N},"format":"NVD_CVE","version":"2.0","timestamp":"2026-12-01T00:00:00.000","vulnerabilities":[`,
+    `{"resultsPerPage":${NVD_N},"startIndex":0,"totalResults":${NVD_N}` +
+      `,"format":"NVD_CVE","version":"2.0","timestamp":"2026-12-01T00:00:00.000","vulnerabilities":[`,
   );
   for (let i = 0; i < NVD_N; i++) {
     const cve = { ...tpl[i % tpl.length], id: `CVE-2099-${i}` };
@@ -74,7 +77,8 @@ with zipfile.ZipFile(zp, 'w', zipfile.ZIP_DEFLATED) as z:
   gz.end();
   await once(out, 'finish');
   process.stdout.write(
-    `generated NVD feed: ${NVD_N} CVEs, ${mb(statSync(nvd).size)} gzip in ${((performance.now() - t) / 1000).toFixed(0)} s\n`,
+    `generated NVD feed: ${NVD_N} CVEs, ${mb(statSync(nvd).size)} gzip in ` +
+      `${((performance.now() - t) / 1000).toFixed(0)} s\n`,
   );
 
   const rssBefore = process.resourceUsage().maxRSS * 1024;
@@ -86,9 +90,13 @@ with zipfile.ZipFile(zp, 'w', zipfile.ZIP_DEFLATED) as z:
   ]);
   const ms = performance.now() - t;
   const rss = process.resourceUsage().maxRSS * 1024;
+  const imported = s.sources
+    .map((x) => `${x.source} ${x.advisories} advisories/${x.affected} affected/${x.enrichments} enrichments`)
+    .join('; ');
   process.stdout.write(
-    `full import: ${s.sources.map((x) => `${x.source} ${x.advisories} advisories/${x.affected} affected/${x.enrichments} enrichments`).join('; ')}\n` +
-      `  ${(ms / 1000).toFixed(1)} s, database ${mb(statSync(db).size)}, peak RSS ${mb(rss)} (${mb(rssBefore)} before the import)\n`,
+    `full import: ${imported}\n` +
+      `  ${(ms / 1000).toFixed(1)} s, database ${mb(statSync(db).size)}, peak RSS ${mb(rss)} (` +
+      `${mb(rssBefore)} before the import)\n`,
   );
 
   const store = openStore(db);
@@ -103,7 +111,8 @@ with zipfile.ZipFile(zp, 'w', zipfile.ZIP_DEFLATED) as z:
   const lms = performance.now() - t;
   store.close();
   process.stdout.write(
-    `lookups: ${N} advisoriesFor + ${N} enrichment calls (${hits} hits) in ${lms.toFixed(0)} ms = ${((lms * 1000) / (2 * N)).toFixed(1)} µs/call\n`,
+    `lookups: ${N} advisoriesFor + ${N} enrichment calls (${hits} hits) in ${lms.toFixed(0)} ms = ` +
+      `${((lms * 1000) / (2 * N)).toFixed(1)} µs/call\n`,
   );
 } finally {
   rmSync(work, { recursive: true, force: true });

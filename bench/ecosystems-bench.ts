@@ -56,7 +56,8 @@ const trivy = new Set(
 
 console.log(`root: ${merged}`);
 console.log(
-  `zerocve inventory ${(zTime / 1000).toFixed(2)} s, Trivy rootfs ${(tTime / 1000).toFixed(2)} s: ratio ${(zTime / tTime).toFixed(2)}`,
+  `zerocve inventory ${(zTime / 1000).toFixed(2)} s, Trivy rootfs ${(tTime / 1000).toFixed(2)} s: ratio ` +
+    `${(zTime / tTime).toFixed(2)}`,
 );
 console.log(`peak RSS of this process (zerocve in-process): ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`);
 for (const l of LANG) {

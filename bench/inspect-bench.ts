@@ -147,11 +147,13 @@ try {
   const med = (rs: ChildResult[], k: 'ms' | 'wall' | 'cpu'): number => median(rs.map((r) => r[k]));
   const peak = (rs: ChildResult[]): string => `${Math.max(...rs.map((r) => r.maxRssMiB))} MiB`.padStart(8);
   const line = (name: string, rs: ChildResult[], note = ''): string =>
-    `${name.padEnd(13)} ${s(med(rs, 'ms'))} (process ${s(med(rs, 'wall'))} wall, ${s(med(rs, 'cpu'))} CPU) peak ${peak(rs)}  ${note}`;
+    `${name.padEnd(13)} ${s(med(rs, 'ms'))} (process ${s(med(rs, 'wall'))} wall, ${s(med(rs, 'cpu'))} CPU) ` +
+    `peak ${peak(rs)}  ${note}`;
   const ratio = (a: ChildResult[], b: ChildResult[], k: 'ms' | 'wall' | 'cpu'): string =>
     `${(med(a, k) / med(b, k)).toFixed(2)}× (per round ${median(a.map((r, i) => r[k] / b[i][k])).toFixed(2)}×)`;
   out.push(
-    `layers: ${mib.toFixed(0)} MiB uncompressed, ${c0.entries} entries; medians of ${runs} interleaved round(s); node ${process.version}, flags ${NODE_FLAGS.join(' ')}`,
+    `layers: ${mib.toFixed(0)} MiB uncompressed, ${c0.entries} entries; medians of ${runs} interleaved ` +
+      `round(s); node ${process.version}, flags ${NODE_FLAGS.join(' ')}`,
     line('node-gunzip', gunzip, `${(mib / (med(gunzip, 'ms') / 1000)).toFixed(0)} MiB/s`),
     line('walk cold', cold, `${ratio(cold, gunzip, 'ms')} node-gunzip; CPU ${ratio(cold, gunzip, 'cpu')}`),
     line('inspect cold', cliCold, `process wall ${ratio(cliCold, gunzip, 'wall')} node-gunzip's process`),

@@ -68,7 +68,8 @@ try {
   let csv = listing();
   let version = 1;
   process.stdout.write(
-    `generated ${N} records: all.zip ${(zip.length / 1e6).toFixed(1)} MB, modified_id.csv ${(csv.length / 1e6).toFixed(2)} MB in ${((performance.now() - t) / 1000).toFixed(1)} s\n`,
+    `generated ${N} records: all.zip ${(zip.length / 1e6).toFixed(1)} MB, modified_id.csv ` +
+      `${(csv.length / 1e6).toFixed(2)} MB in ${((performance.now() - t) / 1000).toFixed(1)} s\n`,
   );
   const server = createServer((req, res) => {
     const url = req.url ?? '';
@@ -98,7 +99,10 @@ try {
     const bytes = s.feeds.reduce((a, f) => a + f.bytes, 0);
     const f = s.feeds[0];
     process.stdout.write(
-      `${label.padEnd(34)} ${(ms / 1000).toFixed(2).padStart(7)} s  ${(bytes / 1e6).toFixed(3).padStart(9)} MB  ${f.status}${f.changes ? ` (${f.changes.fetched} fetched, ${f.changes.removed} removed)` : ''}${s.import ? ', rebuilt' : ''}\n`,
+      `${label.padEnd(34)} ${(ms / 1000).toFixed(2).padStart(7)} s  ${(bytes / 1e6).toFixed(3).padStart(9)} ` +
+        `MB  ${f.status}` +
+        `${f.changes ? ` (${f.changes.fetched} fetched, ${f.changes.removed} removed)` : ''}` +
+        `${s.import ? ', rebuilt' : ''}\n`,
     );
     return { ms, bytes };
   };
@@ -145,7 +149,9 @@ with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:
   const fullAgain = await run('same change as a full update');
   process.stdout.write(
     `no-change update: ${(none.ms / full.ms).toFixed(3)}× the full update's time, ${none.bytes} bytes\n` +
-      `small-change update: ${(small.ms / fullAgain.ms).toFixed(3)}× the time and ${(small.bytes / fullAgain.bytes).toFixed(4)}× the bytes of a full update; database ${(statSync(db).size / 1e6).toFixed(0)} MB\n`,
+      (`small-change update: ${(small.ms / fullAgain.ms).toFixed(3)}× the time and ` +
+        `${(small.bytes / fullAgain.bytes).toFixed(4)}× the bytes of a full update; database ` +
+        `${(statSync(db).size / 1e6).toFixed(0)} MB\n`),
   );
   server.close();
 } finally {

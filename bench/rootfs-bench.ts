@@ -117,7 +117,8 @@ try {
     out.push(`trivy rootfs:       median ${fmt(mt)}   (${catalogued(trivyOut)})`);
     const perRound = median(zc.map((r, i) => r.wall / tv[i].wall));
     out.push(
-      `ratio zerocve/trivy: ${(mz.wall / mt.wall).toFixed(2)}× median wall, ${perRound.toFixed(2)}× median of per-round wall ratios, ${(mz.cpu / mt.cpu).toFixed(2)}× median CPU (${runs} rounds)`,
+      `ratio zerocve/trivy: ${(mz.wall / mt.wall).toFixed(2)}× median wall, ${perRound.toFixed(2)}× median ` +
+        `of per-round wall ratios, ${(mz.cpu / mt.cpu).toFixed(2)}× median CPU (${runs} rounds)`,
     );
   } else out.push(`trivy: not found at ${trivy} (--trivy PATH or ZEROCVE_TRIVY): no ratio`);
   process.stdout.write(out.join('\n') + '\n');

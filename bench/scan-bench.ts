@@ -20,7 +20,8 @@ const target = positionals[0] ?? `oci-dir:${join(fx, 'oci')}:latest`;
 const rootfs = values.rootfs ?? (positionals[0] ? undefined : join(fx, 'rootfs'));
 if (!positionals[0] && !existsSync(join(fx, 'oci')))
   throw new Error(
-    "no ML fixture: run the tests once (or node -e \"import('./test/support/images.ts').then(m=>m.fixtureImage('ml'))\"), or name a target",
+    'no ML fixture: run the tests once (or node -e ' +
+      "\"import('./test/support/images.ts').then(m=>m.fixtureImage('ml'))\"), or name a target",
   );
 
 interface Run {
@@ -60,7 +61,9 @@ const bin = join(root, 'bin/zerocve.js');
 const cache = mkdtempSync(join(tmpdir(), 'zerocve-bench-'));
 try {
   const base = measure(layers.map((f) => `gzip -dc ${q(f)} | tar -t`).join('; '));
-  const scan = `${q(node)} --max-semi-space-size=16 ${q(bin)} scan ${q(target)} --allow-no-db -q -f json --cache-dir ${q(cache)}`;
+  const scan =
+    `${q(node)} --max-semi-space-size=16 ${q(bin)} scan ${q(target)} --allow-no-db -q -f json ` +
+    `--cache-dir ${q(cache)}`;
   const cold = measure(scan);
   const warm = measure(scan);
   const rows: [string, Run][] = [
@@ -70,7 +73,8 @@ try {
   ];
   if (values.trivy && rootfs) {
     const t = measure(
-      `${q(values.trivy)} rootfs -q --cache-dir ${q(join(cache, 'trivy'))} --format cyclonedx --output ${q(join(cache, 'trivy.cdx.json'))} ${q(rootfs)}`,
+      `${q(values.trivy)} rootfs -q --cache-dir ${q(join(cache, 'trivy'))} --format cyclonedx --output ` +
+        `${q(join(cache, 'trivy.cdx.json'))} ${q(rootfs)}`,
     );
     rows.push(['trivy rootfs (SBOM of the unpacked root)', t]);
   }
@@ -78,7 +82,9 @@ try {
   console.log(`scan bench: ${target} (${(bytes / 1e6).toFixed(0)} MB of gzip layers)`);
   for (const [name, r] of rows)
     console.log(
-      `  ${name.padEnd(42)} ${r.wall.toFixed(2).padStart(7)} s  ${(r.wall / base.wall).toFixed(2).padStart(5)}× baseline  max RSS ${String(r.rssMiB).padStart(4)} MiB`,
+      `  ${name.padEnd(42)} ${r.wall.toFixed(2).padStart(7)} s  ` +
+        `${(r.wall / base.wall).toFixed(2).padStart(5)}× baseline  max RSS ${String(r.rssMiB).padStart(4)}` +
+        ` MiB`,
     );
 } finally {
   rmSync(cache, { recursive: true, force: true });

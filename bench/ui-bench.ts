@@ -114,8 +114,10 @@ try {
   const f = (ms: number) => `${ms.toFixed(0)} ms`;
   process.stdout.write(
     [
-      `UI bench: ${IMAGES} catalog images × ${PACKAGES} packages × ${FINDINGS} findings (store filled in ${(fillMs / 1000).toFixed(1)} s)`,
-      `  menu, first load: server start → menu served ${f(ready)} (every row computed once per process; this request ${f(first)})`,
+      `UI bench: ${IMAGES} catalog images × ${PACKAGES} packages × ${FINDINGS} findings (store filled in ` +
+        `${(fillMs / 1000).toFixed(1)} s)`,
+      `  menu, first load: server start → menu served ${f(ready)} (every row computed once per process; ` +
+        `this request ${f(first)})`,
       `  menu, later loads (median of 9):        ${f(warm)}  (target < 1000 ms)`,
       `  menu, filtered (median):                ${f(filtered)}`,
       `  menu, page 7 of 100 per page (median):  ${f(paged)}`,

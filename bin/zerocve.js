@@ -3,7 +3,8 @@
 const [major] = process.versions.node.split('.').map(Number);
 if (major < 24) {
   process.stderr.write(
-    `zerocve: needs Node.js 24 or newer (this is ${process.version}); run it through npm/npx in the project, which pins Node 24\n`,
+    `zerocve: needs Node.js 24 or newer (this is ${process.version}); run it through npm/npx in the ` +
+      `project, which pins Node 24\n`,
   );
   process.exit(2);
 }

@@ -94,19 +94,22 @@ test('a stage is entered from another stage only through its index.ts', () => {
   assert.deepEqual(bad, []);
 });
 
-test('every stage others may import has an index.ts (core aside), and doors name what they export (no export *)', () => {
-  const bad: string[] = [];
-  const imported = new Set(Object.values(allowed).flat());
-  for (const stage of imported) {
-    if (OPEN_STAGES.has(stage)) continue;
-    if (!existsSync(join(src, stage, 'index.ts'))) bad.push(`src/${stage}/index.ts is missing`);
-  }
-  for (const file of sourceFiles(src)) {
-    if (/^\s*export\s+(type\s+)?\*/m.test(readFileSync(file, 'utf8')))
-      bad.push(`${relative(root, file)} uses export *`);
-  }
-  assert.deepEqual(bad, []);
-});
+test(
+  'every stage others may import has an index.ts (core ' + 'aside), and doors name what they export (no export *)',
+  () => {
+    const bad: string[] = [];
+    const imported = new Set(Object.values(allowed).flat());
+    for (const stage of imported) {
+      if (OPEN_STAGES.has(stage)) continue;
+      if (!existsSync(join(src, stage, 'index.ts'))) bad.push(`src/${stage}/index.ts is missing`);
+    }
+    for (const file of sourceFiles(src)) {
+      if (/^\s*export\s+(type\s+)?\*/m.test(readFileSync(file, 'utf8')))
+        bad.push(`${relative(root, file)} uses export *`);
+    }
+    assert.deepEqual(bad, []);
+  },
+);
 
 test('the door check sees every import form', () => {
   const text = [

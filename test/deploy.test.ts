@@ -41,31 +41,35 @@ test('every manifest has apiVersion, kind and a DNS-1123 metadata.name', () => {
   }
 });
 
-test('Deployments: selector matches the pod labels; containers named with images; non-root; Service selects serve pods', () => {
-  const deployments = byKind('Deployment');
-  assert.deepEqual(deployments.map((d) => d.metadata.name).sort(), ['zerocve', 'zerocve-worker']);
-  for (const d of deployments) {
-    assert.equal(d.apiVersion, 'apps/v1');
-    const labels = d.spec.template.metadata.labels;
-    for (const [k, v] of Object.entries(d.spec.selector.matchLabels))
-      assert.equal(labels[k], v, `${d.metadata.name}: ${k}`);
-    assert.equal(d.spec.template.spec.securityContext.runAsNonRoot, true);
-    for (const c of d.spec.template.spec.containers) {
-      assert.match(c.name, DNS1123);
-      assert.equal(typeof c.image, 'string');
-      assert.equal(c.securityContext.allowPrivilegeEscalation, false);
+test(
+  'Deployments: selector matches the pod labels; containers ' +
+    'named with images; non-root; Service selects serve pods',
+  () => {
+    const deployments = byKind('Deployment');
+    assert.deepEqual(deployments.map((d) => d.metadata.name).sort(), ['zerocve', 'zerocve-worker']);
+    for (const d of deployments) {
+      assert.equal(d.apiVersion, 'apps/v1');
+      const labels = d.spec.template.metadata.labels;
+      for (const [k, v] of Object.entries(d.spec.selector.matchLabels))
+        assert.equal(labels[k], v, `${d.metadata.name}: ${k}`);
+      assert.equal(d.spec.template.spec.securityContext.runAsNonRoot, true);
+      for (const c of d.spec.template.spec.containers) {
+        assert.match(c.name, DNS1123);
+        assert.equal(typeof c.image, 'string');
+        assert.equal(c.securityContext.allowPrivilegeEscalation, false);
+      }
     }
-  }
-  const [svc] = byKind('Service');
-  const serve = deployments.find((d) => d.metadata.name === 'zerocve')!;
-  for (const [k, v] of Object.entries(svc.spec.selector)) assert.equal(serve.spec.template.metadata.labels[k], v);
-  assert.ok(svc.spec.ports.every((p: Obj) => Number.isInteger(p.port)));
-  const args: string[] = serve.spec.template.spec.containers[0].args;
-  assert.equal(args[0], 'serve');
-  assert.ok(args.includes('--tls-cert') && args.includes('--tls-key'), 'the webhook needs TLS');
-  const worker = deployments.find((d) => d.metadata.name === 'zerocve-worker')!;
-  assert.equal(worker.spec.template.spec.containers[0].args[0], 'worker');
-});
+    const [svc] = byKind('Service');
+    const serve = deployments.find((d) => d.metadata.name === 'zerocve')!;
+    for (const [k, v] of Object.entries(svc.spec.selector)) assert.equal(serve.spec.template.metadata.labels[k], v);
+    assert.ok(svc.spec.ports.every((p: Obj) => Number.isInteger(p.port)));
+    const args: string[] = serve.spec.template.spec.containers[0].args;
+    assert.equal(args[0], 'serve');
+    assert.ok(args.includes('--tls-cert') && args.includes('--tls-key'), 'the webhook needs TLS');
+    const worker = deployments.find((d) => d.metadata.name === 'zerocve-worker')!;
+    assert.equal(worker.spec.template.spec.containers[0].args[0], 'worker');
+  },
+);
 
 test('ValidatingWebhookConfiguration: v1 required fields, the Service path, exemptions and a bounded timeout', () => {
   const [vwc] = byKind('ValidatingWebhookConfiguration');

@@ -95,7 +95,8 @@ export async function resolveBase(
   } catch (err) {
     options.signal?.throwIfAborted();
     warnings.push(
-      `the image names its base ${name} (${BASE_NAME_ANNOTATION}) but it could not be read (${reasonOf(err)}): pass --base IMAGE to split findings by base`,
+      `the image names its base ${name} (${BASE_NAME_ANNOTATION}) but it could not be read (${reasonOf(err)}` +
+        `): pass --base IMAGE to split findings by base`,
     );
     return { warnings };
   }

@@ -178,7 +178,8 @@ export async function pullDb(dbPath: string, refText: string, options: DbArtifac
   const schema = Number(json.annotations?.['io.zerocve.db.schema-version']);
   if (schema !== SCHEMA_VERSION)
     throw new InputError(
-      `db pull ${refText}: database schema version ${Number.isNaN(schema) ? 'unknown' : schema}, this zerocve needs ${SCHEMA_VERSION}: push one built by this version`,
+      `db pull ${refText}: database schema version ${Number.isNaN(schema) ? 'unknown' : schema}, this ` +
+        `zerocve needs ${SCHEMA_VERSION}: push one built by this version`,
     );
   const layer = json.layers?.find((l) => l.mediaType === DB_LAYER_MEDIA_TYPE);
   if (!layer?.digest || typeof layer.size !== 'number')

@@ -39,11 +39,15 @@ export async function chooseGpuArchs(
     return {
       archs,
       source: 'host',
-      note: `device code judged against this host's GPU${archs.length > 1 ? 's' : ''} (${archs.join(', ')}, from nvidia-smi); --gpu-arch overrides`,
+      note:
+        `device code judged against this host's GPU${archs.length > 1 ? 's' : ''} (${archs.join(', ')}, ` +
+        `from nvidia-smi); --gpu-arch overrides`,
     };
   return {
     archs: [],
     source: 'none',
-    note: `no GPU found on this host (${out === undefined ? 'no nvidia-smi' : 'nvidia-smi lists none'}) and no --gpu-arch: no device code counted prunable`,
+    note:
+      `no GPU found on this host (${out === undefined ? 'no nvidia-smi' : 'nvidia-smi lists none'}) and ` +
+      `no --gpu-arch: no device code counted prunable`,
   };
 }

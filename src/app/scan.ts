@@ -95,7 +95,10 @@ export async function matchVulnerabilities(
   if (db && (db.ageHours === undefined || db.ageHours > DB_MAX_AGE_HOURS))
     warnings.push({
       code: 'stale-vulnerability-db',
-      message: `vulnerability database is ${db.ageHours === undefined ? 'of unknown age' : `${Math.round(db.ageHours / 24)} days old`} (built ${db.builtAt ?? '?'}): run \`zerocve db update\``,
+      message:
+        `vulnerability database is ` +
+        `${db.ageHours === undefined ? 'of unknown age' : `${Math.round(db.ageHours / 24)} days old`} ` +
+        `(built ${db.builtAt ?? '?'}): run \`zerocve db update\``,
       path: db.path,
     });
   const { findings, problems } = await matchInventory(inventory, data.source, { signal: options.signal });
@@ -237,7 +240,9 @@ async function splitByBase(
   if (!resolved.base) {
     if (wanted.filter)
       throw new UsageError(
-        `--${wanted.filter}: the base image is not known: pass --base IMAGE (${resolved.warnings.join('; ') || 'the image has no org.opencontainers.image.base.name annotation'})`,
+        `--${wanted.filter}: the base image is not known: pass --base IMAGE (` +
+          `${resolved.warnings.join('; ') || 'the image has no org.opencontainers.image.base.name annotation'}` +
+          `)`,
       );
     return { analysis: { ...analysis, warnings }, vuln, extra };
   }

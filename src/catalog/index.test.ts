@@ -70,7 +70,8 @@ test(
       'python3',
       [
         '-c',
-        'import sys, importlib.metadata as m\nfor d in m.distributions(path=[sys.argv[1]]): print(d.metadata["Name"], d.version)',
+        'import sys, importlib.metadata as m\nfor d in m.distributions(path=[sys.argv[1]]): ' +
+          'print(d.metadata["Name"], d.version)',
         site,
       ],
       { encoding: 'utf8' },

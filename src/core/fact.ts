@@ -8,7 +8,10 @@ export type Fact =
   | { kind: 'os'; path: string; os: OsInfo }
   /** packages recorded by a package database or metadata file at `path` (locations filled by the merge) */
   | { kind: 'packages'; path: string; packages: Package[] }
-  /** files owned by a package, from a separate list (dpkg info/*.list); `package` is the package name (dpkg: name or name:arch) */
+  /**
+   * files owned by a package, from a separate list (dpkg info/*.list); `package` is the package name (dpkg: name or
+   * name:arch)
+   */
   | { kind: 'owned-files'; path: string; package: string; files: string[] }
   | { kind: 'model'; path: string; model: Omit<ModelFile, 'layer'> }
   /** a Python distribution's INSTALLER file (joined to the distribution in the same directory by the catalog) */
@@ -21,7 +24,9 @@ export type Fact =
   /** `severity`: the worst risk among `unsafe` (absent when every import is on the allow-list) */
   | { kind: 'pickle'; path: string; imports: PickleImport[]; unsafe: PickleImport[]; severity?: Severity }
   | { kind: 'secret'; path: string; rule: string; title: string; line: number; redacted: string }
-  /** library directories and `include` globs of /etc/ld.so.conf or /etc/ld.so.conf.d/*.conf (the loader's search path) */
+  /**
+   * library directories and `include` globs of /etc/ld.so.conf or /etc/ld.so.conf.d/*.conf (the loader's search path)
+   */
   | { kind: 'ld-so-conf'; path: string; dirs: string[]; includes: string[] }
   | { kind: 'problem'; path: string; analyzer: string; message: string };
 

@@ -8,7 +8,9 @@ export interface PackageTypeInfo {
   readonly purlType: string;
   /** purl namespace when the type always has the same one (`pkg:generic/nvidia/…`) */
   readonly purlNamespace?: string;
-  /** id of the VersionScheme (src/version) that orders this type's versions; undefined when versions are not compared */
+  /**
+   * id of the VersionScheme (src/version) that orders this type's versions; undefined when versions are not compared
+   */
   readonly versionScheme: 'dpkg' | 'apk' | 'rpm' | 'pep440' | 'conda' | 'cpe' | 'semver' | 'maven' | 'go' | undefined;
   /** `os`: installed by the distribution's package manager; `language`: a language ecosystem's package; `other` */
   readonly origin: 'os' | 'language' | 'other';

@@ -79,7 +79,10 @@ const UNSUPPORTED_SCHEMES: Record<string, string> = {
   file: 'use sbom:PATH for an SBOM, or docker-archive:/oci-archive: for an image tarball',
 };
 
-/** Parses a target string; throws UsageError naming it when it cannot mean anything. Touches the disk only to split oci-dir tags. */
+/**
+ * Parses a target string; throws UsageError naming it when it cannot mean anything. Touches the disk only to split
+ * oci-dir tags.
+ */
 export function parseTarget(target: string): TargetSpec {
   const m = /^([a-z][a-z-]*):(.*)$/s.exec(target);
   if (m && (PATH_SCHEMES as readonly string[]).includes(m[1])) {
@@ -106,7 +109,8 @@ export function parseTarget(target: string): TargetSpec {
   if (m && m[1] === 'registry') return { kind: 'registry', target, reference: parseReference(m[2]) };
   if (/^(\.{0,2}\/|~)/.test(target) || /\.(tar|tar\.gz|tgz)$/.test(target)) {
     throw new UsageError(
-      `target ${JSON.stringify(target)}: looks like a path; say what it is: docker-archive:, oci-archive:, oci-dir: or dir:`,
+      `target ${JSON.stringify(target)}: looks like a path; say what it is: docker-archive:, oci-archive:, ` +
+        `oci-dir: or dir:`,
     );
   }
   return { kind: 'registry', target, reference: parseReference(target) };
@@ -120,7 +124,8 @@ export async function openImage(target: string, options: OpenImageOptions = {}):
     case 'registry':
       if (options.offline) {
         throw new UsageError(
-          `target ${JSON.stringify(target)} is a registry image, but offline mode forbids network access (save it to an archive and scan docker-archive:/oci-archive:)`,
+          `target ${JSON.stringify(target)} is a registry image, but offline mode forbids network access ` +
+            `(save it to an archive and scan docker-archive:/oci-archive:)`,
         );
       }
       return await openRegistryImage(spec.reference, {

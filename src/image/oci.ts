@@ -311,7 +311,8 @@ export function selectPlatform(index: OciIndex, want: Platform, what: string): D
   if (runnable.length === 0 && unlabelled.length === 1) return unlabelled[0];
   const available = runnable.map((d) => formatPlatform(d.platform as Platform));
   throw new InputError(
-    `${what}: no image for platform ${formatPlatform(want)} (available: ${available.length ? [...new Set(available)].join(', ') : 'none'})`,
+    `${what}: no image for platform ${formatPlatform(want)} (available: ` +
+      `${available.length ? [...new Set(available)].join(', ') : 'none'})`,
   );
 }
 
@@ -367,7 +368,8 @@ export async function resolveImage(
   );
   if (options.platform && config.platform && !platformMatches(config.platform, options.platform)) {
     throw new InputError(
-      `${target}: image is ${formatPlatform(config.platform)}, not the requested ${formatPlatform(options.platform)} (available: ${formatPlatform(config.platform)})`,
+      `${target}: image is ${formatPlatform(config.platform)}, not the requested ` +
+        `${formatPlatform(options.platform)} (available: ${formatPlatform(config.platform)})`,
     );
   }
   const layers = layersOf(reader, manifest, config, manifestWhat);

@@ -31,23 +31,26 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-test('openImage dispatches registry, oci-dir and dir targets; offline refuses registries; sbom is not an image', async () => {
-  const fromLayout = await openImage(`oci-dir:${layout}:v1`);
-  assert.equal(fromLayout.source.kind, 'oci-dir');
-  const fromRegistry = await openImage(`registry:${registry.host}/test/tiny:v1`, { insecure: true });
-  assert.equal(fromRegistry.source.kind, 'registry');
-  assert.equal(fromRegistry.source.manifestDigest, fromLayout.source.manifestDigest);
-  assert.deepEqual(await tinyLayerFiles(await fromRegistry.layers[0].open(), true), { 'etc/hello': 'hi\n' });
-  const root = join(work, 'root');
-  mkdirSync(root);
-  const fromDir = await openImage(`dir:${root}`);
-  assert.equal(fromDir.rootDir, root);
-  await assert.rejects(
-    openImage(`${registry.host}/test/tiny:v1`, { offline: true }),
-    (e: unknown) => e instanceof UsageError && /offline mode forbids network access/.test(e.message),
-  );
-  await assert.rejects(openImage('sbom:/x.json'), UsageError);
-});
+test(
+  'openImage dispatches registry, oci-dir and dir targets; ' + 'offline refuses registries; sbom is not an image',
+  async () => {
+    const fromLayout = await openImage(`oci-dir:${layout}:v1`);
+    assert.equal(fromLayout.source.kind, 'oci-dir');
+    const fromRegistry = await openImage(`registry:${registry.host}/test/tiny:v1`, { insecure: true });
+    assert.equal(fromRegistry.source.kind, 'registry');
+    assert.equal(fromRegistry.source.manifestDigest, fromLayout.source.manifestDigest);
+    assert.deepEqual(await tinyLayerFiles(await fromRegistry.layers[0].open(), true), { 'etc/hello': 'hi\n' });
+    const root = join(work, 'root');
+    mkdirSync(root);
+    const fromDir = await openImage(`dir:${root}`);
+    assert.equal(fromDir.rootDir, root);
+    await assert.rejects(
+      openImage(`${registry.host}/test/tiny:v1`, { offline: true }),
+      (e: unknown) => e instanceof UsageError && /offline mode forbids network access/.test(e.message),
+    );
+    await assert.rejects(openImage('sbom:/x.json'), UsageError);
+  },
+);
 
 test('openImage opens docker-archive and oci-archive tarballs written by skopeo', async () => {
   const ociTar = join(work, 'oci.tar');

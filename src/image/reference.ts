@@ -23,8 +23,8 @@ const DOCKER_HUB_ENDPOINT = 'registry-1.docker.io';
 const COMPONENT_RE = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const TAG_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 // host: DNS labels or an IPv4 address or a bracketed IPv6 address, optional port
-const HOST_RE =
-  /^(?:(?:[A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9])(?:\.(?:[A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9]))*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$/;
+const DNS_LABEL = '(?:[A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9-]*[A-Za-z0-9])';
+const HOST_RE = new RegExp(String.raw`^(?:${DNS_LABEL}(?:\.${DNS_LABEL})*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$`);
 
 /**
  * Parses an image reference; throws a UsageError naming the reference and the problem for anything that is not one.
@@ -88,7 +88,8 @@ export function parseReference(input: string): Reference {
   const repository = parts.join('/');
   if (repository.length > 255) fail('repository name longer than 255 characters');
   if (tag === undefined && digest === undefined) tag = 'latest';
-  const canonical = `${registry}/${repository}${tag !== undefined ? `:${tag}` : ''}${digest !== undefined ? `@${digest}` : ''}`;
+  const canonical =
+    `${registry}/${repository}${tag !== undefined ? `:${tag}` : ''}` + `${digest !== undefined ? `@${digest}` : ''}`;
   return {
     registry,
     repository,

@@ -15,7 +15,8 @@ import { matchInventory } from './index.ts';
 const GO = 'vulndata/go-vulndb/data/osv';
 const GHSA = 'vulndata/ghsa-sample';
 const CRATE =
-  'vulndata/trivy-db-testdata/pkg/vulnsrc/ghsa/testdata/happy/ghsa/advisories/github-reviewed/2021/08/GHSA-mp6f-p9gp-vpj9/GHSA-mp6f-p9gp-vpj9.json';
+  'vulndata/trivy-db-testdata/pkg/vulnsrc/ghsa/testdata/happy/ghsa/advisories/github-reviewed/2021/08/' +
+  'GHSA-mp6f-p9gp-vpj9/GHSA-mp6f-p9gp-vpj9.json';
 const skip = corpusSkip(GO) || corpusSkip(GHSA) || corpusSkip(CRATE);
 
 let dir = '';

@@ -70,7 +70,8 @@ export function createMavenMatcher(): Matcher {
       if (!group) {
         ctx.problem(
           packageLocation(pkg),
-          `maven: cannot match Java archive ${pkg.name} ${pkg.version}: no groupId (identity from ${meta?.identifiedBy ?? 'unknown'})`,
+          `maven: cannot match Java archive ${pkg.name} ${pkg.version}: no groupId (identity from ` +
+            `${meta?.identifiedBy ?? 'unknown'})`,
         );
         return [];
       }

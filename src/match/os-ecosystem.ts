@@ -8,10 +8,10 @@ const majorMinor = (v: string): string => v.split('.').slice(0, 2).join('.');
 
 /**
  * Candidate ecosystems for the OS, most specific first; empty when the OS is unknown or has no release to match.
- * Debian `Debian:<major>`; Ubuntu `Ubuntu:<ver>:LTS`, `Ubuntu:<ver>` and `Ubuntu:Pro:<ver>:LTS`; Alpine `Alpine:v<major.minor>`
- * (`Alpine:edge`); Wolfi, Chainguard; RPM distros `<Name>:<major>` (Red Hat, Rocky Linux, AlmaLinux, CentOS,
- * Oracle Linux), `Amazon Linux:<ver>`, `openSUSE:Leap <ver>`, `openSUSE:Tumbleweed`, `SUSE:Linux Enterprise Server <ver>`,
- * `Photon OS:<ver>`, `CBL-Mariner:<ver>`, `Azure Linux:<ver>`.
+ * Debian `Debian:<major>`; Ubuntu `Ubuntu:<ver>:LTS`, `Ubuntu:<ver>` and `Ubuntu:Pro:<ver>:LTS`; Alpine
+ * `Alpine:v<major.minor>` (`Alpine:edge`); Wolfi, Chainguard; RPM distros `<Name>:<major>` (Red Hat, Rocky Linux,
+ * AlmaLinux, CentOS, Oracle Linux), `Amazon Linux:<ver>`, `openSUSE:Leap <ver>`, `openSUSE:Tumbleweed`,
+ * `SUSE:Linux Enterprise Server <ver>`, `Photon OS:<ver>`, `CBL-Mariner:<ver>`, `Azure Linux:<ver>`.
  */
 export function osEcosystems(os: Os | undefined): string[] {
   if (!os) return [];

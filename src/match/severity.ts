@@ -55,7 +55,10 @@ export function scoredCvss(list: Cvss[]): Cvss[] {
 
 const VERSION_RANK: Record<Cvss['version'], number> = { '3.1': 4, '4.0': 3, '3.0': 2, '2.0': 1 };
 
-/** The CVSS record that rates a finding: NVD's first, then the newest version (3.1 preferred over 4.0 for comparability). */
+/**
+ * The CVSS record that rates a finding: NVD's first, then the newest version (3.1 preferred over 4.0 for
+ * comparability).
+ */
 export function preferredCvss(list: Cvss[]): Cvss | undefined {
   return [...list].sort(
     (a, b) =>

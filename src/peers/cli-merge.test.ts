@@ -51,7 +51,8 @@ before(async () => {
   mkdirSync(join(root, 'var/lib/dpkg'), { recursive: true });
   writeFileSync(
     join(root, 'etc/os-release'),
-    'PRETTY_NAME="Debian GNU/Linux 10 (buster)"\nNAME="Debian GNU/Linux"\nVERSION_ID="10"\nVERSION="10 (buster)"\nVERSION_CODENAME=buster\nID=debian\n',
+    'PRETTY_NAME="Debian GNU/Linux 10 (buster)"\nNAME="Debian GNU/Linux"\nVERSION_ID="10"\n' +
+      'VERSION="10 (buster)"\nVERSION_CODENAME=buster\nID=debian\n',
   );
   writeFileSync(join(root, 'etc/debian_version'), '10.1\n');
   writeFileSync(join(root, 'var/lib/dpkg/status'), STATUS);

@@ -156,7 +156,8 @@ const CASES: { name: string; zerocve: Finding[]; peers: PeerReport[]; rows: stri
     zerocve: [zf('CVE-1', 'curl', '7.64.0-4', { fixed: ['7.64.0-5'] })],
     peers: [trivy(pf('CVE-1', 'curl', '7.64.0-3', { fixed: ['7.64.0-5'] }))],
     rows: [
-      'CVE-1 curl@7.64.0-4 [zerocve,trivy] installed version: zerocve 7.64.0-4, trivy 7.64.0-3 (a different image or database age?)',
+      'CVE-1 curl@7.64.0-4 [zerocve,trivy] installed version: zerocve 7.64.0-4, trivy 7.64.0-3 (a different ' +
+        'image or database age?)',
     ],
   },
   {
@@ -251,40 +252,44 @@ test('merge: non-vulnerability findings are left out; no peers means every row i
   assert.equal(got.rows[0].disagreement, undefined);
 });
 
-test('merge: warnings for another image, outside ecosystems, two reports of one tool; suppressed findings are named', () => {
-  const got = mergePeerFindings(
-    [],
-    [
-      { ...trivy(pf('CVE-1', 'bash', '1'), pf('CVE-9', 'rails', '4', { ecosystem: 'gem' })), imageId: 'sha256:aaaa' },
-      { ...trivy(pf('CVE-1', 'bash', '1')), path: 'trivy2.json' },
-    ],
-    {
-      image: { configDigest: 'sha256:bbbb' },
-      suppressed: [{ finding: zf('CVE-1', 'bash', '1'), by: 'ignore-file', reason: 'accepted risk' }],
-    },
-  );
-  assert.ok(
-    got.warnings.some(
-      (w) =>
-        w.code === 'peer-other-image' &&
-        w.path === 'trivy.json' &&
-        w.message.includes('trivy.json is of image sha256:aaaa, zerocve scanned sha256:bbbb'),
-    ),
-    got.warnings.map((w) => w.message).join('\n'),
-  );
-  assert.ok(
-    got.warnings.some(
-      (w) => w.code === 'peer-unmatched-ecosystem' && w.message.includes('gem packages, which zerocve does not match'),
-    ),
-  );
-  assert.ok(
-    got.warnings.some(
-      (w) => w.code === 'peer-same-tool-twice' && w.message.startsWith('2 trivy reports (trivy.json, trivy2.json)'),
-    ),
-  );
-  const bash = got.rows.find((r) => r.package === 'bash')!;
-  assert.equal(bash.disagreement, 'only trivy; zerocve suppressed it (ignore-file: accepted risk)');
-});
+test(
+  'merge: warnings for another image, outside ecosystems, ' + 'two reports of one tool; suppressed findings are named',
+  () => {
+    const got = mergePeerFindings(
+      [],
+      [
+        { ...trivy(pf('CVE-1', 'bash', '1'), pf('CVE-9', 'rails', '4', { ecosystem: 'gem' })), imageId: 'sha256:aaaa' },
+        { ...trivy(pf('CVE-1', 'bash', '1')), path: 'trivy2.json' },
+      ],
+      {
+        image: { configDigest: 'sha256:bbbb' },
+        suppressed: [{ finding: zf('CVE-1', 'bash', '1'), by: 'ignore-file', reason: 'accepted risk' }],
+      },
+    );
+    assert.ok(
+      got.warnings.some(
+        (w) =>
+          w.code === 'peer-other-image' &&
+          w.path === 'trivy.json' &&
+          w.message.includes('trivy.json is of image sha256:aaaa, zerocve scanned sha256:bbbb'),
+      ),
+      got.warnings.map((w) => w.message).join('\n'),
+    );
+    assert.ok(
+      got.warnings.some(
+        (w) =>
+          w.code === 'peer-unmatched-ecosystem' && w.message.includes('gem packages, which zerocve does not match'),
+      ),
+    );
+    assert.ok(
+      got.warnings.some(
+        (w) => w.code === 'peer-same-tool-twice' && w.message.startsWith('2 trivy reports (trivy.json, trivy2.json)'),
+      ),
+    );
+    const bash = got.rows.find((r) => r.package === 'bash')!;
+    assert.equal(bash.disagreement, 'only trivy; zerocve suppressed it (ignore-file: accepted risk)');
+  },
+);
 
 test('merge: packages that every scanner saw at other versions are named in one warning', () => {
   const got = mergePeerFindings(
@@ -295,7 +300,8 @@ test('merge: packages that every scanner saw at other versions are named in one 
     {
       code: 'peer-version-mismatch',
       message:
-        '1 package(s) at different installed versions per scanner — a different image or database age? curl (zerocve 7.64.0-4, trivy 7.64.0-3)',
+        '1 package(s) at different installed versions per scanner — a different image or database age? curl ' +
+        '(zerocve 7.64.0-4, trivy 7.64.0-3)',
     },
   ]);
   assert.deepEqual(

@@ -168,9 +168,8 @@ function buildRow(entries: Entry[], tools: ScannerName[]): PeerRow {
   const missing = tools.filter((t) => !reportedBy.includes(t));
   if (tools.length > 1 && reportedBy.length === 1) {
     kinds.push('only-one');
-    text.push(
-      `only ${reportedBy[0]}${reportedBy[0] !== 'zerocve' && !isPackageType(first.ecosystem) ? ` (zerocve does not match ${first.ecosystem} packages)` : ''}`,
-    );
+    const unmatched = reportedBy[0] !== 'zerocve' && !isPackageType(first.ecosystem);
+    text.push(`only ${reportedBy[0]}${unmatched ? ` (zerocve does not match ${first.ecosystem} packages)` : ''}`);
   } else if (missing.length) {
     kinds.push('missing');
     text.push(`not reported by ${missing.join(', ')}`);
@@ -179,7 +178,8 @@ function buildRow(entries: Entry[], tools: ScannerName[]): PeerRow {
     row.versions = Object.fromEntries(reportedBy.map((t) => [t, versionOf[t]!]));
     kinds.push('package-version');
     text.push(
-      `installed version: ${reportedBy.map((t) => `${t} ${versionOf[t]}`).join(', ')} (a different image or database age?)`,
+      `installed version: ${reportedBy.map((t) => `${t} ${versionOf[t]}`).join(', ')} (a different image or ` +
+        `database age?)`,
     );
   }
   if (new Set(reportedBy.map((t) => fixedKey(fixed[t]!))).size > 1) {
@@ -245,7 +245,9 @@ export function mergePeerFindings(
     if (scanned && p.imageId && p.imageId !== scanned) {
       warnings.push({
         code: 'peer-other-image',
-        message: `${p.tool} report ${p.path} is of image ${p.imageId}, zerocve scanned ${scanned}: installed versions may differ`,
+        message:
+          `${p.tool} report ${p.path} is of image ${p.imageId}, zerocve scanned ${scanned}: ` +
+          `installed versions may differ`,
         path: p.path,
       });
     }
@@ -253,7 +255,9 @@ export function mergePeerFindings(
     if (outside.size)
       warnings.push({
         code: 'peer-unmatched-ecosystem',
-        message: `${p.tool} report ${p.path} has findings in ${[...outside].sort().join(', ')} packages, which zerocve does not match`,
+        message:
+          `${p.tool} report ${p.path} has findings in ${[...outside].sort().join(', ')} packages, ` +
+          `which zerocve does not match`,
         path: p.path,
       });
   }
@@ -293,7 +297,10 @@ export function mergePeerFindings(
   if (mismatched.length) {
     warnings.push({
       code: 'peer-version-mismatch',
-      message: `${mismatched.length} package(s) at different installed versions per scanner — a different image or database age? ${mismatched.slice(0, 10).join('; ')}${mismatched.length > 10 ? '; …' : ''}`,
+      message:
+        `${mismatched.length} package(s) at different installed versions per scanner — a different ` +
+        `image or database age? ${mismatched.slice(0, 10).join('; ')}` +
+        `${mismatched.length > 10 ? '; …' : ''}`,
     });
   }
 

@@ -29,9 +29,9 @@ export function parsePeerReport(doc: unknown, path: string): PeerReport {
           : o.tool && (o.tool as Record<string, unknown>).name === 'zerocve'
             ? 'a zerocve report'
             : 'neither';
-  throw new InputError(
-    `${path}: is ${what === 'neither' ? 'neither a Trivy nor a Grype JSON report' : `${what}, not a Trivy or Grype JSON report`} (write one with \`trivy image --format json\` or \`grype -o json\`)`,
-  );
+  const is =
+    what === 'neither' ? 'neither a Trivy nor a Grype JSON report' : `${what}, not a Trivy or Grype JSON report`;
+  throw new InputError(`${path}: is ${is} (write one with \`trivy image --format json\` or \`grype -o json\`)`);
 }
 
 /** Read a Trivy (SchemaVersion 2) or Grype JSON report. Bad input → InputError naming the file. */

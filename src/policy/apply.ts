@@ -108,7 +108,9 @@ export function applyPolicy(all: Finding[], options: PolicyOptions = {}): Policy
           if (!driverWarned.has(rule)) {
             warnings.push({
               code: 'ignore-rule-needs-driver',
-              message: `ignore rule ${rule.where} applies only with a host driver ${rule.driver}; no driver version known (pass --driver-version): not applied`,
+              message:
+                `ignore rule ${rule.where} applies only with a host driver ${rule.driver}; no driver ` +
+                `version known (pass --driver-version): not applied`,
               path: rule.where,
             });
             driverWarned.add(rule);

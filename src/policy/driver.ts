@@ -4,7 +4,9 @@
 import { UsageError } from '../core/errors.ts';
 import { satisfies, schemeById } from '../version/index.ts';
 
-/** `>=550.54.15`, `>=535.104.05, <540`: every clause must hold. Driver versions compare as dotted numbers (CPE order). */
+/**
+ * `>=550.54.15`, `>=535.104.05, <540`: every clause must hold. Driver versions compare as dotted numbers (CPE order).
+ */
 export function driverSatisfies(version: string, condition: string): boolean {
   try {
     return satisfies(schemeById('cpe')!, version, condition);

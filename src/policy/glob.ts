@@ -1,5 +1,5 @@
-// Glob patterns for ignore rules and slim's --keep: `*` (no slash), `**` (any depth), `?`. Hand-written: a dozen lines, and
-// node's path.matchesGlob is still experimental in Node 24.
+// Glob patterns for ignore rules and slim's --keep: `*` (no slash), `**` (any depth), `?`. Hand-written: a dozen lines,
+// and node's path.matchesGlob is still experimental in Node 24.
 const cache = new Map<string, RegExp>();
 
 // `*` and `?` within one path component, `**` across components; `**` then a slash also matches zero folders.

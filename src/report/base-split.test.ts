@@ -125,7 +125,8 @@ test('base split: the table summary names the base and splits findings and packa
   assert.match(
     text,
     new RegExp(
-      `findings ${nb} from base, ${r.findings.length - nb} from app; packages 1 from base, ${r.inventory.packages.length - 1} from app`,
+      `findings ${nb} from base, ${r.findings.length - nb} from app; packages 1 from base, ` +
+        `${r.inventory.packages.length - 1} from app`,
     ),
   );
   // without a base, no such lines

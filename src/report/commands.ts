@@ -25,12 +25,16 @@ export function renderInspectText(r: InspectResult): string {
     `Layers (${r.image.layers.length})`,
     ...r.image.layers.map(
       (l) =>
-        `  ${String(l.index + 1).padStart(2)}  ${l.digest.slice(0, 19)}  ${l.mediaType.replace('application/vnd.', '').padEnd(34)} ${formatBytes(l.compressedSize).padStart(9)} → ${formatBytes(l.uncompressedSize).padStart(9)}  ${l.files} files`,
+        `  ${String(l.index + 1).padStart(2)}  ${l.digest.slice(0, 19)}  ` +
+        `${l.mediaType.replace('application/vnd.', '').padEnd(34)} ` +
+        `${formatBytes(l.compressedSize).padStart(9)} → ${formatBytes(l.uncompressedSize).padStart(9)}  ` +
+        `${l.files} files`,
     ),
     '',
     `Files ${t.files}  directories ${t.directories}  symlinks ${t.symlinks}  hardlinks ${t.hardlinks}`,
     `Executables ${t.executables}  setuid ${t.setuid}  setgid ${t.setgid}`,
-    `Size ${formatBytes(t.bytes)} (${formatBytes(t.compressedBytes)} compressed)  shadowed by later layers: ${r.shadowed.files} files, ${formatBytes(r.shadowed.bytes)}`,
+    `Size ${formatBytes(t.bytes)} (${formatBytes(t.compressedBytes)} compressed)  shadowed by later layers: ` +
+      `${r.shadowed.files} files, ${formatBytes(r.shadowed.bytes)}`,
     ...(r.problems.length
       ? [
           '',
@@ -68,20 +72,25 @@ export function renderSlimText(r: SlimReport, source: string, out: string): stri
       .join(', ') || 'none';
   const sur = (x: ScanReport) =>
     x.surface
-      ? `${x.surface.executables} executables, shells: ${x.surface.shells.join(' ') || 'none'}, package managers: ${x.surface.packageManagers.join(' ') || 'none'}`
+      ? `${x.surface.executables} executables, shells: ${x.surface.shells.join(' ') || 'none'}, package ` +
+        `managers: ${x.surface.packageManagers.join(' ') || 'none'}`
       : '';
   return (
     [
       `slim ${source} → ${out} (${r.slim.output.manifestDigest})`,
       `  files     ${r.slim.before.files} → ${r.slim.after.files}`,
-      `  bytes     ${formatBytes(r.slim.before.bytes)} → ${formatBytes(r.slim.after.bytes)} (${pct(r.slim.after.bytes, r.slim.before.bytes)})`,
-      `  packages  ${r.slim.packages.full.length} fully kept, ${r.slim.packages.partial.length} partly, ${r.slim.packages.removed.length} removed`,
-      `  CVEs      before: ${sev(r.before)}; after: ${sev(r.after)}${r.before.db ? '' : ' (no vulnerability database: run zerocve db update)'}`,
+      `  bytes     ${formatBytes(r.slim.before.bytes)} → ${formatBytes(r.slim.after.bytes)} (` +
+        `${pct(r.slim.after.bytes, r.slim.before.bytes)})`,
+      `  packages  ${r.slim.packages.full.length} fully kept, ${r.slim.packages.partial.length} partly, ` +
+        `${r.slim.packages.removed.length} removed`,
+      `  CVEs      before: ${sev(r.before)}; after: ${sev(r.after)}` +
+        `${r.before.db ? '' : ' (no vulnerability database: run zerocve db update)'}`,
       `  surface   before: ${sur(r.before)}`,
       `            after:  ${sur(r.after)}`,
       ...r.slim.commands.map(
         (c) =>
-          `  verified  ${JSON.stringify(c.argv.join(' '))}: exit ${c.exitCode} → ${c.verify?.exitCode ?? '?'}${c.verify && !c.verify.stdoutMatches ? ' (stdout differs)' : ''}`,
+          `  verified  ${JSON.stringify(c.argv.join(' '))}: exit ${c.exitCode} → ` +
+          `${c.verify?.exitCode ?? '?'}${c.verify && !c.verify.stdoutMatches ? ' (stdout differs)' : ''}`,
       ),
       ...(r.sbomDigest ? [`  sbom      ${r.sbomDigest} (CycloneDX, referrer)`] : []),
       ...r.slim.problems.slice(0, 5).map((p) => `  problem   ${p}`),
@@ -92,12 +101,16 @@ export function renderSlimText(r: SlimReport, source: string, out: string): stri
 // ── build ────────────────────────────────────────────────────────────────────────────────────────────────────────
 
 export function renderBuildText(r: BuildResult, out: string): string {
+  const removed = r.removedPackages.length
+    ? `; prod removed ${r.removedPackages.length}: ${r.removedPackages.join(' ')}`
+    : '';
   return (
     [
       `built ${out}`,
       `  manifest   ${r.manifestDigest}`,
-      `  layer      ${r.layer.digest} (${formatBytes(r.layer.size)}, ${formatBytes(r.layer.uncompressedSize)} unpacked)`,
-      `  packages   ${r.packages} Debian packages${r.removedPackages.length ? `; prod removed ${r.removedPackages.length}: ${r.removedPackages.join(' ')}` : ''}`,
+      `  layer      ${r.layer.digest} (${formatBytes(r.layer.size)}, ` +
+        `${formatBytes(r.layer.uncompressedSize)} unpacked)`,
+      `  packages   ${r.packages} Debian packages${removed}`,
       `  sbom       ${r.sbom.digest} (CycloneDX, referrer)`,
       `  provenance ${r.provenance.digest} (in-toto SLSA v1, referrer)`,
       ...(r.pushed ? [`  pushed     ${r.pushed}`] : []),
@@ -107,7 +120,8 @@ export function renderBuildText(r: BuildResult, out: string): string {
 
 export function renderFreshnessText(r: FreshnessReport): string {
   return [
-    `${r.image}: ${r.checked} packages checked, ${r.updates.length} with newer versions (${r.updates.filter((u) => u.security).length} from security updates)\n`,
+    `${r.image}: ${r.checked} packages checked, ${r.updates.length} with newer versions (` +
+      `${r.updates.filter((u) => u.security).length} from security updates)\n`,
     ...r.updates.map(
       (u) => `  ${u.name.padEnd(30)} ${u.installed} → ${u.candidate}${u.security ? '  [security]' : ''}\n`,
     ),

@@ -134,7 +134,10 @@ export function stableUuid(name: string): string {
 
 /** The image's identity for document names and serials. */
 export function imageIdentity(report: ScanReport): string {
-  return `${imageName(report)}@${report.image.source.manifestDigest ?? report.image.configDigest ?? ''}@${report.createdAt}`;
+  return (
+    `${imageName(report)}@${report.image.source.manifestDigest ?? report.image.configDigest ?? ''}@` +
+    `${report.createdAt}`
+  );
 }
 
 /** The `--merge` comparison (`report.sections.peers`, written by src/peers), when the report has one. */
@@ -150,5 +153,8 @@ export const peerTotalsText = (c: PeerComparison): string => c.totals.map((t) =>
 /** `all agree 9, all report but differ 2, only zerocve 1, only peers 3, partial 0` */
 export function peerAgreementText(c: PeerComparison): string {
   const a = c.agreement;
-  return `all agree ${a.allAgree}, all report but differ ${a.allReportDiffer}, only zerocve ${a.onlyZerocve}, only peers ${a.onlyPeers}${c.tools.length > 2 ? `, partial ${a.partial}` : ''}`;
+  return (
+    `all agree ${a.allAgree}, all report but differ ${a.allReportDiffer}, only zerocve ${a.onlyZerocve}` +
+    `, only peers ${a.onlyPeers}${c.tools.length > 2 ? `, partial ${a.partial}` : ''}`
+  );
 }

@@ -262,11 +262,13 @@ export function renderCompareHtml(c: CompareReport): string[] {
     `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">`,
     `<title>zerocve compare: ${h(c.a.image)} vs ${h(c.b.image)}</title><style>${HTML_CSS}</style></head><body>`,
     `<header><h1>${h(c.a.image)} → ${h(c.b.image)}</h1><p>A: ${h(c.a.os)} · B: ${h(c.b.os)}</p></header><main>`,
-    '<section><h2>Metrics</h2><table id="metrics"><thead><tr><th></th><th>A</th><th>B</th><th>change</th></tr></thead><tbody>',
+    '<section><h2>Metrics</h2><table ' +
+      'id="metrics"><thead><tr><th></th><th>A</th><th>B</th><th>change</th></tr></thead><tbody>',
   ];
   for (const m of c.metrics)
     out.push(
-      `<tr data-key="${h(m.key)}"><th>${h(m.label.trim())}</th><td>${h(fmt(m, m.a))}</td><td>${h(fmt(m, m.b))}</td><td>${h(m.change)}</td></tr>`,
+      `<tr data-key="${h(m.key)}"><th>${h(m.label.trim())}</th><td>${h(fmt(m, m.a))}</td><td>` +
+        `${h(fmt(m, m.b))}</td><td>${h(m.change)}</td></tr>`,
     );
   out.push('</tbody></table></section>');
   const list = (title: string, items: string[]): void => {

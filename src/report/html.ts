@@ -28,16 +28,20 @@ export const SEVERITY_COLOURS: Record<string, string> = {
   unknown: '#7c3aed',
 };
 
-export const HTML_CSS = `
+export const HTML_CSS =
+  `
 body{font:14px/1.4 system-ui,sans-serif;margin:0;color:#111;background:#f7f7f8}
-header{background:#111827;color:#fff;padding:16px 24px}header h1{margin:0;font-size:20px}header p{margin:4px 0 0;color:#cbd5e1}
+header{background:#111827;color:#fff;padding:16px 24px}header h1{margin:0;font-size:20px}header ` +
+  `p{margin:4px 0 0;color:#cbd5e1}
 main{padding:16px 24px;max-width:1400px}
-.cards{display:flex;flex-wrap:wrap;gap:12px;margin-bottom:16px}.card{background:#fff;border:1px solid #e5e7eb;border-radius:8px;padding:10px 14px;min-width:130px}
+.cards{display:flex;flex-wrap:wrap;gap:12px;margin-bottom:16px}.card{background:#fff;border:1px solid ` +
+  `#e5e7eb;border-radius:8px;padding:10px 14px;min-width:130px}
 .card b{display:block;font-size:22px}.card span{color:#6b7280;font-size:12px}
 .pass{color:#15803d}.fail{color:#b91c1c}
 section{background:#fff;border:1px solid #e5e7eb;border-radius:8px;padding:12px 16px;margin-bottom:16px}
 h2{font-size:16px;margin:0 0 8px}
-table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:4px 8px;border-bottom:1px solid #eee;vertical-align:top}
+table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:4px 8px;border-bottom:1px solid ` +
+  `#eee;vertical-align:top}
 th{background:#f3f4f6;position:sticky;top:0}
 .sev{font-weight:600;text-transform:uppercase;font-size:12px}
 .filters{display:flex;flex-wrap:wrap;gap:12px;align-items:center;margin-bottom:8px}
@@ -89,7 +93,11 @@ function barChart(
       `<text x="${labelW + w + 6}" y="${y + 15}">${h(b.text)}</text></g>`
     );
   });
-  return `<svg id="${id}" role="img" aria-label="${h(title)}" xmlns="http://www.w3.org/2000/svg" width="${labelW + barW + 120}" height="${height}" viewBox="0 0 ${labelW + barW + 120} ${height}">${rows.join('')}</svg>`;
+  return (
+    `<svg id="${id}" role="img" aria-label="${h(title)}" xmlns="http://www.w3.org/2000/svg" width="` +
+    `${labelW + barW + 120}" height="${height}" viewBox="0 0 ${labelW + barW + 120} ${height}">` +
+    `${rows.join('')}</svg>`
+  );
 }
 
 export function renderHtml(report: ScanReport): string[] {
@@ -102,11 +110,13 @@ export function renderHtml(report: ScanReport): string[] {
     '<!doctype html>',
     '<html lang="en"><head><meta charset="utf-8">',
     `<meta name="viewport" content="width=device-width,initial-scale=1">`,
-    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">`,
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; ` +
+      `script-src 'unsafe-inline'; img-src data:">`,
     `<title>zerocve: ${h(name)}</title><style>${HTML_CSS}</style></head><body>`,
   );
   out.push(
-    `<header><h1>${h(name)}</h1><p>${h(osName(report))} · ${h(report.image.source.target)} · scanned ${h(report.createdAt)} by ${h(report.tool.name)} ${h(report.tool.version)}</p></header><main>`,
+    `<header><h1>${h(name)}</h1><p>${h(osName(report))} · ${h(report.image.source.target)} · scanned ` +
+      `${h(report.createdAt)} by ${h(report.tool.name)} ${h(report.tool.version)}</p></header><main>`,
   );
   const card = (value: string, label: string, cls = ''): string =>
     `<div class="card"><b class="${cls}">${h(value)}</b><span>${h(label)}</span></div>`;
@@ -181,7 +191,8 @@ export function renderHtml(report: ScanReport): string[] {
     out.push(`<label><input type="checkbox" data-sev="${k}" checked> ${k} (${s.findings[k]})</label>`);
   out.push('<input type="search" id="filter-text" placeholder="filter by id, package, text"></div>');
   out.push(
-    '<table id="findings"><thead><tr><th>Severity</th><th>ID</th><th>Package</th><th>Installed</th><th>Fixed</th><th>Title</th></tr></thead><tbody>',
+    '<table id="findings"><thead><tr><th>Severity</th><th>ID</th><th>Package</th><th>Installed</th>' +
+      '<th>Fixed</th><th>Title</th></tr></thead><tbody>',
   );
   for (const f of [...report.findings].sort(bySeverityDesc)) {
     const id =
@@ -189,17 +200,22 @@ export function renderHtml(report: ScanReport): string[] {
         ? `<a href="${h(f.references[0])}" rel="noreferrer noopener">${h(f.id)}</a>`
         : h(f.id);
     out.push(
-      `<tr data-severity="${h(f.severity)}"><td class="sev" style="color:${SEVERITY_COLOURS[f.severity]}">${h(f.severity)}</td><td>${id}${f.kev ? ' <b>KEV</b>' : ''}</td><td>${h(f.package.name)}<br><code>${h(f.package.locations[0]?.path ?? '')}</code></td><td>${h(f.installedVersion)}</td><td>${h(fixedText(f))}</td><td>${h(f.title ?? '')}</td></tr>`,
+      `<tr data-severity="${h(f.severity)}"><td class="sev" style="color:${SEVERITY_COLOURS[f.severity]}">` +
+        `${h(f.severity)}</td><td>${id}${f.kev ? ' <b>KEV</b>' : ''}</td><td>${h(f.package.name)}` +
+        `<br><code>${h(f.package.locations[0]?.path ?? '')}</code></td><td>${h(f.installedVersion)}` +
+        `</td><td>${h(fixedText(f))}</td><td>${h(f.title ?? '')}</td></tr>`,
     );
   }
   out.push('</tbody></table></section>');
   if (report.suppressed.length) {
     out.push(
-      '<section><h2>Suppressed</h2><table><thead><tr><th>ID</th><th>Package</th><th>By</th><th>Reason</th></tr></thead><tbody>',
+      '<section><h2>Suppressed</h2><table><thead><tr><th>ID</th><th>Package</th><th>By</th><th>Reason</th></' +
+        'tr></thead><tbody>',
     );
     for (const x of report.suppressed)
       out.push(
-        `<tr><td>${h(x.finding.id)}</td><td>${h(x.finding.package.name)} ${h(x.finding.installedVersion)}</td><td>${h(x.by)}</td><td>${h(x.reason)}</td></tr>`,
+        `<tr><td>${h(x.finding.id)}</td><td>${h(x.finding.package.name)} ${h(x.finding.installedVersion)}` +
+          `</td><td>${h(x.by)}</td><td>${h(x.reason)}</td></tr>`,
       );
     out.push('</tbody></table></section>');
   }
@@ -211,7 +227,8 @@ export function renderHtml(report: ScanReport): string[] {
     );
     for (const p of peers.peers)
       out.push(
-        `<li>${h(p.tool)}${p.toolVersion ? ` ${h(p.toolVersion)}` : ''}: <code>${h(p.path)}</code>${p.target ? ` (${h(p.target)})` : ''}</li>`,
+        `<li>${h(p.tool)}${p.toolVersion ? ` ${h(p.toolVersion)}` : ''}: <code>${h(p.path)}</code>` +
+          `${p.target ? ` (${h(p.target)})` : ''}</li>`,
       );
     for (const w of peers.warnings) out.push(`<li>warning: ${h(w.message)}</li>`);
     out.push('</ul><table id="peer-rows"><thead><tr><th>ID</th><th>Package</th><th>Installed</th><th>Reported by</th>');
@@ -223,11 +240,18 @@ export function renderHtml(report: ScanReport): string[] {
           const sev = r.severities[t];
           if (!sev) return '<td>—</td>';
           const fixed = r.fixed[t] ?? [];
-          return `<td><span class="sev" style="color:${SEVERITY_COLOURS[sev] ?? '#111'}">${h(sev)}</span><br>${h(r.versions?.[t] ?? '')}${r.versions?.[t] ? ' → ' : ''}${h(fixed.length ? fixed.join(', ') : 'no fix')}</td>`;
+          return (
+            `<td><span class="sev" style="color:${SEVERITY_COLOURS[sev] ?? '#111'}">${h(sev)}` +
+            `</span><br>${h(r.versions?.[t] ?? '')}${r.versions?.[t] ? ' → ' : ''}` +
+            `${h(fixed.length ? fixed.join(', ') : 'no fix')}</td>`
+          );
         })
         .join('');
       out.push(
-        `<tr data-agree="${r.disagreement ? 'no' : 'yes'}"><td>${h(r.id)}${r.aliases.length ? `<br><code>${h(r.aliases.join(', '))}</code>` : ''}</td><td>${h(r.package)}</td><td>${h(r.version)}</td><td>${h(r.reportedBy.join(', '))}</td>${cells}<td>${h(r.disagreement ?? 'agree')}</td></tr>`,
+        `<tr data-agree="${r.disagreement ? 'no' : 'yes'}"><td>${h(r.id)}` +
+          `${r.aliases.length ? `<br><code>${h(r.aliases.join(', '))}</code>` : ''}</td><td>` +
+          `${h(r.package)}</td><td>${h(r.version)}</td><td>${h(r.reportedBy.join(', '))}</td>${cells}<td>` +
+          `${h(r.disagreement ?? 'agree')}</td></tr>`,
       );
     }
     out.push('</tbody></table></section>');

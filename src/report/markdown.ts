@@ -53,14 +53,16 @@ export function renderMarkdown(report: ScanReport): string[] {
     for (const f of [...report.findings].sort(bySeverityDesc)) {
       const link = f.references[0] ? `[${md(f.id)}](${encodeURI(f.references[0])})` : md(f.id);
       out.push(
-        `| ${ICON[f.severity]} ${f.severity} | ${link}${f.kev ? ' **KEV**' : ''} | ${md(f.package.name)} | ${md(f.installedVersion)} | ${md(fixedText(f))} |`,
+        `| ${ICON[f.severity]} ${f.severity} | ${link}${f.kev ? ' **KEV**' : ''} | ${md(f.package.name)} | ` +
+          `${md(f.installedVersion)} | ${md(fixedText(f))} |`,
       );
     }
     out.push('');
     out.push('<details><summary>Finding details</summary>', '');
     for (const f of [...report.findings].sort(bySeverityDesc)) {
       out.push(
-        `- **${md(f.id)}** (${f.severity}, ${md(f.severitySource)}) in ${code(f.package.purl)} at ${code(f.package.locations[0]?.path ?? '')}: ${md(f.title ?? '')}`,
+        `- **${md(f.id)}** (${f.severity}, ${md(f.severitySource)}) in ${code(f.package.purl)} at ` +
+          `${code(f.package.locations[0]?.path ?? '')}: ${md(f.title ?? '')}`,
       );
     }
     out.push('', '</details>', '');
@@ -76,7 +78,8 @@ export function renderMarkdown(report: ScanReport): string[] {
     );
     for (const x of report.suppressed)
       out.push(
-        `| ${md(x.finding.id)} | ${md(x.finding.package.name)} ${md(x.finding.installedVersion)} | ${md(x.by)} | ${md(x.reason)} |`,
+        `| ${md(x.finding.id)} | ${md(x.finding.package.name)} ${md(x.finding.installedVersion)} | ` +
+          `${md(x.by)} | ${md(x.reason)} |`,
       );
     out.push('', '</details>', '');
   }
@@ -86,7 +89,8 @@ export function renderMarkdown(report: ScanReport): string[] {
     out.push(`Findings: ${md(peerTotalsText(peers))}. Rows: ${md(peerAgreementText(peers))}.`, '');
     for (const p of peers.peers)
       out.push(
-        `- ${md(p.tool)}${p.toolVersion ? ` ${md(p.toolVersion)}` : ''}: ${code(p.path)}${p.target ? ` (${md(p.target)})` : ''}`,
+        `- ${md(p.tool)}${p.toolVersion ? ` ${md(p.toolVersion)}` : ''}: ${code(p.path)}` +
+          `${p.target ? ` (${md(p.target)})` : ''}`,
       );
     for (const w of peers.warnings) out.push(`- ⚠️ ${md(w.message)}`);
     out.push('');
@@ -94,13 +98,15 @@ export function renderMarkdown(report: ScanReport): string[] {
     const differing = rows.filter((r) => r.disagreement).length;
     if (rows.length) {
       out.push(
-        `<details${differing ? ' open' : ''}><summary>${rows.length} vulnerabilities, ${differing} with a disagreement</summary>`,
+        `<details${differing ? ' open' : ''}><summary>${rows.length} vulnerabilities, ${differing} with a ` +
+          `disagreement</summary>`,
         '',
       );
       out.push('| ID | Package | Installed | Reported by | Disagreement |', '| --- | --- | --- | --- | --- |');
       for (const r of rows)
         out.push(
-          `| ${md(r.id)} | ${md(r.package)} | ${md(r.version)} | ${r.reportedBy.map(md).join(', ')} | ${r.disagreement ? md(r.disagreement) : '✅ agree'} |`,
+          `| ${md(r.id)} | ${md(r.package)} | ${md(r.version)} | ${r.reportedBy.map(md).join(', ')} | ` +
+            `${r.disagreement ? md(r.disagreement) : '✅ agree'} |`,
         );
       out.push('', '</details>', '');
     }

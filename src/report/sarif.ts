@@ -83,7 +83,9 @@ export function buildSarif(report: ScanReport): object {
       ruleIndex: r.index,
       level: LEVEL[f.severity],
       message: {
-        text: `${f.package.name} ${f.installedVersion} → ${fixedText(f)}: ${f.id} (${f.severity})${f.kev ? ' [KEV]' : ''}`,
+        text:
+          `${f.package.name} ${f.installedVersion} → ${fixedText(f)}: ${f.id} (${f.severity})` +
+          `${f.kev ? ' [KEV]' : ''}`,
       },
       locations: [
         {

@@ -102,6 +102,10 @@ export function buildSpdx(report: ScanReport, options: ReporterOptions = {}): Sp
   const src = report.image.source;
   const imageId = 'SPDXRef-Image';
   const digest = src.manifestDigest ?? report.image.configDigest;
+  const ociName = name.split('/').at(-1)?.split(':')[0] ?? name;
+  const repositoryUrl = src.reference
+    ? `?repository_url=${encodeURIComponent(src.reference.replace(/[:@][^/]*$/, ''))}`
+    : '';
   const imagePkg: SpdxPackage = {
     SPDXID: imageId,
     name,
@@ -119,7 +123,7 @@ export function buildSpdx(report: ScanReport, options: ReporterOptions = {}): Sp
           {
             referenceCategory: 'PACKAGE-MANAGER',
             referenceType: 'purl',
-            referenceLocator: `pkg:oci/${encodeURIComponent(name.split('/').at(-1)?.split(':')[0] ?? name)}@${encodeURIComponent(digest)}${src.reference ? `?repository_url=${encodeURIComponent(src.reference.replace(/[:@][^/]*$/, ''))}` : ''}`,
+            referenceLocator: `pkg:oci/${encodeURIComponent(ociName)}@${encodeURIComponent(digest)}${repositoryUrl}`,
           },
         ]
       : undefined,
@@ -227,7 +231,8 @@ export function buildSpdx(report: ScanReport, options: ReporterOptions = {}): Sp
     dataLicense: 'CC0-1.0',
     SPDXID: 'SPDXRef-DOCUMENT',
     name,
-    documentNamespace: `https://zerocve.dev/spdxdocs/${encodeURIComponent(idPart(name))}-${stableUuid(imageIdentity(report))}`,
+    documentNamespace:
+      `https://zerocve.dev/spdxdocs/${encodeURIComponent(idPart(name))}-` + `${stableUuid(imageIdentity(report))}`,
     creationInfo: { created, creators: [tool] },
     documentDescribes: undefined,
     packages,

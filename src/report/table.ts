@@ -71,16 +71,20 @@ export function renderTable(report: ScanReport, options: ReporterOptions = {}): 
   );
   if (report.surface)
     line(
-      `${'Executables'.padEnd(11)} ${report.surface.executables} (ELF ${report.surface.elfExecutables}, scripts ${report.surface.scriptExecutables})`,
+      `${'Executables'.padEnd(11)} ${report.surface.executables} (ELF ${report.surface.elfExecutables}, ` +
+        `scripts ${report.surface.scriptExecutables})`,
     );
   line(
-    `${'Size'.padEnd(11)} ${formatBytes(size.compressed)} compressed, ${formatBytes(size.uncompressed)} uncompressed, ${report.image.layers.length} layers`,
+    `${'Size'.padEnd(11)} ${formatBytes(size.compressed)} compressed, ${formatBytes(size.uncompressed)} ` +
+      `uncompressed, ${report.image.layers.length} layers`,
   );
   const sev = SEVERITIES.map((k) => {
     const t = `${k.toUpperCase()} ${s.findings[k]}`;
     return s.findings[k] > 0 ? paint(k, t) : t;
   }).join(', ');
-  const findingsPlain = `${'Findings'.padEnd(11)} ${total} (${SEVERITIES.map((k) => `${k.toUpperCase()} ${s.findings[k]}`).join(', ')})`;
+  const findingsPlain =
+    `${'Findings'.padEnd(11)} ${total} (` +
+    `${SEVERITIES.map((k) => `${k.toUpperCase()} ${s.findings[k]}`).join(', ')})`;
   // colour codes make the string longer than it looks: truncate on the plain text, colour only when it fits
   lines.push(
     [...findingsPlain].length <= width ? `${'Findings'.padEnd(11)} ${total} (${sev})` : truncate(findingsPlain, width),
@@ -90,10 +94,13 @@ export function renderTable(report: ScanReport, options: ReporterOptions = {}): 
   if (base && s.base) {
     const n = (c: typeof s.findings): number => SEVERITIES.reduce((x, k) => x + c[k], 0);
     line(
-      `${'Base'.padEnd(11)} ${base.name} (${base.layers} of ${report.image.layers.length} layers, from ${base.via === 'flag' ? '--base' : 'annotation'})`,
+      `${'Base'.padEnd(11)} ${base.name} (${base.layers} of ${report.image.layers.length} layers, from ` +
+        `${base.via === 'flag' ? '--base' : 'annotation'})`,
     );
     line(
-      `${''.padEnd(11)} findings ${n(s.base.findingsFromBase)} from base, ${n(s.base.findingsFromApp)} from app; packages ${s.base.packagesFromBase} from base, ${s.base.packagesFromApp} from app${s.base.filter ? ` (--${s.base.filter})` : ''}`,
+      `${''.padEnd(11)} findings ${n(s.base.findingsFromBase)} from base, ${n(s.base.findingsFromApp)} from ` +
+        `app; packages ${s.base.packagesFromBase} from base, ${s.base.packagesFromApp} from app` +
+        `${s.base.filter ? ` (--${s.base.filter})` : ''}`,
     );
   }
   if (s.threshold)
@@ -105,7 +112,9 @@ export function renderTable(report: ScanReport, options: ReporterOptions = {}): 
     );
   if (report.db)
     line(
-      `${'Database'.padEnd(11)} ${report.db.sources.map((d) => `${d.name}${d.snapshot ? `@${d.snapshot}` : ''}`).join(', ')}${report.db.ageHours !== undefined ? `, ${Math.round(report.db.ageHours)} h old` : ''}`,
+      `${'Database'.padEnd(11)} ` +
+        `${report.db.sources.map((d) => `${d.name}${d.snapshot ? `@${d.snapshot}` : ''}`).join(', ')}` +
+        `${report.db.ageHours !== undefined ? `, ${Math.round(report.db.ageHours)} h old` : ''}`,
       'dim',
     );
 
@@ -115,7 +124,9 @@ export function renderTable(report: ScanReport, options: ReporterOptions = {}): 
     line(`${g.pkg.name} ${g.pkg.version}  ${g.pkg.type}  ${g.pkg.locations[0]?.path ?? ''}`, 'bold');
     const idW = Math.max(...g.findings.map((f) => f.id.length));
     for (const f of g.findings) {
-      const head = `  ${pad(f.severity.toUpperCase(), 10)} ${pad(f.id, idW)}  ${f.installedVersion} → ${fixedText(f)}${f.kev ? '  KEV' : ''}`;
+      const head =
+        `  ${pad(f.severity.toUpperCase(), 10)} ${pad(f.id, idW)}  ${f.installedVersion} → ` +
+        `${fixedText(f)}${f.kev ? '  KEV' : ''}`;
       const room = width - [...head].length - 2;
       const title = f.title && room > 8 ? `  ${truncate(f.title, room)}` : '';
       const plain = truncate(`${head}${title}`, width);
@@ -150,7 +161,10 @@ export function renderTable(report: ScanReport, options: ReporterOptions = {}): 
     if (rows.length)
       line(`  ${pad('ID', idW)}  ${pad('PACKAGE', pkgW)}  ${pad('REPORTED BY', byW)}  DISAGREEMENT`, 'dim');
     for (const r of rows) {
-      const text = `  ${pad(truncate(r.id, idW), idW)}  ${pad(truncate(`${r.package} ${r.version}`, pkgW), pkgW)}  ${pad(r.reportedBy.join(','), byW)}  ${r.disagreement ?? 'agree'}`;
+      const text =
+        `  ${pad(truncate(r.id, idW), idW)}  ` +
+        `${pad(truncate(`${r.package} ${r.version}`, pkgW), pkgW)}  ${pad(r.reportedBy.join(','), byW)}  ` +
+        `${r.disagreement ?? 'agree'}`;
       line(text, r.disagreement ? undefined : 'dim');
     }
     for (const w of peers.warnings) line(`  warning: ${w.message}`);
@@ -166,7 +180,8 @@ export function renderTable(report: ScanReport, options: ReporterOptions = {}): 
     line(`  setuid ${sf.setuid.length}${sf.setuid.length ? `: ${sf.setuid.map((f) => f.path).join(', ')}` : ''}`);
     line(`  setgid ${sf.setgid.length}${sf.setgid.length ? `: ${sf.setgid.map((f) => f.path).join(', ')}` : ''}`);
     line(
-      `  world-writable ${sf.worldWritable.length}${sf.worldWritable.length ? `: ${sf.worldWritable.map((f) => f.path).join(', ')}` : ''}`,
+      `  world-writable ${sf.worldWritable.length}` +
+        `${sf.worldWritable.length ? `: ${sf.worldWritable.map((f) => f.path).join(', ')}` : ''}`,
     );
     line(
       `  user ${sf.user.configured || '(unset)'}${sf.user.root ? ' — runs as root' : ''}`,
@@ -178,7 +193,9 @@ export function renderTable(report: ScanReport, options: ReporterOptions = {}): 
     line();
     line('Bloat', 'bold');
     line(
-      `  total ${formatBytes(b.totalBytes)}, removable ${formatBytes(b.removableBytes)}${b.totalBytes > 0 ? ` (${Math.round((100 * b.removableBytes) / b.totalBytes)}%)` : ''}, shadowed ${formatBytes(b.shadowedBytes)}, duplicate sets ${b.duplicates.length}`,
+      `  total ${formatBytes(b.totalBytes)}, removable ${formatBytes(b.removableBytes)}` +
+        `${b.totalBytes > 0 ? ` (${Math.round((100 * b.removableBytes) / b.totalBytes)}%)` : ''}, ` +
+        `shadowed ${formatBytes(b.shadowedBytes)}, duplicate sets ${b.duplicates.length}`,
     );
     for (const c of [...b.categories].sort((x, y) => y.bytes - x.bytes))
       line(`  ${pad(c.category, 20)} ${pad(formatBytes(c.bytes), 9)} ${c.files} files`);
@@ -207,12 +224,14 @@ function analysisSections(report: ScanReport, line: Line): void {
   if (gpu && gpu.files.length) {
     line();
     line(`GPU device code (${gpu.files.length} files with CUDA fat binaries)`, 'bold');
-    line(
-      `  ${formatBytes(gpu.totalBytes)} of device code${gpu.gpuArchs.length ? `; for ${gpu.gpuArchs.join(',')} ${formatBytes(gpu.prunableBytes)} targets other GPUs and could be pruned` : ' (pass --gpu-arch sm_80,… to see what could be pruned)'}`,
-    );
+    const prunable = gpu.gpuArchs.length
+      ? `; for ${gpu.gpuArchs.join(',')} ${formatBytes(gpu.prunableBytes)} targets other GPUs and could be pruned`
+      : ' (pass --gpu-arch sm_80,… to see what could be pruned)';
+    line(`  ${formatBytes(gpu.totalBytes)} of device code${prunable}`);
     for (const a of gpu.archs.slice(0, 12))
       line(
-        `  ${pad(a.arch, 9)} cubin ${pad(formatBytes(a.cubinBytes), 9)} ptx ${pad(formatBytes(a.ptxBytes), 9)} in ${a.files} files`,
+        `  ${pad(a.arch, 9)} cubin ${pad(formatBytes(a.cubinBytes), 9)} ptx ` +
+          `${pad(formatBytes(a.ptxBytes), 9)} in ${a.files} files`,
       );
     for (const f of gpu.files.filter((x) => x.unsupported.length).slice(0, 5))
       line(`  ${f.path}: no code for ${f.unsupported.join(', ')}`, 'high');
@@ -221,12 +240,14 @@ function analysisSections(report: ScanReport, line: Line): void {
   if (stacks && stacks.duplicates.length) {
     line();
     line(
-      `CUDA installed more than once (${stacks.duplicates.length} library families; ${formatBytes(stacks.removableBytes)} not loaded by torch)`,
+      `CUDA installed more than once (${stacks.duplicates.length} library families; ` +
+        `${formatBytes(stacks.removableBytes)} not loaded by torch)`,
       'bold',
     );
     for (const d of stacks.duplicates.slice(0, 12))
       line(
-        `  ${pad(d.family, 16)} ${d.copies.map((c) => `${c.dir} ${formatBytes(c.bytes)}${c.loaded ? ' (loaded)' : ''}`).join('  |  ')}`,
+        `  ${pad(d.family, 16)} ` +
+          `${d.copies.map((c) => `${c.dir} ${formatBytes(c.bytes)}${c.loaded ? ' (loaded)' : ''}`).join('  |  ')}`,
       );
   }
   const models = sec.models ?? [];
@@ -235,7 +256,8 @@ function analysisSections(report: ScanReport, line: Line): void {
     line(`Model files (${models.length})`, 'bold');
     for (const m of models.slice(0, 20))
       line(
-        `  ${pad(m.format, 14)} ${pad(formatBytes(m.size), 9)} ${m.path}${m.unsafeImports?.length ? `  UNSAFE (${m.severity}): ${m.unsafeImports.join(', ')}` : ''}`,
+        `  ${pad(m.format, 14)} ${pad(formatBytes(m.size), 9)} ${m.path}` +
+          `${m.unsafeImports?.length ? `  UNSAFE (${m.severity}): ${m.unsafeImports.join(', ')}` : ''}`,
         m.unsafeImports?.length ? 'critical' : undefined,
       );
   }
@@ -245,11 +267,14 @@ function analysisSections(report: ScanReport, line: Line): void {
     line('Dependencies', 'bold');
     for (const e of deps.python)
       line(
-        `  python ${e.key}${e.pythonVersion ? ` (${e.pythonVersion})` : ''}: ${e.distributions} distributions, ${e.requirementsChecked} requirements checked`,
+        `  python ${e.key}${e.pythonVersion ? ` (${e.pythonVersion})` : ''}: ${e.distributions} ` +
+          `distributions, ${e.requirementsChecked} requirements checked`,
       );
     for (const f of deps.cuda.frameworks)
       line(
-        `  ${f.name} ${f.version} built for CUDA ${f.cudaVersion}; CUDA libraries present: ${deps.cuda.libraries.map((l) => `${l.component} ${l.version}`).join(', ') || 'none'}${deps.cuda.hostDriver ? `; host driver ${deps.cuda.hostDriver}` : ''}`,
+        `  ${f.name} ${f.version} built for CUDA ${f.cudaVersion}; CUDA libraries present: ` +
+          `${deps.cuda.libraries.map((l) => `${l.component} ${l.version}`).join(', ') || 'none'}` +
+          `${deps.cuda.hostDriver ? `; host driver ${deps.cuda.hostDriver}` : ''}`,
       );
   }
 }

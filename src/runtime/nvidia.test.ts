@@ -11,7 +11,8 @@ test('detectDriverVersion reads the kernel module version from the proc file', (
     const f = join(dir, 'version');
     writeFileSync(
       f,
-      'NVRM version: NVIDIA UNIX x86_64 Kernel Module  550.54.15  Tue Mar  5 22:23:56 UTC 2024\nGCC version:  gcc version 12.2.0\n',
+      'NVRM version: NVIDIA UNIX x86_64 Kernel Module  550.54.15  Tue Mar  5 22:23:56 UTC 2024\n' +
+        'GCC version:  gcc version 12.2.0\n',
     );
     assert.equal(detectDriverVersion({ procFile: f, nvidiaSmi: '/nonexistent' }), '550.54.15');
     assert.equal(detectDriverVersion({ procFile: join(dir, 'none'), nvidiaSmi: '/nonexistent' }), undefined);

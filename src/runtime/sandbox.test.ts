@@ -17,7 +17,9 @@ test(
       [
         'python3',
         '-c',
-        'import json, socket\nprint(json.dumps({"ok": 1}))\ntry:\n  socket.create_connection(("127.0.0.1", 9), 1)\nexcept OSError as e:\n  print("net", type(e).__name__)',
+        'import json, socket\nprint(json.dumps({"ok": 1}))\ntry:\n' +
+          '  socket.create_connection(("127.0.0.1", 9), 1)\nexcept OSError as e:\n' +
+          '  print("net", type(e).__name__)',
       ],
       { trace: true, timeoutMs: 60_000 },
     );

@@ -61,7 +61,10 @@ export function sandboxSkip(): false | string {
   return false;
 }
 
-/** Run `argv` inside `root`. The root is an unpacked image (no shell or env needed in it); it is not modified except by the workload. */
+/**
+ * Run `argv` inside `root`. The root is an unpacked image (no shell or env needed in it); it is not modified except by
+ * the workload.
+ */
 export async function runInRoot(root: string, argv: string[], options: RunOptions = {}): Promise<RunResult> {
   if (!argv.length) throw new UsageError('run: empty command');
   if (!existsSync(root)) throw new InputError(`run: ${root}: no such root directory`);

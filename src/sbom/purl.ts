@@ -55,7 +55,10 @@ const CODENAMES: Record<string, { id: string; versionId: string }> = {
 
 export type DistroInfo = Pick<OsInfo, 'id' | 'versionId' | 'versionCodename'>;
 
-/** `ubuntu-18.04` → {ubuntu, 18.04}; `3.22.0` with namespace alpine → {alpine, 3.22.0}; `focal` → {ubuntu, 20.04, focal}. */
+/**
+ * `ubuntu-18.04` → {ubuntu, 18.04}; `3.22.0` with namespace alpine → {alpine, 3.22.0}; `focal` → {ubuntu, 20.04,
+ * focal}.
+ */
 export function osFromDistro(distro: string, namespace?: string): DistroInfo | undefined {
   const m = /^([a-z][a-z0-9._]*?)-(\d[\w.+~-]*)$/i.exec(distro);
   if (m) return { id: m[1].toLowerCase(), versionId: m[2] };

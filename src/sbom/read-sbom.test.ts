@@ -167,7 +167,8 @@ const PEERS: {
     // Maven components, named group:artifact whatever the writer put in `name` (Trivy: the artifactId)
     check: (pkgs) =>
       assert.deepEqual(pkgs.map((p) => `${p.type}:${p.name}@${p.version} ${p.purl}`).sort(), [
-        'maven:org.eclipse.sisu:org.eclipse.sisu.plexus@0.3.0.M1 pkg:maven/org.eclipse.sisu/org.eclipse.sisu.plexus@0.3.0.M1',
+        'maven:org.eclipse.sisu:org.eclipse.sisu.plexus@0.3.0.M1 ' +
+          'pkg:maven/org.eclipse.sisu/org.eclipse.sisu.plexus@0.3.0.M1',
         'maven:org.ow2.asm:asm@9.5 pkg:maven/org.ow2.asm/asm@9.5',
         'maven:org.slf4j:slf4j-api@2.0.11 pkg:maven/org.slf4j/slf4j-api@2.0.11',
       ]),
@@ -217,7 +218,9 @@ test('bad input is an InputError with one line naming the file', async () => {
   );
   // a component without purl or of an unsupported ecosystem is a problem, never a crash
   const got = parseSbom(
-    '{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{"type":"library","name":"left-pad","purl":"pkg:gem/left-pad@1.3.0"},{"type":"library","name":"x"},{"type":"library","name":"bad","purl":"not a purl"},{"type":"library","name":"core","purl":"pkg:npm/%40babel/core@7.0.0"}]}',
+    '{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{"type":"library","name":"left-pad","purl":"' +
+      'pkg:gem/left-pad@1.3.0"},{"type":"library","name":"x"},{"type":"library","name":"bad","purl":"not ' +
+      'a purl"},{"type":"library","name":"core","purl":"pkg:npm/%40babel/core@7.0.0"}]}',
     'mem.json',
   );
   assert.deepEqual(

@@ -166,6 +166,12 @@ export function classifyPath(path: string): BloatCategoryName {
   return 'runtime';
 }
 
+/** shared libraries of compilers, binutils and sanitizers, by name prefix */
+const TOOLCHAIN_LIBRARY = new RegExp(
+  '^(libLLVM|libclang|libbfd|libopcodes|libctf|libsframe|libgprofng|libasan|libtsan|liblsan|libubsan|' +
+    'libhwasan|libcc1|libisl|libmpc|libmpfr)[-.]',
+);
+
 function isToolchain(path: string, base: string): boolean {
   if (
     /^\/usr\/(lib|libexec)\/gcc(-cross)?\//.test(path) ||
@@ -182,11 +188,7 @@ function isToolchain(path: string, base: string): boolean {
       /^(gcc|g\+\+|cpp|clang|clang\+\+|cc1\w*|lto1|llvm-[\w-]+)-?\d*(\.\d+)*$/.test(base))
   )
     return true;
-  return (
-    /^(libLLVM|libclang|libbfd|libopcodes|libctf|libsframe|libgprofng|libasan|libtsan|liblsan|libubsan|libhwasan|libcc1|libisl|libmpc|libmpfr)[-.]/.test(
-      base,
-    ) || /^(cc1|cc1plus|cc1obj|lto1|collect2|lto-wrapper)$/.test(base)
-  );
+  return TOOLCHAIN_LIBRARY.test(base) || /^(cc1|cc1plus|cc1obj|lto1|collect2|lto-wrapper)$/.test(base);
 }
 
 const isRemovable = (c: string) => REMOVABLE.has(c);
@@ -343,7 +345,8 @@ export function computeBloat(input: BloatInput): BloatReport {
       if (bytes < t * 0.95) continue;
       const parent = dir.slice(0, dir.lastIndexOf('/')) || '/';
       const pm = dirCat.get(parent);
-      if (parent !== '/' && pm && (pm.get(cat) ?? 0) >= (dirTotal.get(parent) ?? 0) * 0.95) continue; // parent is pure too
+      // parent is pure too
+      if (parent !== '/' && pm && (pm.get(cat) ?? 0) >= (dirTotal.get(parent) ?? 0) * 0.95) continue;
       offenders.push({
         path: dir,
         category: cat,

@@ -61,7 +61,10 @@ test('ld.so.conf parsing and include order', () => {
   ]);
 });
 
-/** Compile a real shared object into ROOT/path with a soname, DT_NEEDED on `needs` (found under `linkDirs`) and an rpath. */
+/**
+ * Compile a real shared object into ROOT/path with a soname, DT_NEEDED on `needs` (found under `linkDirs`) and an
+ * rpath.
+ */
 function so(
   root: string,
   path: string,
@@ -72,7 +75,8 @@ function so(
   const src = join(work, `${opts.soname}.c`);
   writeFileSync(
     src,
-    `static const char pad[${opts.pad ?? 16}] __attribute__((used)) = {1};\nint f_${opts.soname.replace(/\W/g, '_')}(void) { return pad[0]; }\n`,
+    `static const char pad[${opts.pad ?? 16}] __attribute__((used)) = {1};\n` +
+      `int f_${opts.soname.replace(/\W/g, '_')}(void) { return pad[0]; }\n`,
   );
   const args = [
     '-shared',
@@ -197,29 +201,32 @@ test('torch loads the wheel copies through its RPATH; the toolkit copies and the
   assert.equal(via('libcudart.so.12'), 'rpath');
 });
 
-test('without the wheel in torch RPATH, ld.so.conf finds the toolkit cuBLAS and the wheel copy is the removable one', async () => {
-  const root = join(work, 'b');
-  buildTree(root, false);
-  const r = await stacks(root);
-  const fam = (n: string) => r.families.find((f) => f.family === n)!;
-  const tk = '/usr/local/cuda-12.4/targets/x86_64-linux/lib';
-  assert.deepEqual(
-    fam('libcublas')
-      .copies.filter((c) => c.loaded)
-      .map((c) => c.dir),
-    [tk],
-  );
-  assert.equal(fam('libcublas').removableBytes, size(root, `${SP}/nvidia/cublas/lib/libcublas.so.12`));
-  assert.equal(r.edges.find((e) => e.needed === 'libcublas.so.12')?.via, 'ld-so-conf');
-  assert.equal(r.edges.find((e) => e.needed === 'libcublas.so.12')?.resolved, `${tk}/libcublas.so.12.4.5.8`);
-  // libcudart still from the wheel
-  assert.deepEqual(
-    fam('libcudart')
-      .copies.filter((c) => c.loaded)
-      .map((c) => c.dir),
-    [`${SP}/nvidia/cuda_runtime/lib`],
-  );
-});
+test(
+  'without the wheel in torch RPATH, ld.so.conf finds the ' + 'toolkit cuBLAS and the wheel copy is the removable one',
+  async () => {
+    const root = join(work, 'b');
+    buildTree(root, false);
+    const r = await stacks(root);
+    const fam = (n: string) => r.families.find((f) => f.family === n)!;
+    const tk = '/usr/local/cuda-12.4/targets/x86_64-linux/lib';
+    assert.deepEqual(
+      fam('libcublas')
+        .copies.filter((c) => c.loaded)
+        .map((c) => c.dir),
+      [tk],
+    );
+    assert.equal(fam('libcublas').removableBytes, size(root, `${SP}/nvidia/cublas/lib/libcublas.so.12`));
+    assert.equal(r.edges.find((e) => e.needed === 'libcublas.so.12')?.via, 'ld-so-conf');
+    assert.equal(r.edges.find((e) => e.needed === 'libcublas.so.12')?.resolved, `${tk}/libcublas.so.12.4.5.8`);
+    // libcudart still from the wheel
+    assert.deepEqual(
+      fam('libcudart')
+        .copies.filter((c) => c.loaded)
+        .map((c) => c.dir),
+      [`${SP}/nvidia/cuda_runtime/lib`],
+    );
+  },
+);
 
 test('the same answer through the real walk of a dir: image', async () => {
   const { walkImage } = await import('../walk/index.ts');

@@ -78,11 +78,13 @@ export interface CudaStacksInput {
   config?: ImageConfig;
 }
 
+const TORCH_LOADER = new RegExp(
+  String.raw`\/torch\/(_C(\.[\w-]+)?\.so|lib\/(libtorch_cuda|libtorch_cuda_cpp|libtorch_cuda_cu|libc10_cuda|` +
+    String.raw`libtorch_python|libtorch_global_deps)\.so)$`,
+);
+
 /** torch's native entry points: the extension module python imports and the CUDA libraries it links. */
-export const isTorchLoader = (path: string): boolean =>
-  /\/torch\/(_C(\.[\w-]+)?\.so|lib\/(libtorch_cuda|libtorch_cuda_cpp|libtorch_cuda_cu|libc10_cuda|libtorch_python|libtorch_global_deps)\.so)$/.test(
-    path,
-  );
+export const isTorchLoader = (path: string): boolean => TORCH_LOADER.test(path);
 
 export function computeCudaStacks(input: CudaStacksInput): CudaStacksReport {
   const index = createPathIndex(input.merged);

@@ -12,7 +12,9 @@ export interface ShadowedFile {
 
 export interface PathIndex {
   get(path: string): MergedEntry | undefined;
-  /** final entry after following symlinks (also in parent directories) inside the root; undefined if dangling or looping */
+  /**
+   * final entry after following symlinks (also in parent directories) inside the root; undefined if dangling or looping
+   */
   resolve(path: string): MergedEntry | undefined;
   /** absolute path `resolve` arrived at */
   resolvePath(path: string): string | undefined;

@@ -1,7 +1,8 @@
 // The web UI's only assets, served by zerocve itself (no CDN: air-gapped sites). The script does one thing:
 // copy buttons. Everything else (filters, sorting, pagination) is plain links and GET forms.
 
-export const UI_CSS = `
+export const UI_CSS =
+  `
 :root { --fg:#1b1f24; --muted:#4a5361; --bg:#fff; --line:#d0d7de; --accent:#0550ae; --ok:#116329; --bad:#a40e26;
   --critical:#8b0000; --high:#c4320a; --medium:#9a6700; --low:#0969da; --negligible:#57606a; --unknown:#6e7781; }
 * { box-sizing: border-box; }
@@ -29,7 +30,8 @@ form.filters label.inline { flex-direction: row; gap: 4px; align-items: center; 
 input, select, button, textarea { font: inherit; padding: 3px 6px; border: 1px solid #8c959f; border-radius: 4px; }
 button { background: #f6f8fa; cursor: pointer; }
 button.primary { background: var(--accent); color: #fff; border-color: var(--accent); }
-.tier { display: inline-block; padding: 0 6px; border-radius: 10px; font-size: 12px; font-weight: 600; border: 1px solid; }
+.tier { display: inline-block; padding: 0 6px; border-radius: 10px; font-size: 12px; font-weight: 600; ` +
+  `border: 1px solid; }
 .tier-golden { color: #6b4b00; background: #fff4c2; } .tier-candidate { color: #0a3069; background: #ddf4ff; }
 .tier-deprecated { color: #4a5361; background: #eaeef2; } .tier-blocked { color: #82071e; background: #ffebe9; }
 .pass { color: var(--ok); font-weight: 600; } .fail { color: var(--bad); font-weight: 600; }

@@ -59,12 +59,17 @@ export function stackedBar(counts: Record<Severity, number>, width = 160): strin
   let x = 0;
   const rects = SEVERITIES.filter((s) => counts[s] > 0).map((s) => {
     const w = (counts[s] / total) * width;
-    const r = `<rect class="seg-${s}" x="${x.toFixed(1)}" y="0" width="${w.toFixed(1)}" height="12" fill="${SEV_COLORS[s]}"/>`;
+    const r =
+      `<rect class="seg-${s}" x="${x.toFixed(1)}" y="0" width="${w.toFixed(1)}" height="12" fill="` +
+      `${SEV_COLORS[s]}"/>`;
     x += w;
     return r;
   });
   if (!total) rects.push(`<rect x="0" y="0" width="${width}" height="12" fill="#2da44e"/>`);
-  return `<svg class="stacked" width="${width}" height="12" role="img" aria-label="${h(label)}"><title>${h(label)}</title>${rects.join('')}</svg>`;
+  return (
+    `<svg class="stacked" width="${width}" height="12" role="img" aria-label="${h(label)}"><title>` +
+    `${h(label)}</title>${rects.join('')}</svg>`
+  );
 }
 
 /** Horizontal bars with a label and a value text each (bloat categories, largest files, device code per arch). */
@@ -84,7 +89,10 @@ export function barChart(id: string, title: string, items: { label: string; valu
       `<text x="${labelW + w + 6}" y="${y + 13}">${h(it.text)}</text></g>`
     );
   });
-  return `<svg id="${id}" width="${labelW + barW + 90}" height="${items.length * rowH + 4}" role="img" aria-label="${h(title)}"><title>${h(title)}</title>${rows.join('')}</svg>`;
+  return (
+    `<svg id="${id}" width="${labelW + barW + 90}" height="${items.length * rowH + 4}" role="img" ` +
+    `aria-label="${h(title)}"><title>${h(title)}</title>${rows.join('')}</svg>`
+  );
 }
 
 /** Finding counts by severity per (digest, database version), oldest first: stacked columns. */
@@ -112,11 +120,16 @@ export function historyChart(points: { label: string; counts: Record<Severity, n
     );
   });
   const summary = points.map((p) => `${p.label}: ${SEVERITIES.reduce((n, s) => n + p.counts[s], 0)}`).join('; ');
-  return `<svg id="history-chart" width="${40 + points.length * (colW + gap)}" height="${chartH + 22}" role="img" aria-label="${h(`Findings over time: ${summary}`)}"><title>Findings by severity per database version and digest</title>${cols.join('')}</svg>${legend()}`;
+  return (
+    `<svg id="history-chart" width="${40 + points.length * (colW + gap)}" height="${chartH + 22}" ` +
+    `role="img" aria-label="${h(`Findings over time: ${summary}`)}"><title>Findings by severity per ` +
+    `database version and digest</title>${cols.join('')}</svg>${legend()}`
+  );
 }
 
 const legend = (): string =>
-  `<p class="legend" aria-hidden="true">${SEVERITIES.map((s) => `<span><i class="k-${s}"></i>${s}</span>`).join('')}</p>`;
+  `<p class="legend" aria-hidden="true">` +
+  `${SEVERITIES.map((s) => `<span><i class="k-${s}"></i>${s}</span>`).join('')}</p>`;
 
 const tierBadge = (t: string): string => `<span class="tier tier-${h(t)}">${h(t)}</span>`;
 const verdictText = (passed: boolean | undefined): string =>
@@ -145,11 +158,18 @@ export function menuPage(m: MenuPageData): string {
   const filters = [
     `<form class="filters" method="get" action="${UI_BASE}/" role="search" aria-label="Filter the catalog">`,
     `<label>Search<input type="search" name="q" value="${h(q.q)}" placeholder="name, description"></label>`,
-    `<label>Tier<select name="tier">${opt('', 'any', q.tier)}${TIERS.map((t) => opt(t, t, q.tier)).join('')}</select></label>`,
-    `<label>Framework<select name="framework">${opt('', 'any', q.framework)}${['PyTorch', 'TensorFlow', 'JAX', 'none'].map((f) => opt(f, f, q.framework)).join('')}</select></label>`,
-    `<label>CUDA major<select name="cuda">${opt('', 'any', q.cuda)}${m.cudaMajors.map((c) => opt(c, `CUDA ${c}`, q.cuda)).join('')}${opt('none', 'no CUDA', q.cuda)}</select></label>`,
-    `<label class="inline"><input type="checkbox" name="clean" value="1"${q.clean ? ' checked' : ''}>zero critical/high</label>`,
-    `<label>Per page<select name="per">${PAGE_SIZES.map((n) => opt(String(n), String(n), String(q.per))).join('')}</select></label>`,
+    `<label>Tier<select name="tier">${opt('', 'any', q.tier)}${TIERS.map((t) => opt(t, t, q.tier)).join('')}` +
+      `</select></label>`,
+    `<label>Framework<select name="framework">${opt('', 'any', q.framework)}` +
+      `${['PyTorch', 'TensorFlow', 'JAX', 'none'].map((f) => opt(f, f, q.framework)).join('')}` +
+      `</select></label>`,
+    `<label>CUDA major<select name="cuda">${opt('', 'any', q.cuda)}` +
+      `${m.cudaMajors.map((c) => opt(c, `CUDA ${c}`, q.cuda)).join('')}${opt('none', 'no CUDA', q.cuda)}` +
+      `</select></label>`,
+    `<label class="inline"><input type="checkbox" name="clean" value="1"${q.clean ? ' checked' : ''}>zero ` +
+      `critical/high</label>`,
+    `<label>Per page<select name="per">` +
+      `${PAGE_SIZES.map((n) => opt(String(n), String(n), String(q.per))).join('')}</select></label>`,
     '<button class="primary" type="submit">Apply</button>',
     `<a href="${UI_BASE}/">Reset</a></form>`,
   ].join('');
@@ -176,14 +196,21 @@ export function menuPage(m: MenuPageData): string {
         .join(' ')}</span></td>`,
       `<td>${h(ago(r.imageCreated))}</td><td>${h(ago(r.scannedAt))}</td>`,
       `<td class="verdict">${verdictText(r.passed)}</td>`,
-      `<td>${r.pull ? `<code class="pull">${h(r.pull)}</code> ${copyButton(`docker pull ${r.pull}`, `Copy pull command for ${r.repository}`)}` : '—'}</td>`,
+      '<td>' +
+        (r.pull
+          ? `<code class="pull">${h(r.pull)}</code> ` +
+            copyButton(`docker pull ${r.pull}`, `Copy pull command for ${r.repository}`)
+          : '—') +
+        '</td>',
       '</tr>',
     ].join('');
   });
   const pageLink = (p: number, label: string): string =>
     `<a href="${UI_BASE}/${h(menuQueryString(q, { page: p }))}" rel="${p < q.page ? 'prev' : 'next'}">${label}</a>`;
   const page = Math.min(q.page, m.pages);
-  const pager = `<nav class="pager" aria-label="Pages">${page > 1 ? pageLink(page - 1, '← Previous') : ''}<span>page ${page} of ${m.pages}</span>${page < m.pages ? pageLink(page + 1, 'Next →') : ''}</nav>`;
+  const pager =
+    `<nav class="pager" aria-label="Pages">${page > 1 ? pageLink(page - 1, '← Previous') : ''}` +
+    `<span>page ${page} of ${m.pages}</span>${page < m.pages ? pageLink(page + 1, 'Next →') : ''}</nav>`;
   return layout(
     'Catalog',
     'menu',
@@ -193,8 +220,10 @@ export function menuPage(m: MenuPageData): string {
       filters,
       '<table id="catalog"><caption class="skip">Catalog images</caption><thead><tr>',
       '<th scope="col">Image</th><th scope="col">Framework</th><th scope="col">CUDA</th><th scope="col">Python</th>',
-      '<th scope="col" class="num">Size</th><th scope="col" class="num">Packages</th><th scope="col" class="num">Executables</th>',
-      '<th scope="col">Findings</th><th scope="col">Image age</th><th scope="col">Last scan</th><th scope="col">Verdict</th><th scope="col">Pull by digest</th>',
+      '<th scope="col" class="num">Size</th><th scope="col" class="num">Packages</th><th scope="col" ' +
+        'class="num">Executables</th>',
+      '<th scope="col">Findings</th><th scope="col">Image age</th><th scope="col">Last scan</th><th ' +
+        'scope="col">Verdict</th><th scope="col">Pull by digest</th>',
       `</tr></thead><tbody>${rows.join('')}</tbody></table>`,
       m.rows.length ? '' : '<p>No image matches these filters.</p>',
       pager,
@@ -248,20 +277,30 @@ export function imagePage(p: ImagePageData): string {
   const sortHeader = (key: FindingsQuery['sort'], label: string): string => {
     const active = fq.sort === key;
     const dir = active && fq.dir === 'desc' ? 'asc' : 'desc';
-    return `<th scope="col" aria-sort="${active ? (fq.dir === 'desc' ? 'descending' : 'ascending') : 'none'}"><a href="${h(base + qs({ sort: key, dir }))}">${label}${active ? (fq.dir === 'desc' ? ' ↓' : ' ↑') : ''}</a></th>`;
+    return (
+      `<th scope="col" aria-sort="${active ? (fq.dir === 'desc' ? 'descending' : 'ascending') : 'none'}` +
+      `"><a href="${h(base + qs({ sort: key, dir }))}">${label}` +
+      `${active ? (fq.dir === 'desc' ? ' ↓' : ' ↑') : ''}</a></th>`
+    );
   };
   const out: string[] = [];
   out.push(
     `<h1>${h(repo || d.target)} ${entry ? tierBadge(entry.tier) : ''}</h1>`,
-    `<p><code class="pull">${h(repo ? `${repo}@${d.digest}` : d.digest)}</code> ${copyButton(repo ? `docker pull ${repo}@${d.digest}` : d.digest, 'Copy pull command')}</p>`,
+    `<p><code class="pull">${h(repo ? `${repo}@${d.digest}` : d.digest)}</code> ` +
+      `${copyButton(repo ? `docker pull ${repo}@${d.digest}` : d.digest, 'Copy pull command')}</p>`,
   );
   if (p.notice) out.push(`<p class="notice" role="status">${h(p.notice)}</p>`);
   if (entry && (entry.tier === 'deprecated' || entry.tier === 'blocked' || judged?.verdict.passed === false)) {
     const rep = p.replacement;
     out.push(
-      `<div class="notice" id="replacement"><strong>${entry.tier === 'deprecated' || entry.tier === 'blocked' ? `This image is ${h(entry.tier)}.` : 'This image fails its policy.'}</strong> `,
+      '<div class="notice" id="replacement"><strong>' +
+        (entry.tier === 'deprecated' || entry.tier === 'blocked'
+          ? `This image is ${h(entry.tier)}.`
+          : 'This image fails its policy.') +
+        '</strong> ',
       rep
-        ? `Recommended golden replacement: ${rep.digest ? `<a href="${imageHref(rep.digest)}">${h(rep.repository)}</a>` : h(rep.repository)}`
+        ? `Recommended golden replacement: ` +
+            `${rep.digest ? `<a href="${imageHref(rep.digest)}">${h(rep.repository)}</a>` : h(rep.repository)}`
         : 'No golden replacement is recorded in the catalog.',
       '</div>',
     );
@@ -273,23 +312,34 @@ export function imagePage(p: ImagePageData): string {
     `<dt>Framework</dt><dd>${stack.framework ? `${h(stack.framework)} ${h(stack.frameworkVersion ?? '')}` : '—'}</dd>`,
     `<dt>CUDA</dt><dd>${h(stack.cuda ?? '—')}</dd><dt>Python</dt><dd>${h(stack.python ?? '—')}</dd>`,
     `<dt>Size</dt><dd>${sizeOf(d.image) !== undefined ? h(humanBytes(sizeOf(d.image)!)) : '—'}</dd>`,
-    `<dt>Verdict</dt><dd id="verdict">${verdictText(judged?.verdict.passed)}${judged?.verdict.threshold ? ` (fails on ${h(judged.verdict.threshold)})` : ''}</dd>`,
+    `<dt>Verdict</dt><dd id="verdict">${verdictText(judged?.verdict.passed)}` +
+      `${judged?.verdict.threshold ? ` (fails on ${h(judged.verdict.threshold)})` : ''}</dd>`,
     `<dt>Database</dt><dd>${h(result?.dbVersion ?? '—')} · scanned ${h(ago(result?.createdAt))}</dd>`,
     `<dt>Downloads</dt><dd><a href="/api/v1/images/${enc(d.digest)}/sbom" download>SBOM (CycloneDX)</a>`,
     repo && entry ? ` · <a href="/api/v1/vex/${enc(repo)}" download>VEX (OpenVEX)</a>` : '',
     ` · <a href="${UI_BASE}/compare?a=${enc(d.digest)}">Compare with…</a></dd>`,
     '</dl>',
-    `<details><summary>As <code>zerocve scan</code> shows it</summary><pre id="scan-summary">${h(p.summary.join('\n'))}</pre></details>`,
+    `<details><summary>As <code>zerocve scan</code> shows it</summary><pre id="scan-summary">` +
+      `${h(p.summary.join('\n'))}</pre></details>`,
   );
 
   // findings
   const shown = p.findings;
   out.push(
-    `<h2 id="findings">Findings <span class="muted">(${shown.length} of ${judged?.findings.length ?? 0} shown)</span></h2>`,
+    `<h2 id="findings">Findings <span class="muted">(${shown.length} of ${judged?.findings.length ?? 0} ` +
+      `shown)</span></h2>`,
     `<form class="filters" method="get" action="${h(base)}" role="search" aria-label="Filter findings">`,
     `<label>Search<input type="search" name="q" value="${h(fq.q)}" placeholder="id, alias, package, title"></label>`,
-    `<fieldset><legend class="muted">Severity</legend>${SEVERITIES.map((s) => `<label class="inline"><input type="checkbox" name="severity" value="${s}"${fq.severity.includes(s) ? ' checked' : ''}>${s}</label>`).join(' ')}</fieldset>`,
-    `<label>Fix<select name="fixable"><option value="">any</option><option value="yes"${fq.fixable === 'yes' ? ' selected' : ''}>has a fix</option><option value="no"${fq.fixable === 'no' ? ' selected' : ''}>no fix</option></select></label>`,
+    `<fieldset><legend class="muted">Severity</legend>` +
+      `${SEVERITIES.map(
+        (s) =>
+          `<label class="inline"><input type="checkbox" name="severity" value="${s}"` +
+          `${fq.severity.includes(s) ? ' checked' : ''}>${s}</label>`,
+      ).join(' ')}` +
+      `</fieldset>`,
+    `<label>Fix<select name="fixable"><option value="">any</option><option value="yes"` +
+      `${fq.fixable === 'yes' ? ' selected' : ''}>has a fix</option><option value="no"` +
+      `${fq.fixable === 'no' ? ' selected' : ''}>no fix</option></select></label>`,
     `<input type="hidden" name="sort" value="${h(fq.sort)}"><input type="hidden" name="dir" value="${h(fq.dir)}">`,
     `<button class="primary" type="submit">Apply</button> <a href="${h(base)}#findings">Reset</a></form>`,
     '<table id="findings-table"><caption class="skip">Findings</caption><thead><tr>',
@@ -308,12 +358,15 @@ export function imagePage(p: ImagePageData): string {
     out.push(
       `<tr data-id="${h(f.id)}">`,
       `<td><span class="sev sev-${f.severity}">${f.severity}</span></td>`,
-      `<td><strong>${h(f.id)}</strong>${f.aliases.length ? `<br><span class="muted">${h(f.aliases.join(', '))}</span>` : ''}${f.title ? `<br>${h(f.title)}` : ''}</td>`,
+      `<td><strong>${h(f.id)}</strong>` +
+        `${f.aliases.length ? `<br><span class="muted">${h(f.aliases.join(', '))}</span>` : ''}` +
+        `${f.title ? `<br>${h(f.title)}` : ''}</td>`,
       `<td>${h(f.package.name)}<br><span class="muted">${h(f.package.type)}</span></td>`,
       `<td>${h(f.installedVersion)}</td><td>${h(f.fixedVersions.join(', ') || '—')}</td><td>${h(f.fixState)}</td>`,
       `<td>${f.kev ? '<strong>KEV</strong>' : '—'}</td>`,
       `<td class="num">${f.epss ? `${(f.epss.score * 100).toFixed(1)}%` : '—'}</td>`,
-      `<td>${h(originOf(f, image))}</td><td>${h(p.firstSeen.get(findingKey(f)) ?? result?.createdAt?.slice(0, 10) ?? '—')}</td>`,
+      `<td>${h(originOf(f, image))}</td><td>` +
+        `${h(p.firstSeen.get(findingKey(f)) ?? result?.createdAt?.slice(0, 10) ?? '—')}</td>`,
     );
     if (p.canTriage) out.push(`<td>${triageForm(f, repo || '*', d.digest, p.csrf)}</td>`);
     out.push('</tr>');
@@ -328,11 +381,18 @@ export function imagePage(p: ImagePageData): string {
   out.push(
     `<h2 id="suppressed">Suppressed findings <span class="muted">(${supp.length})</span></h2>`,
     supp.length
-      ? '<table id="suppressed-table"><thead><tr><th scope="col">ID</th><th scope="col">Package</th><th scope="col">By</th><th scope="col">Who</th><th scope="col">Why</th></tr></thead><tbody>' +
+      ? '<table id="suppressed-table"><thead><tr><th scope="col">ID</th><th scope="col">Package</th><th ' +
+          'scope="col">By</th><th scope="col">Who</th><th scope="col">Why</th></tr></thead><tbody>' +
           supp
             .map((s) => {
               const t = decisionOf(s);
-              return `<tr data-id="${h(s.finding.id)}"><td>${h(s.finding.id)}</td><td>${h(s.finding.package.name)} ${h(s.finding.installedVersion)}</td><td>${h(s.by)}</td><td>${h(t?.author ?? s.rule ?? '—')}</td><td>${h(t ? [t.status, t.justification, t.action].filter(Boolean).join(': ') : s.reason)}</td></tr>`;
+              return (
+                `<tr data-id="${h(s.finding.id)}"><td>${h(s.finding.id)}</td><td>` +
+                `${h(s.finding.package.name)} ${h(s.finding.installedVersion)}</td><td>${h(s.by)}</td><td>` +
+                `${h(t?.author ?? s.rule ?? '—')}</td><td>` +
+                `${h(t ? [t.status, t.justification, t.action].filter(Boolean).join(': ') : s.reason)}` +
+                `</td></tr>`
+              );
             })
             .join('') +
           '</tbody></table>'
@@ -344,19 +404,26 @@ export function imagePage(p: ImagePageData): string {
   out.push(
     '<h2>Layers</h2>',
     layers.length
-      ? `<table id="layers"><thead><tr><th scope="col">#</th><th scope="col">Created by</th><th scope="col" class="num">Compressed</th><th scope="col" class="num">Uncompressed</th><th scope="col" class="num">Files</th></tr></thead><tbody>${layers
-          .map(
-            (l) =>
-              `<tr><td>${l.index}</td><td><code>${h((l.createdBy ?? l.digest).slice(0, 120))}</code></td><td class="num">${h(humanBytes(l.compressedSize))}</td><td class="num">${h(humanBytes(l.uncompressedSize))}</td><td class="num">${l.files}</td></tr>`,
-          )
-          .join('')}</tbody></table>`
+      ? `<table id="layers"><thead><tr><th scope="col">#</th><th scope="col">Created by</th><th scope="col" ` +
+          `class="num">Compressed</th><th scope="col" class="num">Uncompressed</th><th scope="col" ` +
+          `class="num">Files</th></tr></thead><tbody>` +
+          layers
+            .map(
+              (l) =>
+                `<tr><td>${l.index}</td><td><code>${h((l.createdBy ?? l.digest).slice(0, 120))}` +
+                `</code></td><td class="num">${h(humanBytes(l.compressedSize))}</td><td class="num">` +
+                `${h(humanBytes(l.uncompressedSize))}</td><td class="num">${l.files}</td></tr>`,
+            )
+            .join('') +
+          '</tbody></table>'
       : '<p class="muted">no layers (a file system scan)</p>',
   );
   const bloat = d.analysis.bloat as BloatReport | undefined;
   out.push('<h2>Bloat</h2>');
   if (bloat) {
     out.push(
-      `<p>${h(humanBytes(bloat.totalBytes))} in total, ${h(humanBytes(bloat.removableBytes))} removable without knowing the workload.</p>`,
+      `<p>${h(humanBytes(bloat.totalBytes))} in total, ${h(humanBytes(bloat.removableBytes))} removable ` +
+        `without knowing the workload.</p>`,
       '<div class="grid2"><div><h3>By category</h3>',
       barChart(
         'bloat-chart',
@@ -398,12 +465,17 @@ export function imagePage(p: ImagePageData): string {
   out.push(
     '<h2>Model files</h2>',
     models.length
-      ? `<table id="models"><thead><tr><th scope="col">Path</th><th scope="col">Format</th><th scope="col" class="num">Size</th><th scope="col">Unsafe imports</th></tr></thead><tbody>${models
-          .map(
-            (m) =>
-              `<tr><td><code>${h(m.path)}</code></td><td>${h(m.format ?? '')}</td><td class="num">${m.size !== undefined ? h(humanBytes(m.size)) : '—'}</td><td>${h((m.unsafeImports ?? []).join(', ') || '—')}</td></tr>`,
-          )
-          .join('')}</tbody></table>`
+      ? `<table id="models"><thead><tr><th scope="col">Path</th><th scope="col">Format</th><th scope="col" ` +
+          `class="num">Size</th><th scope="col">Unsafe imports</th></tr></thead><tbody>` +
+          models
+            .map(
+              (m) =>
+                `<tr><td><code>${h(m.path)}</code></td><td>${h(m.format ?? '')}</td><td class="num">` +
+                `${m.size !== undefined ? h(humanBytes(m.size)) : '—'}</td><td>` +
+                `${h((m.unsafeImports ?? []).join(', ') || '—')}</td></tr>`,
+            )
+            .join('') +
+          '</tbody></table>'
       : '<p class="muted">no model files</p>',
     '<h2>History</h2>',
     historyChart(p.history),
@@ -421,8 +493,11 @@ function triageForm(f: Finding, repository: string, digest: string, csrf: string
     `<input type="hidden" name="repository" value="${h(repository)}">`,
     `<input type="hidden" name="findingId" value="${h(f.id)}">`,
     `<input type="hidden" name="package" value="${h(f.package.purl)}">`,
-    `<label for="${id}-s">Status</label><select id="${id}-s" name="status">${TRIAGE_STATUSES.map((s) => `<option>${s}</option>`).join('')}</select>`,
-    `<label for="${id}-j">Justification (not_affected)</label><select id="${id}-j" name="justification"><option value=""></option>${VEX_JUSTIFICATIONS.map((j) => `<option>${j}</option>`).join('')}</select>`,
+    `<label for="${id}-s">Status</label><select id="${id}-s" name="status">` +
+      `${TRIAGE_STATUSES.map((s) => `<option>${s}</option>`).join('')}</select>`,
+    `<label for="${id}-j">Justification (not_affected)</label><select id="${id}-j" ` +
+      `name="justification"><option value=""></option>` +
+      `${VEX_JUSTIFICATIONS.map((j) => `<option>${j}</option>`).join('')}</select>`,
     `<label for="${id}-a">Action statement (affected)</label><input id="${id}-a" name="action">`,
     `<button class="primary" type="submit">Record decision</button></form></details>`,
   ].join('');
@@ -455,7 +530,10 @@ export function comparePage(data: {
     const main = /<main>([\s\S]*)<\/main>/.exec(html)?.[1] ?? '';
     const sides = (['a', 'b'] as const).map(
       (k) =>
-        `<div><h2>${k.toUpperCase()}: ${h(data.report![k].image)}</h2>${stackedBar(data.report![k].findings as Record<Severity, number>, 200)}<p class="muted">${h(data.report![k].os)} · shells: ${h(data.report![k].shells.join(', ') || 'none')} · package managers: ${h(data.report![k].packageManagers.join(', ') || 'none')}</p></div>`,
+        `<div><h2>${k.toUpperCase()}: ${h(data.report![k].image)}</h2>` +
+        `${stackedBar(data.report![k].findings as Record<Severity, number>, 200)}<p class="muted">` +
+        `${h(data.report![k].os)} · shells: ${h(data.report![k].shells.join(', ') || 'none')} · package ` +
+        `managers: ${h(data.report![k].packageManagers.join(', ') || 'none')}</p></div>`,
     );
     out.push(
       `<div id="compare">${header.replace(/<h1>/, '<p class="repo">').replace(/<\/h1>/, '</p>')}`,
@@ -476,14 +554,23 @@ export function eventsPage(data: {
     '<h1>Events</h1><p class="muted">New, resolved and changed findings across the catalog, newest first.</p>',
     `<form class="filters" method="get" action="${UI_BASE}/events" aria-label="Filter events">`,
     `<label>Repository<input name="repository" value="${h(data.repository)}"></label>`,
-    `<label>Kind<select name="kind"><option value="">any</option>${['new', 'resolved', 'changed'].map((k) => `<option${k === data.kind ? ' selected' : ''}>${k}</option>`).join('')}</select></label>`,
+    `<label>Kind<select name="kind"><option value="">any</option>` +
+      `${['new', 'resolved', 'changed']
+        .map((k) => `<option${k === data.kind ? ' selected' : ''}>${k}</option>`)
+        .join('')}` +
+      `</select></label>`,
     '<button class="primary" type="submit">Apply</button></form>',
-    '<table id="events"><thead><tr><th scope="col">When</th><th scope="col">Kind</th><th scope="col">Finding</th><th scope="col">Severity</th><th scope="col">Package</th><th scope="col">Image</th><th scope="col">Database</th></tr></thead><tbody>',
+    '<table id="events"><thead><tr><th scope="col">When</th><th scope="col">Kind</th><th ' +
+      'scope="col">Finding</th><th scope="col">Severity</th><th scope="col">Package</th><th ' +
+      'scope="col">Image</th><th scope="col">Database</th></tr></thead><tbody>',
   ];
   for (const e of data.events) {
     const sev = e.new?.severity ?? e.old?.severity;
     out.push(
-      `<tr><td>${h(e.createdAt)}</td><td>${h(e.kind)}</td><td>${h(e.findingId)}</td><td>${sev ? `<span class="sev sev-${h(sev)}">${h(sev)}</span>` : '—'}</td><td>${h(e.packageRef)}</td><td><a href="${imageHref(e.digest)}">${h(e.repository ?? e.digest.slice(0, 19))}</a></td><td>${h(e.dbVersion.slice(0, 20))}</td></tr>`,
+      `<tr><td>${h(e.createdAt)}</td><td>${h(e.kind)}</td><td>${h(e.findingId)}</td><td>` +
+        `${sev ? `<span class="sev sev-${h(sev)}">${h(sev)}</span>` : '—'}</td><td>${h(e.packageRef)}` +
+        `</td><td><a href="${imageHref(e.digest)}">${h(e.repository ?? e.digest.slice(0, 19))}` +
+        `</a></td><td>${h(e.dbVersion.slice(0, 20))}</td></tr>`,
     );
   }
   out.push('</tbody></table>');
@@ -499,7 +586,8 @@ export function loginPage(csrf: string, error?: string): string {
       '<h1>Sign in</h1><p>Paste an API token (<code>zerocve token NAME --role reader|triager|admin</code>).</p>',
       error ? `<p class="notice" role="alert">${h(error)}</p>` : '',
       `<form method="post" action="${UI_BASE}/login"><input type="hidden" name="csrf" value="${h(csrf)}">`,
-      '<label for="token">API token</label> <input id="token" name="token" type="password" autocomplete="off" required> ',
+      '<label for="token">API token</label> <input id="token" name="token" type="password" ' +
+        'autocomplete="off" required> ',
       '<button class="primary" type="submit">Sign in</button></form>',
     ].join(''),
   );

@@ -13,7 +13,10 @@ export interface DpkgVersion {
 const UPSTREAM = /^[A-Za-z0-9.+~:-]+$/;
 const REVISION = /^[A-Za-z0-9.+~]+$/;
 
-/** Parse a Debian version; throws InputError when it is not one. Upstream not starting with a digit is tolerated (dpkg only warns). */
+/**
+ * Parse a Debian version; throws InputError when it is not one. Upstream not starting with a digit is tolerated (dpkg
+ * only warns).
+ */
 export function parseDpkg(v: string): DpkgVersion {
   const s = v.trim();
   if (s === '') throw invalid('dpkg', v, 'empty');

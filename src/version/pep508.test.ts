@@ -44,7 +44,8 @@ test('pep508: marker evaluation', () => {
     ['python_version < "3.10"', linux312, false], // version, not text, comparison
     ['python_full_version >= "3.12.1"', linux312, true],
     ['sys_platform == "win32" or platform_machine == "x86_64"', linux312, true],
-    ['sys_platform == "win32" or platform_machine == "x86_64" and os_name == "nt"', linux312, false], // and binds tighter
+    // and binds tighter
+    ['sys_platform == "win32" or platform_machine == "x86_64" and os_name == "nt"', linux312, false],
     ['(sys_platform == "win32" or platform_machine == "x86_64") and os_name == "posix"', linux312, true],
     ['"linux" in sys_platform', linux312, true],
     ['platform_machine not in "aarch64 arm64"', linux312, true],

@@ -119,10 +119,14 @@ export function parseRequirement(line: string): Requirement {
 
 type Token = { t: 'op' | 'str' | 'var' | 'lp' | 'rp' | 'and' | 'or'; v: string };
 
+const TOKEN = [
+  String.raw`\s*(?:(\()|(\))|('[^']*'|"[^"]*")|(===|==|!=|<=|>=|~=|<|>|not\s+in\b|in\b)|`,
+  String.raw`(and\b|or\b)|([A-Za-z_][A-Za-z0-9_.]*))`,
+].join('');
+
 function tokenize(s: string): Token[] {
   const out: Token[] = [];
-  const re =
-    /\s*(?:(\()|(\))|('[^']*'|"[^"]*")|(===|==|!=|<=|>=|~=|<|>|not\s+in\b|in\b)|(and\b|or\b)|([A-Za-z_][A-Za-z0-9_.]*))/y;
+  const re = new RegExp(TOKEN, 'y');
   let i = 0;
   while (i < s.length) {
     if (/^\s*$/.test(s.slice(i))) break;

@@ -12,8 +12,11 @@ export interface SemverVersion {
   build: string[];
 }
 
-const PATTERN =
-  /^[vV]?(0|[1-9][0-9]*|[0-9]+)(?:\.([0-9]+))?(?:\.([0-9]+))?(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$/;
+const IDENTIFIERS = String.raw`[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*`;
+const PATTERN = new RegExp(
+  String.raw`^[vV]?(0|[1-9][0-9]*|[0-9]+)(?:\.([0-9]+))?(?:\.([0-9]+))?` +
+    String.raw`(?:-(${IDENTIFIERS}))?(?:\+(${IDENTIFIERS}))?$`,
+);
 
 export function tryParseSemver(v: string): SemverVersion | undefined {
   const m = PATTERN.exec(v.trim());

@@ -40,7 +40,9 @@ test(
     writeFileSync(
       script,
       `import { importSources } from ${JSON.stringify(join(import.meta.dirname, 'import.ts'))};\n` +
-        `await importSources(${JSON.stringify(db)}, [{ path: ${JSON.stringify(corpusPath(PYPA))}, source: 'osv:big' }], { onProgress: (p) => { if (p.records >= 1000) process.stdout.write('progress\\n'); } });\n`,
+        (`await importSources(${JSON.stringify(db)}, [{ path: ${JSON.stringify(corpusPath(PYPA))}, source: ` +
+          `'osv:big' }], { onProgress: (p) => { if (p.records >= 1000) ` +
+          `process.stdout.write('progress\\n'); } });\n`),
     );
     const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
     await new Promise<void>((resolve, reject) => {

@@ -173,9 +173,11 @@ function prepareWriter(db: DatabaseSync): Writer {
         (SELECT count(*) FROM affected WHERE advisory IN (SELECT rid FROM advisories WHERE source = ?1)) AS affected,
         (SELECT count(*) FROM enrichment WHERE source = ?1) AS enrichments`),
     getSource: db.prepare('SELECT snapshot FROM sources WHERE name = ?'),
-    putSource:
-      db.prepare(`INSERT OR REPLACE INTO sources (name, kind, input, snapshot, etag, last_modified, imported_at, advisories, affected, enrichments, problems)
-                           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    putSource: db.prepare(
+      `INSERT OR REPLACE INTO sources (name, kind, input, snapshot, etag, last_modified, ` +
+        `imported_at, advisories, affected, enrichments, problems)
+                           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
   };
 }
 
@@ -210,7 +212,8 @@ export async function buildDatabase(
       if (hasSchema(dbPath)) copyFileSync(dbPath, tmp);
       else
         warnings.push(
-          `existing database ${dbPath} was unreadable or of another schema version: rebuilt from the imported sources only`,
+          `existing database ${dbPath} was unreadable or of another schema version: rebuilt from the ` +
+            `imported sources only`,
         );
     }
     db = new DatabaseSync(tmp);

@@ -194,7 +194,8 @@ export function detectKind(path: string): SourceKind {
       }
     }
     throw new InputError(
-      `import input ${path}: no file in this directory looks like a supported feed (OSV, Debian tracker, NVD, KEV, EPSS, secdb, Wolfi)`,
+      `import input ${path}: no file in this directory looks like a supported feed (OSV, Debian tracker, ` +
+        `NVD, KEV, EPSS, secdb, Wolfi)`,
     );
   }
   if (/\.zip$/i.test(path)) return 'osv';

@@ -187,7 +187,8 @@ export async function lock(path: string, options: LockOptions = {}): Promise<Fil
     if (options.timeoutMs !== undefined && Date.now() - started > options.timeoutMs) {
       const h = r.held;
       throw new DatabaseError(
-        `${path} is locked${h ? ` by process ${h.pid} on ${h.host} since ${h.since}` : ''} (lock ${lockFileOf(path)}): gave up after ${Math.round(options.timeoutMs / 1000)} s`,
+        `${path} is locked${h ? ` by process ${h.pid} on ${h.host} since ${h.since}` : ''} (lock ` +
+          `${lockFileOf(path)}): gave up after ${Math.round(options.timeoutMs / 1000)} s`,
       );
     }
     await sleep(delay, undefined, { signal: options.signal });

@@ -82,7 +82,8 @@ function content(db: string, source: string): Map<string, Row> {
   try {
     const rows = d
       .prepare(
-        `SELECT a.id AS id, a.body AS body, (SELECT group_concat(body, '|') FROM (SELECT body FROM affected f WHERE f.advisory = a.rid ORDER BY body)) AS affected
+        `SELECT a.id AS id, a.body AS body, (SELECT group_concat(body, '|') FROM (SELECT body FROM affected ` +
+          `f WHERE f.advisory = a.rid ORDER BY body)) AS affected
            FROM advisories a WHERE a.source = ? AND a.withdrawn IS NULL`,
       )
       .all(source) as Row[];

@@ -124,8 +124,9 @@ export async function* debianTrackerRecords(
 }
 
 /**
- * Records of a DSA or DLA list (`data/DSA/list` of the tracker repository): each advisory's fixed versions per
- * release, e.g. `[29 Mar 2023] DSA-5380-1 xorg-server - security update` / `{CVE-…}` / `[bullseye] - xorg-server 2:1.20.11-1+deb11u6`.
+ * Records of a DSA or DLA list (`data/DSA/list` of the tracker repository): each advisory's fixed versions per release,
+ * e.g. `[29 Mar 2023] DSA-5380-1 xorg-server - security update` / `{CVE-…}` / `[bullseye] - xorg-server
+ * 2:1.20.11-1+deb11u6`.
  */
 export async function* debianListRecords(path: string, source: string): AsyncGenerator<ImportRecord> {
   const lines = readFileSync(path, 'utf8').split('\n');

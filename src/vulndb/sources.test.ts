@@ -267,7 +267,8 @@ test(
     writeFileSync(
       epssCsv,
       gzipSync(
-        '#model_version:v2025.03.14,score_date:2025-02-18T12:55:00Z\ncve,epss,percentile\nCVE-2025-0108,0.32800,0.99290\nCVE-2021-1566,0.00100,0.10000\nbroken,row\n',
+        '#model_version:v2025.03.14,score_date:2025-02-18T12:55:00Z\ncve,epss,percentile\n' +
+          'CVE-2025-0108,0.32800,0.99290\nCVE-2021-1566,0.00100,0.10000\nbroken,row\n',
       ),
     );
     const sum = await importSources(db, [nvdDir, corpusPath(`${T}/kev/testdata/go-case.json`) as string, epssCsv]);

@@ -73,7 +73,8 @@ const PREFETCH_SLICE = 2000;
 export function openStore(path: string, options: OpenStoreOptions = {}): Store {
   if (!existsSync(path)) {
     throw new DatabaseError(
-      `vulnerability database ${path} not found: run \`zerocve db update\` (online) or \`zerocve db import\` (offline) first`,
+      `vulnerability database ${path} not found: run \`zerocve db update\` (online) or \`zerocve db ` +
+        `import\` (offline) first`,
     );
   }
   let db: DatabaseSync;
@@ -95,7 +96,8 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Store {
   if (version !== SCHEMA_VERSION) {
     db.close();
     throw new DatabaseError(
-      `vulnerability database ${path} has schema version ${Number.isNaN(version) ? 'none' : version}, this zerocve needs ${SCHEMA_VERSION}: rebuild it with \`zerocve db update\` or \`zerocve db import\``,
+      `vulnerability database ${path} has schema version ${Number.isNaN(version) ? 'none' : version}, this ` +
+        `zerocve needs ${SCHEMA_VERSION}: rebuild it with \`zerocve db update\` or \`zerocve db import\``,
     );
   }
   return createStore(db, path);

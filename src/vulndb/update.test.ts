@@ -41,7 +41,8 @@ with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:
       '/kev/known_exploited_vulnerabilities.json': { body: readFileSync(corpusPath(KEV) as string), etag: '"kev-1"' },
       '/epss/epss_scores-current.csv.gz': {
         body: gzipSync(
-          '#model_version:v2025.03.14,score_date:2025-02-18T00:00:00+0000\ncve,epss,percentile\nCVE-2025-0108,0.328,0.9929\n',
+          '#model_version:v2025.03.14,score_date:2025-02-18T00:00:00+0000\ncve,epss,percentile\n' +
+            'CVE-2025-0108,0.328,0.9929\n',
         ),
         etag: '"epss-1"',
       },
@@ -163,7 +164,9 @@ test(
     const zip = (from: string, to: string): Buffer => {
       execFileSync('python3', [
         '-c',
-        'import sys, os, zipfile\nwith zipfile.ZipFile(sys.argv[1], "w") as z:\n    for n in sorted(os.listdir(sys.argv[2])):\n        if n.endswith(".json"): z.write(os.path.join(sys.argv[2], n), n)\n',
+        'import sys, os, zipfile\nwith zipfile.ZipFile(sys.argv[1], "w") as z:\n' +
+          '    for n in sorted(os.listdir(sys.argv[2])):\n' +
+          '        if n.endswith(".json"): z.write(os.path.join(sys.argv[2], n), n)\n',
         to,
         from,
       ]);

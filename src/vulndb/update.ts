@@ -71,14 +71,14 @@ const NVD_ECOSYSTEMS = [
 export const NVD_FIRST_YEAR = 2002;
 
 /**
- * NVD CVE data comes from the JSON 2.0 data feeds (yearly `nvdcve-2.0-YYYY.json.gz` plus `nvdcve-2.0-modified.json.gz`),
- * not from the CVE API 2.0. Why: the feeds are static gzip files, so they go through the same conditional (ETag /
- * Last-Modified), resumable (Range) and verified (gzip) downloader as every other feed, are mirrored by a plain web
- * server for air-gapped sites (`--base-url`), need no API key, and are not rate limited; a full API crawl of ~300,000
- * CVEs at 2,000 per page is ~150 requests, which without a key (5 requests per 30 s) takes 15 minutes and with one
- * still needs paging, back-off and key handling. The `modified` file (changes of the last 8 days, refreshed every
- * ~2 h) is fetched on every update; the yearly files at most once a week (refreshHours), and imported first so the
- * `modified` records, imported last, replace their older copies.
+ * NVD CVE data comes from the JSON 2.0 data feeds (yearly `nvdcve-2.0-YYYY.json.gz` plus
+ * `nvdcve-2.0-modified.json.gz`), not from the CVE API 2.0. Why: the feeds are static gzip files, so they go through
+ * the same conditional (ETag / Last-Modified), resumable (Range) and verified (gzip) downloader as every other feed,
+ * are mirrored by a plain web server for air-gapped sites (`--base-url`), need no API key, and are not rate limited; a
+ * full API crawl of ~300,000 CVEs at 2,000 per page is ~150 requests, which without a key (5 requests per 30 s) takes
+ * 15 minutes and with one still needs paging, back-off and key handling. The `modified` file (changes of the last 8
+ * days, refreshed every ~2 h) is fetched on every update; the yearly files at most once a week (refreshHours), and
+ * imported first so the `modified` records, imported last, replace their older copies.
  */
 export function nvdFeeds(opts: { baseUrl?: string; now?: Date } = {}): FeedSource[] {
   const b = opts.baseUrl?.replace(/\/+$/, '');
@@ -594,7 +594,8 @@ export async function ensureDb(dbPath: string, options: EnsureDbOptions): Promis
     if (plan.missing.length === 0) {
       const h = first.held;
       warnings.push(
-        `vulnerability database ${dbPath} is being updated by ${h ? `process ${h.pid} on ${h.host}` : 'another process'}: this scan uses the previous copy`,
+        `vulnerability database ${dbPath} is being updated by ` +
+          `${h ? `process ${h.pid} on ${h.host}` : 'another process'}: this scan uses the previous copy`,
       );
       return { updated: false, checked: [], warnings };
     }
@@ -611,7 +612,8 @@ export async function ensureDb(dbPath: string, options: EnsureDbOptions): Promis
     const failed = summary.failed ?? [];
     if (failed.length && !existsSync(dbPath))
       throw new RegistryError(
-        `vulnerability database ${dbPath} cannot be created: feed ${failed[0].name}: ${failed[0].message} (offline: \`zerocve db import\` then scan with --offline)`,
+        `vulnerability database ${dbPath} cannot be created: feed ${failed[0].name}: ${failed[0].message} ` +
+          `(offline: \`zerocve db import\` then scan with --offline)`,
       );
     for (const f of failed)
       warnings.push(

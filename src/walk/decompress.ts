@@ -99,7 +99,8 @@ export async function* decompressedChunks(
       stats.uncompressedBytes / Math.max(1, stats.compressedBytes) > maxRatio
     ) {
       throw new InputError(
-        `layer expands more than ${maxRatio}:1 (${stats.uncompressedBytes} bytes from ${stats.compressedBytes}; maxRatio; decompression bomb?)`,
+        `layer expands more than ${maxRatio}:1 (${stats.uncompressedBytes} bytes from ` +
+          `${stats.compressedBytes}; maxRatio; decompression bomb?)`,
       );
     }
   };

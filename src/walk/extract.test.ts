@@ -90,20 +90,26 @@ test('names climbing with ../ are clamped inside dest and nothing lands beside i
   );
 });
 
-test('an absolute symlink /etc -> <host dir> followed by etc/passwd writes inside dest, host file untouched', async () => {
-  const host = join(dir, `host-${n++}`);
-  mkdirSync(join(host, 'etc'), { recursive: true });
-  writeFileSync(join(host, 'etc', 'passwd'), 'host original');
-  const dest = fresh();
-  // the link names a real host directory by absolute path: followed by the OS it would overwrite the host's file
-  const l0 = await layerOf([L('etc', join(host, 'etc')), L('rel', '../../../../..' + host)]);
-  const l1 = await layerOf([F('etc/passwd', 'root:x:0:0::/root:/bin/sh\n'), F('rel/etc/passwd', 'via relative link')]);
-  await extractImage(imageOf([l0, l1]), dest);
-  assert.equal(readFileSync(join(host, 'etc', 'passwd'), 'utf8'), 'host original');
-  assert.equal(readlinkSync(join(dest, 'etc')), join(host, 'etc'), 'the symlink itself is kept as stored');
-  // resolved as the image resolves it: <dest>/<host>/etc/passwd
-  assert.equal(readFileSync(join(dest, host, 'etc', 'passwd'), 'utf8'), 'via relative link');
-});
+test(
+  'an absolute symlink /etc -> <host dir> followed by ' + 'etc/passwd writes inside dest, host file untouched',
+  async () => {
+    const host = join(dir, `host-${n++}`);
+    mkdirSync(join(host, 'etc'), { recursive: true });
+    writeFileSync(join(host, 'etc', 'passwd'), 'host original');
+    const dest = fresh();
+    // the link names a real host directory by absolute path: followed by the OS it would overwrite the host's file
+    const l0 = await layerOf([L('etc', join(host, 'etc')), L('rel', '../../../../..' + host)]);
+    const l1 = await layerOf([
+      F('etc/passwd', 'root:x:0:0::/root:/bin/sh\n'),
+      F('rel/etc/passwd', 'via relative link'),
+    ]);
+    await extractImage(imageOf([l0, l1]), dest);
+    assert.equal(readFileSync(join(host, 'etc', 'passwd'), 'utf8'), 'host original');
+    assert.equal(readlinkSync(join(dest, 'etc')), join(host, 'etc'), 'the symlink itself is kept as stored');
+    // resolved as the image resolves it: <dest>/<host>/etc/passwd
+    assert.equal(readFileSync(join(dest, host, 'etc', 'passwd'), 'utf8'), 'via relative link');
+  },
+);
 
 test('a file planted as a symlink is replaced, not written through', async () => {
   const host = join(dir, `victim-${n++}`);

@@ -177,94 +177,102 @@ test("a later layer replacing a package database drops the earlier layer's facts
   );
 });
 
-test('analyzer dispatch: header, maxBytes (and over the limit), stream; faults become problems; one open per layer', async () => {
-  let opens = 0;
-  const big = Buffer.alloc(600_000, 7);
-  const layer = await layerOf(
-    [
-      F('/etc/os-release', 'ID=debian\n'),
-      [{ path: '/big.bin', type: 'file' }, big],
-      L('/sh', '/bin/dash'),
-      F('/boom', 'x'),
-    ],
-    'gzip',
-    { onOpen: () => opens++ },
-  );
-  const seen: string[] = [];
-  const analyzers: Analyzer[] = [
-    {
-      name: 'hdr',
-      version: 1,
-      wants: (e) => (e.type === 'symlink' ? 'header' : null),
-      analyze: (e, c) => {
-        seen.push(`hdr ${e.path} ${c}`);
-        return [];
+test(
+  'analyzer dispatch: header, maxBytes (and over the limit), ' + 'stream; faults become problems; one open per layer',
+  async () => {
+    let opens = 0;
+    const big = Buffer.alloc(600_000, 7);
+    const layer = await layerOf(
+      [
+        F('/etc/os-release', 'ID=debian\n'),
+        [{ path: '/big.bin', type: 'file' }, big],
+        L('/sh', '/bin/dash'),
+        F('/boom', 'x'),
+      ],
+      'gzip',
+      { onOpen: () => opens++ },
+    );
+    const seen: string[] = [];
+    const analyzers: Analyzer[] = [
+      {
+        name: 'hdr',
+        version: 1,
+        wants: (e) => (e.type === 'symlink' ? 'header' : null),
+        analyze: (e, c) => {
+          seen.push(`hdr ${e.path} ${c}`);
+          return [];
+        },
       },
-    },
-    {
-      name: 'small',
-      version: 1,
-      wants: (e) => (e.type === 'file' ? { maxBytes: 1000 } : null),
-      analyze: (e, c) => {
-        if (e.path === '/boom') throw new Error('parser exploded');
-        seen.push(`small ${e.path} ${c?.toString()}`);
-        return [];
+      {
+        name: 'small',
+        version: 1,
+        wants: (e) => (e.type === 'file' ? { maxBytes: 1000 } : null),
+        analyze: (e, c) => {
+          if (e.path === '/boom') throw new Error('parser exploded');
+          seen.push(`small ${e.path} ${c?.toString()}`);
+          return [];
+        },
       },
-    },
-    recorder('hash'),
-    {
-      name: 'bad-wants',
-      version: 1,
-      wants: (e) => {
-        if (e.path === '/sh') throw new Error('nope');
-        return null;
+      recorder('hash'),
+      {
+        name: 'bad-wants',
+        version: 1,
+        wants: (e) => {
+          if (e.path === '/sh') throw new Error('nope');
+          return null;
+        },
       },
-    },
-  ];
-  const r = await walkImage(imageOf([layer]), { analyzers });
-  assert.equal(opens, 1);
-  assert.deepEqual(seen.sort(), ['hdr /sh null', 'small /etc/os-release ID=debian\n']);
-  const hash = r.facts.find((f) => f.kind === 'content-hash' && f.path === '/big.bin');
-  assert.equal(hash?.kind === 'content-hash' && hash.sha256, createHash('sha256').update(big).digest('hex'));
-  const problems = r.facts
-    .map((f) => (f.kind === 'problem' ? `${f.analyzer} ${f.path} ${f.message}` : ''))
-    .filter(Boolean)
-    .sort();
-  assert.equal(problems.length, 3);
-  assert.match(problems[0], /^bad-wants \/sh wants\(\) failed: nope/);
-  assert.match(problems[1], /^small \/big\.bin file is 600000 bytes, over the 1000 bytes/);
-  assert.match(problems[2], /^small \/boom failed: parser exploded/);
-});
+    ];
+    const r = await walkImage(imageOf([layer]), { analyzers });
+    assert.equal(opens, 1);
+    assert.deepEqual(seen.sort(), ['hdr /sh null', 'small /etc/os-release ID=debian\n']);
+    const hash = r.facts.find((f) => f.kind === 'content-hash' && f.path === '/big.bin');
+    assert.equal(hash?.kind === 'content-hash' && hash.sha256, createHash('sha256').update(big).digest('hex'));
+    const problems = r.facts
+      .map((f) => (f.kind === 'problem' ? `${f.analyzer} ${f.path} ${f.message}` : ''))
+      .filter(Boolean)
+      .sort();
+    assert.equal(problems.length, 3);
+    assert.match(problems[0], /^bad-wants \/sh wants\(\) failed: nope/);
+    assert.match(problems[1], /^small \/big\.bin file is 600000 bytes, over the 1000 bytes/);
+    assert.match(problems[2], /^small \/boom failed: parser exploded/);
+  },
+);
 
-test('paths never escape the root: traversal names, absolute names, symlink chains; nothing touches the host', async () => {
-  const canary = join(dir, 'canary-should-not-exist');
-  const layer = await layerOf([
-    [{ path: `../../../../../..${canary}`, type: 'file', raw: true }, 'pwned'],
-    [{ path: '/etc/passwd', type: 'file', raw: true }, 'root:x:0:0'],
-    L('/etc/link-up', '../../../../etc/passwd'),
-    L('/a', '../../../b'),
-    L('/b', '/c'),
-    D('/c'),
-    F('/c/file', 'inside'),
-    L('/loop1', 'loop2'),
-    L('/loop2', '/loop1'),
-    L('/abs-host', '/proc/self/environ'),
-  ]);
-  const r = await walkImage(imageOf([layer]), { analyzers: [recorder()] });
-  assert.equal(existsSync(canary), false);
-  assert.equal(r.merged.get(canary)?.type, 'file', 'the traversal name is kept inside the root');
-  assert.ok(r.facts.some((f) => f.kind === 'problem' && f.path === canary && /outside the image root/.test(f.message)));
-  assert.equal(r.merged.resolve('/etc/link-up')?.path, '/etc/passwd');
-  assert.equal(r.merged.resolve('/a/file')?.path, '/c/file');
-  assert.equal(r.merged.resolve('/../../a/./file')?.path, '/c/file');
-  assert.equal(r.merged.resolve('/loop1'), undefined);
-  assert.equal(
-    r.merged.resolve('/abs-host'),
-    undefined,
-    'a target missing inside the image is missing, not read from the host',
-  );
-  assert.equal(r.merged.resolve('/c/file/x'), undefined);
-});
+test(
+  'paths never escape the root: traversal names, absolute ' + 'names, symlink chains; nothing touches the host',
+  async () => {
+    const canary = join(dir, 'canary-should-not-exist');
+    const layer = await layerOf([
+      [{ path: `../../../../../..${canary}`, type: 'file', raw: true }, 'pwned'],
+      [{ path: '/etc/passwd', type: 'file', raw: true }, 'root:x:0:0'],
+      L('/etc/link-up', '../../../../etc/passwd'),
+      L('/a', '../../../b'),
+      L('/b', '/c'),
+      D('/c'),
+      F('/c/file', 'inside'),
+      L('/loop1', 'loop2'),
+      L('/loop2', '/loop1'),
+      L('/abs-host', '/proc/self/environ'),
+    ]);
+    const r = await walkImage(imageOf([layer]), { analyzers: [recorder()] });
+    assert.equal(existsSync(canary), false);
+    assert.equal(r.merged.get(canary)?.type, 'file', 'the traversal name is kept inside the root');
+    assert.ok(
+      r.facts.some((f) => f.kind === 'problem' && f.path === canary && /outside the image root/.test(f.message)),
+    );
+    assert.equal(r.merged.resolve('/etc/link-up')?.path, '/etc/passwd');
+    assert.equal(r.merged.resolve('/a/file')?.path, '/c/file');
+    assert.equal(r.merged.resolve('/../../a/./file')?.path, '/c/file');
+    assert.equal(r.merged.resolve('/loop1'), undefined);
+    assert.equal(
+      r.merged.resolve('/abs-host'),
+      undefined,
+      'a target missing inside the image is missing, not read from the host',
+    );
+    assert.equal(r.merged.resolve('/c/file/x'), undefined);
+  },
+);
 
 const failure = async (layers: Layer[], re: RegExp, target = 'oci-archive:/test/image.tar'): Promise<void> => {
   await assert.rejects(walkImage(imageOf(layers, target), { analyzers: [recorder()] }), (err: unknown) => {
@@ -285,40 +293,43 @@ async function truncatedCopy(layer: Layer, keep: (size: number) => number, media
   return createFileLayer(file, { mediaType });
 }
 
-test('truncated gzip, zstd and tar; corrupt checksum; non-tar blob: one-line InputError naming target and layer', async () => {
-  const spec: Spec = [F('/a', 'x'.repeat(100_000)), F('/b', 'y'.repeat(300_000))];
-  const good = await layerOf(spec);
-  for (const c of ['gzip', 'zstd'] as const) {
-    const full = await layerOf(spec, c);
-    const cut = await truncatedCopy(full, (s) => s - 20, MT[c]);
+test(
+  'truncated gzip, zstd and tar; corrupt checksum; non-tar ' + 'blob: one-line InputError naming target and layer',
+  async () => {
+    const spec: Spec = [F('/a', 'x'.repeat(100_000)), F('/b', 'y'.repeat(300_000))];
+    const good = await layerOf(spec);
+    for (const c of ['gzip', 'zstd'] as const) {
+      const full = await layerOf(spec, c);
+      const cut = await truncatedCopy(full, (s) => s - 20, MT[c]);
+      await failure(
+        [good, cut],
+        new RegExp(`^oci-archive:/test/image\\.tar layer 1 ${cut.digest.slice(0, 23)}…: truncated ${c} data$`),
+      );
+    }
+    const plain = await layerOf(spec, 'none');
+    const cutTar = await truncatedCopy(plain, () => 512 + 50_000, MT.none);
     await failure(
-      [good, cut],
-      new RegExp(`^oci-archive:/test/image\\.tar layer 1 ${cut.digest.slice(0, 23)}…: truncated ${c} data$`),
+      [cutTar],
+      /^oci-archive:\/test\/image\.tar layer 0 sha256:[0-9a-f]{16}…: truncated tar: entry "a" is missing 50000 bytes/,
     );
-  }
-  const plain = await layerOf(spec, 'none');
-  const cutTar = await truncatedCopy(plain, () => 512 + 50_000, MT.none);
-  await failure(
-    [cutTar],
-    /^oci-archive:\/test\/image\.tar layer 0 sha256:[0-9a-f]{16}…: truncated tar: entry "a" is missing 50000 bytes/,
-  );
-  const corrupt = join(dir, 'corrupt.tar');
-  const parts: Buffer[] = [];
-  for await (const c of await plain.open()) parts.push(c as Buffer);
-  const bytes = Buffer.concat(parts);
-  bytes[512 + 100352 + 3] ^= 1; // second header (after /a: 100,000 bytes padded to 100,352)
-  writeFileSync(corrupt, bytes);
-  await failure(
-    [await createFileLayer(corrupt, { mediaType: MT.none })],
-    /layer 0 .*: corrupt tar header checksum at offset 100864$/,
-  );
-  const junk = join(dir, 'junk.bin');
-  writeFileSync(junk, Buffer.from('{"not":"a tar"}'.repeat(100)));
-  await failure(
-    [await createFileLayer(junk, { mediaType: MT.gzip })],
-    /layer 0 .*: not a tar archive \(bad header checksum at offset 0\)$/,
-  );
-});
+    const corrupt = join(dir, 'corrupt.tar');
+    const parts: Buffer[] = [];
+    for await (const c of await plain.open()) parts.push(c as Buffer);
+    const bytes = Buffer.concat(parts);
+    bytes[512 + 100352 + 3] ^= 1; // second header (after /a: 100,000 bytes padded to 100,352)
+    writeFileSync(corrupt, bytes);
+    await failure(
+      [await createFileLayer(corrupt, { mediaType: MT.none })],
+      /layer 0 .*: corrupt tar header checksum at offset 100864$/,
+    );
+    const junk = join(dir, 'junk.bin');
+    writeFileSync(junk, Buffer.from('{"not":"a tar"}'.repeat(100)));
+    await failure(
+      [await createFileLayer(junk, { mediaType: MT.gzip })],
+      /layer 0 .*: not a tar archive \(bad header checksum at offset 0\)$/,
+    );
+  },
+);
 
 test('magic wins over a wrong media type, and the walk says so', async () => {
   const l = await layerOf([F('/x', 'zstd bytes')], 'zstd', { mediaType: MT.gzip });
@@ -337,41 +348,44 @@ test('zero-layer image walks to an empty view', async () => {
   assert.deepEqual(r.facts, []);
 });
 
-test('cache: a rescan opens no layer; corrupt cache files are ignored and rewritten; analyzer version is in the key', async () => {
-  let opens = 0;
-  const onOpen = (): void => {
-    opens++;
-  };
-  const layers = [
-    await layerOf([F('/a'), F('/b')], 'gzip', { onOpen }),
-    await layerOf([F('/.wh.a', ''), L('/c', 'b')], 'zstd', { onOpen }),
-  ];
-  const cacheDir = join(dir, 'cache');
-  const first = await walkImage(imageOf(layers), { analyzers: [recorder()], cacheDir });
-  assert.equal(opens, 2);
-  const second = await walkImage(imageOf(layers), { analyzers: [recorder()], cacheDir });
-  assert.equal(opens, 2, 'no layer opened on a warm cache');
-  assert.deepEqual(
-    second.layers.map((l) => l.fromCache),
-    [true, true],
-  );
-  assert.deepEqual([...second.merged.entries()], [...first.merged.entries()]);
-  assert.deepEqual(second.facts, first.facts);
-  assert.deepEqual(
-    second.layers.map(({ fromCache, ...l }) => l),
-    first.layers.map(({ fromCache, ...l }) => l),
-  );
-  const files = readdirSync(join(cacheDir, 'layers'));
-  assert.equal(files.length, 2);
-  writeFileSync(join(cacheDir, 'layers', files[0]), 'garbage');
-  const third = await walkImage(imageOf(layers), { analyzers: [recorder()], cacheDir });
-  assert.equal(opens, 3, 'the corrupt entry caused one rescan');
-  assert.deepEqual(third.facts, first.facts);
-  await walkImage(imageOf(layers), { analyzers: [recorder()], cacheDir });
-  assert.equal(opens, 3, 'and was rewritten');
-  await walkImage(imageOf(layers), { analyzers: [{ ...recorder(), version: 2 }], cacheDir });
-  assert.equal(opens, 5, 'a new analyzer version misses the cache');
-});
+test(
+  'cache: a rescan opens no layer; corrupt cache files are ' + 'ignored and rewritten; analyzer version is in the key',
+  async () => {
+    let opens = 0;
+    const onOpen = (): void => {
+      opens++;
+    };
+    const layers = [
+      await layerOf([F('/a'), F('/b')], 'gzip', { onOpen }),
+      await layerOf([F('/.wh.a', ''), L('/c', 'b')], 'zstd', { onOpen }),
+    ];
+    const cacheDir = join(dir, 'cache');
+    const first = await walkImage(imageOf(layers), { analyzers: [recorder()], cacheDir });
+    assert.equal(opens, 2);
+    const second = await walkImage(imageOf(layers), { analyzers: [recorder()], cacheDir });
+    assert.equal(opens, 2, 'no layer opened on a warm cache');
+    assert.deepEqual(
+      second.layers.map((l) => l.fromCache),
+      [true, true],
+    );
+    assert.deepEqual([...second.merged.entries()], [...first.merged.entries()]);
+    assert.deepEqual(second.facts, first.facts);
+    assert.deepEqual(
+      second.layers.map(({ fromCache, ...l }) => l),
+      first.layers.map(({ fromCache, ...l }) => l),
+    );
+    const files = readdirSync(join(cacheDir, 'layers'));
+    assert.equal(files.length, 2);
+    writeFileSync(join(cacheDir, 'layers', files[0]), 'garbage');
+    const third = await walkImage(imageOf(layers), { analyzers: [recorder()], cacheDir });
+    assert.equal(opens, 3, 'the corrupt entry caused one rescan');
+    assert.deepEqual(third.facts, first.facts);
+    await walkImage(imageOf(layers), { analyzers: [recorder()], cacheDir });
+    assert.equal(opens, 3, 'and was rewritten');
+    await walkImage(imageOf(layers), { analyzers: [{ ...recorder(), version: 2 }], cacheDir });
+    assert.equal(opens, 5, 'a new analyzer version misses the cache');
+  },
+);
 
 test('concurrency keeps the merge in layer order whatever finishes first', async () => {
   const slowOpen = async (l: Layer, ms: number): Promise<Layer> => ({
@@ -450,29 +464,36 @@ function bombLayer(size: number, compression: 'gzip' | 'zstd'): Layer {
   };
 }
 
-test('decompression bomb: maxLayerBytes and maxRatio stop it with a clear error; without limits it completes in bounded memory', async () => {
-  await assert.rejects(
-    walkImage(imageOf([bombLayer(512 * 1024 * 1024, 'gzip')]), {
-      analyzers: [],
-      limits: { maxLayerBytes: 64 * 1024 * 1024 },
-    }),
-    /^InputError: oci-archive:\/test\/image\.tar layer 0 sha256:bbbbbbbbbbbbbbbb…: layer exceeds the limit of 67108864 uncompressed bytes \(maxLayerBytes; decompression bomb\?\)$/,
-  );
-  await assert.rejects(
-    walkImage(imageOf([bombLayer(512 * 1024 * 1024, 'zstd')]), { analyzers: [], limits: { maxRatio: 100 } }),
-    /expands more than 100:1/,
-  );
-  const before = process.memoryUsage().rss;
-  let peak = before;
-  const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, 20);
-  const r = await walkImage(imageOf([bombLayer(2 * 1024 ** 3, 'zstd')]), { analyzers: [recorder()] });
-  clearInterval(timer);
-  assert.equal(r.merged.get('/zeros')?.size, 2 * 1024 ** 3);
-  assert.equal(r.layers[0].uncompressedSize, 2 * 1024 ** 3 + 512 + 1024); // header + data + end blocks
-  assert.ok(peak - before < 150 * 1024 * 1024, `RSS grew ${(peak - before) / 1048576} MiB`);
-});
+test(
+  'decompression bomb: maxLayerBytes and maxRatio stop it with ' +
+    'a clear error; without limits it completes in bounded memory',
+  async () => {
+    await assert.rejects(
+      walkImage(imageOf([bombLayer(512 * 1024 * 1024, 'gzip')]), {
+        analyzers: [],
+        limits: { maxLayerBytes: 64 * 1024 * 1024 },
+      }),
+      new RegExp(
+        String.raw`^InputError: oci-archive:\/test\/image\.tar layer 0 sha256:bbbbbbbbbbbbbbbb…: ` +
+          String.raw`layer exceeds the limit of 67108864 uncompressed bytes \(maxLayerBytes; decompression bomb\?\)$`,
+      ),
+    );
+    await assert.rejects(
+      walkImage(imageOf([bombLayer(512 * 1024 * 1024, 'zstd')]), { analyzers: [], limits: { maxRatio: 100 } }),
+      /expands more than 100:1/,
+    );
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    const timer = setInterval(() => {
+      peak = Math.max(peak, process.memoryUsage().rss);
+    }, 20);
+    const r = await walkImage(imageOf([bombLayer(2 * 1024 ** 3, 'zstd')]), { analyzers: [recorder()] });
+    clearInterval(timer);
+    assert.equal(r.merged.get('/zeros')?.size, 2 * 1024 ** 3);
+    assert.equal(r.layers[0].uncompressedSize, 2 * 1024 ** 3 + 512 + 1024); // header + data + end blocks
+    assert.ok(peak - before < 150 * 1024 * 1024, `RSS grew ${(peak - before) / 1048576} MiB`);
+  },
+);
 
 test('dir: images: one pseudo-layer, lstat only (links out of the root are not followed), same dispatch', async () => {
   const root = join(dir, 'rootfs');
@@ -517,68 +538,76 @@ test('dir: images: one pseudo-layer, lstat only (links out of the root are not f
   assert.equal(fact.sha256, createHash('sha256').update('ID=debian\n').digest('hex'));
 });
 
-test('dir: walk reads exactly the claimed files, small ones whole and large ones in chunks; hardlinks once', async () => {
-  const root = join(dir, 'rootfs-read');
-  mkdirSync(join(root, 'models'), { recursive: true });
-  mkdirSync(join(root, 'etc'), { recursive: true });
-  const big = Buffer.alloc(9 * 1024 * 1024 + 7); // above the size read through the thread pool
-  for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE(i, i);
-  writeFileSync(join(root, 'models/w.bin'), big);
-  linkSync(join(root, 'models/w.bin'), join(root, 'models/x.bin'));
-  writeFileSync(join(root, 'etc/small'), 'hello\n');
-  writeFileSync(join(root, 'etc/empty'), '');
-  const seen: { path: string; bytes: number; chunks: number }[] = [];
-  const streamer: Analyzer = {
-    name: 'streamer',
-    version: 1,
-    wants: (e) => (e.type === 'file' && e.path.startsWith('/models/') ? 'stream' : null),
-    sink(e) {
-      const h = createHash('sha256');
-      let bytes = 0;
-      let chunks = 0;
-      return {
-        write: (c) => {
-          h.update(c);
-          bytes += c.length;
-          chunks++;
+test(
+  'dir: walk reads exactly the claimed files, small ' + 'ones whole and large ones in chunks; hardlinks once',
+  async () => {
+    const root = join(dir, 'rootfs-read');
+    mkdirSync(join(root, 'models'), { recursive: true });
+    mkdirSync(join(root, 'etc'), { recursive: true });
+    const big = Buffer.alloc(9 * 1024 * 1024 + 7); // above the size read through the thread pool
+    for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE(i, i);
+    writeFileSync(join(root, 'models/w.bin'), big);
+    linkSync(join(root, 'models/w.bin'), join(root, 'models/x.bin'));
+    writeFileSync(join(root, 'etc/small'), 'hello\n');
+    writeFileSync(join(root, 'etc/empty'), '');
+    const seen: { path: string; bytes: number; chunks: number }[] = [];
+    const streamer: Analyzer = {
+      name: 'streamer',
+      version: 1,
+      wants: (e) => (e.type === 'file' && e.path.startsWith('/models/') ? 'stream' : null),
+      sink(e) {
+        const h = createHash('sha256');
+        let bytes = 0;
+        let chunks = 0;
+        return {
+          write: (c) => {
+            h.update(c);
+            bytes += c.length;
+            chunks++;
+          },
+          end: () => {
+            seen.push({ path: e.path, bytes, chunks });
+            return [{ kind: 'content-hash', path: e.path, sha256: h.digest('hex'), size: e.size }];
+          },
+        };
+      },
+    };
+    const whole: Analyzer = {
+      name: 'whole',
+      version: 1,
+      wants: (e) => (e.type === 'file' && e.path.startsWith('/etc/') ? { maxBytes: 1024 } : null),
+      analyze: (e, content) => [
+        {
+          kind: 'content-hash',
+          path: e.path,
+          sha256: createHash('sha256').update(content!).digest('hex'),
+          size: e.size,
         },
-        end: () => {
-          seen.push({ path: e.path, bytes, chunks });
-          return [{ kind: 'content-hash', path: e.path, sha256: h.digest('hex'), size: e.size }];
-        },
-      };
-    },
-  };
-  const whole: Analyzer = {
-    name: 'whole',
-    version: 1,
-    wants: (e) => (e.type === 'file' && e.path.startsWith('/etc/') ? { maxBytes: 1024 } : null),
-    analyze: (e, content) => [
-      { kind: 'content-hash', path: e.path, sha256: createHash('sha256').update(content!).digest('hex'), size: e.size },
-    ],
-  };
-  const image: Image = {
-    source: { target: `dir:${root}`, kind: 'dir' },
-    config: { diffIds: [] },
-    layers: [],
-    rootDir: root,
-  };
-  const r = await walkImage(image, { analyzers: [streamer, whole] });
-  assert.equal(r.merged.get('/models/x.bin')?.type, 'hardlink');
-  assert.equal(r.merged.get('/models/x.bin')?.linkTarget, '/models/w.bin');
-  assert.deepEqual(
-    seen.map((s) => [s.path, s.bytes]),
-    [['/models/w.bin', big.length]],
-    'the big file, read once',
-  );
-  assert.ok(seen[0].chunks > 1, 'a large file reaches the sink in chunks');
-  const hashes = Object.fromEntries(
-    r.facts.filter((f) => f.kind === 'content-hash').map((f) => [f.path, (f as { sha256: string }).sha256]),
-  );
-  const sha = (b: string | Buffer): string => createHash('sha256').update(b).digest('hex');
-  assert.deepEqual(hashes, { '/etc/empty': sha(''), '/etc/small': sha('hello\n'), '/models/w.bin': sha(big) });
-  assert.equal(r.layers[0].files, 3);
-});
+      ],
+    };
+    const image: Image = {
+      source: { target: `dir:${root}`, kind: 'dir' },
+      config: { diffIds: [] },
+      layers: [],
+      rootDir: root,
+    };
+    const r = await walkImage(image, { analyzers: [streamer, whole] });
+    assert.equal(r.merged.get('/models/x.bin')?.type, 'hardlink');
+    assert.equal(r.merged.get('/models/x.bin')?.linkTarget, '/models/w.bin');
+    assert.deepEqual(
+      seen.map((s) => [s.path, s.bytes]),
+      [['/models/w.bin', big.length]],
+      'the big file, read once',
+    );
+    assert.ok(seen[0].chunks > 1, 'a large file reaches the sink in chunks');
+    const hashes = Object.fromEntries(
+      r.facts.filter((f) => f.kind === 'content-hash').map((f) => [f.path, (f as { sha256: string }).sha256]),
+    );
+    const sha = (b: string | Buffer): string => createHash('sha256').update(b).digest('hex');
+    assert.deepEqual(hashes, { '/etc/empty': sha(''), '/etc/small': sha('hello\n'), '/models/w.bin': sha(big) });
+    assert.equal(r.layers[0].files, 3);
+  },
+);
 
 test('a layer given as an already open stream of an uncompressed tar works too (Readable.from)', async () => {
   const l = await layerOf([F('/x', 'y')], 'none');

@@ -188,7 +188,9 @@ async function walkOne(
       kind: 'problem',
       path: '',
       analyzer: 'walk',
-      message: `layer ${index} ${shortDigest(layer.digest)}: media type ${layer.mediaType} says ${stats.declared} but the bytes are ${stats.compression}; read as ${stats.compression}`,
+      message:
+        `layer ${index} ${shortDigest(layer.digest)}: media type ${layer.mediaType} says ` +
+        `${stats.declared} but the bytes are ${stats.compression}; read as ${stats.compression}`,
     });
   }
   if (cacheDir) {

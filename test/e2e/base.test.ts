@@ -175,7 +175,8 @@ test(
     assert.match(
       table.stdout,
       new RegExp(
-        `findings ${sum(s.findingsFromBase)} from base, ${sum(s.findingsFromApp)} from app; packages ${s.packagesFromBase} from base, 2 from app`,
+        `findings ${sum(s.findingsFromBase)} from base, ${sum(s.findingsFromApp)} from app; packages ` +
+          `${s.packagesFromBase} from base, 2 from app`,
       ),
     );
     // SARIF and CycloneDX carry it

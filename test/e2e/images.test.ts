@@ -143,7 +143,8 @@ test(
     writeFileSync(join(dir, 'hello.py'), 'import sys\nprint("python", sys.version_info[0])\n');
     writeFileSync(
       join(dir, 'image.yaml'),
-      'name: hello\nbase: debian:bookworm\npackages: [python3-minimal]\nfiles:\n  - src: hello.py\n    dest: /app/hello.py\nentrypoint: [/usr/bin/python3, /app/hello.py]\nvariant: prod\n',
+      'name: hello\nbase: debian:bookworm\npackages: [python3-minimal]\nfiles:\n  - src: hello.py\n' +
+        '    dest: /app/hello.py\nentrypoint: [/usr/bin/python3, /app/hello.py]\nvariant: prod\n',
     );
     const reg = await startRegistry();
     let a;

@@ -188,7 +188,8 @@ test(
     const ignore = join(work, 'ignore.yaml');
     writeFileSync(
       ignore,
-      `rules:\n  - id: ${victim.id}\n    package: pillow\n    reason: not reachable from our service\n  - id: CVE-1999-0001\n    reason: stale\n    expires: 2000-01-01\n`,
+      `rules:\n  - id: ${victim.id}\n    package: pillow\n    reason: not reachable from our service\n` +
+        `  - id: CVE-1999-0001\n    reason: stale\n    expires: 2000-01-01\n`,
     );
     const ig = await scanJson(['--ignore-file', ignore]);
     assert.ok(

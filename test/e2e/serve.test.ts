@@ -37,7 +37,9 @@ before(async () => {
   writeFileSync(join(info, 'RECORD'), '');
   writeFileSync(
     join(work, 'catalog.yaml'),
-    `images:\n  - repository: ${REPO}\n    tier: golden\n    owner: platform\n    description: Pillow app\n    policy: { failOn: critical }\n  - repository: registry.example/old\n    tier: deprecated\n    replacement: ${REPO}\n`,
+    `images:\n  - repository: ${REPO}\n    tier: golden\n    owner: platform\n    description: Pillow app\n` +
+      `    policy: { failOn: critical }\n  - repository: registry.example/old\n    tier: deprecated\n` +
+      `    replacement: ${REPO}\n`,
   );
 });
 

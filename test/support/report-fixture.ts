@@ -33,7 +33,8 @@ export const ADVISORIES = [
 
 export const SITE_PACKAGES = '/usr/local/lib/python3.11/site-packages';
 export const OS_RELEASE =
-  'NAME="Ubuntu"\nVERSION="18.04 LTS (Bionic Beaver)"\nID=ubuntu\nID_LIKE=debian\nPRETTY_NAME="Ubuntu 18.04 LTS"\nVERSION_ID="18.04"\nVERSION_CODENAME=bionic\n';
+  'NAME="Ubuntu"\nVERSION="18.04 LTS (Bionic Beaver)"\nID=ubuntu\nID_LIKE=debian\n' +
+  'PRETTY_NAME="Ubuntu 18.04 LTS"\nVERSION_ID="18.04"\nVERSION_CODENAME=bionic\n';
 
 export interface PipelineFixtureOptions {
   /** absolute path of the shared corpus root */

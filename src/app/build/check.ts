@@ -81,7 +81,9 @@ export async function checkFreshness(
       debs
         .map(
           (p) =>
-            `Package: ${p.name}\nStatus: install ok installed\nArchitecture: ${p.metadata.kind === 'dpkg' ? p.metadata.arch : 'amd64'}\nVersion: ${p.version}\n`,
+            `Package: ${p.name}\nStatus: install ok installed\n` +
+            `Architecture: ${p.metadata.kind === 'dpkg' ? p.metadata.arch : 'amd64'}\n` +
+            `Version: ${p.version}\n`,
         )
         .join('\n'),
     );
@@ -101,7 +103,8 @@ export async function checkFreshness(
       await run('apt-get', [...apt, '-qq', 'update'], { signal: options.signal, maxBuffer: 16 << 20 });
     } catch (err) {
       throw new InputError(
-        `build --check: apt-get update with ${spec.file}'s mirrors failed: ${((err as { stderr?: string }).stderr ?? String(err)).trim().split('\n').slice(-1)[0]}`,
+        `build --check: apt-get update with ${spec.file}'s mirrors failed: ` +
+          `${((err as { stderr?: string }).stderr ?? String(err)).trim().split('\n').slice(-1)[0]}`,
         { cause: err },
       );
     }

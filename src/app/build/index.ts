@@ -191,7 +191,8 @@ export async function buildImage(specPath: string, options: BuildOptions): Promi
         );
       } catch (err) {
         throw new InputError(
-          `build: push to ${options.push} failed: ${((err as { stderr?: string }).stderr ?? String(err)).trim().split('\n').slice(-1)[0]}`,
+          `build: push to ${options.push} failed: ` +
+            `${((err as { stderr?: string }).stderr ?? String(err)).trim().split('\n').slice(-1)[0]}`,
           { cause: err },
         );
       }

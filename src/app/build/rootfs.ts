@@ -63,7 +63,8 @@ export async function debootstrap(
     `--include=${spec.packages.join(',') || 'base-files'}`,
     '--aptopt=Acquire::Check-Valid-Until "false"',
     // the .debs are still in the apt cache when customize hooks run: hash them for the provenance record
-    `--customize-hook=cd "$1/var/cache/apt/archives" && (sha256sum *.deb 2>/dev/null || true) > ${JSON.stringify(hashes)}`,
+    `--customize-hook=cd "$1/var/cache/apt/archives" && (sha256sum *.deb 2>/dev/null || true) > ` +
+      `${JSON.stringify(hashes)}`,
     spec.release,
     dir,
     ...spec.mirrors,

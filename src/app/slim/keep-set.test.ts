@@ -34,11 +34,13 @@ test('first missing path named in stderr', () => {
   const cases: [string, string | undefined][] = [
     ["Traceback …\nFileNotFoundError: [Errno 2] No such file or directory: '/etc/app.conf'\n", '/etc/app.conf'],
     [
-      'Traceback (most recent call last):\n  File "<string>", line 1\nModuleNotFoundError: No module named \'decimal\'\n',
+      'Traceback (most recent call last):\n  File "<string>", line 1\n' +
+        "ModuleNotFoundError: No module named 'decimal'\n",
       'python module decimal',
     ],
     [
-      'python3: error while loading shared libraries: libz.so.1: cannot open shared object file: No such file or directory\n',
+      'python3: error while loading shared libraries: libz.so.1: cannot open shared object file: No such ' +
+        'file or directory\n',
       'shared library libz.so.1',
     ],
     ['cat: /etc/motd: No such file or directory\n', '/etc/motd'],

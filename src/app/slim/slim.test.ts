@@ -96,7 +96,10 @@ test(
         assert.ok(err instanceof InputError);
         assert.match(
           err.message,
-          /verification failed: command .* exits 1 in the slim image but 0 in the original; missing: python module decimal/,
+          new RegExp(
+            'verification failed: command .* exits 1 in the slim image but 0 in the original; ' +
+              'missing: python module decimal',
+          ),
         );
         assert.doesNotMatch(err.message, /\n/);
         return true;

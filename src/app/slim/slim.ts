@@ -22,7 +22,10 @@ import { probeHttp } from './probe-http.ts';
 import { publishLayout } from '../publish.ts';
 
 export interface SlimOptions {
-  /** argv of each workload command, run in the image's env and working directory (as root; the image's user is kept in the config) */
+  /**
+   * argv of each workload command, run in the image's env and working directory (as root; the image's user is kept in
+   * the config)
+   */
   run: string[][];
   /** paths (a directory keeps its whole tree) or globs (`*`, `?`, `**`) always kept */
   keep?: string[];
@@ -94,7 +97,8 @@ export async function slimImage(target: string, options: SlimOptions): Promise<S
       if (r.timedOut || r.exitCode !== 0) {
         const why = r.timedOut ? 'timed out' : `exit ${r.exitCode}${r.signal ? ` (${r.signal})` : ''}`;
         throw new InputError(
-          `slim ${target}: command ${show(argv)} fails in the original image (${why}): ${lastLine(r.stderr) || 'no stderr'}`,
+          `slim ${target}: command ${show(argv)} fails in the original image (${why}): ` +
+            `${lastLine(r.stderr) || 'no stderr'}`,
         );
       }
       if (!r.trace?.chrooted)
@@ -173,10 +177,13 @@ export async function slimImage(target: string, options: SlimOptions): Promise<S
         const missing = firstMissingPath(r.stderr);
         const what =
           r.exitCode !== originals[i].exitCode || r.timedOut
-            ? `exits ${r.timedOut ? 'by timeout' : r.exitCode} in the slim image but ${originals[i].exitCode} in the original`
+            ? `exits ${r.timedOut ? 'by timeout' : r.exitCode} in the slim image but ` +
+              `${originals[i].exitCode} in the original`
             : 'prints a different stdout in the slim image';
         throw new InputError(
-          `slim ${target}: verification failed: command ${show(argv)} ${what}${missing ? `; missing: ${missing} (add it with --keep)` : `; stderr: ${lastLine(r.stderr) || 'none'}`}; nothing written to ${outPath}`,
+          `slim ${target}: verification failed: command ${show(argv)} ${what}` +
+            `${missing ? `; missing: ${missing} (add it with --keep)` : `; stderr: ${lastLine(r.stderr) || 'none'}`}` +
+            `; nothing written to ${outPath}`,
         );
       }
     }

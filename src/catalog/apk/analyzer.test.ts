@@ -21,7 +21,9 @@ const FILES = [
 /** name version arch origin nfiles per record, by awk. */
 function awkList(file: string): string[] {
   const prog =
-    'BEGIN{RS="";FS="\\n"} {p="";v="";a="";o="";n=0; for(i=1;i<=NF;i++){k=substr($i,1,2); x=substr($i,3); if(k=="P:"&&p=="")p=x; else if(k=="V:"&&v=="")v=x; else if(k=="A:"&&a=="")a=x; else if(k=="o:"&&o=="")o=x; else if(k=="R:")n++} if(p!=""&&v!="") print p" "v" "a" "(o==""?p:o)" "n}';
+    'BEGIN{RS="";FS="\\n"} {p="";v="";a="";o="";n=0; for(i=1;i<=NF;i++){k=substr($i,1,2); x=substr($i,3); ' +
+    'if(k=="P:"&&p=="")p=x; else if(k=="V:"&&v=="")v=x; else if(k=="A:"&&a=="")a=x; else ' +
+    'if(k=="o:"&&o=="")o=x; else if(k=="R:")n++} if(p!=""&&v!="") print p" "v" "a" "(o==""?p:o)" "n}';
   return execFileSync('awk', [prog, file], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).sort();
 }
 

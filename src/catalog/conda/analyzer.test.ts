@@ -18,7 +18,9 @@ test('conda-meta: name, version, build, channel, subdir and files', { skip: corp
     'python3',
     [
       '-c',
-      'import json,glob,sys\nfor f in sorted(glob.glob(sys.argv[1]+"/conda-meta/*.json")):\n  d=json.load(open(f)); print(d["name"], d["version"], d["build"], d.get("subdir",""), len(d.get("files",[])))',
+      'import json,glob,sys\nfor f in sorted(glob.glob(sys.argv[1]+"/conda-meta/*.json")):\n' +
+        '  d=json.load(open(f)); print(d["name"], d["version"], d["build"], d.get("subdir",""), ' +
+        'len(d.get("files",[])))',
       env,
     ],
     { encoding: 'utf8' },

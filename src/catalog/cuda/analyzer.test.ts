@@ -18,7 +18,9 @@ test('CUDA components from toolkit, headers, libraries and frameworks', async ()
         cuda_cudart: { name: 'CUDA Runtime (cudart)', version: '12.1.105' },
       }),
       '/usr/include/cudnn_version.h':
-        '#ifndef CUDNN_VERSION_H_\n#define CUDNN_MAJOR 8\n#define CUDNN_MINOR 9\n#define CUDNN_PATCHLEVEL 2\n#define CUDNN_VERSION (CUDNN_MAJOR * 1000 + CUDNN_MINOR * 100 + CUDNN_PATCHLEVEL)\n#endif\n',
+        '#ifndef CUDNN_VERSION_H_\n#define CUDNN_MAJOR 8\n#define CUDNN_MINOR 9\n' +
+        '#define CUDNN_PATCHLEVEL 2\n#define CUDNN_VERSION (CUDNN_MAJOR * 1000 + CUDNN_MINOR * 100 + ' +
+        'CUDNN_PATCHLEVEL)\n#endif\n',
       '/usr/lib/x86_64-linux-gnu/libcudnn_ops_infer.so.8.9.2': '',
       '/usr/lib/x86_64-linux-gnu/libcudnn.so.8.9.2': '',
       '/usr/include/nccl.h':
@@ -26,11 +28,18 @@ test('CUDA components from toolkit, headers, libraries and frameworks', async ()
       '/usr/local/cuda-12.1/lib64/libcudart.so.12.1.105': '',
       '/usr/local/cuda-12.1/lib64/libcublas.so.12.1.3.1': '',
       '/usr/include/x86_64-linux-gnu/NvInferVersion.h':
-        '#define TRT_MAJOR_ENTERPRISE 10\n#define TRT_MINOR_ENTERPRISE 0\n#define TRT_PATCH_ENTERPRISE 1\n#define NV_TENSORRT_MAJOR TRT_MAJOR_ENTERPRISE //!< major\n#define NV_TENSORRT_MINOR TRT_MINOR_ENTERPRISE\n#define NV_TENSORRT_PATCH TRT_PATCH_ENTERPRISE\n',
+        '#define TRT_MAJOR_ENTERPRISE 10\n#define TRT_MINOR_ENTERPRISE 0\n#define TRT_PATCH_ENTERPRISE 1\n' +
+        '#define NV_TENSORRT_MAJOR TRT_MAJOR_ENTERPRISE //!< major\n' +
+        '#define NV_TENSORRT_MINOR TRT_MINOR_ENTERPRISE\n' +
+        '#define NV_TENSORRT_PATCH TRT_PATCH_ENTERPRISE\n',
       '/usr/local/lib/python3.11/site-packages/torch/version.py':
-        "from typing import Optional\n\n__all__ = ['__version__', 'debug', 'cuda', 'git_version', 'hip']\n__version__ = '2.1.0+cu121'\ndebug = False\ncuda: Optional[str] = '12.1'\ngit_version = '7bcf7da3a268b435777fe87c7794c382f444e86d'\nhip: Optional[str] = None\n",
+        "from typing import Optional\n\n__all__ = ['__version__', 'debug', 'cuda', 'git_version', 'hip']\n" +
+        "__version__ = '2.1.0+cu121'\ndebug = False\ncuda: Optional[str] = '12.1'\n" +
+        "git_version = '7bcf7da3a268b435777fe87c7794c382f444e86d'\nhip: Optional[str] = None\n",
       '/usr/local/lib/python3.11/site-packages/tensorflow/python/platform/build_info.py':
-        "import collections\nbuild_info = collections.OrderedDict()\nbuild_info['cuda_version'] = '11.8'\nbuild_info = {'cpu_compiler': '/usr/bin/gcc', 'cuda_version': '11.8', 'cudnn_version': '8', 'is_cuda_build': True}\n",
+        "import collections\nbuild_info = collections.OrderedDict()\nbuild_info['cuda_version'] = '11.8'\n" +
+        "build_info = {'cpu_compiler': '/usr/bin/gcc', 'cuda_version': '11.8', 'cudnn_version': '8', " +
+        "'is_cuda_build': True}\n",
       '/usr/include/broken/cudnn_version.h': '#define CUDNN_MAJOR 8\n',
     };
     const list = Object.entries(files).map(([path, body], i) => {

@@ -86,7 +86,8 @@ for (const c of statusFiles) {
 
 test('dpkg status: half-installed is a problem, config-files is skipped, missing Package/Version are problems', () => {
   const status = [
-    'Package: a\nStatus: install ok installed\nVersion: 1:2.0-1\nArchitecture: amd64\nSource: asrc (2.0-0.1)\nInstalled-Size: 10\nDepends: libc6 (>= 2.34), b | c',
+    'Package: a\nStatus: install ok installed\nVersion: 1:2.0-1\nArchitecture: amd64\n' +
+      'Source: asrc (2.0-0.1)\nInstalled-Size: 10\nDepends: libc6 (>= 2.34), b | c',
     'Package: b\nStatus: install reinstreq half-installed\nVersion: 1\nArchitecture: amd64',
     'Package: c\nStatus: deinstall ok config-files\nVersion: 1\nArchitecture: amd64',
     'Package: d\nStatus: install ok installed\nArchitecture: all',
@@ -173,7 +174,8 @@ test('info/*.list files become owned-files facts joined to the package (name or 
   try {
     writeFileSync(
       join(dir, 'status'),
-      'Package: libfoo1\nStatus: install ok installed\nVersion: 1.0-1\nArchitecture: amd64\n\nPackage: bar\nStatus: install ok installed\nVersion: 2\nArchitecture: all\n',
+      'Package: libfoo1\nStatus: install ok installed\nVersion: 1.0-1\nArchitecture: amd64\n\nPackage: bar\n' +
+        'Status: install ok installed\nVersion: 2\nArchitecture: all\n',
     );
     writeFileSync(join(dir, 'libfoo1:amd64.list'), '/.\n/usr\n/usr/lib/libfoo.so.1\n');
     writeFileSync(join(dir, 'bar.list'), '/.\n/usr/bin/bar\n');

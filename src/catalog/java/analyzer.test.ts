@@ -27,7 +27,8 @@ test('java: properties, manifest and file-name rules', () => {
   );
   assert.deepEqual(
     parseManifest(
-      'Manifest-Version: 1.0\r\nBundle-SymbolicName: com.google.inject.gra\r\n pher;singleton:=true\r\nBundle-Version: 4.2.3\r\n\r\nName: x\r\nImplementation-Version: 9\r\n',
+      'Manifest-Version: 1.0\r\nBundle-SymbolicName: com.google.inject.gra\r\n pher;singleton:=true\r\n' +
+        'Bundle-Version: 4.2.3\r\n\r\nName: x\r\nImplementation-Version: 9\r\n',
     ),
     { name: 'com.google.inject.grapher', version: '4.2.3', groupId: undefined },
   );

@@ -25,7 +25,9 @@ open(d + '/m.safetensors', 'wb').write(struct.pack('<Q', len(h)) + h + b'\\0' * 
 open(d + '/m.gguf', 'wb').write(b'GGUF' + struct.pack('<I', 3) + b'\\0' * 24)
 open(d + '/m.h5', 'wb').write(b'\\x89HDF\\r\\n\\x1a\\n' + b'\\0' * 100)
 open(d + '/plain.bin', 'wb').write(b'\\x7fELF' + b'\\0' * 100)
-open(d + '/tutor.pt', 'wb').write(b'===============================================================================\\n=    B e m - v i n d o   ao   t u t o r   d o   V I M')
+open(d + '/tutor.pt', ` +
+        `'wb').write(b'===============================================================================\\n=` +
+        `    B e m - v i n d o   ao   t u t o r   d o   V I M')
 open(d + '/weights.bin', 'wb').write(b'\\0' * 100)
 open(d + '/pickled.bin', 'wb').write(pickle.dumps([1], protocol=3))
 `,

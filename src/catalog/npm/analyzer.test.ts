@@ -108,12 +108,14 @@ test('npm: pnpm-lock v6 (Trivy fixture), v5 and v9 keys', { skip: corpusSkip(REP
   assert.equal(v6.lockVersion, 6);
   assert.deepEqual(ids(v6.packages), ['jquery@3.3.9', 'lodash@4.17.4']);
   const v5 = parsePnpmLock(
-    'lockfileVersion: 5.4\npackages:\n  /@babel/core/7.0.0_react@18.0.0:\n    dev: true\n  /ms/2.0.0:\n    dev: false\n',
+    'lockfileVersion: 5.4\npackages:\n  /@babel/core/7.0.0_react@18.0.0:\n    dev: true\n  /ms/2.0.0:\n' +
+      '    dev: false\n',
   );
   assert.deepEqual(ids(v5.packages), ['@babel/core@7.0.0', 'ms@2.0.0']);
   assert.equal(v5.packages[0].dev, true);
   const v9 = parsePnpmLock(
-    "lockfileVersion: '9.0'\npackages:\n  '@babel/core@7.0.0':\n    resolution: {integrity: x}\n  ws@7.4.5(bufferutil@4.0.0):\n    resolution: {integrity: y}\n",
+    "lockfileVersion: '9.0'\npackages:\n  '@babel/core@7.0.0':\n    resolution: {integrity: x}\n" +
+      '  ws@7.4.5(bufferutil@4.0.0):\n    resolution: {integrity: y}\n',
   );
   assert.deepEqual(ids(v9.packages), ['@babel/core@7.0.0', 'ws@7.4.5']);
 });

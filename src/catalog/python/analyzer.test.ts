@@ -26,7 +26,8 @@ function importlibList(dir: string): string[] {
     'python3',
     [
       '-c',
-      'import sys, importlib.metadata as m\nfor d in m.distributions(path=[sys.argv[1]]):\n  if d.metadata["Name"] and d.version: print(d.metadata["Name"] + " " + d.version)',
+      'import sys, importlib.metadata as m\nfor d in m.distributions(path=[sys.argv[1]]):\n' +
+        '  if d.metadata["Name"] and d.version: print(d.metadata["Name"] + " " + d.version)',
       dir,
     ],
     { encoding: 'utf8' },
@@ -111,7 +112,8 @@ test(
 
 test('RECORD: quoted paths and paths outside site-packages', () => {
   const rec =
-    'pkg/__init__.py,sha256=x,10\n"pkg/we,ird ""name"".py",sha256=y,1\n../../../bin/tool,,\npkg-1.0.dist-info/RECORD,,\n';
+    'pkg/__init__.py,sha256=x,10\n"pkg/we,ird ""name"".py",sha256=y,1\n../../../bin/tool,,\n' +
+    'pkg-1.0.dist-info/RECORD,,\n';
   assert.deepEqual(parseRecord(rec, '/usr/lib/python3/site-packages'), [
     '/usr/lib/python3/site-packages/pkg/__init__.py',
     '/usr/lib/python3/site-packages/pkg/we,ird "name".py',

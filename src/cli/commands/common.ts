@@ -60,7 +60,9 @@ export const SCAN_FLAGS: Record<string, FlagSpec> = {
   db: { type: 'string', help: 'FILE: vulnerability database (default ~/.cache/zerocve/db/zerocve.db)' },
   'db-max-age': {
     type: 'string',
-    help: 'DURATION: update the database before matching when it is missing or older than this, e.g. 24h, 7d (default 24h)',
+    help:
+      'DURATION: update the database before matching when it is missing or older than this, e.g. 24h, ' +
+      '7d (default 24h)',
   },
   'skip-db-update': {
     type: 'boolean',
@@ -78,7 +80,9 @@ export const SCAN_FLAGS: Record<string, FlagSpec> = {
   merge: {
     type: 'string',
     multiple: true,
-    help: "FILE: a Trivy or Grype JSON report of the same image, shown beside zerocve's findings (who reported what, where they disagree); repeat for several",
+    help:
+      "FILE: a Trivy or Grype JSON report of the same image, shown beside zerocve's findings (who " +
+      'reported what, where they disagree); repeat for several',
   },
 };
 
@@ -150,7 +154,8 @@ export function parseOrHelp(
   }
   if (parsed.positionals.length !== positionals)
     throw new UsageError(
-      `${name}: expected ${positionals === 1 ? `one ${what}` : `${positionals} targets`}, got ${parsed.positionals.length} (zerocve ${name} --help)`,
+      `${name}: expected ${positionals === 1 ? `one ${what}` : `${positionals} targets`}, got ` +
+        `${parsed.positionals.length} (zerocve ${name} --help)`,
     );
   return parsed;
 }
@@ -174,7 +179,9 @@ export function localDbOf(values: FlagValues, env: NodeJS.ProcessEnv, progress: 
             baseUrl: values['db-base-url'] as string | undefined,
             onProgress: (e) =>
               progress.update(
-                `zerocve: updating the vulnerability database: ${e.phase} ${e.source}${e.bytes ? ` ${(e.bytes / 1e6).toFixed(1)} MB` : ''}${e.records ? ` ${e.records} records` : ''}`,
+                `zerocve: updating the vulnerability database: ${e.phase} ${e.source}` +
+                  `${e.bytes ? ` ${(e.bytes / 1e6).toFixed(1)} MB` : ''}` +
+                  `${e.records ? ` ${e.records} records` : ''}`,
               ),
             onWait: (h) => progress.update(`zerocve: waiting for process ${h.pid} updating the vulnerability database`),
           },

@@ -60,7 +60,13 @@ export const db: Command = {
     const [sub, ...rest] = args;
     if (!sub || sub === '--help' || sub === '-h') {
       process.stdout.write(
-        `usage: zerocve db ${SUB}\n\n  update   download OSV, Debian tracker, NVD, KEV and EPSS feeds (conditional, resumable) and rebuild atomically\n  import   import offline copies: OSV dirs/zips (incl. osv.dev all.zip), Debian tracker JSON, NVD 2.0, KEV, EPSS, Alpine/Wolfi secdb\n  status   sources, counts and age\n  push     publish the database to a registry as an OCI artifact (gzip layer, metadata as annotations)\n  pull     fetch a pushed database: verify digest and schema version, swap in atomically\n`,
+        `usage: zerocve db ${SUB}\n\n  update   download OSV, Debian tracker, NVD, KEV and EPSS feeds ` +
+          `(conditional, resumable) and rebuild atomically\n` +
+          `  import   import offline copies: OSV dirs/zips (incl. osv.dev all.zip), Debian tracker JSON, ` +
+          `NVD 2.0, KEV, EPSS, Alpine/Wolfi secdb\n  status   sources, counts and age\n` +
+          `  push     publish the database to a registry as an OCI artifact (gzip layer, metadata as ` +
+          `annotations)\n  pull     fetch a pushed database: verify digest and schema version, swap in ` +
+          `atomically\n`,
       );
       return sub ? EXIT.ok : EXIT.usage;
     }
@@ -99,10 +105,12 @@ export const db: Command = {
         process.stdout.write(JSON.stringify(st, null, 2) + '\n');
         return EXIT.ok;
       }
+      const age =
+        st.ageHours !== undefined ? ` (${st.ageHours} h ago${st.stale ? ', STALE: run zerocve db update' : ''})` : '';
       const lines = [
         `Database  ${st.path}`,
         `Schema    ${st.schemaVersion}`,
-        `Built     ${st.builtAt ?? 'unknown'}${st.ageHours !== undefined ? ` (${st.ageHours} h ago${st.stale ? ', STALE: run zerocve db update' : ''})` : ''}`,
+        `Built     ${st.builtAt ?? 'unknown'}${age}`,
         `Totals    ${st.advisories} advisories, ${st.affected} affected packages, ${st.enrichments} CVE enrichments`,
         '',
         'Sources',
@@ -110,7 +118,9 @@ export const db: Command = {
       const width = Math.max(24, ...st.sources.map((s) => s.name.length));
       for (const s of st.sources)
         lines.push(
-          `  ${s.name.padEnd(width)} ${String(s.advisories).padStart(7)} advisories  ${String(s.affected).padStart(7)} affected  snapshot ${s.snapshot ?? '?'}  imported ${s.importedAt}`,
+          `  ${s.name.padEnd(width)} ${String(s.advisories).padStart(7)} advisories  ` +
+            `${String(s.affected).padStart(7)} affected  snapshot ${s.snapshot ?? '?'}  imported ` +
+            `${s.importedAt}`,
         );
       process.stdout.write(lines.join('\n') + '\n');
       return EXIT.ok;
@@ -125,7 +135,8 @@ export const db: Command = {
         if (json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
         else
           process.stdout.write(
-            `pushed ${path} (${(r.databaseBytes / 1e6).toFixed(1)} MB, ${(r.layer.size / 1e6).toFixed(1)} MB compressed) to ${r.reference}@${r.digest}\n`,
+            `pushed ${path} (${(r.databaseBytes / 1e6).toFixed(1)} MB, ${(r.layer.size / 1e6).toFixed(1)} ` +
+              `MB compressed) to ${r.reference}@${r.digest}\n`,
           );
         return EXIT.ok;
       }
@@ -133,7 +144,8 @@ export const db: Command = {
       if (json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
       else
         process.stdout.write(
-          `pulled ${r.reference} (${r.digest}, schema ${r.schemaVersion}, built ${r.builtAt ?? 'unknown'}) into ${path}\n`,
+          `pulled ${r.reference} (${r.digest}, schema ${r.schemaVersion}, built ${r.builtAt ?? 'unknown'}) ` +
+            `into ${path}\n`,
         );
       return EXIT.ok;
     }
@@ -162,7 +174,9 @@ export const db: Command = {
       }
       for (const s of summary.sources) {
         process.stdout.write(
-          `imported ${s.source} (${s.kind}) from ${s.input}: ${s.advisories} advisories, ${s.affected} affected, ${s.enrichments} enrichments${s.problemCount ? `, ${s.problemCount} problem(s)` : ''}\n`,
+          `imported ${s.source} (${s.kind}) from ${s.input}: ${s.advisories} advisories, ${s.affected} ` +
+            `affected, ${s.enrichments} enrichments` +
+            `${s.problemCount ? `, ${s.problemCount} problem(s)` : ''}\n`,
         );
         for (const pr of s.problems.slice(0, 10)) process.stderr.write(`zerocve: warning: ${pr.path}: ${pr.message}\n`);
       }
@@ -186,7 +200,8 @@ export const db: Command = {
         onWait: (h) => progress.update(`zerocve: waiting for process ${h.pid} updating ${path}`),
         onProgress: (e) =>
           progress.update(
-            `zerocve: ${e.phase} ${e.source}${e.bytes ? ` ${formatBytes(e.bytes)}` : ''}${e.records ? ` ${e.records} records` : ''}`,
+            `zerocve: ${e.phase} ${e.source}${e.bytes ? ` ${formatBytes(e.bytes)}` : ''}` +
+              `${e.records ? ` ${e.records} records` : ''}`,
           ),
       });
     } finally {
@@ -198,10 +213,14 @@ export const db: Command = {
     }
     for (const f of summary.feeds)
       process.stdout.write(
-        `${f.name}: ${f.status}${f.changes ? ` (${f.changes.fetched} records fetched, ${f.changes.removed} removed)` : ''} (${formatBytes(f.bytes)}) ${f.url}\n`,
+        `${f.name}: ${f.status}` +
+          `${f.changes ? ` (${f.changes.fetched} records fetched, ${f.changes.removed} removed)` : ''} (` +
+          `${formatBytes(f.bytes)}) ${f.url}\n`,
       );
     process.stdout.write(
-      `database ${path} ${summary.import ? `rebuilt at ${summary.import.builtAt}` : 'unchanged: every feed was current'} (${dirname(path)})\n`,
+      `database ${path} ` +
+        `${summary.import ? `rebuilt at ${summary.import.builtAt}` : 'unchanged: every feed was current'} ` +
+        `(${dirname(path)})\n`,
     );
     return EXIT.ok;
   },

@@ -92,7 +92,10 @@ export const slim: Command = {
     const p = parseOrHelp(
       'slim',
       "IMAGE --run 'CMD' [--run …] -o oci-dir:OUT [flags]",
-      'Run the workload in the image (namespaces, no network), trace every file it touches, keep those plus their symlinks,\nshared libraries and a small runtime baseline, write one-layer image, and re-run the workload in it: a slim image\nthat does not pass its own workload is never written. Needs root, strace and unshare.',
+      'Run the workload in the image (namespaces, no network), trace every file it touches, keep those plus ' +
+        'their symlinks,\nshared libraries and a small runtime baseline, write one-layer image, and ' +
+        're-run the workload in it: a slim image\n' +
+        'that does not pass its own workload is never written. Needs root, strace and unshare.',
       SLIM_FLAGS,
       args,
       1,
@@ -163,7 +166,9 @@ export const build: Command = {
     const p = parseOrHelp(
       'build',
       'image.yaml -o oci-dir:OUT [flags]',
-      'Build a minimal image declaratively from Debian packages (mmdebstrap): prod variant without shells or package\nmanagers, non-root user, reproducible digest, CycloneDX SBOM and SLSA provenance attached as OCI referrers.',
+      'Build a minimal image declaratively from Debian packages (mmdebstrap): prod variant without shells ' +
+        'or package\nmanagers, non-root user, reproducible digest, CycloneDX SBOM and SLSA provenance ' +
+        'attached as OCI referrers.',
       BUILD_FLAGS,
       args,
       1,

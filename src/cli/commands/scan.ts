@@ -53,10 +53,12 @@ function scanOptions(
     driverVersion: driverVersionOf(values),
     files: values.files === true,
     merge: values.merge as string[] | undefined,
-    onProgress: (p) =>
-      progress.update(
-        `zerocve: ${p.message}${p.layer ? ` ${formatBytes(p.layer.compressedBytes)} read, ${formatBytes(p.layer.uncompressedBytes)} unpacked` : ''}`,
-      ),
+    onProgress: (p) => {
+      const bytes = p.layer
+        ? ` ${formatBytes(p.layer.compressedBytes)} read, ${formatBytes(p.layer.uncompressedBytes)} unpacked`
+        : '';
+      progress.update(`zerocve: ${p.message}${bytes}`);
+    },
   };
 }
 
@@ -69,7 +71,9 @@ function warn(values: FlagValues, warnings: readonly ReportWarning[]): void {
 const BASE_FLAGS: Record<string, FlagSpec> = {
   base: {
     type: 'string',
-    help: 'IMAGE: the base image (its layers must be the first layers of TARGET); default: the org.opencontainers.image.base.name annotation, when readable',
+    help:
+      'IMAGE: the base image (its layers must be the first layers of TARGET); default: the ' +
+      'org.opencontainers.image.base.name annotation, when readable',
   },
   'only-base': { type: 'boolean', help: 'keep only findings the base image brought (needs a known base)' },
   'exclude-base': { type: 'boolean', help: 'keep only findings the application layers added (needs a known base)' },
@@ -86,7 +90,8 @@ function baseOptionsOf(values: FlagValues): ScanOptions['base'] {
 }
 
 const TARGETS =
-  'TARGET is registry:REF or a bare reference (host/repo:tag, name@sha256:…), docker-archive:PATH, oci-archive:PATH, oci-dir:PATH[:tag], dir:PATH or sbom:PATH.';
+  'TARGET is registry:REF or a bare reference (host/repo:tag, name@sha256:…), docker-archive:PATH, ' +
+  'oci-archive:PATH, oci-dir:PATH[:tag], dir:PATH or sbom:PATH.';
 
 export const scan: Command = {
   summary: 'find vulnerabilities, attack surface and bloat in an image; gate CI',
@@ -94,7 +99,8 @@ export const scan: Command = {
     const p = parse(
       'scan',
       'TARGET [flags]',
-      `Scan an image: inventory, CVEs, attack surface, bloat, GPU code, model files, secrets.\n${TARGETS}\nExit codes: 0 pass, 1 policy failed (--fail-on), 2 usage error, 3 scan error.`,
+      `Scan an image: inventory, CVEs, attack surface, bloat, GPU code, model files, secrets.\n${TARGETS}\n` +
+        `Exit codes: 0 pass, 1 policy failed (--fail-on), 2 usage error, 3 scan error.`,
       { ...SCAN_FLAGS, ...BASE_FLAGS },
       args,
       1,
@@ -191,7 +197,8 @@ export const compare: Command = {
     const p = parse(
       'compare',
       'A B [flags]',
-      `Scan two images with the same policy and compare them (e.g. an official image and a hardened one).\n${TARGETS}\nExit codes: 0, or 1 when B fails --fail-on.`,
+      `Scan two images with the same policy and compare them (e.g. an official image and a hardened one).\n` +
+        `${TARGETS}\nExit codes: 0, or 1 when B fails --fail-on.`,
       flags,
       args,
       2,
@@ -303,7 +310,8 @@ export const inspect: Command = {
         cacheMaxBytes: cacheMaxBytesOf(values),
         onProgress: (e) =>
           progress.update(
-            `zerocve: layer ${e.layer + 1}: ${formatBytes(e.compressedBytes)} read, ${formatBytes(e.uncompressedBytes)} unpacked`,
+            `zerocve: layer ${e.layer + 1}: ${formatBytes(e.compressedBytes)} read, ` +
+              `${formatBytes(e.uncompressedBytes)} unpacked`,
           ),
       });
     } finally {

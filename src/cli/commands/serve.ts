@@ -156,7 +156,9 @@ export const serve: Command = {
     const p = parse(
       'serve',
       '[--data DIR | --database postgres://…] [flags]',
-      'Run the service. With --data it runs everything in one process on an embedded SQLite database; with\n--database it shares PostgreSQL with any number of `zerocve worker` processes. Stops gracefully on SIGINT/SIGTERM.',
+      'Run the service. With --data it runs everything in one process on an embedded SQLite database; with\n' +
+        '--database it shares PostgreSQL with any number of `zerocve worker` processes. Stops gracefully ' +
+        'on SIGINT/SIGTERM.',
       SERVE_FLAGS,
       args,
       0,
@@ -218,7 +220,8 @@ export const worker: Command = {
     const p = parse(
       'worker',
       '--database postgres://… [flags]',
-      'Take scan and re-match jobs from the queue in PostgreSQL (or a --data folder) until SIGINT/SIGTERM.\nA worker killed mid-job loses nothing: when its lease runs out another worker takes the job.',
+      'Take scan and re-match jobs from the queue in PostgreSQL (or a --data folder) until SIGINT/SIGTERM.\n' +
+        'A worker killed mid-job loses nothing: when its lease runs out another worker takes the job.',
       WORKER_FLAGS,
       args,
       0,

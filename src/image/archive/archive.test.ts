@@ -187,7 +187,8 @@ test('a tampered layer fails the walk with a digest mismatch naming the layer', 
     const m = idx.file(layerName)!;
     const fd = openSync(copy, 'r+');
     const b = Buffer.alloc(1);
-    const at = m.dataOffset + m.size - (kind === 'oci' ? 9 : 10); // gzip: last deflate byte; tar: inside the end blocks, which only the digest sees
+    // gzip: last deflate byte; tar: inside the end blocks, which only the digest sees
+    const at = m.dataOffset + m.size - (kind === 'oci' ? 9 : 10);
     readSync(fd, b, 0, 1, at);
     b[0] ^= 0x01;
     writeSync(fd, b, 0, 1, at);

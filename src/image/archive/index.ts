@@ -160,12 +160,16 @@ export async function openDockerArchive(path: string, options: OpenArchiveOption
     const fit = candidates.filter((c) => !c.config.platform || platformMatches(c.config.platform, want));
     if (fit.length === 0) {
       throw new InputError(
-        `${target}: no image for platform ${formatPlatform(want)} (available: ${candidates.map((c) => (c.config.platform ? formatPlatform(c.config.platform) : 'unknown')).join(', ')})`,
+        `${target}: no image for platform ${formatPlatform(want)} (available: ` +
+          `${candidates.map((c) => (c.config.platform ? formatPlatform(c.config.platform) : 'unknown')).join(', ')}` +
+          `)`,
       );
     }
     if (fit.length > 1) {
       throw new InputError(
-        `${target}: ${fit.length} images for ${formatPlatform(want)} in one archive (${fit.map((c) => c.entry.RepoTags?.join(' ') || c.entry.Config).join('; ')}); save one image per archive`,
+        `${target}: ${fit.length} images for ${formatPlatform(want)} in one archive (` +
+          `${fit.map((c) => c.entry.RepoTags?.join(' ') || c.entry.Config).join('; ')}); save one image ` +
+          `per archive`,
       );
     }
     chosen = fit[0];
@@ -174,7 +178,8 @@ export async function openDockerArchive(path: string, options: OpenArchiveOption
   if (entry.Layers.length === 0) throw new InputError(`${target}: image has no layers`);
   if (config.diffIds.length !== entry.Layers.length) {
     throw new InputError(
-      `${target}: manifest.json lists ${entry.Layers.length} layers but the config has ${config.diffIds.length} diff_ids`,
+      `${target}: manifest.json lists ${entry.Layers.length} layers but the config has ` +
+        `${config.diffIds.length} diff_ids`,
     );
   }
   const layers: Layer[] = await Promise.all(

@@ -29,7 +29,10 @@ export interface OpenLayoutOptions {
   signal?: AbortSignal;
 }
 
-/** Reads and checks `oci-layout` and `index.json`; throws InputError naming the target when the directory is not a layout. */
+/**
+ * Reads and checks `oci-layout` and `index.json`; throws InputError naming the target when the directory is not a
+ * layout.
+ */
 export async function readLayoutIndex(dir: string, target: string): Promise<OciIndex> {
   try {
     if (!(await stat(dir)).isDirectory()) throw new InputError(`${target}: not a directory`);
@@ -101,7 +104,8 @@ export function chooseLayoutRoot(
     return { descriptor: { mediaType: MediaType.ociIndex, digest: digestOf(body), size: body.length }, json };
   }
   throw new InputError(
-    `${target}: ${entries.length} images in the layout; name one as ${target.replace(/:[^/:]*$/, '')}:TAG (tags: ${list()})`,
+    `${target}: ${entries.length} images in the layout; name one as ${target.replace(/:[^/:]*$/, '')}:TAG ` +
+      `(tags: ${list()})`,
   );
 }
 

@@ -65,7 +65,9 @@ test('tags select images; a missing tag and an ambiguous layout list the tags', 
       ),
   );
   await assert.rejects(openOciLayout(multi, { target: `oci-dir:${multi}` }), {
-    message: `oci-dir:${multi}: 5 images in the layout; name one as oci-dir:${multi}:TAG (tags: a, b, multi-linux-amd64, multi-linux-arm64, multi)`,
+    message:
+      `oci-dir:${multi}: 5 images in the layout; name one as oci-dir:${multi}:TAG (tags: a, b, ` +
+      `multi-linux-amd64, multi-linux-arm64, multi)`,
   });
 });
 

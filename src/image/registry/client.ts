@@ -405,7 +405,9 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     };
   }
 
-  /** One write request (HEAD/POST/PUT) with auth (pull,push scope); a 401 is answered once, then the request re-sent. */
+  /**
+   * One write request (HEAD/POST/PUT) with auth (pull,push scope); a 401 is answered once, then the request re-sent.
+   */
   async function send(
     repo: string,
     url: (base: string) => string,

@@ -53,7 +53,9 @@ test('lookupDockerCredentials reads auths the ways Docker writes them', async ()
     const helper = join(dir, 'docker-credential-t');
     writeFileSync(
       helper,
-      '#!/bin/sh\nread s\ncase "$s" in\n  https://index.docker.io/v1/) echo \'{"Username":"<token>","Secret":"tok"}\';;\n  broken.io) echo "keychain locked" >&2; exit 3;;\n  *) echo "credentials not found in native keychain"; exit 1;;\nesac\n',
+      '#!/bin/sh\nread s\ncase "$s" in\n  https://index.docker.io/v1/) echo ' +
+        '\'{"Username":"<token>","Secret":"tok"}\';;\n  broken.io) echo "keychain locked" >&2; exit 3;;\n' +
+        '  *) echo "credentials not found in native keychain"; exit 1;;\nesac\n',
     );
     chmodSync(helper, 0o755);
     const env = { ...process.env, PATH: `${dir}:${process.env.PATH}` };

@@ -66,26 +66,29 @@ const layoutManifestDigest = (tag: string): string => {
   return d.digest;
 };
 
-test('anonymous pull over plain HTTP from a loopback registry: manifest, config and a verified, re-openable layer', async () => {
-  const target = `${open.host}/test/tiny:v1`;
-  const img = await openRegistryImage(parseReference(target), { target });
-  assert.equal(img.source.kind, 'registry');
-  assert.equal(img.source.reference, `${open.host}/test/tiny:v1`);
-  assert.equal(img.source.manifestDigest, layoutManifestDigest('v1'));
-  assert.deepEqual(img.config.cmd, ['/bin/true']);
-  assert.equal(img.layers.length, 1);
-  assert.deepEqual(await tinyLayerFiles(await img.layers[0].open(), true), {
-    'etc/hello': 'hello from the registry\n',
-  });
-  assert.deepEqual(await tinyLayerFiles(await img.layers[0].open(), true), {
-    'etc/hello': 'hello from the registry\n',
-  });
-  // by digest, the same image
-  const byDigest = await openRegistryImage(parseReference(`${open.host}/test/tiny@${img.source.manifestDigest}`), {
-    target: 'd',
-  });
-  assert.equal(byDigest.configDigest, img.configDigest);
-});
+test(
+  'anonymous pull over plain HTTP from a loopback registry: ' + 'manifest, config and a verified, re-openable layer',
+  async () => {
+    const target = `${open.host}/test/tiny:v1`;
+    const img = await openRegistryImage(parseReference(target), { target });
+    assert.equal(img.source.kind, 'registry');
+    assert.equal(img.source.reference, `${open.host}/test/tiny:v1`);
+    assert.equal(img.source.manifestDigest, layoutManifestDigest('v1'));
+    assert.deepEqual(img.config.cmd, ['/bin/true']);
+    assert.equal(img.layers.length, 1);
+    assert.deepEqual(await tinyLayerFiles(await img.layers[0].open(), true), {
+      'etc/hello': 'hello from the registry\n',
+    });
+    assert.deepEqual(await tinyLayerFiles(await img.layers[0].open(), true), {
+      'etc/hello': 'hello from the registry\n',
+    });
+    // by digest, the same image
+    const byDigest = await openRegistryImage(parseReference(`${open.host}/test/tiny@${img.source.manifestDigest}`), {
+      target: 'd',
+    });
+    assert.equal(byDigest.configDigest, img.configDigest);
+  },
+);
 
 test('multi-arch index pushed with skopeo --all: platform selection and the list of available platforms', async () => {
   const ref = parseReference(`${open.host}/test/tiny:multi`);
@@ -125,9 +128,10 @@ test('404s name the repo, tag or blob', async () => {
     (e: unknown) =>
       e instanceof RegistryError &&
       e.status === 404 &&
-      /^registry 127\.0\.0\.1:\d+: (repository no\/such not found \(NAME_UNKNOWN\)|manifest no\/such:v1 not found \(MANIFEST_UNKNOWN\))$/.test(
-        e.message,
-      ),
+      new RegExp(
+        String.raw`^registry 127\.0\.0\.1:\d+: (repository no\/such not found \(NAME_UNKNOWN\)|` +
+          String.raw`manifest no\/such:v1 not found \(MANIFEST_UNKNOWN\))$`,
+      ).test(e.message),
   );
   const client = createRegistryClient({ registry: open.host, retry: fast });
   const missing = 'sha256:' + '0'.repeat(64);
@@ -150,7 +154,8 @@ test('a blob corrupted in the registry storage fails the layer stream with a dig
     (e: unknown) =>
       e instanceof InputError &&
       e.message.startsWith(
-        `blob ${img.layers[0].digest} of ${open.host}/test/corrupt: digest mismatch: expected ${img.layers[0].digest}, got sha256:`,
+        `blob ${img.layers[0].digest} of ${open.host}/test/corrupt: digest mismatch: expected ` +
+          `${img.layers[0].digest}, got sha256:`,
       ),
   );
 });
@@ -169,65 +174,69 @@ test('basic auth (htpasswd): right credentials pull, wrong or none give the one-
   await assert.rejects(openRegistryImage(ref, { target: 't' }), { message: unauthorized });
 });
 
-test('docker config.json: auths (base64 auth), credHelpers via docker-credential-<name> on PATH, missing file', async () => {
-  const ref = parseReference(`${locked.host}/test/tiny:v1`);
-  const dir = join(work, 'docker-config');
-  mkdirSync(dir, { recursive: true });
-  const cfg = join(dir, 'config.json');
-  writeFileSync(
-    cfg,
-    JSON.stringify({
-      auths: { [`http://${locked.host}`]: { auth: Buffer.from(`${USER.user}:${USER.password}`).toString('base64') } },
-    }),
-  );
-  const img = await openRegistryImage(ref, { target: 't', dockerConfigPath: cfg });
-  assert.equal(img.layers.length, 1);
-  // explicit options win over the config
-  await assert.rejects(
-    openRegistryImage(ref, { target: 't', dockerConfigPath: cfg, auth: { username: 'x', password: 'y' } }),
-    { status: 401 },
-  );
+test(
+  'docker config.json: auths (base64 auth), credHelpers ' + 'via docker-credential-<name> on PATH, missing file',
+  async () => {
+    const ref = parseReference(`${locked.host}/test/tiny:v1`);
+    const dir = join(work, 'docker-config');
+    mkdirSync(dir, { recursive: true });
+    const cfg = join(dir, 'config.json');
+    writeFileSync(
+      cfg,
+      JSON.stringify({
+        auths: { [`http://${locked.host}`]: { auth: Buffer.from(`${USER.user}:${USER.password}`).toString('base64') } },
+      }),
+    );
+    const img = await openRegistryImage(ref, { target: 't', dockerConfigPath: cfg });
+    assert.equal(img.layers.length, 1);
+    // explicit options win over the config
+    await assert.rejects(
+      openRegistryImage(ref, { target: 't', dockerConfigPath: cfg, auth: { username: 'x', password: 'y' } }),
+      { status: 401 },
+    );
 
-  // a credential helper: reads the server URL on stdin, answers for this registry only
-  const bin = join(work, 'bin');
-  mkdirSync(bin, { recursive: true });
-  const log = join(work, 'helper.log');
-  writeFileSync(
-    join(bin, 'docker-credential-test'),
-    [
-      '#!/bin/sh',
-      'read server',
-      `echo "$1 $server" >> ${log}`,
-      `if [ "$server" = "${locked.host}" ]; then printf '{"ServerURL":"%s","Username":"${USER.user}","Secret":"${USER.password}"}' "$server"; exit 0; fi`,
-      'echo "credentials not found in native keychain"; exit 1',
-    ].join('\n') + '\n',
-  );
-  chmodSync(join(bin, 'docker-credential-test'), 0o755);
-  const oldPath = process.env.PATH;
-  process.env.PATH = `${bin}:${oldPath}`;
-  try {
-    writeFileSync(cfg, JSON.stringify({ auths: { [locked.host]: {} }, credHelpers: { [locked.host]: 'test' } }));
-    const viaHelper = await openRegistryImage(ref, { target: 't', dockerConfigPath: cfg });
-    assert.equal(viaHelper.configDigest, img.configDigest);
-    assert.equal(readFileSync(log, 'utf8'), `get ${locked.host}\n`);
-    // credsStore for everything: the helper says "not found" for the open registry, which then pulls anonymously
-    writeFileSync(cfg, JSON.stringify({ credsStore: 'test' }));
-    await openRegistryImage(parseReference(`${open.host}/test/tiny:v1`), { target: 't', dockerConfigPath: cfg });
-    const viaStore = await openRegistryImage(ref, { target: 't', dockerConfigPath: cfg });
-    assert.equal(viaStore.configDigest, img.configDigest);
-    // a helper named for this registry that does not exist is a clear error
-    writeFileSync(cfg, JSON.stringify({ credHelpers: { [locked.host]: 'absent' } }));
-    await assert.rejects(openRegistryImage(ref, { target: 't', dockerConfigPath: cfg }), {
-      message: `credential helper docker-credential-absent for ${locked.host}: not found on PATH`,
+    // a credential helper: reads the server URL on stdin, answers for this registry only
+    const bin = join(work, 'bin');
+    mkdirSync(bin, { recursive: true });
+    const log = join(work, 'helper.log');
+    writeFileSync(
+      join(bin, 'docker-credential-test'),
+      [
+        '#!/bin/sh',
+        'read server',
+        `echo "$1 $server" >> ${log}`,
+        `if [ "$server" = "${locked.host}" ]; then printf '{"ServerURL":"%s","Username":"${USER.user}` +
+          `","Secret":"${USER.password}"}' "$server"; exit 0; fi`,
+        'echo "credentials not found in native keychain"; exit 1',
+      ].join('\n') + '\n',
+    );
+    chmodSync(join(bin, 'docker-credential-test'), 0o755);
+    const oldPath = process.env.PATH;
+    process.env.PATH = `${bin}:${oldPath}`;
+    try {
+      writeFileSync(cfg, JSON.stringify({ auths: { [locked.host]: {} }, credHelpers: { [locked.host]: 'test' } }));
+      const viaHelper = await openRegistryImage(ref, { target: 't', dockerConfigPath: cfg });
+      assert.equal(viaHelper.configDigest, img.configDigest);
+      assert.equal(readFileSync(log, 'utf8'), `get ${locked.host}\n`);
+      // credsStore for everything: the helper says "not found" for the open registry, which then pulls anonymously
+      writeFileSync(cfg, JSON.stringify({ credsStore: 'test' }));
+      await openRegistryImage(parseReference(`${open.host}/test/tiny:v1`), { target: 't', dockerConfigPath: cfg });
+      const viaStore = await openRegistryImage(ref, { target: 't', dockerConfigPath: cfg });
+      assert.equal(viaStore.configDigest, img.configDigest);
+      // a helper named for this registry that does not exist is a clear error
+      writeFileSync(cfg, JSON.stringify({ credHelpers: { [locked.host]: 'absent' } }));
+      await assert.rejects(openRegistryImage(ref, { target: 't', dockerConfigPath: cfg }), {
+        message: `credential helper docker-credential-absent for ${locked.host}: not found on PATH`,
+      });
+    } finally {
+      process.env.PATH = oldPath;
+    }
+    // no config file: anonymous, so the 401 one-liner
+    await assert.rejects(openRegistryImage(ref, { target: 't', dockerConfigPath: join(dir, 'absent.json') }), {
+      status: 401,
     });
-  } finally {
-    process.env.PATH = oldPath;
-  }
-  // no config file: anonymous, so the 401 one-liner
-  await assert.rejects(openRegistryImage(ref, { target: 't', dockerConfigPath: join(dir, 'absent.json') }), {
-    status: 401,
-  });
-});
+  },
+);
 
 /** A real HTTP proxy in front of the registry that answers `faults` (in order) to matching requests first. */
 async function startFaultProxy(
@@ -263,53 +272,56 @@ async function startFaultProxy(
   return { host: `127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`, seen, server };
 }
 
-test('5xx and 429 are retried with backoff, Retry-After is honoured, and persistent failures give one line', async () => {
-  const proxy = await startFaultProxy(open.host, [
-    { match: /\/manifests\/v1$/, status: 503 },
-    { match: /\/manifests\/v1$/, status: 429, headers: { 'retry-after': '1' } },
-    { match: /\/blobs\//, status: 502 },
-  ]);
-  try {
-    const retries: string[] = [];
-    const ref = parseReference(`${proxy.host}/test/tiny:v1`);
-    const img = await openRegistryImage(ref, {
-      target: 't',
-      insecure: true,
-      retry: fast,
-      onProgress: (e) => {
-        if (e.kind === 'retry') retries.push(e.message);
-      },
-    });
-    const manifestHits = proxy.seen.filter((s) => s.path.endsWith('/manifests/v1'));
-    assert.equal(manifestHits.length, 3);
-    assert.ok(
-      manifestHits[2].at - manifestHits[1].at >= 950,
-      `Retry-After: 1 honoured (${manifestHits[2].at - manifestHits[1].at} ms)`,
-    );
-    assert.equal(retries.length, 3);
-    assert.match(retries[1], /429 for manifest test\/tiny:v1; retrying in 1000 ms/);
-    assert.deepEqual(await tinyLayerFiles(await img.layers[0].open(), true), {
-      'etc/hello': 'hello from the registry\n',
-    });
-
-    const always = Array.from({ length: 3 }, () => ({ match: /\/manifests\/v1$/, status: 500 }));
-    const bad = await startFaultProxy(open.host, always);
+test(
+  '5xx and 429 are retried with backoff, Retry-After ' + 'is honoured, and persistent failures give one line',
+  async () => {
+    const proxy = await startFaultProxy(open.host, [
+      { match: /\/manifests\/v1$/, status: 503 },
+      { match: /\/manifests\/v1$/, status: 429, headers: { 'retry-after': '1' } },
+      { match: /\/blobs\//, status: 502 },
+    ]);
     try {
-      await assert.rejects(
-        openRegistryImage(parseReference(`${bad.host}/test/tiny:v1`), { target: 't', insecure: true, retry: fast }),
-        (e: unknown) =>
-          e instanceof RegistryError &&
-          e.status === 500 &&
-          e.message === `registry ${bad.host}: server error 500 for manifest test/tiny:v1 after 3 attempts`,
+      const retries: string[] = [];
+      const ref = parseReference(`${proxy.host}/test/tiny:v1`);
+      const img = await openRegistryImage(ref, {
+        target: 't',
+        insecure: true,
+        retry: fast,
+        onProgress: (e) => {
+          if (e.kind === 'retry') retries.push(e.message);
+        },
+      });
+      const manifestHits = proxy.seen.filter((s) => s.path.endsWith('/manifests/v1'));
+      assert.equal(manifestHits.length, 3);
+      assert.ok(
+        manifestHits[2].at - manifestHits[1].at >= 950,
+        `Retry-After: 1 honoured (${manifestHits[2].at - manifestHits[1].at} ms)`,
       );
-      assert.equal(bad.seen.length, 3);
+      assert.equal(retries.length, 3);
+      assert.match(retries[1], /429 for manifest test\/tiny:v1; retrying in 1000 ms/);
+      assert.deepEqual(await tinyLayerFiles(await img.layers[0].open(), true), {
+        'etc/hello': 'hello from the registry\n',
+      });
+
+      const always = Array.from({ length: 3 }, () => ({ match: /\/manifests\/v1$/, status: 500 }));
+      const bad = await startFaultProxy(open.host, always);
+      try {
+        await assert.rejects(
+          openRegistryImage(parseReference(`${bad.host}/test/tiny:v1`), { target: 't', insecure: true, retry: fast }),
+          (e: unknown) =>
+            e instanceof RegistryError &&
+            e.status === 500 &&
+            e.message === `registry ${bad.host}: server error 500 for manifest test/tiny:v1 after 3 attempts`,
+        );
+        assert.equal(bad.seen.length, 3);
+      } finally {
+        bad.server.close();
+      }
     } finally {
-      bad.server.close();
+      proxy.server.close();
     }
-  } finally {
-    proxy.server.close();
-  }
-});
+  },
+);
 
 test('network errors are retried and then reported; abort stops at once', async () => {
   const dead = `127.0.0.1:${await freePort()}`;

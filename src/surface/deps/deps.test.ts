@@ -71,7 +71,10 @@ test('python: missing and conflicting requirements, markers for x86_64 Linux Pyt
   assert.equal(missing.evidence[0].searched.name, 'triton');
   assert.match(
     missing.title!,
-    /^torch 2\.3\.1 requires triton ==2\.3\.1 but it is not installed in the system Python: install it \(pip install 'triton==2\.3\.1'\)/,
+    new RegExp(
+      String.raw`^torch 2\.3\.1 requires triton ==2\.3\.1 but it is not installed in the system Python: ` +
+        String.raw`install it \(pip install 'triton==2\.3\.1'\)`,
+    ),
   );
   const conflict = py.find((f) => f.id === 'ZCVE-DEP-CONFLICT')!;
   assert.equal(conflict.evidence[0].searched.name, 'typing-extensions');

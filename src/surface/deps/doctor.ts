@@ -187,7 +187,9 @@ function checkPython(
           problems.push({
             path: dist.locations[0]?.path ?? dist.name,
             analyzer: DEPS_ANALYZER_NAME,
-            message: `${dist.name} ${dist.version}: unreadable Requires-Dist '${line}': ${err instanceof Error ? err.message : String(err)}`,
+            message:
+              `${dist.name} ${dist.version}: unreadable Requires-Dist '${line}': ` +
+              `${err instanceof Error ? err.message : String(err)}`,
           });
           continue;
         }
@@ -204,7 +206,9 @@ function checkPython(
             problems.push({
               path: dist.locations[0]?.path ?? dist.name,
               analyzer: DEPS_ANALYZER_NAME,
-              message: `${dist.name} ${dist.version}: cannot evaluate marker of '${line}': ${err instanceof Error ? err.message : String(err)}`,
+              message:
+                `${dist.name} ${dist.version}: cannot evaluate marker of '${line}': ` +
+                `${err instanceof Error ? err.message : String(err)}`,
             });
             continue;
           }
@@ -220,7 +224,9 @@ function checkPython(
               dist,
               'ZCVE-DEP-MISSING',
               'high',
-              `${dist.name} ${dist.version} requires ${req.name}${spec ? ` ${spec}` : ''} but it is not installed in ${where}: install it (pip install '${req.name}${req.specifier}') or remove ${dist.name}`,
+              `${dist.name} ${dist.version} requires ${req.name}${spec ? ` ${spec}` : ''} but it is not ` +
+                `installed in ${where}: install it (pip install '${req.name}${req.specifier}') or remove ` +
+                `${dist.name}`,
               { ecosystem: 'PyPI', name: req.normalizedName, version: '' },
               spec || '*',
               'deps-python',
@@ -237,7 +243,9 @@ function checkPython(
           problems.push({
             path: target.locations[0]?.path ?? target.name,
             analyzer: DEPS_ANALYZER_NAME,
-            message: `${target.name}: version '${target.version}' is not PEP 440, cannot check ${dist.name}'s requirement ${req.specifier}: ${err instanceof Error ? err.message : String(err)}`,
+            message:
+              `${target.name}: version '${target.version}' is not PEP 440, cannot check ${dist.name}` +
+              `'s requirement ${req.specifier}: ${err instanceof Error ? err.message : String(err)}`,
           });
           continue;
         }
@@ -247,7 +255,9 @@ function checkPython(
               dist,
               'ZCVE-DEP-CONFLICT',
               'medium',
-              `${dist.name} ${dist.version} requires ${req.name} ${req.specifier} but ${target.name} ${target.version} is installed: install a matching version (pip install '${req.name}${req.specifier}') or a ${dist.name} release that accepts ${target.version}`,
+              `${dist.name} ${dist.version} requires ${req.name} ${req.specifier} but ${target.name} ` +
+                `${target.version} is installed: install a matching version (pip install '${req.name}` +
+                `${req.specifier}') or a ${dist.name} release that accepts ${target.version}`,
               { ecosystem: 'PyPI', name: req.normalizedName, version: target.version },
               req.specifier,
               'deps-python',
@@ -330,7 +340,9 @@ function checkCuda(
               f.pkg,
               'ZCVE-DEP-CUDA-LIBS',
               'medium',
-              `${f.pkg.name} ${f.pkg.version} was built with CUDA ${f.cudaVersion} but the newest CUDA runtime present is ${newest}: install a CUDA ${f.cudaVersion.split('.').slice(0, 2).join('.')} (or newer ${major}.x) runtime`,
+              `${f.pkg.name} ${f.pkg.version} was built with CUDA ${f.cudaVersion} but the newest CUDA ` +
+                `runtime present is ${newest}: install a CUDA ` +
+                `${f.cudaVersion.split('.').slice(0, 2).join('.')} (or newer ${major}.x) runtime`,
               { ecosystem: 'NVIDIA', name: 'cudart', version: newest },
               `>=${f.cudaVersion}`,
               'deps-cuda',
@@ -345,7 +357,9 @@ function checkCuda(
           f.pkg,
           'ZCVE-DEP-CUDA-LIBS',
           'high',
-          `${f.pkg.name} ${f.pkg.version} was built with CUDA ${f.cudaVersion} but ${component} is only present for CUDA ${others}: install the CUDA ${major} ${component} (or a ${f.pkg.name} build for CUDA ${others})`,
+          `${f.pkg.name} ${f.pkg.version} was built with CUDA ${f.cudaVersion} but ${component} is only ` +
+            `present for CUDA ${others}: install the CUDA ${major} ${component} (or a ${f.pkg.name} build ` +
+            `for CUDA ${others})`,
           { ecosystem: 'NVIDIA', name: component, version: ofComponent.map((l) => l.pkg.version).join(', ') },
           `${major}.x`,
           'deps-cuda',
@@ -380,7 +394,9 @@ function checkCuda(
             x.pkg,
             'ZCVE-DEP-CUDA-DRIVER',
             'critical',
-            `${x.pkg.name} ${x.pkg.version} needs CUDA ${x.v}, which requires NVIDIA driver >= ${minorCompat} (minor version compatibility) or >= ${toolkit ?? minorCompat}; the host has ${host}: upgrade the host driver or use a build for an older CUDA`,
+            `${x.pkg.name} ${x.pkg.version} needs CUDA ${x.v}, which requires NVIDIA driver >= ` +
+              `${minorCompat} (minor version compatibility) or >= ${toolkit ?? minorCompat}; the host has ` +
+              `${host}: upgrade the host driver or use a build for an older CUDA`,
             { ecosystem: 'NVIDIA', name: 'driver', version: host },
             `>=${minorCompat}`,
             'deps-cuda',
@@ -392,7 +408,8 @@ function checkCuda(
             x.pkg,
             'ZCVE-DEP-CUDA-DRIVER',
             'low',
-            `${x.pkg.name} ${x.pkg.version} needs CUDA ${x.v}: driver ${host} runs it only through minor version compatibility (no JIT of its newer PTX); driver >= ${toolkit} gives full support`,
+            `${x.pkg.name} ${x.pkg.version} needs CUDA ${x.v}: driver ${host} runs it only through minor ` +
+              `version compatibility (no JIT of its newer PTX); driver >= ${toolkit} gives full support`,
             { ecosystem: 'NVIDIA', name: 'driver', version: host },
             `>=${toolkit}`,
             'deps-cuda',

@@ -34,10 +34,13 @@ import type { FatbinScanResult } from './index.ts';
 const NVCC = existsSync('/usr/local/bin/nvcc') ? '/usr/local/bin/nvcc' : undefined;
 const noNvcc = NVCC ? false : 'nvcc (CUDA) not installed at /usr/local/bin/nvcc';
 
-const KERNEL = `
-__global__ void add(float *a, const float *b, int n) { int i = blockIdx.x * blockDim.x + threadIdx.x; if (i < n) a[i] += b[i]; }
+const KERNEL =
+  `
+__global__ void add(float *a, const float *b, int n) { int i = blockIdx.x * blockDim.x + threadIdx.x; if (i ` +
+  `< n) a[i] += b[i]; }
 __global__ void scale(float *a, float s, int n) { int i = blockIdx.x * blockDim.x + threadIdx.x; if (i < n) a[i] *= s; }
-extern "C" void launch(float *a, const float *b, int n) { add<<<(n + 255) / 256, 256>>>(a, b, n); scale<<<1, 1>>>(a, 2.0f, n); }
+extern "C" void launch(float *a, const float *b, int n) { add<<<(n + 255) / 256, 256>>>(a, b, n); ` +
+  `scale<<<1, 1>>>(a, 2.0f, n); }
 `;
 
 interface Build {

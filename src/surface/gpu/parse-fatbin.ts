@@ -3,9 +3,10 @@
 // Layout (little-endian), as written by nvcc/fatbinary:
 //   container header, 16 bytes: u32 magic 0xBA55ED50, u16 version (1), u16 header size (16), u64 size of what follows
 //   entries, back to back until `size` is used up; each entry:
-//     u16 kind (1 = PTX, 2 = ELF/cubin, others: LTO-IR and friends), u16 (0x0101), u32 entry header size (64/80/96/112),
-//     u64 payload size (padded), u32 compressed payload size, u32, u16 minor, u16 major, u32 SM arch (80 = sm_80),
-//     u32 name offset, u32 name length, u64 flags, u64, u64 uncompressed size; then the payload.
+//     u16 kind (1 = PTX, 2 = ELF/cubin, others: LTO-IR and friends), u16 (0x0101), u32 entry header size
+//     (64/80/96/112), u64 payload size (padded), u32 compressed payload size, u32, u16 minor, u16 major,
+//     u32 SM arch (80 = sm_80), u32 name offset, u32 name length, u64 flags, u64, u64 uncompressed size;
+//     then the payload.
 //   flags: 0x1 64-bit, 0x2 debug, 0x10 linux, 0x2000 compressed (LZ4), 0x8000 compressed (zstd, CUDA 12.8+),
 //          0x100000 arch-specific (`sm_90a`), 0x200000 family-specific (`sm_100f`).
 // A section usually holds several containers (one per translation unit plus the device-link stub).
@@ -234,7 +235,8 @@ export function createFatbinScanner(options: { fileSize?: number } = {}): Fatbin
 
   const end = (): FatbinScanResult => {
     if (state.mode !== 'scan') {
-      // a container header that never completed is just the magic near the end: ignore; a started container is cut short
+      // a container header that never completed is just the magic near the end: ignore; a started container is
+      // cut short
       if (!(state.mode === 'read' && state.then === 'container'))
         abandon(`truncated: the file ends inside the container`);
     }

@@ -45,8 +45,8 @@ const globRe = (g: string) =>
   );
 
 /**
- * The loader's configured directories in order, starting at /etc/ld.so.conf and following `include` globs
- * (relative globs are relative to /etc), each file once; without /etc/ld.so.conf, every ld.so.conf.d file in name order.
+ * The loader's configured directories in order, starting at /etc/ld.so.conf and following `include` globs (relative
+ * globs are relative to /etc), each file once; without /etc/ld.so.conf, every ld.so.conf.d file in name order.
  */
 export function ldSearchDirs(facts: Iterable<{ path: string; dirs: string[]; includes: string[] }>): string[] {
   const byPath = new Map<string, { dirs: string[]; includes: string[] }>();

@@ -77,8 +77,10 @@ const SAFE_BUILTINS = new Set([
   'NotImplemented',
 ]);
 /** torch dtypes and storages: `torch.float32`, `torch.FloatStorage`, `torch.cuda.HalfStorage` */
-const TORCH_DTYPE =
-  /^(?:u?int(?:8|16|32|64)|float(?:16|32|64)|bfloat16|half|double|long|int|short|bool|complex(?:32|64|128)|cfloat|cdouble|q(?:u?int8|int32|uint4x2)|float8_\w+|uint(?:1|2|3|4|5|6|7))$/;
+const TORCH_DTYPE = new RegExp(
+  String.raw`^(?:u?int(?:8|16|32|64)|float(?:16|32|64)|bfloat16|half|double|long|int|short|bool|complex(?:32|64|128)|` +
+    String.raw`cfloat|cdouble|q(?:u?int8|int32|uint4x2)|float8_\w+|uint(?:1|2|3|4|5|6|7))$`,
+);
 const TORCH_STORAGE = /^[A-Z]\w*Storage$/;
 
 const CRITICAL_MODULES = new Set([

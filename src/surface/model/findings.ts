@@ -43,7 +43,9 @@ export function modelFindings(
       cvss: [],
       kev: false,
       references: ['https://huggingface.co/docs/hub/security-pickle'],
-      title: `pickle model file imports ${imports.join(', ')} when loaded: loading it runs code (convert to safetensors, or load with weights_only=True)`,
+      title:
+        `pickle model file imports ${imports.join(', ')} when loaded: loading it runs code (convert to ` +
+        `safetensors, or load with weights_only=True)`,
       evidence: [
         {
           matcher: 'model-safety',

@@ -25,7 +25,9 @@ FloatStorage.__module__ = 'torch'; torch.FloatStorage = FloatStorage
 
 class Tensor:
     def __init__(self, key, n): self.key, self.n = key, n
-    def __reduce__(self): return (_rebuild_tensor_v2, (('storage', FloatStorage, self.key, 'cpu', self.n), 0, (self.n,), (1,), False, collections.OrderedDict()))
+    def __reduce__(self):
+        storage = ('storage', FloatStorage, self.key, 'cpu', self.n)
+        return (_rebuild_tensor_v2, (storage, 0, (self.n,), (1,), False, collections.OrderedDict()))
 
 class StoragePickler(pickle.Pickler):
     def persistent_id(self, obj):
@@ -39,8 +41,10 @@ class Evil2:
 class EvalIt:
     def __reduce__(self): return (eval, ("1+1",))
 
-def benign(): return collections.OrderedDict([('conv.weight', Tensor('0', 16)), ('conv.bias', Tensor('1', 4)), ('steps', 10)])
-def evil(): return {'state': benign(), 'x': Evil(), 'y': Evil2(), 'z': EvalIt(), 'big': 'A' * 10000, 'raw': b'\x00' * 300}
+def benign():
+    return collections.OrderedDict([('conv.weight', Tensor('0', 16)), ('conv.bias', Tensor('1', 4)), ('steps', 10)])
+def evil():
+    return {'state': benign(), 'x': Evil(), 'y': Evil2(), 'z': EvalIt(), 'big': 'A' * 10000, 'raw': b'\x00' * 300}
 
 def dump(obj, proto):
     f = io.BytesIO(); StoragePickler(f, protocol=proto).dump(obj); return f.getvalue()
@@ -107,10 +111,12 @@ with zipfile.ZipFile(u, 'w', compression=zipfile.ZIP_STORED) as z:
     z.writestr('archive/data/0', bytes(8) + b'PK\x07\x08' + bytes(52))  # a descriptor signature inside tensor data
     z.writestr('archive/extra/payload.bin', dump(Evil(), 4))
     z.writestr('archive/version', '3\n')
-write('evil_streamed.pt', bytes(u.buf)); expected['evil_streamed.pt'] = sorted(set(oracle(dump(benign(), 2))) | set(oracle(dump(Evil(), 4))))
+write('evil_streamed.pt', bytes(u.buf))
+expected['evil_streamed.pt'] = sorted(set(oracle(dump(benign(), 2))) | set(oracle(dump(Evil(), 4))))
 
 # legacy torch.save: magic number, protocol, sys info, object, storage keys, then raw storage bytes
-legacy = b''.join(pickle.dumps(x, protocol=2) for x in (0x1950a86a20f9469cfc6c, 1001, {'protocol_version': 1001, 'little_endian': True}))
+legacy_header = (0x1950a86a20f9469cfc6c, 1001, {'protocol_version': 1001, 'little_endian': True})
+legacy = b''.join(pickle.dumps(x, protocol=2) for x in legacy_header)
 legacy += dump(benign(), 2) + pickle.dumps(['0', '1'], protocol=2) + struct.pack('<q', 16) + bytes(64)
 write('legacy.pt', legacy); expected['legacy.pt'] = sorted(set(oracle(dump(benign(), 2))))
 

@@ -147,7 +147,8 @@ export function* zipWalker(options: ZipWalkOptions): Generator<Pull, void, Pulle
     if ((flags & 0x8) !== 0 && compressedSize === 0) {
       if (method !== 0 || (flags & 0x1) !== 0) {
         options.problem(
-          `zip member ${name}: compressed member with sizes only in a trailing data descriptor; it and the members after it were not checked`,
+          `zip member ${name}: compressed member with sizes only in a trailing data descriptor; it and the ` +
+            `members after it were not checked`,
         );
         return;
       }

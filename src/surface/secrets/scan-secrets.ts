@@ -47,8 +47,10 @@ export const SECRET_RULES: readonly SecretRule[] = [
   {
     id: 'openai-api-key',
     title: 'OpenAI API key',
-    pattern:
-      /\b(sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,}|sk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}|sk-[A-Za-z0-9]{48})(?![A-Za-z0-9_-])/,
+    pattern: new RegExp(
+      String.raw`\b(sk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,}|sk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}|` +
+        String.raw`sk-[A-Za-z0-9]{48})(?![A-Za-z0-9_-])`,
+    ),
   },
   { id: 'slack-token', title: 'Slack token', pattern: /\b(xox[abposr]-[0-9A-Za-z-]{10,})\b/ },
   {
@@ -64,6 +66,11 @@ const GCP_KEY = /"private_key"\s*:\s*"(-----BEGIN[^"]{0,40})/;
 /** `abcd…` */
 export const redact = (value: string): string => `${value.slice(0, 4)}…`;
 
+const NOT_TEXT_EXTENSION = new RegExp(
+  String.raw`\.(pyc|so(\.\d+)*|a|o|gz|xz|bz2|zst|zip|whl|png|jpe?g|gif|ico|woff2?|ttf|pdf|mo|db|sqlite|bin|pt|pth|` +
+    'safetensors|onnx|npy|npz)$',
+);
+
 /** Paths never scanned: public vendor material (docs, licences, tests) and package databases. */
 export function secretPathExcluded(path: string): boolean {
   return (
@@ -75,9 +82,7 @@ export function secretPathExcluded(path: string): boolean {
     /^\/etc\/ssl\/certs\//.test(path) ||
     /\/(tests?|testing|testdata|test_data|examples?)\//.test(path) ||
     /\/python3(\.\d+)?\/test\//.test(path) ||
-    /\.(pyc|so(\.\d+)*|a|o|gz|xz|bz2|zst|zip|whl|png|jpe?g|gif|ico|woff2?|ttf|pdf|mo|db|sqlite|bin|pt|pth|safetensors|onnx|npy|npz)$/.test(
-      path,
-    )
+    NOT_TEXT_EXTENSION.test(path)
   );
 }
 
