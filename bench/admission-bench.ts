@@ -181,9 +181,12 @@ if (!isMainThread) {
     const f = (ms: number) => `${ms.toFixed(1)} ms`;
     process.stdout.write(
       [
-        `admission bench: ${IMAGES} catalog images × ${FINDINGS} findings; ${CLIENTS} concurrent clients over HTTPS for ${SECONDS} s; 3 images by tag per review`,
-        `  reviews: ${latencies.length} (${denied} denied), throughput ${(latencies.length / elapsed).toFixed(0)} reviews/s`,
-        `  latency p50 ${f(pct(50))}, p95 ${f(pct(95))}, p99 ${f(pct(99))} (target p99 ≤ 50 ms), max ${f(latencies[latencies.length - 1])}`,
+        `admission bench: ${IMAGES} catalog images × ${FINDINGS} findings; ` +
+          `${CLIENTS} concurrent clients over HTTPS for ${SECONDS} s; 3 images by tag per review`,
+        `  reviews: ${latencies.length} (${denied} denied), ` +
+          `throughput ${(latencies.length / elapsed).toFixed(0)} reviews/s`,
+        `  latency p50 ${f(pct(50))}, p95 ${f(pct(95))}, p99 ${f(pct(99))} (target p99 ≤ 50 ms), ` +
+          `max ${f(latencies[latencies.length - 1])}`,
         `  peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB (server thread included)`,
         '',
       ].join('\n'),

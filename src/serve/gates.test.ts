@@ -10,7 +10,9 @@ test('the admission policy file: defaults, every key, and one clear error per mi
   assert.deepEqual(admissionPolicyFrom(parse(''), 'p.yaml'), DEFAULT_ADMISSION_POLICY);
   const p = admissionPolicyFrom(
     parse(
-      'mode: audit\nrequire: { golden: true, belowSeverity: high, maxScanAgeHours: 24 }\nunknownImage: warn-and-scan\nexemptNamespaces: [ops]\nexemptImages: ["registry.k8s.io/*"]\n',
+      'mode: audit\n' +
+        'require: { golden: true, belowSeverity: high, maxScanAgeHours: 24 }\n' +
+        'unknownImage: warn-and-scan\nexemptNamespaces: [ops]\nexemptImages: ["registry.k8s.io/*"]\n',
     ),
     'p.yaml',
   );

@@ -308,7 +308,8 @@ export function gateRoutes(ctx: ServiceContext, options: GateOptions, route: Rou
         if (req.authorization && !basicCredentials(req.authorization))
           throw new HarborProtocolError(
             422,
-            'registry.authorization: zerocve pulls with Basic credentials only (a robot account); a Bearer token is not supported',
+            'registry.authorization: zerocve pulls with Basic credentials only (a robot account); ' +
+              'a Bearer token is not supported',
           );
         const id = randomUUID();
         const { authorization: _secret, ...kept } = req;

@@ -456,7 +456,8 @@ export function createHandler(ctx: ServiceContext, options: ServerOptions, onErr
         reply = matching.length
           ? errorReply(
               405,
-              `${method} is not allowed on ${url.pathname} (allowed: ${[...new Set(matching.map((r) => r.method))].join(', ')})`,
+              `${method} is not allowed on ${url.pathname} ` +
+                `(allowed: ${[...new Set(matching.map((r) => r.method))].join(', ')})`,
             )
           : errorReply(404, `no such endpoint: ${url.pathname}`);
       } else {
@@ -554,7 +555,8 @@ export async function startServer(
     server.listen(port, host, resolve);
   });
   const addr = server.address() as AddressInfo;
-  const url = `${options.tls ? 'https' : 'http'}://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
+  const shown = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  const url = `${options.tls ? 'https' : 'http'}://${shown}:${addr.port}`;
   return {
     url,
     server,

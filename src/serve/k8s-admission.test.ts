@@ -122,23 +122,27 @@ test('images in the catalog with passing verdicts are admitted; the response ech
   });
 });
 
-test('a failing deprecated image is denied with a message naming the image, the rule and the golden replacement', () => {
-  const old: ImageStatus = {
-    ...golden,
-    ref: 'reg.local/ml/torch:1.13',
-    catalog: { repository: 'reg.local/ml/torch', tier: 'deprecated', replacement: 'reg.local/ml/torch:2.3' },
-    verdict: 'fail',
-    findings: { ...zero, critical: 1, high: 4 },
-  };
-  const d = decideAdmission(deployment(old.ref), DEFAULT_ADMISSION_POLICY, statuses({ [old.ref]: old }), NOW);
-  assert.equal(d.allowed, false);
-  assert.equal(
-    d.message,
-    'zerocve denied Deployment trainer: image reg.local/ml/torch:1.13 (container train) fails its policy; use reg.local/ml/torch:2.3 instead',
-  );
-  const res = admissionResponse('u1', d);
-  assert.deepEqual(res.response.status, { code: 403, message: d.message });
-});
+test(
+  'a failing deprecated image is denied with a message naming the image, the rule and the golden ' + 'replacement',
+  () => {
+    const old: ImageStatus = {
+      ...golden,
+      ref: 'reg.local/ml/torch:1.13',
+      catalog: { repository: 'reg.local/ml/torch', tier: 'deprecated', replacement: 'reg.local/ml/torch:2.3' },
+      verdict: 'fail',
+      findings: { ...zero, critical: 1, high: 4 },
+    };
+    const d = decideAdmission(deployment(old.ref), DEFAULT_ADMISSION_POLICY, statuses({ [old.ref]: old }), NOW);
+    assert.equal(d.allowed, false);
+    assert.equal(
+      d.message,
+      'zerocve denied Deployment trainer: image reg.local/ml/torch:1.13 (container train) fails its policy; ' +
+        'use reg.local/ml/torch:2.3 instead',
+    );
+    const res = admissionResponse('u1', d);
+    assert.deepEqual(res.response.status, { code: 403, message: d.message });
+  },
+);
 
 test('policies: golden only, no finding at or above a severity, scanned within an age', () => {
   const strict: AdmissionPolicy = {

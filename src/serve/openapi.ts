@@ -110,7 +110,9 @@ export function openApiDocument() {
         post: {
           security: [{ hookSecret: [] }],
           description:
-            'Scan on push: a CNCF distribution notification envelope (application/vnd.docker.distribution.events.v1+json), a Harbor PUSH_ARTIFACT webhook or {"image": REF}. Needs --hook-secret; answers 404 when it is off.',
+            'Scan on push: a CNCF distribution notification envelope ' +
+            '(application/vnd.docker.distribution.events.v1+json), a Harbor PUSH_ARTIFACT webhook or {"image": REF}. ' +
+            'Needs --hook-secret; answers 404 when it is off.',
           requestBody: { required: true, content: { 'application/json': { schema: { type: 'object' } } } },
           responses: {
             '202': json(
@@ -152,7 +154,8 @@ export function openApiDocument() {
         post: {
           security: [],
           description:
-            'Kubernetes validating admission webhook: an admission.k8s.io/v1 AdmissionReview in, the AdmissionReview with response {uid, allowed, status, warnings} out. Decides from stored results only.',
+            'Kubernetes validating admission webhook: an admission.k8s.io/v1 AdmissionReview in, the AdmissionReview ' +
+            'with response {uid, allowed, status, warnings} out. Decides from stored results only.',
           requestBody: { required: true, content: { 'application/json': { schema: { type: 'object' } } } },
           responses: {
             '200': json({
@@ -181,7 +184,8 @@ export function openApiDocument() {
         post: {
           security: [],
           description:
-            'Gatekeeper external-data provider: a ProviderRequest with image references as keys, a ProviderResponse with one item per key.',
+            'Gatekeeper external-data provider: a ProviderRequest with image references as keys, ' +
+            'a ProviderResponse with one item per key.',
           requestBody: { required: true, content: { 'application/json': { schema: { type: 'object' } } } },
           responses: {
             '200': json({

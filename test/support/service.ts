@@ -97,7 +97,8 @@ export function createResponseChecker(doc: Record<string, unknown>) {
     const media = Object.keys(resp.content).find((m) => contentType.startsWith(m));
     if (!media) return [`${method} ${tpl} ${status}: content type ${contentType} not documented`];
     const validate = ajv.getSchema(
-      `https://zerocve.invalid/openapi.json#/paths/${esc(tpl)}/${method.toLowerCase()}/responses/${status}/content/${esc(media)}/schema`,
+      `https://zerocve.invalid/openapi.json#/paths/${esc(tpl)}/${method.toLowerCase()}` +
+        `/responses/${status}/content/${esc(media)}/schema`,
     );
     if (!validate) return [`${method} ${tpl} ${status}: schema not found`];
     return validate(body) ? [] : [`${method} ${pathname} ${status}: ${ajv.errorsText(validate.errors)}`];

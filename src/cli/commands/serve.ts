@@ -76,12 +76,16 @@ const SERVE_FLAGS: Record<string, FlagSpec> = {
   'public-url': { type: 'string', help: 'URL: base URL of the service in published documents (OpenVEX @id)' },
   'hook-secret': {
     type: 'string',
-    help: 'SECRET: turns on POST /hooks/registry (scan on push); senders send "Authorization: Bearer SECRET" (env ZEROCVE_HOOK_SECRET)',
+    help:
+      'SECRET: turns on POST /hooks/registry (scan on push); ' +
+      'senders send "Authorization: Bearer SECRET" (env ZEROCVE_HOOK_SECRET)',
   },
   'scan-all-pushes': { type: 'boolean', help: 'scan pushes of every repository, not only of catalog repositories' },
   'admission-policy': {
     type: 'string',
-    help: 'FILE: YAML policy of POST /admission/validate and POST /gatekeeper/provide (default: catalog pass, deny unknown)',
+    help:
+      'FILE: YAML policy of POST /admission/validate and POST /gatekeeper/provide ' +
+      '(default: catalog pass, deny unknown)',
   },
   'tls-cert': { type: 'string', help: 'FILE: PEM certificate (chain): serve HTTPS (needs --tls-key)' },
   'tls-key': { type: 'string', help: 'FILE: PEM private key of --tls-cert' },
