@@ -152,7 +152,7 @@ before(async () => {
       const v = (await api('GET', '/api/v1/db')).version;
       const imgs = (await api('GET', '/api/v1/images')).items as { dbVersion: string }[];
       const ev = (await api('GET', '/api/v1/events?limit=1000')).items;
-      return ev.length && imgs.every((i) => i.dbVersion === v);
+      return ev.length > 0 && imgs.every((i) => i.dbVersion === v);
     },
     'the re-match after the database update',
     120_000,
