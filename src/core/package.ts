@@ -138,8 +138,9 @@ export type ProblemCode =
  */
 export function readerProblemCode(message: string): ProblemCode {
   if (/truncated|file ends at|ends before/.test(message)) return 'truncated';
+  if (/exceeds the file size/.test(message)) return 'malformed';
   if (/exceeds|deeper than|beyond the first/.test(message)) return 'too-large';
-  if (/not supported|encrypted, not checked|not analyzed/.test(message)) return 'unsupported';
+  if (/not supported|encrypted, not checked/.test(message)) return 'unsupported';
   if (/^several .* versions/.test(message)) return 'inconsistent';
   return 'malformed';
 }

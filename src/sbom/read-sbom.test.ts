@@ -228,6 +228,8 @@ test('bad input is an InputError with one line naming the file', async () => {
     ['npm:@babel/core@7.0.0'],
   );
   assert.equal(got.inventory.problems.length, 3);
+  // each says what kind of problem it is: a type zerocve does not read, a missing purl, a purl that does not parse
+  assert.deepEqual(got.inventory.problems.map((p) => p.code).sort(), ['malformed', 'skipped', 'unsupported']);
 });
 
 test('a schemaVersion 1 zerocve SBOM reads its installedSize (bytes) as installedSizeBytes', () => {
