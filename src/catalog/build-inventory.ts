@@ -97,7 +97,7 @@ export function buildInventoryAndOwners(
         models.push({ ...f.model, path: f.path, layer: f.layer });
         break;
       case 'problem':
-        problems.push({ path: f.path, analyzer: f.analyzer, message: f.message, layer: f.layer });
+        problems.push({ code: f.code, path: f.path, analyzer: f.analyzer, message: f.message, layer: f.layer });
         break;
       default:
         break;

@@ -1,11 +1,11 @@
 // Small helpers every cataloger shares: problem facts, name tests, and the RFC 822-style field blocks used by dpkg
 // status files and Python core metadata.
 import type { Fact } from '../core/fact.ts';
-import type { Package, PackageType, PackageMetadata } from '../core/package.ts';
+import type { Package, PackageType, PackageMetadata, ProblemCode } from '../core/package.ts';
 
 /** A `problem` fact: the file and the reason, one line. */
-export function problemFact(path: string, analyzer: string, message: string): Fact {
-  return { kind: 'problem', path, analyzer, message: message.replace(/\s*\n\s*/g, ' ') };
+export function problemFact(path: string, analyzer: string, code: ProblemCode, message: string): Fact {
+  return { kind: 'problem', code, path, analyzer, message: message.replace(/\s*\n\s*/g, ' ') };
 }
 
 /** A package as an analyzer knows it: id, purl and locations are filled by buildInventory. */

@@ -1,7 +1,7 @@
 // Facts: what analyzers learn from one layer's entries. Plain JSON, cached per layer (keyed by the layer digest and
 // the versions of the analyzers that ran), then merged in layer order: a fact whose `path` is deleted or replaced
 // by a later layer is dropped by the merge.
-import type { OsInfo, Package, ModelFile } from './package.ts';
+import type { OsInfo, Package, ModelFile, ProblemCode } from './package.ts';
 import type { Severity } from './advisory.ts';
 
 export type Fact =
@@ -28,7 +28,7 @@ export type Fact =
    * library directories and `include` globs of /etc/ld.so.conf or /etc/ld.so.conf.d/*.conf (the loader's search path)
    */
   | { kind: 'ld-so-conf'; path: string; dirs: string[]; includes: string[] }
-  | { kind: 'problem'; path: string; analyzer: string; message: string };
+  | { kind: 'problem'; code: ProblemCode; path: string; analyzer: string; message: string };
 
 export interface ElfInfo {
   class: 32 | 64;

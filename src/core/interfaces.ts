@@ -1,7 +1,7 @@
 // Plug-in shapes shared across stages.
 import type { Advisory, CveEnrichment } from './advisory.ts';
 import type { Finding } from './finding.ts';
-import type { Package } from './package.ts';
+import type { Package, ProblemCode } from './package.ts';
 
 /** A version rule (dpkg, rpm, apk, pep440, semver, conda). compare throws InputError for an unparsable version. */
 export interface VersionScheme {
@@ -59,5 +59,5 @@ export interface MatchContext {
   /** the image OS (for distro releases) */
   os?: { id: string; versionId: string; versionCodename?: string };
   /** problems found while matching (unparsable versions) */
-  problem(path: string, message: string): void;
+  problem(path: string, code: ProblemCode, message: string): void;
 }

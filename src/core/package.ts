@@ -107,7 +107,47 @@ export interface ModelFile {
 }
 
 /** Something that could not be understood. Reported, never fatal, never silent. */
+/** Why something could not be read or used in full (stable: new codes are added, never renamed). */
+export type ProblemCode =
+  /** the file, directory, link or input could not be read (I/O error, permission, missing) */
+  | 'unreadable'
+  /** the content breaks its own format (bad header, bad field, not the expected document) */
+  | 'malformed'
+  /** the content ends before its own structure says it should */
+  | 'truncated'
+  /** well-formed but uses a feature zerocve does not read (sparse files, a compression method, encryption) */
+  | 'unsupported'
+  /** a structure exceeds a safety cap (size, depth, count): the excess was not read */
+  | 'too-large'
+  /** a path in the input points outside the image root: kept inside */
+  | 'unsafe-path'
+  /** an entry deliberately left out (socket, package not in the installed state, a cache that was not written) */
+  | 'skipped'
+  /** a file that looks like a package could not be named or versioned */
+  | 'unidentified'
+  /** parts of the input contradict each other (media type vs bytes, several versions, dependency conflicts) */
+  | 'inconsistent'
+  /** a package was not matched against advisories (unparsable version, unknown ecosystem, no release) */
+  | 'unmatched'
+  /** an analyzer failed on the entry (a bug or an unexpected input): its facts for the entry are missing */
+  | 'analyzer-failed';
+
+/**
+ * The code of a format reader's one-line problem (ELF, zip, pickle, safetensors, fatbin, rpm, Go build info): the
+ * readers word their messages with fixed phrases, so the phrase tells the kind; anything else is `malformed`.
+ */
+export function readerProblemCode(message: string): ProblemCode {
+  if (/truncated|file ends at|ends before/.test(message)) return 'truncated';
+  if (/exceeds the file size/.test(message)) return 'malformed';
+  if (/exceeds|deeper than|beyond the first/.test(message)) return 'too-large';
+  if (/not supported|encrypted, not checked/.test(message)) return 'unsupported';
+  if (/^several .* versions/.test(message)) return 'inconsistent';
+  return 'malformed';
+}
+
 export interface Problem {
+  /** what kind of problem (stable, for filtering) */
+  code: ProblemCode;
   /** file inside the image, or the input (db, sbom) */
   path: string;
   /** what looked at it */

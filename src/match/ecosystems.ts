@@ -70,6 +70,7 @@ export function createMavenMatcher(): Matcher {
       if (!group) {
         ctx.problem(
           packageLocation(pkg),
+          'unmatched',
           `maven: cannot match Java archive ${pkg.name} ${pkg.version}: no groupId (identity from ` +
             `${meta?.identifiedBy ?? 'unknown'})`,
         );
@@ -127,12 +128,17 @@ export function createGoMatcher(): Matcher {
       if (!mod) {
         ctx.problem(
           packageLocation(pkg),
+          'unmatched',
           `go: cannot match module ${pkg.name}: replaced by a local directory (${meta?.replacedBy?.path})`,
         );
         return [];
       }
       if (mod.version === '(devel)') {
-        ctx.problem(packageLocation(pkg), `go: module ${pkg.name} not matched: built from source, version (devel)`);
+        ctx.problem(
+          packageLocation(pkg),
+          'unmatched',
+          `go: module ${pkg.name} not matched: built from source, version (devel)`,
+        );
         return [];
       }
       const out: Finding[] = [];

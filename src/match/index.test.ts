@@ -116,6 +116,7 @@ test(
     const { findings, problems } = await matchInventory(inv, store!);
     assert.deepEqual(findings, []);
     assert.equal(problems.length, 1);
+    assert.equal(problems[0].code, 'unmatched');
     assert.equal(problems[0].path, '/usr/lib/python3/site-packages/pillow-x.y.z-foo.dist-info/METADATA');
     assert.match(problems[0].message, /pep440: invalid version 'x\.y\.z-foo'/);
   },

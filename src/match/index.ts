@@ -133,8 +133,8 @@ function run(p: Plan, snapshot: AdvisorySnapshot, options: MatchOptions): { find
   const ctx: MatchContext = {
     store: snapshot,
     os: p.os,
-    problem: (path, message) => {
-      problems.push({ path, analyzer: ANALYZER, message });
+    problem: (path, code, message) => {
+      problems.push({ code, path, analyzer: ANALYZER, message });
     },
   };
   const findings: Finding[] = [];
@@ -151,6 +151,7 @@ function run(p: Plan, snapshot: AdvisorySnapshot, options: MatchOptions): { find
   for (const [type, u] of p.unmatchedOs) {
     const osText = p.os ? `${p.os.id} ${p.os.versionId || '(no version)'}` : 'unknown';
     problems.push({
+      code: 'unmatched',
       path: u.first,
       analyzer: ANALYZER,
       message: `${u.count} ${type} package(s) not matched: no advisory ecosystem for image OS ${osText}`,

@@ -37,6 +37,7 @@ export function search(pkg: Package, ctx: MatchContext, s: Search): Finding[] {
   if (!s.scheme.valid(s.version)) {
     ctx.problem(
       packageLocation(pkg),
+      'unmatched',
       `${s.matcher}: cannot match ${pkg.type} package ${pkg.name}: ${s.scheme.id}: invalid version '${s.version}'`,
     );
     return [];
@@ -54,6 +55,7 @@ export function search(pkg: Package, ctx: MatchContext, s: Search): Finding[] {
           if (!(err instanceof InputError)) throw err;
           ctx.problem(
             packageLocation(pkg),
+            'unmatched',
             `${s.matcher}: advisory ${adv.id} for ${ecosystem}/${s.name} not evaluated: ${reasonOf(err)}`,
           );
           continue;

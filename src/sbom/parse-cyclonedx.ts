@@ -89,6 +89,7 @@ export function parseCycloneDx(
     if (!c.purl) {
       if (c.type === 'library' || c.type === 'application' || c.type === 'framework') {
         inventory.problems.push({
+          code: 'skipped',
           path: sbomPath,
           analyzer: 'sbom',
           message: `component "${c.name ?? c['bom-ref'] ?? '?'}" has no purl: skipped`,
@@ -121,7 +122,7 @@ export function parseCycloneDx(
     if (!hints.metadata) hints.version = undefined;
     const r = packageFromPurl(c.purl, hints, fallback);
     if ('reason' in r) {
-      inventory.problems.push({ path: sbomPath, analyzer: 'sbom', message: r.reason });
+      inventory.problems.push({ code: r.code, path: sbomPath, analyzer: 'sbom', message: r.reason });
       continue;
     }
     if (seen.has(r.pkg.id)) continue;

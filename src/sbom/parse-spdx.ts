@@ -98,6 +98,7 @@ export function parseSpdx(
     }
     if (!purl) {
       inventory.problems.push({
+        code: 'skipped',
         path: sbomPath,
         analyzer: 'sbom',
         message: `package "${p.name ?? p.SPDXID ?? '?'}" has no purl: skipped`,
@@ -123,7 +124,7 @@ export function parseSpdx(
       fallback,
     );
     if ('reason' in r) {
-      inventory.problems.push({ path: sbomPath, analyzer: 'sbom', message: r.reason });
+      inventory.problems.push({ code: r.code, path: sbomPath, analyzer: 'sbom', message: r.reason });
       continue;
     }
     if (seen.has(r.pkg.id)) continue;

@@ -53,6 +53,7 @@ export function parseSyft(
     if (!a || typeof a !== 'object') continue;
     if (!a.purl) {
       inventory.problems.push({
+        code: 'skipped',
         path: sbomPath,
         analyzer: 'sbom',
         message: `artifact "${a.name ?? '?'}" (${a.type ?? 'unknown type'}) has no purl: skipped`,
@@ -78,7 +79,7 @@ export function parseSyft(
       fallback,
     );
     if ('reason' in r) {
-      inventory.problems.push({ path: sbomPath, analyzer: 'sbom', message: r.reason });
+      inventory.problems.push({ code: r.code, path: sbomPath, analyzer: 'sbom', message: r.reason });
       continue;
     }
     if (seen.has(r.pkg.id)) continue;

@@ -2,7 +2,7 @@
 // package of OS packages: it comes from hints (zerocve/Trivy/Syft properties) or the purl's `upstream`/`origin`/
 // `source` qualifiers, else the binary name.
 import { parsePurl, type ParsedPurl } from '../core/purl.ts';
-import type { OsInfo, Package, PackageMetadata, Location } from '../core/package.ts';
+import type { OsInfo, Package, PackageMetadata, Location, ProblemCode } from '../core/package.ts';
 import { foldPackageName, packageTypeOfPurlType } from '../core/package-types.ts';
 
 export interface PackageHints {
@@ -80,12 +80,12 @@ export function packageFromPurl(
   purlText: string,
   hints: PackageHints,
   defaultLocation: Location,
-): { pkg: Package } | { reason: string } {
+): { pkg: Package } | { code: ProblemCode; reason: string } {
   const purl = parsePurl(purlText);
-  if (!purl) return { reason: `invalid purl "${purlText}"` };
+  if (!purl) return { code: 'malformed', reason: `invalid purl "${purlText}"` };
   const q = purl.qualifiers ?? {};
   const type = packageTypeOfPurlType(purl.type);
-  if (!type) return { reason: `package type "${purl.type}" is not supported (${purlText})` };
+  if (!type) return { code: 'unsupported', reason: `package type "${purl.type}" is not supported (${purlText})` };
   // zerocve's own SBOMs carry its metadata and name; other writers' names are not the ecosystem's (Syft: artifactId)
   const name =
     type === 'python'
@@ -152,7 +152,7 @@ export function packageFromPurl(
   } else if (type === 'cargo') {
     metadata = { kind: 'cargo' };
   } else {
-    return { reason: `package type "${purl.type}" has no zerocve metadata mapping (${purlText})` };
+    return { code: 'unsupported', reason: `package type "${purl.type}" has no zerocve metadata mapping (${purlText})` };
   }
   const locations = hints.locations?.length ? hints.locations : [defaultLocation];
   const pkg: Package = {

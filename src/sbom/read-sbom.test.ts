@@ -228,9 +228,11 @@ test('bad input is an InputError with one line naming the file', async () => {
     ['npm:@babel/core@7.0.0'],
   );
   assert.equal(got.inventory.problems.length, 3);
+  // each says what kind of problem it is: a type zerocve does not read, a missing purl, a purl that does not parse
+  assert.deepEqual(got.inventory.problems.map((p) => p.code).sort(), ['malformed', 'skipped', 'unsupported']);
 });
 
-test('a schemaVersion 1 zerocve SBOM reads its installedSize (bytes) as installedSizeBytes', () => {
+test('schemaVersion 1 zerocve SBOM: installedSize (bytes) read as installedSizeBytes, problems get a code', () => {
   const pkg = {
     id: 'deb:libc6@2.36-9:/var/lib/dpkg/status',
     type: 'deb',
@@ -241,7 +243,21 @@ test('a schemaVersion 1 zerocve SBOM reads its installedSize (bytes) as installe
     metadata: { kind: 'dpkg', source: 'glibc', sourceVersion: '2.36-9', arch: 'amd64', installedSize: 13_004_800 },
   };
   const doc = (v: number) =>
-    JSON.stringify({ schemaVersion: v, kind: 'sbom', tool: { name: 'zerocve' }, inventory: { packages: [pkg] } });
+    JSON.stringify({
+      schemaVersion: v,
+      kind: 'sbom',
+      tool: { name: 'zerocve' },
+      inventory: {
+        packages: [pkg],
+        problems: [
+          { path: '/m.safetensors', analyzer: 'model', message: 'safetensors header truncated: 3 of 9 bytes' },
+        ],
+      },
+    });
+  assert.deepEqual(
+    parseSbom(doc(1), 'v1.json').inventory.problems.map((p) => p.code),
+    ['truncated'],
+  );
   const v1 = parseSbom(doc(1), 'v1.json').inventory.packages[0].metadata;
   assert.deepEqual(v1, {
     kind: 'dpkg',

@@ -2,7 +2,7 @@
 // an Inventory. An SBOM is one JSON document: it is read whole (tens of MB at most), never streamed.
 import { readFile } from 'node:fs/promises';
 import type { ImageSourceInfo } from '../core/image.ts';
-import type { Inventory, Package } from '../core/package.ts';
+import { readerProblemCode, type Inventory, type Package, type Problem } from '../core/package.ts';
 import { InputError, reasonOf } from '../core/errors.ts';
 import { parseCycloneDx } from './parse-cyclonedx.ts';
 import type { CdxDocument } from './parse-cyclonedx.ts';
@@ -59,8 +59,12 @@ export function parseSbom(text: string, path: string): SbomInput {
     // schemaVersion 1 named the installed size (bytes already) `installedSize`
     const packages =
       o.schemaVersion === 1 ? inv.packages.map((p) => ({ ...p, metadata: renameV1Size(p.metadata) })) : inv.packages;
+    // schemaVersion 1 problems had no code: the message's wording gives one, as for the format readers
+    const problems: Problem[] = (inv.problems ?? []).map((p) =>
+      o.schemaVersion === 1 && !p.code ? { ...p, code: readerProblemCode(p.message) } : p,
+    );
     return {
-      inventory: { os: inv.os, packages, models: inv.models ?? [], problems: inv.problems ?? [] },
+      inventory: { os: inv.os, packages, models: inv.models ?? [], problems },
       image: { ...image, kind: 'sbom', target: `sbom:${path}` },
       format: `zerocve-json@${o.schemaVersion}`,
     };

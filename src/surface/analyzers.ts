@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { Analyzer, Sink } from '../core/analyzer.ts';
 import type { EntryHeader } from '../core/entry.ts';
 import type { Fact } from '../core/fact.ts';
+import { readerProblemCode } from '../core/package.ts';
 import { createElfSink } from '../elf/index.ts';
 import { scanSecrets, secretPathExcluded } from './secrets/scan-secrets.ts';
 import { createLdSoConfAnalyzer } from './loader/parse-ld-so-conf.ts';
@@ -55,6 +56,7 @@ export function createElfAnalyzer(): Analyzer {
           const { elf, problems } = sink.end();
           const facts: Fact[] = problems.map((message) => ({
             kind: 'problem',
+            code: readerProblemCode(message),
             path: entry.path,
             analyzer: 'elf',
             message,

@@ -21,7 +21,7 @@ import type { Fact } from '../core/fact.ts';
 import type { Layer } from '../core/image.ts';
 import type { LayerRecord } from './types.ts';
 
-const FORMAT = 2;
+const FORMAT = 3;
 
 /** default bound of the layer cache folder: 4 GiB */
 export const DEFAULT_CACHE_MAX_BYTES = 4 * 1024 ** 3;

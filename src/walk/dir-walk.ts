@@ -16,6 +16,7 @@ import type { Stats } from 'node:fs';
 import type { Analyzer } from '../core/analyzer.ts';
 import { entryTypeOf, type MergedEntry } from '../core/entry.ts';
 import type { Fact } from '../core/fact.ts';
+import type { ProblemCode } from '../core/package.ts';
 import { reasonOf } from '../core/errors.ts';
 import { CHUNK } from './decompress.ts';
 import { claimEntry, claimReadsBody, runClaim } from './dispatch.ts';
@@ -44,8 +45,8 @@ export async function walkDirectory(
   let bytes = 0;
   let files = 0;
   let sinceYield = 0;
-  const problem = (path: string, message: string): void => {
-    facts.push({ kind: 'problem', path, analyzer: 'walk', message });
+  const problem = (path: string, code: ProblemCode, message: string): void => {
+    facts.push({ kind: 'problem', code, path, analyzer: 'walk', message });
   };
 
   async function visit(abs: string, path: string): Promise<void> {
@@ -53,7 +54,7 @@ export async function walkDirectory(
     try {
       names = readdirSync(abs);
     } catch (err) {
-      problem(path, `cannot list directory: ${reasonOf(err)}`);
+      problem(path, 'unreadable', `cannot list directory: ${reasonOf(err)}`);
       return;
     }
     names.sort();
@@ -71,12 +72,12 @@ export async function walkDirectory(
       try {
         st = lstatSync(childAbs);
       } catch (err) {
-        problem(child, `cannot stat: ${reasonOf(err)}`);
+        problem(child, 'unreadable', `cannot stat: ${reasonOf(err)}`);
         continue;
       }
       const type = entryTypeOf(st);
       if (type === undefined) {
-        problem(child, 'socket skipped (not representable in an image)');
+        problem(child, 'skipped', 'socket skipped (not representable in an image)');
         continue;
       }
       const h: MergedEntry = {
@@ -94,7 +95,7 @@ export async function walkDirectory(
           h.linkTarget = readlinkSync(childAbs);
         } catch (err) {
           h.linkTarget = '';
-          problem(child, `cannot read link: ${reasonOf(err)}`);
+          problem(child, 'unreadable', `cannot read link: ${reasonOf(err)}`);
         }
       } else if (type === 'file' && st.nlink > 1) {
         const ino = `${st.dev}:${st.ino}`;
@@ -126,7 +127,7 @@ export async function walkDirectory(
                   : () => readLargeFile(childAbs, h.size),
             );
           } catch (err) {
-            problem(child, `cannot read: ${reasonOf(err)}`);
+            problem(child, 'unreadable', `cannot read: ${reasonOf(err)}`);
           }
         }
       }

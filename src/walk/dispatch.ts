@@ -8,10 +8,12 @@
 import type { Analyzer, Sink } from '../core/analyzer.ts';
 import type { EntryHeader } from '../core/entry.ts';
 import type { Fact } from '../core/fact.ts';
+import type { ProblemCode } from '../core/package.ts';
 import { reasonOf } from '../core/errors.ts';
 
-const problem = (path: string, analyzer: string, message: string): Fact => ({
+const problem = (path: string, analyzer: string, code: ProblemCode, message: string): Fact => ({
   kind: 'problem',
+  code,
   path,
   analyzer,
   message,
@@ -43,7 +45,7 @@ export function claimEntry(
     try {
       want = a.wants(h);
     } catch (err) {
-      facts.push(problem(h.path, a.name, `wants() failed: ${reasonOf(err)}`));
+      facts.push(problem(h.path, a.name, 'analyzer-failed', `wants() failed: ${reasonOf(err)}`));
       continue;
     }
     if (want === null || want === undefined) continue;
@@ -53,18 +55,18 @@ export function claimEntry(
     }
     const hasBytes = h.type === 'file' && h.size > 0;
     if (hasBytes && !readable) {
-      facts.push(problem(h.path, a.name, 'content not available (sparse tar member): not analyzed'));
+      facts.push(problem(h.path, a.name, 'unsupported', 'content not available (sparse tar member): not analyzed'));
       continue;
     }
     if (want === 'stream') {
       if (!a.sink) {
-        facts.push(problem(h.path, a.name, 'analyzer wants a stream but has no sink()'));
+        facts.push(problem(h.path, a.name, 'analyzer-failed', 'analyzer wants a stream but has no sink()'));
         continue;
       }
       try {
         (sinks ??= []).push({ a, sink: a.sink(h) });
       } catch (err) {
-        facts.push(problem(h.path, a.name, `sink() failed: ${reasonOf(err)}`));
+        facts.push(problem(h.path, a.name, 'analyzer-failed', `sink() failed: ${reasonOf(err)}`));
       }
       continue;
     }
@@ -73,6 +75,7 @@ export function claimEntry(
         problem(
           h.path,
           a.name,
+          'too-large',
           `file is ${h.size} bytes, over the ${want.maxBytes} bytes this analyzer reads: not analyzed`,
         ),
       );
@@ -113,7 +116,7 @@ export async function runClaim(
           try {
             sinks[i].sink.write(chunk);
           } catch (err) {
-            facts.push(problem(h.path, sinks[i].a.name, `sink write failed: ${reasonOf(err)}`));
+            facts.push(problem(h.path, sinks[i].a.name, 'analyzer-failed', `sink write failed: ${reasonOf(err)}`));
             sinks.splice(i--, 1);
           }
         }
@@ -125,7 +128,7 @@ export async function runClaim(
       try {
         facts.push(...(await sink.end()));
       } catch (err) {
-        facts.push(problem(h.path, a.name, `failed: ${reasonOf(err)}`));
+        facts.push(problem(h.path, a.name, 'analyzer-failed', `failed: ${reasonOf(err)}`));
       }
     }
   }
@@ -150,12 +153,12 @@ export async function dispatchEntry(
 
 async function run(a: Analyzer, h: EntryHeader, content: Buffer | null, facts: Fact[]): Promise<void> {
   if (!a.analyze) {
-    facts.push(problem(h.path, a.name, 'analyzer has no analyze()'));
+    facts.push(problem(h.path, a.name, 'analyzer-failed', 'analyzer has no analyze()'));
     return;
   }
   try {
     facts.push(...(await a.analyze(h, content)));
   } catch (err) {
-    facts.push(problem(h.path, a.name, `failed: ${reasonOf(err)}`));
+    facts.push(problem(h.path, a.name, 'analyzer-failed', `failed: ${reasonOf(err)}`));
   }
 }

@@ -229,13 +229,13 @@ test(
     const hash = r.facts.find((f) => f.kind === 'content-hash' && f.path === '/big.bin');
     assert.equal(hash?.kind === 'content-hash' && hash.sha256, createHash('sha256').update(big).digest('hex'));
     const problems = r.facts
-      .map((f) => (f.kind === 'problem' ? `${f.analyzer} ${f.path} ${f.message}` : ''))
+      .map((f) => (f.kind === 'problem' ? `${f.analyzer} ${f.path} ${f.code} ${f.message}` : ''))
       .filter(Boolean)
       .sort();
     assert.equal(problems.length, 3);
-    assert.match(problems[0], /^bad-wants \/sh wants\(\) failed: nope/);
-    assert.match(problems[1], /^small \/big\.bin file is 600000 bytes, over the 1000 bytes/);
-    assert.match(problems[2], /^small \/boom failed: parser exploded/);
+    assert.match(problems[0], /^bad-wants \/sh analyzer-failed wants\(\) failed: nope/);
+    assert.match(problems[1], /^small \/big\.bin too-large file is 600000 bytes, over the 1000 bytes/);
+    assert.match(problems[2], /^small \/boom analyzer-failed failed: parser exploded/);
   },
 );
 
@@ -259,7 +259,13 @@ test(
     assert.equal(existsSync(canary), false);
     assert.equal(r.merged.get(canary)?.type, 'file', 'the traversal name is kept inside the root');
     assert.ok(
-      r.facts.some((f) => f.kind === 'problem' && f.path === canary && /outside the image root/.test(f.message)),
+      r.facts.some(
+        (f) =>
+          f.kind === 'problem' &&
+          f.path === canary &&
+          f.code === 'unsafe-path' &&
+          /outside the image root/.test(f.message),
+      ),
     );
     assert.equal(r.merged.resolve('/etc/link-up')?.path, '/etc/passwd');
     assert.equal(r.merged.resolve('/a/file')?.path, '/c/file');

@@ -3,6 +3,7 @@
 import type { Analyzer } from '../core/analyzer.ts';
 import type { MergedEntry } from '../core/entry.ts';
 import type { Fact } from '../core/fact.ts';
+import type { ProblemCode } from '../core/package.ts';
 import type { Image, Layer } from '../core/image.ts';
 import { InputError, reasonOf } from '../core/errors.ts';
 import { layerCacheKey, loadLayerRecord, saveLayerRecord } from './cache.ts';
@@ -186,6 +187,7 @@ async function walkOne(
   if (stats.declared !== undefined && stats.declared !== stats.compression) {
     record.facts.push({
       kind: 'problem',
+      code: 'inconsistent',
       path: '',
       analyzer: 'walk',
       message:
@@ -199,6 +201,7 @@ async function walkOne(
     } catch (err) {
       record.facts.push({
         kind: 'problem',
+        code: 'skipped',
         path: '',
         analyzer: 'walk',
         message: `layer cache not written in ${cacheDir}: ${reasonOf(err)}`,
@@ -270,7 +273,8 @@ async function readLayer(
       if (signal.aborted) throw signal.reason;
       entryCount++;
       const h = te.header as MergedEntry;
-      for (const message of te.problems) facts.push({ kind: 'problem', path: h.path, analyzer: 'walk', message });
+      for (const message of te.problems)
+        facts.push({ kind: 'problem', code: tarProblemCode(message), path: h.path, analyzer: 'walk', message });
       const name = baseOf(h.path);
       if (name.startsWith(WHITEOUT)) {
         const dir = parentOf(h.path);
@@ -288,4 +292,9 @@ async function readLayer(
     blob.destroy();
   }
   return { entries, whiteouts, opaque, facts, uncompressedSize: stats.uncompressedBytes, entryCount, fileCount };
+}
+
+/** The code of a tar reader's entry problem (tar-reader.ts words them: sparse/unknown type, or a path outside). */
+function tarProblemCode(message: string): ProblemCode {
+  return /outside the image root/.test(message) ? 'unsafe-path' : 'unsupported';
 }

@@ -15,7 +15,7 @@ export function createApkAnalyzer(): Analyzer {
     analyze(entry, content): Fact[] {
       if (!content) return [];
       const { packages, problems } = parseApkInstalled(text(content));
-      const facts: Fact[] = problems.map((m) => problemFact(entry.path, NAME, `${entry.path}: ${m}`));
+      const facts: Fact[] = problems.map((m) => problemFact(entry.path, NAME, 'malformed', `${entry.path}: ${m}`));
       if (packages.length > 0) facts.push({ kind: 'packages', path: entry.path, packages });
       return facts;
     },

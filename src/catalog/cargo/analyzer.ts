@@ -22,7 +22,9 @@ export function createCargoAnalyzer(): Analyzer {
         write: (chunk) => s.write(chunk),
         end(): Fact[] {
           const r = s.end();
-          const facts: Fact[] = r.problems.map((m) => problemFact(entry.path, NAME, `${entry.path}: ${m}`));
+          const facts: Fact[] = r.problems.map((m) =>
+            problemFact(entry.path, NAME, 'malformed', `${entry.path}: ${m}`),
+          );
           if (!r.crates || r.crates.length === 0) return facts;
           const packages = r.crates.map((c) => {
             const meta: CargoMetadata = { kind: 'cargo' };

@@ -18,7 +18,7 @@ export function createCondaAnalyzer(): Analyzer {
       if (!content) return [];
       const prefix = dirName(dirName(entry.path));
       const r = parseCondaMeta(text(content), prefix);
-      if (!r.pkg) return [problemFact(entry.path, NAME, `${entry.path}: ${r.error}`)];
+      if (!r.pkg) return [problemFact(entry.path, NAME, 'malformed', `${entry.path}: ${r.error}`)];
       return [{ kind: 'packages', path: entry.path, packages: [r.pkg] }];
     },
   };

@@ -84,9 +84,9 @@ export function createCudaAnalyzer(): Analyzer {
         try {
           v = p.endsWith('.json') ? parseCudaVersionJson(t) : parseCudaVersionTxt(t);
         } catch (err) {
-          return [problemFact(p, NAME, `${p}: cannot parse CUDA version file: ${reasonOf(err)}`)];
+          return [problemFact(p, NAME, 'malformed', `${p}: cannot parse CUDA version file: ${reasonOf(err)}`)];
         }
-        if (!v) return [problemFact(p, NAME, `${p}: no CUDA version found`)];
+        if (!v) return [problemFact(p, NAME, 'unidentified', `${p}: no CUDA version found`)];
         return one(cudaPkg('cuda-toolkit', v, 'system', majorMinor(v)));
       }
       if (k === 'header') {
@@ -94,13 +94,15 @@ export function createCudaAnalyzer(): Analyzer {
         const v = versionFromDefines(parseDefines(t), rule.major, rule.minor, rule.patch);
         // cudnn.h of cuDNN ≥ 8 includes cudnn_version.h instead of defining the version: not a problem
         if (!v)
-          return file === 'cudnn.h' ? [] : [problemFact(p, NAME, `${p}: no ${rule.component} version defines found`)];
+          return file === 'cudnn.h'
+            ? []
+            : [problemFact(p, NAME, 'unidentified', `${p}: no ${rule.component} version defines found`)];
         return one(cudaPkg(rule.component, v, viaOf(p)));
       }
       if (k === 'torch') {
         const a = parsePythonStringAssignments(t);
         const v = a.get('__version__');
-        if (!v) return [problemFact(p, NAME, `${p}: no __version__ string in torch/version.py`)];
+        if (!v) return [problemFact(p, NAME, 'unidentified', `${p}: no __version__ string in torch/version.py`)];
         const cuda = a.get('cuda');
         // a CPU-only build (`cuda = None`) carries no CUDA: not a GPU component
         if (!cuda) return [];

@@ -41,7 +41,9 @@ export function createDpkgAnalyzer(): Analyzer {
         ];
       }
       const { packages, problems } = parseDpkgStatus(text(content));
-      const facts: Fact[] = problems.map((m) => problemFact(p, NAME, `${p}: ${m}`));
+      const facts: Fact[] = problems.map((m) =>
+        problemFact(p, NAME, / not counted as installed/.test(m) ? 'skipped' : 'malformed', `${p}: ${m}`),
+      );
       if (packages.length > 0) facts.push({ kind: 'packages', path: p, packages });
       return facts;
     },

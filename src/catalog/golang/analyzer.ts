@@ -4,7 +4,7 @@
 import type { Analyzer } from '../../core/analyzer.ts';
 import type { GolangMetadata } from '../../core/ecosystems.ts';
 import type { Fact } from '../../core/fact.ts';
-import type { Package } from '../../core/package.ts';
+import { readerProblemCode, type Package } from '../../core/package.ts';
 import { newPackage, problemFact } from '../common.ts';
 import { createGoBuildInfoSink, goVersionToSemver, type GoBuildInfo, type GoModule } from './parse-go-buildinfo.ts';
 
@@ -48,12 +48,17 @@ export function createGolangAnalyzer(): Analyzer {
         end(): Fact[] {
           const r = s.end();
           const p = entry.path;
-          const facts: Fact[] = r.problems.map((m) => problemFact(p, NAME, `${p}: ${m}`));
+          const facts: Fact[] = r.problems.map((m) => problemFact(p, NAME, readerProblemCode(m), `${p}: ${m}`));
           if (!r.info) return facts;
           if (!r.info.goVersion && !r.info.main)
             return [
               ...facts,
-              problemFact(p, NAME, `${p}: Go module information without a toolchain version or main module`),
+              problemFact(
+                p,
+                NAME,
+                'unidentified',
+                `${p}: Go module information without a toolchain version or main module`,
+              ),
             ];
           const packages = goPackages(r.info);
           if (packages.length > 0) facts.push({ kind: 'packages', path: p, packages });

@@ -134,7 +134,11 @@ test(
       assert.ok(['/srv/app-1.2.3.jar', '/srv/web.war', '/srv/deep.jar', '/srv/big.war'].includes(p.locations[0].path));
     rmSync(dir, { recursive: true, force: true });
     // depth: level 4 is read at depth 4, its inner jars are not, and that is reported
-    assert.ok(inv.problems.some((p) => p.path === '/srv/deep.jar' && /nested deeper than 4 levels/.test(p.message)));
+    assert.ok(
+      inv.problems.some(
+        (p) => p.path === '/srv/deep.jar' && p.code === 'too-large' && /nested deeper than 4 levels/.test(p.message),
+      ),
+    );
     assert.equal(
       at(`/srv/deep.jar${'!/lib/level3.jar!/lib/level2.jar!/lib/level1.jar!/lib/level0.jar'}!/lib/commons-io.jar`)
         .length,
@@ -152,5 +156,6 @@ test('java: a file that is not a zip is one problem', async () => {
   assert.deepEqual(inv.packages, []);
   assert.equal(inv.problems.length, 1);
   assert.match(inv.problems[0].message, /^\/x\.jar: no end of central directory record/);
+  assert.equal(inv.problems[0].code, 'malformed');
   rmSync(dir, { recursive: true, force: true });
 });

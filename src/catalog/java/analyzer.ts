@@ -18,7 +18,7 @@ import { createInflateRaw, inflateRawSync } from 'node:zlib';
 import type { Analyzer } from '../../core/analyzer.ts';
 import type { MavenMetadata } from '../../core/ecosystems.ts';
 import type { Fact } from '../../core/fact.ts';
-import type { Package } from '../../core/package.ts';
+import type { Package, ProblemCode } from '../../core/package.ts';
 import { baseName, newPackage, problemFact } from '../common.ts';
 import { dataOffset, readAt, readCentralDirectory, readEntry, type ZipEntry, type ZipRegion } from './read-zip.ts';
 import { javaIdentityFromFileName, parseManifest, parsePomProperties } from './parse-java.ts';
@@ -32,7 +32,7 @@ export const isJavaArchivePath = (p: string): boolean => ARCHIVE.test(p);
 
 interface Found {
   packages: Package[];
-  problems: string[];
+  problems: { code: ProblemCode; message: string }[];
 }
 
 /** Archives up to this size are held in memory instead of a temporary file. */
@@ -69,7 +69,7 @@ async function analyzeArchive(
   try {
     entries = await readCentralDirectory(r);
   } catch (err) {
-    out.problems.push(`${archive}: ${(err as Error).message}`);
+    out.problems.push({ code: 'malformed', message: `${archive}: ${(err as Error).message}` });
     return;
   }
   const poms = entries.filter((e) => /^META-INF\/maven\/[^/]+\/[^/]+\/pom\.properties$/.test(e.name));
@@ -79,13 +79,13 @@ async function analyzeArchive(
     try {
       const p = parsePomProperties((await readEntry(r, e, MAX_SMALL)).toString('utf8'));
       if (!p.artifactId || !p.version) {
-        out.problems.push(`${archive}!/${e.name}: no artifactId or version`);
+        out.problems.push({ code: 'unidentified', message: `${archive}!/${e.name}: no artifactId or version` });
         continue;
       }
       ids.push({ groupId: p.groupId, artifactId: p.artifactId, identifiedBy: 'pom.properties' });
       versions.push(p.version);
     } catch (err) {
-      out.problems.push(`${archive}!/${e.name}: ${(err as Error).message}`);
+      out.problems.push({ code: 'malformed', message: `${archive}!/${e.name}: ${(err as Error).message}` });
     }
   }
   if (ids.length === 0) {
@@ -96,7 +96,7 @@ async function analyzeArchive(
       try {
         fromManifest = parseManifest((await readEntry(r, mf, MAX_SMALL)).toString('utf8'));
       } catch (err) {
-        out.problems.push(`${archive}!/${mf.name}: ${(err as Error).message}`);
+        out.problems.push({ code: 'malformed', message: `${archive}!/${mf.name}: ${(err as Error).message}` });
       }
     }
     if (fromManifest?.version && (fromManifest.name || fromName)) {
@@ -111,7 +111,10 @@ async function analyzeArchive(
       ids.push({ artifactId: fromName.artifactId, identifiedBy: 'filename' });
       versions.push(fromName.version);
     } else {
-      out.problems.push(`${archive}: no pom.properties, manifest version or versioned file name: not identified`);
+      out.problems.push({
+        code: 'unidentified',
+        message: `${archive}: no pom.properties, manifest version or versioned file name: not identified`,
+      });
     }
   }
   ids.forEach((id, i) => {
@@ -123,7 +126,10 @@ async function analyzeArchive(
 
   if (depth >= MAX_DEPTH) {
     if (entries.some((e) => ARCHIVE.test(e.name)))
-      out.problems.push(`${archive}: archives nested deeper than ${MAX_DEPTH} levels not read`);
+      out.problems.push({
+        code: 'too-large',
+        message: `${archive}: archives nested deeper than ${MAX_DEPTH} levels not read`,
+      });
     return;
   }
   for (const e of entries) {
@@ -160,9 +166,10 @@ async function analyzeArchive(
           await fh.close();
           rmSync(file, { force: true });
         }
-      } else out.problems.push(`${inner}: compression method ${e.method} not supported`);
+      } else
+        out.problems.push({ code: 'unsupported', message: `${inner}: compression method ${e.method} not supported` });
     } catch (err) {
-      out.problems.push(`${inner}: ${(err as Error).message}`);
+      out.problems.push({ code: 'malformed', message: `${inner}: ${(err as Error).message}` });
     }
   }
 }
@@ -214,7 +221,7 @@ export function createJavaAnalyzer(): Analyzer {
             await fh?.close();
             if (dir) rmSync(dir, { recursive: true, force: true });
           }
-          const facts: Fact[] = out.problems.map((m) => problemFact(entry.path, NAME, m));
+          const facts: Fact[] = out.problems.map((p) => problemFact(entry.path, NAME, p.code, p.message));
           if (out.packages.length > 0) facts.push({ kind: 'packages', path: entry.path, packages: out.packages });
           return facts;
         },

@@ -60,7 +60,7 @@ export function createNpmAnalyzer(): Analyzer {
         }
         return lockFacts(p, text(content));
       } catch (err) {
-        return [problemFact(p, NAME, `${p}: ${(err as Error).message}`)];
+        return [problemFact(p, NAME, 'malformed', `${p}: ${(err as Error).message}`)];
       }
     },
   };

@@ -33,7 +33,7 @@ export function createOsAnalyzer(): Analyzer {
           : p === '/etc/debian_version'
             ? parseVersionFile(t, 'debian', p)
             : parseRedhatRelease(t, p);
-      if (!os) return [problemFact(p, NAME, `${p}: no distribution identified`)];
+      if (!os) return [problemFact(p, NAME, 'unidentified', `${p}: no distribution identified`)];
       return [{ kind: 'os', path: p, os }];
     },
   };

@@ -50,8 +50,9 @@ export function createPythonAnalyzer(): Analyzer {
         return [{ kind: 'owned-files', path: p, package: dirName(p), files: parseInstalledFiles(t, dirName(p)) }];
       }
       const md = parsePythonMetadata(t);
-      if (!md.name) return [problemFact(p, NAME, `${p}: no Name field in Python metadata`)];
-      if (!md.version) return [problemFact(p, NAME, `${p}: no Version field for Python package ${md.name}`)];
+      if (!md.name) return [problemFact(p, NAME, 'unidentified', `${p}: no Name field in Python metadata`)];
+      if (!md.version)
+        return [problemFact(p, NAME, 'unidentified', `${p}: no Version field for Python package ${md.name}`)];
       const distDir = kind === 'egg-file' ? p : dirName(p);
       const meta: Extract<PackageMetadata, { kind: 'python' }> = {
         kind: 'python',

@@ -2,7 +2,7 @@
 // BerkeleyDB hash (Packages, RHEL 7/8, CentOS, Amazon 2) are read; NDB (Packages.db, SUSE) is reported as a problem.
 import type { Analyzer } from '../../core/analyzer.ts';
 import type { Fact } from '../../core/fact.ts';
-import type { Package } from '../../core/package.ts';
+import { readerProblemCode, type Package } from '../../core/package.ts';
 import { reasonOf } from '../../core/errors.ts';
 import { baseName, problemFact } from '../common.ts';
 import { parseRpmHeader } from './parse-rpm-header.ts';
@@ -29,8 +29,9 @@ export function createRpmAnalyzer(): Analyzer {
       if (!content) return [];
       const p = entry.path;
       const file = baseName(p);
-      if (content.length === 0) return [problemFact(p, NAME, `${p}: empty rpm database`)];
-      if (file === 'Packages.db') return [problemFact(p, NAME, `${p}: NDB rpm database format is not supported`)];
+      if (content.length === 0) return [problemFact(p, NAME, 'malformed', `${p}: empty rpm database`)];
+      if (file === 'Packages.db')
+        return [problemFact(p, NAME, 'unsupported', `${p}: NDB rpm database format is not supported`)];
       let blobs: Buffer[];
       const problems: string[] = [];
       try {
@@ -42,7 +43,7 @@ export function createRpmAnalyzer(): Analyzer {
           blobs = r.values.filter((v) => v.length > 8);
         }
       } catch (err) {
-        return [problemFact(p, NAME, `${p}: cannot read rpm database: ${reasonOf(err)}`)];
+        return [problemFact(p, NAME, 'malformed', `${p}: cannot read rpm database: ${reasonOf(err)}`)];
       }
       const packages: Package[] = [];
       for (const blob of blobs) {
@@ -50,7 +51,7 @@ export function createRpmAnalyzer(): Analyzer {
         if (r.pkg) packages.push(r.pkg);
         else if (r.error) problems.push(r.error);
       }
-      const facts: Fact[] = problems.map((m) => problemFact(p, NAME, `${p}: ${m}`));
+      const facts: Fact[] = problems.map((m) => problemFact(p, NAME, readerProblemCode(m), `${p}: ${m}`));
       if (packages.length > 0) facts.push({ kind: 'packages', path: p, packages });
       return facts;
     },

@@ -185,6 +185,7 @@ function checkPython(
           req = parseRequirement(line);
         } catch (err) {
           problems.push({
+            code: 'malformed',
             path: dist.locations[0]?.path ?? dist.name,
             analyzer: DEPS_ANALYZER_NAME,
             message:
@@ -204,6 +205,7 @@ function checkPython(
             applies = ['', ...extras].some((extra) => evaluateMarker(req.marker!, { ...env, extra }));
           } catch (err) {
             problems.push({
+              code: 'malformed',
               path: dist.locations[0]?.path ?? dist.name,
               analyzer: DEPS_ANALYZER_NAME,
               message:
@@ -241,6 +243,7 @@ function checkPython(
           ok = pep440Satisfies(target.version, req.specifiers);
         } catch (err) {
           problems.push({
+            code: 'malformed',
             path: target.locations[0]?.path ?? target.name,
             analyzer: DEPS_ANALYZER_NAME,
             message:

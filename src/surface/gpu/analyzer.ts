@@ -3,6 +3,7 @@
 import type { Analyzer, Sink } from '../../core/analyzer.ts';
 import type { EntryHeader } from '../../core/entry.ts';
 import type { Fact } from '../../core/fact.ts';
+import { readerProblemCode } from '../../core/package.ts';
 import { createFatbinScanner, FATBIN_MAGIC } from './parse-fatbin.ts';
 
 export const GPU_ANALYZER_NAME = 'gpu-fatbin';
@@ -61,7 +62,13 @@ export function createFatbinSink(path: string, fileSize?: number): Sink {
       const facts: Fact[] = [];
       if (entries.length > 0) facts.push({ kind: 'fatbin', path, entries });
       for (const message of problems)
-        facts.push({ kind: 'problem', path, analyzer: GPU_ANALYZER_NAME, message: `${path}: ${message}` });
+        facts.push({
+          kind: 'problem',
+          code: readerProblemCode(message),
+          path,
+          analyzer: GPU_ANALYZER_NAME,
+          message: `${path}: ${message}`,
+        });
       return facts;
     },
   };

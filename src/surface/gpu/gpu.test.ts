@@ -267,7 +267,7 @@ test('summarizeDeviceCode: what each target GPU loads, the rest is prunable', ()
       entries: [e('cubin', 'sm_80', 100), e('cubin', 'sm_90', 200), e('ptx', 'sm_90', 50), e('cubin', 'sm_80', 10)],
     },
     { kind: 'fatbin', path: '/lib/b.so', entries: [e('cubin', 'sm_75', 40), e('ptx', 'sm_75', 7)] },
-    { kind: 'problem', path: '/lib/c.so', analyzer: 'x', message: 'y' },
+    { kind: 'problem', code: 'malformed', path: '/lib/c.so', analyzer: 'x', message: 'y' },
   ];
   const cases: { gpus: string[]; prunable: number; unsupported: Record<string, string[]>; keepPtx?: boolean }[] = [
     // A100-class: sm_80 cubins (both containers) serve it; everything else in a.so goes; b.so's PTX JITs

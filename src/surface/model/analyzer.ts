@@ -5,6 +5,7 @@
 import type { Analyzer, Sink } from '../../core/analyzer.ts';
 import type { EntryHeader } from '../../core/entry.ts';
 import type { Fact } from '../../core/fact.ts';
+import { readerProblemCode } from '../../core/package.ts';
 import { createPushParser } from './pull-parser.ts';
 import type { PushParser } from './pull-parser.ts';
 import { pickleParser } from './parse-pickle.ts';
@@ -159,7 +160,13 @@ export function createModelSafetySink(path: string, fileSize: number): Sink {
       if (st.mode === 'undecided') start();
       const facts: Fact[] = [];
       const problem = (message: string): void => {
-        facts.push({ kind: 'problem', path, analyzer: MODEL_SAFETY_ANALYZER_NAME, message: `${path}: ${message}` });
+        facts.push({
+          kind: 'problem',
+          code: readerProblemCode(message),
+          path,
+          analyzer: MODEL_SAFETY_ANALYZER_NAME,
+          message: `${path}: ${message}`,
+        });
       };
       if (st.mode === 'pickle' || st.mode === 'zip') {
         parser!.end();
