@@ -9,7 +9,7 @@ import type { ImageSummary, Surface, BloatReport, ReportWarning } from '../core/
 import type { ReportSections } from '../core/analysis.ts';
 import { UsageError } from '../core/errors.ts';
 import { openImage, parseTarget, type OpenImageOptions } from '../image/index.ts';
-import { walkImage, type WalkProgress, type LayerFact } from '../walk/index.ts';
+import { walkImage, type WalkProgress, type LayerFact, type WalkResult } from '../walk/index.ts';
 import { createCatalogers, buildInventoryAndOwners } from '../catalog/index.ts';
 import {
   createSurfaceAnalyzers,
@@ -93,6 +93,27 @@ type Of<K extends Fact['kind']> = Extract<LayerFact, { kind: K }>;
 const ofKind = <K extends Fact['kind']>(facts: LayerFact[], kind: K): Of<K>[] =>
   facts.filter((f): f is Of<K> => f.kind === kind);
 
+/** The image as reports show it: source, config and each walked layer with the history line that made it. */
+export function imageSummaryOf(image: Image, walk: Pick<WalkResult, 'layers'>): ImageSummary {
+  const history = image.config.history?.filter((h) => !h.emptyLayer) ?? [];
+  return {
+    source: image.source,
+    config: image.config,
+    configDigest: image.configDigest,
+    layers: walk.layers.map((l, i) => ({
+      index: l.index,
+      digest: l.digest,
+      diffId: l.diffId,
+      mediaType: l.mediaType,
+      compressedSize: l.compressedSize,
+      uncompressedSize: l.uncompressedSize,
+      files: l.files,
+      createdBy: history[i]?.createdBy,
+    })),
+    ...(image.annotations ? { annotations: { ...image.annotations } } : {}),
+  };
+}
+
 /** Open a target (image or SBOM) and analyse it in one pass over its layers. */
 export async function analyzeTarget(target: string, options: AnalyzeOptions): Promise<Analysis> {
   const spec = parseTarget(target);
@@ -140,23 +161,7 @@ export async function analyzeImage(image: Image, options: AnalyzeOptions): Promi
   const sections: ReportSections = {};
   const findings: Finding[] = [];
   const warnings: ReportWarning[] = [];
-  const history = image.config.history?.filter((h) => !h.emptyLayer) ?? [];
-  const summary: ImageSummary = {
-    source: image.source,
-    config: image.config,
-    configDigest: image.configDigest,
-    layers: walk.layers.map((l, i) => ({
-      index: l.index,
-      digest: l.digest,
-      diffId: l.diffId,
-      mediaType: l.mediaType,
-      compressedSize: l.compressedSize,
-      uncompressedSize: l.uncompressedSize,
-      files: l.files,
-      createdBy: history[i]?.createdBy,
-    })),
-    ...(image.annotations ? { annotations: { ...image.annotations } } : {}),
-  };
+  const summary = imageSummaryOf(image, walk);
   const surface = scanners.has('surface')
     ? computeSurface({
         merged: walk.merged.entries(),

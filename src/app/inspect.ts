@@ -4,6 +4,7 @@ export type { InspectResult };
 import { isExecutable, isSetgid, isSetuid } from '../core/entry.ts';
 import { openImage, formatPlatform, type OpenImageOptions } from '../image/index.ts';
 import { walkImage, type WalkProgress } from '../walk/index.ts';
+import { imageSummaryOf } from './analyze.ts';
 
 export async function inspectTarget(
   target: string,
@@ -46,23 +47,8 @@ export async function inspectTarget(
     if (isSetgid(e)) t.setgid++;
   }
   t.compressedBytes = walk.layers.reduce((n, l) => n + Math.max(0, l.compressedSize), 0);
-  const history = image.config.history?.filter((h) => !h.emptyLayer) ?? [];
   return {
-    image: {
-      source: image.source,
-      config: image.config,
-      configDigest: image.configDigest,
-      layers: walk.layers.map((l, i) => ({
-        index: l.index,
-        digest: l.digest,
-        diffId: l.diffId,
-        mediaType: l.mediaType,
-        compressedSize: l.compressedSize,
-        uncompressedSize: l.uncompressedSize,
-        files: l.files,
-        createdBy: history[i]?.createdBy,
-      })),
-    },
+    image: imageSummaryOf(image, walk),
     platform: image.config.platform ? formatPlatform(image.config.platform) : undefined,
     totals: t,
     shadowed: { files: walk.merged.shadowed.length, bytes: walk.merged.shadowed.reduce((n, s) => n + s.size, 0) },
