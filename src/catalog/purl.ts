@@ -13,6 +13,13 @@ function qualifiers(entries: [string, string | undefined][]): Record<string, str
   return Object.keys(q).length > 0 ? q : undefined;
 }
 
+/** A purl whose name is split at `slash` into namespace and name (no namespace when `slash` is not > 0). */
+function namespacedPurl(type: string, name: string, slash: number, version: string): PackageURL {
+  return slash > 0
+    ? new PackageURL(type, name.slice(0, slash), name.slice(slash + 1), version, undefined, undefined)
+    : new PackageURL(type, undefined, name, version, undefined, undefined);
+}
+
 /**
  * - deb: `pkg:deb/<debian|ubuntu|os id>/<name>@<version verbatim, epoch included>?arch=&distro=<id>-<versionId>`
  *   plus `upstream=<source>` (and `@<sourceVersion>` when it differs), as Syft writes it
@@ -110,40 +117,18 @@ export function purlOf(pkg: Package, os?: OsInfo): string {
         undefined,
       );
       break;
-    case 'npm': {
-      const slash = pkg.name.startsWith('@') ? pkg.name.indexOf('/') : -1;
-      purl =
-        slash > 0
-          ? new PackageURL(
-              'npm',
-              pkg.name.slice(0, slash),
-              pkg.name.slice(slash + 1),
-              pkg.version,
-              undefined,
-              undefined,
-            )
-          : new PackageURL('npm', undefined, pkg.name, pkg.version, undefined, undefined);
+    case 'npm':
+      // `@scope/name` → namespace `@scope`, name `name`
+      purl = namespacedPurl('npm', pkg.name, pkg.name.startsWith('@') ? pkg.name.indexOf('/') : -1, pkg.version);
       break;
-    }
     case 'maven':
       // purl-spec requires a namespace for maven: without a known group, the artifactId stands in (as Syft does)
       purl = new PackageURL('maven', m.groupId ?? m.artifactId, m.artifactId, pkg.version, undefined, undefined);
       break;
-    case 'golang': {
-      const slash = pkg.name.lastIndexOf('/');
-      purl =
-        slash > 0
-          ? new PackageURL(
-              'golang',
-              pkg.name.slice(0, slash),
-              pkg.name.slice(slash + 1),
-              pkg.version,
-              undefined,
-              undefined,
-            )
-          : new PackageURL('golang', undefined, pkg.name, pkg.version, undefined, undefined);
+    case 'golang':
+      // `github.com/x/y` → namespace `github.com/x`, name `y`
+      purl = namespacedPurl('golang', pkg.name, pkg.name.lastIndexOf('/'), pkg.version);
       break;
-    }
     case 'cargo':
       purl = new PackageURL('cargo', undefined, pkg.name, pkg.version, undefined, undefined);
       break;
