@@ -10,48 +10,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyzeTarget } from '../../src/app/analyze.ts';
 import type { Package } from '../../src/core/package.ts';
 import { ecosystemImage, ecosystemSkip } from '../support/ecosystem-image.ts';
+import { findFiles, goVersionM, hasGo } from '../support/independent-inventory.ts';
 
 const skip = ecosystemSkip();
-const hasGo = spawnSync('go', ['version']).status === 0;
-
-/** every file named `name` under `dir` (not following symlinks), as image paths below `prefix` */
-function findFiles(dir: string, prefix: string, name: (f: string) => boolean): { path: string; source: string }[] {
-  const out: { path: string; source: string }[] = [];
-  const walk = (d: string, p: string): void => {
-    for (const f of readdirSync(d)) {
-      const s = join(d, f);
-      const st = lstatSync(s);
-      if (st.isDirectory()) walk(s, `${p}/${f}`);
-      else if (st.isFile() && name(f)) out.push({ path: `${p}/${f}`, source: s });
-    }
-  };
-  if (existsSync(dir)) walk(dir, prefix);
-  return out;
-}
-
-/** `go version -m` output → the same shape as the inventory's Go packages */
-function goVersionM(file: string): { go: string; mods: string[]; settings: Record<string, string> } | string {
-  const r = spawnSync('go', ['version', '-m', file], { encoding: 'utf8' });
-  // go 1.19 says "could not read Go build info … not a Go executable" on stderr with exit status 0
-  if (r.status !== 0 || !r.stdout.trim()) return `${r.stderr}${r.stdout}`.trim();
-  const lines = r.stdout.split('\n');
-  const go = lines[0].slice(lines[0].lastIndexOf(': ') + 2).trim();
-  const mods: string[] = [];
-  const settings: Record<string, string> = {};
-  for (const l of lines.slice(1)) {
-    const f = l.replace(/^\t/, '').split('\t');
-    if (f[0] === 'mod' || f[0] === 'dep') mods.push(`${f[0] === 'mod' ? 'main' : 'dep'} ${f[1]} ${f[2]}`);
-    if (f[0] === 'build') settings[f[1].slice(0, f[1].indexOf('='))] = f[1].slice(f[1].indexOf('=') + 1);
-  }
-  return { go, mods: mods.sort(), settings };
-}
-
 const goOf = (pkgs: Package[], path: string) => {
   const here = pkgs.filter((p) => p.type === 'golang' && p.locations.some((l) => l.path === path));
   const std = here.find((p) => p.name === 'stdlib');
