@@ -169,6 +169,14 @@ test('npm: OS-owned packages never matched; lock-file packages matched and marke
     both.findings.every((f) => f.evidence[0].note === undefined),
     'matched as installed',
   );
+  // declared, and the same version installed only by Debian (not matched as npm): the declared one is matched
+  const osCopy = npm('minimist', '1.2.0', { nodeModules: '/usr/share/nodejs' });
+  osCopy.ownedBy = 'deb:node-minimist@1.2.0-1:/var/lib/dpkg/status';
+  const beside = await matchInventory({ packages: [osCopy, declared], models: [], problems: [] }, store!);
+  assert.deepEqual(beside.findings.map((f) => `${f.id} ${f.package.id}`).sort(), [
+    `CVE-2020-7598 ${declared.id}`,
+    `CVE-2021-44906 ${declared.id}`,
+  ]);
 });
 
 test('maven: findings equal an independent Maven-order matcher over the GitHub advisories', { skip }, async () => {

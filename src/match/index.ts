@@ -50,10 +50,11 @@ function plan(inventory: Inventory): Plan {
   const osReleaseKnown = osEcosystems(os).length > 0;
   const unmatchedOs = new Map<string, { count: number; first: string }>();
   const work: Plan['work'] = [];
-  // an npm package both installed and declared in a lock file is matched once, as installed
+  // an npm package both installed and declared in a lock file is matched once, as installed; a copy an OS package
+  // installed (never matched as npm) does not stand in for the one the lock file declares
   const installedNpm = new Set(
     inventory.packages
-      .filter((p) => p.metadata.kind === 'npm' && p.metadata.source === 'installed')
+      .filter((p) => p.metadata.kind === 'npm' && p.metadata.source === 'installed' && !p.ownedBy)
       .map((p) => `${p.name}@${p.version}`),
   );
   for (const pkg of inventory.packages) {
