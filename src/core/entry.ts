@@ -47,3 +47,21 @@ export function entryTypeOf(st: FileKind): EntryType | undefined {
   if (st.isFIFO()) return 'fifo';
   return undefined;
 }
+
+/** What an lstat result says of one entry of a root on disk, as a merged entry (layer 0; no link target read). */
+export function entryOfStats(
+  path: string,
+  type: EntryType,
+  st: { mode: number; uid: number; gid: number; size: number; mtimeMs: number },
+): MergedEntry {
+  return {
+    path,
+    type,
+    mode: st.mode & 0o7777,
+    uid: st.uid,
+    gid: st.gid,
+    size: type === 'file' ? st.size : 0,
+    mtime: Math.floor(st.mtimeMs / 1000),
+    layer: 0,
+  };
+}

@@ -199,21 +199,19 @@ export function renderCompareTable(c: CompareReport, options: ReporterOptions = 
     for (const i of items.slice(0, max)) line(`  ${i}`);
     if (items.length > max) line(`  … ${items.length - max} more (-f json lists all)`);
   };
-  list(
-    'Only in A',
-    c.onlyInA.map((p) => `${p.type} ${p.name} ${p.versions.join(', ')}`),
-  );
-  list(
-    'Only in B',
-    c.onlyInB.map((p) => `${p.type} ${p.name} ${p.versions.join(', ')}`),
-  );
-  list(
-    'Version changes',
-    c.versionChanges.map((v) => `${v.type} ${v.name} ${v.a.join(', ')} → ${v.b.join(', ')}`),
-  );
-  list('Findings resolved in B', c.resolvedFindings);
-  list('Findings new in B', c.newFindings);
+  for (const [title, items] of changeLists(c)) list(title, items);
   return lines;
+}
+
+/** the lists every rendering shows after the metrics, as (title, one line per item) */
+function changeLists(c: CompareReport): [string, string[]][] {
+  return [
+    ['Only in A', c.onlyInA.map((p) => `${p.type} ${p.name} ${p.versions.join(', ')}`)],
+    ['Only in B', c.onlyInB.map((p) => `${p.type} ${p.name} ${p.versions.join(', ')}`)],
+    ['Version changes', c.versionChanges.map((v) => `${v.type} ${v.name} ${v.a.join(', ')} → ${v.b.join(', ')}`)],
+    ['Findings resolved in B', c.resolvedFindings],
+    ['Findings new in B', c.newFindings],
+  ];
 }
 
 export function renderCompareMarkdown(c: CompareReport): string[] {
@@ -238,20 +236,7 @@ export function renderCompareMarkdown(c: CompareReport): string[] {
       '</details>',
     );
   };
-  details(
-    'Only in A',
-    c.onlyInA.map((p) => `${p.type} ${p.name} ${p.versions.join(', ')}`),
-  );
-  details(
-    'Only in B',
-    c.onlyInB.map((p) => `${p.type} ${p.name} ${p.versions.join(', ')}`),
-  );
-  details(
-    'Version changes',
-    c.versionChanges.map((v) => `${v.type} ${v.name} ${v.a.join(', ')} → ${v.b.join(', ')}`),
-  );
-  details('Findings resolved in B', c.resolvedFindings);
-  details('Findings new in B', c.newFindings);
+  for (const [title, items] of changeLists(c)) details(title, items);
   return out;
 }
 
@@ -279,20 +264,7 @@ export function renderCompareHtml(c: CompareReport): string[] {
       '</ul></section>',
     );
   };
-  list(
-    'Only in A',
-    c.onlyInA.map((p) => `${p.type} ${p.name} ${p.versions.join(', ')}`),
-  );
-  list(
-    'Only in B',
-    c.onlyInB.map((p) => `${p.type} ${p.name} ${p.versions.join(', ')}`),
-  );
-  list(
-    'Version changes',
-    c.versionChanges.map((v) => `${v.type} ${v.name} ${v.a.join(', ')} → ${v.b.join(', ')}`),
-  );
-  list('Findings resolved in B', c.resolvedFindings);
-  list('Findings new in B', c.newFindings);
+  for (const [title, items] of changeLists(c)) list(title, items);
   out.push('</main></body></html>');
   return out;
 }

@@ -14,7 +14,7 @@ import { open } from 'node:fs/promises';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Stats } from 'node:fs';
 import type { Analyzer } from '../core/analyzer.ts';
-import { entryTypeOf, type MergedEntry } from '../core/entry.ts';
+import { entryOfStats, entryTypeOf, type MergedEntry } from '../core/entry.ts';
 import type { Fact } from '../core/fact.ts';
 import type { ProblemCode } from '../core/package.ts';
 import { reasonOf } from '../core/errors.ts';
@@ -80,16 +80,7 @@ export async function walkDirectory(
         problem(child, 'skipped', 'socket skipped (not representable in an image)');
         continue;
       }
-      const h: MergedEntry = {
-        path: child,
-        type,
-        mode: st.mode & 0o7777,
-        uid: st.uid,
-        gid: st.gid,
-        size: type === 'file' ? st.size : 0,
-        mtime: Math.floor(st.mtimeMs / 1000),
-        layer: 0,
-      };
+      const h = entryOfStats(child, type, st);
       if (type === 'symlink') {
         try {
           h.linkTarget = readlinkSync(childAbs);

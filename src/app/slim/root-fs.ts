@@ -11,7 +11,7 @@ import {
   type Stats,
 } from 'node:fs';
 import { join } from 'node:path';
-import { entryTypeOf, type EntryType, type MergedEntry } from '../../core/entry.ts';
+import { entryOfStats, entryTypeOf, type EntryType, type MergedEntry } from '../../core/entry.ts';
 import { resolveInTree, type Resolution } from '../../core/resolve-path.ts';
 import type { ElfInfo } from '../../core/fact.ts';
 import { createElfSink } from '../../surface/index.ts';
@@ -108,17 +108,9 @@ export function createDiskIndex(root: string): PathIndex & { queries: Map<string
     try {
       const st = lstatSync(join(root, p));
       const type = typeOf(st);
-      return {
-        path: p,
-        type,
-        mode: st.mode & 0o7777,
-        uid: st.uid,
-        gid: st.gid,
-        size: type === 'file' ? st.size : 0,
-        mtime: Math.floor(st.mtimeMs / 1000),
-        layer: 0,
-        ...(type === 'symlink' ? { linkTarget: readlinkSync(join(root, p)) } : {}),
-      };
+      const e = entryOfStats(p, type, st);
+      if (type === 'symlink') e.linkTarget = readlinkSync(join(root, p));
+      return e;
     } catch {
       return undefined;
     }

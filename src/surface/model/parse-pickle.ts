@@ -23,6 +23,25 @@ type Value = { t: 'str'; s: string } | { t: 'mark' } | { t: 'other' };
 const OTHER: Value = { t: 'other' };
 const MARK: Value = { t: 'mark' };
 
+/** how many bytes hold the length (or memo index) that follows each length-prefixed opcode */
+const LENGTH_SIZE: Record<number, 1 | 4 | 8> = {
+  0x8a: 1, // LONG1
+  0x8b: 4, // LONG4
+  0x42: 4, // BINBYTES
+  0x43: 1, // SHORT_BINBYTES
+  0x8e: 8, // BINBYTES8
+  0x96: 8, // BYTEARRAY8
+  0x54: 4, // BINSTRING
+  0x55: 1, // SHORT_BINSTRING
+  0x58: 4, // BINUNICODE
+  0x8c: 1, // SHORT_BINUNICODE
+  0x8d: 8, // BINUNICODE8
+  0x68: 1, // BINGET
+  0x6a: 4, // LONG_BINGET
+  0x71: 1, // BINPUT
+  0x72: 4, // LONG_BINPUT
+};
+
 /**
  * The parser, as a pull generator (drive it with createPushParser). Results accumulate in `out`.
  * `member` is set on every import (which pickle inside a container).
@@ -52,6 +71,12 @@ export function* pickleParser(out: PickleScan, member?: string): Generator<Pull,
     const b = yield { read: n };
     if (b) pos += n;
     return b && b.length === n ? b : null;
+  }
+  /** a little-endian unsigned length or index of `size` bytes */
+  function* uint(size: 1 | 4 | 8): Generator<Pull, number | null, Pulled> {
+    const b = yield* bytes(size);
+    if (!b) return null;
+    return size === 1 ? b[0] : size === 4 ? b.readUInt32LE(0) : Number(b.readBigUInt64LE(0));
   }
   function* line(): Generator<Pull, string | null, Pulled> {
     const b = yield { line: MAX_LINE };
@@ -169,26 +194,18 @@ export function* pickleParser(out: PickleScan, member?: string): Generator<Pull,
       case 0x89:
         stack.push(OTHER);
         break; // NONE NEWTRUE NEWFALSE
-      case 0x8a: {
-        const b = yield* bytes(1);
-        if (!b) {
-          ok = false;
-          break;
-        }
-        ok = yield* skip(b[0]);
+      case 0x8a: // LONG1
+      case 0x8b: // LONG4
+      case 0x42: // BINBYTES
+      case 0x43: // SHORT_BINBYTES
+      case 0x8e: // BINBYTES8
+      case 0x96: {
+        // BYTEARRAY8
+        const n = yield* uint(LENGTH_SIZE[op]);
+        ok = n !== null && (yield* skip(n));
         stack.push(OTHER);
         break;
-      } // LONG1
-      case 0x8b: {
-        const b = yield* bytes(4);
-        if (!b) {
-          ok = false;
-          break;
-        }
-        ok = yield* skip(b.readUInt32LE(0));
-        stack.push(OTHER);
-        break;
-      } // LONG4
+      }
       // strings
       case 0x53: {
         const l = yield* line();
@@ -213,82 +230,18 @@ export function* pickleParser(out: PickleScan, member?: string): Generator<Pull,
         });
         break;
       } // UNICODE (raw-unicode-escape)
-      case 0x54:
-      case 0x58: {
-        const b = yield* bytes(4);
-        if (!b) {
-          ok = false;
-          break;
-        }
-        const v = yield* str(b.readUInt32LE(0), op === 0x58 ? 'utf8' : 'latin1');
-        if (!v) {
-          ok = false;
-          break;
-        }
-        stack.push(v);
-        break;
-      } // BINSTRING BINUNICODE
-      case 0x55:
-      case 0x8c: {
-        const b = yield* bytes(1);
-        if (!b) {
-          ok = false;
-          break;
-        }
-        const v = yield* str(b[0], op === 0x8c ? 'utf8' : 'latin1');
-        if (!v) {
-          ok = false;
-          break;
-        }
-        stack.push(v);
-        break;
-      } // SHORT_BINSTRING SHORT_BINUNICODE
+      case 0x54: // BINSTRING
+      case 0x55: // SHORT_BINSTRING
+      case 0x58: // BINUNICODE
+      case 0x8c: // SHORT_BINUNICODE
       case 0x8d: {
-        const b = yield* bytes(8);
-        if (!b) {
-          ok = false;
-          break;
-        }
-        const v = yield* str(Number(b.readBigUInt64LE(0)), 'utf8');
-        if (!v) {
-          ok = false;
-          break;
-        }
-        stack.push(v);
+        // BINUNICODE8
+        const n = yield* uint(LENGTH_SIZE[op]);
+        const v = n === null ? null : yield* str(n, op === 0x54 || op === 0x55 ? 'latin1' : 'utf8');
+        if (v) stack.push(v);
+        else ok = false;
         break;
-      } // BINUNICODE8
-      // bytes
-      case 0x42: {
-        const b = yield* bytes(4);
-        if (!b) {
-          ok = false;
-          break;
-        }
-        ok = yield* skip(b.readUInt32LE(0));
-        stack.push(OTHER);
-        break;
-      } // BINBYTES
-      case 0x43: {
-        const b = yield* bytes(1);
-        if (!b) {
-          ok = false;
-          break;
-        }
-        ok = yield* skip(b[0]);
-        stack.push(OTHER);
-        break;
-      } // SHORT_BINBYTES
-      case 0x8e:
-      case 0x96: {
-        const b = yield* bytes(8);
-        if (!b) {
-          ok = false;
-          break;
-        }
-        ok = yield* skip(Number(b.readBigUInt64LE(0)));
-        stack.push(OTHER);
-        break;
-      } // BINBYTES8 BYTEARRAY8
+      }
       case 0x97:
         stack.push(OTHER);
         break; // NEXT_BUFFER
@@ -345,24 +298,14 @@ export function* pickleParser(out: PickleScan, member?: string): Generator<Pull,
         stack.push(memo.get(Number(l)) ?? OTHER);
         break;
       } // GET
-      case 0x68: {
-        const b = yield* bytes(1);
-        if (!b) {
-          ok = false;
-          break;
-        }
-        stack.push(memo.get(b[0]) ?? OTHER);
-        break;
-      } // BINGET
+      case 0x68: // BINGET
       case 0x6a: {
-        const b = yield* bytes(4);
-        if (!b) {
-          ok = false;
-          break;
-        }
-        stack.push(memo.get(b.readUInt32LE(0)) ?? OTHER);
+        // LONG_BINGET
+        const n = yield* uint(LENGTH_SIZE[op]);
+        if (n === null) ok = false;
+        else stack.push(memo.get(n) ?? OTHER);
         break;
-      } // LONG_BINGET
+      }
       case 0x70: {
         const l = yield* line();
         if (l === null) {
@@ -372,24 +315,14 @@ export function* pickleParser(out: PickleScan, member?: string): Generator<Pull,
         memo.set(Number(l), top());
         break;
       } // PUT
-      case 0x71: {
-        const b = yield* bytes(1);
-        if (!b) {
-          ok = false;
-          break;
-        }
-        memo.set(b[0], top());
-        break;
-      } // BINPUT
+      case 0x71: // BINPUT
       case 0x72: {
-        const b = yield* bytes(4);
-        if (!b) {
-          ok = false;
-          break;
-        }
-        memo.set(b.readUInt32LE(0), top());
+        // LONG_BINPUT
+        const n = yield* uint(LENGTH_SIZE[op]);
+        if (n === null) ok = false;
+        else memo.set(n, top());
         break;
-      } // LONG_BINPUT
+      }
       case 0x94:
         memo.set(memo.size, top());
         break; // MEMOIZE
