@@ -156,7 +156,8 @@ export const sbom: Command = {
     const p = parse(
       'sbom',
       'TARGET [flags]',
-      `Inventory an image (OS packages, Python, conda, npm, Java archives, Go and Rust binaries, CUDA components, model files) as an SBOM.\n${TARGETS}`,
+      'Inventory an image (OS packages, Python, conda, npm, Java archives, Go and Rust binaries, CUDA components, ' +
+        `model files) as an SBOM.\n${TARGETS}`,
       SBOM_FLAGS,
       args,
       1,
