@@ -22,7 +22,9 @@ const STORE_FLAGS: Record<string, FlagSpec> = {
   ...WHERE_FLAGS,
   'job-lease': {
     type: 'string',
-    help: `SECONDS: a job not finished within this time goes to another worker (default ${DEFAULT_JOB_LEASE_SECONDS})`,
+    help:
+      'SECONDS: running jobs renew their lease every third of this; a job whose worker stopped renewing it ' +
+      `(killed, hung) goes to another worker after this (default ${DEFAULT_JOB_LEASE_SECONDS})`,
   },
 };
 
