@@ -86,9 +86,10 @@ try {
     await runOnce(2);
   }
   const best = (xs: number[]): number => Math.max(...xs);
+  const perRound = results[2].map((x, i) => `${(x / results[1][i]).toFixed(2)}×`).join(', ');
   console.log(
-    `two workers vs one: ${(best(results[2]) / best(results[1])).toFixed(2)}× the jobs/s ` +
-      `(best of ${ROUNDS}; 2 cores shared with other work)`,
+    `two workers vs one: ${(best(results[2]) / best(results[1])).toFixed(2)}× the jobs/s, best of ${ROUNDS} ` +
+      `(per round: ${perRound}); 2 cores shared with other work`,
   );
 } finally {
   await pg.stop();
