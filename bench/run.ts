@@ -1,7 +1,8 @@
 // Every benchmark, one after another (they share 2 cores: never in parallel). Figures print as ratios against a
 // baseline measured in the same run on the same input.
 //   npm run bench            all
-//   npm run bench -- scan    one (inspect, rootfs, scan, db, match, osv-incremental, db-scale, rematch, admission)
+//   npm run bench -- scan    one (inspect, rootfs, scan, db, match, osv-incremental, db-scale, rematch, admission,
+//                            workers)
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
@@ -15,6 +16,7 @@ const all: Record<string, string> = {
   'db-scale': 'db-scale-bench.ts',
   rematch: 'rematch-bench.ts',
   admission: 'admission-bench.ts',
+  workers: 'workers-bench.ts',
 };
 // needs --trivy PATH: run it directly (node bench/ecosystems-bench.ts --trivy PATH)
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(all);

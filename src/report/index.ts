@@ -24,7 +24,7 @@ export { buildBom, cycloneDxJson } from './cyclonedx.ts';
 export { buildSpdx } from './spdx.ts';
 export type { SpdxDocument } from './spdx.ts';
 export { compareReports, compareReporterFor, renderCompareHtml, COMPARE_FORMATS } from './compare.ts';
-export type { CompareReport, CompareReporter } from './compare.ts';
+export type { CompareReport, CompareReporter, CompareMetric } from './compare.ts';
 
 /** Formats of `zerocve scan --format`, in the order shown in help. */
 export const REPORT_FORMATS = ['table', 'json', 'sarif', 'cyclonedx-json', 'spdx-json', 'markdown', 'html'] as const;

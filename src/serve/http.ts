@@ -24,6 +24,8 @@ import { renderMetrics } from './metrics.ts';
 import { openVexDocument } from './openvex.ts';
 import { mountUi, isUiPath } from './ui-mount.ts';
 import { HttpError } from './http-error.ts';
+import { compareDigests, spdxOfDigest } from './stored-report.ts';
+import { createRateLimiter, type RateLimitOptions } from './rate-limit.ts';
 import { gateRoutes, type GateOptions } from './gates.ts';
 
 export interface ServerOptions extends GateOptions {
@@ -37,6 +39,8 @@ export interface ServerOptions extends GateOptions {
   maxBodyBytes?: number;
   /** base URL for links in documents (default http://LISTEN) */
   publicUrl?: string;
+  /** requests a second per token (per client address for anonymous requests); absent: no limit */
+  rateLimit?: RateLimitOptions;
 }
 
 export { HttpError };
@@ -71,6 +75,20 @@ export interface Route {
 }
 
 const rank = (r: Role): number => ROLES.indexOf(r);
+
+const SPDX_TYPE = 'application/spdx+json; charset=utf-8';
+
+/** `?format=spdx|cyclonedx` wins; otherwise the Accept header (CycloneDX, stored at scan time, is the default) */
+function sbomFormatOf(r: Request): 'spdx' | 'cyclonedx' {
+  const f = r.url.searchParams.get('format');
+  if (f !== null) {
+    if (f === 'spdx' || f === 'spdx-json') return 'spdx';
+    if (f === 'cyclonedx' || f === 'cyclonedx-json') return 'cyclonedx';
+    throw new HttpError(400, `'format' must be spdx or cyclonedx, got '${f}'`);
+  }
+  const accept = String(r.headers.accept ?? '');
+  return /application\/spdx\+json/i.test(accept) && !/cyclonedx/i.test(accept) ? 'spdx' : 'cyclonedx';
+}
 
 function decode(segment: string): string {
   try {
@@ -183,8 +201,8 @@ export function triageFromBody(body: unknown, author: string): Omit<TriageDecisi
 export function createRoutes(ctx: ServiceContext, options: ServerOptions): Route[] {
   const store: ServiceStore = ctx.store;
   const who = (r: Request): string => r.actor?.name ?? 'anonymous';
-  const digestOf = async (raw: string) => {
-    const digest = decode(raw);
+  const digestOf = async (raw: string, encoded = true) => {
+    const digest = encoded ? decode(raw) : raw;
     const d = await store.getDigest(digest);
     if (!d) throw new HttpError(404, `unknown image digest ${digest}`);
     return d;
@@ -196,8 +214,8 @@ export function createRoutes(ctx: ServiceContext, options: ServerOptions): Route
     auth,
     handler,
   });
-  const viewOf = async (digest: string) => {
-    const d = await digestOf(digest);
+  const viewOf = async (digest: string, encoded = true) => {
+    const d = await digestOf(digest, encoded);
     const result = await store.latestResult(d.digest);
     const entry = d.repository ? await store.getCatalog(d.repository) : undefined;
     const triage = await store.listTriage(d.repository ?? '*');
@@ -323,10 +341,32 @@ export function createRoutes(ctx: ServiceContext, options: ServerOptions): Route
       };
     }),
     route('GET', '/api/v1/images/([^/]+)/sbom', 'reader', async (r) => {
+      const format = sbomFormatOf(r);
+      if (format === 'spdx') return { text: await spdxOfDigest(await viewOf(r.params[0])), contentType: SPDX_TYPE };
       const d = await digestOf(r.params[0]);
       const sbom = await store.getSbom(d.digest);
       if (!sbom) throw new HttpError(404, `no SBOM stored for ${d.digest}`);
       return { text: sbom, contentType: 'application/vnd.cyclonedx+json; charset=utf-8' };
+    }),
+    // the attack surface and bloat summaries the scan stored (an SBOM target has neither: it has no files)
+    route('GET', '/api/v1/images/([^/]+)/surface', 'reader', async (r) => {
+      const d = await digestOf(r.params[0]);
+      if (!d.analysis.surface)
+        throw new HttpError(404, `no attack surface stored for ${d.digest} (it was scanned from an SBOM: no files)`);
+      return { json: { digest: d.digest, repository: d.repository, surface: d.analysis.surface } };
+    }),
+    route('GET', '/api/v1/images/([^/]+)/bloat', 'reader', async (r) => {
+      const d = await digestOf(r.params[0]);
+      if (!d.analysis.bloat)
+        throw new HttpError(404, `no bloat summary stored for ${d.digest} (it was scanned from an SBOM: no files)`);
+      return { json: { digest: d.digest, repository: d.repository, bloat: d.analysis.bloat } };
+    }),
+    route('GET', '/api/v1/compare', 'reader', async (r) => {
+      const q = r.url.searchParams;
+      const from = q.get('from');
+      const to = q.get('to');
+      if (!from || !to) throw new HttpError(400, "query parameters 'from' and 'to' (image digests) are required");
+      return { json: compareDigests(await viewOf(from, false), await viewOf(to, false)) };
     }),
     route('GET', '/api/v1/tags', 'reader', async (r) => {
       const repository = r.url.searchParams.get('repository');
@@ -437,15 +477,49 @@ function send(res: ServerResponse, reply: Reply): void {
 
 const errorReply = (status: number, message: string): Reply => ({ status, json: { error: { status, message } } });
 
+/**
+ * Paths the rate limit deliberately leaves alone. Each is called by a machine of the platform itself, whose
+ * protocol has no answer for 429, and is cheap or deduplicated:
+ * - /healthz, /readyz, /metrics: kubelet probes and Prometheus; a throttled probe restarts or unreadies the pod.
+ * - /admission/validate, /gatekeeper/provide: the Kubernetes API server and Gatekeeper call from one address for
+ *   the whole cluster; a 429 would fail every pod admission (failurePolicy Fail) or let it through unchecked
+ *   (Ignore). They read stored results only, through a short cache (thousands of reviews a second).
+ * - /harbor/api/v1/…: Harbor's pluggable-scanner spec has no 429; Harbor would mark the scan failed. Scans it asks
+ *   for are deduplicated jobs.
+ * - /hooks/registry: behind the shared hook secret; a refused notification would lose a scan-on-push (the
+ *   registry's retries give up), and duplicate deliveries queue nothing.
+ */
+export const RATE_LIMIT_EXEMPT =
+  /^\/(healthz|readyz|metrics|admission\/validate|gatekeeper\/provide|hooks\/registry)$|^\/harbor\//;
+
+const tooMany = (retryAfterSeconds: number, who: string): Reply => ({
+  ...errorReply(429, `too many requests from ${who}: try again in ${retryAfterSeconds} s`),
+  headers: { 'retry-after': String(retryAfterSeconds) },
+});
+
 export function createHandler(ctx: ServiceContext, options: ServerOptions, onError?: (err: unknown) => void) {
   const routes = createRoutes(ctx, options);
   const limit = options.maxBodyBytes ?? 1024 * 1024;
   const ui = mountUi(ctx, options);
+  // per verified token; per client address for anonymous requests, and separately for requests whose token does
+  // not verify (checked before the token is hashed and looked up, so guessing tokens is throttled too). Behind a
+  // reverse proxy every anonymous client shares the proxy's address.
+  const limiter = options.rateLimit ? createRateLimiter(options.rateLimit) : undefined;
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     let reply: Reply;
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
-      if (isUiPath(url.pathname)) return await ui(req, res, url); // the web UI (src/ui): /ui/…, and / redirects there
+      const address = req.socket.remoteAddress ?? 'unknown';
+      const limited = limiter && !RATE_LIMIT_EXEMPT.test(url.pathname);
+      if (isUiPath(url.pathname)) {
+        // the web UI (src/ui): /ui/…, and / redirects there; its pages sign in by cookie: limited per address
+        const d = limited ? limiter.take(`ip:${address}`) : undefined;
+        if (d && !d.ok) {
+          send(res, tooMany(d.retryAfterSeconds, address));
+          return;
+        }
+        return await ui(req, res, url);
+      }
       const method = req.method ?? 'GET';
       const matching = routes.filter((r) => r.pattern.test(url.pathname));
       // the most specific route: a literal suffix (/findings, /sbom) wins over a catch-all
@@ -464,10 +538,21 @@ export function createHandler(ctx: ServiceContext, options: ServerOptions, onErr
         let actor: ApiToken | undefined;
         const auth = found.auth === 'own' ? undefined : req.headers.authorization;
         if (auth) {
+          if (limited && !limiter.has(`badtoken:${address}`)) {
+            const d = limiter.take(`badtoken:${address}`);
+            if (!d.ok) throw new RateLimited(d.retryAfterSeconds, address);
+          }
           const m = /^Bearer\s+(\S+)$/i.exec(auth);
           if (!m) throw new HttpError(401, 'Authorization must be "Bearer TOKEN"');
           actor = await ctx.store.verifyToken(m[1]);
-          if (!actor) throw new HttpError(401, 'unknown or revoked token');
+          if (!actor) {
+            if (limited) limiter.take(`badtoken:${address}`);
+            throw new HttpError(401, 'unknown or revoked token');
+          }
+        }
+        if (limited) {
+          const d = limiter.take(actor ? `token:${actor.id}` : `ip:${address}`);
+          if (!d.ok) throw new RateLimited(d.retryAfterSeconds, actor ? `token '${actor.name}'` : address);
         }
         if (found.role) {
           const anonymousOk = options.anonymousRead && found.role === 'reader' && !actor;
@@ -495,7 +580,8 @@ export function createHandler(ctx: ServiceContext, options: ServerOptions, onErr
         });
       }
     } catch (err) {
-      if (err instanceof HttpError) reply = errorReply(err.status, err.message);
+      if (err instanceof RateLimited) reply = tooMany(err.retryAfterSeconds, err.who);
+      else if (err instanceof HttpError) reply = errorReply(err.status, err.message);
       else if (err instanceof UsageError || err instanceof InputError) reply = errorReply(400, err.message);
       else if (err instanceof ZerocveError && err.kind === 'database') reply = errorReply(503, err.message);
       else {
@@ -505,6 +591,16 @@ export function createHandler(ctx: ServiceContext, options: ServerOptions, onErr
     }
     if (!res.headersSent) send(res, reply);
   };
+}
+
+class RateLimited extends Error {
+  readonly retryAfterSeconds: number;
+  readonly who: string;
+  constructor(retryAfterSeconds: number, who: string) {
+    super(`rate limited: ${who}`);
+    this.retryAfterSeconds = retryAfterSeconds;
+    this.who = who;
+  }
 }
 
 export interface RunningServer {

@@ -3,11 +3,16 @@
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: unknown, description = 'OK') => ({ description, content: { 'application/json': { schema } } });
 const error = (description: string) => json(ref('Error'), description);
+const tooMany = {
+  ...error('Over the rate limit (`--rate-limit`): per token, or per client address without a token'),
+  headers: { 'Retry-After': { description: 'seconds until a request is allowed', schema: { type: 'integer' } } },
+};
 const errors = {
   '400': error('Bad input'),
   '401': error('No or unknown token'),
   '403': error('The token lacks the role'),
   '404': error('Not found'),
+  '429': tooMany,
 };
 const list = (item: string) => ({
   type: 'object',
@@ -79,6 +84,38 @@ const catalogEntryInput = {
   },
 };
 
+const nullableNumber = { type: ['number', 'null'] };
+const sizeDelta = {
+  type: 'object',
+  required: ['from', 'to', 'delta'],
+  properties: { from: nullableNumber, to: nullableNumber, delta: nullableNumber },
+};
+const comparedSide = {
+  type: 'object',
+  required: ['digest', 'image', 'os'],
+  properties: {
+    digest: { type: 'string' },
+    repository: { type: 'string' },
+    image: { type: 'string' },
+    os: { type: 'string' },
+    dbVersion: { type: 'string' },
+  },
+};
+const comparedPackage = {
+  type: 'object',
+  required: ['type', 'name', 'versions'],
+  properties: {
+    type: { type: 'string' },
+    name: { type: 'string' },
+    versions: { type: 'array', items: { type: 'string' } },
+  },
+};
+const findingRef = {
+  type: 'object',
+  required: ['id', 'package'],
+  properties: { id: { type: 'string' }, package: { type: 'string' } },
+};
+
 export function openApiDocument() {
   return {
     openapi: '3.1.0',
@@ -105,7 +142,9 @@ export function openApiDocument() {
           },
         },
       },
-      '/api/v1/openapi.json': { get: { security: [], responses: { '200': json({ type: 'object' }) } } },
+      '/api/v1/openapi.json': {
+        get: { security: [], responses: { '200': json({ type: 'object' }), '429': tooMany } },
+      },
       '/hooks/registry': {
         post: {
           security: [{ hookSecret: [] }],
@@ -258,13 +297,69 @@ export function openApiDocument() {
       '/api/v1/images/{digest}/sbom': {
         parameters: [pathParam('digest', 'manifest digest sha256:…')],
         get: {
+          description:
+            'The SBOM of a digest: CycloneDX 1.6 JSON (stored at scan time, the default) or SPDX 2.3 JSON ' +
+            '(written from the stored inventory). Chosen by `format`, else by the Accept header.',
+          parameters: [
+            query('format', 'spdx or cyclonedx (default: the Accept header, else cyclonedx)', {
+              type: 'string',
+              enum: ['spdx', 'spdx-json', 'cyclonedx', 'cyclonedx-json'],
+            }),
+          ],
           responses: {
             '200': {
-              description: 'CycloneDX JSON',
-              content: { 'application/vnd.cyclonedx+json': { schema: { type: 'object' } } },
+              description: 'CycloneDX JSON or SPDX JSON',
+              content: {
+                'application/vnd.cyclonedx+json': {
+                  schema: { type: 'object', required: ['bomFormat', 'specVersion'] },
+                },
+                'application/spdx+json': {
+                  schema: { type: 'object', required: ['spdxVersion', 'SPDXID', 'packages'] },
+                },
+              },
             },
             ...errors,
           },
+        },
+      },
+      '/api/v1/images/{digest}/surface': {
+        parameters: [pathParam('digest', 'manifest digest sha256:…')],
+        get: {
+          description: 'The attack surface summary stored by the scan (404 for a digest scanned from an SBOM).',
+          responses: {
+            '200': json({
+              type: 'object',
+              required: ['digest', 'surface'],
+              properties: { digest: { type: 'string' }, repository: { type: 'string' }, surface: ref('Surface') },
+            }),
+            ...errors,
+          },
+        },
+      },
+      '/api/v1/images/{digest}/bloat': {
+        parameters: [pathParam('digest', 'manifest digest sha256:…')],
+        get: {
+          description: 'The bloat summary stored by the scan (404 for a digest scanned from an SBOM).',
+          responses: {
+            '200': json({
+              type: 'object',
+              required: ['digest', 'bloat'],
+              properties: { digest: { type: 'string' }, repository: { type: 'string' }, bloat: ref('Bloat') },
+            }),
+            ...errors,
+          },
+        },
+      },
+      '/api/v1/compare': {
+        get: {
+          description:
+            "Compare two stored digests (the app's `zerocve compare`, on stored inventories: nothing is pulled). " +
+            'Findings are the shown ones after each digest’s policy and triage.',
+          parameters: [
+            { ...query('from', 'the earlier digest (A)'), required: true },
+            { ...query('to', 'the later digest (B)'), required: true },
+          ],
+          responses: { '200': json(ref('Comparison')), ...errors },
         },
       },
       '/api/v1/tags': {
@@ -469,6 +564,119 @@ export function openApiDocument() {
                   by: { type: 'string' },
                   reason: { type: 'string' },
                   rule: { type: 'string' },
+                },
+              },
+            },
+          },
+        },
+        Surface: {
+          type: 'object',
+          required: ['files', 'executables', 'totalBytes', 'shells', 'packageManagers', 'setuid', 'user'],
+          properties: {
+            packagesByType: { type: 'object', additionalProperties: { type: 'integer' } },
+            files: { type: 'integer' },
+            directories: { type: 'integer' },
+            symlinks: { type: 'integer' },
+            executables: { type: 'integer' },
+            elfExecutables: { type: 'integer' },
+            scriptExecutables: { type: 'integer' },
+            totalBytes: { type: 'integer' },
+            shells: { type: 'array', items: { type: 'string' } },
+            packageManagers: { type: 'array', items: { type: 'string' } },
+            setuid: { type: 'array', items: { type: 'object' } },
+            setgid: { type: 'array', items: { type: 'object' } },
+            worldWritable: { type: 'array', items: { type: 'object' } },
+            user: {
+              type: 'object',
+              required: ['configured', 'root'],
+              properties: { configured: { type: 'string' }, root: { type: 'boolean' } },
+            },
+          },
+        },
+        Bloat: {
+          type: 'object',
+          required: ['totalBytes', 'categories', 'topOffenders', 'removableBytes'],
+          properties: {
+            totalBytes: { type: 'integer' },
+            categories: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['category', 'bytes', 'files'],
+                properties: { category: { type: 'string' }, bytes: { type: 'integer' }, files: { type: 'integer' } },
+              },
+            },
+            topOffenders: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['path', 'category', 'bytes'],
+                properties: {
+                  path: { type: 'string' },
+                  category: { type: 'string' },
+                  bytes: { type: 'integer' },
+                  package: { type: 'string' },
+                  note: { type: 'string' },
+                },
+              },
+            },
+            removableBytes: { type: 'integer' },
+            duplicates: { type: 'array', items: { type: 'object' } },
+            shadowedBytes: { type: 'integer' },
+            buildOnlyBytes: { type: 'integer' },
+            byPackage: { type: 'array', items: { type: 'object' } },
+          },
+        },
+        Comparison: {
+          type: 'object',
+          required: ['from', 'to', 'packages', 'findings', 'size', 'metrics'],
+          properties: {
+            from: comparedSide,
+            to: comparedSide,
+            packages: {
+              type: 'object',
+              required: ['added', 'removed', 'changed'],
+              properties: {
+                added: { type: 'array', items: comparedPackage },
+                removed: { type: 'array', items: comparedPackage },
+                changed: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    required: ['type', 'name', 'from', 'to'],
+                    properties: {
+                      type: { type: 'string' },
+                      name: { type: 'string' },
+                      from: { type: 'array', items: { type: 'string' } },
+                      to: { type: 'array', items: { type: 'string' } },
+                    },
+                  },
+                },
+              },
+            },
+            findings: {
+              type: 'object',
+              required: ['new', 'resolved'],
+              properties: { new: { type: 'array', items: findingRef }, resolved: { type: 'array', items: findingRef } },
+            },
+            size: {
+              type: 'object',
+              required: ['compressedBytes', 'uncompressedBytes', 'fileBytes'],
+              properties: { compressedBytes: sizeDelta, uncompressedBytes: sizeDelta, fileBytes: sizeDelta },
+            },
+            metrics: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['key', 'label', 'a', 'b', 'delta', 'change', 'unit'],
+                properties: {
+                  key: { type: 'string' },
+                  label: { type: 'string' },
+                  a: nullableNumber,
+                  b: nullableNumber,
+                  delta: nullableNumber,
+                  change: { type: 'string' },
+                  unit: { type: 'string', enum: ['count', 'bytes'] },
                 },
               },
             },

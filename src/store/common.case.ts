@@ -7,7 +7,7 @@ import type { Finding } from '../core/finding.ts';
 
 export interface SuiteOptions {
   /** opens a fresh, empty store; a second call with reopen: true opens the same one again */
-  open(reopen?: boolean): Promise<ServiceStore>;
+  open(reopen?: boolean, options?: { jobLeaseSeconds?: number }): Promise<ServiceStore>;
 }
 
 export const finding = (id: string, severity: Finding['severity'] = 'high', fixed: string[] = []): Finding => ({
@@ -334,6 +334,37 @@ export function runStoreSuite(kind: string, options: SuiteOptions): void {
       // a completed key may be queued again (its result makes the rerun cheap)
       assert.equal((await s.jobs.enqueue({ name: 'scan', key: 'flaky', data: {} })).deduplicated, false);
       assert.equal(await s.jobs.get('no-such-job'), undefined);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test(`${kind}: a job running longer than its lease stays with its live worker (heartbeat)`, async () => {
+    const lease = 1;
+    const s = await options.open(false, { jobLeaseSeconds: lease });
+    try {
+      const { id } = await s.jobs.enqueue({ name: 'scan', key: 'long', data: {} });
+      const runs: string[] = [];
+      // six leases: without renewal the job would expire, be retried and be taken by the idle second worker
+      const handler = (w: string) => async (job: JobRecord) => {
+        runs.push(`${w}#${job.attempts}`);
+        await new Promise((r) => setTimeout(r, 6 * lease * 1000));
+        return { w };
+      };
+      const w1 = await s.jobs.work(['scan'], handler('w1'), { pollSeconds: 0.2 });
+      const w2 = await s.jobs.work(['scan'], handler('w2'), { pollSeconds: 0.2 });
+      try {
+        const done = await until(async () => {
+          const j = await s.jobs.get(id);
+          return j?.state === 'completed' ? j : undefined;
+        }, 'the long job');
+        assert.equal(runs.length, 1, `run once: ${runs}`);
+        assert.equal(done.attempts, 1);
+        assert.deepEqual(done.output, { w: runs[0].split('#')[0] });
+      } finally {
+        await Promise.all([w1.stop(), w2.stop()]);
+      }
+      assert.equal(runs.length, 1, `run once: ${runs}`);
     } finally {
       await s.close();
     }

@@ -185,8 +185,12 @@ export interface Delivery {
 
 // ---- jobs ----
 
-/** a job whose worker has not finished it within this many seconds is given to another worker */
-export const DEFAULT_JOB_LEASE_SECONDS = 900;
+/**
+ * A running job's lease: its worker renews it every third of this while the job runs (a heartbeat), however long
+ * the job takes; a job whose worker has not renewed it for this many seconds (killed, hung, cut off from the
+ * database) is given to another worker.
+ */
+export const DEFAULT_JOB_LEASE_SECONDS = 60;
 
 export type JobName = 'scan' | 'rematch';
 

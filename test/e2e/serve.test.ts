@@ -5,13 +5,15 @@
 // which itself is validated against the official OpenAPI 3.1 schema.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, mkdirSync, writeFileSync, cpSync, renameSync } from 'node:fs';
+import { mkdtempSync, rmSync, mkdirSync, writeFileSync, cpSync, renameSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { Validator } from '@seriousme/openapi-schema-validator';
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
 import { zerocve } from './support.ts';
 import { corpusPath, corpusSkip } from '../support/corpus.ts';
 import { startPostgres, postgresSkip, type RunningPostgres } from '../support/postgres.ts';
@@ -25,6 +27,11 @@ let work = '';
 let root = '';
 let pg: RunningPostgres | undefined;
 const check = createResponseChecker(openApiDocument() as Record<string, unknown>);
+const addFormats = addFormatsModule.default;
+const spdxAjv = new Ajv({ strict: false, allErrors: true });
+addFormats(spdxAjv);
+const spdxSchema = corpusPath('schemas/spdx-2.3.schema.json');
+const validSpdx = spdxAjv.compile(spdxSchema ? JSON.parse(readFileSync(spdxSchema, 'utf8')) : {});
 
 before(async () => {
   if (skip) return;
@@ -62,7 +69,7 @@ interface Api {
   (
     method: string,
     path: string,
-    options?: { token?: string; body?: unknown; raw?: string },
+    options?: { token?: string; body?: unknown; raw?: string; accept?: string },
   ): Promise<{
     status: number;
     body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -73,6 +80,7 @@ function client(base: string): Api {
   return async (method, path, options = {}) => {
     const headers: Record<string, string> = {};
     if (options.token) headers.authorization = `Bearer ${options.token}`;
+    if (options.accept) headers.accept = options.accept;
     const res = await fetch(base + path, {
       method,
       headers,
@@ -95,6 +103,7 @@ function client(base: string): Api {
 }
 
 interface Outcome {
+  compare: unknown;
   events: string[];
   findingsV2: string[];
   webhook: string[];
@@ -197,6 +206,26 @@ async function exercise(store: string[], label: string): Promise<Outcome> {
     const summary = await api('GET', `/api/v1/images/${digest}`, { token: reader });
     assert.equal(summary.body.repository, REPO);
     assert.ok(summary.body.surface, 'attack surface summary stored');
+    // SPDX from the stored inventory, by query and by content negotiation: valid SPDX 2.3, the same document
+    const spdx = await api('GET', `/api/v1/images/${digest}/sbom?format=spdx`, { token: reader });
+    assert.equal(spdx.status, 200);
+    assert.ok((validSpdx as (d: unknown) => boolean)(spdx.body), JSON.stringify(validSpdx.errors?.slice(0, 5)));
+    assert.ok(spdx.body.packages.some((p: { name: string; versionInfo?: string }) => p.name === 'pillow'));
+    const negotiated = await api('GET', `/api/v1/images/${digest}/sbom`, {
+      token: reader,
+      accept: 'application/spdx+json',
+    });
+    assert.deepEqual(negotiated.body, spdx.body, 'stable: dated by when the digest was stored');
+    assert.equal((await api('GET', `/api/v1/images/${digest}/sbom?format=xml`, { token: reader })).status, 400);
+    // attack surface and bloat: what the scan stored, the numbers of a direct scan of the same root
+    const direct1 = JSON.parse(
+      (await zerocve(['scan', `dir:${root}`, '--db', dbFile, '--no-cache', '-f', 'json'])).stdout,
+    );
+    const surface = await api('GET', `/api/v1/images/${digest}/surface`, { token: reader });
+    assert.deepEqual(surface.body.surface, direct1.surface);
+    const bloat = await api('GET', `/api/v1/images/${digest}/bloat`, { token: reader });
+    assert.deepEqual(bloat.body.bloat, direct1.bloat);
+    assert.equal((await api('GET', '/api/v1/images/sha256:0000/bloat', { token: reader })).status, 404);
 
     // a database update: the stored inventory is re-matched (the root is not read again: it is moved away)
     renameSync(root, `${root}.away`);
@@ -347,12 +376,70 @@ async function exercise(store: string[], label: string): Promise<Outcome> {
     assert.match(metrics, /^zerocve_jobs\{state="completed"\} [1-9]/m);
     assert.match(metrics, /^zerocve_job_duration_seconds_count\{job="scan"\} 1$/m);
 
+    // compare two stored digests: a second root with pillow upgraded and numpy added, scanned by the service
+    const root2 = join(work, `root2-${label}`);
+    for (const [name, version] of [
+      ['pillow', '10.3.0'],
+      ['numpy', '1.16.0'],
+    ]) {
+      const info2 = join(root2, `usr/lib/python3/dist-packages/${name}-${version}.dist-info`);
+      mkdirSync(info2, { recursive: true });
+      writeFileSync(join(info2, 'METADATA'), `Metadata-Version: 2.1\nName: ${name}\nVersion: ${version}\n`);
+      writeFileSync(join(info2, 'RECORD'), '');
+    }
+    const scan2 = await api('POST', '/api/v1/scans', {
+      token: admin,
+      body: { target: `dir:${root2}`, repository: REPO },
+    });
+    const digest2 = (
+      await until(async () => {
+        const j = (await api('GET', `/api/v1/jobs/${scan2.body.job.id}`, { token: reader })).body;
+        assert.notEqual(j.state, 'failed', JSON.stringify(j));
+        return j.state === 'completed' ? j : undefined;
+      }, 'the second scan job')
+    ).output.digest as string;
+    const cmp = await api(
+      'GET',
+      `/api/v1/compare?from=${encodeURIComponent(digest)}&to=${encodeURIComponent(digest2)}`,
+      { token: reader },
+    );
+    assert.equal(cmp.status, 200);
+    assert.deepEqual(cmp.body.packages, {
+      added: [{ type: 'python', name: 'numpy', versions: ['1.16.0'] }],
+      removed: [],
+      changed: [{ type: 'python', name: 'pillow', from: ['8.4.0'], to: ['10.3.0'] }],
+    });
+    // the same as `zerocve compare` of the two roots, except the finding triaged not_affected above: it is
+    // hidden on both sides by the catalog's triage, so it is neither new nor resolved
+    const cli = JSON.parse(
+      (await zerocve(['compare', `dir:${root}`, `dir:${root2}`, '--db', dbFile, '--no-cache', '-f', 'json'])).stdout,
+    );
+    const ids = (xs: { id: string; package: string }[]) => xs.map((f) => `${f.id} ${f.package}`).sort();
+    assert.ok(cli.newFindings.length > 0 && cli.resolvedFindings.length > 1, JSON.stringify(cli));
+    assert.deepEqual(ids(cmp.body.findings.new), cli.newFindings);
+    assert.deepEqual(
+      ids(cmp.body.findings.resolved),
+      cli.resolvedFindings.filter((f: string) => f !== `${target.id} pillow`),
+    );
+    const fileBytes = cmp.body.size.fileBytes;
+    assert.equal(fileBytes.delta, fileBytes.to - fileBytes.from);
+    assert.ok(fileBytes.delta > 0, 'the second root has one more package');
+    assert.equal(
+      (await api('GET', `/api/v1/compare?from=${encodeURIComponent(digest)}`, { token: reader })).status,
+      400,
+    );
+    assert.equal(
+      (await api('GET', `/api/v1/compare?from=${encodeURIComponent(digest)}&to=sha256:0000`, { token: reader })).status,
+      404,
+    );
+
     const code = await serve.stop('SIGTERM');
     assert.equal(code, 0, serve.output());
     return {
       events: events.map((e: { findingId: string; kind: string }) => `${e.kind} ${e.findingId}`).sort(),
       findingsV2: directIds,
       webhook: payload.events.map((e: { findingId: string; kind: string }) => `${e.kind} ${e.findingId}`),
+      compare: cmp.body.findings,
     };
   } finally {
     await serve?.stop('SIGKILL');
@@ -385,3 +472,63 @@ test(
     if (sqliteOutcome) assert.deepEqual(outcome, sqliteOutcome);
   },
 );
+
+test('rate limits: per token and per address, 429 with Retry-After, probes and gates exempt', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'zc-e2e-rate-'));
+  const store = ['--data', join(dir, 'data')];
+  const serve = startCli([
+    'serve',
+    ...store,
+    '--db',
+    join(dir, 'none.db'),
+    '--listen',
+    '127.0.0.1:0',
+    '--anonymous-read',
+    '--scan-interval',
+    '0',
+    '--rate-limit',
+    '1',
+    '--rate-burst',
+    '3',
+  ]);
+  try {
+    const a = (await zerocve(['token', 'a', ...store])).stdout.trim();
+    const b = (await zerocve(['token', 'b', ...store])).stdout.trim();
+    const base = (await serve.waitFor(/listening on (http:\/\/\S+)/))[1];
+    const api = client(base);
+    const burst = async (token?: string): Promise<number[]> => {
+      const out: number[] = [];
+      for (let i = 0; i < 4; i++) out.push((await api('GET', '/api/v1/catalog', { token })).status);
+      return out;
+    };
+    assert.deepEqual(await burst(a), [200, 200, 200, 429], 'the burst of 3, then refused');
+    const refused = await fetch(`${base}/api/v1/catalog`, { headers: { authorization: `Bearer ${a}` } });
+    assert.equal(refused.status, 429);
+    const wait = Number(refused.headers.get('retry-after'));
+    assert.ok(wait >= 1 && wait <= 2, `Retry-After ${wait}`);
+    assert.match((await refused.json()).error.message, /too many requests from token 'a'/);
+    assert.deepEqual(await burst(b), [200, 200, 200, 429], 'another token has its own bucket');
+    assert.deepEqual(await burst(), [200, 200, 200, 429], 'anonymous requests: one bucket per address');
+    // tokens that do not verify are throttled before they are looked up
+    const guesses: number[] = [];
+    for (let i = 0; i < 5; i++) guesses.push((await api('GET', '/api/v1/catalog', { token: `zc_guess${i}` })).status);
+    assert.deepEqual(guesses, [401, 401, 401, 429, 429]);
+    // exempt: probes, metrics and the admission webhook (the API server calls from one address for the cluster)
+    for (let i = 0; i < 10; i++) {
+      assert.equal((await api('GET', '/healthz')).status, 200);
+      assert.equal((await fetch(`${base}/metrics`)).status, 200);
+    }
+    const review = await fetch(`${base}/admission/validate`, { method: 'POST', body: '{}' });
+    assert.equal(review.status, 400, 'answered (not an AdmissionReview), not throttled');
+    // the web UI is limited per address too
+    const ui = [];
+    for (let i = 0; i < 4; i++) ui.push((await fetch(`${base}/ui/catalog`, { redirect: 'manual' })).status);
+    assert.equal(ui.at(-1), 429);
+    await new Promise((r) => setTimeout(r, wait * 1000 + 100));
+    assert.equal((await api('GET', '/api/v1/catalog', { token: a })).status, 200, 'allowed again after Retry-After');
+    assert.equal(await serve.stop('SIGTERM'), 0, serve.output());
+  } finally {
+    await serve.stop('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

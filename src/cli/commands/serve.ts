@@ -22,7 +22,9 @@ const STORE_FLAGS: Record<string, FlagSpec> = {
   ...WHERE_FLAGS,
   'job-lease': {
     type: 'string',
-    help: `SECONDS: a job not finished within this time goes to another worker (default ${DEFAULT_JOB_LEASE_SECONDS})`,
+    help:
+      'SECONDS: running jobs renew their lease every third of this; a job whose worker stopped renewing it ' +
+      `(killed, hung) goes to another worker after this (default ${DEFAULT_JOB_LEASE_SECONDS})`,
   },
 };
 
@@ -47,6 +49,16 @@ const SERVE_FLAGS: Record<string, FlagSpec> = {
   },
   'anonymous-read': { type: 'boolean', help: 'allow GET requests without a token' },
   'max-body': { type: 'string', help: 'BYTES: largest request body accepted (default 1048576)' },
+  'rate-limit': {
+    type: 'string',
+    help:
+      'N: requests a second per token, or per client address without a token (default 50; 0 off); ' +
+      'over it: 429 with Retry-After. Probes, /metrics, admission, Gatekeeper, Harbor and registry hooks are exempt',
+  },
+  'rate-burst': {
+    type: 'string',
+    help: 'N: requests a client may make at once after being idle (default 2 × --rate-limit)',
+  },
   workers: {
     type: 'string',
     help: 'N: workers inside the server process (default 1; 0 with --database leaves jobs to `zerocve worker`)',
@@ -97,12 +109,24 @@ const TOKEN_FLAGS: Record<string, FlagSpec> = {
   role: { type: 'string', help: `ROLE: ${ROLES.join(', ')} (default reader)` },
 };
 
+/** requests a second per client: far above a person or a dashboard, far below a runaway script */
+const DEFAULT_RATE_LIMIT = 50;
+
 function count(values: FlagValues, flag: string, dflt: number, min = 0): number {
   const v = values[flag];
   if (v === undefined) return dflt;
   if (typeof v !== 'string' || !/^\d+$/.test(v) || Number(v) < min)
     throw new UsageError(`--${flag} must be a whole number${min ? ` of at least ${min}` : ''}, got '${String(v)}'`);
   return Number(v);
+}
+
+function rateLimitOf(values: FlagValues): { perSecond: number; burst: number } | undefined {
+  const perSecond = count(values, 'rate-limit', DEFAULT_RATE_LIMIT);
+  if (perSecond === 0) {
+    if (values['rate-burst'] !== undefined) throw new UsageError('--rate-burst needs a --rate-limit above 0');
+    return undefined;
+  }
+  return { perSecond, burst: count(values, 'rate-burst', perSecond * 2, 1) };
 }
 
 async function storeOf(values: FlagValues, supervise = true): Promise<ServiceStore> {
@@ -193,6 +217,7 @@ export const serve: Command = {
         catalog: values.catalog as string | undefined,
         anonymousRead: values['anonymous-read'] === true,
         maxBodyBytes: count(values, 'max-body', 1024 * 1024, 1),
+        rateLimit: rateLimitOf(values),
         publicUrl: values['public-url'] as string | undefined,
         hookSecret: hookSecret || undefined,
         scanAllPushes: values['scan-all-pushes'] === true,

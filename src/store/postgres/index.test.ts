@@ -20,9 +20,9 @@ if (skip) {
     await pg?.stop();
   });
   runStoreSuite('postgres', {
-    async open(reopen) {
+    async open(reopen, o = {}) {
       if (!reopen) last = await pg!.createDatabase(`t${++n}`);
-      return openPostgresStore(last, { jobLeaseSeconds: 30 });
+      return openPostgresStore(last, { jobLeaseSeconds: o.jobLeaseSeconds ?? 30 });
     },
   });
 }

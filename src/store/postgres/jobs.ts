@@ -1,8 +1,9 @@
 // The job queue on PostgreSQL: pg-boss. Chosen over graphile-worker because pg-boss expires the lease of a job
 // whose worker died after the job's own `expireInSeconds` (graphile-worker frees a crashed worker's jobs only after
-// a fixed 4 hours), it has per-queue retry limits with exponential backoff, and its `stately` queue policy keeps at
-// most one queued and one running job per singleton key — the idempotency key of what the job computes. It is
-// plain SQL in its own schema of the same database, with no native dependencies.
+// a fixed 4 hours), which this file turns into a lease renewed by a heartbeat (pg-boss 10 has none); it has
+// per-queue retry limits with exponential backoff, and its `stately` queue policy keeps at most one queued and one
+// running job per singleton key — the idempotency key of what the job computes. It is plain SQL in its own schema
+// of the same database, with no native dependencies.
 import PgBoss from 'pg-boss';
 import type pg from 'pg';
 import type { JobQueue, JobRecord, JobName, JobState } from '../types.ts';
@@ -11,6 +12,19 @@ export const JOB_NAMES: JobName[] = ['scan', 'rematch'];
 export const RETRY_LIMIT = 3;
 export const RETRY_DELAY_SECONDS = 2;
 const SCHEMA = 'pgboss';
+
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
+  });
 
 const stateOf = (s: string): JobState => (s === 'created' ? 'queued' : s === 'cancelled' ? 'failed' : (s as JobState));
 
@@ -72,7 +86,23 @@ export async function createPgBossJobQueue(
       retryBackoff: true,
       expireInSeconds: options.leaseSeconds,
     });
-  const workerIds = new Set<string>();
+  const running = new Set<{ stop(): Promise<void> }>();
+  // The lease: pg-boss's maintenance fails (and retries) an active job once started_on + expire_in is past. While
+  // a handler runs, its worker pushes expire_in forward every third of the lease, fenced by the attempt it holds,
+  // so the job expires only a lease after its worker was last heard from.
+  const beatMs = Math.max(200, (options.leaseSeconds * 1000) / 3);
+  const heartbeat = (id: string, name: string, attempt: number, onError?: (err: unknown) => void): (() => void) => {
+    const t = setInterval(() => {
+      pool
+        .query(
+          `UPDATE ${SCHEMA}.job SET expire_in = (now() - started_on) + make_interval(secs => $3)
+           WHERE name = $1 AND id = $2 AND state = 'active' AND retry_count = $4`,
+          [name, id, options.leaseSeconds, attempt - 1],
+        )
+        .catch((err: unknown) => onError?.(err));
+    }, beatMs);
+    return () => clearInterval(t);
+  };
   const select = `SELECT id, name, data, state, retry_count, output, created_on, completed_on, singleton_key`;
   const getMany = async (ids: string[]): Promise<JobRecord[]> => {
     const { rows } = await pool.query(
@@ -99,33 +129,54 @@ export async function createPgBossJobQueue(
     },
 
     async work(names, handler, wo = {}) {
-      const ids: string[] = [];
-      for (const name of names) {
-        const id = await boss.work<Record<string, unknown>>(
-          name,
-          { batchSize: 1, pollingIntervalSeconds: Math.max(0.5, wo.pollSeconds ?? 1) },
-          async ([job]) => {
-            const [rec] = await getMany([job.id]);
-            try {
-              if (!rec) throw new Error(`job ${job.id} vanished while being worked on`);
-              return await handler(rec);
-            } catch (err) {
-              wo.onError?.(err);
-              throw err;
-            }
-          },
-        );
-        ids.push(id);
-        workerIds.add(id);
-      }
-      const stop = async (): Promise<void> => {
-        for (const id of ids) {
-          await boss.offWork({ id });
-          workerIds.delete(id);
+      // Our own fetch loop rather than boss.work(): pg-boss 10's work() gives a handler at most the job's
+      // expireInSeconds and then fails the job while the handler still runs, so a scan longer than the lease went
+      // to a second worker although the first was alive. Here the lease is renewed while the handler runs (a
+      // heartbeat, below), and only a worker that stops renewing it — killed, hung, cut off — loses the job.
+      const poll = Math.max(0.2, wo.pollSeconds ?? 1) * 1000;
+      const stopper = new AbortController();
+      const signal = wo.signal ? AbortSignal.any([wo.signal, stopper.signal]) : stopper.signal;
+      const runOne = async (name: JobName): Promise<boolean> => {
+        const [job] = await boss.fetch<Record<string, unknown>>(name, { batchSize: 1 });
+        if (!job) return false;
+        const [rec] = await getMany([job.id]);
+        const stopBeat = heartbeat(job.id, name, rec?.attempts ?? 1, wo.onError);
+        try {
+          if (!rec) throw new Error(`job ${job.id} vanished while being worked on`);
+          const output = await handler(rec);
+          stopBeat();
+          await boss.complete(name, job.id, (output ?? null) as object);
+        } catch (err) {
+          stopBeat();
+          wo.onError?.(err);
+          const message = err instanceof Error ? err.message : String(err);
+          await boss.fail(name, job.id, { message }).catch(wo.onError);
         }
+        return true;
       };
-      wo.signal?.addEventListener('abort', () => void stop(), { once: true });
-      return { stop };
+      const loop = (async () => {
+        while (!signal.aborted) {
+          let ran = false;
+          for (const name of names) {
+            if (signal.aborted) break;
+            try {
+              ran = (await runOne(name)) || ran;
+            } catch (err) {
+              wo.onError?.(err); // the database is unreachable: try again after a poll
+            }
+          }
+          if (!ran) await sleep(poll, signal);
+        }
+      })();
+      const handle = {
+        async stop() {
+          stopper.abort();
+          await loop;
+          running.delete(handle);
+        },
+      };
+      running.add(handle);
+      return handle;
     },
 
     async get(id) {
@@ -156,6 +207,7 @@ export async function createPgBossJobQueue(
     },
     async close() {
       void lastError;
+      await Promise.all([...running].map((h) => h.stop()));
       await boss.stop({ graceful: true, wait: true, timeout: 30000 });
     },
   };

@@ -14,9 +14,9 @@ let n = 0;
 let last = '';
 
 runStoreSuite('sqlite', {
-  async open(reopen) {
+  async open(reopen, o = {}) {
     if (!reopen) last = join(root, `d${++n}`);
-    return openSqliteStore(last, { jobLeaseSeconds: 30 });
+    return openSqliteStore(last, { jobLeaseSeconds: o.jobLeaseSeconds ?? 30 });
   },
 });
 

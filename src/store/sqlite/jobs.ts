@@ -1,6 +1,7 @@
 // The job queue on SQLite: a table in the service's own database. pg-boss and graphile-worker are PostgreSQL-only
 // (they rely on SKIP LOCKED and LISTEN/NOTIFY), so the embedded service keeps the same contract on a table here:
-// at-least-once delivery through leases (a job whose worker died is taken again when its lease runs out),
+// at-least-once delivery through leases renewed by a heartbeat while the job runs (a job whose worker died is
+// taken again when its lease runs out; a live worker keeps its job however long it takes),
 // retries with exponential backoff, at most one queued-or-running job per key, and a completion fenced by the
 // attempt number so a worker whose lease ran out cannot complete a job another worker has taken.
 import type { Sql, Row } from '../sql.ts';
@@ -125,10 +126,27 @@ export function createSqliteJobQueue(
             await sleep(poll, signal);
             continue;
           }
+          // the heartbeat: the lease is renewed every third of it while the handler runs, fenced by the attempt,
+          // so a long job stays with a live worker and goes to another only a lease after its worker went silent
+          const claimed = job;
+          const beat = setInterval(
+            () => {
+              sql
+                .run(`UPDATE jobs SET lease_until = ? WHERE id = ? AND state = 'active' AND attempts = ?`, [
+                  Date.now() + lease,
+                  claimed.id,
+                  claimed.attempts,
+                ])
+                .catch((err: unknown) => wo.onError?.(err));
+            },
+            Math.max(200, lease / 3),
+          );
           try {
             const output = await handler(job);
+            clearInterval(beat);
             await finish(job, { output });
           } catch (err) {
+            clearInterval(beat);
             wo.onError?.(err);
             await finish(job, { error: err }).catch(wo.onError);
           }
