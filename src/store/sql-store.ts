@@ -214,7 +214,7 @@ export function createSqlStore(
     async putTagHead(h) {
       return sql.tx(async (q) => {
         const at = now();
-        const [old] = await q.all('SELECT digest FROM tag_heads WHERE repository = ? AND tag = ?', [
+        const [old] = await q.all('SELECT digest, changed_at FROM tag_heads WHERE repository = ? AND tag = ?', [
           h.repository,
           h.tag,
         ]);
@@ -222,8 +222,8 @@ export function createSqlStore(
         await q.run(
           `INSERT INTO tag_heads (repository, tag, digest, etag, checked_at, changed_at) VALUES (?, ?, ?, ?, ?, ?)
            ON CONFLICT (repository, tag) DO UPDATE SET digest = excluded.digest, etag = excluded.etag,
-             checked_at = excluded.checked_at, changed_at = ${changed ? 'excluded.changed_at' : 'tag_heads.changed_at'}`,
-          [h.repository, h.tag, h.digest, h.etag ?? null, at, at],
+             checked_at = excluded.checked_at, changed_at = ?`,
+          [h.repository, h.tag, h.digest, h.etag ?? null, at, at, changed ? at : String(old.changed_at)],
         );
         return { changed };
       });
