@@ -8,6 +8,7 @@
 // registry is swept by its own loop; a registry still waiting out a 429 is skipped by later rounds, not queued up.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseReference, registryClientFor, type RegistryClient } from '../image/index.ts';
+import { RegistryError } from '../core/errors.ts';
 import type { ServiceContext } from './jobs.ts';
 import { requestScan } from './jobs.ts';
 import { ANALYZER_VERSION } from './scan-adapter.ts';
@@ -106,19 +107,13 @@ export function createTagFollower(ctx: ServiceContext, options: TagFollowerOptio
     const s = stateOf(registry);
     s.busy = true;
     try {
-      const stored = new Map<string, Set<string>>();
-      const storedIn = async (repository: string): Promise<Set<string>> => {
-        let set = stored.get(repository);
-        if (!set) {
-          set = new Set(
-            (await ctx.store.listDigestRefs(repository))
-              .filter((r) => r.analyzerVersion === ANALYZER_VERSION)
-              .map((r) => r.digest),
-          );
-          stored.set(repository, set);
-        }
-        return set;
-      };
+      // digests whose inventory this zerocve version already holds (in any repository: an image pushed to two
+      // repositories is scanned once), read once per sweep without the inventories
+      let known: Set<string> | undefined;
+      const knownDigests = async (): Promise<Set<string>> =>
+        (known ??= new Set(
+          (await ctx.store.listDigestRefs()).filter((r) => r.analyzerVersion === ANALYZER_VERSION).map((r) => r.digest),
+        ));
       for (let i = 0; i < items.length;) {
         const w = items[i];
         if (!(await slot(s))) return;
@@ -142,8 +137,10 @@ export function createTagFollower(ctx: ServiceContext, options: TagFollowerOptio
           s.strikes = 0;
           round.checked++;
           if (r.status === 'current') {
-            digest = head!.digest;
-            await ctx.store.putTagHead({ repository: w.repository, tag: w.tag, digest, etag: head!.etag });
+            if (!head)
+              throw new RegistryError(`registry ${registry}: 304 for ${w.path}:${w.tag} without If-None-Match`);
+            digest = head.digest;
+            await ctx.store.putTagHead({ repository: w.repository, tag: w.tag, digest, etag: head.etag });
           } else {
             digest = r.digest;
             const { changed } = await ctx.store.putTagHead({
@@ -158,7 +155,9 @@ export function createTagFollower(ctx: ServiceContext, options: TagFollowerOptio
               options.onInfo?.(`${w.repository}:${w.tag} now points at ${digest}`);
             }
           }
-          if (!(await storedIn(w.repository)).has(digest)) {
+          const have = await knownDigests();
+          if (!have.has(digest)) {
+            have.add(digest); // another tag at the same digest in this round: one scan
             const job = await requestScan(ctx, `${w.repository}@${digest}`, w.repository, w.tag);
             if (!job.deduplicated) {
               round.queued++;
