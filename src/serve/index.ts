@@ -2,7 +2,8 @@
 // scheduler and the workers are its consumers. Scanning and matching go through src/app (scan-adapter.ts).
 import type { ServiceStore, ServiceEvent } from '../store/index.ts';
 import type { ScanEnvironment } from './scan-adapter.ts';
-import { databaseIdentity, refreshDatabase, type DbUpdateOptions } from './scan-adapter.ts';
+import { databaseIdentity, type DbUpdateOptions } from './scan-adapter.ts';
+import { startDbUpdates } from './db-updates.ts';
 import { startServer, type ServerOptions, type RunningServer } from './http.ts';
 import { startWorkers, requestRematch, type ServiceContext } from './jobs.ts';
 import { createTagFollower } from './tag-follower.ts';
@@ -24,6 +25,8 @@ export type { ServiceContext } from './jobs.ts';
 export { databaseIdentity, scanForService, refreshDatabase, ANALYZER_VERSION } from './scan-adapter.ts';
 export type { ScanEnvironment, DbUpdateOptions } from './scan-adapter.ts';
 export { createTagFollower } from './tag-follower.ts';
+export { startDbUpdates } from './db-updates.ts';
+export type { DbUpdates } from './db-updates.ts';
 export type { TagFollower, TagFollowerOptions, FollowRound } from './tag-follower.ts';
 export { syncCatalogFile, parseCatalogFile } from './catalog-file.ts';
 export { diffFindings } from './diff.ts';
@@ -106,35 +109,16 @@ export async function runService(
       options.onError?.(err);
     }
   };
-  // one update at a time; a database renamed into place is seen at once (no wait for the next file check)
-  let updating: Promise<void> | undefined;
-  const stopping = new AbortController();
-  const updateDb = (): Promise<void> =>
-    (updating ??= (async () => {
-      try {
-        const r = await refreshDatabase(
-          { ...env, signal: stopping.signal },
-          {
-            ...options.dbUpdate!,
-            onWait: (h) => options.onInfo?.(`waiting for process ${h.pid} updating the vulnerability database`),
-          },
-        );
-        for (const w of r.warnings) options.onInfo?.(`vulnerability database update: ${w}`);
-        if (r.updated) await checkDb();
-      } catch (err) {
-        if (!stopping.signal.aborted) options.onError?.(err);
-      } finally {
-        updating = undefined;
-      }
-    })());
   await checkDb();
-  // the first update runs in the background too: the API answers meanwhile (/readyz says whether the data is fresh)
-  if (options.dbUpdate) void updateDb();
+  // the first update runs in the background: the API answers meanwhile (/readyz says whether the data is fresh); a
+  // database renamed into place is seen at once, not at the next file check
+  const updates = options.dbUpdate
+    ? startDbUpdates(env, options.dbUpdate, { onUpdated: checkDb, onInfo: options.onInfo, onError: options.onError })
+    : undefined;
   // the first round of tag following runs in the background: a slow or rate-limited registry does not delay startup
   if (follower) void followTags();
   const timers = [setInterval(() => void checkDb(), options.rematchIntervalSeconds * 1000)];
   if (follower) timers.push(setInterval(() => void followTags(), options.followIntervalSeconds * 1000));
-  if (options.dbUpdate) timers.push(setInterval(() => void updateDb(), options.dbUpdate.intervalSeconds * 1000));
   for (const t of timers) t.unref();
 
   return {
@@ -142,8 +126,7 @@ export async function runService(
     async stop() {
       for (const t of timers) clearInterval(t);
       follower?.stop();
-      stopping.abort();
-      await updating;
+      await updates?.stop();
       await server.close();
       await workers?.stop();
       await notifier?.stop();

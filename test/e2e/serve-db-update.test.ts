@@ -89,7 +89,7 @@ after(() => {
 });
 
 test(
-  'serve updates its database on a schedule and emits the new findings the new data brings',
+  'serve and worker update their databases on a schedule; serve emits the new findings the new data brings',
   { skip, timeout: 600_000 },
   async () => {
     const db = join(work, 'vuln.db');
@@ -110,7 +110,37 @@ test(
     assert.equal(first.code, 0, first.stderr);
     const admin = (await zerocve(['token', 'admin', '--role', 'admin', ...data])).stdout.trim();
     let serve: Child | undefined;
+    let worker: Child | undefined;
+    // a worker with its own database file, not there yet: it builds it from the mirror, then keeps it fresh
+    const workerDb = join(work, 'worker', 'vuln.db');
+    const pypiAdvisories = async (): Promise<number | undefined> => {
+      const st = await zerocve(['db', 'status', '--db', workerDb, '-f', 'json']);
+      if (st.code !== 0) return undefined;
+      return (JSON.parse(st.stdout) as { sources: { name: string; advisories: number }[] }).sources.find(
+        (x) => x.name === 'osv:PyPI',
+      )?.advisories;
+    };
     try {
+      worker = startCli(
+        [
+          'worker',
+          '--data',
+          join(work, 'worker-data'),
+          '--db',
+          workerDb,
+          '--cache-dir',
+          join(work, 'worker-cache'),
+          '--db-base-url',
+          base,
+          '--db-update-interval',
+          '1',
+          '--db-max-age',
+          '0',
+        ],
+        { ZEROCVE_SKIP_DB_UPDATE: '0' },
+      );
+      await worker.waitFor(/zerocve worker: ready/);
+      const before = await until(pypiAdvisories, "the worker's database");
       serve = startCli(
         [
           'serve',
@@ -190,9 +220,14 @@ test(
         ids.map((id) => ['new', id, REPO, dbAfter]),
       );
       assert.match(serve.output(), /re-match queued/);
+      // the worker's own file took the new advisory too
+      await until(async () => ((await pypiAdvisories()) ?? 0) > before, "the worker's update");
+      assert.equal(await pypiAdvisories(), before + 1);
+      assert.equal(await worker.stop('SIGTERM'), 0, worker.output());
       assert.equal(await serve.stop('SIGTERM'), 0, serve.output());
     } finally {
       await serve?.stop('SIGKILL');
+      await worker?.stop('SIGKILL');
     }
   },
 );

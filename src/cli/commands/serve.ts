@@ -4,6 +4,7 @@ import { openStore, ROLES, DEFAULT_JOB_LEASE_SECONDS, type ServiceStore, type Ro
 import {
   runService,
   startWorkers,
+  startDbUpdates,
   admissionPolicyFrom,
   type ScanEnvironment,
   type DbUpdateOptions,
@@ -41,13 +42,37 @@ const JOB_FLAGS: Record<string, FlagSpec> = {
   db: { type: 'string', help: 'FILE: the vulnerability database (default ~/.cache/zerocve/db/zerocve.db)' },
 };
 
+/** the vulnerability database kept fresh by the process itself */
+const DB_UPDATE_FLAGS: Record<string, FlagSpec> = {
+  'db-update-interval': {
+    type: 'string',
+    help:
+      'SECONDS: how often this process updates the vulnerability database itself (feeds older than --db-max-age); ' +
+      'serve then re-matches at once on a change (default 3600; 0 never)',
+  },
+  'db-max-age': {
+    type: 'string',
+    help: 'DURATION: a feed is fetched again when upstream last confirmed it longer ago than this (default 24h)',
+  },
+  'db-base-url': {
+    type: 'string',
+    help: 'URL: mirror the database updates download the feeds from (same paths as db update --base-url)',
+  },
+  'skip-db-update': {
+    type: 'boolean',
+    help: 'never update the vulnerability database here (as --offline does); serve then only watches the --db file',
+  },
+};
+
 const WORKER_FLAGS: Record<string, FlagSpec> = {
   ...JOB_FLAGS,
+  ...DB_UPDATE_FLAGS,
   concurrency: { type: 'string', help: 'N: jobs this process runs at once (default 1)' },
 };
 
 const SERVE_FLAGS: Record<string, FlagSpec> = {
   ...JOB_FLAGS,
+  ...DB_UPDATE_FLAGS,
   catalog: { type: 'string', help: 'FILE: catalog.yaml declaring the catalog; the service is kept in step with it' },
   listen: {
     type: 'string',
@@ -73,24 +98,6 @@ const SERVE_FLAGS: Record<string, FlagSpec> = {
   'registry-rps': {
     type: 'string',
     help: 'N: manifest requests per second to one registry when following tags (default 2; e.g. 0.2)',
-  },
-  'db-update-interval': {
-    type: 'string',
-    help:
-      'SECONDS: how often the service updates the vulnerability database itself (feeds older than --db-max-age), ' +
-      'then re-matches on a change (default 3600; 0 never: only --db file changes are seen)',
-  },
-  'db-max-age': {
-    type: 'string',
-    help: 'DURATION: a feed is fetched again when upstream last confirmed it longer ago than this (default 24h)',
-  },
-  'db-base-url': {
-    type: 'string',
-    help: 'URL: mirror the database updates download the feeds from (same paths as db update --base-url)',
-  },
-  'skip-db-update': {
-    type: 'boolean',
-    help: 'never update the vulnerability database (as --offline does); only --db file changes are seen',
   },
   webhook: {
     type: 'string',
@@ -293,9 +300,17 @@ export const worker: Command = {
     if (typeof p === 'number') return p;
     const { values } = p;
     const store = await storeOf(values);
+    const env = envOf(values);
+    const dbUpdate = dbUpdateOf(values);
+    const updates = dbUpdate
+      ? startDbUpdates(env, dbUpdate, {
+          onInfo: (m) => log(values, m),
+          onError: (err) => log(values, `error: ${(err as Error)?.message ?? String(err)}`),
+        })
+      : undefined;
     try {
       const w = await startWorkers(
-        { store, env: envOf(values) },
+        { store, env },
         {
           concurrency: count(values, 'concurrency', 1, 1),
           onError: (err) => log(values, `job failed: ${(err as Error)?.message ?? String(err)}`),
@@ -306,6 +321,7 @@ export const worker: Command = {
       log(values, `${sig}: stopping (running jobs finish first)`);
       await w.stop();
     } finally {
+      await updates?.stop();
       await store.close();
     }
     return EXIT.ok;
