@@ -9,7 +9,13 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { buildTinyLayout, pushOciLayout, startRegistry, type RunningRegistry } from '../../test/support/registry.ts';
+import {
+  buildTinyLayout,
+  freePort,
+  pushOciLayout,
+  startRegistry,
+  type RunningRegistry,
+} from '../../test/support/registry.ts';
 import { importSources } from '../vulndb/index.ts';
 import { openStore, type ServiceStore } from '../store/index.ts';
 import { startWorkers, type ServiceContext } from './jobs.ts';
@@ -236,4 +242,21 @@ test('a 429 with Retry-After: the follower waits that long, does not hammer, and
   assert.equal(reqs[0].status, 429);
   assert.ok(reqs[1].at - reqs[0].at >= 2900, `waited ${reqs[1].at - reqs[0].at} ms`);
   assert.equal(reqs.length, 3, JSON.stringify(reqs));
+});
+
+test('an unreachable registry: one error per round, its other tags wait for the next round', async () => {
+  const dead = `127.0.0.1:${await freePort()}`;
+  await store!.putCatalog({ repository: `${dead}/ml/gone`, tier: 'candidate', policy: {}, tags: ['a', 'b', 'c'] });
+  const errors: unknown[] = [];
+  const f = createTagFollower(ctx, { registryRps: 20, onError: (e) => errors.push(e) });
+  try {
+    const round = await f.followAll();
+    assert.equal(errors.length, 1, errors.map(String).join('\n'));
+    assert.match(String((errors[0] as Error).message), /cannot connect/);
+    assert.deepEqual(round.deferred, [dead]);
+    assert.equal(round.checked, 3, 'the reachable registries were checked as usual');
+  } finally {
+    f.stop();
+    await store!.deleteCatalog(`${dead}/ml/gone`);
+  }
 });

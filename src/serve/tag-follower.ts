@@ -33,7 +33,7 @@ export interface FollowRound {
   moved: number;
   /** scans queued (new digests, and digests with no stored inventory of this zerocve version) */
   queued: number;
-  /** registries skipped because they are still waiting out a 429, or rate limited during this round */
+  /** registries skipped or cut short: still waiting out a 429, answered 429 during this round, or unreachable */
   deferred: string[];
 }
 
@@ -167,6 +167,11 @@ export function createTagFollower(ctx: ServiceContext, options: TagFollowerOptio
         } catch (err) {
           if (stopped.signal.aborted) return;
           options.onError?.(err);
+          // unreachable (no HTTP status): the registry's other tags wait for the next round instead of failing alike
+          if (err instanceof RegistryError && err.status === undefined) {
+            if (!round.deferred.includes(registry)) round.deferred.push(registry);
+            return;
+          }
         }
         i++;
       }
