@@ -22,3 +22,5 @@ export { pushDb, pullDb, DB_ARTIFACT_TYPE, DB_LAYER_MEDIA_TYPE } from './db-arti
 export type { DbArtifactOptions, PushResult, PullResult } from './db-artifact.ts';
 export { matchVulnerabilities } from './scan.ts';
 export { dbStatusOf } from './db-status.ts';
+export { refreshDb } from './db-refresh.ts';
+export type { RefreshDbOptions } from './db-refresh.ts';

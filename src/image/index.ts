@@ -26,8 +26,13 @@ export {
 } from './oci.ts';
 export type { BlobReader, Descriptor } from './oci.ts';
 export { verifyDigest } from './digest-stream.ts';
-export { defaultDockerConfigPath, createRegistryClient, lookupDockerCredentials } from './registry/index.ts';
-export type { Credentials } from './registry/index.ts';
+export {
+  defaultDockerConfigPath,
+  createRegistryClient,
+  registryClientFor,
+  lookupDockerCredentials,
+} from './registry/index.ts';
+export type { Credentials, ManifestHead, RegistryClient } from './registry/index.ts';
 export type { RegistryProgress, RetryOptions } from './registry/index.ts';
 export { openOciLayout } from './layout/index.ts';
 export {

@@ -257,7 +257,12 @@ export function createRoutes(ctx: ServiceContext, options: ServerOptions): Route
       const repo = decode(r.params[0]);
       const e = await store.getCatalog(repo);
       if (!e) throw new HttpError(404, `no catalog entry for ${repo}`);
-      return { json: { ...e, history: await store.tagHistory(repo) } };
+      const following = [];
+      for (const tag of e.tags) {
+        const head = await store.getTagHead(repo, tag);
+        if (head) following.push(head);
+      }
+      return { json: { ...e, history: await store.tagHistory(repo), following } };
     }),
     route('PUT', '/api/v1/catalog/(.+)', 'admin', async (r) => {
       const entry = catalogFromBody(decode(r.params[0]), await r.body());

@@ -2,9 +2,11 @@
 // scheduler and the workers are its consumers. Scanning and matching go through src/app (scan-adapter.ts).
 import type { ServiceStore, ServiceEvent } from '../store/index.ts';
 import type { ScanEnvironment } from './scan-adapter.ts';
-import { databaseIdentity } from './scan-adapter.ts';
+import { databaseIdentity, type DbUpdateOptions } from './scan-adapter.ts';
+import { startDbUpdates } from './db-updates.ts';
 import { startServer, type ServerOptions, type RunningServer } from './http.ts';
-import { startWorkers, requestRematch, requestScan, type ServiceContext } from './jobs.ts';
+import { startWorkers, requestRematch, type ServiceContext } from './jobs.ts';
+import { createTagFollower } from './tag-follower.ts';
 import { syncCatalogFile } from './catalog-file.ts';
 import { startNotifier, type NotifyTarget } from './webhooks.ts';
 
@@ -20,8 +22,12 @@ export {
   splitReference,
 } from './jobs.ts';
 export type { ServiceContext } from './jobs.ts';
-export { databaseIdentity, scanForService, ANALYZER_VERSION } from './scan-adapter.ts';
-export type { ScanEnvironment } from './scan-adapter.ts';
+export { databaseIdentity, scanForService, refreshDatabase, ANALYZER_VERSION } from './scan-adapter.ts';
+export type { ScanEnvironment, DbUpdateOptions } from './scan-adapter.ts';
+export { createTagFollower } from './tag-follower.ts';
+export { startDbUpdates } from './db-updates.ts';
+export type { DbUpdates } from './db-updates.ts';
+export type { TagFollower, TagFollowerOptions, FollowRound } from './tag-follower.ts';
 export { syncCatalogFile, parseCatalogFile } from './catalog-file.ts';
 export { diffFindings } from './diff.ts';
 export { admissionPolicyFrom, imageStatusOf, secretMatches } from './gates.ts';
@@ -36,8 +42,15 @@ export interface ServiceOptions extends ServerOptions {
   workers: number;
   /** seconds between checks for a new vulnerability database (then every stored inventory is re-matched) */
   rematchIntervalSeconds: number;
-  /** seconds between scans of every catalog entry's followed tags (0: never) */
-  scanIntervalSeconds: number;
+  /**
+   * seconds between resolutions of every catalog entry's followed tags (conditional manifest requests; a tag that
+   * points at a new digest has that digest scanned); 0: never
+   */
+  followIntervalSeconds: number;
+  /** requests per second to one registry when following tags (default 2) */
+  registryRps?: number;
+  /** the service updates the vulnerability database itself on this schedule (absent: only watches the file) */
+  dbUpdate?: DbUpdateOptions;
   /** webhooks and Slack incoming webhooks told of every change */
   notify?: NotifyTarget[];
   onEvents?: (events: ServiceEvent[]) => void;
@@ -85,25 +98,35 @@ export async function runService(
       options.onError?.(err);
     }
   };
-  const scanCatalog = async (): Promise<void> => {
+  const follower =
+    options.followIntervalSeconds > 0
+      ? createTagFollower(ctx, { registryRps: options.registryRps, onInfo: options.onInfo, onError: options.onError })
+      : undefined;
+  const followTags = async (): Promise<void> => {
     try {
-      for (const e of await store.listCatalog())
-        for (const tag of e.tags) await requestScan(ctx, `${e.repository}:${tag}`, e.repository);
+      await follower?.followAll();
     } catch (err) {
       options.onError?.(err);
     }
   };
   await checkDb();
-  if (options.scanIntervalSeconds > 0) await scanCatalog();
+  // the first update runs in the background: the API answers meanwhile (/readyz says whether the data is fresh); a
+  // database renamed into place is seen at once, not at the next file check
+  const updates = options.dbUpdate
+    ? startDbUpdates(env, options.dbUpdate, { onUpdated: checkDb, onInfo: options.onInfo, onError: options.onError })
+    : undefined;
+  // the first round of tag following runs in the background: a slow or rate-limited registry does not delay startup
+  if (follower) void followTags();
   const timers = [setInterval(() => void checkDb(), options.rematchIntervalSeconds * 1000)];
-  if (options.scanIntervalSeconds > 0)
-    timers.push(setInterval(() => void scanCatalog(), options.scanIntervalSeconds * 1000));
+  if (follower) timers.push(setInterval(() => void followTags(), options.followIntervalSeconds * 1000));
   for (const t of timers) t.unref();
 
   return {
     ...server,
     async stop() {
       for (const t of timers) clearInterval(t);
+      follower?.stop();
+      await updates?.stop();
       await server.close();
       await workers?.stop();
       await notifier?.stop();

@@ -472,8 +472,30 @@ export function openApiDocument() {
         CatalogEntryWithHistory: {
           allOf: [
             ref('CatalogEntry'),
-            { type: 'object', properties: { history: { type: 'array', items: ref('TagRecord') } } },
+            {
+              type: 'object',
+              properties: {
+                history: { type: 'array', items: ref('TagRecord') },
+                following: {
+                  type: 'array',
+                  items: ref('TagHead'),
+                  description: 'where each followed tag pointed when the service last resolved it',
+                },
+              },
+            },
           ],
+        },
+        TagHead: {
+          type: 'object',
+          required: ['repository', 'tag', 'digest', 'checkedAt', 'changedAt'],
+          properties: {
+            repository: { type: 'string' },
+            tag: { type: 'string' },
+            digest: { type: 'string' },
+            etag: { type: 'string', description: 'the validator sent back as If-None-Match' },
+            checkedAt: { type: 'string', format: 'date-time' },
+            changedAt: { type: 'string', format: 'date-time', description: 'when the tag moved to this digest' },
+          },
         },
         TagRecord: {
           type: 'object',

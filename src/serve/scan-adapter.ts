@@ -10,9 +10,11 @@ import {
   matchVulnerabilities,
   openLocalDb,
   dbStatusOf,
+  refreshDb,
   DEFAULT_SCANNERS,
   VERSION,
   type ScanOptions,
+  type RefreshDbOptions,
 } from '../app/index.ts';
 import { sbomReporterFor, renderToString } from '../report/index.ts';
 
@@ -100,4 +102,34 @@ export async function openRematcher(
     },
     close: () => db.close(),
   };
+}
+
+/** How the service keeps its vulnerability database fresh by itself. */
+export interface DbUpdateOptions {
+  /** seconds between update checks */
+  intervalSeconds: number;
+  /** a feed is fetched again when upstream last confirmed it longer ago than this (default 24) */
+  maxAgeHours?: number;
+  /** download folder of the feeds (validators and partial files are kept there) */
+  cacheDir: string;
+  /** mirror of the feeds (same paths as `db update --base-url`) */
+  baseUrl?: string;
+}
+
+/**
+ * One scheduled update of the database (the app's update: feeds older than maxAgeHours, conditional downloads, the
+ * cross-process lock). `updated`: a new database was renamed into place.
+ */
+export async function refreshDatabase(
+  env: Pick<ScanEnvironment, 'dbPath' | 'signal'>,
+  options: Omit<DbUpdateOptions, 'intervalSeconds'> & Pick<RefreshDbOptions, 'onWait'>,
+): Promise<{ updated: boolean; checked: string[]; warnings: string[] }> {
+  const r = await refreshDb(env.dbPath, {
+    cacheDir: options.cacheDir,
+    baseUrl: options.baseUrl,
+    maxAgeHours: options.maxAgeHours,
+    onWait: options.onWait,
+    signal: env.signal,
+  });
+  return { updated: r.updated, checked: r.checked, warnings: r.warnings };
 }

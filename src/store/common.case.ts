@@ -101,6 +101,24 @@ export function runStoreSuite(kind: string, options: SuiteOptions): void {
         ['sha256:2', 'sha256:1'],
       );
       assert.equal((await s.tagHistory('r/a')).length, 3);
+      // the followed tag's head: where it points and the validator to send next time
+      assert.equal(await s.getTagHead('r/a', 'latest'), undefined);
+      assert.deepEqual(await s.putTagHead({ repository: 'r/a', tag: 'latest', digest: 'sha256:1', etag: '"e1"' }), {
+        changed: true,
+      });
+      const first = (await s.getTagHead('r/a', 'latest'))!;
+      assert.equal(first.etag, '"e1"');
+      await new Promise((r) => setTimeout(r, 5));
+      assert.deepEqual(await s.putTagHead({ repository: 'r/a', tag: 'latest', digest: 'sha256:1', etag: '"e1"' }), {
+        changed: false,
+      });
+      const same = (await s.getTagHead('r/a', 'latest'))!;
+      assert.equal(same.changedAt, first.changedAt, 'confirming a digest does not move changedAt');
+      assert.ok(same.checkedAt > first.checkedAt);
+      assert.deepEqual(await s.putTagHead({ repository: 'r/a', tag: 'latest', digest: 'sha256:2' }), { changed: true });
+      const moved = (await s.getTagHead('r/a', 'latest'))!;
+      assert.deepEqual([moved.digest, moved.etag], ['sha256:2', undefined]);
+      assert.ok(moved.changedAt > first.changedAt);
     } finally {
       await s.close();
     }

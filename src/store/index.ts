@@ -30,6 +30,7 @@ export type {
   ScanResult,
   ServiceEvent,
   ServiceStore,
+  TagHead,
   TagRecord,
   Tier,
   TriageDecision,

@@ -40,6 +40,14 @@ export const MIGRATIONS: Migration[] = [
       `CREATE INDEX deliveries_due ON deliveries (state, next_at)`,
     ],
   },
+  {
+    version: 3,
+    statements: [
+      // where each followed tag pointed when last resolved, and the validator to send next time (If-None-Match)
+      `CREATE TABLE tag_heads (repository TEXT NOT NULL, tag TEXT NOT NULL, digest TEXT NOT NULL, etag TEXT,
+        checked_at TEXT NOT NULL, changed_at TEXT NOT NULL, PRIMARY KEY (repository, tag))`,
+    ],
+  },
 ];
 
 /** The SQLite job table (PostgreSQL keeps its jobs in pg-boss's own schema). */

@@ -4,6 +4,7 @@ import type { Sql, Row } from './sql.ts';
 import type {
   ServiceStore,
   CatalogEntry,
+  TagHead,
   TagRecord,
   DigestRecord,
   ScanResult,
@@ -195,6 +196,37 @@ export function createSqlStore(
         digest: String(r.digest),
         seenAt: String(r.seen_at),
       }));
+    },
+
+    async getTagHead(repository, tag) {
+      const [r] = await sql.all('SELECT * FROM tag_heads WHERE repository = ? AND tag = ?', [repository, tag]);
+      return r
+        ? clean<TagHead>({
+            repository: String(r.repository),
+            tag: String(r.tag),
+            digest: String(r.digest),
+            etag: str(r.etag),
+            checkedAt: String(r.checked_at),
+            changedAt: String(r.changed_at),
+          })
+        : undefined;
+    },
+    async putTagHead(h) {
+      return sql.tx(async (q) => {
+        const at = now();
+        const [old] = await q.all('SELECT digest, changed_at FROM tag_heads WHERE repository = ? AND tag = ?', [
+          h.repository,
+          h.tag,
+        ]);
+        const changed = !old || String(old.digest) !== h.digest;
+        await q.run(
+          `INSERT INTO tag_heads (repository, tag, digest, etag, checked_at, changed_at) VALUES (?, ?, ?, ?, ?, ?)
+           ON CONFLICT (repository, tag) DO UPDATE SET digest = excluded.digest, etag = excluded.etag,
+             checked_at = excluded.checked_at, changed_at = ?`,
+          [h.repository, h.tag, h.digest, h.etag ?? null, at, at, changed ? at : String(old.changed_at)],
+        );
+        return { changed };
+      });
     },
 
     async putDigest(d, sbom) {

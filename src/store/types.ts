@@ -41,6 +41,19 @@ export interface TagRecord {
   seenAt: string;
 }
 
+/** Where a followed tag pointed when last resolved (one row per repository × tag). */
+export interface TagHead {
+  repository: string;
+  tag: string;
+  digest: string;
+  /** the registry's ETag (sent back as If-None-Match); absent when it sent none */
+  etag?: string;
+  /** last time the registry confirmed it */
+  checkedAt: string;
+  /** when the tag moved to this digest */
+  changedAt: string;
+}
+
 /** What a result was computed by: idempotent jobs and results are keyed by it. */
 export interface ResultKey {
   /** manifest digest (or a content digest of a non-registry target) */
@@ -265,6 +278,9 @@ export interface ServiceStore {
 
   recordTag(record: Omit<TagRecord, 'seenAt'>): Promise<{ changed: boolean }>;
   tagHistory(repository: string, tag?: string): Promise<TagRecord[]>;
+  getTagHead(repository: string, tag: string): Promise<TagHead | undefined>;
+  /** records the tag's current digest; `changed` when the digest differs from the one stored */
+  putTagHead(head: Pick<TagHead, 'repository' | 'tag' | 'digest' | 'etag'>): Promise<{ changed: boolean }>;
 
   /** stores the digest's inventory and SBOM once (a second call with the same key keeps the first) */
   putDigest(record: Omit<DigestRecord, 'createdAt'>, sbom: string): Promise<{ created: boolean }>;

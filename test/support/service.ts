@@ -20,7 +20,8 @@ export interface Child {
 export function startCli(args: string[], env: Record<string, string> = {}): Child {
   const proc = spawn(process.execPath, [BIN, ...args], {
     cwd: ROOT,
-    env: { ...process.env, ...env },
+    // the service updates its vulnerability database by itself; tests bring their own data unless they say so
+    env: { ...process.env, ZEROCVE_SKIP_DB_UPDATE: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

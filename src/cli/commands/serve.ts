@@ -1,12 +1,21 @@
 // `zerocve serve`, `zerocve worker`, `zerocve token`: the golden-image service, its workers and its API tokens.
 import { UsageError } from '../../core/errors.ts';
 import { openStore, ROLES, DEFAULT_JOB_LEASE_SECONDS, type ServiceStore, type Role } from '../../store/index.ts';
-import { runService, startWorkers, admissionPolicyFrom, type ScanEnvironment } from '../../serve/index.ts';
+import {
+  runService,
+  startWorkers,
+  startDbUpdates,
+  admissionPolicyFrom,
+  type ScanEnvironment,
+  type DbUpdateOptions,
+} from '../../serve/index.ts';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { FlagSpec, FlagValues } from '../options.ts';
 import { COMMON_FLAGS, IMAGE_FLAGS } from '../options.ts';
-import { openImageOptions, cacheDirOf } from '../io.ts';
+import { openImageOptions, cacheDirOf, parseHours } from '../io.ts';
+import { defaultCacheDir } from '../options.ts';
+import { join } from 'node:path';
 import { dbPathOf, parseOrHelp as parse } from './common.ts';
 import { EXIT } from '../exit.ts';
 import type { Command } from './scan.ts';
@@ -35,13 +44,37 @@ const JOB_FLAGS: Record<string, FlagSpec> = {
   db: { type: 'string', help: 'FILE: the vulnerability database (default ~/.cache/zerocve/db/zerocve.db)' },
 };
 
+/** the vulnerability database kept fresh by the process itself */
+const DB_UPDATE_FLAGS: Record<string, FlagSpec> = {
+  'db-update-interval': {
+    type: 'string',
+    help:
+      'SECONDS: how often this process updates the vulnerability database itself (feeds older than --db-max-age); ' +
+      'serve then re-matches at once on a change (default 3600; 0 never)',
+  },
+  'db-max-age': {
+    type: 'string',
+    help: 'DURATION: a feed is fetched again when upstream last confirmed it longer ago than this (default 24h)',
+  },
+  'db-base-url': {
+    type: 'string',
+    help: 'URL: mirror the database updates download the feeds from (same paths as db update --base-url)',
+  },
+  'skip-db-update': {
+    type: 'boolean',
+    help: 'never update the vulnerability database here (as --offline does); serve then only watches the --db file',
+  },
+};
+
 const WORKER_FLAGS: Record<string, FlagSpec> = {
   ...JOB_FLAGS,
+  ...DB_UPDATE_FLAGS,
   concurrency: { type: 'string', help: 'N: jobs this process runs at once (default 1)' },
 };
 
 const SERVE_FLAGS: Record<string, FlagSpec> = {
   ...JOB_FLAGS,
+  ...DB_UPDATE_FLAGS,
   catalog: { type: 'string', help: 'FILE: catalog.yaml declaring the catalog; the service is kept in step with it' },
   listen: {
     type: 'string',
@@ -67,9 +100,16 @@ const SERVE_FLAGS: Record<string, FlagSpec> = {
     type: 'string',
     help: 'SECONDS: how often to look for a new vulnerability database and re-match stored inventories (default 300)',
   },
-  'scan-interval': {
+  'follow-interval': {
     type: 'string',
-    help: "SECONDS: how often to scan every catalog entry's followed tags (default 3600; 0 never)",
+    help:
+      "SECONDS: how often to resolve every catalog entry's followed tags with conditional manifest requests; " +
+      'a tag that moved has its new digest scanned (default 300; 0 never)',
+  },
+  'scan-interval': { type: 'string', help: 'SECONDS: the former name of --follow-interval' },
+  'registry-rps': {
+    type: 'string',
+    help: 'N: manifest requests per second to one registry when following tags (default 2; e.g. 0.2)',
   },
   webhook: {
     type: 'string',
@@ -166,6 +206,28 @@ function readAdmissionPolicy(file: string) {
   }
 }
 
+function rateOf(values: FlagValues, flag: string, dflt: number): number {
+  const v = values[flag];
+  if (v === undefined) return dflt;
+  if (typeof v !== 'string' || !/^\d+(\.\d+)?$/.test(v) || Number(v) <= 0)
+    throw new UsageError(`--${flag} must be a number above 0, got '${String(v)}'`);
+  return Number(v);
+}
+
+/** the service's own database updates: on unless --offline, --skip-db-update or --db-update-interval 0 */
+function dbUpdateOf(values: FlagValues): DbUpdateOptions | undefined {
+  const intervalSeconds = count(values, 'db-update-interval', 3600);
+  const maxAgeHours =
+    values['db-max-age'] === undefined ? 24 : parseHours(values['db-max-age'] as string, '--db-max-age');
+  if (values.offline === true || values['skip-db-update'] === true || intervalSeconds === 0) return undefined;
+  return {
+    intervalSeconds,
+    maxAgeHours,
+    cacheDir: join((values['cache-dir'] as string | undefined) ?? defaultCacheDir(process.env), 'feeds'),
+    baseUrl: values['db-base-url'] as string | undefined,
+  };
+}
+
 const log = (values: FlagValues, message: string): void => {
   if (!values.quiet) process.stderr.write(`zerocve: ${message}\n`);
 };
@@ -226,7 +288,12 @@ export const serve: Command = {
         workers,
         notify,
         rematchIntervalSeconds: count(values, 'rematch-interval', 300, 1),
-        scanIntervalSeconds: count(values, 'scan-interval', 3600),
+        followIntervalSeconds:
+          values['follow-interval'] === undefined && values['scan-interval'] !== undefined
+            ? count(values, 'scan-interval', 300)
+            : count(values, 'follow-interval', 300),
+        registryRps: rateOf(values, 'registry-rps', 2),
+        dbUpdate: dbUpdateOf(values),
         onError: (err) => log(values, `error: ${(err as Error)?.message ?? String(err)}`),
         onInfo: (m) => log(values, m),
         onEvents: (events) =>
@@ -258,9 +325,17 @@ export const worker: Command = {
     if (typeof p === 'number') return p;
     const { values } = p;
     const store = await storeOf(values);
+    const env = envOf(values);
+    const dbUpdate = dbUpdateOf(values);
+    const updates = dbUpdate
+      ? startDbUpdates(env, dbUpdate, {
+          onInfo: (m) => log(values, m),
+          onError: (err) => log(values, `error: ${(err as Error)?.message ?? String(err)}`),
+        })
+      : undefined;
     try {
       const w = await startWorkers(
-        { store, env: envOf(values) },
+        { store, env },
         {
           concurrency: count(values, 'concurrency', 1, 1),
           onError: (err) => log(values, `job failed: ${(err as Error)?.message ?? String(err)}`),
@@ -271,6 +346,7 @@ export const worker: Command = {
       log(values, `${sig}: stopping (running jobs finish first)`);
       await w.stop();
     } finally {
+      await updates?.stop();
       await store.close();
     }
     return EXIT.ok;

@@ -1,7 +1,7 @@
 // Pure helpers of the registry client: no server needed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseChallenge, backoffDelay } from './index.ts';
+import { parseChallenge, backoffDelay, retryAfterMs } from './index.ts';
 
 test('parseChallenge and backoffDelay', () => {
   assert.deepEqual(
@@ -31,4 +31,15 @@ test('parseChallenge and backoffDelay', () => {
   const at = Date.UTC(2030, 0, 1);
   assert.equal(backoffDelay(1, opts, new Date(at).toUTCString(), at - 700), 700);
   assert.equal(backoffDelay(1, opts, new Date(at).toUTCString(), at - 5000), 1000);
+});
+
+test('retryAfterMs: delta-seconds or an HTTP date; nothing for an absent or unreadable header', () => {
+  const at = Date.UTC(2030, 0, 1);
+  assert.equal(retryAfterMs('2', at), 2000);
+  assert.equal(retryAfterMs('0', at), 0);
+  assert.equal(retryAfterMs(new Date(at + 90_000).toUTCString(), at), 90_000);
+  assert.equal(retryAfterMs(new Date(at - 5000).toUTCString(), at), 0, 'a date in the past: go now');
+  assert.equal(retryAfterMs(null, at), undefined);
+  assert.equal(retryAfterMs('', at), undefined);
+  assert.equal(retryAfterMs('soon', at), undefined);
 });

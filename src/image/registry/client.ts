@@ -51,6 +51,16 @@ export interface ManifestResponse {
   digest: Digest;
 }
 
+/**
+ * What a conditional manifest HEAD said: `current` (the registry answered 304 to If-None-Match), `found` (the digest
+ * the reference points at now, with the validator to send next time), or `rate-limited` (429; not retried here:
+ * the caller decides how long to leave the registry alone).
+ */
+export type ManifestHead =
+  | { status: 'current' }
+  | { status: 'found'; digest: Digest; mediaType?: string; etag?: string }
+  | { status: 'rate-limited'; retryAfterMs?: number };
+
 /** manifests and configs are small; anything larger is refused rather than buffered */
 const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
 const MAX_ERROR_BODY = 64 * 1024;
@@ -86,6 +96,14 @@ export function backoffDelay(
   }
   const exp = Math.min(opts.maxDelayMs, opts.baseDelayMs * 2 ** (retry - 1));
   return exp / 2 + Math.random() * (exp / 2);
+}
+
+/** Retry-After as milliseconds: delta-seconds or an HTTP date; undefined when absent or unreadable. */
+export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
+  if (!header) return undefined;
+  const secs = Number(header);
+  const ms = header.trim() !== '' && Number.isFinite(secs) ? secs * 1000 : Date.parse(header) - now;
+  return Number.isFinite(ms) ? Math.max(0, ms) : undefined;
 }
 
 const mediaTypeOf = (res: Response): string => (res.headers.get('content-type') ?? '').split(';')[0].trim();
@@ -140,6 +158,15 @@ const isAbort = (err: unknown, signal?: AbortSignal): boolean =>
 export interface RegistryClient {
   readonly registry: string;
   getManifest(repo: string, reference: string, signal?: AbortSignal): Promise<ManifestResponse>;
+  /**
+   * HEAD of a manifest: the digest a tag points at now, without its body. With `ifNoneMatch` (the ETag or digest
+   * seen last time) the registry may answer 304. A 429 is returned, not retried (Retry-After in ms when sent).
+   */
+  headManifest(
+    repo: string,
+    reference: string,
+    options?: { ifNoneMatch?: string; signal?: AbortSignal },
+  ): Promise<ManifestHead>;
   openBlob(repo: string, desc: Descriptor, signal?: AbortSignal): Promise<Readable>;
   /** the BlobReader of one repository, for resolveImage */
   blobReader(repo: string): BlobReader;
@@ -276,24 +303,28 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     return basicHeader;
   }
 
-  /** GET with auth, retries and status mapping; returns a 2xx response whose body the caller consumes. */
+  /**
+   * GET (or HEAD) with auth, retries and status mapping; returns a 2xx response whose body the caller consumes, or a
+   * response whose status is in `pass` (handed back untouched: 304, or 429 when the caller keeps its own backoff).
+   */
   async function get(
     repo: string,
     path: string,
     accept: string,
     what: string,
     signal?: AbortSignal,
+    init: { method?: 'GET' | 'HEAD'; headers?: Record<string, string>; pass?: readonly number[] } = {},
   ): Promise<Response> {
     let answeredChallenge = false;
     for (let attempt = 1; ; attempt++) {
       signal?.throwIfAborted();
       const url = `${await baseUrl(signal)}/v2/${repo}/${path}`;
-      const headers: Record<string, string> = { accept };
+      const headers: Record<string, string> = { ...init.headers, accept };
       const auth = authHeader(repo);
       if (auth) headers.authorization = auth;
       let res: Response;
       try {
-        res = await fetch(url, { headers, signal, redirect: 'follow' });
+        res = await fetch(url, { method: init.method ?? 'GET', headers, signal, redirect: 'follow' });
       } catch (err) {
         if (isAbort(err, signal)) throw err;
         if (attempt >= retry.attempts) {
@@ -310,7 +341,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
         await sleep(delay, undefined, { signal });
         continue;
       }
-      if (res.ok) return res;
+      if (res.ok || init.pass?.includes(res.status)) return res;
       if (res.status === 401 && !answeredChallenge) {
         const challenge = parseChallenge(res.headers.get('www-authenticate'));
         await res.body?.cancel();
@@ -369,6 +400,43 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
         ? (json as { mediaType: string }).mediaType
         : undefined;
     return { bytes, json, mediaType: declared ?? mediaTypeOf(res), digest };
+  }
+
+  async function headManifest(
+    repo: string,
+    reference: string,
+    opts: { ifNoneMatch?: string; signal?: AbortSignal } = {},
+  ): Promise<ManifestHead> {
+    const what = `manifest ${repo}${reference.includes(':') ? '@' : ':'}${reference}`;
+    options.onProgress?.({ kind: 'manifest', message: `${name}: checking ${what}` });
+    const etag = opts.ifNoneMatch;
+    const res = await get(repo, `manifests/${reference}`, MANIFEST_ACCEPT.join(', '), what, opts.signal, {
+      method: 'HEAD',
+      // an ETag as the registry sent it (quoted), else a digest, sent quoted as entity tags are
+      headers: etag ? { 'if-none-match': etag.startsWith('"') || etag.startsWith('W/') ? etag : `"${etag}"` } : {},
+      pass: [304, 429],
+    });
+    await res.body?.cancel();
+    if (res.status === 304) return { status: 'current' };
+    if (res.status === 429) {
+      const ms = retryAfterMs(res.headers.get('retry-after'));
+      return { status: 'rate-limited', ...(ms !== undefined ? { retryAfterMs: ms } : {}) };
+    }
+    const digest = res.headers.get('docker-content-digest');
+    if (!digest) {
+      // a registry that sends no digest on HEAD: fetch the manifest and hash it
+      const m = await getManifest(repo, reference, opts.signal);
+      return { status: 'found', digest: m.digest, mediaType: m.mediaType };
+    }
+    parseDigest(digest, `${name}: Docker-Content-Digest of ${what}`);
+    const tag = res.headers.get('etag') ?? undefined;
+    const mediaType = mediaTypeOf(res) || undefined;
+    return {
+      status: 'found',
+      digest: digest as Digest,
+      ...(mediaType ? { mediaType } : {}),
+      ...(tag ? { etag: tag } : {}),
+    };
   }
 
   async function openBlob(repo: string, desc: Descriptor, signal?: AbortSignal): Promise<Readable> {
@@ -513,5 +581,5 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     return digestOf(bytes, 'sha256');
   }
 
-  return { registry: options.registry, getManifest, openBlob, blobReader, pushBlob, putManifest };
+  return { registry: options.registry, getManifest, headManifest, openBlob, blobReader, pushBlob, putManifest };
 }

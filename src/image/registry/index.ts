@@ -3,11 +3,12 @@
 import type { Image, Platform } from '../../core/image.ts';
 import { resolveImage } from '../oci.ts';
 import { manifestReference, type Reference } from '../reference.ts';
-import { createRegistryClient, type RegistryProgress, type RetryOptions } from './client.ts';
+import { createRegistryClient, type RegistryClient, type RegistryProgress, type RetryOptions } from './client.ts';
 import { lookupDockerCredentials, type Credentials } from './docker-config.ts';
 
-export { createRegistryClient, parseChallenge, backoffDelay } from './client.ts';
+export { createRegistryClient, parseChallenge, backoffDelay, retryAfterMs } from './client.ts';
 export type {
+  ManifestHead,
   RegistryClient,
   RegistryClientOptions,
   RegistryProgress,
@@ -31,21 +32,32 @@ export interface OpenRegistryOptions {
   retry?: RetryOptions;
 }
 
-export async function openRegistryImage(ref: Reference, options: OpenRegistryOptions): Promise<Image> {
+/**
+ * A client for one registry with the credentials an image open would use: explicit ones first, else the docker
+ * config's entry for that registry (looked up once, when the registry first asks).
+ */
+export function registryClientFor(
+  registry: string,
+  options: Pick<OpenRegistryOptions, 'insecure' | 'auth' | 'dockerConfigPath' | 'signal' | 'onProgress' | 'retry'>,
+): RegistryClient {
   const credentials = async (): Promise<Credentials | undefined> => {
     if (options.auth?.username)
       return { kind: 'basic', username: options.auth.username, password: options.auth.password ?? '' };
     if (options.dockerConfigPath)
-      return await lookupDockerCredentials(options.dockerConfigPath, ref.registry, { signal: options.signal });
+      return await lookupDockerCredentials(options.dockerConfigPath, registry, { signal: options.signal });
     return undefined;
   };
-  const client = createRegistryClient({
-    registry: ref.registry,
+  return createRegistryClient({
+    registry,
     insecure: options.insecure,
     credentials,
     retry: options.retry,
     onProgress: options.onProgress,
   });
+}
+
+export async function openRegistryImage(ref: Reference, options: OpenRegistryOptions): Promise<Image> {
+  const client = registryClientFor(ref.registry, options);
   const root = await client.getManifest(ref.repository, manifestReference(ref), options.signal);
   return await resolveImage(
     client.blobReader(ref.repository),

@@ -115,6 +115,32 @@ test('Docker schema 2 manifest lists and manifests (skopeo --format v2s2) resolv
   assert.equal(child.digest, arm.source.manifestDigest);
 });
 
+test('headManifest: the digest a tag points at, 304 for the ETag or digest seen last time, with auth', async () => {
+  const digest = layoutManifestDigest('v1');
+  const client = createRegistryClient({ registry: open.host, insecure: true });
+  const found = await client.headManifest('test/tiny', 'v1');
+  assert.equal(found.status, 'found');
+  assert.equal(found.status === 'found' && found.digest, digest);
+  assert.equal(found.status === 'found' && found.mediaType, 'application/vnd.oci.image.manifest.v1+json');
+  const etag = found.status === 'found' ? found.etag : undefined;
+  assert.ok(etag, 'distribution sends an ETag');
+  assert.deepEqual(await client.headManifest('test/tiny', 'v1', { ifNoneMatch: etag }), { status: 'current' });
+  assert.deepEqual(await client.headManifest('test/tiny', 'v1', { ifNoneMatch: digest }), { status: 'current' });
+  const stale = await client.headManifest('test/tiny', 'v1', { ifNoneMatch: 'sha256:' + '0'.repeat(64) });
+  assert.equal(stale.status === 'found' && stale.digest, digest, 'another validator: the current digest');
+  const authed = createRegistryClient({
+    registry: locked.host,
+    insecure: true,
+    credentials: async () => ({ kind: 'basic', username: USER.user, password: USER.password }),
+  });
+  const viaAuth = await authed.headManifest('test/tiny', 'v1');
+  assert.equal(viaAuth.status === 'found' && viaAuth.digest, digest);
+  await assert.rejects(client.headManifest('test/tiny', 'nope'), (e: unknown) => {
+    assert.ok(e instanceof RegistryError && e.status === 404);
+    return true;
+  });
+});
+
 test('404s name the repo, tag or blob', async () => {
   await assert.rejects(
     openRegistryImage(parseReference(`${open.host}/test/tiny:nope`), { target: 't' }),
