@@ -140,6 +140,11 @@ const isAbort = (err: unknown, signal?: AbortSignal): boolean =>
 export interface RegistryClient {
   readonly registry: string;
   getManifest(repo: string, reference: string, signal?: AbortSignal): Promise<ManifestResponse>;
+  /**
+   * What a tag (or digest) points at, from a HEAD of the manifest: its digest (`Docker-Content-Digest`) and media
+   * type. One attempt, no retries: callers use it on paths with a deadline.
+   */
+  headManifest(repo: string, reference: string, signal?: AbortSignal): Promise<{ digest: Digest; mediaType: string }>;
   openBlob(repo: string, desc: Descriptor, signal?: AbortSignal): Promise<Readable>;
   /** the BlobReader of one repository, for resolveImage */
   blobReader(repo: string): BlobReader;
@@ -167,6 +172,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
   };
   let base: Promise<string> | undefined;
   let creds: Promise<Credentials | undefined> | undefined;
+  /** the header every request of this client sends once a challenge was answered with Basic or a registry token */
   let basicHeader: string | undefined;
   const tokens = new Map<string, { header: string; expires: number }>();
 
@@ -204,6 +210,11 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       throw new RegistryError(`${name}: unauthorized for repo ${repo} and no WWW-Authenticate challenge to answer`, {
         status: 401,
       });
+    if (c?.kind === 'registry-token') {
+      // a token issued for this pull by someone else (Harbor): sent as it is, never exchanged
+      basicHeader = `Bearer ${c.token}`;
+      return;
+    }
     if (challenge.scheme === 'basic') {
       if (!c || c.kind !== 'basic')
         throw new RegistryError(`${name}: unauthorized for repo ${repo} (check credentials)`, { status: 401 });
@@ -371,6 +382,33 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     return { bytes, json, mediaType: declared ?? mediaTypeOf(res), digest };
   }
 
+  async function headManifest(
+    repo: string,
+    reference: string,
+    signal?: AbortSignal,
+  ): Promise<{ digest: Digest; mediaType: string }> {
+    const what = `manifest ${repo}${reference.includes(':') ? '@' : ':'}${reference}`;
+    const res = await send(
+      repo,
+      (b) => `${b}/v2/${repo}/manifests/${reference}`,
+      () => ({ method: 'HEAD', headers: { accept: MANIFEST_ACCEPT.join(', ') } }),
+      what,
+      signal,
+      'pull',
+    );
+    await res.body?.cancel();
+    if (res.status === 404) throw new RegistryError(`${name}: ${what} not found`, { status: 404 });
+    if (res.status === 401)
+      throw new RegistryError(`${name}: unauthorized for repo ${repo} (check credentials)`, { status: 401 });
+    if (!res.ok) throw new RegistryError(`${name}: HEAD ${what} answered ${res.status}`, { status: res.status });
+    const digest = res.headers.get('docker-content-digest') ?? '';
+    if (!/^sha256:[a-f0-9]{64}$/.test(digest))
+      throw new RegistryError(`${name}: HEAD ${what} gave no usable Docker-Content-Digest`);
+    if (reference.includes(':') && digest !== reference)
+      throw new InputError(`${name}: ${what}: digest mismatch: expected ${reference}, got ${digest}`);
+    return { digest, mediaType: mediaTypeOf(res) };
+  }
+
   async function openBlob(repo: string, desc: Descriptor, signal?: AbortSignal): Promise<Readable> {
     const what = `blob ${desc.digest}`;
     const res = await get(repo, `blobs/${desc.digest}`, '*/*', what, signal);
@@ -406,7 +444,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
   }
 
   /**
-   * One write request (HEAD/POST/PUT) with auth (pull,push scope); a 401 is answered once, then the request re-sent.
+   * One request (HEAD/POST/PUT), not retried, with auth (pull,push scope unless told); a 401 is answered once, then the request re-sent.
    */
   async function send(
     repo: string,
@@ -414,6 +452,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     init: () => RequestInit,
     what: string,
     signal?: AbortSignal,
+    actions = 'pull,push',
   ): Promise<Response> {
     for (let answered = false; ; answered = true) {
       signal?.throwIfAborted();
@@ -431,7 +470,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       if (res.status === 401 && !answered) {
         const challenge = parseChallenge(res.headers.get('www-authenticate'));
         await res.body?.cancel();
-        await authenticate(challenge, repo, signal, 'pull,push');
+        await authenticate(challenge, repo, signal, actions);
         continue;
       }
       return res;
@@ -513,5 +552,5 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     return digestOf(bytes, 'sha256');
   }
 
-  return { registry: options.registry, getManifest, openBlob, blobReader, pushBlob, putManifest };
+  return { registry: options.registry, getManifest, headManifest, openBlob, blobReader, pushBlob, putManifest };
 }

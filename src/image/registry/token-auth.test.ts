@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openRegistryImage } from './index.ts';
+import { openRegistryImage, resolveRegistryDigest } from './index.ts';
 import { parseReference } from '../reference.ts';
 import { RegistryError } from '../../core/errors.ts';
 import {
@@ -28,6 +28,7 @@ const REFRESH = 'refresh-token-ok';
 let work: string;
 let registry: RunningRegistry;
 let tokenServer: Server;
+let signer: { keyPem: string; certDer: Buffer };
 const tokenRequests: { method: string; scope: string; who: string }[] = [];
 
 const b64url = (b: Buffer | string): string => Buffer.from(b).toString('base64url');
@@ -85,6 +86,7 @@ before(async () => {
   );
   const keyPem = readFileSync(keyPath, 'utf8');
   const certDer = new X509Certificate(readFileSync(certPath)).raw;
+  signer = { keyPem, certDer };
 
   tokenServer = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -195,4 +197,22 @@ test('identitytoken from the docker config is exchanged with an OAuth2 refresh_t
   assert.deepEqual(tokenRequests, [{ method: 'POST', scope: 'repository:test/tiny:pull', who: 'refresh-token' }]);
   writeFileSync(cfg, JSON.stringify({ auths: { [registry.host]: { identitytoken: 'expired' } } }));
   await assert.rejects(openRegistryImage(ref, { target: 't', dockerConfigPath: cfg }), { status: 401 });
+});
+
+test('a registry token handed over (Harbor\'s "Bearer …" authorization) is sent as it is: no token server asked', async () => {
+  tokenRequests.length = 0;
+  const ref = parseReference(`${registry.host}/test/tiny:v1`);
+  const token = issueToken(signer.keyPem, signer.certDer, 'test/tiny', ['pull']);
+  const img = await openRegistryImage(ref, { target: 't', auth: { token } });
+  assert.deepEqual(await tinyLayerFiles(await img.layers[0].open(), true), { 'etc/bearer': 'behind a token\n' });
+  assert.equal((await resolveRegistryDigest(ref, { auth: { token } })).digest, img.source.manifestDigest);
+  assert.deepEqual(tokenRequests, []);
+  // a token for another repository is refused by the registry: the one-line unauthorized error
+  const other = issueToken(signer.keyPem, signer.certDer, 'test/other', ['pull']);
+  await assert.rejects(
+    openRegistryImage(ref, { target: 't', auth: { token: other } }),
+    (e: unknown) =>
+      e instanceof RegistryError && e.status === 401 && /unauthorized for repo test\/tiny/.test(e.message),
+  );
+  assert.deepEqual(tokenRequests, []);
 });
