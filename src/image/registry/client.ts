@@ -444,7 +444,8 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
   }
 
   /**
-   * One request (HEAD/POST/PUT), not retried, with auth (pull,push scope unless told); a 401 is answered once, then the request re-sent.
+   * One request (HEAD/POST/PUT), not retried, with auth (pull,push scope unless told); a 401 is answered once,
+   * then the request re-sent.
    */
   async function send(
     repo: string,

@@ -358,7 +358,7 @@ test('aborting mid-layer fails the stream with an AbortError', async () => {
   assert.ok(seen < img.layers[0].size);
 });
 
-test('resolveRegistryDigest: a tag to the digest a scan of it records, without pulling; indexes to the platform', async () => {
+test('resolveRegistryDigest: a tag to the digest its scan records, no pull; an index to its platform', async () => {
   const tiny = await openRegistryImage(parseReference(`${open.host}/test/tiny:v1`), { target: 't' });
   assert.deepEqual(await resolveRegistryDigest(parseReference(`${open.host}/test/tiny:v1`), {}), {
     digest: tiny.source.manifestDigest,

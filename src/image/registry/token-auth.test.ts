@@ -199,7 +199,7 @@ test('identitytoken from the docker config is exchanged with an OAuth2 refresh_t
   await assert.rejects(openRegistryImage(ref, { target: 't', dockerConfigPath: cfg }), { status: 401 });
 });
 
-test('a registry token handed over (Harbor\'s "Bearer …" authorization) is sent as it is: no token server asked', async () => {
+test("a registry token handed over (Harbor's Bearer authorization) is sent as it is: no token server", async () => {
   tokenRequests.length = 0;
   const ref = parseReference(`${registry.host}/test/tiny:v1`);
   const token = issueToken(signer.keyPem, signer.certDer, 'test/tiny', ['pull']);
