@@ -5,8 +5,13 @@
 //   - Harbor's side of the pluggable scanner exchange against a registry with htpasswd auth: every request and
 //     response is checked against the spec's OpenAPI document, and the pull credentials end up nowhere on disk nor in
 //     the logs;
+//   - Harbor's Bearer registry token against a real registry with token auth; scan ids kept across a restart and
+//     answered by another instance sharing PostgreSQL;
 //   - the admission webhook over HTTPS (a CA and a server certificate made with openssl): allow, deny with the rule
-//     and the replacement, audit exemptions, warn-and-scan for unknown images and no side effects for dryRun.
+//     and the replacement, audit exemptions, warn-and-scan for unknown images and no side effects for dryRun; tags
+//     never notified resolved at the real registry (and a hung registry given up on within the lookup timeout);
+//   - `nginx`, `library/nginx` and `index.docker.io/library/nginx` as one image in catalog, hooks, Gatekeeper and
+//     admission.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, mkdirSync, cpSync, renameSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -28,6 +33,7 @@ import {
   type RunningRegistry,
 } from '../support/registry.ts';
 import { loadHarborSpec, HARBOR_SPEC_REL } from '../support/harbor-spec.ts';
+import { startPostgres, postgresSkip, type RunningPostgres } from '../support/postgres.ts';
 
 const run = promisify(execFile);
 const PYPA = 'vulndata/pypa-advisory-database/vulns';
@@ -41,6 +47,7 @@ const check = createResponseChecker(openApiDocument() as Record<string, unknown>
 let work = '';
 const registries: RunningRegistry[] = [];
 const children: Child[] = [];
+let pg: RunningPostgres | undefined;
 
 before(async () => {
   if (skip) return;
@@ -101,6 +108,7 @@ before(async () => {
 after(async () => {
   for (const c of children) await c.stop('SIGKILL');
   for (const r of registries) await r.stop();
+  await pg?.stop();
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
@@ -828,3 +836,57 @@ test('the hook is off without a secret, and --tls-cert needs --tls-key', { skip 
   assert.equal(half.code, 2, half.stderr);
   assert.match(half.stderr, /--tls-cert and --tls-key go together/);
 });
+
+test(
+  'PostgreSQL: a Harbor scan requested of one instance is answered by another',
+  { skip: skip || postgresSkip(), timeout: 300_000 },
+  async () => {
+    pg = await startPostgres();
+    const database = await pg.createDatabase('zc_harbor');
+    const store = ['--database', database];
+    const triager = (await zerocve(['token', 'harbor', '--role', 'triager', ...store])).stdout.trim();
+    const reader = (await zerocve(['token', 'dash', '--role', 'reader', ...store])).stdout.trim();
+    const common = ['--db', join(work, 'vuln.db'), '--no-cache', '--scan-interval', '0', '--listen', '127.0.0.1:0'];
+    const a = startCli(['serve', ...store, ...common]);
+    const b = startCli(['serve', ...store, ...common, '--workers', '0']);
+    children.push(a, b);
+    const baseA = (await a.waitFor(/listening on (http:\/\/\S+)/))[1];
+    const baseB = (await b.waitFor(/listening on (http:\/\/\S+)/))[1];
+    const reg = await startRegistry();
+    registries.push(reg);
+    await pushOciLayout(join(work, 'layout'), 'app', reg.host, undefined, { repo: 'library/app', destTag: 'v1' });
+    const digest = (
+      await fetch(`http://${reg.host}/v2/library/app/manifests/v1`, {
+        method: 'HEAD',
+        headers: { accept: OCI_MANIFEST },
+      })
+    ).headers.get('docker-content-digest')!;
+    const accepted = await call(baseA, 'POST', '/harbor/api/v1/scan', {
+      token: triager,
+      body: {
+        registry: { url: `http://${reg.host}` },
+        artifact: { repository: 'library/app', digest, tag: 'v1', mime_type: OCI_MANIFEST },
+      },
+      headers: { 'content-type': 'application/vnd.scanner.adapter.scan.request+json; version=1.1' },
+    });
+    assert.equal(accepted.status, 202);
+    const VULN = 'application/vnd.security.vulnerability.report; version=1.1';
+    const path = `/harbor/api/v1/scan/${accepted.body.id}/report`;
+    const fromB = await until(
+      async () => {
+        const r = await call(baseB, 'GET', path, { token: reader, headers: { accept: VULN } });
+        assert.ok(r.status === 302 || r.status === 200, `${r.status} ${JSON.stringify(r.body)}`);
+        return r.status === 200 ? r : undefined;
+      },
+      'instance B to answer the report of the scan instance A ran',
+      120_000,
+    );
+    assert.equal(fromB.body.artifact.digest, digest);
+    assert.ok(fromB.body.vulnerabilities.some((v: { package: string }) => v.package === 'pillow'));
+    const fromA = await call(baseA, 'GET', path, { token: reader, headers: { accept: VULN } });
+    assert.deepEqual(fromA.body, fromB.body);
+    assert.equal((await call(baseB, 'GET', '/harbor/api/v1/scan/nope/report', { token: reader })).status, 404);
+    assert.equal(await a.stop('SIGTERM'), 0, a.output());
+    assert.equal(await b.stop('SIGTERM'), 0, b.output());
+  },
+);
