@@ -260,7 +260,9 @@ export function gateRoutes(ctx: ServiceContext, options: GateOptions, route: Rou
         const ignored: { ref: string; reason: string }[] = [];
         for (const p of pushed) {
           const repository = splitReference(p.ref).repository ?? p.repository;
-          const entry = (await findCatalog(store, repository)) ?? (await findCatalog(store, p.repository));
+          // the catalog names the image however it is spelled; an entry named by its path alone (the registry's own
+          // name for it, without a host) matches as written — never as a Docker Hub image
+          const entry = (await findCatalog(store, repository)) ?? (await store.getCatalog(p.repository));
           if (!entry && !options.scanAllPushes) {
             ignored.push({ ref: p.ref, reason: `${repository} is not in the catalog` });
             continue;
