@@ -147,6 +147,8 @@ export function gateRoutes(ctx: ServiceContext, options: GateOptions, route: Rou
           }).then(
             (r) => r.digest,
             (err: unknown) => {
+              // no such tag is an answer (the image is unknown), not a failure worth a log line
+              if ((err as { status?: unknown })?.status === 404) return undefined;
               const why =
                 (err as Error)?.name === 'TimeoutError' ? `no answer within ${lookupMs} ms` : (err as Error)?.message;
               options.onError?.(new Error(`admission: cannot resolve ${key.canonical} at its registry: ${why}`));
