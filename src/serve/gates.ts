@@ -297,7 +297,10 @@ export function gateRoutes(ctx: ServiceContext, options: GateOptions, route: Rou
           review.object && review.operation !== 'DELETE' && review.operation !== 'CONNECT'
             ? (workloadImages(review.kind, review.object) ?? [])
             : [];
-        for (const img of images) if (!statuses.has(img.image)) statuses.set(img.image, await statusOf(img.image));
+        // all images at once: registry lookups of several unknown tags then take one lookup timeout, not one each
+        const refs = [...new Set(images.map((img) => img.image))];
+        const found = await Promise.all(refs.map((ref) => statusOf(ref)));
+        refs.forEach((ref, i) => statuses.set(ref, found[i]));
         const decision = decideAdmission(review, policy, statuses, new Date());
         // queuing is best effort: the answer never waits on (or fails with) the scan queue
         for (const ref of decision.toScan)
@@ -316,8 +319,10 @@ export function gateRoutes(ctx: ServiceContext, options: GateOptions, route: Rou
       async (r) => {
         const req = parseProviderRequest(await r.body());
         const items = [];
-        for (const key of req.keys) {
-          const status = await statusOf(key);
+        // all keys at once (Gatekeeper's provider timeout covers the whole batch)
+        const found = await Promise.all(req.keys.map((key) => statusOf(key)));
+        for (const [i, key] of req.keys.entries()) {
+          const status = found[i];
           if (!status || (status.scannedAt === undefined && status.catalog?.tier !== 'blocked')) {
             const it = status?.digest ? ` (it is ${status.digest})` : '';
             items.push({ key, error: `${key} was never scanned by zerocve${it}` });
