@@ -894,3 +894,45 @@ test(
     assert.equal(await b.stop('SIGTERM'), 0, b.output());
   },
 );
+
+test(
+  'a Harbor scan whose instance stopped mid-scan is answered as interrupted after the restart (SQLite)',
+  { skip, timeout: 120_000 },
+  async () => {
+    const data = join(work, 'data-interrupted');
+    const store = ['--data', data];
+    const triager = (await zerocve(['token', 'harbor', '--role', 'triager', ...store])).stdout.trim();
+    const common = ['--db', join(work, 'vuln.db'), '--no-cache', '--scan-interval', '0', '--listen', '127.0.0.1:0'];
+    // a registry that accepts connections and never answers: the pull hangs, the scan stays running
+    const held: Socket[] = [];
+    const hung = createNetServer((sock) => void held.push(sock));
+    await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
+    try {
+      const first = startCli(['serve', ...store, ...common]);
+      children.push(first);
+      const base = (await first.waitFor(/listening on (http:\/\/\S+)/))[1];
+      const accepted = await call(base, 'POST', '/harbor/api/v1/scan', {
+        token: triager,
+        body: {
+          registry: { url: `http://127.0.0.1:${(hung.address() as { port: number }).port}` },
+          artifact: { repository: 'ml/app', digest: `sha256:${'e'.repeat(64)}`, mime_type: OCI_MANIFEST },
+        },
+        headers: { 'content-type': 'application/vnd.scanner.adapter.scan.request+json; version=1.1' },
+      });
+      assert.equal(accepted.status, 202);
+      const path = `/harbor/api/v1/scan/${accepted.body.id}/report`;
+      assert.equal((await call(base, 'GET', path, { token: triager })).status, 302, 'running');
+      assert.equal(await first.stop('SIGKILL'), 'SIGKILL');
+      const second = startCli(['serve', ...store, ...common]);
+      children.push(second);
+      const again = (await second.waitFor(/listening on (http:\/\/\S+)/))[1];
+      const r = await call(again, 'GET', path, { token: triager });
+      assert.equal(r.status, 500, 'not 302 forever: the instance that held the credentials is gone');
+      assert.match(r.body.error.message, /was interrupted .*scan again/);
+      assert.equal(await second.stop('SIGTERM'), 0, second.output());
+    } finally {
+      for (const sock of held) sock.destroy();
+      hung.close();
+    }
+  },
+);
