@@ -137,6 +137,7 @@ export function catalogFromBody(repository: string, body: unknown): Omit<Catalog
   const failOn = policy.failOn === undefined ? undefined : severityOf(policy.failOn, "'policy.failOn'");
   if (policy.ignore !== undefined && !Array.isArray(policy.ignore))
     throw new HttpError(400, "'policy.ignore' must be a list of rules");
+  const replacement = optString(o, 'replacement');
   const entry: Omit<CatalogEntry, 'updatedAt'> = {
     // one key per image: `nginx` is stored as docker.io/library/nginx
     repository: repositoryKey(repository),
@@ -148,7 +149,8 @@ export function catalogFromBody(repository: string, body: unknown): Omit<Catalog
       ...(policy.ignore ? { ignore: policy.ignore as unknown[] } : {}),
       ...(strings(policy, 'vex') ? { vex: strings(policy, 'vex') } : {}),
     },
-    replacement: optString(o, 'replacement'),
+    // a repository named as the catalog keys are (a reference with a tag or digest is kept as written)
+    replacement: replacement === undefined ? undefined : repositoryKey(replacement),
     tags: strings(o, 'tags') ?? [],
   };
   // the ignore rules must parse as the scan gate's rules
