@@ -14,8 +14,8 @@ import { openOciLayout } from './layout/index.ts';
 import { openRootDir } from './rootfs/index.ts';
 import { openDockerArchive, openOciArchive } from './archive/index.ts';
 
-export { parseReference, registryEndpoint, isLoopbackRegistry } from './reference.ts';
-export type { Reference } from './reference.ts';
+export { parseReference, registryEndpoint, isLoopbackRegistry, imageKey, repositoryKey } from './reference.ts';
+export type { Reference, ImageKey } from './reference.ts';
 export {
   parsePlatform,
   formatPlatform,
@@ -31,6 +31,7 @@ export {
   createRegistryClient,
   registryClientFor,
   lookupDockerCredentials,
+  resolveRegistryDigest,
 } from './registry/index.ts';
 export type { Credentials, ManifestHead, RegistryClient } from './registry/index.ts';
 export type { RegistryProgress, RetryOptions } from './registry/index.ts';
@@ -64,8 +65,11 @@ export interface OpenImageOptions {
   platform?: Platform;
   /** plain HTTP to registries (loopback registries fall back to HTTP without it, as Docker does) */
   insecure?: boolean;
-  /** registry credentials (the CLI fills them from --username/--password or ZEROCVE_REGISTRY_USERNAME/PASSWORD) */
-  auth?: { username?: string; password?: string };
+  /**
+   * registry credentials (the CLI fills them from --username/--password or ZEROCVE_REGISTRY_USERNAME/PASSWORD), or a
+   * registry access token sent as `Bearer TOKEN`
+   */
+  auth?: { username?: string; password?: string; token?: string };
   /** docker config.json for registry credentials; the CLI passes defaultDockerConfigPath(process.env, homedir()) */
   dockerConfigPath?: string;
   /** refuse registry targets (no network) */

@@ -1,6 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseReference, registryEndpoint, isLoopbackRegistry, manifestReference } from './reference.ts';
+import {
+  parseReference,
+  registryEndpoint,
+  isLoopbackRegistry,
+  manifestReference,
+  imageKey,
+  repositoryKey,
+} from './reference.ts';
 import { UsageError } from '../core/errors.ts';
 
 const D = 'sha256:' + 'ab'.repeat(32);
@@ -93,4 +100,58 @@ test('registryEndpoint, isLoopbackRegistry and manifestReference', () => {
   }
   assert.equal(manifestReference(parseReference('x')), 'latest');
   assert.equal(manifestReference(parseReference(`x:t@${D}`)), D);
+});
+
+// one identity per image: what the catalog, tag history, admission, Gatekeeper keys and registry hooks compare
+const keys: [string, string, string | undefined, string | undefined][] = [
+  // input, repository, tag, digest
+  ['nginx', 'docker.io/library/nginx', 'latest', undefined],
+  ['nginx:latest', 'docker.io/library/nginx', 'latest', undefined],
+  ['library/nginx', 'docker.io/library/nginx', 'latest', undefined],
+  ['docker.io/library/nginx', 'docker.io/library/nginx', 'latest', undefined],
+  ['index.docker.io/library/nginx:latest', 'docker.io/library/nginx', 'latest', undefined],
+  ['registry-1.docker.io/library/nginx', 'docker.io/library/nginx', 'latest', undefined],
+  ['nginx:1.27', 'docker.io/library/nginx', '1.27', undefined],
+  ['bitnami/nginx', 'docker.io/bitnami/nginx', 'latest', undefined],
+  ['host:5000/x', 'host:5000/x', 'latest', undefined],
+  ['host:5000/x:v2', 'host:5000/x', 'v2', undefined],
+  ['127.0.0.1:5000/ml/torch:2.3', '127.0.0.1:5000/ml/torch', '2.3', undefined],
+  [`reg.local/ml/app@${D}`, 'reg.local/ml/app', undefined, D],
+  [`reg.local/ml/app:v1@${D}`, 'reg.local/ml/app', 'v1', D],
+  [`nginx@${D}`, 'docker.io/library/nginx', undefined, D],
+];
+for (const [input, repository, tag, digest] of keys) {
+  test(`imageKey(${JSON.stringify(input)})`, () => {
+    const k = imageKey(input);
+    assert.deepEqual([k.repository, k.tag, k.digest], [repository, tag, digest]);
+    assert.equal(k.canonical, `${repository}${tag ? `:${tag}` : ''}${digest ? `@${digest}` : ''}`);
+  });
+}
+
+test('the five spellings of nginx are one image; a port or another registry is another', () => {
+  const same = [
+    'nginx',
+    'nginx:latest',
+    'library/nginx',
+    'docker.io/library/nginx',
+    'index.docker.io/library/nginx:latest',
+  ];
+  assert.deepEqual(new Set(same.map((s) => imageKey(s).canonical)), new Set(['docker.io/library/nginx:latest']));
+  assert.notEqual(imageKey('host:5000/nginx').repository, imageKey('host/nginx').repository);
+  assert.notEqual(imageKey('ghcr.io/library/nginx').repository, imageKey('nginx').repository);
+  assert.throws(() => imageKey('Nginx'), UsageError);
+});
+
+test('repositoryKey: repository names normalized; tags, digests and non-references kept as written', () => {
+  for (const [input, want] of [
+    ['nginx', 'docker.io/library/nginx'],
+    ['index.docker.io/library/nginx', 'docker.io/library/nginx'],
+    ['host:5000/ml/x', 'host:5000/ml/x'],
+    ['reg.local/ml/torch', 'reg.local/ml/torch'],
+    ['nginx:1.27', 'nginx:1.27'],
+    [`reg.local/x@${D}`, `reg.local/x@${D}`],
+    ['Not A Reference', 'Not A Reference'],
+    ['*', '*'],
+  ] as const)
+    assert.equal(repositoryKey(input), want, input);
 });

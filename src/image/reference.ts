@@ -114,3 +114,43 @@ export function isLoopbackRegistry(registry: string): boolean {
 export function manifestReference(ref: Reference): string {
   return ref.digest ?? ref.tag ?? 'latest';
 }
+
+/** One image's identity everywhere the service compares references (catalog, tag history, gates, hooks). */
+export interface ImageKey {
+  /** `registry/repository` with Docker Hub spelled out: `nginx` → `docker.io/library/nginx` */
+  repository: string;
+  /** `latest` when neither tag nor digest was given */
+  tag?: string;
+  digest?: Digest;
+  /** repository with `:tag` and/or `@digest`, e.g. `docker.io/library/nginx:latest` */
+  canonical: string;
+}
+
+/**
+ * The normalized identity of an image reference: `nginx`, `nginx:latest`, `library/nginx`, `docker.io/library/nginx`
+ * and `index.docker.io/library/nginx:latest` are one image; `host:5000/x` keeps its port. Throws UsageError for
+ * text that is not an image reference.
+ */
+export function imageKey(input: string): ImageKey {
+  const r = parseReference(input);
+  return {
+    repository: `${r.registry}/${r.repository}`,
+    ...(r.tag !== undefined ? { tag: r.tag } : {}),
+    ...(r.digest !== undefined ? { digest: r.digest } : {}),
+    canonical: r.canonical,
+  };
+}
+
+/**
+ * The key of a repository name (no tag, no digest) as the catalog stores it; text that is no image reference (a
+ * local name, `oci-dir:…`) is its own key.
+ */
+export function repositoryKey(input: string): string {
+  const explicitTag = input.lastIndexOf(':') > input.lastIndexOf('/');
+  if (input.includes('@') || explicitTag) return input; // a tag or digest: not a repository name
+  try {
+    return imageKey(input).repository;
+  } catch {
+    return input;
+  }
+}

@@ -12,6 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { UsageError } from '../core/errors.ts';
+import { repositoryKey } from '../image/index.ts';
 import type { CatalogEntry, ServiceStore } from '../store/index.ts';
 import { catalogFromBody, HttpError } from './http.ts';
 
@@ -29,8 +30,9 @@ export function parseCatalogFile(text: string, file: string): Omit<CatalogEntry,
     const where = `catalog ${file}: images[${i}]`;
     const repo = (img as { repository?: unknown })?.repository;
     if (typeof repo !== 'string' || !repo) throw new UsageError(`${where}: 'repository' is required`);
-    if (seen.has(repo)) throw new UsageError(`${where}: ${repo} is listed twice`);
-    seen.add(repo);
+    // `nginx` and `docker.io/library/nginx` are one repository
+    if (seen.has(repositoryKey(repo))) throw new UsageError(`${where}: ${repo} is listed twice`);
+    seen.add(repositoryKey(repo));
     const { repository: _r, ...rest } = img as Record<string, unknown>;
     try {
       return catalogFromBody(repo, rest);

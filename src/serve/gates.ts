@@ -11,7 +11,8 @@ import { VERSION } from '../app/index.ts';
 import { HttpError } from './http-error.ts';
 import type { Handler, Reply, Route } from './http.ts';
 import type { ServiceContext } from './jobs.ts';
-import { judged, requestScan, scanAndStore, splitReference } from './jobs.ts';
+import { findCatalog, judged, requestScan, scanAndStore, splitReference } from './jobs.ts';
+import { imageKey, parseReference, resolveRegistryDigest, type ImageKey } from '../image/index.ts';
 import { databaseIdentity, ANALYZER_VERSION } from './scan-adapter.ts';
 import { parsePushNotification } from './registry-notifications.ts';
 import {
@@ -27,7 +28,7 @@ import { parseProviderRequest, providerResponse } from './gatekeeper-external-da
 import {
   harborMetadata,
   parseHarborScanRequest,
-  basicCredentials,
+  registryAuth,
   negotiateHarborReport,
   harborError,
   HarborProtocolError,
@@ -45,6 +46,11 @@ export interface GateOptions {
   admissionPolicy?: AdmissionPolicy;
   /** Harbor scans running at once in this process (default 2) */
   harborConcurrency?: number;
+  /**
+   * how long admission and Gatekeeper wait for a registry to say what digest a tag they never saw points at
+   * (default 2000 ms, well inside the webhook's timeout; 0: no lookups, such tags are unknown)
+   */
+  admissionLookupTimeoutMs?: number;
   onError?: (err: unknown) => void;
 }
 
@@ -57,13 +63,29 @@ export function secretMatches(presented: string, expected: string): boolean {
   return timingSafeEqual(a, b) && presented.length === expected.length;
 }
 
-/** What the service knows of one image reference, from stored results only (undefined: never seen). */
-export async function imageStatusOf(ctx: ServiceContext, ref: string): Promise<ImageStatus | undefined> {
-  const sp = splitReference(ref);
-  if (!sp.repository) return undefined;
-  const entry = await ctx.store.getCatalog(sp.repository);
-  let digest = sp.digest;
-  if (!digest && sp.tag) digest = (await ctx.store.tagHistory(sp.repository, sp.tag))[0]?.digest;
+/** Resolves a tag the service never recorded to the digest it points at now (undefined: cannot tell). */
+export type TagLookup = (key: ImageKey) => Promise<string | undefined>;
+
+/**
+ * What the service knows of one image reference, from stored results only (undefined: never seen). A tag is resolved
+ * from the tag history, else by `lookup` (a registry HEAD): a digest scanned under another tag is known by its result.
+ */
+export async function imageStatusOf(
+  ctx: ServiceContext,
+  ref: string,
+  lookup?: TagLookup,
+): Promise<ImageStatus | undefined> {
+  let key: ImageKey;
+  try {
+    key = imageKey(ref);
+  } catch {
+    return undefined; // not an image reference: never scanned (the kubelet could not pull it either)
+  }
+  const entry = await findCatalog(ctx.store, key.repository);
+  let digest = key.digest;
+  if (!digest && key.tag)
+    digest = (await ctx.store.tagHistory(entry?.repository ?? key.repository, key.tag))[0]?.digest;
+  if (!digest && lookup) digest = await lookup(key);
   const catalog = entry
     ? {
         repository: entry.repository,
@@ -72,8 +94,9 @@ export async function imageStatusOf(ctx: ServiceContext, ref: string): Promise<I
       }
     : undefined;
   const result = digest ? await ctx.store.latestResult(digest) : undefined;
-  if (!result) return catalog ? { ref, digest, catalog } : undefined;
-  const j = await judged(ctx, sp.repository, result.digest, result.findings);
+  if (!result)
+    return catalog || digest ? { ref, ...(digest ? { digest } : {}), ...(catalog ? { catalog } : {}) } : undefined;
+  const j = await judged(ctx, entry?.repository ?? key.repository, result.digest, result.findings);
   return {
     ref,
     digest,
@@ -84,15 +107,18 @@ export async function imageStatusOf(ctx: ServiceContext, ref: string): Promise<I
   };
 }
 
-interface HarborScan {
-  state: 'running' | 'done' | 'failed';
-  request: Omit<HarborScanRequest, 'authorization'>;
-  digest?: string;
-  error?: string;
-  at: number;
+/** What is kept of a Harbor scan request: the request without its credentials, and which process runs it. */
+interface KeptHarborRequest extends Omit<HarborScanRequest, 'authorization'> {
+  instance: string;
 }
 
-const MAX_HARBOR_SCANS = 1000;
+/** Harbor scan requests are forgotten this long after they were made */
+const HARBOR_SCAN_KEEP_MS = 7 * 24 * 3_600_000;
+/** a scan still `running` after this long lost its process (the credentials died with it): answered as failed */
+const HARBOR_SCAN_STALE_MS = 3_600_000;
+/** how long a tag's digest from a registry lookup (or a failed lookup) is reused */
+export const LOOKUP_TTL_MS = 10_000;
+export const DEFAULT_LOOKUP_TIMEOUT_MS = 2000;
 /** how long admission and Gatekeeper reuse what they read about one image reference */
 export const STATUS_TTL_MS = 2000;
 const MAX_CACHED_STATUSES = 10_000;
@@ -101,6 +127,41 @@ export function gateRoutes(ctx: ServiceContext, options: GateOptions, route: Rou
   const store = ctx.store;
   const policy = options.admissionPolicy ?? DEFAULT_ADMISSION_POLICY;
 
+  // tags the service never recorded: asked of their registry (a manifest HEAD) within the lookup timeout, the answer
+  // (or the failure) reused for LOOKUP_TTL_MS; the decision still reads stored results only, nothing is pulled
+  const lookupMs = options.admissionLookupTimeoutMs ?? DEFAULT_LOOKUP_TIMEOUT_MS;
+  const lookups = new Map<string, { at: number; digest: Promise<string | undefined> }>();
+  const lookup: TagLookup | undefined =
+    lookupMs > 0
+      ? (key) => {
+          const now = Date.now();
+          const hit = lookups.get(key.canonical);
+          if (hit && now - hit.at < LOOKUP_TTL_MS) return hit.digest;
+          const open = ctx.env.open ?? {};
+          const digest = resolveRegistryDigest(parseReference(key.canonical), {
+            insecure: open.insecure,
+            auth: open.auth,
+            dockerConfigPath: open.dockerConfigPath,
+            platform: open.platform,
+            signal: AbortSignal.timeout(lookupMs),
+          }).then(
+            (r) => r.digest,
+            (err: unknown) => {
+              // no such tag is an answer (the image is unknown), not a failure worth a log line
+              if ((err as { status?: unknown })?.status === 404) return undefined;
+              const why =
+                (err as Error)?.name === 'TimeoutError' ? `no answer within ${lookupMs} ms` : (err as Error)?.message;
+              options.onError?.(new Error(`admission: cannot resolve ${key.canonical} at its registry: ${why}`));
+              return undefined;
+            },
+          );
+          lookups.set(key.canonical, { at: now, digest });
+          if (lookups.size > MAX_CACHED_STATUSES)
+            for (const [k, v] of lookups) if (now - v.at >= LOOKUP_TTL_MS) lookups.delete(k);
+          return digest;
+        }
+      : undefined;
+
   // what admission and Gatekeeper know of an image, kept for STATUS_TTL_MS: a rollout asks about the same images
   // many times a second; a new scan or catalog change shows within that time
   const statusCache = new Map<string, { at: number; status: Promise<ImageStatus | undefined> }>();
@@ -108,7 +169,7 @@ export function gateRoutes(ctx: ServiceContext, options: GateOptions, route: Rou
     const now = Date.now();
     const hit = statusCache.get(ref);
     if (hit && now - hit.at < STATUS_TTL_MS) return hit.status;
-    const status = imageStatusOf(ctx, ref);
+    const status = imageStatusOf(ctx, ref, lookup);
     statusCache.set(ref, { at: now, status });
     status.catch(() => statusCache.delete(ref));
     if (statusCache.size > MAX_CACHED_STATUSES)
@@ -117,10 +178,12 @@ export function gateRoutes(ctx: ServiceContext, options: GateOptions, route: Rou
     return status;
   };
 
-  // Harbor scans: in this process (the pull credentials stay in memory), a bounded map of id → state
-  const scans = new Map<string, HarborScan>();
+  // Harbor scans: recorded in the store (any instance answers GET …/report, a restart keeps them); each runs in the
+  // process that took the request, because the pull credentials live only in its memory; a bounded number at once
+  const instance = randomUUID();
   const waiting: (() => void)[] = [];
   let running = 0;
+  let prunedAt = 0;
   const limit = Math.max(1, options.harborConcurrency ?? 2);
   const slot = async (): Promise<void> => {
     if (running < limit) {
@@ -134,35 +197,28 @@ export function gateRoutes(ctx: ServiceContext, options: GateOptions, route: Rou
     if (next) next();
     else running--;
   };
-  const remember = (id: string, scan: HarborScan): void => {
-    scans.set(id, scan);
-    if (scans.size <= MAX_HARBOR_SCANS) return;
-    for (const [k, v] of scans) {
-      if (v.state !== 'running') {
-        scans.delete(k);
-        if (scans.size <= MAX_HARBOR_SCANS) return;
-      }
-    }
-  };
   const runHarborScan = async (id: string, req: HarborScanRequest): Promise<void> => {
-    const scan = scans.get(id)!;
     await slot();
+    let outcome: { digest: string } | { error: string };
     try {
-      const auth = basicCredentials(req.authorization);
+      const auth = registryAuth(req.authorization);
       const host = req.ref.slice(0, req.ref.indexOf('/'));
       const r = await scanAndStore(ctx, req.ref, `${host}/${req.artifact.repository}`, {
         tag: req.artifact.tag,
         open: { insecure: req.insecure, ...(auth ? { auth } : {}) },
       });
-      scan.digest = r.digest;
-      scan.state = 'done';
+      outcome = { digest: r.digest };
     } catch (err) {
-      scan.state = 'failed';
-      scan.error = `scan of ${req.ref} failed: ${(err as Error)?.message ?? String(err)}`;
-      options.onError?.(new Error(`harbor scan ${id}: ${scan.error}`));
+      outcome = { error: `scan of ${req.ref} failed: ${(err as Error)?.message ?? String(err)}` };
+      options.onError?.(new Error(`harbor scan ${id}: ${outcome.error}`));
     } finally {
       release();
     }
+    await store
+      .finishHarborScan(id, outcome)
+      .catch((err: unknown) =>
+        options.onError?.(new Error(`harbor scan ${id}: cannot record its end: ${(err as Error)?.message}`)),
+      );
   };
   const alreadyScanned = async (digest: string): Promise<boolean> =>
     !!(await store.getResult({
@@ -206,7 +262,9 @@ export function gateRoutes(ctx: ServiceContext, options: GateOptions, route: Rou
         const ignored: { ref: string; reason: string }[] = [];
         for (const p of pushed) {
           const repository = splitReference(p.ref).repository ?? p.repository;
-          const entry = (await store.getCatalog(repository)) ?? (await store.getCatalog(p.repository));
+          // the catalog names the image however it is spelled; an entry named by its path alone (the registry's own
+          // name for it, without a host) matches as written — never as a Docker Hub image
+          const entry = (await findCatalog(store, repository)) ?? (await store.getCatalog(p.repository));
           if (!entry && !options.scanAllPushes) {
             ignored.push({ ref: p.ref, reason: `${repository} is not in the catalog` });
             continue;
@@ -239,7 +297,10 @@ export function gateRoutes(ctx: ServiceContext, options: GateOptions, route: Rou
           review.object && review.operation !== 'DELETE' && review.operation !== 'CONNECT'
             ? (workloadImages(review.kind, review.object) ?? [])
             : [];
-        for (const img of images) if (!statuses.has(img.image)) statuses.set(img.image, await statusOf(img.image));
+        // all images at once: registry lookups of several unknown tags then take one lookup timeout, not one each
+        const refs = [...new Set(images.map((img) => img.image))];
+        const found = await Promise.all(refs.map((ref) => statusOf(ref)));
+        refs.forEach((ref, i) => statuses.set(ref, found[i]));
         const decision = decideAdmission(review, policy, statuses, new Date());
         // queuing is best effort: the answer never waits on (or fails with) the scan queue
         for (const ref of decision.toScan)
@@ -258,10 +319,13 @@ export function gateRoutes(ctx: ServiceContext, options: GateOptions, route: Rou
       async (r) => {
         const req = parseProviderRequest(await r.body());
         const items = [];
-        for (const key of req.keys) {
-          const status = await statusOf(key);
-          if (!status) {
-            items.push({ key, error: `${key} was never scanned by zerocve` });
+        // all keys at once (Gatekeeper's provider timeout covers the whole batch)
+        const found = await Promise.all(req.keys.map((key) => statusOf(key)));
+        for (const [i, key] of req.keys.entries()) {
+          const status = found[i];
+          if (!status || (status.scannedAt === undefined && status.catalog?.tier !== 'blocked')) {
+            const it = status?.digest ? ` (it is ${status.digest})` : '';
+            items.push({ key, error: `${key} was never scanned by zerocve${it}` });
             continue;
           }
           const reasons = violationsOf(status);
@@ -305,16 +369,24 @@ export function gateRoutes(ctx: ServiceContext, options: GateOptions, route: Rou
       'triager',
       harborHandler(async (r) => {
         const req = parseHarborScanRequest(await r.body());
-        if (req.authorization && !basicCredentials(req.authorization))
+        if (req.authorization && !registryAuth(req.authorization))
           throw new HarborProtocolError(
             422,
-            'registry.authorization: zerocve pulls with Basic credentials only (a robot account); ' +
-              'a Bearer token is not supported',
+            'registry.authorization must be "Basic base64(user:password)" (a robot account) or "Bearer TOKEN" ' +
+              '(a registry token)',
           );
         const id = randomUUID();
-        const { authorization: _secret, ...kept } = req;
-        remember(id, { state: 'running', request: kept, at: Date.now() });
+        // the credentials stay in this request's memory: used for its pull, never stored or logged
+        const { authorization: _secret, ...rest } = req;
+        const kept: KeptHarborRequest = { ...rest, instance };
+        await store.putHarborScan(id, kept);
         void runHarborScan(id, req);
+        if (Date.now() - prunedAt > 3_600_000) {
+          prunedAt = Date.now();
+          void store
+            .pruneHarborScans(new Date(Date.now() - HARBOR_SCAN_KEEP_MS).toISOString())
+            .catch((err: unknown) => options.onError?.(err));
+        }
         return { status: 202, json: { id }, contentType: HARBOR_MEDIA.scanResponse };
       }),
     ),
@@ -323,15 +395,24 @@ export function gateRoutes(ctx: ServiceContext, options: GateOptions, route: Rou
       '/harbor/api/v1/scan/([^/]+)/report',
       'reader',
       harborHandler(async (r) => {
-        const scan = scans.get(r.params[0]);
+        const scan = await store.getHarborScan(r.params[0]);
         if (!scan) return { status: 404, json: harborError(`unknown scan request ${r.params[0]}`) };
+        const request = scan.request as KeptHarborRequest;
         const want = negotiateHarborReport(
           r.headers.accept as string | undefined,
           r.url.searchParams.get('sbom_media_type'),
         );
-        if (scan.state === 'running') return { status: 302, headers: { 'refresh-after': '2' }, text: '' };
+        if (scan.state === 'running') {
+          // the process running it is gone (a restart of a single SQLite instance, or no news for an hour): the
+          // credentials went with it, so it will never end; Harbor is told to ask again
+          const lost =
+            (store.kind === 'sqlite' && request.instance !== instance) ||
+            Date.now() - Date.parse(scan.updatedAt) > HARBOR_SCAN_STALE_MS;
+          if (!lost) return { status: 302, headers: { 'refresh-after': '2' }, text: '' };
+          return harbor(500, `scan ${scan.id} was interrupted (the zerocve instance running it stopped); scan again`);
+        }
         if (scan.state === 'failed') return harbor(500, scan.error ?? 'scan failed');
-        const { artifact } = scan.request;
+        const { artifact } = request;
         const digest = scan.digest!;
         const scanner = { name: 'zerocve', vendor: 'zerocve', version: VERSION };
         if (want.kind === 'sbom') {
@@ -352,7 +433,7 @@ export function gateRoutes(ctx: ServiceContext, options: GateOptions, route: Rou
         }
         const result = await store.latestResult(digest);
         if (!result) return harbor(500, `no result stored for ${digest}`);
-        const host = scan.request.ref.slice(0, scan.request.ref.indexOf('/'));
+        const host = request.ref.slice(0, request.ref.indexOf('/'));
         const j = await judged(ctx, `${host}/${artifact.repository}`, digest, result.findings);
         const report = buildHarborVulnerabilityReport(
           { findings: j.findings, createdAt: result.createdAt },

@@ -7,6 +7,7 @@ import {
   parseHarborScanRequest,
   negotiateHarborReport,
   basicCredentials,
+  registryAuth,
   harborError,
   HarborProtocolError,
   HARBOR_MEDIA,
@@ -62,6 +63,12 @@ test('scan requests as Harbor sends them parse; credentials are for the pull onl
   assert.deepEqual(req.capabilities, ['vulnerability', 'sbom']);
   assert.deepEqual(basicCredentials(req.authorization), { username: 'robot$ml', password: 'tok' });
   assert.equal(basicCredentials('Bearer abc'), undefined);
+  // the spec allows both schemes: a robot account's Basic credentials or a registry Bearer token
+  assert.deepEqual(registryAuth(req.authorization), { username: 'robot$ml', password: 'tok' });
+  assert.deepEqual(registryAuth('Bearer eyJh.eyJz.c2ln'), { token: 'eyJh.eyJz.c2ln' });
+  assert.deepEqual(registryAuth('bearer abc'), { token: 'abc' });
+  for (const bad of [undefined, '', 'Bearer', 'Bearer a b', 'Digest x', 'Basic !!', 'Basic ' + btoa('no-colon')])
+    assert.equal(registryAuth(bad), undefined, String(bad));
   const http = parseHarborScanRequest({
     registry: { url: 'http://127.0.0.1:5000' },
     artifact: { repository: 'a/b', digest: D },

@@ -139,6 +139,18 @@ export function basicCredentials(
   return colon < 0 ? undefined : { username: text.slice(0, colon), password: text.slice(colon + 1) };
 }
 
+/**
+ * The pull credentials of a scan request's `registry.authorization` (the spec: "Basic base64(user:pass)" of a robot
+ * account, or "Bearer TOKEN", a registry token issued for the pull); undefined for anything else.
+ */
+export function registryAuth(
+  authorization: string | undefined,
+): { username: string; password: string } | { token: string } | undefined {
+  const bearer = /^Bearer\s+([A-Za-z0-9._~+/=-]+)$/i.exec(authorization ?? '');
+  if (bearer) return { token: bearer[1] };
+  return basicCredentials(authorization);
+}
+
 export type HarborReportKind =
   { kind: 'vulnerability'; mediaType: string } | { kind: 'sbom'; sbomMediaType: SbomMediaType };
 

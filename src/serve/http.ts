@@ -16,7 +16,8 @@ import { SEVERITIES } from '../core/advisory.ts';
 import type { ServiceStore, Role, ApiToken, CatalogEntry, TriageDecision } from '../store/index.ts';
 import { TIERS, ROLES, TRIAGE_STATUSES, VEX_JUSTIFICATIONS } from '../store/index.ts';
 import type { ServiceContext } from './jobs.ts';
-import { requestScan, requestRematch } from './jobs.ts';
+import { requestScan, requestRematch, findCatalog } from './jobs.ts';
+import { repositoryKey } from '../image/index.ts';
 import { databaseIdentity } from './scan-adapter.ts';
 import { policyOptions, judge, severityOf } from './policy.ts';
 import { openApiDocument } from './openapi.ts';
@@ -154,8 +155,10 @@ export function catalogFromBody(repository: string, body: unknown): Omit<Catalog
   const failOn = policy.failOn === undefined ? undefined : severityOf(policy.failOn, "'policy.failOn'");
   if (policy.ignore !== undefined && !Array.isArray(policy.ignore))
     throw new HttpError(400, "'policy.ignore' must be a list of rules");
+  const replacement = optString(o, 'replacement');
   const entry: Omit<CatalogEntry, 'updatedAt'> = {
-    repository,
+    // one key per image: `nginx` is stored as docker.io/library/nginx
+    repository: repositoryKey(repository),
     tier: tier as CatalogEntry['tier'],
     owner: optString(o, 'owner'),
     description: optString(o, 'description'),
@@ -164,7 +167,8 @@ export function catalogFromBody(repository: string, body: unknown): Omit<Catalog
       ...(policy.ignore ? { ignore: policy.ignore as unknown[] } : {}),
       ...(strings(policy, 'vex') ? { vex: strings(policy, 'vex') } : {}),
     },
-    replacement: optString(o, 'replacement'),
+    // a repository named as the catalog keys are (a reference with a tag or digest is kept as written)
+    replacement: replacement === undefined ? undefined : repositoryKey(replacement),
     tags: strings(o, 'tags') ?? [],
   };
   // the ignore rules must parse as the scan gate's rules
@@ -187,7 +191,7 @@ export function triageFromBody(body: unknown, author: string): Omit<TriageDecisi
   const until = optString(o, 'until');
   if (until && Number.isNaN(Date.parse(until))) throw new HttpError(400, "'until' must be a date-time");
   return {
-    repository: optString(o, 'repository') ?? '*',
+    repository: repositoryKey(optString(o, 'repository') ?? '*'),
     findingId: reqString(o, 'findingId'),
     package: pkg,
     status: status as TriageDecision['status'],
@@ -197,6 +201,10 @@ export function triageFromBody(body: unknown, author: string): Omit<TriageDecisi
     until: until ? new Date(until).toISOString() : undefined,
   };
 }
+
+/** a `repository` query parameter, normalized as the catalog keys are */
+const repoParam = (v: string | null | undefined): string | undefined =>
+  v === null || v === undefined ? undefined : repositoryKey(v);
 
 export function createRoutes(ctx: ServiceContext, options: ServerOptions): Route[] {
   const store: ServiceStore = ctx.store;
@@ -217,7 +225,7 @@ export function createRoutes(ctx: ServiceContext, options: ServerOptions): Route
   const viewOf = async (digest: string, encoded = true) => {
     const d = await digestOf(digest, encoded);
     const result = await store.latestResult(d.digest);
-    const entry = d.repository ? await store.getCatalog(d.repository) : undefined;
+    const entry = d.repository ? await findCatalog(store, d.repository) : undefined;
     const triage = await store.listTriage(d.repository ?? '*');
     const judged = result ? judge(result.findings, policyOptions(entry, triage, d.digest)) : undefined;
     return { d, result, entry, judged };
@@ -255,14 +263,14 @@ export function createRoutes(ctx: ServiceContext, options: ServerOptions): Route
     route('GET', '/api/v1/catalog', 'reader', async () => ({ json: { items: await store.listCatalog() } })),
     route('GET', '/api/v1/catalog/(.+)', 'reader', async (r) => {
       const repo = decode(r.params[0]);
-      const e = await store.getCatalog(repo);
+      const e = await findCatalog(store, repo);
       if (!e) throw new HttpError(404, `no catalog entry for ${repo}`);
       const following = [];
       for (const tag of e.tags) {
-        const head = await store.getTagHead(repo, tag);
+        const head = await store.getTagHead(e.repository, tag);
         if (head) following.push(head);
       }
-      return { json: { ...e, history: await store.tagHistory(repo), following } };
+      return { json: { ...e, history: await store.tagHistory(e.repository), following } };
     }),
     route('PUT', '/api/v1/catalog/(.+)', 'admin', async (r) => {
       const entry = catalogFromBody(decode(r.params[0]), await r.body());
@@ -271,14 +279,14 @@ export function createRoutes(ctx: ServiceContext, options: ServerOptions): Route
       return { json: saved };
     }),
     route('DELETE', '/api/v1/catalog/(.+)', 'admin', async (r) => {
-      const repo = decode(r.params[0]);
+      const repo = (await findCatalog(store, decode(r.params[0])))?.repository ?? decode(r.params[0]);
       if (!(await store.deleteCatalog(repo))) throw new HttpError(404, `no catalog entry for ${repo}`);
       await store.audit({ actor: who(r), action: 'catalog.delete', target: repo });
       return { status: 204 };
     }),
 
     route('GET', '/api/v1/images', 'reader', async (r) => {
-      const repository = r.url.searchParams.get('repository') ?? undefined;
+      const repository = repoParam(r.url.searchParams.get('repository'));
       const items = [];
       for (const d of await store.listDigestRefs(repository)) {
         const res = await store.latestResult(d.digest);
@@ -376,7 +384,9 @@ export function createRoutes(ctx: ServiceContext, options: ServerOptions): Route
     route('GET', '/api/v1/tags', 'reader', async (r) => {
       const repository = r.url.searchParams.get('repository');
       if (!repository) throw new HttpError(400, "query parameter 'repository' is required");
-      return { json: { items: await store.tagHistory(repository, r.url.searchParams.get('tag') ?? undefined) } };
+      return {
+        json: { items: await store.tagHistory(repositoryKey(repository), r.url.searchParams.get('tag') ?? undefined) },
+      };
     }),
 
     route('POST', '/api/v1/scans', 'triager', async (r) => {
@@ -404,7 +414,7 @@ export function createRoutes(ctx: ServiceContext, options: ServerOptions): Route
       return {
         json: {
           items: await store.listEvents({
-            repository: q.get('repository') ?? undefined,
+            repository: repoParam(q.get('repository')),
             digest: q.get('digest') ?? undefined,
             after: num('after'),
             limit: num('limit'),
@@ -414,7 +424,7 @@ export function createRoutes(ctx: ServiceContext, options: ServerOptions): Route
     }),
 
     route('GET', '/api/v1/triage', 'reader', async (r) => ({
-      json: { items: await store.listTriage(r.url.searchParams.get('repository') ?? undefined) },
+      json: { items: await store.listTriage(repoParam(r.url.searchParams.get('repository'))) },
     })),
     route('POST', '/api/v1/triage', 'triager', async (r) => {
       const d = await store.addTriage(triageFromBody(await r.body(), who(r)));
@@ -429,9 +439,10 @@ export function createRoutes(ctx: ServiceContext, options: ServerOptions): Route
       return { status: 204 };
     }),
     route('GET', '/api/v1/vex/(.+)', 'reader', async (r) => {
-      const repo = decode(r.params[0]).replace(/\.json$/, '');
-      const entry = await store.getCatalog(repo);
-      if (!entry) throw new HttpError(404, `no catalog entry for ${repo}`);
+      const asked = decode(r.params[0]).replace(/\.json$/, '');
+      const entry = await findCatalog(store, asked);
+      if (!entry) throw new HttpError(404, `no catalog entry for ${asked}`);
+      const repo = entry.repository;
       const base = options.publicUrl ?? `http://${options.listen}`;
       return {
         json: openVexDocument(

@@ -4,7 +4,8 @@
 // database version and events by the change they describe, so a job run twice (a worker killed mid-job, a retry)
 // stores nothing twice.
 import type { Finding } from '../core/finding.ts';
-import type { ServiceStore, JobRecord, ServiceEvent, ResultKey } from '../store/index.ts';
+import type { ServiceStore, JobRecord, ServiceEvent, ResultKey, CatalogEntry } from '../store/index.ts';
+import { imageKey, repositoryKey } from '../image/index.ts';
 import {
   scanForService,
   openRematcher,
@@ -23,16 +24,34 @@ export interface ServiceContext {
   onEvents?: (events: ServiceEvent[]) => void;
 }
 
-/** `registry.example/ml/torch:2.4` → repository and tag; digests and non-registry targets have no tag */
+/**
+ * `registry.example/ml/torch:2.4` → repository and tag, the repository normalized (`nginx` →
+ * `docker.io/library/nginx`); digests and non-registry targets have no tag
+ */
 export function splitReference(target: string): { repository?: string; tag?: string; digest?: string } {
   const ref = target.replace(/^registry:/, '');
   if (/^(docker-archive|oci-archive|oci-dir|dir|sbom):/.test(ref)) return {};
-  const at = ref.indexOf('@');
-  if (at > 0) return { repository: ref.slice(0, at), digest: ref.slice(at + 1) };
-  const slash = ref.lastIndexOf('/');
-  const colon = ref.lastIndexOf(':');
-  if (colon > slash) return { repository: ref.slice(0, colon), tag: ref.slice(colon + 1) };
-  return { repository: ref, tag: 'latest' };
+  try {
+    // one identity per image: `nginx` and `index.docker.io/library/nginx:latest` are docker.io/library/nginx:latest
+    const k = imageKey(ref);
+    return { repository: k.repository, ...(k.tag ? { tag: k.tag } : {}), ...(k.digest ? { digest: k.digest } : {}) };
+  } catch {
+    const at = ref.indexOf('@');
+    if (at > 0) return { repository: ref.slice(0, at), digest: ref.slice(at + 1) };
+    const slash = ref.lastIndexOf('/');
+    const colon = ref.lastIndexOf(':');
+    if (colon > slash) return { repository: ref.slice(0, colon), tag: ref.slice(colon + 1) };
+    return { repository: ref, tag: 'latest' };
+  }
+}
+
+/**
+ * The catalog entry of a repository however it is spelled (`nginx`, `docker.io/library/nginx`); an entry stored
+ * under another spelling before keys were normalized is found by its exact name.
+ */
+export async function findCatalog(store: ServiceStore, repository: string): Promise<CatalogEntry | undefined> {
+  const key = repositoryKey(repository);
+  return (await store.getCatalog(key)) ?? (key !== repository ? await store.getCatalog(repository) : undefined);
 }
 
 /** Queue a scan: one job per target × analyzer version × database version. */
@@ -66,7 +85,7 @@ export async function requestRematch(
 }
 
 export async function judged(ctx: ServiceContext, repository: string | undefined, digest: string, findings: Finding[]) {
-  const entry = repository ? await ctx.store.getCatalog(repository) : undefined;
+  const entry = repository ? await findCatalog(ctx.store, repository) : undefined;
   const triage = await ctx.store.listTriage(repository ?? '*');
   return judge(findings, policyOptions(entry, triage, digest));
 }
@@ -91,7 +110,7 @@ export async function scanAndStore(
   options: { tag?: string; open?: ScanEnvironment['open'] } = {},
 ): Promise<{ digest: string; stored: boolean }> {
   const ref = splitReference(target);
-  const repository = repositoryOverride ?? ref.repository;
+  const repository = repositoryOverride !== undefined ? repositoryKey(repositoryOverride) : ref.repository;
   const tag = options.tag ?? ref.tag;
   const started = Date.now();
   const db = databaseIdentity(ctx.env);

@@ -180,6 +180,34 @@ test('unknown images: denied, or admitted with a warning and queued for a scan; 
   const dry = decideAdmission(deployment(unknown, { dryRun: true }), warn, statuses(), NOW);
   assert.equal(dry.allowed, true);
   assert.deepEqual(dry.toScan, [], 'dryRun has no side effects');
+  assert.deepEqual(dry.warnings, [
+    'image reg.local/ml/new:1 (container train) is unknown; a scan would be queued (dryRun: nothing was)',
+  ]);
+  // a tag resolved to a digest never scanned, or a catalog image never scanned: the same unknown-image rule
+  const D = `sha256:${'c'.repeat(64)}`;
+  const resolved = new Map([...statuses(), [unknown, { ref: unknown, digest: D }]]);
+  const both = decideAdmission(deployment(unknown), warn, resolved, NOW);
+  assert.deepEqual([both.allowed, both.toScan], [true, [unknown]]);
+  assert.deepEqual(both.warnings, [`image ${unknown} (container train) is unknown (it is ${D}); queued for a scan`]);
+  assert.match(
+    decideAdmission(deployment(unknown), DEFAULT_ADMISSION_POLICY, resolved, NOW).message!,
+    new RegExp(`new:1 \\(container train\\) was never scanned by zerocve \\(it is ${D}\\)`),
+  );
+  const inCatalog = new Map([
+    [unknown, { ref: unknown, catalog: { repository: 'reg.local/ml/new', tier: 'golden' as const } }],
+  ]);
+  assert.equal(decideAdmission(deployment(unknown), warn, inCatalog, NOW).allowed, true);
+  const blocked = new Map([
+    [unknown, { ref: unknown, catalog: { repository: 'reg.local/ml/new', tier: 'blocked' as const } }],
+  ]);
+  assert.match(decideAdmission(deployment(unknown), warn, blocked, NOW).message!, /is blocked in the catalog/);
+});
+
+test('exempt images match as written or normalized (nginx:1 is docker.io/library/nginx:1)', () => {
+  const policy: AdmissionPolicy = { ...DEFAULT_ADMISSION_POLICY, exemptImages: ['docker.io/library/nginx:*'] };
+  for (const image of ['nginx:1', 'library/nginx:1', 'index.docker.io/library/nginx:1'])
+    assert.equal(decideAdmission(deployment(image), policy, statuses(), NOW).allowed, true, image);
+  assert.equal(decideAdmission(deployment('ghcr.io/x/nginx:1'), policy, statuses(), NOW).allowed, false);
 });
 
 test('audit mode only warns; exempt namespaces and images; DELETE and kinds without pods pass untouched', () => {

@@ -6,6 +6,7 @@ import type { Severity } from '../core/advisory.ts';
 import { severityRank, SEVERITIES } from '../core/advisory.ts';
 import { InputError } from '../core/errors.ts';
 import { isObject } from '../core/json.ts';
+import { imageKey } from '../image/index.ts';
 
 export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
 
@@ -34,7 +35,10 @@ export interface WorkloadImage {
   list: 'containers' | 'initContainers' | 'ephemeralContainers';
 }
 
-/** What the service knows of an image, from stored results only. `undefined` from the lookup: never seen. */
+/**
+ * What the service knows of an image, from stored results only. `undefined` from the lookup: never seen; without
+ * `scannedAt`: known (in the catalog, or its tag resolved to a digest) but never scanned.
+ */
 export interface ImageStatus {
   /** the reference as written in the workload */
   ref: string;
@@ -161,8 +165,18 @@ export function workloadImages(kind: GroupVersionKind, object: Record<string, un
   return out;
 }
 
-const exempt = (patterns: string[], image: string): boolean =>
+const matches = (patterns: string[], image: string): boolean =>
   patterns.some((p) => (p.endsWith('*') ? image.startsWith(p.slice(0, -1)) : image === p));
+
+/** An exempt image, as written or normalized (`nginx:1` is also `docker.io/library/nginx:1`). */
+function exempt(patterns: string[], image: string): boolean {
+  if (matches(patterns, image)) return true;
+  try {
+    return matches(patterns, imageKey(image).canonical);
+  } catch {
+    return false;
+  }
+}
 
 function worstAtOrAbove(findings: Record<Severity, number> | undefined, threshold: Severity): [Severity, number][] {
   if (!findings) return [];
@@ -220,11 +234,14 @@ export function decideAdmission(
     }
     const status = statuses.get(img.image);
     let reasons: string[];
-    if (!status) {
-      reasons = ['was never scanned by zerocve'];
+    // never scanned (not even its digest, when the tag was resolved): the unknown-image rule, unless it is blocked
+    if (!status || (status.scannedAt === undefined && status.catalog?.tier !== 'blocked')) {
+      reasons = [`was never scanned by zerocve${status?.digest ? ` (it is ${status.digest})` : ''}`];
       if (policy.unknownImage === 'warn-and-scan') {
         if (!req.dryRun && !decision.toScan.includes(img.image)) decision.toScan.push(img.image);
-        decision.warnings.push(`image ${img.image} (container ${img.container}) is unknown; queued for a scan`);
+        const it = status?.digest ? ` (it is ${status.digest})` : '';
+        const queued = req.dryRun ? 'a scan would be queued (dryRun: nothing was)' : 'queued for a scan';
+        decision.warnings.push(`image ${img.image} (container ${img.container}) is unknown${it}; ${queued}`);
         decision.images.push({ image: img.image, container: img.container, ok: true, reasons });
         continue;
       }

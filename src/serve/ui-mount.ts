@@ -1,6 +1,6 @@
 // Mounts the web UI (src/ui) on the service: the UI gets the service's own judgement of a digest (catalog policy +
 // triage) and its triage validation, so pages and API always agree.
-import type { ServiceContext } from './jobs.ts';
+import { findCatalog, type ServiceContext } from './jobs.ts';
 import type { ServerOptions } from './http.ts';
 import { HttpError, triageFromBody } from './http.ts';
 import { policyOptions, judge } from './policy.ts';
@@ -18,7 +18,7 @@ export function mountUi(ctx: ServiceContext, options: ServerOptions): UiHandler 
       const d = await store.getDigest(digest);
       if (!d) throw new HttpError(404, `unknown image digest ${digest}`);
       const result = await store.latestResult(d.digest);
-      const entry = d.repository ? await store.getCatalog(d.repository) : undefined;
+      const entry = d.repository ? await findCatalog(store, d.repository) : undefined;
       const triage = await store.listTriage(d.repository ?? '*');
       const judged = result ? judge(result.findings, policyOptions(entry, triage, d.digest)) : undefined;
       return { d, result, entry, judged };

@@ -387,4 +387,42 @@ export function runStoreSuite(kind: string, options: SuiteOptions): void {
       await s.close();
     }
   });
+
+  test(`${kind}: Harbor scan ids survive a reopen; an ended scan stays ended; old ones are pruned`, async () => {
+    const s = await options.open();
+    const request = { ref: 'reg.example/ml/app@sha256:' + 'a'.repeat(64), artifact: { repository: 'ml/app' } };
+    let ok: string;
+    let bad: string;
+    try {
+      const a = await s.putHarborScan('id-ok', request);
+      assert.equal(a.state, 'running');
+      assert.deepEqual(a.request, request);
+      await s.putHarborScan('id-bad', request);
+      await assert.rejects(s.putHarborScan('id-ok', request), 'an id is recorded once');
+      assert.equal(await s.finishHarborScan('id-ok', { digest: 'sha256:1' }), true);
+      assert.equal(await s.finishHarborScan('id-ok', { error: 'late' }), false, 'an ended scan is not ended again');
+      assert.equal(await s.finishHarborScan('id-bad', { error: 'pull failed' }), true);
+      assert.equal(await s.finishHarborScan('no-such-id', { digest: 'sha256:1' }), false);
+      ok = 'id-ok';
+      bad = 'id-bad';
+    } finally {
+      await s.close();
+    }
+    const again = await options.open(true);
+    try {
+      const done = await again.getHarborScan(ok);
+      assert.equal(done?.state, 'done');
+      assert.equal(done?.digest, 'sha256:1');
+      assert.deepEqual(done?.request, request);
+      assert.ok(done && done.updatedAt >= done.createdAt);
+      const failed = await again.getHarborScan(bad);
+      assert.deepEqual([failed?.state, failed?.error, failed?.digest], ['failed', 'pull failed', undefined]);
+      assert.equal(await again.getHarborScan('no-such-id'), undefined);
+      assert.equal(await again.pruneHarborScans('2000-01-01T00:00:00.000Z'), 0);
+      assert.equal(await again.pruneHarborScans(new Date(Date.now() + 1000).toISOString()), 2);
+      assert.equal(await again.getHarborScan(ok), undefined);
+    } finally {
+      await again.close();
+    }
+  });
 }

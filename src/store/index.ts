@@ -6,6 +6,7 @@ import { openSqliteStore } from './sqlite/index.ts';
 import { openPostgresStore } from './postgres/index.ts';
 
 export type {
+  HarborScanRecord,
   ApiToken,
   AuditRecord,
   CatalogEntry,

@@ -48,6 +48,16 @@ export const MIGRATIONS: Migration[] = [
         checked_at TEXT NOT NULL, changed_at TEXT NOT NULL, PRIMARY KEY (repository, tag))`,
     ],
   },
+  {
+    version: 4,
+    statements: [
+      // Harbor scan requests by the id answered to Harbor: any instance answers GET …/report, a restart keeps them.
+      // The request is kept without its registry credentials (used for that pull only, in the scanning process).
+      `CREATE TABLE harbor_scans (id TEXT PRIMARY KEY, state TEXT NOT NULL, request TEXT NOT NULL, digest TEXT,
+        error TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)`,
+      `CREATE INDEX harbor_scans_created ON harbor_scans (created_at)`,
+    ],
+  },
 ];
 
 /** The SQLite job table (PostgreSQL keeps its jobs in pg-boss's own schema). */

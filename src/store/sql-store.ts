@@ -19,6 +19,7 @@ import type {
   Page,
   JobQueue,
   Delivery,
+  HarborScanRecord,
 } from './types.ts';
 
 const now = (): string => new Date().toISOString();
@@ -54,6 +55,18 @@ function digestOf(r: Row): DigestRecord {
     analysis: parse<DigestRecord['analysis']>(r.analysis) ?? {},
     image: parse<unknown>(r.image),
     createdAt: String(r.created_at),
+  });
+}
+
+function harborScanOf(r: Row): HarborScanRecord {
+  return clean({
+    id: String(r.id),
+    state: r.state as HarborScanRecord['state'],
+    request: parse<unknown>(r.request),
+    digest: str(r.digest),
+    error: str(r.error),
+    createdAt: String(r.created_at),
+    updatedAt: String(r.updated_at),
   });
 }
 
@@ -449,6 +462,30 @@ export function createSqlStore(
     async verifyToken(secret) {
       const [r] = await sql.all('SELECT * FROM tokens WHERE hash = ?', [hashToken(secret)]);
       return r ? tokenOf(r) : undefined;
+    },
+
+    async putHarborScan(id, request) {
+      const at = now();
+      const [r] = await sql.all(
+        'INSERT INTO harbor_scans (id, state, request, created_at, updated_at) VALUES (?, ?, ?, ?, ?) RETURNING *',
+        [id, 'running', json(request), at, at],
+      );
+      return harborScanOf(r);
+    },
+    async finishHarborScan(id, outcome) {
+      const done = 'digest' in outcome;
+      const r = await sql.run(
+        "UPDATE harbor_scans SET state = ?, digest = ?, error = ?, updated_at = ? WHERE id = ? AND state = 'running'",
+        [done ? 'done' : 'failed', done ? outcome.digest : null, done ? null : outcome.error, now(), id],
+      );
+      return r.changes > 0;
+    },
+    async getHarborScan(id) {
+      const [r] = await sql.all('SELECT * FROM harbor_scans WHERE id = ?', [id]);
+      return r ? harborScanOf(r) : undefined;
+    },
+    async pruneHarborScans(before) {
+      return (await sql.run('DELETE FROM harbor_scans WHERE created_at < ?', [before])).changes;
     },
 
     async audit(a) {

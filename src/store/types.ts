@@ -196,6 +196,20 @@ export interface Delivery {
   deliveredAt?: string;
 }
 
+// ---- Harbor scans ----
+
+/** One Harbor scan request, by the id the adapter answered with. Never holds registry credentials. */
+export interface HarborScanRecord {
+  id: string;
+  state: 'running' | 'done' | 'failed';
+  /** the parsed scan request without `registry.authorization` */
+  request: unknown;
+  digest?: string;
+  error?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
 // ---- jobs ----
 
 /**
@@ -328,6 +342,14 @@ export interface ServiceStore {
   /** creates a token; the secret is returned once and only its hash is stored */
   createToken(name: string, role: Role): Promise<{ token: ApiToken; secret: string }>;
   verifyToken(secret: string): Promise<ApiToken | undefined>;
+
+  /** records a new Harbor scan request (state `running`) */
+  putHarborScan(id: string, request: unknown): Promise<HarborScanRecord>;
+  /** records how a running Harbor scan ended; false when the id is unknown or already ended */
+  finishHarborScan(id: string, outcome: { digest: string } | { error: string }): Promise<boolean>;
+  getHarborScan(id: string): Promise<HarborScanRecord | undefined>;
+  /** forgets scan requests created before `before` (ISO time); returns how many */
+  pruneHarborScans(before: string): Promise<number>;
 
   audit(record: Omit<AuditRecord, 'id' | 'at'>): Promise<void>;
   listAudit(page?: Page): Promise<AuditRecord[]>;

@@ -5,12 +5,18 @@
 //   - Harbor's side of the pluggable scanner exchange against a registry with htpasswd auth: every request and
 //     response is checked against the spec's OpenAPI document, and the pull credentials end up nowhere on disk nor in
 //     the logs;
+//   - Harbor's Bearer registry token against a real registry with token auth; scan ids kept across a restart and
+//     answered by another instance sharing PostgreSQL;
 //   - the admission webhook over HTTPS (a CA and a server certificate made with openssl): allow, deny with the rule
-//     and the replacement, audit exemptions, warn-and-scan for unknown images and no side effects for dryRun.
+//     and the replacement, audit exemptions, warn-and-scan for unknown images and no side effects for dryRun; tags
+//     never notified resolved at the real registry (and a hung registry given up on within the lookup timeout);
+//   - `nginx`, `library/nginx` and `index.docker.io/library/nginx` as one image in catalog, hooks, Gatekeeper and
+//     admission.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, mkdirSync, cpSync, renameSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
+import { createServer as createNetServer, type Socket } from 'node:net';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
@@ -19,8 +25,15 @@ import { zerocve } from './support.ts';
 import { corpusPath, corpusSkip } from '../support/corpus.ts';
 import { startCli, until, createResponseChecker, type Child } from '../support/service.ts';
 import { openApiDocument } from '../../src/serve/openapi.ts';
-import { startRegistry, pushOciLayout, buildTinyLayout, type RunningRegistry } from '../support/registry.ts';
+import {
+  startRegistry,
+  pushOciLayout,
+  buildTinyLayout,
+  createTokenSigner,
+  type RunningRegistry,
+} from '../support/registry.ts';
 import { loadHarborSpec, HARBOR_SPEC_REL } from '../support/harbor-spec.ts';
+import { startPostgres, postgresSkip, type RunningPostgres } from '../support/postgres.ts';
 
 const run = promisify(execFile);
 const PYPA = 'vulndata/pypa-advisory-database/vulns';
@@ -34,6 +47,7 @@ const check = createResponseChecker(openApiDocument() as Record<string, unknown>
 let work = '';
 const registries: RunningRegistry[] = [];
 const children: Child[] = [];
+let pg: RunningPostgres | undefined;
 
 before(async () => {
   if (skip) return;
@@ -94,6 +108,7 @@ before(async () => {
 after(async () => {
   for (const c of children) await c.stop('SIGKILL');
   for (const r of registries) await r.stop();
+  await pg?.stop();
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
@@ -135,6 +150,19 @@ async function call(
         ? JSON.parse(text)
         : text,
   };
+}
+
+/** GET over HTTPS trusting only the test CA */
+function httpsGet(url: string, headers: Record<string, string>, ca: Buffer): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, { method: 'GET', ca, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 /** POST JSON over HTTPS trusting only the test CA */
@@ -344,6 +372,37 @@ test(
       400,
     );
 
+    // one identity per image: `nginx`, `library/nginx` and `index.docker.io/library/nginx:latest` are
+    // docker.io/library/nginx in the catalog, the tag history, the hooks and Gatekeeper
+    const hub = await put('nginx', { tier: 'golden', tags: ['stable'] });
+    assert.equal(hub.body.repository, 'docker.io/library/nginx');
+    const hubEntry = await call(base, 'GET', `/api/v1/catalog/${encodeURIComponent('index.docker.io/library/nginx')}`, {
+      token: reader,
+    });
+    assert.deepEqual([hubEntry.status, hubEntry.body.repository], [200, 'docker.io/library/nginx']);
+    const hubPush = await call(base, 'POST', '/hooks/registry', {
+      body: envelope('index.docker.io', 'library/nginx', scanned.base.digest, 'stable', 'evt-hub'),
+      headers: hookHeaders(SECRET),
+    });
+    assert.deepEqual(
+      hubPush.body.queued,
+      [{ ref: `index.docker.io/library/nginx@${scanned.base.digest}`, job: null, deduplicated: true }],
+      'a catalog repository however spelled; the digest is scanned already, so only its tag is recorded',
+    );
+    const hubTags = (await call(base, 'GET', '/api/v1/tags?repository=nginx&tag=stable', { token: reader })).body.items;
+    assert.equal(hubTags[0]?.digest, scanned.base.digest);
+    const hubGk = await call(base, 'POST', '/gatekeeper/provide', {
+      body: {
+        apiVersion: 'externaldata.gatekeeper.sh/v1beta1',
+        kind: 'ProviderRequest',
+        request: { keys: ['nginx:stable', 'docker.io/library/nginx:stable', `library/nginx@${scanned.base.digest}`] },
+      },
+    });
+    for (const item of hubGk.body.response.items) {
+      assert.equal(item.value?.allowed, true, JSON.stringify(item));
+      assert.deepEqual([item.value.tier, item.value.digest], ['golden', scanned.base.digest]);
+    }
+
     // Harbor's side: a registry with htpasswd auth, the scan request with Basic credentials for the pull
     const spec = loadHarborSpec();
     const ok = (v: ReturnType<typeof spec.response>, body: unknown, what: string) =>
@@ -530,6 +589,50 @@ test(
       );
     }
 
+    // Harbor may hand a registry token instead (`Bearer …`, the spec allows both): a real registry with token auth
+    // (no token server at all: the token is signed here, as Harbor's core would) and the token used for that pull
+    const signer = await createTokenSigner(work);
+    const AUD = { service: 'zerocve-e2e-registry', issuer: 'zerocve-e2e-issuer' };
+    const tokened = await startRegistry({
+      token: { realm: 'http://127.0.0.1:9/no-token-server', ...AUD, rootCertPath: signer.certPath },
+    });
+    registries.push(tokened);
+    await pushOciLayout(join(work, 'layout'), 'app', tokened.host, undefined, {
+      repo: 'library/app',
+      destTag: 'v1',
+      token: signer.issue('library/app', ['pull', 'push'], AUD),
+    });
+    const bearerToken = signer.issue('library/app', ['pull'], AUD);
+    const bearerRequest = {
+      ...scanRequest,
+      registry: { url: `http://${tokened.host}`, authorization: `Bearer ${bearerToken}` },
+    };
+    ok(spec.request('/scan', 'post', REQ_TYPE), bearerRequest, 'scan request with a Bearer token');
+    const harborScan = async (body: unknown) => {
+      const r = await call(base, 'POST', '/harbor/api/v1/scan', {
+        token: admin,
+        body,
+        headers: { 'content-type': REQ_TYPE },
+      });
+      assert.equal(r.status, 202, JSON.stringify(r.body));
+      return await until(async () => {
+        const rep = await call(base, 'GET', `/harbor/api/v1/scan/${r.body.id}/report`, {
+          token: reader,
+          headers: { accept: VULN },
+        });
+        return rep.status === 302 ? undefined : rep;
+      }, 'a Harbor report');
+    };
+    const viaToken = await harborScan(bearerRequest);
+    assert.equal(viaToken.status, 200, JSON.stringify(viaToken.body));
+    ok(spec.response('/scan/{scan_request_id}/report', 'get', 200, VULN), viaToken.body, 'report (Bearer)');
+    assert.equal(viaToken.body.artifact.digest, scanned.app.digest);
+    // the token is what let it in: without it the pull is refused (no token server to ask) and the scan fails
+    const { authorization: _none, ...anonymousRegistry } = bearerRequest.registry;
+    const refused = await harborScan({ ...bearerRequest, registry: anonymousRegistry });
+    assert.equal(refused.status, 500);
+    assert.match(refused.body.error.message, /token server/);
+
     // restart over TLS with an admission policy (on the same data folder)
     assert.equal(await serve.stop('SIGTERM'), 0, serve.output());
     // the pull credentials are nowhere in the data folder and not in the server's output
@@ -542,8 +645,10 @@ test(
         continue; // a folder
       }
       assert.ok(!bytes.includes(HARBOR_PASSWORD) && !bytes.includes(b64), `credentials stored in ${f}`);
+      assert.ok(!bytes.includes(bearerToken.split('.')[2]), `the Bearer token stored in ${f}`);
     }
     assert.ok(!serve.output().includes(HARBOR_PASSWORD) && !serve.output().includes(b64), 'credentials in the log');
+    assert.ok(!serve.output().includes(bearerToken.split('.')[2]), 'the Bearer token in the log');
 
     writeFileSync(
       join(work, 'admission.yaml'),
@@ -561,6 +666,8 @@ test(
       join(work, 'server.key'),
       '--admission-policy',
       join(work, 'admission.yaml'),
+      '--admission-lookup-timeout',
+      '1',
     ]);
     children.push(tls);
     const sbase = (await tls.waitFor(/listening on (https:\/\/\S+)/))[1];
@@ -628,6 +735,71 @@ test(
     assert.equal((await scanVia(wet)).deduplicated, true, 'the admission queued a scan of the unknown image');
     assert.equal((await scanVia(dry)).deduplicated, false, 'a dryRun review queued nothing');
 
+    // Harbor scan ids are in the store: after the restart the reports still answer, the failed one still fails
+    const persisted = await httpsGet(`${sbase}${reportPath}`, { authorization: `Bearer ${reader}`, accept: VULN }, ca);
+    assert.equal(persisted.status, 200, persisted.body);
+    assert.equal(JSON.parse(persisted.body).artifact.digest, scanned.app.digest);
+    const stillFailed = await httpsGet(
+      `${sbase}/harbor/api/v1/scan/${wrong.body.id}/report`,
+      { authorization: `Bearer ${reader}`, accept: VULN },
+      ca,
+    );
+    assert.equal(stillFailed.status, 500);
+
+    // the same image however spelled: the tag recorded for docker.io/library/nginx answers `nginx:stable`
+    const hubPod = await admit(
+      review(
+        'uid-h',
+        { group: '', kind: 'Pod' },
+        pod('nginx:stable', 'index.docker.io/library/nginx:stable', `library/nginx@${scanned.base.digest}`),
+      ),
+    );
+    assert.deepEqual(hubPod.body.response, { uid: 'uid-h', allowed: true });
+
+    // tags pushed while no hook listens (never notified, never recorded): admission asks the registry what digest
+    // they are and decides from that digest's stored result; nothing is pulled or scanned on the way
+    const layout = join(work, 'layout');
+    await pushOciLayout(layout, 'base', reg.host, undefined, { repo: 'ml/base', destTag: '2' });
+    await pushOciLayout(layout, 'app', reg.host, undefined, { repo: 'ml/app', destTag: '2' });
+    await buildTinyLayout(layout, 'fresh', { files: { 'etc/motd': 'never scanned\n' } });
+    await pushOciLayout(layout, 'fresh', reg.host, undefined, { repo: 'ml/base', destTag: 'fresh' });
+    const base2 = await admit(review('uid-l1', { group: '', kind: 'Pod' }, pod(`${BASE}:2`)));
+    assert.deepEqual(base2.body.response, { uid: 'uid-l1', allowed: true }, 'ml/base:2 is the scanned ml/base:1');
+    const app2 = await admit(review('uid-l2', { group: '', kind: 'Pod' }, pod(`${APP}:2`)));
+    assert.equal(app2.body.response.allowed, false);
+    assert.match(app2.body.response.status.message, new RegExp(`${APP}:2 \\(container c0\\) fails its policy`));
+    const fresh = await admit(review('uid-l3', { group: '', kind: 'Pod' }, pod(`${BASE}:fresh`), { dryRun: true }));
+    assert.equal(fresh.body.response.allowed, true);
+    assert.match(
+      fresh.body.response.warnings[0],
+      /:fresh \(container c0\) is unknown \(it is sha256:[0-9a-f]{64}\); a scan would be queued \(dryRun/,
+    );
+    // a registry that accepts connections and never answers: the lookup gives up after --admission-lookup-timeout
+    // (1 s here), the image is unknown, and the failure is remembered briefly (the next review does not wait)
+    const held: Socket[] = [];
+    const hung = createNetServer((sock) => void held.push(sock));
+    await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
+    try {
+      const hungRef = `127.0.0.1:${(hung.address() as { port: number }).port}/ml/x:1`;
+      const t1 = Date.now();
+      const slow = await admit(
+        review('uid-t1', { group: '', kind: 'Pod' }, pod(hungRef, hungRef.replace(/:1$/, ':2')), { dryRun: true }),
+      );
+      const took = Date.now() - t1;
+      // two unknown tags are looked up at once: one timeout (1 s), not two in a row
+      assert.ok(took >= 900 && took < 2000, `the hung lookups took ${took} ms`);
+      assert.equal(slow.body.response.allowed, true);
+      assert.match(slow.body.response.warnings[0], /:1 \(container c0\) is unknown; a scan would be queued/);
+      assert.match(slow.body.response.warnings[1], /:2 \(container c1\) is unknown; a scan would be queued/);
+      const t2 = Date.now();
+      await admit(review('uid-t2', { group: '', kind: 'Pod' }, pod(hungRef), { dryRun: true }));
+      assert.ok(Date.now() - t2 < 800, `the second review took ${Date.now() - t2} ms`);
+      assert.match(tls.output(), /cannot resolve 127\.0\.0\.1:\d+\/ml\/x:1 at its registry: no answer within 1000 ms/);
+    } finally {
+      for (const sock of held) sock.destroy();
+      hung.close();
+    }
+
     const bad = await admit('{"kind":"AdmissionReview"');
     assert.equal(bad.status, 400);
     assert.equal(typeof bad.body.error.message, 'string');
@@ -668,3 +840,99 @@ test('the hook is off without a secret, and --tls-cert needs --tls-key', { skip 
   assert.equal(half.code, 2, half.stderr);
   assert.match(half.stderr, /--tls-cert and --tls-key go together/);
 });
+
+test(
+  'PostgreSQL: a Harbor scan requested of one instance is answered by another',
+  { skip: skip || postgresSkip(), timeout: 300_000 },
+  async () => {
+    pg = await startPostgres();
+    const database = await pg.createDatabase('zc_harbor');
+    const store = ['--database', database];
+    const triager = (await zerocve(['token', 'harbor', '--role', 'triager', ...store])).stdout.trim();
+    const reader = (await zerocve(['token', 'dash', '--role', 'reader', ...store])).stdout.trim();
+    const common = ['--db', join(work, 'vuln.db'), '--no-cache', '--scan-interval', '0', '--listen', '127.0.0.1:0'];
+    const a = startCli(['serve', ...store, ...common]);
+    const b = startCli(['serve', ...store, ...common, '--workers', '0']);
+    children.push(a, b);
+    const baseA = (await a.waitFor(/listening on (http:\/\/\S+)/))[1];
+    const baseB = (await b.waitFor(/listening on (http:\/\/\S+)/))[1];
+    const reg = await startRegistry();
+    registries.push(reg);
+    await pushOciLayout(join(work, 'layout'), 'app', reg.host, undefined, { repo: 'library/app', destTag: 'v1' });
+    const digest = (
+      await fetch(`http://${reg.host}/v2/library/app/manifests/v1`, {
+        method: 'HEAD',
+        headers: { accept: OCI_MANIFEST },
+      })
+    ).headers.get('docker-content-digest')!;
+    const accepted = await call(baseA, 'POST', '/harbor/api/v1/scan', {
+      token: triager,
+      body: {
+        registry: { url: `http://${reg.host}` },
+        artifact: { repository: 'library/app', digest, tag: 'v1', mime_type: OCI_MANIFEST },
+      },
+      headers: { 'content-type': 'application/vnd.scanner.adapter.scan.request+json; version=1.1' },
+    });
+    assert.equal(accepted.status, 202);
+    const VULN = 'application/vnd.security.vulnerability.report; version=1.1';
+    const path = `/harbor/api/v1/scan/${accepted.body.id}/report`;
+    const fromB = await until(
+      async () => {
+        const r = await call(baseB, 'GET', path, { token: reader, headers: { accept: VULN } });
+        assert.ok(r.status === 302 || r.status === 200, `${r.status} ${JSON.stringify(r.body)}`);
+        return r.status === 200 ? r : undefined;
+      },
+      'instance B to answer the report of the scan instance A ran',
+      120_000,
+    );
+    assert.equal(fromB.body.artifact.digest, digest);
+    assert.ok(fromB.body.vulnerabilities.some((v: { package: string }) => v.package === 'pillow'));
+    const fromA = await call(baseA, 'GET', path, { token: reader, headers: { accept: VULN } });
+    assert.deepEqual(fromA.body, fromB.body);
+    assert.equal((await call(baseB, 'GET', '/harbor/api/v1/scan/nope/report', { token: reader })).status, 404);
+    assert.equal(await a.stop('SIGTERM'), 0, a.output());
+    assert.equal(await b.stop('SIGTERM'), 0, b.output());
+  },
+);
+
+test(
+  'a Harbor scan whose instance stopped mid-scan is answered as interrupted after the restart (SQLite)',
+  { skip, timeout: 120_000 },
+  async () => {
+    const data = join(work, 'data-interrupted');
+    const store = ['--data', data];
+    const triager = (await zerocve(['token', 'harbor', '--role', 'triager', ...store])).stdout.trim();
+    const common = ['--db', join(work, 'vuln.db'), '--no-cache', '--scan-interval', '0', '--listen', '127.0.0.1:0'];
+    // a registry that accepts connections and never answers: the pull hangs, the scan stays running
+    const held: Socket[] = [];
+    const hung = createNetServer((sock) => void held.push(sock));
+    await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
+    try {
+      const first = startCli(['serve', ...store, ...common]);
+      children.push(first);
+      const base = (await first.waitFor(/listening on (http:\/\/\S+)/))[1];
+      const accepted = await call(base, 'POST', '/harbor/api/v1/scan', {
+        token: triager,
+        body: {
+          registry: { url: `http://127.0.0.1:${(hung.address() as { port: number }).port}` },
+          artifact: { repository: 'ml/app', digest: `sha256:${'e'.repeat(64)}`, mime_type: OCI_MANIFEST },
+        },
+        headers: { 'content-type': 'application/vnd.scanner.adapter.scan.request+json; version=1.1' },
+      });
+      assert.equal(accepted.status, 202);
+      const path = `/harbor/api/v1/scan/${accepted.body.id}/report`;
+      assert.equal((await call(base, 'GET', path, { token: triager })).status, 302, 'running');
+      assert.equal(await first.stop('SIGKILL'), 'SIGKILL');
+      const second = startCli(['serve', ...store, ...common]);
+      children.push(second);
+      const again = (await second.waitFor(/listening on (http:\/\/\S+)/))[1];
+      const r = await call(again, 'GET', path, { token: triager });
+      assert.equal(r.status, 500, 'not 302 forever: the instance that held the credentials is gone');
+      assert.match(r.body.error.message, /was interrupted .*scan again/);
+      assert.equal(await second.stop('SIGTERM'), 0, second.output());
+    } finally {
+      for (const sock of held) sock.destroy();
+      hung.close();
+    }
+  },
+);

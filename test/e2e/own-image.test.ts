@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, zerocve } from './support.ts';
 import { fixtureSkip } from '../support/images.ts';
+import { corpusPath, corpusSkip } from '../support/corpus.ts';
 import { sandboxSkip, runInRoot } from '../../src/runtime/index.ts';
 
 const run = promisify(execFile);
@@ -50,6 +51,36 @@ test(
       const debs = s.inventory.packages.filter((p) => p.type === 'deb').length;
       assert.ok(debs > 5 && debs < 80, `${debs} Debian packages: the minbase prod remainder, not a full system`);
       t.diagnostic(`own image: ${debs} Debian packages, ${(s.surface.totalBytes / 1e6).toFixed(0)} MB`);
+
+      // its findings against the advisory data available offline (the corpus: Debian's DSA and DLA lists, a GitHub
+      // advisory sample with npm packages) — the figures the README quotes, gated at high
+      const lists = ['DSA', 'DLA'].map((l) => `vulndata/debian-security-tracker/data/${l}/list`);
+      const noData = corpusSkip(lists[0]) || corpusSkip(lists[1]) || corpusSkip('vulndata/ghsa-sample');
+      if (noData) {
+        t.diagnostic(`findings not measured: ${noData}`);
+        return;
+      }
+      const db = join(work, 'vuln.db');
+      const imp = await zerocve(
+        ['db', 'import', '--db', db, '-q', ...lists.map((l) => corpusPath(l)!)].concat([
+          corpusPath('vulndata/ghsa-sample')!,
+        ]),
+      );
+      assert.equal(imp.code, 0, imp.stderr);
+      const gated = await zerocve(
+        ['scan', `oci-dir:${layout}:latest`, '--db', db, '--offline', '--fail-on', 'high'].concat(['-q', '-f', 'json']),
+      );
+      assert.equal(gated.code, 0, `a finding at or above high in zerocve's own image:\n${gated.stdout.slice(0, 4000)}`);
+      const g = JSON.parse(gated.stdout) as {
+        findings: { severity: string }[];
+        db: { sources: { name: string; advisories: number }[] };
+      };
+      assert.deepEqual(
+        g.db.sources.map((x) => x.name).sort(),
+        ['debian-dla', 'debian-dsa', `osv:${corpusPath('vulndata/ghsa-sample')}`].sort(),
+      );
+      assert.ok(g.db.sources.every((x) => x.advisories > 0));
+      t.diagnostic(`own image against corpus advisories: ${g.findings.length} finding(s)`);
     } finally {
       rmSync(work, { recursive: true, force: true });
     }

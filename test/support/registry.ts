@@ -4,7 +4,7 @@
 import { initLayout, writeLayer, writeImage } from '../../src/image/write/index.ts';
 import { spawn, execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync, mkdirSync, rmSync, readFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { createHash, createPrivateKey, createSign, randomUUID, X509Certificate } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -136,6 +136,46 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Runn
 }
 
 /** Pushes `oci:layoutDir:tag` to `docker://host/repo:tag` over plain HTTP. `all` copies every image of an index. */
+/** Signs registry tokens (ES256 JWTs, as a token server would) with a key and certificate made here with openssl. */
+export interface TokenSigner {
+  /** the certificate a registry configured with `auth: token` trusts (its `rootcertbundle`) */
+  certPath: string;
+  /** a token granting `actions` on `repo`, for `service` from `issuer` */
+  issue(repo: string, actions: string[], audience: { service: string; issuer: string }): string;
+}
+
+export async function createTokenSigner(dir: string): Promise<TokenSigner> {
+  const keyPath = join(dir, 'token-key.pem');
+  const certPath = join(dir, 'token-cert.pem');
+  await run('openssl', [
+    ...['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'],
+    ...['-keyout', keyPath, '-out', certPath, '-days', '1', '-subj', '/CN=zerocve-test-token-signer'],
+  ]);
+  const key = createPrivateKey(readFileSync(keyPath, 'utf8'));
+  const certDer = new X509Certificate(readFileSync(certPath)).raw;
+  const b64url = (b: Buffer | string): string => Buffer.from(b).toString('base64url');
+  return {
+    certPath,
+    issue(repo, actions, audience) {
+      const now = Math.floor(Date.now() / 1000);
+      const header = { typ: 'JWT', alg: 'ES256', x5c: [certDer.toString('base64')] };
+      const claims = {
+        iss: audience.issuer,
+        sub: 'test',
+        aud: audience.service,
+        exp: now + 300,
+        nbf: now - 10,
+        iat: now,
+        jti: randomUUID(),
+        access: [{ type: 'repository', name: repo, actions }],
+      };
+      const signingInput = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
+      const sig = createSign('SHA256').update(signingInput).sign({ key, dsaEncoding: 'ieee-p1363' });
+      return `${signingInput}.${b64url(sig)}`;
+    },
+  };
+}
+
 export async function pushOciLayout(
   layoutDir: string,
   tag: string,
@@ -146,6 +186,8 @@ export async function pushOciLayout(
     destTag?: string;
     all?: boolean;
     /** v2s2: convert to Docker schema 2 */ format?: 'oci' | 'v2s2';
+    /** a registry token sent as `Bearer TOKEN` (a registry with token auth, no token server) */
+    token?: string;
   } = {},
 ): Promise<void> {
   const repo = options.repo ?? 'test/tiny';
@@ -153,6 +195,7 @@ export async function pushOciLayout(
   if (options.all) args.push('--all');
   if (options.format) args.push('--format', options.format);
   if (creds) args.push('--dest-creds', `${creds.user}:${creds.password}`);
+  if (options.token) args.push('--dest-registry-token', options.token);
   args.push(`oci:${layoutDir}:${tag}`, `docker://${host}/${repo}:${options.destTag ?? tag}`);
   await run('skopeo', args);
 }

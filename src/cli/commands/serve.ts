@@ -139,6 +139,12 @@ const SERVE_FLAGS: Record<string, FlagSpec> = {
       'FILE: YAML policy of POST /admission/validate and POST /gatekeeper/provide ' +
       '(default: catalog pass, deny unknown)',
   },
+  'admission-lookup-timeout': {
+    type: 'string',
+    help:
+      'SECONDS: admission and Gatekeeper ask the registry what digest a tag never seen points at, waiting at most ' +
+      'this long (default 2; 0: never ask, such tags are unknown); keep it below the webhook timeoutSeconds',
+  },
   'tls-cert': { type: 'string', help: 'FILE: PEM certificate (chain): serve HTTPS (needs --tls-key)' },
   'tls-key': { type: 'string', help: 'FILE: PEM private key of --tls-cert' },
 };
@@ -271,6 +277,12 @@ export const serve: Command = {
     if (!tlsCert !== !tlsKey) throw new UsageError('--tls-cert and --tls-key go together');
     const policyFile = values['admission-policy'] as string | undefined;
     const admissionPolicy = policyFile ? readAdmissionPolicy(policyFile) : undefined;
+    const lookupText = (values['admission-lookup-timeout'] as string | undefined) ?? '2';
+    if (!/^\d+(\.\d+)?$/.test(lookupText) || Number(lookupText) >= 10)
+      throw new UsageError(
+        `--admission-lookup-timeout must be a number of seconds below 10 (Kubernetes' default webhook timeout), ` +
+          `got '${lookupText}'`,
+      );
     const hookSecret = (values['hook-secret'] as string | undefined) ?? process.env.ZEROCVE_HOOK_SECRET;
     const store = await storeOf(values);
     try {
@@ -284,6 +296,7 @@ export const serve: Command = {
         hookSecret: hookSecret || undefined,
         scanAllPushes: values['scan-all-pushes'] === true,
         admissionPolicy,
+        admissionLookupTimeoutMs: Math.round(Number(lookupText) * 1000),
         tls: tlsCert && tlsKey ? { cert: tlsCert, key: tlsKey } : undefined,
         workers,
         notify,

@@ -194,6 +194,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
   };
   let base: Promise<string> | undefined;
   let creds: Promise<Credentials | undefined> | undefined;
+  /** the header every request of this client sends once a challenge was answered with Basic or a registry token */
   let basicHeader: string | undefined;
   const tokens = new Map<string, { header: string; expires: number }>();
 
@@ -231,6 +232,11 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       throw new RegistryError(`${name}: unauthorized for repo ${repo} and no WWW-Authenticate challenge to answer`, {
         status: 401,
       });
+    if (c?.kind === 'registry-token') {
+      // a token issued for this pull by someone else (Harbor): sent as it is, never exchanged
+      basicHeader = `Bearer ${c.token}`;
+      return;
+    }
     if (challenge.scheme === 'basic') {
       if (!c || c.kind !== 'basic')
         throw new RegistryError(`${name}: unauthorized for repo ${repo} (check credentials)`, { status: 401 });
@@ -474,7 +480,8 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
   }
 
   /**
-   * One write request (HEAD/POST/PUT) with auth (pull,push scope); a 401 is answered once, then the request re-sent.
+   * One request (HEAD/POST/PUT), not retried, with auth (pull,push scope unless told); a 401 is answered once,
+   * then the request re-sent.
    */
   async function send(
     repo: string,
@@ -482,6 +489,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
     init: () => RequestInit,
     what: string,
     signal?: AbortSignal,
+    actions = 'pull,push',
   ): Promise<Response> {
     for (let answered = false; ; answered = true) {
       signal?.throwIfAborted();
@@ -499,7 +507,7 @@ export function createRegistryClient(options: RegistryClientOptions): RegistryCl
       if (res.status === 401 && !answered) {
         const challenge = parseChallenge(res.headers.get('www-authenticate'));
         await res.body?.cancel();
-        await authenticate(challenge, repo, signal, 'pull,push');
+        await authenticate(challenge, repo, signal, actions);
         continue;
       }
       return res;

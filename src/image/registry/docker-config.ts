@@ -9,7 +9,9 @@ import { isObject } from '../../core/json.ts';
 export type Credentials =
   | { kind: 'basic'; username: string; password: string }
   /** an OAuth2 refresh token, exchanged at the token endpoint (Docker's `identitytoken`, helper `<token>` user) */
-  | { kind: 'identity-token'; token: string };
+  | { kind: 'identity-token'; token: string }
+  /** a registry access token, sent as `Authorization: Bearer TOKEN` as it is (Harbor hands one to its scanners) */
+  | { kind: 'registry-token'; token: string };
 
 /**
  * The docker config path Docker itself would use: `$DOCKER_CONFIG/config.json`, else `<home>/.docker/config.json`.

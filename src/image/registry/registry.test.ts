@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
-import { openRegistryImage, createRegistryClient } from './index.ts';
+import { openRegistryImage, createRegistryClient, resolveRegistryDigest } from './index.ts';
 import { parseReference } from '../reference.ts';
 import { parsePlatform } from '../oci.ts';
 import { InputError, RegistryError } from '../../core/errors.ts';
@@ -382,4 +382,51 @@ test('aborting mid-layer fails the stream with an AbortError', async () => {
     { name: 'AbortError' },
   );
   assert.ok(seen < img.layers[0].size);
+});
+
+test('resolveRegistryDigest: a tag to the digest its scan records, no pull; an index to its platform', async () => {
+  const tiny = await openRegistryImage(parseReference(`${open.host}/test/tiny:v1`), { target: 't' });
+  assert.deepEqual(await resolveRegistryDigest(parseReference(`${open.host}/test/tiny:v1`), {}), {
+    digest: tiny.source.manifestDigest,
+  });
+  const multi = parseReference(`${open.host}/test/tiny:multi`);
+  const amd = await openRegistryImage(multi, { target: 't' });
+  const arm = await openRegistryImage(multi, { target: 't', platform: parsePlatform('linux/arm64') });
+  const index = await createRegistryClient({ registry: open.host }).getManifest('test/tiny', 'multi');
+  assert.deepEqual(await resolveRegistryDigest(multi, {}), {
+    digest: amd.source.manifestDigest,
+    indexDigest: index.digest,
+  });
+  assert.equal(
+    (await resolveRegistryDigest(multi, { platform: parsePlatform('linux/arm64') })).digest,
+    arm.source.manifestDigest,
+  );
+  await assert.rejects(resolveRegistryDigest(parseReference(`${open.host}/test/tiny:nope`), {}), { status: 404 });
+  // behind Basic auth: credentials answer the challenge; none is a 401
+  const lockedRef = parseReference(`${locked.host}/test/tiny:v1`);
+  assert.equal(
+    (await resolveRegistryDigest(lockedRef, { auth: { username: USER.user, password: USER.password } })).digest,
+    tiny.source.manifestDigest,
+  );
+  await assert.rejects(resolveRegistryDigest(lockedRef, {}), { status: 401 });
+});
+
+test('resolveRegistryDigest gives up when its signal fires (a registry that accepts and never answers)', async () => {
+  const hung = createServer(() => {}); // accepts, never answers
+  const port = await freePort();
+  await new Promise<void>((resolve) => hung.listen(port, '127.0.0.1', resolve));
+  try {
+    const started = Date.now();
+    await assert.rejects(
+      resolveRegistryDigest(parseReference(`127.0.0.1:${port}/x:1`), {
+        insecure: true,
+        signal: AbortSignal.timeout(300),
+      }),
+      (e: unknown) => e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError'),
+    );
+    assert.ok(Date.now() - started < 1500, `took ${Date.now() - started} ms`);
+  } finally {
+    hung.closeAllConnections();
+    hung.close();
+  }
 });

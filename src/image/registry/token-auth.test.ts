@@ -2,13 +2,11 @@
 // openssl, and a small real token server on 127.0.0.1 that signs ES256 JWTs with that certificate's key.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { createPrivateKey, createSign, randomUUID, X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openRegistryImage } from './index.ts';
+import { openRegistryImage, resolveRegistryDigest } from './index.ts';
 import { parseReference } from '../reference.ts';
 import { RegistryError } from '../../core/errors.ts';
 import {
@@ -17,40 +15,22 @@ import {
   pushOciLayout,
   buildTinyLayout,
   tinyLayerFiles,
+  createTokenSigner,
   type RunningRegistry,
+  type TokenSigner,
 } from '../../../test/support/registry.ts';
 
 const SERVICE = 'zerocve-test-registry';
 const ISSUER = 'zerocve-test-issuer';
+const AUDIENCE = { service: SERVICE, issuer: ISSUER };
 const USER = { user: 'bob', password: 'hunter2' };
 const REFRESH = 'refresh-token-ok';
 
 let work: string;
 let registry: RunningRegistry;
 let tokenServer: Server;
+let signer: TokenSigner;
 const tokenRequests: { method: string; scope: string; who: string }[] = [];
-
-const b64url = (b: Buffer | string): string => Buffer.from(b).toString('base64url');
-
-function issueToken(keyPem: string, certDer: Buffer, repo: string, actions: string[]): string {
-  const now = Math.floor(Date.now() / 1000);
-  const header = { typ: 'JWT', alg: 'ES256', x5c: [certDer.toString('base64')] };
-  const claims = {
-    iss: ISSUER,
-    sub: 'test',
-    aud: SERVICE,
-    exp: now + 300,
-    nbf: now - 10,
-    iat: now,
-    jti: randomUUID(),
-    access: [{ type: 'repository', name: repo, actions }],
-  };
-  const signingInput = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
-  const sig = createSign('SHA256')
-    .update(signingInput)
-    .sign({ key: createPrivateKey(keyPem), dsaEncoding: 'ieee-p1363' });
-  return `${signingInput}.${b64url(sig)}`;
-}
 
 async function body(req: IncomingMessage): Promise<string> {
   let s = '';
@@ -60,32 +40,7 @@ async function body(req: IncomingMessage): Promise<string> {
 
 before(async () => {
   work = mkdtempSync(join(tmpdir(), 'zc-token-test-'));
-  const keyPath = join(work, 'key.pem');
-  const certPath = join(work, 'cert.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      keyPath,
-      '-out',
-      certPath,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=zerocve-test-token-signer',
-    ],
-    { stdio: 'ignore' },
-  );
-  const keyPem = readFileSync(keyPath, 'utf8');
-  const certDer = new X509Certificate(readFileSync(certPath)).raw;
-
+  signer = await createTokenSigner(work);
   tokenServer = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const deny = (): void => {
@@ -129,7 +84,7 @@ before(async () => {
     const m = /^repository:([^:]+):(.+)$/.exec(scope);
     const repo = m?.[1] ?? '';
     const actions = (m?.[2] ?? '').split(',').filter((a) => a === 'pull' || (a === 'push' && mayPush));
-    const token = issueToken(keyPem, certDer, repo, actions);
+    const token = signer.issue(repo, actions, AUDIENCE);
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(
       JSON.stringify(req.method === 'POST' ? { access_token: token, expires_in: 300 } : { token, expires_in: 300 }),
@@ -138,7 +93,7 @@ before(async () => {
   const port = await freePort();
   await new Promise<void>((resolve) => tokenServer.listen(port, '127.0.0.1', resolve));
   registry = await startRegistry({
-    token: { realm: `http://127.0.0.1:${port}/token`, service: SERVICE, issuer: ISSUER, rootCertPath: certPath },
+    token: { realm: `http://127.0.0.1:${port}/token`, service: SERVICE, issuer: ISSUER, rootCertPath: signer.certPath },
   });
   const layout = join(work, 'layout');
   await buildTinyLayout(layout, 'v1', { files: { 'etc/bearer': 'behind a token\n' } });
@@ -195,4 +150,22 @@ test('identitytoken from the docker config is exchanged with an OAuth2 refresh_t
   assert.deepEqual(tokenRequests, [{ method: 'POST', scope: 'repository:test/tiny:pull', who: 'refresh-token' }]);
   writeFileSync(cfg, JSON.stringify({ auths: { [registry.host]: { identitytoken: 'expired' } } }));
   await assert.rejects(openRegistryImage(ref, { target: 't', dockerConfigPath: cfg }), { status: 401 });
+});
+
+test("a registry token handed over (Harbor's Bearer authorization) is sent as it is: no token server", async () => {
+  tokenRequests.length = 0;
+  const ref = parseReference(`${registry.host}/test/tiny:v1`);
+  const token = signer.issue('test/tiny', ['pull'], AUDIENCE);
+  const img = await openRegistryImage(ref, { target: 't', auth: { token } });
+  assert.deepEqual(await tinyLayerFiles(await img.layers[0].open(), true), { 'etc/bearer': 'behind a token\n' });
+  assert.equal((await resolveRegistryDigest(ref, { auth: { token } })).digest, img.source.manifestDigest);
+  assert.deepEqual(tokenRequests, []);
+  // a token for another repository is refused by the registry: the one-line unauthorized error
+  const other = signer.issue('test/other', ['pull'], AUDIENCE);
+  await assert.rejects(
+    openRegistryImage(ref, { target: 't', auth: { token: other } }),
+    (e: unknown) =>
+      e instanceof RegistryError && e.status === 401 && /unauthorized for repo test\/tiny/.test(e.message),
+  );
+  assert.deepEqual(tokenRequests, []);
 });
