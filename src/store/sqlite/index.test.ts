@@ -30,3 +30,22 @@ test('sqlite: the data folder holds one WAL-journaled database', async () => {
   db.close();
   await s.close();
 });
+
+test('sqlite: processes opening one new data folder at the same moment all open it (serve beside `zerocve token`)', async () => {
+  const { spawn } = await import('node:child_process');
+  for (let round = 0; round < 5; round++) {
+    const dir = join(root, `race${round}`);
+    const code = `const { openSqliteStore } = await import(${JSON.stringify(import.meta.resolve('./index.ts'))});
+      const s = await openSqliteStore(${JSON.stringify(dir)}); await s.close();`;
+    const runs = Array.from({ length: 6 }, () => {
+      const child = spawn(process.execPath, ['--input-type=module', '-e', code], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let err = '';
+      child.stderr.on('data', (d: Buffer) => (err += d));
+      return new Promise<string>((res) => child.on('close', (c) => res(c === 0 ? '' : err || `exit ${c}`)));
+    });
+    const errors = (await Promise.all(runs)).filter(Boolean);
+    assert.deepEqual(errors, [], `round ${round}`);
+  }
+});

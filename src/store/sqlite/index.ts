@@ -68,9 +68,11 @@ export async function openSqliteStore(
       cause: err,
     });
   }
+  // the busy timeout first: switching a new file to WAL takes a lock, and a second process opening the same new
+  // folder at the same moment (serve and `zerocve token`) must wait for it, not fail with "database is locked"
+  db.exec('PRAGMA busy_timeout = 10000');
   db.exec('PRAGMA journal_mode = WAL');
   db.exec('PRAGMA synchronous = NORMAL');
-  db.exec('PRAGMA busy_timeout = 10000');
   db.exec('PRAGMA foreign_keys = ON');
   const sql = createSqliteSql(db);
   const version = await migrate(sql, [...MIGRATIONS, ...SQLITE_JOB_MIGRATIONS]);
