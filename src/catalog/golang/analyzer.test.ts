@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ecosystemImage, ecosystemSkip } from '../../../test/support/ecosystem-image.ts';
 import { goPackages } from './analyzer.ts';
-import { createGoBuildInfoSink, goVersionToSemver, parseModInfo } from './parse-go-buildinfo.ts';
+import { bufferFile, withoutSectionHeaders } from '../../../test/support/buffer-file.ts';
+import { createGoBuildInfoSink, goVersionToSemver, parseModInfo, readGoBuildInfo } from './parse-go-buildinfo.ts';
 
 test('golang: toolchain versions as Go vulndb semver', () => {
   const table: [string, string | undefined][] = [
@@ -96,5 +97,40 @@ test(
     const ls = createGoBuildInfoSink();
     ls.write(readFileSync('/usr/bin/ls'));
     assert.deepEqual(ls.end(), { problems: [] });
+  },
+);
+
+test(
+  'golang: read at random (an unpacked root), the same answer as streaming, from a few KiB of the file',
+  { skip: ecosystemSkip(), timeout: 40 * 60_000 },
+  async () => {
+    const img = await ecosystemImage();
+    const streamed = (bytes: Buffer): ReturnType<ReturnType<typeof createGoBuildInfoSink>['end']> => {
+      const s = createGoBuildInfoSink();
+      s.write(bytes);
+      return s.end();
+    };
+    // [file, bytes read at most]: Debian 12's fzf has a 1.18+ `.go.buildinfo`; Debian 11's (pre-1.18 pointers) has
+    // its modinfo string header in .bss, outside the file, and esbuild's no `.go.buildinfo`: both stream whole, as
+    // the framed module block is then searched for; /usr/bin/ls has sections and none of Go's
+    for (const [file, most, format] of [
+      [join(img.debianRoot, 'usr/bin/fzf'), 64 << 10, 'inline'],
+      [join(img.appRoot, 'opt/bullseye/usr/bin/fzf'), Infinity, 'pointer'],
+      [join(img.appRoot, 'opt/esbuild/bin/esbuild'), Infinity, 'framed'],
+      ['/usr/bin/ls', 16 << 10, undefined],
+    ] as const) {
+      const bytes = readFileSync(file);
+      const f = bufferFile(bytes);
+      const got = await readGoBuildInfo(f);
+      assert.deepEqual(got, streamed(bytes), file);
+      assert.equal(got.info?.format, format, file);
+      assert.ok(f.bytesRead <= most, `${file}: read ${f.bytesRead} of ${bytes.length} bytes`);
+      // without section headers: the whole file, through the streaming reader
+      const bare = withoutSectionHeaders(bytes);
+      const g = bufferFile(bare);
+      assert.deepEqual(await readGoBuildInfo(g), streamed(bare), `${file} without section headers`);
+      assert.equal(g.bytesRead >= bare.length, true, `${file} without section headers is read whole`);
+    }
+    assert.deepEqual(await readGoBuildInfo(bufferFile(Buffer.from('#!/bin/sh\necho hi\n'))), { problems: [] });
   },
 );
