@@ -7,8 +7,9 @@
 // of a 1.7 GB ML root cost a round trip between threads (futex wake-ups) and, on a busy machine, a wait for the
 // scheduler: the walk spent more time waiting than working. Only entries an analyzer claims enter the asynchronous
 // dispatch; analyzers that can read at random (readAt: ELF section headers and one section) get the open file
-// instead of its every byte; files larger than ASYNC_READ_FROM are read through the thread pool so one huge model file does not hold
-// the event loop, and the walk yields to the event loop every YIELD_EVERY entries (abort signals, progress, timers).
+// instead of its every byte; files larger than ASYNC_READ_FROM are read through the thread pool so one huge model
+// file does not hold the event loop, and the walk yields to the event loop every YIELD_EVERY entries (abort
+// signals, progress, timers).
 import { createHash } from 'node:crypto';
 import { closeSync, constants as fsc, lstatSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
