@@ -27,7 +27,16 @@ const MAX_NAMES = 1 << 20;
  * The headers and sections of an ELF file: `'not-elf'` when it does not start with the ELF magic, `'unusable'` when
  * it does but its ELF or program headers cannot be read (bad class, truncated, beyond the first megabyte).
  */
-export async function readElfLayout(file: RandomAccessFile): Promise<ElfLayout | 'not-elf' | 'unusable'> {
+export function readElfLayout(file: RandomAccessFile): Promise<ElfLayout | 'not-elf' | 'unusable'> {
+  // several analyzers (Go, Rust) look at the same file: its layout is read once
+  let layout = layouts.get(file);
+  if (!layout) layouts.set(file, (layout = readLayout(file)));
+  return layout;
+}
+
+const layouts = new WeakMap<RandomAccessFile, Promise<ElfLayout | 'not-elf' | 'unusable'>>();
+
+async function readLayout(file: RandomAccessFile): Promise<ElfLayout | 'not-elf' | 'unusable'> {
   let head = await file.read(0, Math.min(HEAD, file.size));
   if (head.length < 4 || head.readUInt32BE(0) !== 0x7f454c46) return 'not-elf';
   let h = readElfHeaders(head);
@@ -83,11 +92,11 @@ async function readSections(file: RandomAccessFile, head: Buffer, h: ElfHeaders)
   }
   const strtab = raw[shstrndx];
   if (strtab.size > MAX_NAMES || strtab.offset + strtab.size > file.size) return undefined;
-  const names = await file.read(strtab.offset, strtab.size);
+  const names = (await file.read(strtab.offset, strtab.size)).toString('latin1');
   return raw.map(({ nameAt, ...s }) => {
     if (nameAt < names.length) {
-      const end = names.indexOf(0, nameAt);
-      s.name = names.toString('latin1', nameAt, end < 0 ? names.length : end);
+      const end = names.indexOf('\0', nameAt);
+      s.name = names.slice(nameAt, end < 0 ? names.length : end);
     }
     return s;
   });
