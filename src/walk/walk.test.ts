@@ -615,7 +615,7 @@ test(
   },
 );
 
-test('random access: a dir: walk hands readAt() the open file, a layer streams through sink(); faults are problems', async () => {
+test('readAt: a dir: walk hands analyzers the open file, a layer streams to sink(); faults are problems', async () => {
   const root = join(dir, 'rootfs-random');
   mkdirSync(join(root, 'bin'), { recursive: true });
   const body = Buffer.from(`${'0123456789'.repeat(30_000)}the-tail`);
