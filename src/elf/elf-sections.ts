@@ -7,6 +7,8 @@ import { readElfHeaders, type ElfHeaders } from './elf-headers.ts';
 export interface ElfSection {
   name: string;
   type: number;
+  /** SHF_* bits: SHF_EXECINSTR (4) marks machine code */
+  flags: number;
   /** file offset of the contents */
   offset: number;
   size: number;
@@ -19,6 +21,7 @@ export interface ElfLayout extends ElfHeaders {
 }
 
 export const SHT_NOBITS = 8;
+export const SHF_EXECINSTR = 4;
 const HEAD = 4096;
 const MAX_HEADERS = 1 << 20;
 const MAX_NAMES = 1 << 20;
@@ -76,6 +79,7 @@ async function readSections(file: RandomAccessFile, head: Buffer, h: ElfHeaders)
             nameAt: u32(table, o),
             name: '',
             type: u32(table, o + 4),
+            flags: word(table, o + 8),
             addr: word(table, o + 16),
             offset: word(table, o + 24),
             size: word(table, o + 32),
@@ -84,6 +88,7 @@ async function readSections(file: RandomAccessFile, head: Buffer, h: ElfHeaders)
             nameAt: u32(table, o),
             name: '',
             type: u32(table, o + 4),
+            flags: word(table, o + 8),
             addr: word(table, o + 12),
             offset: word(table, o + 16),
             size: word(table, o + 20),

@@ -101,7 +101,7 @@ test(
 );
 
 test(
-  'golang: read at random (an unpacked root), the same answer as streaming, from a few KiB of the file',
+  'golang: read at random (an unpacked root), the same answer as streaming, from part of the file',
   { skip: ecosystemSkip(), timeout: 40 * 60_000 },
   async () => {
     const img = await ecosystemImage();
@@ -110,21 +110,22 @@ test(
       s.write(bytes);
       return s.end();
     };
-    // [file, bytes read at most]: Debian 12's fzf has a 1.18+ `.go.buildinfo`; Debian 11's (pre-1.18 pointers) has
-    // its modinfo string header in .bss, outside the file, and esbuild's no `.go.buildinfo`: both stream whole, as
-    // the framed module block is then searched for; /usr/bin/ls has sections and none of Go's
+    // [file, part of the file read at most]: Debian 12's fzf has a 1.18+ `.go.buildinfo` (a few KiB are read);
+    // Debian 11's (pre-1.18 pointers) has its modinfo string header in .bss, outside the file, and esbuild's no
+    // `.go.buildinfo`: both are searched whole but for their machine code (.text, about half of each);
+    // /usr/bin/ls has sections and none of Go's
     for (const [file, most, format] of [
-      [join(img.debianRoot, 'usr/bin/fzf'), 64 << 10, 'inline'],
-      [join(img.appRoot, 'opt/bullseye/usr/bin/fzf'), Infinity, 'pointer'],
-      [join(img.appRoot, 'opt/esbuild/bin/esbuild'), Infinity, 'framed'],
-      ['/usr/bin/ls', 16 << 10, undefined],
+      [join(img.debianRoot, 'usr/bin/fzf'), 0.05, 'inline'],
+      [join(img.appRoot, 'opt/bullseye/usr/bin/fzf'), 0.75, 'pointer'],
+      [join(img.appRoot, 'opt/esbuild/bin/esbuild'), 0.75, 'framed'],
+      ['/usr/bin/ls', 0.25, undefined],
     ] as const) {
       const bytes = readFileSync(file);
       const f = bufferFile(bytes);
       const got = await readGoBuildInfo(f);
       assert.deepEqual(got, streamed(bytes), file);
       assert.equal(got.info?.format, format, file);
-      assert.ok(f.bytesRead <= most, `${file}: read ${f.bytesRead} of ${bytes.length} bytes`);
+      assert.ok(f.bytesRead <= most * bytes.length, `${file}: read ${f.bytesRead} of ${bytes.length} bytes`);
       // without section headers: the whole file, through the streaming reader
       const bare = withoutSectionHeaders(bytes);
       const g = bufferFile(bare);

@@ -24,8 +24,8 @@ import {
   offsetOfVaddr,
   readElfHeaders,
   readElfLayout,
-  streamFile,
   vaddrOfOffset,
+  SHF_EXECINSTR,
   SHT_NOBITS,
   type ElfHeaders,
   type ElfLayout,
@@ -92,7 +92,18 @@ const decodeVarint = (b: Buffer, at: number): { value: number; next: number } | 
 };
 
 /** A sink that reads Go build information from a file's chunks, in order. */
-export function createGoBuildInfoSink(): { write(chunk: Buffer): void; end(): GoBuildInfoResult } {
+export interface GoBuildInfoSink {
+  write(chunk: Buffer): void;
+  end(): GoBuildInfoResult;
+  /**
+   * True when the ELF headers are read and nothing is being captured: the bytes up to a later offset may then be
+   * left out with skipTo() (machine code, where Go keeps none of what is searched for).
+   */
+  idle(): boolean;
+  skipTo(offset: number): void;
+}
+
+export function createGoBuildInfoSink(): GoBuildInfoSink {
   const problems: string[] = [];
   let head: Buffer[] = [];
   let headLen = 0;
@@ -313,6 +324,12 @@ export function createGoBuildInfoSink(): { write(chunk: Buffer): void; end(): Go
       scanPointers(win, winStart, chunkStart);
       carry = Buffer.from(win.subarray(Math.max(0, win.length - CARRY)));
     },
+    idle: () => !notElf && elf !== undefined && captures.length === 0,
+    skipTo(to: number): void {
+      if (to <= offset) return;
+      offset = to;
+      carry = Buffer.alloc(0);
+    },
     end(): GoBuildInfoResult {
       if (notElf || !elf) return { problems };
       let vers = '';
@@ -363,15 +380,47 @@ export async function readGoBuildInfo(file: RandomAccessFile): Promise<GoBuildIn
   return direct === 'not-go' ? { problems: [] } : (direct ?? streamed(file, layout));
 }
 
+/**
+ * The whole file through the sink, except its machine code when the section headers say where it is (the `.text`
+ * of a Go binary is half of it; Go keeps strings, the module block and build information in data sections).
+ */
 async function streamed(
   file: RandomAccessFile,
   layout: ElfLayout | 'not-elf' | 'unusable',
 ): Promise<GoBuildInfoResult> {
   if (layout === 'not-elf') return { problems: [] };
   const sink = createGoBuildInfoSink();
-  await streamFile(file, (c) => sink.write(c));
+  const code =
+    typeof layout === 'object' && layout.sections
+      ? layout.sections
+          .filter((s) => (s.flags & SHF_EXECINSTR) !== 0 && s.type !== SHT_NOBITS && s.offset >= layout.headerEnd)
+          .sort((a, b) => a.offset - b.offset)
+      : [];
+  let pos = 0;
+  const feed = async (to: number): Promise<void> => {
+    for (to = Math.min(to, file.size); pos < to;) {
+      const chunk = await file.read(pos, Math.min(STREAM_CHUNK, to - pos));
+      if (chunk.length === 0) {
+        pos = file.size;
+        return;
+      }
+      sink.write(chunk);
+      pos += chunk.length;
+    }
+  };
+  for (const s of code) {
+    if (s.offset + s.size <= pos) continue;
+    await feed(s.offset);
+    if (pos === s.offset && sink.idle()) {
+      pos = Math.min(file.size, s.offset + s.size);
+      sink.skipTo(pos);
+    }
+  }
+  await feed(file.size);
   return sink.end();
 }
+
+const STREAM_CHUNK = 4 * 1024 * 1024;
 
 /** sections only Go's linker writes (`.go.buildinfo`, `.go.module`, `.gopclntab`…; not `.got`) */
 const isGoSection = (name: string): boolean =>
