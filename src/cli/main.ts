@@ -1,27 +1,59 @@
 // The only place that touches the process: parses arguments, wires use cases, prints, and maps results to exit codes.
 import { ZerocveError } from '../core/errors.ts';
 import { EXIT } from './exit.ts';
-import { VERSION } from '../app/index.ts';
-import { scan, sbom, compare, bloat, inspect, type Command } from './commands/scan.ts';
-import { db } from './commands/db.ts';
-import { build, slim } from './commands/make.ts';
-import { serve, worker, token } from './commands/serve.ts';
+import type { Command } from './commands/scan.ts';
 
 export { EXIT };
 
-/** Every command, in the order `zerocve --help` lists them. */
-const commands: Record<string, Command> = {
-  scan,
-  compare,
-  sbom,
-  inspect,
-  bloat,
-  db,
-  slim,
-  build,
-  serve,
-  worker,
-  token,
+/**
+ * Every command, in the order `zerocve --help` lists them. A command's module (and what it imports: the service's
+ * PostgreSQL client, the build and slim machinery, every report format…) is loaded only when that command runs.
+ */
+const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  scan: {
+    summary: 'find vulnerabilities, attack surface and bloat in an image; gate CI',
+    load: async () => (await import('./commands/scan.ts')).scan,
+  },
+  compare: {
+    summary: 'put two images side by side: CVEs, packages, executables, size',
+    load: async () => (await import('./commands/scan.ts')).compare,
+  },
+  sbom: {
+    summary: 'write the inventory of an image as CycloneDX 1.6, SPDX 2.3 or zerocve JSON',
+    load: async () => (await import('./commands/scan.ts')).sbom,
+  },
+  inspect: {
+    summary: 'what an image is made of: platform, config, layers, file totals',
+    load: async () => (await import('./commands/scan.ts')).inspect,
+  },
+  bloat: {
+    summary: 'where the bytes of an image go: docs, toolchains, duplicates, GPU code for unused architectures',
+    load: async () => (await import('./commands/scan.ts')).bloat,
+  },
+  db: {
+    summary: 'update, import or show the local vulnerability database',
+    load: async () => (await import('./commands/db.ts')).db,
+  },
+  slim: {
+    summary: 'cut an image down to what a workload uses, and prove it still runs',
+    load: async () => (await import('./commands/make.ts')).slim,
+  },
+  build: {
+    summary: 'build a minimal image from Debian packages (image.yaml), with SBOM and provenance',
+    load: async () => (await import('./commands/make.ts')).build,
+  },
+  serve: {
+    summary: 'run the golden-image service: catalog, continuous re-scan, events, triage, HTTP API',
+    load: async () => (await import('./commands/serve.ts')).serve,
+  },
+  worker: {
+    summary: "run jobs (scans, re-matches) from the service's queue",
+    load: async () => (await import('./commands/serve.ts')).worker,
+  },
+  token: {
+    summary: 'create an API token for `zerocve serve` (printed once; stored hashed)',
+    load: async () => (await import('./commands/serve.ts')).token,
+  },
 };
 
 export function usage(): string {
@@ -38,6 +70,7 @@ export async function main(argv: string[]): Promise<number> {
     return cmd ? EXIT.ok : EXIT.usage;
   }
   if (cmd === '--version' || cmd === 'version') {
+    const { VERSION } = await import('../app/index.ts');
     process.stdout.write(`zerocve ${VERSION}\n`);
     return EXIT.ok;
   }
@@ -47,7 +80,7 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.usage;
   }
   try {
-    return await c.run(rest);
+    return await (await c.load()).run(rest);
   } catch (err) {
     return reportError(err);
   }

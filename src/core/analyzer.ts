@@ -11,6 +11,15 @@ import type { Fact } from './fact.ts';
  */
 export type Want = 'header' | { maxBytes: number } | 'stream';
 
+/**
+ * Random access to one file's bytes, offered by sources that can seek (an unpacked root on disk; never a layer
+ * streamed from a tar). `read` returns fewer bytes than asked only at the end of the file.
+ */
+export interface RandomAccessFile {
+  readonly size: number;
+  read(position: number, length: number): Promise<Buffer>;
+}
+
 export interface Sink {
   write(chunk: Buffer): void;
   end(): Fact[] | Promise<Fact[]>;
@@ -26,4 +35,9 @@ export interface Analyzer {
   analyze?(entry: EntryHeader, content: Buffer | null): Fact[] | Promise<Fact[]>;
   /** for `stream` wants */
   sink?(entry: EntryHeader): Sink;
+  /**
+   * for `stream` wants, used instead of sink() when the source can seek: reads only the bytes it needs (an ELF
+   * file's section headers and one section, a zip's central directory) and gives the same facts as sink() would.
+   */
+  readAt?(entry: EntryHeader, file: RandomAccessFile): Promise<Fact[]>;
 }

@@ -3,7 +3,12 @@
 // with ratings, affects, analysis and recommendation), so nothing is written by hand. It serializes to one string:
 // acceptable for an SBOM (tens of MB at most), noted as the one non-streaming writer.
 import type { Writable } from 'node:stream';
-import CDX from '@cyclonedx/cyclonedx-library';
+// The library's parts, not its root: the root also loads its validators, which pull in ajv when it is installed.
+import Models from '@cyclonedx/cyclonedx-library/Models';
+import Enums from '@cyclonedx/cyclonedx-library/Enums';
+import Spec from '@cyclonedx/cyclonedx-library/Spec';
+import Serialize from '@cyclonedx/cyclonedx-library/Serialize';
+import SPDX from '@cyclonedx/cyclonedx-library/SPDX';
 import type { ScanReport } from '../core/report.ts';
 import type { Package } from '../core/package.ts';
 import type { Finding, Suppression } from '../core/finding.ts';
@@ -13,8 +18,6 @@ import { writeChunks, stableUuid, imageIdentity, imageName, fixedText } from './
 import { resolveDpkgDepends } from './dependencies.ts';
 import { isOsPackageType } from '../core/package-types.ts';
 
-const { Models, Enums, Spec, Serialize, SPDX } = CDX;
-
 export interface CycloneDxOptions extends ReporterOptions {
   /** include vulnerabilities[] (scan reports); false for `zerocve sbom`. Default true. */
   vulnerabilities?: boolean;
@@ -23,7 +26,7 @@ export interface CycloneDxOptions extends ReporterOptions {
 /** bom-ref of a package: its inventory id (unique by construction). */
 export const packageBomRef = (p: { id: string }): string => p.id;
 
-function cdxSeverity(s: Severity): CDX.Enums.Vulnerability.Severity {
+function cdxSeverity(s: Severity): Enums.Vulnerability.Severity {
   const S = Enums.Vulnerability.Severity;
   return (
     {
@@ -41,7 +44,7 @@ function scoreSeverity(score: number): Severity {
   return score >= 9 ? 'critical' : score >= 7 ? 'high' : score >= 4 ? 'medium' : score > 0 ? 'low' : 'negligible';
 }
 
-function cvssMethod(v: Cvss['version']): CDX.Enums.Vulnerability.RatingMethod {
+function cvssMethod(v: Cvss['version']): Enums.Vulnerability.RatingMethod {
   const M = Enums.Vulnerability.RatingMethod;
   return ({ '2.0': M.CVSSv2, '3.0': M.CVSSv3, '3.1': M.CVSSv31, '4.0': M.CVSSv4 } as const)[v];
 }
@@ -50,9 +53,9 @@ function cvssMethod(v: Cvss['version']): CDX.Enums.Vulnerability.RatingMethod {
  * VEX (OpenVEX/CSAF) justification → CycloneDX analysis justification. `reason` is a justification or a VEX
  * suppression's reason as the policy writes it (`not_affected: vulnerable_code_not_in_execute_path[: impact]`).
  */
-export function cdxJustification(reason: string): CDX.Enums.Vulnerability.AnalysisJustification | undefined {
+export function cdxJustification(reason: string): Enums.Vulnerability.AnalysisJustification | undefined {
   const J = Enums.Vulnerability.AnalysisJustification;
-  const map: Record<string, CDX.Enums.Vulnerability.AnalysisJustification> = {
+  const map: Record<string, Enums.Vulnerability.AnalysisJustification> = {
     component_not_present: J.CodeNotPresent,
     vulnerable_code_not_present: J.CodeNotPresent,
     vulnerable_code_not_in_execute_path: J.CodeNotReachable,
@@ -81,7 +84,7 @@ export function cdxJustification(reason: string): CDX.Enums.Vulnerability.Analys
  * - `--ignore-unfixed` and `--severity` filters are views, not analyses: no state, the detail says why it is hidden.
  * The detail always names the suppressor, its reason and its rule (file:line or VEX statement).
  */
-export function cdxAnalysis(s: Suppression): CDX.Models.Vulnerability.Analysis {
+export function cdxAnalysis(s: Suppression): Models.Vulnerability.Analysis {
   const where = s.rule ? ` (${s.rule})` : '';
   const A = Enums.Vulnerability.AnalysisState;
   if (s.by === 'vex') {
@@ -107,8 +110,8 @@ export function cdxAnalysis(s: Suppression): CDX.Models.Vulnerability.Analysis {
   return new Models.Vulnerability.Analysis({ detail: `suppressed by ${s.by}: ${s.reason}${where}` });
 }
 
-function licensesOf(p: Package): CDX.Models.License[] {
-  const out: CDX.Models.License[] = [];
+function licensesOf(p: Package): Models.License[] {
+  const out: Models.License[] = [];
   for (const l of p.licenses ?? []) {
     if (SPDX.isSupportedSpdxId(l)) out.push(new Models.SpdxLicense(l));
     else out.push(new Models.NamedLicense(l));
@@ -116,7 +119,7 @@ function licensesOf(p: Package): CDX.Models.License[] {
   return out;
 }
 
-function packageComponent(p: Package, withFiles: boolean): CDX.Models.Component {
+function packageComponent(p: Package, withFiles: boolean): Models.Component {
   const m = p.metadata;
   const c = new Models.Component(Enums.ComponentType.Library, p.name, { bomRef: packageBomRef(p), version: p.version });
   // the library validates purls strictly; keep ours verbatim (they come from packageurl-js or the SBOM we read)
@@ -154,9 +157,9 @@ function packageComponent(p: Package, withFiles: boolean): CDX.Models.Component 
 function vulnerabilityOf(
   id: string,
   group: Finding[],
-  refs: Map<string, CDX.Models.Component>,
+  refs: Map<string, Models.Component>,
   suppression?: Suppression,
-): CDX.Models.Vulnerability.Vulnerability {
+): Models.Vulnerability.Vulnerability {
   const f = group[0];
   const v = new Models.Vulnerability.Vulnerability({
     bomRef: suppression ? `vuln:${id}:suppressed:${f.package.id}` : `vuln:${id}`,
@@ -217,7 +220,7 @@ function vulnerabilityOf(
 }
 
 /** Build the CycloneDX BOM model of a report. */
-export function buildBom(report: ScanReport, options: CycloneDxOptions = {}): CDX.Models.Bom {
+export function buildBom(report: ScanReport, options: CycloneDxOptions = {}): Models.Bom {
   const bom = new Models.Bom();
   bom.serialNumber = `urn:uuid:${stableUuid(imageIdentity(report))}`;
   bom.metadata.timestamp = new Date(report.createdAt);
@@ -256,7 +259,7 @@ export function buildBom(report: ScanReport, options: CycloneDxOptions = {}): CD
   bom.metadata.component = root;
 
   const os = report.inventory.os;
-  let osComp: CDX.Models.Component | undefined;
+  let osComp: Models.Component | undefined;
   if (os) {
     osComp = new Models.Component(Enums.ComponentType.OperatingSystem, os.id, {
       bomRef: `os:${os.id}@${os.versionId}`,
@@ -268,7 +271,7 @@ export function buildBom(report: ScanReport, options: CycloneDxOptions = {}): CD
     bom.components.add(osComp);
     root.dependencies.add(osComp.bomRef);
   }
-  const byId = new Map<string, CDX.Models.Component>();
+  const byId = new Map<string, Models.Component>();
   for (const p of report.inventory.packages) {
     const c = packageComponent(p, options.files === true);
     byId.set(p.id, c);

@@ -3,7 +3,7 @@
 // go into package annotations (`zerocve:<key>=<value>`), which our SBOM reader reads back.
 import type { Writable } from 'node:stream';
 import { createHash } from 'node:crypto';
-import CDX from '@cyclonedx/cyclonedx-library';
+import SPDX from '@cyclonedx/cyclonedx-library/SPDX';
 import type { ScanReport } from '../core/report.ts';
 import type { Package } from '../core/package.ts';
 import type { Reporter, ReporterOptions } from './common.ts';
@@ -90,7 +90,7 @@ export function buildSpdx(report: ScanReport, options: ReporterOptions = {}): Sp
     if (!ls.length) return 'NOASSERTION';
     return ls
       .map((l) => {
-        if (CDX.SPDX.isSupportedSpdxId(l)) return l;
+        if (SPDX.isSupportedSpdxId(l)) return l;
         const id = `LicenseRef-${idPart(l)}`;
         extracted.set(id, { licenseId: id, extractedText: l, name: l });
         return id;

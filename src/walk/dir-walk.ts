@@ -6,14 +6,16 @@
 // analyzer claims), not promises. Sent through libuv's thread pool one at a time, each of the ~40,000 lstat calls
 // of a 1.7 GB ML root cost a round trip between threads (futex wake-ups) and, on a busy machine, a wait for the
 // scheduler: the walk spent more time waiting than working. Only entries an analyzer claims enter the asynchronous
-// dispatch; files larger than ASYNC_READ_FROM are read through the thread pool so one huge model file does not hold
-// the event loop, and the walk yields to the event loop every YIELD_EVERY entries (abort signals, progress, timers).
+// dispatch; analyzers that can read at random (readAt: ELF section headers and one section) get the open file
+// instead of its every byte; files larger than ASYNC_READ_FROM are read through the thread pool so one huge model
+// file does not hold the event loop, and the walk yields to the event loop every YIELD_EVERY entries (abort
+// signals, progress, timers).
 import { createHash } from 'node:crypto';
 import { closeSync, constants as fsc, lstatSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Stats } from 'node:fs';
-import type { Analyzer } from '../core/analyzer.ts';
+import type { Analyzer, RandomAccessFile } from '../core/analyzer.ts';
 import { entryOfStats, entryTypeOf, type MergedEntry } from '../core/entry.ts';
 import type { Fact } from '../core/fact.ts';
 import type { ProblemCode } from '../core/package.ts';
@@ -104,9 +106,11 @@ export async function walkDirectory(
         bytes += h.size;
       }
       if (analyzers.length) {
-        const claim = claimEntry(h, analyzers, facts, true);
+        const claim = claimEntry(h, analyzers, facts, true, true);
         if (claim) {
+          let file: OpenFile | undefined;
           try {
+            if (claim.random) file = openAtRandom(childAbs, h.type === 'file' ? h.size : 0);
             await runClaim(
               h,
               claim,
@@ -116,9 +120,12 @@ export async function walkDirectory(
                 : h.size < ASYNC_READ_FROM
                   ? () => readSmallFile(childAbs, h.size)
                   : () => readLargeFile(childAbs, h.size),
+              file,
             );
           } catch (err) {
             problem(child, 'unreadable', `cannot read: ${reasonOf(err)}`);
+          } finally {
+            file?.close();
           }
         }
       }
@@ -139,6 +146,36 @@ export async function walkDirectory(
       fileCount: files,
     },
     digest: `sha256:${listing.digest('hex')}`,
+  };
+}
+
+type OpenFile = RandomAccessFile & { close(): void };
+
+/**
+ * A file for analyzers that read at random (section headers, one section): synchronous reads, like the walk's, of
+ * at most its listed `size` bytes (a file that grew since it was listed is analyzed at its listed size).
+ */
+function openAtRandom(abs: string, size: number): OpenFile {
+  if (size === 0) return { size, read: () => Promise.resolve(Buffer.alloc(0)), close() {} };
+  const fd = openSync(abs, OPEN_FLAGS);
+  let open = true;
+  return {
+    size,
+    read(position, length) {
+      const want = Math.max(0, Math.min(length, size - position));
+      const buf = Buffer.allocUnsafe(want);
+      let n = 0;
+      while (n < want) {
+        const got = readSync(fd, buf, n, want - n, position + n);
+        if (got === 0) break;
+        n += got;
+      }
+      return Promise.resolve(n === want ? buf : buf.subarray(0, n));
+    },
+    close() {
+      if (open) closeSync(fd);
+      open = false;
+    },
   };
 }
 

@@ -3,9 +3,12 @@
 // analyzers. Entries nobody wants are never read (the tar reader skips them; the directory walk never opens them).
 // Analyzer faults become problem facts.
 //
+// Sources that can seek (the directory walk) pass `randomAccess`: analyzers that offer readAt() then read only the
+// bytes they need from the file instead of taking every chunk through a sink.
+//
 // Two steps, so that walkers can skip the asynchronous part for the many entries nobody claims: `claimEntry` asks
 // every analyzer synchronously and returns null when none wants anything; `runClaim` then reads and analyzes.
-import type { Analyzer, Sink } from '../core/analyzer.ts';
+import type { Analyzer, RandomAccessFile, Sink } from '../core/analyzer.ts';
 import type { EntryHeader } from '../core/entry.ts';
 import type { Fact } from '../core/fact.ts';
 import type { ProblemCode } from '../core/package.ts';
@@ -24,19 +27,23 @@ export interface Claim {
   headerOnly: Analyzer[] | null;
   buffered: Analyzer[] | null;
   sinks: { a: Analyzer; sink: Sink }[] | null;
+  /** stream analyzers that read the file at random instead (only when the walker offered random access) */
+  random: Analyzer[] | null;
 }
 
 /**
  * Asks every analyzer what it wants of `h` (problems from wants()/sink() go to `facts`). Null when nobody wants
  * anything: nothing to run, no bytes to read. `readable` false means the content exists but cannot be delivered
- * (sparse members).
+ * (sparse members). `randomAccess` true: the walker can hand runClaim a RandomAccessFile.
  */
 export function claimEntry(
   h: EntryHeader,
   analyzers: readonly Analyzer[],
   facts: Fact[],
   readable: boolean,
+  randomAccess = false,
 ): Claim | null {
+  let random: Analyzer[] | null = null;
   let headerOnly: Analyzer[] | null = null;
   let buffered: Analyzer[] | null = null;
   let sinks: { a: Analyzer; sink: Sink }[] | null = null;
@@ -59,6 +66,10 @@ export function claimEntry(
       continue;
     }
     if (want === 'stream') {
+      if (randomAccess && a.readAt) {
+        (random ??= []).push(a);
+        continue;
+      }
       if (!a.sink) {
         facts.push(problem(h.path, a.name, 'analyzer-failed', 'analyzer wants a stream but has no sink()'));
         continue;
@@ -83,23 +94,37 @@ export function claimEntry(
     }
     (buffered ??= []).push(a);
   }
-  return headerOnly || buffered || sinks ? { headerOnly, buffered, sinks } : null;
+  return headerOnly || buffered || sinks || random ? { headerOnly, buffered, sinks, random } : null;
 }
 
 /** True when running the claim reads the entry's content (someone wants bytes and there are some). */
 export const claimReadsBody = (h: EntryHeader, c: Claim): boolean =>
   (c.buffered !== null || c.sinks !== null) && h.type === 'file' && h.size > 0;
 
-/** Runs a claim: header-only analyzers, then one read of the body (called at most once) for the others. */
+/**
+ * Runs a claim: header-only analyzers, the random-access ones on `file` (given whenever claim.random is set), then
+ * one read of the body (called at most once) for the others.
+ */
 export async function runClaim(
   h: EntryHeader,
   claim: Claim,
   facts: Fact[],
   body: () => AsyncIterable<Buffer> | Iterable<Buffer>,
+  file?: RandomAccessFile,
 ): Promise<void> {
   const { headerOnly, buffered } = claim;
   let sinks = claim.sinks;
   if (headerOnly) for (const a of headerOnly) await run(a, h, null, facts);
+  if (claim.random) {
+    if (!file) throw new Error('runClaim: random-access analyzers without a file');
+    for (const a of claim.random) {
+      try {
+        facts.push(...(await a.readAt!(h, file)));
+      } catch (err) {
+        facts.push(problem(h.path, a.name, 'analyzer-failed', `failed: ${reasonOf(err)}`));
+      }
+    }
+  }
   if (!buffered && !sinks) return;
 
   const hasBytes = h.type === 'file' && h.size > 0;

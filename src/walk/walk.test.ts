@@ -615,6 +615,70 @@ test(
   },
 );
 
+test('readAt: a dir: walk hands analyzers the open file, a layer streams to sink(); faults are problems', async () => {
+  const root = join(dir, 'rootfs-random');
+  mkdirSync(join(root, 'bin'), { recursive: true });
+  const body = Buffer.from(`${'0123456789'.repeat(30_000)}the-tail`);
+  writeFileSync(join(root, 'bin/tool'), body);
+  writeFileSync(join(root, 'bin/bad'), 'x');
+  const how: string[] = [];
+  const tail: Analyzer = {
+    name: 'tail',
+    version: 1,
+    wants: (e) => (e.type === 'file' ? 'stream' : null),
+    sink(e) {
+      const parts: Buffer[] = [];
+      return {
+        write: (c) => void parts.push(Buffer.from(c)),
+        end: () => {
+          how.push(`sink ${e.path}`);
+          const all = Buffer.concat(parts);
+          return [{ kind: 'content-hash', path: e.path, sha256: all.subarray(-8).toString('hex'), size: e.size }];
+        },
+      };
+    },
+    async readAt(e, file) {
+      how.push(`readAt ${e.path}`);
+      if (e.path === '/bin/bad') throw new Error('boom');
+      assert.equal(file.size, e.size);
+      // past the end: only what is there
+      const last = await file.read(file.size - 8, 64);
+      return [{ kind: 'content-hash', path: e.path, sha256: last.toString('hex'), size: e.size }];
+    },
+  };
+  const fromDir = await walkImage(
+    { source: { target: `dir:${root}`, kind: 'dir' }, config: { diffIds: [] }, layers: [], rootDir: root },
+    { analyzers: [tail] },
+  );
+  assert.deepEqual(how.sort(), ['readAt /bin/bad', 'readAt /bin/tool']);
+  const expected = body.subarray(-8).toString('hex');
+  assert.equal(
+    (fromDir.facts.find((f) => f.path === '/bin/tool' && f.kind === 'content-hash') as { sha256?: string } | undefined)
+      ?.sha256,
+    expected,
+  );
+  const bad = fromDir.facts.find((f) => f.path === '/bin/bad');
+  assert.equal(
+    bad?.kind === 'problem' && `${bad.code} ${bad.analyzer} ${bad.message}`,
+    'analyzer-failed tail failed: boom',
+  );
+  how.length = 0;
+  const fromLayer = await walkImage(
+    imageOf([await layerOf([D('/bin'), [{ path: '/bin/tool', type: 'file' }, body.toString()]], 'none')]),
+    {
+      analyzers: [tail],
+    },
+  );
+  assert.deepEqual(how, ['sink /bin/tool']);
+  assert.equal(
+    (
+      fromLayer.facts.find((f) => f.path === '/bin/tool' && f.kind === 'content-hash') as
+        { sha256?: string } | undefined
+    )?.sha256,
+    expected,
+  );
+});
+
 test('a layer given as an already open stream of an uncompressed tar works too (Readable.from)', async () => {
   const l = await layerOf([F('/x', 'y')], 'none');
   const wrapped: Layer = {

@@ -11,7 +11,8 @@ import { deflateSync, constants } from 'node:zlib';
 import { buildInventory } from '../index.ts';
 import { analyzeFiles } from '../../../test/support/walk-root.ts';
 import { createCargoAnalyzer } from './analyzer.ts';
-import { createCargoAuditableSink } from './parse-cargo-auditable.ts';
+import { bufferFile, withoutSectionHeaders } from '../../../test/support/buffer-file.ts';
+import { createCargoAuditableSink, readCargoAuditable } from './parse-cargo-auditable.ts';
 
 const rustc = spawnSync('rustc', ['--version']).status === 0;
 const DEPS = {
@@ -88,3 +89,33 @@ test('cargo: binaries without the section say nothing', { skip: !rustc && 'needs
   );
   assert.deepEqual(facts, []);
 });
+
+test(
+  'cargo: read at random (an unpacked root), `.dep-v0` alone gives the streaming answer',
+  { skip: !rustc && 'needs rustc' },
+  async () => {
+    const streamed = (bytes: Buffer): ReturnType<ReturnType<typeof createCargoAuditableSink>['end']> => {
+      const s = createCargoAuditableSink();
+      s.write(bytes);
+      return s.end();
+    };
+    for (const [file, crates] of [
+      [build(true), 4],
+      [build(false), 0],
+      ['/usr/bin/ls', 0],
+    ] as const) {
+      const bytes = readFileSync(file);
+      const f = bufferFile(bytes);
+      const got = await readCargoAuditable(f);
+      assert.deepEqual(got, streamed(bytes), file);
+      assert.equal(got.crates?.length ?? 0, crates, file);
+      // the ELF and section headers, the section names and `.dep-v0`: a few KiB of a binary of hundreds
+      assert.ok(f.bytesRead < 32 << 10, `${file}: read ${f.bytesRead} of ${bytes.length} bytes`);
+      // without section headers the whole file is searched, as a stream
+      const bare = withoutSectionHeaders(bytes);
+      const g = bufferFile(bare);
+      assert.deepEqual(await readCargoAuditable(g), streamed(bare), `${file} without section headers`);
+      assert.ok(g.bytesRead >= bare.length, `${file} without section headers is read whole`);
+    }
+  },
+);

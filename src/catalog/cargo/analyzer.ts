@@ -4,10 +4,24 @@ import type { Analyzer } from '../../core/analyzer.ts';
 import type { CargoMetadata } from '../../core/ecosystems.ts';
 import type { Fact } from '../../core/fact.ts';
 import { newPackage, problemFact } from '../common.ts';
-import { createCargoAuditableSink } from './parse-cargo-auditable.ts';
+import { createCargoAuditableSink, readCargoAuditable, type AuditableResult } from './parse-cargo-auditable.ts';
 
 const NAME = 'cargo';
 const MIN_SIZE = 16 * 1024;
+
+function cargoFacts(p: string, r: AuditableResult): Fact[] {
+  const facts: Fact[] = r.problems.map((m) => problemFact(p, NAME, 'malformed', `${p}: ${m}`));
+  if (!r.crates || r.crates.length === 0) return facts;
+  const packages = r.crates.map((c) => {
+    const meta: CargoMetadata = { kind: 'cargo' };
+    if (c.source) meta.source = c.source;
+    if (c.kind) meta.dependencyKind = c.kind;
+    if (c.root) meta.root = true;
+    return newPackage('cargo', c.name, c.version, meta);
+  });
+  facts.push({ kind: 'packages', path: p, packages });
+  return facts;
+}
 
 export function createCargoAnalyzer(): Analyzer {
   return {
@@ -18,25 +32,9 @@ export function createCargoAnalyzer(): Analyzer {
     wants: (entry) => (entry.type === 'file' && entry.size >= MIN_SIZE && (entry.mode & 0o111) !== 0 ? 'stream' : null),
     sink(entry) {
       const s = createCargoAuditableSink();
-      return {
-        write: (chunk) => s.write(chunk),
-        end(): Fact[] {
-          const r = s.end();
-          const facts: Fact[] = r.problems.map((m) =>
-            problemFact(entry.path, NAME, 'malformed', `${entry.path}: ${m}`),
-          );
-          if (!r.crates || r.crates.length === 0) return facts;
-          const packages = r.crates.map((c) => {
-            const meta: CargoMetadata = { kind: 'cargo' };
-            if (c.source) meta.source = c.source;
-            if (c.kind) meta.dependencyKind = c.kind;
-            if (c.root) meta.root = true;
-            return newPackage('cargo', c.name, c.version, meta);
-          });
-          facts.push({ kind: 'packages', path: entry.path, packages });
-          return facts;
-        },
-      };
+      return { write: (chunk) => s.write(chunk), end: () => cargoFacts(entry.path, s.end()) };
     },
+    // an unpacked root: the section headers and `.dep-v0` instead of every byte
+    readAt: async (entry, file) => cargoFacts(entry.path, await readCargoAuditable(file)),
   };
 }

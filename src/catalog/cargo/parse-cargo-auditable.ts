@@ -5,7 +5,12 @@
 // by its content instead: every zlib header (0x78 0x9c or 0x78 0xda, the levels cargo auditable and flate2 write)
 // in an ELF file is tried by inflating its first bytes; the one that begins `{"packages":` is kept (bounded) and
 // inflated whole at the end. No such stream: nothing is said.
+//
+// Read at random (an unpacked root), the section headers name `.dep-v0` and only that section is read; a file
+// without section headers, or whose `.dep-v0` does not hold such a stream, streams whole through the sink instead.
 import { constants, inflateSync } from 'node:zlib';
+import type { RandomAccessFile } from '../../core/analyzer.ts';
+import { readElfLayout, streamFile, SHT_NOBITS } from '../../elf/index.ts';
 
 export interface AuditableCrate {
   name: string;
@@ -47,10 +52,7 @@ export function parseAuditableJson(text: string): AuditableCrate[] {
   return out;
 }
 
-export function createCargoAuditableSink(): {
-  write(chunk: Buffer): void;
-  end(): { crates?: AuditableCrate[]; problems: string[] };
-} {
+export function createCargoAuditableSink(): { write(chunk: Buffer): void; end(): AuditableResult } {
   let offset = 0;
   let state: 'start' | 'scan' | 'capture' | 'done' | 'not-elf' = 'start';
   let carry = Buffer.alloc(0);
@@ -110,16 +112,38 @@ export function createCargoAuditableSink(): {
     },
     end() {
       if (state !== 'capture' && state !== 'done') return { problems };
-      try {
-        const json = inflateSync(Buffer.concat(parts), {
-          finishFlush: constants.Z_SYNC_FLUSH,
-          maxOutputLength: MAX_JSON,
-        });
-        return { crates: parseAuditableJson(json.toString('utf8')), problems };
-      } catch (err) {
-        problems.push(`cargo auditable data (.dep-v0): ${(err as Error).message}`);
-        return { problems };
-      }
+      return inflateAuditable(Buffer.concat(parts), problems);
     },
   };
+}
+
+export interface AuditableResult {
+  crates?: AuditableCrate[];
+  problems: string[];
+}
+
+function inflateAuditable(stream: Buffer, problems: string[]): AuditableResult {
+  try {
+    const json = inflateSync(stream, { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: MAX_JSON });
+    return { crates: parseAuditableJson(json.toString('utf8')), problems };
+  } catch (err) {
+    problems.push(`cargo auditable data (.dep-v0): ${(err as Error).message}`);
+    return { problems };
+  }
+}
+
+/** The crates of a file read at random: see the header. */
+export async function readCargoAuditable(file: RandomAccessFile): Promise<AuditableResult> {
+  const layout = await readElfLayout(file);
+  if (layout === 'not-elf') return { problems: [] };
+  if (layout !== 'unusable' && layout.sections) {
+    const sec = layout.sections.find((s) => s.name === '.dep-v0' && s.type !== SHT_NOBITS);
+    if (!sec) return { problems: [] };
+    const bytes = await file.read(sec.offset, Math.min(sec.size, CAPTURE_CAP));
+    const at = HEADERS.some((h) => bytes.subarray(0, 2).equals(h)) && bytes.length >= PROBE ? 0 : -1;
+    if (at === 0 && probe(bytes.subarray(0, PROBE))) return inflateAuditable(bytes, []);
+  }
+  const sink = createCargoAuditableSink();
+  await streamFile(file, (c) => sink.write(c));
+  return sink.end();
 }

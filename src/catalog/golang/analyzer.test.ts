@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ecosystemImage, ecosystemSkip } from '../../../test/support/ecosystem-image.ts';
 import { goPackages } from './analyzer.ts';
-import { createGoBuildInfoSink, goVersionToSemver, parseModInfo } from './parse-go-buildinfo.ts';
+import { bufferFile, withoutSectionHeaders } from '../../../test/support/buffer-file.ts';
+import { createGoBuildInfoSink, goVersionToSemver, parseModInfo, readGoBuildInfo } from './parse-go-buildinfo.ts';
 
 test('golang: toolchain versions as Go vulndb semver', () => {
   const table: [string, string | undefined][] = [
@@ -96,5 +97,41 @@ test(
     const ls = createGoBuildInfoSink();
     ls.write(readFileSync('/usr/bin/ls'));
     assert.deepEqual(ls.end(), { problems: [] });
+  },
+);
+
+test(
+  'golang: read at random (an unpacked root), the same answer as streaming, from part of the file',
+  { skip: ecosystemSkip(), timeout: 40 * 60_000 },
+  async () => {
+    const img = await ecosystemImage();
+    const streamed = (bytes: Buffer): ReturnType<ReturnType<typeof createGoBuildInfoSink>['end']> => {
+      const s = createGoBuildInfoSink();
+      s.write(bytes);
+      return s.end();
+    };
+    // [file, part of the file read at most]: Debian 12's fzf has a 1.18+ `.go.buildinfo` (a few KiB are read);
+    // Debian 11's (pre-1.18 pointers) has its modinfo string header in .bss, outside the file, and esbuild's no
+    // `.go.buildinfo`: both are searched whole but for their machine code (.text, about half of each);
+    // /usr/bin/ls has sections and none of Go's
+    for (const [file, most, format] of [
+      [join(img.debianRoot, 'usr/bin/fzf'), 0.05, 'inline'],
+      [join(img.appRoot, 'opt/bullseye/usr/bin/fzf'), 0.75, 'pointer'],
+      [join(img.appRoot, 'opt/esbuild/bin/esbuild'), 0.75, 'framed'],
+      ['/usr/bin/ls', 0.25, undefined],
+    ] as const) {
+      const bytes = readFileSync(file);
+      const f = bufferFile(bytes);
+      const got = await readGoBuildInfo(f);
+      assert.deepEqual(got, streamed(bytes), file);
+      assert.equal(got.info?.format, format, file);
+      assert.ok(f.bytesRead <= most * bytes.length, `${file}: read ${f.bytesRead} of ${bytes.length} bytes`);
+      // without section headers: the whole file, through the streaming reader
+      const bare = withoutSectionHeaders(bytes);
+      const g = bufferFile(bare);
+      assert.deepEqual(await readGoBuildInfo(g), streamed(bare), `${file} without section headers`);
+      assert.equal(g.bytesRead >= bare.length, true, `${file} without section headers is read whole`);
+    }
+    assert.deepEqual(await readGoBuildInfo(bufferFile(Buffer.from('#!/bin/sh\necho hi\n'))), { problems: [] });
   },
 );

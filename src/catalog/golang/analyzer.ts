@@ -6,7 +6,14 @@ import type { GolangMetadata } from '../../core/ecosystems.ts';
 import type { Fact } from '../../core/fact.ts';
 import { readerProblemCode, type Package } from '../../core/package.ts';
 import { newPackage, problemFact } from '../common.ts';
-import { createGoBuildInfoSink, goVersionToSemver, type GoBuildInfo, type GoModule } from './parse-go-buildinfo.ts';
+import {
+  createGoBuildInfoSink,
+  goVersionToSemver,
+  readGoBuildInfo,
+  type GoBuildInfo,
+  type GoBuildInfoResult,
+  type GoModule,
+} from './parse-go-buildinfo.ts';
 
 const NAME = 'golang';
 /** the smallest Go binary (an empty main, stripped) is over 1 MB */
@@ -36,6 +43,19 @@ export function goPackages(info: GoBuildInfo): Package[] {
   return out;
 }
 
+function goFacts(p: string, r: GoBuildInfoResult): Fact[] {
+  const facts: Fact[] = r.problems.map((m) => problemFact(p, NAME, readerProblemCode(m), `${p}: ${m}`));
+  if (!r.info) return facts;
+  if (!r.info.goVersion && !r.info.main)
+    return [
+      ...facts,
+      problemFact(p, NAME, 'unidentified', `${p}: Go module information without a toolchain version or main module`),
+    ];
+  const packages = goPackages(r.info);
+  if (packages.length > 0) facts.push({ kind: 'packages', path: p, packages });
+  return facts;
+}
+
 export function createGolangAnalyzer(): Analyzer {
   return {
     name: NAME,
@@ -43,28 +63,9 @@ export function createGolangAnalyzer(): Analyzer {
     wants: (entry) => (entry.type === 'file' && (entry.mode & 0o111) !== 0 && entry.size >= MIN_SIZE ? 'stream' : null),
     sink(entry) {
       const s = createGoBuildInfoSink();
-      return {
-        write: (chunk) => s.write(chunk),
-        end(): Fact[] {
-          const r = s.end();
-          const p = entry.path;
-          const facts: Fact[] = r.problems.map((m) => problemFact(p, NAME, readerProblemCode(m), `${p}: ${m}`));
-          if (!r.info) return facts;
-          if (!r.info.goVersion && !r.info.main)
-            return [
-              ...facts,
-              problemFact(
-                p,
-                NAME,
-                'unidentified',
-                `${p}: Go module information without a toolchain version or main module`,
-              ),
-            ];
-          const packages = goPackages(r.info);
-          if (packages.length > 0) facts.push({ kind: 'packages', path: p, packages });
-          return facts;
-        },
-      };
+      return { write: (chunk) => s.write(chunk), end: () => goFacts(entry.path, s.end()) };
     },
+    // an unpacked root: the section headers and `.go.buildinfo` instead of every byte
+    readAt: async (entry, file) => goFacts(entry.path, await readGoBuildInfo(file)),
   };
 }

@@ -14,7 +14,23 @@
 //   16-byte sentinels, and the data segment still holds runtime.buildVersion's string header pointing at the
 //   `go1.x.y` bytes; both are found the same way.
 // The module information (`path`, `mod`, `dep`, `=>`, `build` lines) is framed by 16-byte sentinels, stripped here.
-import { offsetOfVaddr, readElfHeaders, vaddrOfOffset, type ElfHeaders } from '../../elf/index.ts';
+//
+// Read at random (an unpacked root), an ELF file with section headers and no Go section is not a Go binary, and a
+// 1.18+ binary's information is all in its `.go.buildinfo` section: a few small reads. Every other case (no section
+// headers, a pre-1.18 blob, a Go binary without `.go.buildinfo` such as esbuild's, a blob that does not decode)
+// streams the whole file through the sink above, so both paths give the same answer.
+import type { RandomAccessFile } from '../../core/analyzer.ts';
+import {
+  offsetOfVaddr,
+  readElfHeaders,
+  readElfLayout,
+  vaddrOfOffset,
+  SHF_EXECINSTR,
+  SHT_NOBITS,
+  type ElfHeaders,
+  type ElfLayout,
+  type ElfSection,
+} from '../../elf/index.ts';
 
 export interface GoModule {
   path: string;
@@ -76,7 +92,18 @@ const decodeVarint = (b: Buffer, at: number): { value: number; next: number } | 
 };
 
 /** A sink that reads Go build information from a file's chunks, in order. */
-export function createGoBuildInfoSink(): { write(chunk: Buffer): void; end(): GoBuildInfoResult } {
+export interface GoBuildInfoSink {
+  write(chunk: Buffer): void;
+  end(): GoBuildInfoResult;
+  /**
+   * True when the ELF headers are read and nothing is being captured: the bytes up to a later offset may then be
+   * left out with skipTo() (machine code, where Go keeps none of what is searched for).
+   */
+  idle(): boolean;
+  skipTo(offset: number): void;
+}
+
+export function createGoBuildInfoSink(): GoBuildInfoSink {
   const problems: string[] = [];
   let head: Buffer[] = [];
   let headLen = 0;
@@ -297,6 +324,12 @@ export function createGoBuildInfoSink(): { write(chunk: Buffer): void; end(): Go
       scanPointers(win, winStart, chunkStart);
       carry = Buffer.from(win.subarray(Math.max(0, win.length - CARRY)));
     },
+    idle: () => !notElf && elf !== undefined && captures.length === 0,
+    skipTo(to: number): void {
+      if (to <= offset) return;
+      offset = to;
+      carry = Buffer.alloc(0);
+    },
     end(): GoBuildInfoResult {
       if (notElf || !elf) return { problems };
       let vers = '';
@@ -337,6 +370,85 @@ export function createGoBuildInfoSink(): { write(chunk: Buffer): void; end(): Go
       return { info: { ...info, goVersion: vers, format }, problems };
     },
   };
+}
+
+/** Go build information of a file read at random: see the header. */
+export async function readGoBuildInfo(file: RandomAccessFile): Promise<GoBuildInfoResult> {
+  const layout = await readElfLayout(file);
+  if (layout === 'not-elf' || layout === 'unusable') return streamed(file, layout);
+  const direct = layout.sections ? await fromSections(file, layout.sections) : undefined;
+  return direct === 'not-go' ? { problems: [] } : (direct ?? streamed(file, layout));
+}
+
+/**
+ * The whole file through the sink, except its machine code when the section headers say where it is (the `.text`
+ * of a Go binary is half of it; Go keeps strings, the module block and build information in data sections).
+ */
+async function streamed(
+  file: RandomAccessFile,
+  layout: ElfLayout | 'not-elf' | 'unusable',
+): Promise<GoBuildInfoResult> {
+  if (layout === 'not-elf') return { problems: [] };
+  const sink = createGoBuildInfoSink();
+  const code =
+    typeof layout === 'object' && layout.sections
+      ? layout.sections
+          .filter((s) => (s.flags & SHF_EXECINSTR) !== 0 && s.type !== SHT_NOBITS && s.offset >= layout.headerEnd)
+          .sort((a, b) => a.offset - b.offset)
+      : [];
+  let pos = 0;
+  const feed = async (to: number): Promise<void> => {
+    for (to = Math.min(to, file.size); pos < to;) {
+      const chunk = await file.read(pos, Math.min(STREAM_CHUNK, to - pos));
+      if (chunk.length === 0) {
+        pos = file.size;
+        return;
+      }
+      sink.write(chunk);
+      pos += chunk.length;
+    }
+  };
+  for (const s of code) {
+    if (s.offset + s.size <= pos) continue;
+    await feed(s.offset);
+    if (pos === s.offset && sink.idle()) {
+      pos = Math.min(file.size, s.offset + s.size);
+      sink.skipTo(pos);
+    }
+  }
+  await feed(file.size);
+  return sink.end();
+}
+
+const STREAM_CHUNK = 4 * 1024 * 1024;
+
+/** sections only Go's linker writes (`.go.buildinfo`, `.go.module`, `.gopclntab`…; not `.got`) */
+const isGoSection = (name: string): boolean =>
+  name.startsWith('.go.') || name === '.gopclntab' || name === '.gosymtab' || name === '.note.go.buildid';
+
+/** undefined: cannot tell from the sections alone (stream the file); 'not-go': no Go section at all. */
+async function fromSections(
+  file: RandomAccessFile,
+  sections: readonly ElfSection[],
+): Promise<GoBuildInfoResult | 'not-go' | undefined> {
+  const sec = sections.find((s) => s.name === '.go.buildinfo' && s.type !== SHT_NOBITS);
+  if (!sec) return sections.some((s) => isGoSection(s.name)) ? undefined : 'not-go';
+  if (sec.offset % 16 !== 0 || sec.size < 32) return undefined;
+  const blob = await file.read(sec.offset, Math.min(sec.size, BLOB_CAP));
+  if (blob.length < 32 || !blob.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
+  const problems: string[] = [];
+  if ((blob[15] & 2) !== 0) {
+    // anything short of a whole version and module string: let the sink decide, as it would have
+    const v = decodeVarint(blob, 32);
+    if (!v || v.value === 0 || v.next + v.value > blob.length) return undefined;
+    const m = decodeVarint(blob, v.next + v.value);
+    if (!m || m.next + m.value > blob.length) return undefined;
+    const vers = blob.toString('utf8', v.next, v.next + v.value);
+    const mod = blob.subarray(m.next, m.next + m.value);
+    return { info: { ...parseModInfo(stripFraming(mod)), goVersion: vers, format: 'inline' }, problems };
+  }
+  // pre-1.18 (pointers to string headers, resolved against segments the stream has seen): streamed whole
+  return undefined;
 }
 
 /** Removes the 16-byte sentinels around the module information (`mod` as the binary holds it). */

@@ -3,7 +3,7 @@
 // fixture image; the reference is unzip -p of each inner jar's pom.properties and sha1sum of the inner jar.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -97,17 +97,27 @@ test(
     execFileSync('zip', ['-q', '-0', innerBig, 'random.bin'], { cwd: dir });
     execFileSync('zip', ['-q', '-1', '-r', join(dir, 'big.war'), '.'], { cwd: join(dir, 'big') });
 
-    const inv = buildInventory(
-      await analyzeFiles(
-        [createJavaAnalyzer()],
-        [
-          { path: '/srv/big.war', source: join(dir, 'big.war') },
-          { path: '/srv/app-1.2.3.jar', source: join(dir, 'app-1.2.3.jar') },
-          { path: '/srv/web.war', source: join(dir, 'web.war') },
-          { path: '/srv/deep.jar', source: inner },
-        ],
-      ),
-    );
+    const files = [
+      { path: '/srv/big.war', source: join(dir, 'big.war') },
+      { path: '/srv/app-1.2.3.jar', source: join(dir, 'app-1.2.3.jar') },
+      { path: '/srv/web.war', source: join(dir, 'web.war') },
+      { path: '/srv/deep.jar', source: inner },
+    ];
+    // the walk of an unpacked root reads each archive in place (readAt); a layer's tar streams it through the
+    // sink: the same facts either way
+    const facts = await analyzeFiles([createJavaAnalyzer()], files);
+    for (const f of files) {
+      const bytes = readFileSync(f.source);
+      const entry = { path: f.path, type: 'file' as const, mode: 0o644, uid: 0, gid: 0, size: bytes.length, mtime: 0 };
+      const sink = createJavaAnalyzer().sink!(entry);
+      for (let o = 0; o < bytes.length; o += 65536) sink.write(bytes.subarray(o, o + 65536));
+      assert.deepEqual(
+        await sink.end(),
+        facts.filter((x) => x.path === f.path).map(({ layer: _, ...x }) => x),
+        f.path,
+      );
+    }
+    const inv = buildInventory(facts);
     const at = (archive: string) =>
       inv.packages
         .filter((p) => p.metadata.kind === 'maven' && p.metadata.archive === archive)

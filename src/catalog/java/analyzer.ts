@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable, Transform } from 'node:stream';
 import { createInflateRaw, inflateRawSync } from 'node:zlib';
-import type { Analyzer } from '../../core/analyzer.ts';
+import type { Analyzer, RandomAccessFile } from '../../core/analyzer.ts';
 import type { MavenMetadata } from '../../core/ecosystems.ts';
 import type { Fact } from '../../core/fact.ts';
 import type { Package, ProblemCode } from '../../core/package.ts';
@@ -38,9 +38,22 @@ interface Found {
 /** Archives up to this size are held in memory instead of a temporary file. */
 const IN_MEMORY = 16 * 1024 * 1024;
 
+/** Reads of a file read at random go this many bytes at a time (hashing, nested archives). */
+const READ_CHUNK = 1024 * 1024;
+
+async function* chunksOf(file: RandomAccessFile, start: number, length: number): AsyncGenerator<Buffer> {
+  for (let pos = start, end = start + length; pos < end;) {
+    const chunk = await file.read(pos, Math.min(READ_CHUNK, end - pos));
+    if (chunk.length === 0) return;
+    pos += chunk.length;
+    yield chunk;
+  }
+}
+
 /** The bytes [start, start + length) of a region, as a stream. */
 function streamOf(r: ZipRegion, start: number, length: number): NodeJS.ReadableStream {
   if (r.buf) return Readable.from([r.buf.subarray(r.base + start, r.base + start + length)]);
+  if (r.file) return Readable.from(chunksOf(r.file, r.base + start, length), { objectMode: false });
   return createReadStream('', {
     fd: r.fh!.fd,
     start: r.base + start,
@@ -67,7 +80,7 @@ async function analyzeArchive(
 ): Promise<void> {
   let entries: ZipEntry[];
   try {
-    entries = await readCentralDirectory(r);
+    entries = await readCentralDirectory(r, { classes: false });
   } catch (err) {
     out.problems.push({ code: 'malformed', message: `${archive}: ${(err as Error).message}` });
     return;
@@ -174,6 +187,12 @@ async function analyzeArchive(
   }
 }
 
+function javaFacts(path: string, out: Found): Fact[] {
+  const facts: Fact[] = out.problems.map((p) => problemFact(path, NAME, p.code, p.message));
+  if (out.packages.length > 0) facts.push({ kind: 'packages', path, packages: out.packages });
+  return facts;
+}
+
 export function createJavaAnalyzer(): Analyzer {
   return {
     name: NAME,
@@ -221,11 +240,23 @@ export function createJavaAnalyzer(): Analyzer {
             await fh?.close();
             if (dir) rmSync(dir, { recursive: true, force: true });
           }
-          const facts: Fact[] = out.problems.map((p) => problemFact(entry.path, NAME, p.code, p.message));
-          if (out.packages.length > 0) facts.push({ kind: 'packages', path: entry.path, packages: out.packages });
-          return facts;
+          return javaFacts(entry.path, out);
         },
       };
+    },
+    // an unpacked root: the archive is hashed as it is read and its directory read in place, never copied
+    async readAt(entry, file) {
+      const hash = createHash('sha1');
+      for await (const c of chunksOf(file, 0, file.size)) hash.update(c);
+      const out: Found = { packages: [], problems: [] };
+      let dir: string | undefined;
+      try {
+        const tmp = (): string => (dir ??= mkdtempSync(join(tmpdir(), 'zerocve-jar-')));
+        await analyzeArchive({ file, base: 0, length: file.size }, entry.path, hash.digest('hex'), 0, tmp, out);
+      } finally {
+        if (dir) rmSync(dir, { recursive: true, force: true });
+      }
+      return javaFacts(entry.path, out);
     },
   };
 }

@@ -2,6 +2,7 @@
 // of central directory record (zip64 too), the central directory, and one entry's bytes at a time. Memory stays
 // bounded: only the central directory and the small entries asked for are held.
 import type { FileHandle } from 'node:fs/promises';
+import type { RandomAccessFile } from '../../core/analyzer.ts';
 import { inflateRawSync } from 'node:zlib';
 
 export interface ZipEntry {
@@ -14,10 +15,14 @@ export interface ZipEntry {
   localOffset: number;
 }
 
-/** A zip archive occupying [base, base + length) of an open file, or of a buffer (small archives). */
+/**
+ * A zip archive occupying [base, base + length) of an open file (a spooled archive), of a buffer (small archives),
+ * or of a file the walk reads at random (an unpacked root).
+ */
 export interface ZipRegion {
   fh?: FileHandle;
   buf?: Buffer;
+  file?: RandomAccessFile;
   base: number;
   length: number;
 }
@@ -32,6 +37,10 @@ const MAX_CENTRAL = 256 * 1024 * 1024;
 
 export async function readAt(r: ZipRegion, at: number, length: number): Promise<Buffer> {
   if (r.buf) return r.buf.subarray(r.base + at, r.base + Math.min(r.length, at + Math.max(0, length)));
+  if (r.file) {
+    const want = Math.max(0, Math.min(length, r.length - at));
+    return want === 0 ? Buffer.alloc(0) : r.file.read(r.base + at, want);
+  }
   if (!r.fh) throw new Error('zip region without a file or buffer');
   const buf = Buffer.alloc(Math.max(0, Math.min(length, r.length - at)));
   let got = 0;
@@ -45,8 +54,19 @@ export async function readAt(r: ZipRegion, at: number, length: number): Promise<
 
 const u64 = (b: Buffer, o: number): number => b.readUInt32LE(o) + b.readUInt32LE(o + 4) * 2 ** 32;
 
-/** Every entry of the central directory; throws (with a one-line reason) when the archive is not a readable zip. */
-export async function readCentralDirectory(r: ZipRegion): Promise<ZipEntry[]> {
+const CLASS = Buffer.from('.class', 'latin1');
+const endsWithClass = (b: Buffer, end: number, len: number): boolean => {
+  if (len < CLASS.length) return false;
+  for (let i = 1; i <= CLASS.length; i++) if (b[end - i] !== CLASS[CLASS.length - i]) return false;
+  return true;
+};
+
+/**
+ * Every entry of the central directory (without `.class` files when `classes` is false: most of a jar, and never
+ * what names it); throws (with a one-line reason) when the archive is not a readable zip.
+ */
+export async function readCentralDirectory(r: ZipRegion, options: { classes?: boolean } = {}): Promise<ZipEntry[]> {
+  const classes = options.classes ?? true;
   if (r.length < 22) throw new Error('too short to be a zip archive');
   const tailLen = Math.min(r.length, 65535 + 22);
   const tail = await readAt(r, r.length - tailLen, tailLen);
@@ -92,7 +112,12 @@ export async function readCentralDirectory(r: ZipRegion): Promise<ZipEntry[]> {
     const extraLen = cd.readUInt16LE(o + 30);
     const commentLen = cd.readUInt16LE(o + 32);
     let localOffset = cd.readUInt32LE(o + 42);
-    const name = cd.toString('utf8', o + 46, o + 46 + nameLen);
+    const nameEnd = o + 46 + nameLen;
+    if (!classes && endsWithClass(cd, nameEnd, nameLen)) {
+      o = nameEnd + extraLen + commentLen;
+      continue;
+    }
+    const name = cd.toString('utf8', o + 46, nameEnd);
     // zip64 extended information: the fields that were 0xffffffff, in order
     let x = o + 46 + nameLen;
     const xEnd = x + extraLen;

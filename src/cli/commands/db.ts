@@ -55,7 +55,6 @@ const ARTIFACT_FLAGS: Record<string, FlagSpec> = {
 const SUB = 'update | import PATH… | status | push REF | pull REF';
 
 export const db: Command = {
-  summary: 'update, import or show the local vulnerability database',
   async run(args) {
     const [sub, ...rest] = args;
     if (!sub || sub === '--help' || sub === '-h') {

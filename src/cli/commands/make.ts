@@ -87,7 +87,6 @@ const SLIM_FLAGS: Record<string, FlagSpec> = {
 };
 
 export const slim: Command = {
-  summary: 'cut an image down to what a workload uses, and prove it still runs',
   async run(args) {
     const p = parseOrHelp(
       'slim',
@@ -161,7 +160,6 @@ const BUILD_FLAGS: Record<string, FlagSpec> = {
 };
 
 export const build: Command = {
-  summary: 'build a minimal image from Debian packages (image.yaml), with SBOM and provenance',
   async run(args) {
     const p = parseOrHelp(
       'build',

@@ -32,15 +32,17 @@ import { EXIT } from '../exit.ts';
 import { UsageError } from '../../core/errors.ts';
 import { gpuArchsOf, noteGpuArchs } from './common.ts';
 
+/** A command's code; its name and one-line summary are listed in main.ts, which loads it only when it runs. */
 export interface Command {
-  summary: string;
   run(args: string[]): Promise<number>;
 }
 
+/** `driver` false: no host NVIDIA driver lookup (it may run nvidia-smi), for commands that match nothing. */
 function scanOptions(
   values: FlagValues,
   progress: ReturnType<typeof createProgress>,
   advisories?: ScanOptions['advisories'],
+  { driver = true }: { driver?: boolean } = {},
 ): ScanOptions {
   return {
     open: openImageOptions(values, process.env),
@@ -50,7 +52,7 @@ function scanOptions(
     gpuArchs: (values['gpu-arch'] as string[] | undefined)?.flatMap((s) => s.split(',')).filter(Boolean),
     advisories,
     policy: policyOf(values, process.cwd()),
-    driverVersion: driverVersionOf(values),
+    driverVersion: driver ? driverVersionOf(values) : undefined,
     files: values.files === true,
     merge: values.merge as string[] | undefined,
     onProgress: (p) => {
@@ -94,7 +96,6 @@ const TARGETS =
   'oci-archive:PATH, oci-dir:PATH[:tag], dir:PATH or sbom:PATH.';
 
 export const scan: Command = {
-  summary: 'find vulnerabilities, attack surface and bloat in an image; gate CI',
   async run(args) {
     const p = parse(
       'scan',
@@ -151,7 +152,6 @@ const SBOM_FLAGS: Record<string, FlagSpec> = {
 };
 
 export const sbom: Command = {
-  summary: 'write the inventory of an image as CycloneDX 1.6, SPDX 2.3 or zerocve JSON',
   async run(args) {
     const p = parse(
       'sbom',
@@ -168,13 +168,8 @@ export const sbom: Command = {
     const progress = createProgress(values.quiet !== true);
     let report: ScanReport;
     try {
-      const opts = scanOptions({ ...values, scanners: ['model'] }, progress);
-      report = await scanTarget(positionals[0], {
-        ...opts,
-        scanners: new Set(['model']),
-        files: true,
-        driverVersion: undefined,
-      });
+      const opts = scanOptions({ ...values, scanners: ['model'] }, progress, undefined, { driver: false });
+      report = await scanTarget(positionals[0], { ...opts, scanners: new Set(['model']), files: true });
     } finally {
       progress.done();
     }
@@ -188,7 +183,6 @@ export const sbom: Command = {
 };
 
 export const compare: Command = {
-  summary: 'put two images side by side: CVEs, packages, executables, size',
   async run(args) {
     const flags: Record<string, FlagSpec> = {
       ...SCAN_FLAGS,
@@ -242,7 +236,6 @@ const BLOAT_FLAGS: Record<string, FlagSpec> = {
 };
 
 export const bloat: Command = {
-  summary: 'where the bytes of an image go: docs, toolchains, duplicates, GPU code for unused architectures',
   async run(args) {
     const p = parse(
       'bloat',
@@ -284,7 +277,6 @@ export const bloat: Command = {
 };
 
 export const inspect: Command = {
-  summary: 'what an image is made of: platform, config, layers, file totals',
   async run(args) {
     const flags: Record<string, FlagSpec> = {
       ...COMMON_FLAGS,

@@ -247,7 +247,6 @@ const untilSignal = (): Promise<string> =>
   });
 
 export const serve: Command = {
-  summary: 'run the golden-image service: catalog, continuous re-scan, events, triage, HTTP API',
   async run(args) {
     const p = parse(
       'serve',
@@ -324,7 +323,6 @@ export const serve: Command = {
 };
 
 export const worker: Command = {
-  summary: "run jobs (scans, re-matches) from the service's queue",
   async run(args) {
     const p = parse(
       'worker',
@@ -367,7 +365,6 @@ export const worker: Command = {
 };
 
 export const token: Command = {
-  summary: 'create an API token for `zerocve serve` (printed once; stored hashed)',
   async run(args) {
     const p = parse(
       'token',
