@@ -8,6 +8,9 @@ import { openPostgresStore } from './postgres/index.ts';
 export type {
   ApiToken,
   AuditRecord,
+  BuildOutcome,
+  BuildRecord,
+  BuildSource,
   CatalogEntry,
   CatalogPolicy,
   Delivery,
@@ -22,6 +25,7 @@ export type {
   JobRequest,
   JobState,
   JobStats,
+  NewBuildRecord,
   NewEvent,
   NewTriageDecision,
   Page,
@@ -37,7 +41,16 @@ export type {
   Verdict,
   WorkOptions,
 } from './types.ts';
-export { TIERS, ROLES, TRIAGE_STATUSES, VEX_JUSTIFICATIONS, DEFAULT_JOB_LEASE_SECONDS } from './types.ts';
+export {
+  TIERS,
+  ROLES,
+  TRIAGE_STATUSES,
+  VEX_JUSTIFICATIONS,
+  DEFAULT_JOB_LEASE_SECONDS,
+  JOB_NAMES,
+  BUILD_OUTCOMES,
+  workerJobNames,
+} from './types.ts';
 export { redactUrl } from './postgres/index.ts';
 
 export interface OpenStoreOptions {
