@@ -6,6 +6,7 @@ import { databaseIdentity } from './scan-adapter.ts';
 import { startServer, type ServerOptions, type RunningServer } from './http.ts';
 import { startWorkers, requestRematch, requestScan, type ServiceContext } from './jobs.ts';
 import { syncCatalogFile } from './catalog-file.ts';
+import { requestCatalogBuilds } from './fresh-build.ts';
 import { startNotifier, type NotifyTarget } from './webhooks.ts';
 
 export { startServer, parseListen } from './http.ts';
@@ -20,6 +21,8 @@ export {
   splitReference,
 } from './jobs.ts';
 export type { ServiceContext } from './jobs.ts';
+export { canBuildHere, datedTag, requestBuild, requestCatalogBuilds, runBuildJob } from './fresh-build.ts';
+export type { BuildJobOutput } from './fresh-build.ts';
 export { databaseIdentity, scanForService, ANALYZER_VERSION } from './scan-adapter.ts';
 export type { ScanEnvironment } from './scan-adapter.ts';
 export { syncCatalogFile, parseCatalogFile } from './catalog-file.ts';
@@ -38,6 +41,10 @@ export interface ServiceOptions extends ServerOptions {
   rematchIntervalSeconds: number;
   /** seconds between scans of every catalog entry's followed tags (0: never) */
   scanIntervalSeconds: number;
+  /** seconds between fresh-build checks of every catalog entry with a build source (0: never) */
+  buildIntervalSeconds?: number;
+  /** this process's workers take build jobs (root and mmdebstrap here) */
+  canBuild?: boolean;
   /** webhooks and Slack incoming webhooks told of every change */
   notify?: NotifyTarget[];
   onEvents?: (events: ServiceEvent[]) => void;
@@ -65,7 +72,11 @@ export async function runService(
   const server = await startServer(ctx, options, options.onError);
   const workers =
     options.workers > 0
-      ? await startWorkers(ctx, { concurrency: options.workers, onError: options.onError })
+      ? await startWorkers(ctx, {
+          concurrency: options.workers,
+          canBuild: options.canBuild,
+          onError: options.onError,
+        })
       : undefined;
 
   const notifier = options.notify?.length
@@ -93,11 +104,22 @@ export async function runService(
       options.onError?.(err);
     }
   };
+  const buildCatalog = async (): Promise<void> => {
+    try {
+      const n = await requestCatalogBuilds(ctx);
+      if (n) options.onInfo?.(`fresh builds: ${n} catalog entr${n > 1 ? 'ies' : 'y'} queued for build --check`);
+    } catch (err) {
+      options.onError?.(err);
+    }
+  };
+  const buildInterval = options.buildIntervalSeconds ?? 0;
   await checkDb();
   if (options.scanIntervalSeconds > 0) await scanCatalog();
+  if (buildInterval > 0) await buildCatalog();
   const timers = [setInterval(() => void checkDb(), options.rematchIntervalSeconds * 1000)];
   if (options.scanIntervalSeconds > 0)
     timers.push(setInterval(() => void scanCatalog(), options.scanIntervalSeconds * 1000));
+  if (buildInterval > 0) timers.push(setInterval(() => void buildCatalog(), buildInterval * 1000));
   for (const t of timers) t.unref();
 
   return {

@@ -1,7 +1,13 @@
 // `zerocve serve`, `zerocve worker`, `zerocve token`: the golden-image service, its workers and its API tokens.
 import { UsageError } from '../../core/errors.ts';
 import { openStore, ROLES, DEFAULT_JOB_LEASE_SECONDS, type ServiceStore, type Role } from '../../store/index.ts';
-import { runService, startWorkers, admissionPolicyFrom, type ScanEnvironment } from '../../serve/index.ts';
+import {
+  runService,
+  startWorkers,
+  admissionPolicyFrom,
+  canBuildHere,
+  type ScanEnvironment,
+} from '../../serve/index.ts';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { FlagSpec, FlagValues } from '../options.ts';
@@ -33,13 +39,29 @@ const JOB_FLAGS: Record<string, FlagSpec> = {
   db: { type: 'string', help: 'FILE: the vulnerability database (default ~/.cache/zerocve/db/zerocve.db)' },
 };
 
+const BUILD_WORKER_FLAGS: Record<string, FlagSpec> = {
+  'can-build': {
+    type: 'boolean',
+    help: 'take build jobs (fresh builds of catalog images); default: when root with mmdebstrap on PATH',
+  },
+  'no-builds': { type: 'boolean', help: 'never take build jobs, even where builds could run' },
+};
+
 const WORKER_FLAGS: Record<string, FlagSpec> = {
   ...JOB_FLAGS,
+  ...BUILD_WORKER_FLAGS,
   concurrency: { type: 'string', help: 'N: jobs this process runs at once (default 1)' },
 };
 
 const SERVE_FLAGS: Record<string, FlagSpec> = {
   ...JOB_FLAGS,
+  ...BUILD_WORKER_FLAGS,
+  'build-interval': {
+    type: 'string',
+    help:
+      'SECONDS: how often to run `build --check` for every catalog entry with a build source and rebuild, scan ' +
+      'and push what is stale (default 0: never; POST /api/v1/catalog/REPO/build asks for one)',
+  },
   catalog: { type: 'string', help: 'FILE: catalog.yaml declaring the catalog; the service is kept in step with it' },
   listen: {
     type: 'string',
@@ -142,6 +164,17 @@ function readAdmissionPolicy(file: string) {
   }
 }
 
+/** --can-build (demanded), --no-builds (refused), else detected: root with mmdebstrap on PATH */
+function canBuildOf(values: FlagValues): boolean {
+  if (values['can-build'] === true && values['no-builds'] === true)
+    throw new UsageError('give --can-build or --no-builds, not both');
+  if (values['no-builds'] === true) return false;
+  const here = canBuildHere(process.env);
+  if (values['can-build'] === true && !here)
+    throw new UsageError('--can-build: builds need root and mmdebstrap on PATH (apt-get install mmdebstrap)');
+  return here;
+}
+
 const log = (values: FlagValues, message: string): void => {
   if (!values.quiet) process.stderr.write(`zerocve: ${message}\n`);
 };
@@ -186,6 +219,8 @@ export const serve: Command = {
     const policyFile = values['admission-policy'] as string | undefined;
     const admissionPolicy = policyFile ? readAdmissionPolicy(policyFile) : undefined;
     const hookSecret = (values['hook-secret'] as string | undefined) ?? process.env.ZEROCVE_HOOK_SECRET;
+    const canBuild = workers > 0 && canBuildOf(values);
+    const buildInterval = count(values, 'build-interval', 0);
     const store = await storeOf(values);
     try {
       const service = await runService(store, envOf(values), {
@@ -202,12 +237,19 @@ export const serve: Command = {
         notify,
         rematchIntervalSeconds: count(values, 'rematch-interval', 300, 1),
         scanIntervalSeconds: count(values, 'scan-interval', 3600),
+        buildIntervalSeconds: buildInterval,
+        canBuild,
         onError: (err) => log(values, `error: ${(err as Error)?.message ?? String(err)}`),
         onInfo: (m) => log(values, m),
         onEvents: (events) =>
           log(values, `${events.length} new event(s) for ${events[0].repository ?? events[0].digest}`),
       });
-      process.stdout.write(`zerocve serve: listening on ${service.url} (${store.kind} store, ${workers} worker(s))\n`);
+      process.stdout.write(
+        `zerocve serve: listening on ${service.url} (${store.kind} store, ${workers} worker(s)` +
+          `${canBuild ? ', builds' : ''})\n`,
+      );
+      if (buildInterval > 0 && !canBuild)
+        log(values, 'build jobs wait for a `zerocve worker` that can build (root and mmdebstrap): none runs here');
       const sig = await untilSignal();
       log(values, `${sig}: stopping (running jobs finish first)`);
       await service.stop();
@@ -219,12 +261,13 @@ export const serve: Command = {
 };
 
 export const worker: Command = {
-  summary: "run jobs (scans, re-matches) from the service's queue",
+  summary: "run jobs (scans, re-matches, builds) from the service's queue",
   async run(args) {
     const p = parse(
       'worker',
       '--database postgres://… [flags]',
-      'Take scan and re-match jobs from the queue in PostgreSQL (or a --data folder) until SIGINT/SIGTERM.\n' +
+      'Take scan and re-match jobs (and build jobs where it can build) from the queue in PostgreSQL (or a\n' +
+        '--data folder) until SIGINT/SIGTERM.\n' +
         'A worker killed mid-job loses nothing: when its lease runs out another worker takes the job.',
       WORKER_FLAGS,
       args,
@@ -232,16 +275,18 @@ export const worker: Command = {
     );
     if (typeof p === 'number') return p;
     const { values } = p;
+    const canBuild = canBuildOf(values);
     const store = await storeOf(values);
     try {
       const w = await startWorkers(
         { store, env: envOf(values) },
         {
           concurrency: count(values, 'concurrency', 1, 1),
+          canBuild,
           onError: (err) => log(values, `job failed: ${(err as Error)?.message ?? String(err)}`),
         },
       );
-      process.stdout.write(`zerocve worker: ready (${store.kind} store)\n`);
+      process.stdout.write(`zerocve worker: ready (${store.kind} store${canBuild ? ', takes build jobs' : ''})\n`);
       const sig = await untilSignal();
       log(values, `${sig}: stopping (running jobs finish first)`);
       await w.stop();

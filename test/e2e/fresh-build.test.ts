@@ -1,0 +1,230 @@
+// The fresh-build loop of `zerocve serve` end to end, on the embedded SQLite store: the real CLI, a real registry,
+// real mmdebstrap builds from Debian's mirror and real PyPI advisories from the corpus. Two catalog entries build
+// the same small image.yaml (a minbase root with a pillow 8.4.0 dist-info, which the corpus has advisories for):
+// without a failOn the rebuild passes and is pushed under TAG and TAG-YYYYMMDD with its SBOM and provenance, and
+// its scan is stored; with failOn low it is rejected, nothing is pushed, and the rejection is reported. A server
+// with --no-builds leaves build jobs queued. Every response is checked against the OpenAPI document.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, mkdirSync, writeFileSync, cpSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { zerocve } from './support.ts';
+import { corpusPath, corpusSkip } from '../support/corpus.ts';
+import { fixtureSkip } from '../support/images.ts';
+import { startRegistry } from '../support/registry.ts';
+import { startCli, until, createResponseChecker, type Child } from '../support/service.ts';
+import { openApiDocument } from '../../src/serve/openapi.ts';
+import { canBuildHere, datedTag } from '../../src/serve/index.ts';
+
+const PILLOW = 'vulndata/pypa-advisory-database/vulns/pillow';
+const skip =
+  corpusSkip(PILLOW) ||
+  fixtureSkip() ||
+  (canBuildHere() ? false : 'fresh builds need root and mmdebstrap on PATH (apt-get install mmdebstrap)');
+const work = mkdtempSync(join(tmpdir(), 'zc-e2e-fresh-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+const check = createResponseChecker(openApiDocument() as Record<string, unknown>);
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Body = any;
+function client(base: string) {
+  return async (method: string, path: string, token: string): Promise<{ status: number; body: Body }> => {
+    const send = () => fetch(base + path, { method, headers: { authorization: `Bearer ${token}` } });
+    const res = await send().catch((err) => {
+      throw new Error(`${method} ${path}: ${(err as Error).message}`, { cause: err });
+    });
+    const type = res.headers.get('content-type') ?? '';
+    const text = await res.text();
+    const body = type.includes('json') && text ? JSON.parse(text) : text;
+    const problems = check(method, new URL(base + path).pathname, res.status, type, body);
+    assert.deepEqual(problems, [], `response of ${method} ${path} does not conform to the OpenAPI document`);
+    if (res.status >= 400) assert.equal(typeof body.error?.message, 'string', `${method} ${path}: JSON error body`);
+    return { status: res.status, body };
+  };
+}
+
+/** the registry's answer for a manifest or the referrers fallback tag, as a client that speaks OCI asks it */
+async function manifest(
+  host: string,
+  repo: string,
+  ref: string,
+): Promise<{ status: number; digest?: string; body?: Body }> {
+  const res = await fetch(`http://${host}/v2/${repo}/manifests/${ref}`, {
+    headers: {
+      accept: 'application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json',
+    },
+  }).catch((err) => {
+    throw new Error(`registry manifest ${repo}:${ref}: ${(err as Error).message}`, { cause: err });
+  });
+  if (res.status !== 200) {
+    await res.body?.cancel();
+    return { status: res.status };
+  }
+  return { status: 200, digest: res.headers.get('docker-content-digest') ?? undefined, body: await res.json() };
+}
+
+test(
+  'serve: fresh builds are checked, rebuilt, scanned, judged and pushed only when they pass',
+  { skip, timeout: 1_800_000 },
+  async () => {
+    const reg = await startRegistry();
+    let serve: Child | undefined;
+    try {
+      const data = join(work, 'data');
+      const store = ['--data', data];
+      // database: pillow's advisories (real OSV records from the corpus)
+      const adv = join(work, 'adv');
+      cpSync(corpusPath(PILLOW)!, join(adv, 'pillow'), { recursive: true });
+      const dbFile = join(work, 'pillow.db');
+      const imp = await zerocve(['db', 'import', '--db', dbFile, adv]);
+      assert.equal(imp.code, 0, imp.stderr);
+
+      // the smallest build: minbase (prod variant) plus a pillow 8.4.0 dist-info, which has known findings
+      const images = join(work, 'images');
+      mkdirSync(join(images, 'pillow'), { recursive: true });
+      writeFileSync(join(images, 'pillow', 'METADATA'), 'Metadata-Version: 2.1\nName: pillow\nVersion: 8.4.0\n');
+      writeFileSync(join(images, 'pillow', 'RECORD'), '');
+      const site = '/usr/lib/python3/dist-packages/pillow-8.4.0.dist-info';
+      writeFileSync(
+        join(images, 'base.yaml'),
+        `name: base\nbase: debian:bookworm\npackages: []\nfiles:\n` +
+          `  - { src: pillow/METADATA, dest: ${site}/METADATA }\n  - { src: pillow/RECORD, dest: ${site}/RECORD }\n`,
+      );
+      const OK = `${reg.host}/fresh/ok`;
+      const STRICT = `${reg.host}/fresh/strict`;
+      const PLAIN = `${reg.host}/fresh/plain`;
+      // relative spec paths resolve against the catalog's folder
+      writeFileSync(
+        join(work, 'catalog.yaml'),
+        `images:\n` +
+          `  - repository: ${OK}\n    tier: golden\n    tags: ["1"]\n    build: images/base.yaml\n` +
+          `  - repository: ${STRICT}\n    tier: candidate\n    policy: { failOn: low }\n` +
+          `    build: { spec: images/base.yaml, tag: stable }\n` +
+          `  - repository: ${PLAIN}\n    tier: golden\n`,
+      );
+      const admin = (await zerocve(['token', 'admin', '--role', 'admin', ...store])).stdout.trim();
+      const reader = (await zerocve(['token', 'dash', '--role', 'reader', ...store])).stdout.trim();
+      const serveArgs = [
+        'serve',
+        ...store,
+        '--db',
+        dbFile,
+        '--no-cache',
+        '--catalog',
+        join(work, 'catalog.yaml'),
+        '--listen',
+        '127.0.0.1:0',
+        '--scan-interval',
+        '0',
+      ];
+
+      // a server that does not build: the build job waits for a worker that can
+      serve = startCli([...serveArgs, '--no-builds']);
+      let base = (await serve.waitFor(/listening on (http:\/\/\S+) \(sqlite store, 1 worker\(s\)\)/))[1];
+      let api = client(base);
+      const q = await api('POST', `/api/v1/catalog/${OK}/build`, admin);
+      assert.equal(q.status, 202);
+      assert.equal(q.body.job.name, 'build');
+      assert.equal((await api('POST', `/api/v1/catalog/${OK}/build`, admin)).body.deduplicated, true);
+      assert.equal((await api('POST', `/api/v1/catalog/${OK}/build`, reader)).status, 403);
+      assert.equal((await api('POST', `/api/v1/catalog/${PLAIN}/build`, admin)).status, 409);
+      assert.equal((await api('POST', `/api/v1/catalog/${reg.host}/nope/build`, admin)).status, 404);
+      const entry = await api('GET', `/api/v1/catalog/${OK}`, reader);
+      assert.deepEqual(entry.body.build, { spec: join(work, 'images', 'base.yaml'), tag: '1' });
+      await new Promise((r) => setTimeout(r, 3000));
+      assert.equal((await api('GET', `/api/v1/jobs/${q.body.job.id}`, reader)).body.state, 'queued');
+      assert.deepEqual((await api('GET', `/api/v1/catalog/${OK}/builds`, reader)).body.items, []);
+      await serve.stop();
+
+      // a server whose worker can build (root and mmdebstrap here): it takes the queued job
+      serve = startCli(serveArgs);
+      base = (await serve.waitFor(/listening on (http:\/\/\S+) \(sqlite store, 1 worker\(s\), builds\)/))[1];
+      api = client(base);
+      const s = await api('POST', `/api/v1/catalog/${STRICT}/build`, admin);
+      assert.equal(s.status, 202);
+      const builds = async (repo: string) => (await api('GET', `/api/v1/catalog/${repo}/builds`, reader)).body.items;
+      const ok = await until(async () => (await builds(OK))[0], 'the first build', 900_000);
+      assert.equal(ok.outcome, 'pushed', JSON.stringify(ok));
+      assert.equal(ok.reason, `${OK}:1 does not exist yet`);
+      const dated = datedTag('1');
+      assert.match(dated, /^1-20\d{6}$/);
+      assert.deepEqual(ok.pushed, [`${OK}:${dated}`, `${OK}:1`]);
+      assert.equal(ok.verdict.passed, true);
+      assert.ok(ok.verdict.counts.critical + ok.verdict.counts.high > 0, 'pillow 8.4.0 has findings; no failOn');
+      const job = (await api('GET', `/api/v1/jobs/${q.body.job.id}`, reader)).body;
+      assert.equal(job.state, 'completed');
+      assert.equal(job.output.outcome, 'pushed');
+
+      // in the registry: both tags name the built image; its SBOM and provenance are listed as its referrers
+      for (const t of ['1', dated]) {
+        const m = await manifest(reg.host, 'fresh/ok', t);
+        assert.equal(m.status, 200, `tag ${t} pushed`);
+        assert.equal(m.digest, ok.digest, `tag ${t} names the built image`);
+      }
+      const refs = await manifest(reg.host, 'fresh/ok', ok.digest.replace(':', '-'));
+      assert.equal(refs.status, 200, 'referrers fallback tag');
+      const kinds = (refs.body.manifests as { artifactType: string; digest: string }[]).map((m) => m.artifactType);
+      assert.deepEqual(kinds.sort(), ['application/vnd.cyclonedx+json', 'application/vnd.in-toto+json']);
+      for (const r of refs.body.manifests as { digest: string }[]) {
+        const m = await manifest(reg.host, 'fresh/ok', r.digest);
+        assert.equal(m.body.subject.digest, ok.digest, 'the referrer points at the image');
+      }
+
+      // stored like any scan: the image, its tags and its findings
+      const imgs = (await api('GET', `/api/v1/images?repository=${encodeURIComponent(OK)}`, reader)).body.items;
+      assert.deepEqual(
+        imgs.map((i: Body) => [i.digest, i.target]),
+        [[ok.digest, `${OK}@${ok.digest}`]],
+      );
+      const tags = (await api('GET', `/api/v1/tags?repository=${encodeURIComponent(OK)}`, reader)).body.items;
+      assert.deepEqual(tags.map((t: Body) => [t.tag, t.digest]).sort(), [
+        ['1', ok.digest],
+        [dated, ok.digest],
+      ]);
+      const findings = (await api('GET', `/api/v1/images/${ok.digest}/findings`, reader)).body.findings;
+      assert.ok(findings.some((f: Body) => f.package.name === 'pillow'));
+
+      // the strict entry: same build, fails its policy (failOn low): not pushed, reported
+      const strict = await until(async () => (await builds(STRICT))[0], 'the strict build', 900_000);
+      assert.equal(strict.outcome, 'rejected', JSON.stringify(strict));
+      assert.equal(strict.verdict.passed, false);
+      assert.equal(strict.verdict.threshold, 'low');
+      assert.equal(strict.pushed, undefined);
+      assert.equal(strict.digest, ok.digest, 'reproducible: the same spec builds the same image');
+      assert.equal((await manifest(reg.host, 'fresh/strict', 'stable')).status, 404, 'nothing pushed');
+      assert.equal((await manifest(reg.host, 'fresh/strict', datedTag('stable'))).status, 404, 'nothing pushed');
+      const sj = (await api('GET', `/api/v1/jobs/${s.body.job.id}`, reader)).body;
+      assert.equal(sj.output.outcome, 'rejected');
+      assert.deepEqual(
+        (await api('GET', `/api/v1/images?repository=${encodeURIComponent(STRICT)}`, reader)).body.items,
+        [],
+        'a rejected rebuild is not stored as an image of the entry',
+      );
+
+      // asked again: build --check against the pushed image finds nothing newer on the mirror: no rebuild
+      const again = await api('POST', `/api/v1/catalog/${OK}/build`, admin);
+      assert.equal(again.body.deduplicated, false);
+      const fresh = await until(
+        async () => {
+          const items = await builds(OK);
+          return items.length === 2 ? items[0] : undefined;
+        },
+        'the second build',
+        600_000,
+      );
+      assert.equal(fresh.outcome, 'fresh', JSON.stringify(fresh));
+      assert.equal(fresh.digest, undefined, 'nothing was rebuilt');
+      const audit = (await api('GET', '/api/v1/audit', admin)).body.items.filter(
+        (a: Body) => a.action === 'build.request',
+      );
+      assert.equal(audit.length, 4, 'every build request is audited');
+    } catch (err) {
+      process.stderr.write(`serve output:\n${serve?.output() ?? ''}\n`);
+      throw err;
+    } finally {
+      await serve?.stop();
+      await reg.stop();
+    }
+  },
+);
