@@ -1,6 +1,6 @@
 // The fresh-build loop of `zerocve serve` end to end, on the embedded SQLite store: the real CLI, a real registry,
-// real mmdebstrap builds from Debian's mirror and real PyPI advisories from the corpus. Two catalog entries build
-// the same small image.yaml (a minbase root with a pillow 8.4.0 dist-info, which the corpus has advisories for):
+// real mmdebstrap builds from Debian's mirror and a real GitHub advisory from the corpus. Two catalog entries build
+// the same small image.yaml (a minbase root with a pillow 8.4.0 dist-info, which the corpus has a high advisory for):
 // without a failOn the rebuild passes and is pushed under TAG and TAG-YYYYMMDD with its SBOM and provenance, and
 // its scan is stored; with failOn low it is rejected, nothing is pushed, and the rejection is reported. A server
 // with --no-builds leaves build jobs queued. Every response is checked against the OpenAPI document.
@@ -17,7 +17,8 @@ import { startCli, until, createResponseChecker, type Child } from '../support/s
 import { openApiDocument } from '../../src/serve/openapi.ts';
 import { canBuildHere, datedTag } from '../../src/serve/index.ts';
 
-const PILLOW = 'vulndata/pypa-advisory-database/vulns/pillow';
+// GitHub's reviewed advisory for Pillow < 10.2.0 (CVE-2023-50447, severity high)
+const PILLOW = 'vulndata/ghsa-sample/GHSA-3f63-hfp8-52jq.json';
 const skip =
   corpusSkip(PILLOW) ||
   fixtureSkip() ||
@@ -73,9 +74,10 @@ test(
     try {
       const data = join(work, 'data');
       const store = ['--data', data];
-      // database: pillow's advisories (real OSV records from the corpus)
+      // database: a real advisory for pillow from the corpus
       const adv = join(work, 'adv');
-      cpSync(corpusPath(PILLOW)!, join(adv, 'pillow'), { recursive: true });
+      mkdirSync(adv);
+      cpSync(corpusPath(PILLOW)!, join(adv, 'pillow.json'));
       const dbFile = join(work, 'pillow.db');
       const imp = await zerocve(['db', 'import', '--db', dbFile, adv]);
       assert.equal(imp.code, 0, imp.stderr);
@@ -151,7 +153,7 @@ test(
       assert.match(dated, /^1-20\d{6}$/);
       assert.deepEqual(ok.pushed, [`${OK}:${dated}`, `${OK}:1`]);
       assert.equal(ok.verdict.passed, true);
-      assert.ok(ok.verdict.counts.critical + ok.verdict.counts.high > 0, 'pillow 8.4.0 has findings; no failOn');
+      assert.equal(ok.verdict.counts.high, 1, 'pillow 8.4.0 has a high finding, and the entry has no failOn');
       const job = (await api('GET', `/api/v1/jobs/${q.body.job.id}`, reader)).body;
       assert.equal(job.state, 'completed');
       assert.equal(job.output.outcome, 'pushed');
@@ -183,7 +185,10 @@ test(
         [dated, ok.digest],
       ]);
       const findings = (await api('GET', `/api/v1/images/${ok.digest}/findings`, reader)).body.findings;
-      assert.ok(findings.some((f: Body) => f.package.name === 'pillow'));
+      assert.deepEqual(
+        findings.map((f: Body) => [f.id, f.package.name, f.severity]),
+        [['CVE-2023-50447', 'pillow', 'high']],
+      );
 
       // the strict entry: same build, fails its policy (failOn low): not pushed, reported
       const strict = await until(async () => (await builds(STRICT))[0], 'the strict build', 900_000);
