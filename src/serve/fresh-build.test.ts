@@ -48,6 +48,7 @@ test("catalog 'build': a path or {spec, tag}; relative to catalog.yaml; bad valu
     [{ spec: 'a.yaml', tag: 'x'.repeat(120) }, /'build.tag'/],
     [{ spec: 'a.yaml', push: 'elsewhere' }, /unknown key 'push'/],
     [42, /'build' must be a JSON object/],
+    [{ spec: 'a.yaml', tag: 3.1 }, /quote it/],
   ] as const)
     assert.throws(() => catalogFromBody('r/x', { tier: 'golden', build }), re);
   assert.throws(

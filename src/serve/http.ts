@@ -136,6 +136,8 @@ function buildSourceOf(v: unknown, tags: string[] | undefined): NonNullable<Cata
   const spec = o.spec;
   if (typeof spec !== 'string' || !spec.trim()) throw new HttpError(400, "'build.spec' (the image.yaml) is required");
   const tag = o.tag ?? tags?.[0] ?? 'latest';
+  if (typeof tag === 'number')
+    throw new HttpError(400, `'build.tag' must be a string: quote it ("${String(tag)}" may not be what you meant)`);
   if (typeof tag !== 'string' || !TAG.test(tag))
     throw new HttpError(400, `'build.tag' must be a tag of at most 119 characters ([A-Za-z0-9_.-]), got '${tag}'`);
   for (const k of Object.keys(o))
