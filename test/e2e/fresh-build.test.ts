@@ -2,21 +2,26 @@
 // real mmdebstrap builds from Debian's mirror and a real GitHub advisory from the corpus. Two catalog entries build
 // the same small image.yaml (a minbase root with a pillow 8.4.0 dist-info, which the corpus has a high advisory for):
 // without a failOn the rebuild passes and is pushed under TAG and TAG-YYYYMMDD with its SBOM and provenance, and
-// its scan is stored; with failOn low it is rejected, nothing is pushed, and the rejection is reported. A server
-// with --no-builds leaves build jobs queued. Every response is checked against the OpenAPI document.
+// its scan is stored; with failOn low it is rejected, nothing is pushed, and the rejection is reported. When the
+// tag is made to name a stale image, `build --check` sees the newer base-files and the rebuild replaces it; asked
+// again, nothing is rebuilt. A server with --no-builds leaves build jobs queued. Every response is checked against
+// the OpenAPI document.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, mkdirSync, writeFileSync, cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { zerocve } from './support.ts';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { zerocve, imageWithLayer } from './support.ts';
 import { corpusPath, corpusSkip } from '../support/corpus.ts';
 import { fixtureSkip } from '../support/images.ts';
-import { startRegistry } from '../support/registry.ts';
+import { startRegistry, pushOciLayout } from '../support/registry.ts';
 import { startCli, until, createResponseChecker, type Child } from '../support/service.ts';
 import { openApiDocument } from '../../src/serve/openapi.ts';
 import { canBuildHere, datedTag } from '../../src/serve/index.ts';
 
+const run = promisify(execFile);
 // GitHub's reviewed advisory for Pillow < 10.2.0 (CVE-2023-50447, severity high)
 const PILLOW = 'vulndata/ghsa-sample/GHSA-3f63-hfp8-52jq.json';
 const skip =
@@ -207,23 +212,46 @@ test(
         'a rejected rebuild is not stored as an image of the entry',
       );
 
-      // asked again: build --check against the pushed image finds nothing newer on the mirror: no rebuild
-      const again = await api('POST', `/api/v1/catalog/${OK}/build`, admin);
-      assert.equal(again.body.deduplicated, false);
-      const fresh = await until(
-        async () => {
-          const items = await builds(OK);
-          return items.length === 2 ? items[0] : undefined;
-        },
-        'the second build',
-        600_000,
+      // the tag now names a stale image (a later layer records an older base-files): check → rebuild → pushed back
+      const pulled = join(work, 'pulled');
+      await run('skopeo', ['copy', '--quiet', '--src-tls-verify=false', `docker://${OK}:1`, `oci:${pulled}:latest`]);
+      const status = 'Package: base-files\nStatus: install ok installed\nArchitecture: amd64\nVersion: 12.4+deb12u0\n';
+      await imageWithLayer(pulled, join(work, 'stale'), [{ path: '/var/lib/dpkg/status', body: status }]);
+      await pushOciLayout(join(work, 'stale'), 'latest', reg.host, undefined, { repo: 'fresh/ok', destTag: '1' });
+      const staleDigest = (await manifest(reg.host, 'fresh/ok', '1')).digest;
+      assert.notEqual(staleDigest, ok.digest);
+      const count = async (repo: string, n: number) =>
+        until(
+          async () => {
+            const items = await builds(repo);
+            return items.length === n ? items[0] : undefined;
+          },
+          `build run ${n} of ${repo}`,
+          900_000,
+        );
+      assert.equal((await api('POST', `/api/v1/catalog/${OK}/build`, admin)).body.deduplicated, false);
+      const rebuilt = await count(OK, 2);
+      assert.equal(rebuilt.outcome, 'pushed', JSON.stringify(rebuilt));
+      assert.match(
+        rebuilt.reason,
+        /^1 package\(s\) with newer versions.*: base-files 12\.4\+deb12u0 → 12\.4\+deb12u\d+/,
       );
+      assert.deepEqual(
+        rebuilt.updates.map((u: Body) => [u.name, u.installed]),
+        [['base-files', '12.4+deb12u0']],
+      );
+      assert.equal(rebuilt.digest, ok.digest, 'the rebuild is the same reproducible image');
+      assert.equal((await manifest(reg.host, 'fresh/ok', '1')).digest, ok.digest, 'the stale image is replaced');
+
+      // asked again: build --check against the pushed image finds nothing newer on the mirror: no rebuild
+      assert.equal((await api('POST', `/api/v1/catalog/${OK}/build`, admin)).body.deduplicated, false);
+      const fresh = await count(OK, 3);
       assert.equal(fresh.outcome, 'fresh', JSON.stringify(fresh));
       assert.equal(fresh.digest, undefined, 'nothing was rebuilt');
       const audit = (await api('GET', '/api/v1/audit', admin)).body.items.filter(
         (a: Body) => a.action === 'build.request',
       );
-      assert.equal(audit.length, 4, 'every build request is audited');
+      assert.equal(audit.length, 5, 'every build request is audited');
     } catch (err) {
       process.stderr.write(`serve output:\n${serve?.output() ?? ''}\n`);
       throw err;
