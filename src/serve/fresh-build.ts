@@ -86,6 +86,17 @@ export async function runBuildJob(ctx: ServiceContext, job: JobRecord): Promise<
   if (typeof repository !== 'string') throw new InputError(`build job ${job.id}: no repository`);
   const record = async (r: Omit<NewBuildRecord, 'repository' | 'jobId'>): Promise<BuildJobOutput> => {
     const saved = await ctx.store.addBuild({ ...r, repository, jobId: job.id });
+    ctx.onInfo?.(
+      `fresh build of ${repository}: ${r.outcome}` +
+        (r.pushed ? ` as ${r.pushed.join(', ')}` : '') +
+        (r.outcome === 'rejected' && r.verdict
+          ? ` (fails ${r.verdict.threshold ?? 'the policy'}: ${Object.entries(r.verdict.counts)
+              .filter(([, n]) => n)
+              .map(([s, n]) => `${n} ${s}`)
+              .join(', ')}; the current image stays)`
+          : '') +
+        (r.error ? `: ${r.error}` : r.reason ? ` (${r.reason})` : ''),
+    );
     const { id, createdAt: _c, jobId: _j, repository: _r, ...rest } = saved;
     return { ...rest, record: id };
   };

@@ -62,7 +62,7 @@ export async function runService(
   env: ScanEnvironment,
   options: ServiceOptions,
 ): Promise<RunningService> {
-  const ctx: ServiceContext = { store, env, onEvents: options.onEvents };
+  const ctx: ServiceContext = { store, env, onEvents: options.onEvents, onInfo: options.onInfo };
   if (options.catalog) {
     const r = await syncCatalogFile(store, options.catalog);
     options.onInfo?.(

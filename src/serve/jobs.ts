@@ -24,6 +24,8 @@ export interface ServiceContext {
   env: ScanEnvironment;
   /** called with the events a job added (webhooks, logs) */
   onEvents?: (events: ServiceEvent[]) => void;
+  /** told what a job did that an operator wants to see (a fresh build's outcome) */
+  onInfo?: (message: string) => void;
 }
 
 /** `registry.example/ml/torch:2.4` → repository and tag; digests and non-registry targets have no tag */

@@ -89,6 +89,7 @@ async function routing(label: string, storeFlags: string[], open: { data?: strin
       );
       assert.match(job.error!, /cannot connect/, 'the job error says why (and the job is retried)');
       assert.match(builder.output(), /job failed: .*cannot connect/);
+      assert.match(builder.output(), /fresh build of 127\.0\.0\.1:\d+\/fresh\/x: failed: .*cannot connect/);
     } finally {
       await builder.stop();
     }

@@ -248,6 +248,11 @@ test(
       const fresh = await count(OK, 3);
       assert.equal(fresh.outcome, 'fresh', JSON.stringify(fresh));
       assert.equal(fresh.digest, undefined, 'nothing was rebuilt');
+      // the operator sees each outcome in the service's log
+      const log = serve.output();
+      assert.ok(log.includes(`fresh build of ${OK}: pushed as ${OK}:${dated}, ${OK}:1`), log);
+      assert.match(log, /fresh build of \S+\/fresh\/strict: rejected \(fails low: 1 high; the current image stays\)/);
+      assert.ok(log.includes(`fresh build of ${OK}: fresh (no package has a newer version)`), log);
       const audit = (await api('GET', '/api/v1/audit', admin)).body.items.filter(
         (a: Body) => a.action === 'build.request',
       );

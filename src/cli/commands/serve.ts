@@ -279,7 +279,7 @@ export const worker: Command = {
     const store = await storeOf(values);
     try {
       const w = await startWorkers(
-        { store, env: envOf(values) },
+        { store, env: envOf(values), onInfo: (m) => log(values, m) },
         {
           concurrency: count(values, 'concurrency', 1, 1),
           canBuild,
