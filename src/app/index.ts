@@ -11,6 +11,8 @@ export { slimAndReport, slimImage, outputTarget } from './slim/index.ts';
 export type { SlimOptions, SlimOutput, SlimProgress, SlimCommand, SlimResult, SlimReport } from './slim/index.ts';
 export { buildImage, checkFreshness, readBuildSpec, parseBuildSpec, parseOutputTarget } from './build/index.ts';
 export type { BuildSpec, BuildOutput, BuildOptions, BuildResult, FreshnessReport } from './build/index.ts';
+export { pushLayoutImage } from './push-image.ts';
+export type { PushImageOptions, PushImageResult } from './push-image.ts';
 export { chooseGpuArchs } from './gpu-archs.ts';
 export type { GpuArchChoice } from './gpu-archs.ts';
 export { bloatTarget } from './bloat.ts';

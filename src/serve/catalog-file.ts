@@ -9,7 +9,9 @@
 //       tags: [latest, "2.4"]
 //       policy: { failOn: high, ignore: [{ id: CVE-2024-1, reason: "not reachable" }], vex: [vex/torch.json] }
 //       replacement: registry.example/ml/torch2   # for deprecated entries
+//       build: { spec: images/torch.yaml, tag: "2.4" }  # fresh builds: image.yaml (next to this file) and tag
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { UsageError } from '../core/errors.ts';
 import { repositoryKey } from '../image/index.ts';
@@ -35,7 +37,10 @@ export function parseCatalogFile(text: string, file: string): Omit<CatalogEntry,
     seen.add(repositoryKey(repo));
     const { repository: _r, ...rest } = img as Record<string, unknown>;
     try {
-      return catalogFromBody(repo, rest);
+      const entry = catalogFromBody(repo, rest);
+      // an image.yaml is found next to the catalog that names it
+      if (entry.build) entry.build = { ...entry.build, spec: resolve(dirname(resolve(file)), entry.build.spec) };
+      return entry;
     } catch (err) {
       if (err instanceof HttpError || err instanceof UsageError)
         throw new UsageError(`${where} (${repo}): ${err.message}`);

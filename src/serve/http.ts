@@ -18,6 +18,7 @@ import { TIERS, ROLES, TRIAGE_STATUSES, VEX_JUSTIFICATIONS } from '../store/inde
 import type { ServiceContext } from './jobs.ts';
 import { requestScan, requestRematch, findCatalog } from './jobs.ts';
 import { repositoryKey } from '../image/index.ts';
+import { requestBuild } from './fresh-build.ts';
 import { databaseIdentity } from './scan-adapter.ts';
 import { policyOptions, judge, severityOf } from './policy.ts';
 import { openApiDocument } from './openapi.ts';
@@ -146,6 +147,23 @@ const strings = (o: Record<string, unknown>, k: string): string[] | undefined =>
   return v;
 };
 
+const TAG = /^[\w][\w.-]{0,118}$/;
+
+/** `build: path/to/image.yaml` (pushed to the first followed tag, else latest) or `build: {spec, tag}` */
+function buildSourceOf(v: unknown, tags: string[] | undefined): NonNullable<CatalogEntry['build']> {
+  const o = typeof v === 'string' ? { spec: v } : obj(v, "'build'");
+  const spec = o.spec;
+  if (typeof spec !== 'string' || !spec.trim()) throw new HttpError(400, "'build.spec' (the image.yaml) is required");
+  const tag = o.tag ?? tags?.[0] ?? 'latest';
+  if (typeof tag === 'number')
+    throw new HttpError(400, `'build.tag' must be a string: quote it ("${String(tag)}" may not be what you meant)`);
+  if (typeof tag !== 'string' || !TAG.test(tag))
+    throw new HttpError(400, `'build.tag' must be a tag of at most 119 characters ([A-Za-z0-9_.-]), got '${tag}'`);
+  for (const k of Object.keys(o))
+    if (k !== 'spec' && k !== 'tag') throw new HttpError(400, `'build' has an unknown key '${k}' (known: spec, tag)`);
+  return { spec, tag };
+}
+
 export function catalogFromBody(repository: string, body: unknown): Omit<CatalogEntry, 'updatedAt'> {
   const o = obj(body, 'catalog entry');
   const tier = reqString(o, 'tier');
@@ -170,6 +188,7 @@ export function catalogFromBody(repository: string, body: unknown): Omit<Catalog
     // a repository named as the catalog keys are (a reference with a tag or digest is kept as written)
     replacement: replacement === undefined ? undefined : repositoryKey(replacement),
     tags: strings(o, 'tags') ?? [],
+    ...(o.build !== undefined && o.build !== null ? { build: buildSourceOf(o.build, strings(o, 'tags')) } : {}),
   };
   // the ignore rules must parse as the scan gate's rules
   policyOptions({ ...entry, updatedAt: '' }, [], 'sha256:0');
@@ -277,6 +296,21 @@ export function createRoutes(ctx: ServiceContext, options: ServerOptions): Route
       const saved = await store.putCatalog(entry);
       await store.audit({ actor: who(r), action: 'catalog.put', target: entry.repository, detail: entry });
       return { json: saved };
+    }),
+    route('POST', '/api/v1/catalog/(.+)/build', 'admin', async (r) => {
+      const repo = decode(r.params[0]);
+      const entry = await store.getCatalog(repo);
+      if (!entry) throw new HttpError(404, `no catalog entry for ${repo}`);
+      if (!entry.build)
+        throw new HttpError(409, `catalog entry ${repo} has no build source (give it build: {spec, tag})`);
+      const job = await requestBuild(ctx, repo);
+      await store.audit({ actor: who(r), action: 'build.request', target: repo, detail: job });
+      return { status: 202, json: { job: await store.jobs.get(job.id), deduplicated: job.deduplicated } };
+    }),
+    route('GET', '/api/v1/catalog/(.+)/builds', 'reader', async (r) => {
+      const repo = decode(r.params[0]);
+      if (!(await store.getCatalog(repo))) throw new HttpError(404, `no catalog entry for ${repo}`);
+      return { json: { items: await store.listBuilds(repo) } };
     }),
     route('DELETE', '/api/v1/catalog/(.+)', 'admin', async (r) => {
       const repo = (await findCatalog(store, decode(r.params[0])))?.repository ?? decode(r.params[0]);
@@ -660,6 +694,10 @@ export async function startServer(
     }
   } else server = createServer(listener);
   server.requestTimeout = 60_000;
+  // in-process workers (builds, scans) can hold the event loop for seconds; a keep-alive timer that fires late
+  // would close a socket a client just sent its next request on (ECONNRESET). Clients close idle sockets first
+  // (undici after 4 s), so the server's wait can be long.
+  server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err) =>
       reject(new UsageError(`cannot listen on ${options.listen}: ${err.message}`, { cause: err })),

@@ -8,6 +8,7 @@ import { startServer, type ServerOptions, type RunningServer } from './http.ts';
 import { startWorkers, requestRematch, type ServiceContext } from './jobs.ts';
 import { createTagFollower } from './tag-follower.ts';
 import { syncCatalogFile } from './catalog-file.ts';
+import { requestCatalogBuilds } from './fresh-build.ts';
 import { startNotifier, type NotifyTarget } from './webhooks.ts';
 
 export { startServer, parseListen } from './http.ts';
@@ -22,6 +23,8 @@ export {
   splitReference,
 } from './jobs.ts';
 export type { ServiceContext } from './jobs.ts';
+export { canBuildHere, datedTag, requestBuild, requestCatalogBuilds, runBuildJob } from './fresh-build.ts';
+export type { BuildJobOutput } from './fresh-build.ts';
 export { databaseIdentity, scanForService, refreshDatabase, ANALYZER_VERSION } from './scan-adapter.ts';
 export type { ScanEnvironment, DbUpdateOptions } from './scan-adapter.ts';
 export { createTagFollower } from './tag-follower.ts';
@@ -51,6 +54,10 @@ export interface ServiceOptions extends ServerOptions {
   registryRps?: number;
   /** the service updates the vulnerability database itself on this schedule (absent: only watches the file) */
   dbUpdate?: DbUpdateOptions;
+  /** seconds between fresh-build checks of every catalog entry with a build source (0: never) */
+  buildIntervalSeconds?: number;
+  /** this process's workers take build jobs (root and mmdebstrap here) */
+  canBuild?: boolean;
   /** webhooks and Slack incoming webhooks told of every change */
   notify?: NotifyTarget[];
   onEvents?: (events: ServiceEvent[]) => void;
@@ -68,7 +75,7 @@ export async function runService(
   env: ScanEnvironment,
   options: ServiceOptions,
 ): Promise<RunningService> {
-  const ctx: ServiceContext = { store, env, onEvents: options.onEvents };
+  const ctx: ServiceContext = { store, env, onEvents: options.onEvents, onInfo: options.onInfo };
   if (options.catalog) {
     const r = await syncCatalogFile(store, options.catalog);
     options.onInfo?.(
@@ -78,7 +85,11 @@ export async function runService(
   const server = await startServer(ctx, options, options.onError);
   const workers =
     options.workers > 0
-      ? await startWorkers(ctx, { concurrency: options.workers, onError: options.onError })
+      ? await startWorkers(ctx, {
+          concurrency: options.workers,
+          canBuild: options.canBuild,
+          onError: options.onError,
+        })
       : undefined;
 
   const notifier = options.notify?.length
@@ -109,6 +120,15 @@ export async function runService(
       options.onError?.(err);
     }
   };
+  const buildCatalog = async (): Promise<void> => {
+    try {
+      const n = await requestCatalogBuilds(ctx);
+      if (n) options.onInfo?.(`fresh builds: ${n} catalog entr${n > 1 ? 'ies' : 'y'} queued for build --check`);
+    } catch (err) {
+      options.onError?.(err);
+    }
+  };
+  const buildInterval = options.buildIntervalSeconds ?? 0;
   await checkDb();
   // the first update runs in the background: the API answers meanwhile (/readyz says whether the data is fresh); a
   // database renamed into place is seen at once, not at the next file check
@@ -117,8 +137,10 @@ export async function runService(
     : undefined;
   // the first round of tag following runs in the background: a slow or rate-limited registry does not delay startup
   if (follower) void followTags();
+  if (buildInterval > 0) await buildCatalog();
   const timers = [setInterval(() => void checkDb(), options.rematchIntervalSeconds * 1000)];
   if (follower) timers.push(setInterval(() => void followTags(), options.followIntervalSeconds * 1000));
+  if (buildInterval > 0) timers.push(setInterval(() => void buildCatalog(), buildInterval * 1000));
   for (const t of timers) t.unref();
 
   return {

@@ -12,16 +12,21 @@ import {
   databaseIdentity,
   ANALYZER_VERSION,
   type ScanEnvironment,
+  type ServiceScan,
 } from './scan-adapter.ts';
 import { policyOptions, judge } from './policy.ts';
 import { diffFindings } from './diff.ts';
 import { InputError } from '../core/errors.ts';
+import { workerJobNames } from '../store/index.ts';
+import { runBuildJob } from './fresh-build.ts';
 
 export interface ServiceContext {
   store: ServiceStore;
   env: ScanEnvironment;
   /** called with the events a job added (webhooks, logs) */
   onEvents?: (events: ServiceEvent[]) => void;
+  /** told what a job did that an operator wants to see (a fresh build's outcome) */
+  onInfo?: (message: string) => void;
 }
 
 /**
@@ -113,11 +118,24 @@ export async function scanAndStore(
   const repository = repositoryOverride !== undefined ? repositoryKey(repositoryOverride) : ref.repository;
   const tag = options.tag ?? ref.tag;
   const started = Date.now();
-  const db = databaseIdentity(ctx.env);
   const env: ScanEnvironment = options.open ? { ...ctx.env, open: { ...ctx.env.open, ...options.open } } : ctx.env;
   const scan = await scanForService(target, env);
+  return storeScan(ctx, scan, { target, repository, tags: tag ? [tag] : [], started });
+}
+
+/**
+ * Store a finished scan: the tags seen pointing at its digest, its inventory and SBOM (once per digest × analyzer
+ * version) and its result under the entry's policy (once per database version).
+ */
+export async function storeScan(
+  ctx: ServiceContext,
+  scan: ServiceScan,
+  where: { target: string; repository?: string; tags: string[]; started: number },
+): Promise<{ digest: string; stored: boolean }> {
+  const { target, repository } = where;
+  const db = databaseIdentity(ctx.env);
   const key: ResultKey = { digest: scan.digest, analyzerVersion: ANALYZER_VERSION, dbVersion: db.version };
-  if (repository && tag) await ctx.store.recordTag({ repository, tag, digest: scan.digest });
+  if (repository) for (const tag of where.tags) await ctx.store.recordTag({ repository, tag, digest: scan.digest });
   if (await ctx.store.getResult(key)) return { digest: scan.digest, stored: false };
   const { report } = scan;
   await ctx.store.putDigest(
@@ -139,7 +157,12 @@ export async function scanAndStore(
     scan.sbom,
   );
   const { verdict } = await judged(ctx, repository, scan.digest, scan.findings);
-  const r = await ctx.store.putResult({ ...key, findings: scan.findings, verdict, durationMs: Date.now() - started });
+  const r = await ctx.store.putResult({
+    ...key,
+    findings: scan.findings,
+    verdict,
+    durationMs: Date.now() - where.started,
+  });
   return { digest: scan.digest, stored: r.created };
 }
 
@@ -185,18 +208,25 @@ export async function runRematchJob(
 }
 
 export function handleJob(ctx: ServiceContext): (job: JobRecord) => Promise<unknown> {
-  return (job) => (job.name === 'scan' ? runScanJob(ctx, job) : runRematchJob(ctx, job));
+  return (job) =>
+    job.name === 'scan' ? runScanJob(ctx, job) : job.name === 'build' ? runBuildJob(ctx, job) : runRematchJob(ctx, job);
 }
 
 /** Run this process's workers until stopped. */
 export async function startWorkers(
   ctx: ServiceContext,
-  options: { concurrency?: number; pollSeconds?: number; onError?: (err: unknown) => void } = {},
+  options: {
+    concurrency?: number;
+    pollSeconds?: number;
+    /** take build jobs too (root and mmdebstrap here); other workers leave them to those that can */
+    canBuild?: boolean;
+    onError?: (err: unknown) => void;
+  } = {},
 ): Promise<{ stop(): Promise<void> }> {
   const handles: { stop(): Promise<void> }[] = [];
   for (let i = 0; i < Math.max(1, options.concurrency ?? 1); i++)
     handles.push(
-      await ctx.store.jobs.work(['scan', 'rematch'], handleJob(ctx), {
+      await ctx.store.jobs.work(workerJobNames(options.canBuild === true), handleJob(ctx), {
         pollSeconds: options.pollSeconds,
         onError: options.onError,
       }),

@@ -1,7 +1,7 @@
 // Prometheus text exposition (format 0.0.4): queue depth, job durations, findings by severity per catalog tier.
 import { SEVERITIES } from '../core/advisory.ts';
 import type { ServiceStore } from '../store/index.ts';
-import { TIERS } from '../store/index.ts';
+import { TIERS, JOB_NAMES } from '../store/index.ts';
 
 const esc = (v: string): string => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 
@@ -16,7 +16,7 @@ export async function renderMetrics(store: ServiceStore): Promise<string> {
     '# HELP zerocve_job_duration_seconds Run time of the last 1000 completed jobs.',
     '# TYPE zerocve_job_duration_seconds summary',
   );
-  for (const name of ['scan', 'rematch'] as const) {
+  for (const name of JOB_NAMES) {
     const ds = durations.filter((d) => d.name === name);
     lines.push(`zerocve_job_duration_seconds_sum{job="${name}"} ${ds.reduce((s, d) => s + d.seconds, 0)}`);
     lines.push(`zerocve_job_duration_seconds_count{job="${name}"} ${ds.length}`);

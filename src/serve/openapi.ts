@@ -48,7 +48,7 @@ const job = {
   required: ['id', 'name', 'key', 'state', 'attempts', 'createdAt'],
   properties: {
     id: { type: 'string' },
-    name: { type: 'string', enum: ['scan', 'rematch'] },
+    name: { type: 'string', enum: ['scan', 'rematch', 'build'] },
     key: { type: 'string' },
     data: { type: 'object' },
     state: { type: 'string', enum: ['queued', 'active', 'retry', 'completed', 'failed'] },
@@ -81,6 +81,20 @@ const catalogEntryInput = {
     },
     replacement: { type: 'string' },
     tags: { type: 'array', items: { type: 'string' } },
+    build: {
+      description:
+        'fresh builds: the image.yaml (`zerocve build` input) and the tag a passing rebuild is pushed to (with a ' +
+        'dated tag TAG-YYYYMMDD). A string is the image.yaml alone (tag: the first of `tags`, else latest).',
+      oneOf: [
+        { type: 'string' },
+        {
+          type: 'object',
+          required: ['spec'],
+          additionalProperties: false,
+          properties: { spec: { type: 'string' }, tag: { type: 'string', pattern: '^[A-Za-z0-9_][A-Za-z0-9_.-]*$' } },
+        },
+      ],
+    },
   },
 };
 
@@ -256,6 +270,27 @@ export function openApiDocument() {
         },
       },
       '/api/v1/catalog': { get: { responses: { '200': json(list('CatalogEntry')), ...errors } } },
+      '/api/v1/catalog/{repository}/build': {
+        parameters: [pathParam('repository', 'repository, URL-encoded (slashes as %2F or plain)')],
+        post: {
+          description:
+            'Queue a fresh build (admin): `build --check` of the image the tag names; when a package has a newer ' +
+            'version or the image is missing, rebuild, scan, apply the policy and push only if it passes. Only ' +
+            'workers that can build (root and mmdebstrap) take build jobs. The outcome is a BuildRecord.',
+          responses: {
+            '202': json(accepted, 'Queued (or already queued: deduplicated)'),
+            '409': error('The entry has no build source'),
+            ...errors,
+          },
+        },
+      },
+      '/api/v1/catalog/{repository}/builds': {
+        parameters: [pathParam('repository', 'repository, URL-encoded (slashes as %2F or plain)')],
+        get: {
+          description: "The entry's fresh-build runs, most recent first: fresh, pushed, rejected (policy) or failed.",
+          responses: { '200': json(list('BuildRecord')), ...errors },
+        },
+      },
       '/api/v1/catalog/{repository}': {
         parameters: [pathParam('repository', 'repository, URL-encoded (slashes as %2F or plain)')],
         get: { responses: { '200': json(ref('CatalogEntryWithHistory')), ...errors } },
@@ -467,6 +502,41 @@ export function openApiDocument() {
             ...catalogEntryInput.properties,
             repository: { type: 'string' },
             updatedAt: { type: 'string', format: 'date-time' },
+          },
+        },
+        BuildRecord: {
+          type: 'object',
+          required: ['id', 'repository', 'jobId', 'outcome', 'createdAt'],
+          properties: {
+            id: { type: 'integer' },
+            repository: { type: 'string' },
+            jobId: { type: 'string' },
+            outcome: {
+              type: 'string',
+              enum: ['fresh', 'pushed', 'rejected', 'failed'],
+              description:
+                'fresh: nothing newer, not rebuilt; pushed: rebuilt, passed, pushed; rejected: rebuilt but failed ' +
+                'the policy, not pushed (the current image stays); failed: check, build, scan or push went wrong',
+            },
+            reason: { type: 'string' },
+            updates: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['name', 'installed', 'candidate', 'security'],
+                properties: {
+                  name: { type: 'string' },
+                  installed: { type: 'string' },
+                  candidate: { type: 'string' },
+                  security: { type: 'boolean' },
+                },
+              },
+            },
+            digest: { type: 'string' },
+            pushed: { type: 'array', items: { type: 'string' } },
+            verdict: ref('Verdict'),
+            error: { type: 'string' },
+            createdAt: { type: 'string', format: 'date-time' },
           },
         },
         CatalogEntryWithHistory: {

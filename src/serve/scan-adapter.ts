@@ -16,6 +16,10 @@ import {
   type ScanOptions,
   type RefreshDbOptions,
 } from '../app/index.ts';
+
+// the build use cases the fresh-build loop runs (build --check, build, push with SBOM and provenance)
+export { checkFreshness, buildImage, readBuildSpec, pushLayoutImage } from '../app/index.ts';
+export type { BuildSpec, FreshnessReport } from '../app/index.ts';
 import { sbomReporterFor, renderToString } from '../report/index.ts';
 
 export interface ScanEnvironment {

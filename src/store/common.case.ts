@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ServiceStore, JobRecord } from './types.ts';
+import { workerJobNames } from './types.ts';
 import type { Finding } from '../core/finding.ts';
 
 export interface SuiteOptions {
@@ -423,6 +424,104 @@ export function runStoreSuite(kind: string, options: SuiteOptions): void {
       assert.equal(await again.getHarborScan(ok), undefined);
     } finally {
       await again.close();
+    }
+  });
+
+  test(`${kind}: catalog build sources and build records are kept`, async () => {
+    const s = await options.open();
+    try {
+      await s.putCatalog({
+        repository: 'r.example/base',
+        tier: 'golden',
+        policy: { failOn: 'low' },
+        tags: ['1'],
+        build: { spec: '/srv/images/base.yaml', tag: '1' },
+      });
+      assert.deepEqual((await s.getCatalog('r.example/base'))?.build, { spec: '/srv/images/base.yaml', tag: '1' });
+      await s.putCatalog({ repository: 'r.example/base', tier: 'golden', policy: {}, tags: ['1'] });
+      assert.equal((await s.getCatalog('r.example/base'))?.build, undefined, 'a put without build drops it');
+
+      const verdict = {
+        passed: false,
+        threshold: 'low' as const,
+        counts: { critical: 0, high: 2, medium: 0, low: 0, negligible: 0, unknown: 0 },
+        suppressed: 0,
+      };
+      const a = await s.addBuild({ repository: 'r.example/base', jobId: 'j1', outcome: 'fresh' });
+      const b = await s.addBuild({
+        repository: 'r.example/base',
+        jobId: 'j2',
+        outcome: 'rejected',
+        reason: '1 package with a newer version',
+        updates: [{ name: 'libc6', installed: '2.36-9', candidate: '2.36-9+deb12u1', security: true }],
+        digest: 'sha256:abc',
+        verdict,
+      });
+      await s.addBuild({ repository: 'r.example/other', jobId: 'j3', outcome: 'failed', error: 'mmdebstrap failed' });
+      assert.ok(b.id > a.id);
+      const list = await s.listBuilds('r.example/base');
+      assert.deepEqual(
+        list.map((r) => [r.jobId, r.outcome]),
+        [
+          ['j2', 'rejected'],
+          ['j1', 'fresh'],
+        ],
+        'most recent first, one repository',
+      );
+      assert.deepEqual(list[0].verdict, verdict);
+      assert.equal(list[0].updates?.[0].candidate, '2.36-9+deb12u1');
+      assert.equal(list[0].pushed, undefined);
+      assert.deepEqual(
+        (await s.listBuilds('r.example/base', { after: a.id })).map((r) => r.jobId),
+        ['j2'],
+      );
+    } finally {
+      await s.close();
+    }
+  });
+
+  test(`${kind}: build jobs go only to workers that can build`, async () => {
+    const s = await options.open();
+    try {
+      const build = await s.jobs.enqueue({ name: 'build', key: 'build|r.example/base|1', data: { repository: 'x' } });
+      const scan = await s.jobs.enqueue({ name: 'scan', key: 'scan-k', data: { target: 'x' } });
+      const ran: string[] = [];
+      const plain = await s.jobs.work(
+        workerJobNames(false),
+        async (job: JobRecord) => {
+          ran.push(`plain:${job.name}`);
+          return {};
+        },
+        { pollSeconds: 0.5 },
+      );
+      try {
+        await until(async () => ((await s.jobs.get(scan.id))?.state === 'completed' ? true : undefined), 'the scan');
+        // give the plain worker time to (wrongly) take the build job too
+        await new Promise((r) => setTimeout(r, 1500));
+        assert.equal((await s.jobs.get(build.id))?.state, 'queued', 'a worker that cannot build leaves it queued');
+      } finally {
+        await plain.stop();
+      }
+      const builder = await s.jobs.work(
+        workerJobNames(true),
+        async (job: JobRecord) => {
+          ran.push(`builder:${job.name}`);
+          return { built: true };
+        },
+        { pollSeconds: 0.5 },
+      );
+      try {
+        const done = await until(async () => {
+          const j = await s.jobs.get(build.id);
+          return j?.state === 'completed' ? j : undefined;
+        }, 'the build job on a build-capable worker');
+        assert.deepEqual(done.output, { built: true });
+      } finally {
+        await builder.stop();
+      }
+      assert.deepEqual(ran, ['plain:scan', 'builder:build']);
+    } finally {
+      await s.close();
     }
   });
 }

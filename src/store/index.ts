@@ -9,6 +9,9 @@ export type {
   HarborScanRecord,
   ApiToken,
   AuditRecord,
+  BuildOutcome,
+  BuildRecord,
+  BuildSource,
   CatalogEntry,
   CatalogPolicy,
   Delivery,
@@ -23,6 +26,7 @@ export type {
   JobRequest,
   JobState,
   JobStats,
+  NewBuildRecord,
   NewEvent,
   NewTriageDecision,
   Page,
@@ -39,7 +43,16 @@ export type {
   Verdict,
   WorkOptions,
 } from './types.ts';
-export { TIERS, ROLES, TRIAGE_STATUSES, VEX_JUSTIFICATIONS, DEFAULT_JOB_LEASE_SECONDS } from './types.ts';
+export {
+  TIERS,
+  ROLES,
+  TRIAGE_STATUSES,
+  VEX_JUSTIFICATIONS,
+  DEFAULT_JOB_LEASE_SECONDS,
+  JOB_NAMES,
+  BUILD_OUTCOMES,
+  workerJobNames,
+} from './types.ts';
 export { redactUrl } from './postgres/index.ts';
 
 export interface OpenStoreOptions {

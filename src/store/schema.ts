@@ -58,6 +58,16 @@ export const MIGRATIONS: Migration[] = [
       `CREATE INDEX harbor_scans_created ON harbor_scans (created_at)`,
     ],
   },
+  {
+    // fresh builds (versions 3 and 4 belong to other features; each version is applied on its own)
+    version: 5,
+    statements: [
+      `ALTER TABLE catalog ADD COLUMN build TEXT`,
+      `CREATE TABLE builds (id %ID%, repository TEXT NOT NULL, job_id TEXT NOT NULL, outcome TEXT NOT NULL,
+        reason TEXT, updates TEXT, digest TEXT, pushed TEXT, verdict TEXT, error TEXT, created_at TEXT NOT NULL)`,
+      `CREATE INDEX builds_repository ON builds (repository, id)`,
+    ],
+  },
 ];
 
 /** The SQLite job table (PostgreSQL keeps its jobs in pg-boss's own schema). */

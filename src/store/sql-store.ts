@@ -20,6 +20,7 @@ import type {
   JobQueue,
   Delivery,
   HarborScanRecord,
+  BuildRecord,
 } from './types.ts';
 
 const now = (): string => new Date().toISOString();
@@ -41,6 +42,7 @@ function catalogOf(r: Row): CatalogEntry {
     policy: parse<CatalogEntry['policy']>(r.policy) ?? {},
     replacement: str(r.replacement),
     tags: parse<string[]>(r.tags) ?? [],
+    build: parse<CatalogEntry['build']>(r.build),
     updatedAt: String(r.updated_at),
   });
 }
@@ -141,6 +143,22 @@ function deliveryOf(r: Row): Delivery {
   });
 }
 
+function buildOf(r: Row): BuildRecord {
+  return clean({
+    id: Number(r.id),
+    repository: String(r.repository),
+    jobId: String(r.job_id),
+    outcome: r.outcome as BuildRecord['outcome'],
+    reason: str(r.reason),
+    updates: parse<BuildRecord['updates']>(r.updates),
+    digest: str(r.digest),
+    pushed: parse<string[]>(r.pushed),
+    verdict: parse<BuildRecord['verdict']>(r.verdict),
+    error: str(r.error),
+    createdAt: String(r.created_at),
+  });
+}
+
 const limitOf = (p?: Page): number => Math.min(Math.max(p?.limit ?? 100, 1), 1000);
 
 export function createSqlStore(
@@ -170,11 +188,11 @@ export function createSqlStore(
     async putCatalog(entry) {
       const e: CatalogEntry = { ...entry, updatedAt: now() };
       await sql.run(
-        `INSERT INTO catalog (repository, tier, owner, description, policy, replacement, tags, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO catalog (repository, tier, owner, description, policy, replacement, tags, build, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (repository) DO UPDATE SET tier = excluded.tier, owner = excluded.owner,
            description = excluded.description, policy = excluded.policy, replacement = excluded.replacement,
-           tags = excluded.tags, updated_at = excluded.updated_at`,
+           tags = excluded.tags, build = excluded.build, updated_at = excluded.updated_at`,
         [
           e.repository,
           e.tier,
@@ -183,6 +201,7 @@ export function createSqlStore(
           JSON.stringify(e.policy ?? {}),
           e.replacement ?? null,
           JSON.stringify(e.tags ?? []),
+          json(e.build),
           e.updatedAt,
         ],
       );
@@ -486,6 +505,34 @@ export function createSqlStore(
     },
     async pruneHarborScans(before) {
       return (await sql.run('DELETE FROM harbor_scans WHERE created_at < ?', [before])).changes;
+    },
+    async addBuild(b) {
+      const createdAt = now();
+      const [r] = await sql.all(
+        `INSERT INTO builds (repository, job_id, outcome, reason, updates, digest, pushed, verdict, error, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+        [
+          b.repository,
+          b.jobId,
+          b.outcome,
+          b.reason ?? null,
+          json(b.updates),
+          b.digest ?? null,
+          json(b.pushed),
+          json(b.verdict),
+          b.error ?? null,
+          createdAt,
+        ],
+      );
+      return clean({ ...b, id: Number(r.id), createdAt });
+    },
+    async listBuilds(repository, page) {
+      const rows = await sql.all('SELECT * FROM builds WHERE repository = ? AND id > ? ORDER BY id DESC LIMIT ?', [
+        repository,
+        page?.after ?? 0,
+        limitOf(page),
+      ]);
+      return rows.map(buildOf);
     },
 
     async audit(a) {

@@ -30,8 +30,48 @@ export interface CatalogEntry {
   replacement?: string;
   /** tags the service follows */
   tags: string[];
+  /** fresh builds: the `zerocve build` input this repository's image is built from, and the tag it is pushed to */
+  build?: BuildSource;
   updatedAt: string;
 }
+
+/** Where a catalog entry's image comes from when the service builds it fresh. */
+export interface BuildSource {
+  /** path of the image.yaml (`zerocve build` input), as the service process sees it */
+  spec: string;
+  /** the tag pushed on a passing rebuild (a dated tag TAG-YYYYMMDD is pushed with it) */
+  tag: string;
+}
+
+export const BUILD_OUTCOMES = ['fresh', 'pushed', 'rejected', 'failed'] as const;
+/**
+ * fresh: `build --check` found nothing newer, nothing was built; pushed: rebuilt, passed the policy, pushed;
+ * rejected: rebuilt but failed the policy, not pushed; failed: the check, build, scan or push went wrong.
+ */
+export type BuildOutcome = (typeof BUILD_OUTCOMES)[number];
+
+/** One run of a catalog entry's fresh-build loop, kept so a rejected or failed rebuild is reported. */
+export interface BuildRecord {
+  id: number;
+  repository: string;
+  /** the job that ran it */
+  jobId: string;
+  outcome: BuildOutcome;
+  /** why it (re)built: the packages with newer versions, or that the image did not exist yet */
+  reason?: string;
+  /** packages with newer versions (security fixes first), from `build --check` */
+  updates?: { name: string; installed: string; candidate: string; security: boolean }[];
+  /** manifest digest of the rebuilt image (pushed or not) */
+  digest?: string;
+  /** the references pushed (TAG and TAG-YYYYMMDD) */
+  pushed?: string[];
+  /** the rebuilt image's policy verdict */
+  verdict?: Verdict;
+  error?: string;
+  createdAt: string;
+}
+
+export type NewBuildRecord = Omit<BuildRecord, 'id' | 'createdAt'>;
 
 /** One observation of a tag pointing at a digest; older digests stay in the history. */
 export interface TagRecord {
@@ -219,7 +259,14 @@ export interface HarborScanRecord {
  */
 export const DEFAULT_JOB_LEASE_SECONDS = 60;
 
-export type JobName = 'scan' | 'rematch';
+/** build jobs are taken only by workers that can build (root and mmdebstrap): a queue of their own */
+export const JOB_NAMES = ['scan', 'rematch', 'build'] as const;
+export type JobName = (typeof JOB_NAMES)[number];
+
+/** The queues a worker consumes: build jobs only where builds can run (root and mmdebstrap). */
+export function workerJobNames(canBuild: boolean): JobName[] {
+  return canBuild ? ['scan', 'rematch', 'build'] : ['scan', 'rematch'];
+}
 
 export interface JobData {
   /** scan: the target to scan (registry reference, oci-dir:…, dir:…) */
@@ -350,6 +397,10 @@ export interface ServiceStore {
   getHarborScan(id: string): Promise<HarborScanRecord | undefined>;
   /** forgets scan requests created before `before` (ISO time); returns how many */
   pruneHarborScans(before: string): Promise<number>;
+  /** records a run of a catalog entry's fresh-build loop */
+  addBuild(record: NewBuildRecord): Promise<BuildRecord>;
+  /** a repository's build runs, most recent first */
+  listBuilds(repository: string, page?: Page): Promise<BuildRecord[]>;
 
   audit(record: Omit<AuditRecord, 'id' | 'at'>): Promise<void>;
   listAudit(page?: Page): Promise<AuditRecord[]>;

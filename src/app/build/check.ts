@@ -9,7 +9,7 @@ import { mkdtempSync, mkdirSync, writeFileSync, rmSync, copyFileSync, existsSync
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { InputError } from '../../core/errors.ts';
-import { openImage } from '../../image/index.ts';
+import { openImage, type OpenImageOptions } from '../../image/index.ts';
 import { analyzeImage } from '../analyze.ts';
 import { compareDpkg } from '../../version/index.ts';
 import type { BuildSpec } from './image-spec.ts';
@@ -56,9 +56,9 @@ export function parseAptPolicy(
 export async function checkFreshness(
   spec: BuildSpec,
   target: string,
-  options: { signal?: AbortSignal } = {},
+  options: { signal?: AbortSignal; open?: OpenImageOptions } = {},
 ): Promise<FreshnessReport> {
-  const image = await openImage(target, { signal: options.signal });
+  const image = await openImage(target, { ...options.open, signal: options.signal });
   const analysis = await analyzeImage(image, { cacheDir: null, scanners: new Set(), signal: options.signal });
   const debs = analysis.inventory.packages.filter((p) => p.type === 'deb');
   if (!debs.length) throw new InputError(`${target}: no Debian packages recorded in the image: nothing to check`);

@@ -8,9 +8,7 @@ export type { OutputKind, BuildOutput, BuildResult };
 import { mkdtempSync, rmSync, mkdirSync, existsSync, renameSync } from 'node:fs';
 import { join, dirname, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { UsageError, InputError } from '../../core/errors.ts';
+import { UsageError } from '../../core/errors.ts';
 import {
   initLayout,
   writeLayer,
@@ -26,6 +24,7 @@ import { analyzeImage } from '../analyze.ts';
 import { assembleReport } from '../scan.ts';
 import { VERSION } from '../version.ts';
 import { attachSbom, publishLayout } from '../publish.ts';
+import { pushLayoutImage } from '../push-image.ts';
 import { readBuildSpec, type BuildSpec } from './image-spec.ts';
 import { debootstrap, removeNondeterminism, addUser, addFiles, stripForProd, type DebRecord } from './rootfs.ts';
 
@@ -52,9 +51,12 @@ export interface BuildOptions {
   output: BuildOutput;
   /** keep the unpacked root here (for running it), instead of deleting it */
   keepRootfs?: string;
-  /** copy the result to a registry with skopeo */
+  /** also push the result, with its SBOM and provenance, to this registry reference */
   push?: string;
   insecure?: boolean;
+  /** registry credentials for --push (else the docker config's) */
+  auth?: { username?: string; password?: string };
+  dockerConfigPath?: string;
   signal?: AbortSignal;
   onProgress?: (message: string) => void;
 }
@@ -179,23 +181,13 @@ export async function buildImage(specPath: string, options: BuildOptions): Promi
     );
     let pushed: string | undefined;
     if (options.push) {
-      const src =
-        options.output.kind === 'oci-dir'
-          ? `oci:${layout}:${tag}`
-          : `${options.output.kind}:${resolve(options.output.path)}`;
-      try {
-        await promisify(execFile)(
-          'skopeo',
-          ['copy', ...(options.insecure ? ['--dest-tls-verify=false'] : []), src, `docker://${options.push}`],
-          { signal: options.signal },
-        );
-      } catch (err) {
-        throw new InputError(
-          `build: push to ${options.push} failed: ` +
-            `${((err as { stderr?: string }).stderr ?? String(err)).trim().split('\n').slice(-1)[0]}`,
-          { cause: err },
-        );
-      }
+      // the image with its SBOM and provenance referrers (skopeo copies the image alone)
+      await pushLayoutImage(options.output.kind === 'oci-dir' ? layout : staging, tag, [options.push], {
+        insecure: options.insecure,
+        auth: options.auth,
+        dockerConfigPath: options.dockerConfigPath,
+        signal: options.signal,
+      });
       pushed = options.push;
     }
     if (options.keepRootfs) {

@@ -10,7 +10,7 @@ import {
 } from '../../app/index.ts';
 import type { FlagSpec } from '../options.ts';
 import { COMMON_FLAGS } from '../options.ts';
-import { createProgress } from '../io.ts';
+import { createProgress, openImageOptions } from '../io.ts';
 import { jsonText, renderSlimText, slimJson, renderBuildText, renderFreshnessText } from '../../report/index.ts';
 import { dbPathOf, parseOrHelp } from './common.ts';
 
@@ -149,7 +149,7 @@ const BUILD_FLAGS: Record<string, FlagSpec> = {
     short: 'o',
     help: 'TARGET: oci-dir:PATH[:tag], oci-archive:PATH or docker-archive:PATH (required)',
   },
-  push: { type: 'string', help: 'REF: also copy the image to a registry (with skopeo)' },
+  push: { type: 'string', help: 'REF: also push the image, with its SBOM and provenance, to a registry' },
   insecure: { type: 'boolean', help: 'plain HTTP / no TLS verification for --push' },
   check: {
     type: 'boolean',
@@ -194,6 +194,8 @@ export const build: Command = {
         output,
         push: values.push as string | undefined,
         insecure: values.insecure === true,
+        auth: openImageOptions(values, process.env).auth,
+        dockerConfigPath: openImageOptions(values, process.env).dockerConfigPath,
         keepRootfs: values['keep-rootfs'] as string | undefined,
         onProgress: (m) => progress.update(`zerocve: ${m}`),
       });

@@ -6,6 +6,7 @@ import {
   startWorkers,
   startDbUpdates,
   admissionPolicyFrom,
+  canBuildHere,
   type ScanEnvironment,
   type DbUpdateOptions,
 } from '../../serve/index.ts';
@@ -66,15 +67,31 @@ const DB_UPDATE_FLAGS: Record<string, FlagSpec> = {
   },
 };
 
+const BUILD_WORKER_FLAGS: Record<string, FlagSpec> = {
+  'can-build': {
+    type: 'boolean',
+    help: 'take build jobs (fresh builds of catalog images); default: when root with mmdebstrap on PATH',
+  },
+  'no-builds': { type: 'boolean', help: 'never take build jobs, even where builds could run' },
+};
+
 const WORKER_FLAGS: Record<string, FlagSpec> = {
   ...JOB_FLAGS,
   ...DB_UPDATE_FLAGS,
+  ...BUILD_WORKER_FLAGS,
   concurrency: { type: 'string', help: 'N: jobs this process runs at once (default 1)' },
 };
 
 const SERVE_FLAGS: Record<string, FlagSpec> = {
   ...JOB_FLAGS,
   ...DB_UPDATE_FLAGS,
+  ...BUILD_WORKER_FLAGS,
+  'build-interval': {
+    type: 'string',
+    help:
+      'SECONDS: how often to run `build --check` for every catalog entry with a build source and rebuild, scan ' +
+      'and push what is stale (default 0: never; POST /api/v1/catalog/REPO/build asks for one)',
+  },
   catalog: { type: 'string', help: 'FILE: catalog.yaml declaring the catalog; the service is kept in step with it' },
   listen: {
     type: 'string',
@@ -234,6 +251,17 @@ function dbUpdateOf(values: FlagValues): DbUpdateOptions | undefined {
   };
 }
 
+/** --can-build (demanded), --no-builds (refused), else detected: root with mmdebstrap on PATH */
+function canBuildOf(values: FlagValues): boolean {
+  if (values['can-build'] === true && values['no-builds'] === true)
+    throw new UsageError('give --can-build or --no-builds, not both');
+  if (values['no-builds'] === true) return false;
+  const here = canBuildHere(process.env);
+  if (values['can-build'] === true && !here)
+    throw new UsageError('--can-build: builds need root and mmdebstrap on PATH (apt-get install mmdebstrap)');
+  return here;
+}
+
 const log = (values: FlagValues, message: string): void => {
   if (!values.quiet) process.stderr.write(`zerocve: ${message}\n`);
 };
@@ -283,6 +311,8 @@ export const serve: Command = {
           `got '${lookupText}'`,
       );
     const hookSecret = (values['hook-secret'] as string | undefined) ?? process.env.ZEROCVE_HOOK_SECRET;
+    const canBuild = workers > 0 && canBuildOf(values);
+    const buildInterval = count(values, 'build-interval', 0);
     const store = await storeOf(values);
     try {
       const service = await runService(store, envOf(values), {
@@ -306,12 +336,19 @@ export const serve: Command = {
             : count(values, 'follow-interval', 300),
         registryRps: rateOf(values, 'registry-rps', 2),
         dbUpdate: dbUpdateOf(values),
+        buildIntervalSeconds: buildInterval,
+        canBuild,
         onError: (err) => log(values, `error: ${(err as Error)?.message ?? String(err)}`),
         onInfo: (m) => log(values, m),
         onEvents: (events) =>
           log(values, `${events.length} new event(s) for ${events[0].repository ?? events[0].digest}`),
       });
-      process.stdout.write(`zerocve serve: listening on ${service.url} (${store.kind} store, ${workers} worker(s))\n`);
+      process.stdout.write(
+        `zerocve serve: listening on ${service.url} (${store.kind} store, ${workers} worker(s)` +
+          `${canBuild ? ', builds' : ''})\n`,
+      );
+      if (buildInterval > 0 && !canBuild)
+        log(values, 'build jobs wait for a `zerocve worker` that can build (root and mmdebstrap): none runs here');
       const sig = await untilSignal();
       log(values, `${sig}: stopping (running jobs finish first)`);
       await service.stop();
@@ -327,7 +364,8 @@ export const worker: Command = {
     const p = parse(
       'worker',
       '--database postgres://… [flags]',
-      'Take scan and re-match jobs from the queue in PostgreSQL (or a --data folder) until SIGINT/SIGTERM.\n' +
+      'Take scan and re-match jobs (and build jobs where it can build) from the queue in PostgreSQL (or a\n' +
+        '--data folder) until SIGINT/SIGTERM.\n' +
         'A worker killed mid-job loses nothing: when its lease runs out another worker takes the job.',
       WORKER_FLAGS,
       args,
@@ -335,6 +373,7 @@ export const worker: Command = {
     );
     if (typeof p === 'number') return p;
     const { values } = p;
+    const canBuild = canBuildOf(values);
     const store = await storeOf(values);
     const env = envOf(values);
     const dbUpdate = dbUpdateOf(values);
@@ -346,13 +385,14 @@ export const worker: Command = {
       : undefined;
     try {
       const w = await startWorkers(
-        { store, env },
+        { store, env, onInfo: (m) => log(values, m) },
         {
           concurrency: count(values, 'concurrency', 1, 1),
+          canBuild,
           onError: (err) => log(values, `job failed: ${(err as Error)?.message ?? String(err)}`),
         },
       );
-      process.stdout.write(`zerocve worker: ready (${store.kind} store)\n`);
+      process.stdout.write(`zerocve worker: ready (${store.kind} store${canBuild ? ', takes build jobs' : ''})\n`);
       const sig = await untilSignal();
       log(values, `${sig}: stopping (running jobs finish first)`);
       await w.stop();

@@ -7,8 +7,9 @@
 import PgBoss from 'pg-boss';
 import type pg from 'pg';
 import type { JobQueue, JobRecord, JobName, JobState } from '../types.ts';
+import { JOB_NAMES } from '../types.ts';
 
-export const JOB_NAMES: JobName[] = ['scan', 'rematch'];
+export { JOB_NAMES };
 export const RETRY_LIMIT = 3;
 export const RETRY_DELAY_SECONDS = 2;
 const SCHEMA = 'pgboss';
