@@ -31,7 +31,7 @@ test('sqlite: the data folder holds one WAL-journaled database', async () => {
   await s.close();
 });
 
-test('sqlite: processes opening one new data folder at the same moment all open it (serve beside `zerocve token`)', async () => {
+test('sqlite: processes opening one new data folder at once all open it (serve beside `zerocve token`)', async () => {
   const { spawn } = await import('node:child_process');
   for (let round = 0; round < 5; round++) {
     const dir = join(root, `race${round}`);
