@@ -2,7 +2,7 @@
 // scheduler and the workers are its consumers. Scanning and matching go through src/app (scan-adapter.ts).
 import type { ServiceStore, ServiceEvent } from '../store/index.ts';
 import type { ScanEnvironment } from './scan-adapter.ts';
-import { databaseIdentity } from './scan-adapter.ts';
+import { databaseIdentity, refreshDatabase } from './scan-adapter.ts';
 import { startServer, type ServerOptions, type RunningServer } from './http.ts';
 import { startWorkers, requestRematch, requestScan, type ServiceContext } from './jobs.ts';
 import { syncCatalogFile } from './catalog-file.ts';
@@ -20,7 +20,7 @@ export {
   splitReference,
 } from './jobs.ts';
 export type { ServiceContext } from './jobs.ts';
-export { databaseIdentity, scanForService, ANALYZER_VERSION } from './scan-adapter.ts';
+export { databaseIdentity, scanForService, refreshDatabase, ANALYZER_VERSION } from './scan-adapter.ts';
 export type { ScanEnvironment } from './scan-adapter.ts';
 export { syncCatalogFile, parseCatalogFile } from './catalog-file.ts';
 export { diffFindings } from './diff.ts';
@@ -75,6 +75,7 @@ export async function runService(
   let lastDb: string | undefined;
   const checkDb = async (): Promise<void> => {
     try {
+      await refreshDatabase(env);
       const v = databaseIdentity(env).version;
       if (v !== lastDb) {
         const job = await requestRematch(ctx);

@@ -7,6 +7,7 @@ import type { Finding } from '../core/finding.ts';
 import type { ServiceStore, JobRecord, ServiceEvent, ResultKey } from '../store/index.ts';
 import {
   scanForService,
+  refreshDatabase,
   openRematcher,
   databaseIdentity,
   ANALYZER_VERSION,
@@ -94,6 +95,7 @@ export async function scanAndStore(
   const repository = repositoryOverride ?? ref.repository;
   const tag = options.tag ?? ref.tag;
   const started = Date.now();
+  await refreshDatabase(ctx.env); // first: the result is keyed by the database it is matched against
   const db = databaseIdentity(ctx.env);
   const env: ScanEnvironment = options.open ? { ...ctx.env, open: { ...ctx.env.open, ...options.open } } : ctx.env;
   const scan = await scanForService(target, env);
@@ -128,6 +130,7 @@ export async function runRematchJob(
   ctx: ServiceContext,
   _job?: JobRecord,
 ): Promise<{ dbVersion: string; images: number; rematched: number; events: number }> {
+  await refreshDatabase(ctx.env);
   const db = databaseIdentity(ctx.env);
   let rematched = 0;
   let added = 0;

@@ -6,8 +6,8 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { FlagSpec, FlagValues } from '../options.ts';
 import { COMMON_FLAGS, IMAGE_FLAGS } from '../options.ts';
-import { openImageOptions, cacheDirOf } from '../io.ts';
-import { dbPathOf, parseOrHelp as parse } from './common.ts';
+import { openImageOptions, cacheDirOf, createProgress, parseHours } from '../io.ts';
+import { dbPathOf, repositoryUpdateOf, parseOrHelp as parse } from './common.ts';
 import { EXIT } from '../exit.ts';
 import type { Command } from './scan.ts';
 
@@ -31,6 +31,13 @@ const JOB_FLAGS: Record<string, FlagSpec> = {
   ...STORE_FLAGS,
   ...IMAGE_FLAGS,
   db: { type: 'string', help: 'FILE: the vulnerability database (default ~/.cache/zerocve/db/zerocve.db)' },
+  'db-repository': {
+    type: 'string',
+    help:
+      'REF: keep --db up to date by pulling what `zerocve db push` published there (checked when older than ' +
+      '--db-max-age; env ZEROCVE_DB_REPOSITORY)',
+  },
+  'db-max-age': { type: 'string', help: 'DURATION: with --db-repository, how old --db may get, e.g. 6h (default 24h)' },
 };
 
 const WORKER_FLAGS: Record<string, FlagSpec> = {
@@ -115,10 +122,18 @@ async function storeOf(values: FlagValues, supervise = true): Promise<ServiceSto
 }
 
 function envOf(values: FlagValues): ScanEnvironment {
+  const repository = values['db-repository'] as string | undefined;
+  const maxAge = values['db-max-age'] === undefined ? 24 : parseHours(values['db-max-age'] as string, '--db-max-age');
   return {
     dbPath: dbPathOf(values, process.env),
     cacheDir: cacheDirOf(values, process.env),
     open: openImageOptions(values, process.env),
+    ...(repository && values.offline !== true
+      ? {
+          dbRepository: repositoryUpdateOf(repository, values, process.env, createProgress(false), maxAge),
+          onDbWarning: (m: string) => log(values, `warning: ${m}`),
+        }
+      : {}),
   };
 }
 
