@@ -240,7 +240,7 @@ async function verify(file: string, kindFile: string, name: string): Promise<voi
   if (/\.zip$/i.test(kindFile)) {
     const zip = openZip(file);
     try {
-      for (const e of zip.entries) if (!e.name.endsWith('/')) zip.read(e);
+      for (const e of zip.entries()) if (!e.name.endsWith('/')) zip.read(e);
     } finally {
       zip.close();
     }

@@ -76,8 +76,8 @@ export const SCAN_FLAGS: Record<string, FlagSpec> = {
   'db-repository': {
     type: 'string',
     help:
-      'REF: pull the database `zerocve db push` published there (e.g. registry.example.com/security/zerocve-db:1) ' +
-      'instead of downloading the feeds, when it is missing or older than --db-max-age',
+      'REF: pull the database `zerocve db push` published there instead of downloading the feeds (env ' +
+      'ZEROCVE_DB_REPOSITORY)',
   },
   'allow-no-db': {
     type: 'boolean',
