@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { corpusPath, corpusSkip } from '../support/corpus.ts';
 import { startRegistry, type RunningRegistry } from '../support/registry.ts';
 import { zerocve, distInfo } from './support.ts';
+import { startCli } from '../support/service.ts';
 import { createRegistryClient } from '../../src/image/index.ts';
 import { lock } from '../../src/vulndb/index.ts';
 
@@ -232,5 +233,50 @@ test(
     const end = await status(db);
     assert.equal(end.advisories, want.advisories, JSON.stringify(end));
     assert.ok(!existsSync(`${db}.lock`), 'lock released');
+  },
+);
+
+test(
+  'serve follows --db-repository: it pulls at start, then pulls a newer database and re-matches against it',
+  {
+    skip,
+    timeout: 120_000,
+  },
+  async () => {
+    const ref = `${reg.host}/security/zerocve-db:svc`;
+    const a = await build(join(work, 'svc-a.db'), [GHSA]);
+    let r = await zerocve(['db', 'push', '--db', join(work, 'svc-a.db'), '--insecure', ref]);
+    assert.equal(r.code, 0, r.stderr);
+    const db = join(work, 'svc', 'zerocve.db');
+    const serve = startCli([
+      'serve',
+      '--data',
+      join(work, 'svc-data'),
+      '--db',
+      db,
+      '--db-repository',
+      ref,
+      '--insecure',
+      '--db-max-age',
+      '0s',
+      '--rematch-interval',
+      '1',
+      '--scan-interval',
+      '0',
+      '--listen',
+      '127.0.0.1:0',
+    ]);
+    try {
+      // no database at start: pulled before the service looks for one
+      await serve.waitFor(new RegExp(`vulnerability database ${a.builtAt}#\\w+: re-match queued`));
+      assert.equal((await status(db)).builtAt, a.builtAt);
+      const b = await build(join(work, 'svc-b.db'), [GHSA, GO]);
+      r = await zerocve(['db', 'push', '--db', join(work, 'svc-b.db'), '--insecure', ref]);
+      assert.equal(r.code, 0, r.stderr);
+      await serve.waitFor(new RegExp(`vulnerability database ${b.builtAt}#\\w+: re-match queued`));
+      assert.equal((await status(db)).advisories, b.advisories);
+    } finally {
+      await serve.stop();
+    }
   },
 );
