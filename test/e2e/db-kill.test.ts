@@ -236,12 +236,14 @@ test(
       },
     ];
     const outcomes: string[] = [];
+    let staleLocks = 0;
     for (const m of moments) {
       const previous = snapshot(db);
       gen += 1; // the mirror now serves a new generation
       const child = start(args);
       const hit = await m.at(child);
       await kill(child);
+      if (existsSync(`${db}.lock`)) staleLocks++; // left by the dead holder: the next run must take it over
       const after = snapshot(db);
       if (after?.marker[0] === `ZC-GEN-${gen}`) {
         complete(gen);
@@ -269,6 +271,7 @@ test(
       'import half done: previous',
     ]);
     assert.equal(outcomes[5], 'just swapped: new');
+    assert.ok(staleLocks >= 4, `the killed updates left their lock behind (${staleLocks} of 6)`);
   },
 );
 
@@ -322,6 +325,7 @@ test(
       },
     ];
     const outcomes: string[] = [];
+    let staleLocks = 0;
     let tag: 'a' | 'b' = 'a';
     for (const m of moments) {
       const previous = snapshot(db);
@@ -330,6 +334,7 @@ test(
       const child = start(['db', 'pull', '--db', db, '--insecure', ref]);
       const hit = await m.at(child, size[tag]);
       await kill(child);
+      if (existsSync(`${db}.lock`)) staleLocks++; // left by the dead holder: the next run must take it over
       const after = snapshot(db);
       if (after?.builtAt === want[tag].builtAt) {
         assert.deepEqual(after, want[tag]);
@@ -348,5 +353,6 @@ test(
     assert.ok(outcomes.filter((o) => o.startsWith('(')).length === 0, outcomes.join('; '));
     assert.deepEqual(outcomes.slice(0, 2), ['download started: previous', 'download half done: previous']);
     assert.equal(outcomes[3], 'just swapped: new');
+    assert.ok(staleLocks >= 3, `the killed pulls left their lock behind (${staleLocks} of 4)`);
   },
 );
