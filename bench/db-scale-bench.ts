@@ -5,8 +5,8 @@
 //        ecosystems together), the Go corpus's real records cycled under new ids and package names;
 //   NVD: one JSON 2.0 data-feed file (gzip) of NVD_RECORDS CVEs (default 250,000: all of NVD), the corpus's real
 //        NVD records cycled under new ids.
-// The import and the lookups run in a child process of their own, so the peak RSS reported is the import's alone (not
-// the generator's).
+// The import and the lookups run in a child process of their own, with the flags bin/zerocve.js gives Node, so the
+// peak RSS reported is the import's alone (not the generator's) as `zerocve db import` would see it.
 // Run: npx node bench/db-scale-bench.ts [OSV_RECORDS] [NVD_RECORDS]
 import { execFileSync } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -131,9 +131,13 @@ with zipfile.ZipFile(zp, 'w', zipfile.ZIP_DEFLATED) as z:
   );
 
   const db = join(work, 'zerocve.db');
-  execFileSync(process.execPath, [import.meta.filename, '--import', db, zip, nvd, String(OSV_N), String(NVD_N)], {
-    stdio: 'inherit',
-  });
+  execFileSync(
+    process.execPath,
+    ['--max-semi-space-size=16', import.meta.filename, '--import', db, zip, nvd, String(OSV_N), String(NVD_N)],
+    {
+      stdio: 'inherit',
+    },
+  );
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
