@@ -6,17 +6,21 @@
 // `io.zerocve.db.schema-version`, `io.zerocve.db.built-at`, `io.zerocve.db.sources` (name=advisories,… per source),
 // `org.opencontainers.image.created`. Pull checks the schema version before downloading, verifies the layer's digest
 // and size while streaming, checks the result opens as this zerocve's schema, and renames it over the database (a
-// crash or kill -9 leaves the previous database or the new one, never a mix).
+// crash or kill -9 leaves the previous database or the new one, never a mix). A pull holds the database's lock (the
+// one `db update` and `db import` take), so a pull and an update never interleave.
 import {
   closeSync,
   createReadStream,
   createWriteStream,
+  existsSync,
   fsyncSync,
   openSync,
   readdirSync,
+  readFileSync,
   renameSync,
   rmSync,
   statSync,
+  writeFileSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { mkdirSync } from 'node:fs';
@@ -27,7 +31,7 @@ import { createHash } from 'node:crypto';
 import { DatabaseError, InputError } from '../core/errors.ts';
 import type { Digest } from '../core/image.ts';
 import { createRegistryClient, lookupDockerCredentials, parseReference, type Credentials } from '../image/index.ts';
-import { SCHEMA_VERSION, dbStatus, openStore } from '../vulndb/index.ts';
+import { SCHEMA_VERSION, dbStatus, lock, openStore, tryLock, type FileLock, type LockHolder } from '../vulndb/index.ts';
 
 export const DB_ARTIFACT_TYPE = 'application/vnd.zerocve.db.v1';
 export const DB_LAYER_MEDIA_TYPE = 'application/vnd.zerocve.db.v1.sqlite+gzip';
@@ -160,14 +164,30 @@ export interface PullResult {
   bytes: number;
 }
 
-/**
- * Fetches the database artifact at REF and swaps it in atomically. Throws InputError when REF is not a zerocve
- * database or was built for another schema version (before downloading it), when its layer fails digest/size
- * verification, or when the result is not a readable database (the current database is then left as it was).
- */
-export async function pullDb(dbPath: string, refText: string, options: DbArtifactOptions = {}): Promise<PullResult> {
-  const { ref, client } = clientFor(refText, options);
-  const m = await client.getManifest(ref.repository, ref.digest ?? ref.tag ?? 'latest', options.signal);
+export interface PullOptions extends DbArtifactOptions {
+  /** the database's lock when the caller already holds it */
+  lock?: FileLock;
+  /** called when another process (an update, an import, another pull) holds the lock and this pull waits */
+  onWait?: (holder: LockHolder) => void;
+  /** download progress of the database layer (compressed bytes) */
+  onProgress?: (p: { bytes: number; total: number; done: boolean }) => void;
+}
+
+/** What a database artifact's manifest says, checked: a zerocve database of this zerocve's schema version. */
+interface DbManifest {
+  digest: Digest;
+  schemaVersion: number;
+  builtAt?: string;
+  layer: { mediaType: string; digest: Digest; size: number };
+}
+
+async function readDbManifest(
+  refText: string,
+  client: ReturnType<typeof clientFor>['client'],
+  ref: ReturnType<typeof parseReference>,
+  signal?: AbortSignal,
+): Promise<DbManifest> {
+  const m = await client.getManifest(ref.repository, ref.digest ?? ref.tag ?? 'latest', signal);
   const json = m.json as {
     artifactType?: string;
     layers?: { mediaType?: string; digest?: string; size?: number }[];
@@ -184,16 +204,60 @@ export async function pullDb(dbPath: string, refText: string, options: DbArtifac
   const layer = json.layers?.find((l) => l.mediaType === DB_LAYER_MEDIA_TYPE);
   if (!layer?.digest || typeof layer.size !== 'number')
     throw new InputError(`db pull ${refText}: manifest has no ${DB_LAYER_MEDIA_TYPE} layer`);
+  const builtAt = json.annotations?.['io.zerocve.db.built-at'];
+  return {
+    digest: m.digest,
+    schemaVersion: schema,
+    ...(builtAt ? { builtAt } : {}),
+    layer: { mediaType: DB_LAYER_MEDIA_TYPE, digest: layer.digest as Digest, size: layer.size },
+  };
+}
+
+/**
+ * Fetches the database artifact at REF and swaps it in atomically, under the database's lock. Throws InputError when
+ * REF is not a zerocve database or was built for another schema version (before downloading it), when its layer
+ * fails digest/size verification, or when the result is not a readable database (the current database is then left
+ * as it was).
+ */
+export async function pullDb(dbPath: string, refText: string, options: PullOptions = {}): Promise<PullResult> {
+  const { ref, client } = clientFor(refText, options);
+  const manifest = await readDbManifest(refText, client, ref, options.signal);
   mkdirSync(dirname(dbPath), { recursive: true });
+  const held = options.lock ?? (await lock(dbPath, { signal: options.signal, onWait: options.onWait }));
+  try {
+    return await pullLocked(dbPath, refText, manifest, options);
+  } finally {
+    if (!options.lock) held.release();
+  }
+}
+
+async function pullLocked(
+  dbPath: string,
+  refText: string,
+  manifest: DbManifest,
+  options: PullOptions,
+): Promise<PullResult> {
+  const { ref, client } = clientFor(refText, options);
   removeStalePulls(dbPath);
   const tmp = `${dbPath}.pull-${process.pid}`;
   try {
-    const blob = await client.openBlob(
-      ref.repository,
-      { mediaType: layer.mediaType as string, digest: layer.digest as Digest, size: layer.size },
-      options.signal,
+    const blob = await client.openBlob(ref.repository, manifest.layer, options.signal);
+    let bytes = 0;
+    const total = manifest.layer.size;
+    await pipeline(
+      blob,
+      async function* (src: AsyncIterable<Buffer>) {
+        for await (const b of src) {
+          bytes += b.length;
+          options.onProgress?.({ bytes, total, done: false });
+          yield b;
+        }
+      },
+      createGunzip(),
+      createWriteStream(tmp),
+      { signal: options.signal },
     );
-    await pipeline(blob, createGunzip(), createWriteStream(tmp), { signal: options.signal });
+    options.onProgress?.({ bytes, total, done: true });
     let builtAt: string | undefined;
     try {
       const s = openStore(tmp);
@@ -209,14 +273,164 @@ export async function pullDb(dbPath: string, refText: string, options: DbArtifac
     fsyncPath(dirname(dbPath));
     return {
       reference: `${ref.registry}/${ref.repository}${ref.digest ? `@${ref.digest}` : `:${ref.tag ?? 'latest'}`}`,
-      digest: m.digest,
+      digest: manifest.digest,
       ...(builtAt ? { builtAt } : {}),
-      schemaVersion: schema,
-      bytes: layer.size,
+      schemaVersion: manifest.schemaVersion,
+      bytes: manifest.layer.size,
     };
   } catch (err) {
     rmSync(tmp, { force: true });
     if (err instanceof DatabaseError) throw new InputError(`db pull ${refText}: ${err.message}`, { cause: err });
     throw err;
+  }
+}
+
+export interface RepositoryUpdateOptions extends Omit<PullOptions, 'lock'> {
+  /** pull when the database is missing or older than this and was not checked against REF for this long (24) */
+  maxAgeHours?: number;
+  /**
+   * errors throw (`db update --db-repository`) instead of becoming warnings when a previous database exists (scans,
+   * the service)
+   */
+  strict?: boolean;
+  now?: Date;
+}
+
+export interface RepositoryUpdateResult {
+  /** a new database file was renamed into place (by this process or by the one it waited for) */
+  updated: boolean;
+  /** the registry was asked (the database was missing or older than maxAgeHours) */
+  checked: boolean;
+  pulled?: PullResult;
+  /** the artifact REF holds (when checked) */
+  remote?: { digest: Digest; builtAt?: string };
+  warnings: string[];
+}
+
+/** `<db>.repository.json`: when the database was last checked against which repository, and what it held. */
+interface RepositoryMark {
+  reference: string;
+  digest: string;
+  builtAt?: string;
+  checkedAt: string;
+}
+
+const markFileOf = (dbPath: string): string => `${dbPath}.repository.json`;
+
+function readMark(dbPath: string): RepositoryMark | undefined {
+  try {
+    return JSON.parse(readFileSync(markFileOf(dbPath), 'utf8')) as RepositoryMark;
+  } catch {
+    return undefined;
+  }
+}
+
+function writeMark(dbPath: string, mark: RepositoryMark): void {
+  const tmp = `${markFileOf(dbPath)}.tmp-${process.pid}`;
+  writeFileSync(tmp, JSON.stringify(mark));
+  renameSync(tmp, markFileOf(dbPath));
+}
+
+/** The local database's build time (ms), or undefined when it is missing, unreadable or of another schema. */
+function localBuiltAt(dbPath: string): number | undefined {
+  if (!existsSync(dbPath)) return undefined;
+  try {
+    const st = dbStatus(dbPath);
+    return st.builtAt ? Date.parse(st.builtAt) || 0 : 0;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Auto-update from a database repository (`--db-repository REF`): the database is brought up to date by pulling the
+ * artifact a company publishes with `db push`, instead of building it from the feeds. The same rules as the feed
+ * auto-update (ensureDb):
+ * - nothing is asked when the database exists and was built, or last checked against REF, less than maxAgeHours ago;
+ * - otherwise the manifest is read (one request); the artifact is pulled only when it is newer than the local
+ *   database (its `io.zerocve.db.built-at`), or the local one is missing or unreadable; digest, size and schema
+ *   version are verified and the file is swapped in atomically (pullDb), under the database's lock;
+ * - when another process holds the lock and a database exists, the previous copy is used with a warning; when none
+ *   exists, this waits for the lock and re-checks;
+ * - a failure (registry unreachable, another schema version, a corrupt blob) is a warning and the previous database
+ *   is kept, unless there is none (or `strict`): then it throws.
+ */
+export async function ensureDbFromRepository(
+  dbPath: string,
+  refText: string,
+  options: RepositoryUpdateOptions = {},
+): Promise<RepositoryUpdateResult> {
+  const maxAgeMs = (options.maxAgeHours ?? 24) * 3.6e6;
+  const now = (): number => options.now?.getTime() ?? Date.now();
+  const fresh = (): boolean => {
+    const built = localBuiltAt(dbPath);
+    if (built === undefined) return false;
+    const mark = readMark(dbPath);
+    const checked = mark?.reference === refText ? Date.parse(mark.checkedAt) || 0 : 0;
+    return now() - Math.max(built, checked) <= maxAgeMs;
+  };
+  if (fresh()) return { updated: false, checked: false, warnings: [] };
+  const warnings: string[] = [];
+  mkdirSync(dirname(dbPath), { recursive: true });
+  let held: FileLock;
+  let first: ReturnType<typeof tryLock>;
+  try {
+    first = tryLock(dbPath);
+  } catch (err) {
+    throw new DatabaseError(`cannot lock vulnerability database ${dbPath}: ${(err as Error).message}`, { cause: err });
+  }
+  if ('held' in first) {
+    if (localBuiltAt(dbPath) !== undefined && !options.strict) {
+      const h = first.held;
+      warnings.push(
+        `vulnerability database ${dbPath} is being updated by ` +
+          `${h ? `process ${h.pid} on ${h.host}` : 'another process'}: this scan uses the previous copy`,
+      );
+      return { updated: false, checked: false, warnings };
+    }
+    if (first.held) options.onWait?.(first.held);
+    held = await lock(dbPath, { signal: options.signal });
+    if (fresh()) {
+      held.release();
+      return { updated: true, checked: false, warnings };
+    }
+  } else held = first;
+  try {
+    const { ref, client } = clientFor(refText, options);
+    const local = localBuiltAt(dbPath);
+    let manifest: DbManifest;
+    let pulled: PullResult | undefined;
+    try {
+      manifest = await readDbManifest(refText, client, ref, options.signal);
+      const remoteBuilt = manifest.builtAt ? Date.parse(manifest.builtAt) : NaN;
+      if (local === undefined || !(remoteBuilt <= local)) pulled = await pullLocked(dbPath, refText, manifest, options);
+    } catch (err) {
+      if ((err as Error)?.name === 'AbortError') throw err;
+      const message = (err as Error).message;
+      const prefix = `db pull ${refText}: `;
+      const reason = message.startsWith(prefix) ? message.slice(prefix.length) : message;
+      if (local === undefined)
+        throw new InputError(`vulnerability database ${dbPath} cannot be pulled from ${refText}: ${reason}`, {
+          cause: err,
+        });
+      if (options.strict) throw err;
+      warnings.push(`vulnerability database not updated from ${refText} (the previous copy is used): ${reason}`);
+      return { updated: false, checked: true, warnings };
+    }
+    writeMark(dbPath, {
+      reference: refText,
+      digest: manifest.digest,
+      ...(manifest.builtAt ? { builtAt: manifest.builtAt } : {}),
+      checkedAt: new Date(now()).toISOString(),
+    });
+    return {
+      updated: pulled !== undefined,
+      checked: true,
+      ...(pulled ? { pulled } : {}),
+      remote: { digest: manifest.digest, ...(manifest.builtAt ? { builtAt: manifest.builtAt } : {}) },
+      warnings,
+    };
+  } finally {
+    held.release();
   }
 }

@@ -20,8 +20,15 @@ export type { BloatOptions } from './bloat.ts';
 export { openLocalDb, describeDb } from './local-db.ts';
 export type { LocalDb, LocalDbOptions } from './local-db.ts';
 export type { AdvisoryData, AdvisoryNeed, AdvisoryProvider } from './scan.ts';
-export { pushDb, pullDb, DB_ARTIFACT_TYPE, DB_LAYER_MEDIA_TYPE } from './db-artifact.ts';
-export type { DbArtifactOptions, PushResult, PullResult } from './db-artifact.ts';
+export { pushDb, pullDb, ensureDbFromRepository, DB_ARTIFACT_TYPE, DB_LAYER_MEDIA_TYPE } from './db-artifact.ts';
+export type {
+  DbArtifactOptions,
+  PushResult,
+  PullResult,
+  PullOptions,
+  RepositoryUpdateOptions,
+  RepositoryUpdateResult,
+} from './db-artifact.ts';
 export { matchVulnerabilities } from './scan.ts';
 export { dbStatusOf } from './db-status.ts';
 export { refreshDb } from './db-refresh.ts';

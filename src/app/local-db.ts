@@ -6,6 +6,7 @@ import type { DbInfo } from '../core/report.ts';
 import { DatabaseError } from '../core/errors.ts';
 import { openStore, ensureDb, type Store, type EnsureDbOptions } from '../vulndb/index.ts';
 import type { AdvisoryData, AdvisoryNeed, AdvisoryProvider } from './scan.ts';
+import { ensureDbFromRepository, type RepositoryUpdateOptions } from './db-artifact.ts';
 
 export interface LocalDbOptions {
   dbPath: string;
@@ -16,6 +17,12 @@ export interface LocalDbOptions {
    * ecosystems (see ensureDb). Absent: never download (offline); a missing database is then an error.
    */
   autoUpdate?: Omit<EnsureDbOptions, 'ecosystems' | 'signal'>;
+  /**
+   * Update the database by pulling the artifact `db push` published at `reference` (a company's own registry)
+   * instead of building it from the feeds, when it is missing or older than `maxAgeHours` (ensureDbFromRepository).
+   * Takes the place of autoUpdate; absent with autoUpdate absent: never download.
+   */
+  repository?: Omit<RepositoryUpdateOptions, 'signal' | 'strict'> & { reference: string };
   now?: Date;
 }
 
@@ -49,7 +56,28 @@ export function openLocalDb(options: LocalDbOptions): LocalDb {
   return {
     async provide(need: AdvisoryNeed, signal?: AbortSignal): Promise<AdvisoryData> {
       const warnings: ReportWarning[] = [];
-      if (options.autoUpdate && (need.ecosystems.some((e) => !ensured.has(e)) || !store)) {
+      if (options.repository && !ensured.has('*')) {
+        try {
+          const { reference, ...rest } = options.repository;
+          const r = await ensureDbFromRepository(options.dbPath, reference, { ...rest, signal });
+          warnings.push(
+            ...r.warnings.map((message) => ({
+              code: 'vulnerability-db-update' as const,
+              message,
+              path: options.dbPath,
+            })),
+          );
+          ensured.add('*'); // the repository's database is whole: one check per session
+          if (r.updated) store = undefined;
+        } catch (err) {
+          if (!options.allowNoDb || (err as Error)?.name === 'AbortError') throw err;
+          warnings.push({
+            code: 'vulnerability-db-update',
+            message: `vulnerability database not updated: ${(err as Error).message}`,
+            path: options.dbPath,
+          });
+        }
+      } else if (options.autoUpdate && (need.ecosystems.some((e) => !ensured.has(e)) || !store)) {
         try {
           const r = await ensureDb(options.dbPath, { ...options.autoUpdate, ecosystems: need.ecosystems, signal });
           warnings.push(

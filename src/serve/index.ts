@@ -2,7 +2,7 @@
 // scheduler and the workers are its consumers. Scanning and matching go through src/app (scan-adapter.ts).
 import type { ServiceStore, ServiceEvent } from '../store/index.ts';
 import type { ScanEnvironment } from './scan-adapter.ts';
-import { databaseIdentity, type DbUpdateOptions } from './scan-adapter.ts';
+import { databaseIdentity, pullDatabase, type DbUpdateOptions } from './scan-adapter.ts';
 import { startDbUpdates } from './db-updates.ts';
 import { startServer, type ServerOptions, type RunningServer } from './http.ts';
 import { startWorkers, requestRematch, type ServiceContext } from './jobs.ts';
@@ -25,7 +25,7 @@ export {
 export type { ServiceContext } from './jobs.ts';
 export { canBuildHere, datedTag, requestBuild, requestCatalogBuilds, runBuildJob } from './fresh-build.ts';
 export type { BuildJobOutput } from './fresh-build.ts';
-export { databaseIdentity, scanForService, refreshDatabase, ANALYZER_VERSION } from './scan-adapter.ts';
+export { databaseIdentity, scanForService, refreshDatabase, pullDatabase, ANALYZER_VERSION } from './scan-adapter.ts';
 export type { ScanEnvironment, DbUpdateOptions } from './scan-adapter.ts';
 export { createTagFollower } from './tag-follower.ts';
 export { startDbUpdates } from './db-updates.ts';
@@ -99,6 +99,7 @@ export async function runService(
   let lastDb: string | undefined;
   const checkDb = async (): Promise<void> => {
     try {
+      await pullDatabase(env);
       const v = databaseIdentity(env).version;
       if (v !== lastDb) {
         const job = await requestRematch(ctx);

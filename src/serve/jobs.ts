@@ -8,6 +8,7 @@ import type { ServiceStore, JobRecord, ServiceEvent, ResultKey, CatalogEntry } f
 import { imageKey, repositoryKey } from '../image/index.ts';
 import {
   scanForService,
+  pullDatabase,
   openRematcher,
   databaseIdentity,
   ANALYZER_VERSION,
@@ -118,6 +119,7 @@ export async function scanAndStore(
   const repository = repositoryOverride !== undefined ? repositoryKey(repositoryOverride) : ref.repository;
   const tag = options.tag ?? ref.tag;
   const started = Date.now();
+  await pullDatabase(ctx.env); // first: the result is keyed by the database it is matched against
   const env: ScanEnvironment = options.open ? { ...ctx.env, open: { ...ctx.env.open, ...options.open } } : ctx.env;
   const scan = await scanForService(target, env);
   return storeScan(ctx, scan, { target, repository, tags: tag ? [tag] : [], started });
@@ -170,6 +172,7 @@ export async function runRematchJob(
   ctx: ServiceContext,
   _job?: JobRecord,
 ): Promise<{ dbVersion: string; images: number; rematched: number; events: number }> {
+  await pullDatabase(ctx.env);
   const db = databaseIdentity(ctx.env);
   let rematched = 0;
   let added = 0;

@@ -15,6 +15,7 @@ import {
   VERSION,
   type ScanOptions,
   type RefreshDbOptions,
+  type LocalDbOptions,
 } from '../app/index.ts';
 
 // the build use cases the fresh-build loop runs (build --check, build, push with SBOM and provenance)
@@ -29,6 +30,13 @@ export interface ScanEnvironment {
   cacheDir: string | null;
   open?: ScanOptions['open'];
   signal?: AbortSignal;
+  /**
+   * pull the database from this repository (what `db push` published) when it is missing or older than
+   * maxAgeHours, before scans, re-matches and the server's periodic database check
+   */
+  dbRepository?: NonNullable<LocalDbOptions['repository']>;
+  /** warnings of those pulls (registry unreachable, another schema version…): the previous database is kept */
+  onDbWarning?: (message: string) => void;
 }
 
 /** what produced an inventory: the zerocve version (its analyzers' versions move with it) */
@@ -68,8 +76,26 @@ export interface ServiceScan {
 }
 
 /** Scan a target (no policy: the service applies the catalog entry's policy and triage itself). */
+const localDbOf = (env: Pick<ScanEnvironment, 'dbPath' | 'dbRepository'>) =>
+  openLocalDb({ dbPath: env.dbPath, ...(env.dbRepository ? { repository: env.dbRepository } : {}) });
+
+/**
+ * With a database repository: pull a newer database when the local one is missing or older than its max age (the
+ * server calls this before looking for a new database to re-match against). Without one: nothing.
+ */
+export async function pullDatabase(env: ScanEnvironment): Promise<void> {
+  if (!env.dbRepository) return;
+  const db = localDbOf(env);
+  try {
+    const data = await db.provide({ ecosystems: [] }, env.signal);
+    for (const w of data.warnings ?? []) env.onDbWarning?.(w.message);
+  } finally {
+    db.close();
+  }
+}
+
 export async function scanForService(target: string, env: ScanEnvironment): Promise<ServiceScan> {
-  const db = openLocalDb({ dbPath: env.dbPath });
+  const db = localDbOf(env);
   let report: ScanReport;
   try {
     report = await scanTarget(target, {
@@ -96,12 +122,15 @@ export async function scanForService(target: string, env: ScanEnvironment): Prom
  * re-match; `matchOne` asks it, in one batch per inventory, for what that inventory needs.
  */
 export async function openRematcher(
-  env: Pick<ScanEnvironment, 'dbPath' | 'signal'>,
+  env: Pick<ScanEnvironment, 'dbPath' | 'signal' | 'dbRepository' | 'onDbWarning'>,
 ): Promise<{ match(inventory: Inventory): Promise<Finding[]>; close(): void }> {
-  const db = openLocalDb({ dbPath: env.dbPath });
+  const db = localDbOf(env);
+  let told = false;
   return {
     async match(inventory) {
       const data = await db.provide({ ecosystems: [] }, env.signal);
+      if (!told) for (const w of data.warnings ?? []) env.onDbWarning?.(w.message);
+      told = true;
       return (await matchVulnerabilities(inventory, data, { signal: env.signal })).findings;
     },
     close: () => db.close(),

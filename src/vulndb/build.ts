@@ -222,7 +222,7 @@ export async function buildDatabase(
     db.exec(SCHEMA_SQL);
     const w = prepareWriter(db);
     const summaries = new Map<string, SourceSummary>();
-    // advisory rid by id, per source: a source may come in several batches (NVD's yearly files + modified)
+    // merge batches: advisory rid by id, per source (full imports ask the database, see importBatch)
     const rids = new Map<string, Map<string, number>>();
     db.exec('BEGIN');
     for (const batch of batches) {
@@ -321,6 +321,16 @@ async function importBatch(
     w.delAliasesOf.run(row.rid);
     w.delAdvisoryOf.run(row.rid);
   };
+  /**
+   * The rid of an advisory this import already wrote to the source. A full import deleted the source's rows first, so
+   * any row of it is this import's: the database answers (UNIQUE (source, id) indexes it), and memory does not grow
+   * with the feed. A merge batch keeps the source's other rows: it remembers its own (a change set, small).
+   */
+  const ridFor = (id: string): number | undefined => {
+    if (batch.merge) return ridOf.get(id);
+    const row = w.ridOfId.get(batch.name, id) as { rid?: number | bigint } | undefined;
+    return row?.rid === undefined ? undefined : Number(row.rid);
+  };
   let records = 0;
   let newestModified: string | undefined;
   for await (const rec of batch.records) {
@@ -353,7 +363,7 @@ async function importBatch(
       case 'advisory': {
         const a = rec.advisory;
         if (a.modified && (!newestModified || a.modified > newestModified)) newestModified = a.modified;
-        let rid = ridOf.get(a.id);
+        let rid = ridFor(a.id);
         if (batch.merge && rid === undefined) dropStored(a.id);
         const aliases = new Set(a.aliases.filter((x) => x !== a.id));
         if (rid === undefined) {
@@ -368,7 +378,7 @@ async function importBatch(
             JSON.stringify(body),
           );
           rid = Number(res.lastInsertRowid);
-          ridOf.set(a.id, rid);
+          if (batch.merge) ridOf.set(a.id, rid);
           s.advisories++;
         } else if (replace) {
           const { affected: _affected, ...body } = a;

@@ -158,7 +158,7 @@ export interface OsvInputOptions {
 function* zipRecords(path: string, source: string, signal?: AbortSignal): Generator<ImportRecord> {
   const zip = openZip(path);
   try {
-    for (const entry of zip.entries) {
+    for (const entry of zip.entries()) {
       if (entry.name.endsWith('/') || !RECORD_FILE.test(entry.name)) continue;
       signal?.throwIfAborted();
       const where = `${path}!${entry.name}`;

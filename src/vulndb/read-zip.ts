@@ -1,5 +1,7 @@
 // A small zip reader: the central directory (incl. Zip64) and one entry at a time, read with positioned reads and
-// inflated with zlib, its CRC-32 and size checked. Nothing is extracted to disk; only one entry is in memory.
+// inflated with zlib, its CRC-32 and size checked. Nothing is extracted to disk; only one entry is in memory, and the
+// central directory is read in windows as it is iterated (osv.dev's largest all.zip lists hundreds of thousands of
+// members: holding them all made an import's memory grow with the feed).
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { crc32, inflateRawSync } from 'node:zlib';
 import { InputError, reasonOf } from '../core/errors.ts';
@@ -17,7 +19,13 @@ export interface ZipEntry {
 
 export interface ZipReader {
   readonly path: string;
-  readonly entries: ZipEntry[];
+  /** members in the central directory */
+  readonly count: number;
+  /**
+   * The members, in central-directory order, read window by window (each call reads the directory again). Throws
+   * InputError on a malformed directory entry.
+   */
+  entries(): Generator<ZipEntry>;
   /** the entry's bytes, inflated and verified; throws InputError naming the entry on any mismatch */
   read(entry: ZipEntry): Buffer;
   close(): void;
@@ -26,6 +34,8 @@ export interface ZipReader {
 export interface OpenZipOptions {
   /** refuse entries larger than this when inflated (default 256 MiB) */
   maxEntrySize?: number;
+  /** bytes of the central directory read at a time (default 1 MiB; tests use small windows) */
+  windowBytes?: number;
 }
 
 const EOCD = 0x06054b50;
@@ -80,49 +90,65 @@ export function openZip(path: string, options: OpenZipOptions = {}): ZipReader {
     }
     if (cdOffset + cdSize > fileSize)
       throw new InputError(`zip ${path}: central directory lies past the end of the file (truncated)`);
-    const cd = readAt(fd, cdOffset, cdSize);
-    const entries: ZipEntry[] = [];
-    let p = 0;
-    for (let i = 0; i < count; i++) {
-      if (p + 46 > cd.length || cd.readUInt32LE(p) !== CENTRAL)
-        throw new InputError(`zip ${path}: central directory entry ${i} is malformed`);
-      const method = cd.readUInt16LE(p + 10);
-      const crc = cd.readUInt32LE(p + 16);
-      let compressedSize = cd.readUInt32LE(p + 20);
-      let size = cd.readUInt32LE(p + 24);
-      const nameLen = cd.readUInt16LE(p + 28);
-      const extraLen = cd.readUInt16LE(p + 30);
-      const commentLen = cd.readUInt16LE(p + 32);
-      let offset = cd.readUInt32LE(p + 42);
-      const name = cd.toString('utf8', p + 46, p + 46 + nameLen);
-      // Zip64 extended information: only the fields whose 32-bit value is saturated, in this order.
-      let e = p + 46 + nameLen;
-      const extraEnd = e + extraLen;
-      while (e + 4 <= extraEnd) {
-        const tag = cd.readUInt16LE(e);
-        const len = cd.readUInt16LE(e + 2);
-        if (tag === 0x0001) {
-          let q = e + 4;
-          if (size === 0xffffffff) {
-            size = Number(cd.readBigUInt64LE(q));
-            q += 8;
+    const windowBytes = Math.max(64, options.windowBytes ?? 1024 * 1024);
+    function* entries(): Generator<ZipEntry> {
+      let cd: Buffer = Buffer.alloc(0);
+      /** file offset of cd[0] */
+      let base = cdOffset;
+      let p = 0;
+      /** cd[p..p+n) in memory, reading the next window from p when it is not */
+      const need = (n: number): boolean => {
+        if (p + n <= cd.length) return true;
+        const at = base + p;
+        const len = Math.min(Math.max(windowBytes, n), cdOffset + cdSize - at);
+        cd = readAt(fd, at, len);
+        base = at;
+        p = 0;
+        return n <= cd.length;
+      };
+      for (let i = 0; i < count; i++) {
+        if (!need(46) || cd.readUInt32LE(p) !== CENTRAL)
+          throw new InputError(`zip ${path}: central directory entry ${i} is malformed`);
+        const whole = 46 + cd.readUInt16LE(p + 28) + cd.readUInt16LE(p + 30) + cd.readUInt16LE(p + 32);
+        if (!need(whole)) throw new InputError(`zip ${path}: central directory entry ${i} is malformed`);
+        const method = cd.readUInt16LE(p + 10);
+        const crc = cd.readUInt32LE(p + 16);
+        let compressedSize = cd.readUInt32LE(p + 20);
+        let size = cd.readUInt32LE(p + 24);
+        const nameLen = cd.readUInt16LE(p + 28);
+        const extraLen = cd.readUInt16LE(p + 30);
+        let offset = cd.readUInt32LE(p + 42);
+        const name = cd.toString('utf8', p + 46, p + 46 + nameLen);
+        // Zip64 extended information: only the fields whose 32-bit value is saturated, in this order.
+        let e = p + 46 + nameLen;
+        const extraEnd = e + extraLen;
+        while (e + 4 <= extraEnd) {
+          const tag = cd.readUInt16LE(e);
+          const len = cd.readUInt16LE(e + 2);
+          if (tag === 0x0001) {
+            let q = e + 4;
+            if (size === 0xffffffff) {
+              size = Number(cd.readBigUInt64LE(q));
+              q += 8;
+            }
+            if (compressedSize === 0xffffffff) {
+              compressedSize = Number(cd.readBigUInt64LE(q));
+              q += 8;
+            }
+            if (offset === 0xffffffff) {
+              offset = Number(cd.readBigUInt64LE(q));
+              q += 8;
+            }
           }
-          if (compressedSize === 0xffffffff) {
-            compressedSize = Number(cd.readBigUInt64LE(q));
-            q += 8;
-          }
-          if (offset === 0xffffffff) {
-            offset = Number(cd.readBigUInt64LE(q));
-            q += 8;
-          }
+          e += 4 + len;
         }
-        e += 4 + len;
+        p += whole;
+        yield { name, method, crc32: crc, compressedSize, size, offset };
       }
-      entries.push({ name, method, crc32: crc, compressedSize, size, offset });
-      p = extraEnd + commentLen;
     }
     return {
       path,
+      count,
       entries,
       read(entry: ZipEntry): Buffer {
         const where = `zip ${path} entry ${entry.name}`;

@@ -221,6 +221,13 @@ interface Validators {
   checkedAt?: string;
 }
 
+/**
+ * `<file>.pending`: the downloaded copy (a feed file, or an OSV listing) is not in the database yet. Written before
+ * the copy is renamed into place, removed once its import has committed. An update killed (or failed) between the
+ * two finds it: the feed is imported again although the server answers 304, and a listing is fetched again whole.
+ */
+const pendingOf = (file: string): string => `${file}.pending`;
+
 const readMeta = (p: string): Validators | undefined => {
   try {
     return JSON.parse(readFileSync(p, 'utf8')) as Validators;
@@ -233,7 +240,7 @@ async function verify(file: string, kindFile: string, name: string): Promise<voi
   if (/\.zip$/i.test(kindFile)) {
     const zip = openZip(file);
     try {
-      for (const e of zip.entries) if (!e.name.endsWith('/')) zip.read(e);
+      for (const e of zip.entries()) if (!e.name.endsWith('/')) zip.read(e);
     } finally {
       zip.close();
     }
@@ -336,6 +343,8 @@ async function download(feed: FeedSource, dir: string, options: UpdateOptions): 
     rmSync(`${part}.meta.json`, { force: true });
     throw err;
   });
+  // not yet in the database: until an import of it succeeds, a 304 for this copy must not count as current
+  writeFileSync(pendingOf(file), '');
   renameSync(part, file);
   writeFileSync(`${file}.meta.json`, JSON.stringify({ ...validators, size, checkedAt: new Date(now).toISOString() }));
   rmSync(`${part}.meta.json`, { force: true });
@@ -354,6 +363,9 @@ async function incrementalOsv(
   options: UpdateOptions,
 ): Promise<{ result: FeedResult; input?: ImportInput } | undefined> {
   let list: FeedResult;
+  // the listing's changes of a killed or failed update were never imported: ask for the whole listing again
+  if (existsSync(pendingOf(join(dir, 'modified_id.csv'))))
+    rmSync(join(dir, 'modified_id.csv.meta.json'), { force: true });
   try {
     list = await download(
       { name: feed.name, kind: feed.kind, url: `${feed.osvDir}/modified_id.csv`, file: 'modified_id.csv' },
@@ -383,6 +395,7 @@ async function incrementalOsv(
   };
   if (plan.fetch.length === 0 && plan.remove.length === 0) {
     rmSync(changes, { recursive: true, force: true });
+    rmSync(pendingOf(list.file), { force: true });
     return { result };
   }
   const v = readMeta(`${list.file}.meta.json`) ?? {};
@@ -473,7 +486,10 @@ async function updateLocked(
   const changed = new Set(
     results
       .filter(
-        (r) => r.status === 'downloaded' || r.status === 'resumed' || (!have.has(r.name) && r.status !== 'incremental'),
+        (r) =>
+          r.status === 'downloaded' ||
+          r.status === 'resumed' ||
+          (r.status !== 'incremental' && (!have.has(r.name) || existsSync(pendingOf(r.file)))),
       )
       .map((r) => r.name),
   );
@@ -506,6 +522,9 @@ async function updateLocked(
   } finally {
     for (const m of merges) rmSync(m.path, { recursive: true, force: true });
   }
+  // committed: these copies are the database's now
+  for (const r of results)
+    if (changed.has(r.name) || r.status === 'incremental') rmSync(pendingOf(r.file), { force: true });
   return { feeds: results, ...extra, import: summary };
 }
 

@@ -2,7 +2,8 @@
 import type { DeviceCodeSummary } from '../../core/analysis.ts';
 import type { FlagSpec, FlagValues } from '../options.ts';
 import { COMMON_FLAGS, IMAGE_FLAGS, parseCommand, helpText, defaultCacheDir } from '../options.ts';
-import { parseHours, type Progress } from '../io.ts';
+import { openImageOptions, parseHours, type Progress } from '../io.ts';
+import { formatBytes } from '../../report/index.ts';
 
 import { EXIT } from '../exit.ts';
 import { UsageError } from '../../core/errors.ts';
@@ -71,6 +72,12 @@ export const SCAN_FLAGS: Record<string, FlagSpec> = {
   'db-base-url': {
     type: 'string',
     help: 'URL: mirror the automatic update downloads the feeds from (same paths as db update --base-url)',
+  },
+  'db-repository': {
+    type: 'string',
+    help:
+      'REF: pull the database `zerocve db push` published there instead of downloading the feeds (env ' +
+      'ZEROCVE_DB_REPOSITORY)',
   },
   'allow-no-db': {
     type: 'boolean',
@@ -168,10 +175,12 @@ export function localDbOf(values: FlagValues, env: NodeJS.ProcessEnv, progress: 
   const auto = values.offline !== true && values['skip-db-update'] !== true;
   const maxAgeHours =
     values['db-max-age'] === undefined ? 24 : parseHours(values['db-max-age'] as string, '--db-max-age');
+  const repository = values['db-repository'] as string | undefined;
   return openLocalDb({
     dbPath: dbPathOf(values, env),
     allowNoDb: values['allow-no-db'] === true,
-    ...(auto
+    ...(auto && repository ? { repository: repositoryUpdateOf(repository, values, env, progress, maxAgeHours) } : {}),
+    ...(auto && !repository
       ? {
           autoUpdate: {
             maxAgeHours,
@@ -188,4 +197,32 @@ export function localDbOf(values: FlagValues, env: NodeJS.ProcessEnv, progress: 
         }
       : {}),
   });
+}
+
+/**
+ * `--db-repository REF` as auto-update options: the registry flags of the command (--insecure, --username/--password,
+ * ZEROCVE_REGISTRY_*, the Docker config's credentials) apply to REF too; progress and waits on the terminal.
+ */
+export function repositoryUpdateOf(
+  reference: string,
+  values: FlagValues,
+  env: NodeJS.ProcessEnv,
+  progress: Progress,
+  maxAgeHours: number,
+) {
+  const io = openImageOptions(values, env);
+  return {
+    reference,
+    maxAgeHours,
+    insecure: io.insecure,
+    auth: io.auth,
+    dockerConfigPath: io.dockerConfigPath,
+    onProgress: (p: { bytes: number; total: number }) =>
+      progress.update(
+        `zerocve: updating the vulnerability database: pull ${reference} ${formatBytes(p.bytes)} of ` +
+          `${formatBytes(p.total)}`,
+      ),
+    onWait: (h: { pid: number }) =>
+      progress.update(`zerocve: waiting for process ${h.pid} updating the vulnerability database`),
+  };
 }

@@ -13,8 +13,8 @@ import { formatBytes } from '../../report/index.ts';
 import type { FlagSpec } from '../options.ts';
 import { COMMON_FLAGS, IMAGE_FLAGS, parseCommand, helpText, defaultCacheDir } from '../options.ts';
 import { createProgress, openImageOptions } from '../io.ts';
-import { pushDb, pullDb } from '../../app/index.ts';
-import { dbPathOf } from './common.ts';
+import { pushDb, pullDb, ensureDbFromRepository } from '../../app/index.ts';
+import { dbPathOf, repositoryUpdateOf } from './common.ts';
 import { EXIT } from '../exit.ts';
 import type { Command } from './scan.ts';
 
@@ -39,6 +39,15 @@ const UPDATE_FLAGS: Record<string, FlagSpec> = {
     help: 'DIR: where downloads are kept for conditional and resumed requests (default ~/.cache/zerocve)',
   },
   offline: { type: 'boolean', help: 'refuse to download (use db import)' },
+  'db-repository': {
+    type: 'string',
+    help:
+      'REF: pull the database published there by `db push` when it is newer than the local one, instead of ' +
+      'downloading the feeds (env ZEROCVE_DB_REPOSITORY)',
+  },
+  insecure: IMAGE_FLAGS.insecure,
+  username: IMAGE_FLAGS.username,
+  password: IMAGE_FLAGS.password,
 };
 const IMPORT_FLAGS: Record<string, FlagSpec> = {
   ...DB_FLAGS,
@@ -139,7 +148,17 @@ export const db: Command = {
           );
         return EXIT.ok;
       }
-      const r = await pullDb(path, positionals[0], opts);
+      let r;
+      try {
+        r = await pullDb(path, positionals[0], {
+          ...opts,
+          onWait: (h) => progress.update(`zerocve: waiting for process ${h.pid} updating ${path}`),
+          onProgress: (p) =>
+            progress.update(`zerocve: pull ${positionals[0]} ${formatBytes(p.bytes)} of ${formatBytes(p.total)}`),
+        });
+      } finally {
+        progress.done();
+      }
       if (json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
       else
         process.stdout.write(
@@ -189,6 +208,32 @@ export const db: Command = {
     if (positionals.length) throw new UsageError('db update takes no arguments (use db import PATH for files)');
     if (values.offline)
       throw new UsageError('db update: --offline forbids downloads; use `zerocve db import PATH…` with offline copies');
+    const repository = values['db-repository'] as string | undefined;
+    if (repository) {
+      if (values['base-url'] !== undefined || values.ecosystem !== undefined)
+        throw new UsageError(
+          'db update: --db-repository pulls a database built elsewhere; --base-url and --ecosystem are for feeds',
+        );
+      let r;
+      try {
+        r = await ensureDbFromRepository(path, repository, {
+          ...repositoryUpdateOf(repository, values, process.env, progress, 0),
+          strict: true,
+        });
+      } finally {
+        progress.done();
+      }
+      if (json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
+      else if (r.pulled)
+        process.stdout.write(
+          `pulled ${r.pulled.reference} (${r.pulled.digest}, built ${r.pulled.builtAt ?? 'unknown'}) into ${path}\n`,
+        );
+      else
+        process.stdout.write(
+          `database ${path} unchanged: ${repository} holds nothing newer (built ${r.remote?.builtAt ?? 'unknown'})\n`,
+        );
+      return EXIT.ok;
+    }
     const cacheDir = join((values['cache-dir'] as string | undefined) ?? defaultCacheDir(process.env), 'feeds');
     let summary;
     try {

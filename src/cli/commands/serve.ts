@@ -14,10 +14,10 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { FlagSpec, FlagValues } from '../options.ts';
 import { COMMON_FLAGS, IMAGE_FLAGS } from '../options.ts';
-import { openImageOptions, cacheDirOf, parseHours } from '../io.ts';
+import { openImageOptions, cacheDirOf, createProgress, parseHours } from '../io.ts';
 import { defaultCacheDir } from '../options.ts';
 import { join } from 'node:path';
-import { dbPathOf, parseOrHelp as parse } from './common.ts';
+import { dbPathOf, repositoryUpdateOf, parseOrHelp as parse } from './common.ts';
 import { EXIT } from '../exit.ts';
 import type { Command } from './scan.ts';
 
@@ -47,15 +47,23 @@ const JOB_FLAGS: Record<string, FlagSpec> = {
 
 /** the vulnerability database kept fresh by the process itself */
 const DB_UPDATE_FLAGS: Record<string, FlagSpec> = {
+  'db-repository': {
+    type: 'string',
+    help:
+      'REF: keep --db up to date by pulling what `zerocve db push` published there instead of fetching feeds ' +
+      '(checked before each re-match check and each job when older than --db-max-age; env ZEROCVE_DB_REPOSITORY)',
+  },
   'db-update-interval': {
     type: 'string',
     help:
-      'SECONDS: how often this process updates the vulnerability database itself (feeds older than --db-max-age); ' +
-      'serve then re-matches at once on a change (default 3600; 0 never)',
+      'SECONDS: how often this process updates the vulnerability database from the feeds itself (feeds older than ' +
+      '--db-max-age; not with --db-repository); serve then re-matches at once on a change (default 3600; 0 never)',
   },
   'db-max-age': {
     type: 'string',
-    help: 'DURATION: a feed is fetched again when upstream last confirmed it longer ago than this (default 24h)',
+    help:
+      'DURATION: a feed is fetched again, or --db-repository asked again, when last confirmed longer ago than this ' +
+      '(default 24h)',
   },
   'db-base-url': {
     type: 'string',
@@ -202,10 +210,18 @@ async function storeOf(values: FlagValues, supervise = true): Promise<ServiceSto
 }
 
 function envOf(values: FlagValues): ScanEnvironment {
+  const repository = values['db-repository'] as string | undefined;
+  const maxAge = values['db-max-age'] === undefined ? 24 : parseHours(values['db-max-age'] as string, '--db-max-age');
   return {
     dbPath: dbPathOf(values, process.env),
     cacheDir: cacheDirOf(values, process.env),
     open: openImageOptions(values, process.env),
+    ...(repository && values.offline !== true
+      ? {
+          dbRepository: repositoryUpdateOf(repository, values, process.env, createProgress(false), maxAge),
+          onDbWarning: (m: string) => log(values, `warning: ${m}`),
+        }
+      : {}),
   };
 }
 
@@ -237,11 +253,16 @@ function rateOf(values: FlagValues, flag: string, dflt: number): number {
   return Number(v);
 }
 
-/** the service's own database updates: on unless --offline, --skip-db-update or --db-update-interval 0 */
+/**
+ * the service's own database updates from the feeds: on unless --db-repository, --offline, --skip-db-update or
+ * --db-update-interval 0
+ */
 function dbUpdateOf(values: FlagValues): DbUpdateOptions | undefined {
   const intervalSeconds = count(values, 'db-update-interval', 3600);
   const maxAgeHours =
     values['db-max-age'] === undefined ? 24 : parseHours(values['db-max-age'] as string, '--db-max-age');
+  // a database repository replaces the feeds: the database is pulled (envOf), never built here
+  if (values['db-repository'] !== undefined) return undefined;
   if (values.offline === true || values['skip-db-update'] === true || intervalSeconds === 0) return undefined;
   return {
     intervalSeconds,
