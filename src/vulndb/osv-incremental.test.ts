@@ -3,7 +3,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +14,7 @@ import { updateDb, defaultFeeds } from './update.ts';
 import { importSources } from './import.ts';
 import { openStore } from './store.ts';
 import { parseModifiedIds } from './osv-incremental.ts';
+import { zipFolder } from '../../test/support/zip-folder.ts';
 
 const GO = 'vulndata/go-vulndb/data/osv';
 
@@ -27,18 +27,7 @@ function ecosystemServer(dir: string) {
   const rebuild = (): void => {
     version++;
     const out = join(dir, '..', `all-${version}.zip`);
-    execFileSync('python3', [
-      '-c',
-      `
-import sys, os, zipfile
-with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:
-    for n in sorted(os.listdir(sys.argv[2])):
-        z.write(os.path.join(sys.argv[2], n), n)
-`,
-      out,
-      dir,
-    ]);
-    zip = readFileSync(out);
+    zip = zipFolder(dir, out);
     const rows = readdirSync(dir).map((n) => {
       const r = JSON.parse(readFileSync(join(dir, n), 'utf8')) as { id: string; modified: string };
       return { id: r.id, modified: r.modified };

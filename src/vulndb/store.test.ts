@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -10,6 +9,7 @@ import { DatabaseError } from '../core/errors.ts';
 import { corpusPath, corpusSkip } from '../../test/support/corpus.ts';
 import { importSources } from './import.ts';
 import { openStore, defaultDbPath } from './store.ts';
+import { zipFolder } from '../../test/support/zip-folder.ts';
 
 const PYPA = 'vulndata/pypa-advisory-database/vulns';
 const GRYPE_OSV = 'conformance/grype/grype/db/v6/build/transformers/osv/testdata';
@@ -100,17 +100,7 @@ test(
   async () => {
     const zip = join(dir, 'all.zip');
     const src = corpusPath(GRYPE_OSV) as string;
-    execFileSync('python3', [
-      '-c',
-      `
-import sys, os, zipfile
-with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:
-    for n in sorted(os.listdir(sys.argv[2])):
-        z.write(os.path.join(sys.argv[2], n), n)
-`,
-      zip,
-      src,
-    ]);
+    zipFolder(src, zip);
     const db = join(dir, 'zip', 'zerocve.db');
     const summary = await importSources(db, [zip, { path: corpusPath(TRIVY_OSV) as string, source: 'osv:trivy' }]);
     assert.deepEqual(

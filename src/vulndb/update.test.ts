@@ -14,6 +14,7 @@ import { updateDb, dbStatus, ensureDb, defaultFeeds } from './update.ts';
 import { lock } from './lock.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openStore } from './store.ts';
+import { zipFolder } from '../../test/support/zip-folder.ts';
 
 const OSV = 'conformance/grype/grype/db/v6/build/transformers/osv/testdata';
 const KEV = 'conformance/grype/grype/db/v6/build/transformers/kev/testdata/go-case.json';
@@ -25,17 +26,7 @@ test(
     const dir = mkdtempSync(join(tmpdir(), 'zerocve-update-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
     const zip = join(dir, 'served-all.zip');
-    execFileSync('python3', [
-      '-c',
-      `
-import sys, os, zipfile
-with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:
-    for n in sorted(os.listdir(sys.argv[2])):
-        z.write(os.path.join(sys.argv[2], n), n)
-`,
-      zip,
-      corpusPath(OSV) as string,
-    ]);
+    zipFolder(corpusPath(OSV) as string, zip);
     const files: Record<string, { body: Buffer; etag: string }> = {
       '/osv/Go/all.zip': { body: readFileSync(zip), etag: '"go-1"' },
       '/kev/known_exploited_vulnerabilities.json': { body: readFileSync(corpusPath(KEV) as string), etag: '"kev-1"' },

@@ -2,7 +2,6 @@
 // 127.0.0.1 serving real corpus data), fetching only the feeds of the image's ecosystems, one process at a time.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
@@ -12,6 +11,7 @@ import { gzipSync } from 'node:zlib';
 import { fixtureImage, fixtureSkip } from '../support/images.ts';
 import { corpusPath, corpusSkip } from '../support/corpus.ts';
 import { zerocve, imageWithLayer, distInfo } from './support.ts';
+import { zipFolder } from '../support/zip-folder.ts';
 
 const OSV_DEBIAN = 'conformance/grype/grype/db/v6/build/transformers/osv/testdata';
 const GHSA = 'vulndata/ghsa-sample';
@@ -31,20 +31,7 @@ const NVD_FILES = [
   'nvdcve-2.0-modified.json.gz',
 ];
 
-function zipOf(dir: string, out: string): Buffer {
-  execFileSync('python3', [
-    '-c',
-    `
-import sys, os, zipfile
-with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:
-    for n in sorted(os.listdir(sys.argv[2])):
-        if n.endswith('.json'): z.write(os.path.join(sys.argv[2], n), n)
-`,
-    out,
-    dir,
-  ]);
-  return readFileSync(out);
-}
+const zipOf = (dir: string, out: string): Buffer => zipFolder(dir, out, { jsonOnly: true });
 
 before(async () => {
   if (skip) return;

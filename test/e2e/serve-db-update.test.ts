@@ -5,7 +5,6 @@
 // and 304s, as the upstream servers do; halfway through, the mirror starts serving one more advisory.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync, cpSync, readdirSync } from 'node:fs';
@@ -15,6 +14,7 @@ import { gzipSync } from 'node:zlib';
 import { zerocve } from './support.ts';
 import { corpusPath, corpusSkip } from '../support/corpus.ts';
 import { startCli, until, type Child } from '../support/service.ts';
+import { zipFolder } from '../support/zip-folder.ts';
 
 const GHSA = 'vulndata/ghsa-sample';
 const KEV = 'conformance/grype/grype/db/v6/build/transformers/kev/testdata/go-case.json';
@@ -29,20 +29,7 @@ let base = '';
 const files: Record<string, Buffer> = {};
 const log: { path: string; status: number; at: number }[] = [];
 
-function zipOf(dir: string, out: string): Buffer {
-  execFileSync('python3', [
-    '-c',
-    `
-import sys, os, zipfile
-with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:
-    for n in sorted(os.listdir(sys.argv[2])):
-        if n.endswith('.json'): z.write(os.path.join(sys.argv[2], n), n)
-`,
-    out,
-    dir,
-  ]);
-  return readFileSync(out);
-}
+const zipOf = (dir: string, out: string): Buffer => zipFolder(dir, out, { jsonOnly: true });
 
 before(async () => {
   if (skip) return;
