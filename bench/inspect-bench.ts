@@ -12,13 +12,14 @@
 // Printed: medians, the ratio of the medians and the median of per-round ratios. --gnu-tar adds one run of
 // `gzip -dc | tar -t` fed the same layer streams; --bomb N adds a streamed N GiB zero-file layer walked with default
 // limits.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openImage } from '../src/image/index.ts';
 import { compressionOfMagic } from '../src/walk/index.ts';
+import { median, timeProcess } from './measure.ts';
 
 const here = import.meta.dirname;
 const { positionals, values } = parseArgs({
@@ -46,14 +47,9 @@ interface ChildResult {
   fromCache?: boolean;
 }
 const work = mkdtempSync(join(tmpdir(), 'zerocve-inspect-bench-'));
-const timeFile = join(work, 'time');
 function timed(args: string[]): { stdout: string; wall: number; cpu: number; maxRssMiB: number } {
-  const stdout = execFileSync('/usr/bin/time', ['-o', timeFile, '-f', '%e %U %S %M', process.execPath, ...args], {
-    encoding: 'utf8',
-    maxBuffer: 16 << 20,
-  });
-  const [wall, user, sys, kb] = readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
-  return { stdout, wall: wall * 1000, cpu: (user + sys) * 1000, maxRssMiB: Math.round(kb / 1024) };
+  const t = timeProcess(process.execPath, args, { keepStdout: true });
+  return { stdout: t.stdout, wall: t.wall * 1000, cpu: t.cpu * 1000, maxRssMiB: t.rssMiB };
 }
 const child = (script: string, args: string[]): ChildResult => {
   const t = timed([...NODE_FLAGS, join(here, script), ...args]);
@@ -72,10 +68,6 @@ const cli = (cacheDir: string): ChildResult => {
     cacheDir,
   ]);
   return { ...t, ms: t.wall };
-};
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
 async function gnuTarList(): Promise<number> {

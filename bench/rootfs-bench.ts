@@ -7,12 +7,12 @@
 // CPU, max RSS). Printed: each run, the medians, the ratio of the median walls and the median of the per-round
 // ratios (each round's two runs saw about the same load). Also printed: what each SBOM catalogued, so a faster
 // zerocve that stopped finding Python, conda, CUDA or model files would show.
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { TRIVY } from '../test/support/peers.ts';
+import { median, timeProcess, type ProcessRun } from './measure.ts';
 
 const repo = resolve(import.meta.dirname, '..');
 const { positionals, values } = parseArgs({
@@ -27,21 +27,10 @@ const trivy = values.trivy ?? TRIVY;
 const haveTrivy = existsSync(trivy);
 const runs = Math.max(1, Number(values.runs));
 
-interface Run {
-  wall: number;
-  cpu: number;
-  rssMiB: number;
-}
+type Run = Omit<ProcessRun, 'stdout'>;
 const work = mkdtempSync(join(tmpdir(), 'zerocve-rootfs-bench-'));
-const timeFile = join(work, 'time');
 
-function measure(cmd: string, args: string[]): Run {
-  execFileSync('/usr/bin/time', ['-o', timeFile, '-f', '%e %U %S %M', cmd, ...args], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const [wall, user, sys, kb] = readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
-  return { wall, cpu: user + sys, rssMiB: Math.round(kb / 1024) };
-}
+const measure = (cmd: string, args: string[]): Run => timeProcess(cmd, args);
 
 const zcOut = join(work, 'zerocve.cdx.json');
 const trivyOut = join(work, 'trivy.cdx.json');
@@ -63,11 +52,6 @@ const peer = (): Run => {
   } finally {
     rmSync(cache, { recursive: true, force: true });
   }
-};
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
 /** components of a CycloneDX file by kind: purl type, or the component type when there is no purl */
