@@ -56,38 +56,25 @@ export function openLocalDb(options: LocalDbOptions): LocalDb {
   return {
     async provide(need: AdvisoryNeed, signal?: AbortSignal): Promise<AdvisoryData> {
       const warnings: ReportWarning[] = [];
+      // what brings the database up to date this time, if anything: the published database of a repository (whole:
+      // one check per session), else the feeds of the ecosystems this scan needs
+      let update: (() => Promise<{ warnings: string[]; updated: boolean }>) | undefined;
+      let done = (): void => {};
       if (options.repository && !ensured.has('*')) {
-        try {
-          const { reference, ...rest } = options.repository;
-          const r = await ensureDbFromRepository(options.dbPath, reference, { ...rest, signal });
-          warnings.push(
-            ...r.warnings.map((message) => ({
-              code: 'vulnerability-db-update' as const,
-              message,
-              path: options.dbPath,
-            })),
-          );
-          ensured.add('*'); // the repository's database is whole: one check per session
-          if (r.updated) store = undefined;
-        } catch (err) {
-          if (!options.allowNoDb || (err as Error)?.name === 'AbortError') throw err;
-          warnings.push({
-            code: 'vulnerability-db-update',
-            message: `vulnerability database not updated: ${(err as Error).message}`,
-            path: options.dbPath,
-          });
-        }
+        const { reference, ...rest } = options.repository;
+        update = () => ensureDbFromRepository(options.dbPath, reference, { ...rest, signal });
+        done = () => ensured.add('*');
       } else if (options.autoUpdate && (need.ecosystems.some((e) => !ensured.has(e)) || !store)) {
+        const autoUpdate = options.autoUpdate;
+        update = () => ensureDb(options.dbPath, { ...autoUpdate, ecosystems: need.ecosystems, signal });
+        done = () => need.ecosystems.forEach((e) => ensured.add(e));
+      }
+      if (update) {
         try {
-          const r = await ensureDb(options.dbPath, { ...options.autoUpdate, ecosystems: need.ecosystems, signal });
-          warnings.push(
-            ...r.warnings.map((message) => ({
-              code: 'vulnerability-db-update' as const,
-              message,
-              path: options.dbPath,
-            })),
-          );
-          for (const e of need.ecosystems) ensured.add(e);
+          const r = await update();
+          for (const message of r.warnings)
+            warnings.push({ code: 'vulnerability-db-update', message, path: options.dbPath });
+          done();
           if (r.updated) store = undefined; // reopen: the update renamed a new file into place
         } catch (err) {
           if (!options.allowNoDb || (err as Error)?.name === 'AbortError') throw err;
