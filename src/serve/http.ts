@@ -298,9 +298,9 @@ export function createRoutes(ctx: ServiceContext, options: ServerOptions): Route
       return { json: saved };
     }),
     route('POST', '/api/v1/catalog/(.+)/build', 'admin', async (r) => {
-      const repo = decode(r.params[0]);
-      const entry = await store.getCatalog(repo);
-      if (!entry) throw new HttpError(404, `no catalog entry for ${repo}`);
+      const entry = await findCatalog(store, decode(r.params[0]));
+      if (!entry) throw new HttpError(404, `no catalog entry for ${decode(r.params[0])}`);
+      const repo = entry.repository;
       if (!entry.build)
         throw new HttpError(409, `catalog entry ${repo} has no build source (give it build: {spec, tag})`);
       const job = await requestBuild(ctx, repo);
@@ -308,9 +308,9 @@ export function createRoutes(ctx: ServiceContext, options: ServerOptions): Route
       return { status: 202, json: { job: await store.jobs.get(job.id), deduplicated: job.deduplicated } };
     }),
     route('GET', '/api/v1/catalog/(.+)/builds', 'reader', async (r) => {
-      const repo = decode(r.params[0]);
-      if (!(await store.getCatalog(repo))) throw new HttpError(404, `no catalog entry for ${repo}`);
-      return { json: { items: await store.listBuilds(repo) } };
+      const entry = await findCatalog(store, decode(r.params[0]));
+      if (!entry) throw new HttpError(404, `no catalog entry for ${decode(r.params[0])}`);
+      return { json: { items: await store.listBuilds(entry.repository) } };
     }),
     route('DELETE', '/api/v1/catalog/(.+)', 'admin', async (r) => {
       const repo = (await findCatalog(store, decode(r.params[0])))?.repository ?? decode(r.params[0]);

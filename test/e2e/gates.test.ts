@@ -380,6 +380,14 @@ test(
       token: reader,
     });
     assert.deepEqual([hubEntry.status, hubEntry.body.repository], [200, 'docker.io/library/nginx']);
+    // the build routes find the entry however spelled: it has no build source (409), it is not unknown (404)
+    const hubBuild = await call(base, 'POST', `/api/v1/catalog/${encodeURIComponent('library/nginx')}/build`, {
+      token: owner,
+    });
+    assert.equal(hubBuild.status, 409);
+    assert.match(hubBuild.body.error.message, /docker\.io\/library\/nginx has no build source/);
+    const hubBuilds = await call(base, 'GET', `/api/v1/catalog/nginx/builds`, { token: reader });
+    assert.deepEqual([hubBuilds.status, hubBuilds.body.items], [200, []]);
     const hubPush = await call(base, 'POST', '/hooks/registry', {
       body: envelope('index.docker.io', 'library/nginx', scanned.base.digest, 'stable', 'evt-hub'),
       headers: hookHeaders(SECRET),
