@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -16,10 +16,10 @@ import {
   startRegistry,
   type RunningRegistry,
 } from '../../test/support/registry.ts';
-import { importSources } from '../vulndb/index.ts';
 import { openStore, type ServiceStore } from '../store/index.ts';
 import { startWorkers, type ServiceContext } from './jobs.ts';
 import { createTagFollower, type TagFollower } from './tag-follower.ts';
+import { placeholderDb } from '../../test/support/placeholder-db.ts';
 
 interface Logged {
   at: number;
@@ -81,23 +81,7 @@ before(async () => {
   proxyHost = `127.0.0.1:${(proxy.address() as AddressInfo).port}`;
 
   // a vulnerability database (one advisory; the follower's tests are about which digests get scanned)
-  const adv = join(work, 'adv');
-  mkdirSync(adv);
-  writeFileSync(
-    join(adv, 'ZC-TEST-1.json'),
-    JSON.stringify({
-      id: 'ZC-TEST-1',
-      modified: '2026-01-01T00:00:00Z',
-      affected: [
-        {
-          package: { ecosystem: 'PyPI', name: 'zc-nothing' },
-          ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '1.0' }] }],
-        },
-      ],
-    }),
-  );
-  const dbPath = join(work, 'vuln.db');
-  await importSources(dbPath, [adv]);
+  const dbPath = await placeholderDb(work);
 
   await buildTinyLayout(join(work, 'layout'), 'one', { files: { 'etc/motd': 'first build\n' } });
   await buildTinyLayout(join(work, 'layout'), 'two', { files: { 'etc/motd': 'second build\n' } });

@@ -4,15 +4,15 @@
 // the old one in the history. Responses are checked against the service's OpenAPI document.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { importSources } from '../../src/vulndb/index.ts';
 import { openApiDocument } from '../../src/serve/openapi.ts';
 import { buildTinyLayout, pushOciLayout, startRegistry, type RunningRegistry } from '../support/registry.ts';
 import { startCli, until, createResponseChecker, type Child } from '../support/service.ts';
 import { zerocve } from './support.ts';
+import { placeholderDb } from '../support/placeholder-db.ts';
 
 const check = createResponseChecker(openApiDocument() as Record<string, unknown>);
 let work = '';
@@ -21,22 +21,7 @@ let registry: RunningRegistry | undefined;
 before(async () => {
   work = mkdtempSync(join(tmpdir(), 'zc-e2e-follow-'));
   registry = await startRegistry();
-  const adv = join(work, 'adv');
-  mkdirSync(adv);
-  writeFileSync(
-    join(adv, 'ZC-TEST-1.json'),
-    JSON.stringify({
-      id: 'ZC-TEST-1',
-      modified: '2026-01-01T00:00:00Z',
-      affected: [
-        {
-          package: { ecosystem: 'PyPI', name: 'zc-nothing' },
-          ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '1.0' }] }],
-        },
-      ],
-    }),
-  );
-  await importSources(join(work, 'vuln.db'), [adv]);
+  await placeholderDb(work);
   await buildTinyLayout(join(work, 'layout'), 'one', { files: { 'etc/motd': 'first build\n' } });
   await buildTinyLayout(join(work, 'layout'), 'two', { files: { 'etc/motd': 'second build\n' } });
   await pushOciLayout(join(work, 'layout'), 'one', registry.host, undefined, { repo: 'ml/app', destTag: 'latest' });
