@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { corpusPath, corpusSkip } from '../support/corpus.ts';
 import { startRegistry, type RunningRegistry } from '../support/registry.ts';
-import { zerocve } from './support.ts';
+import { dbStatus, zerocve, type DbStatusJson } from './support.ts';
 import { createRegistryClient } from '../../src/image/index.ts';
 
 const GHSA = 'vulndata/ghsa-sample';
@@ -29,16 +29,7 @@ after(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-interface Status {
-  builtAt: string;
-  advisories: number;
-  sources: { name: string; advisories: number }[];
-}
-const status = async (db: string): Promise<Status> => {
-  const r = await zerocve(['db', 'status', '--db', db, '--format', 'json']);
-  assert.equal(r.code, 0, r.stderr);
-  return JSON.parse(r.stdout) as Status;
-};
+const status = dbStatus;
 
 test('db push publishes the database as an OCI artifact; db pull verifies and swaps it in', { skip }, async () => {
   const built = join(work, 'built.db');
@@ -74,7 +65,7 @@ test('db push publishes the database as an OCI artifact; db pull verifies and sw
   r = await zerocve(['db', 'pull', '--db', fresh, '--insecure', ref]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, new RegExp(`pulled .*${m.digest}.* into ${fresh}`));
-  assert.deepEqual(await status(fresh), { ...(await status(built)), path: fresh } as Status);
+  assert.deepEqual(await status(fresh), { ...(await status(built)), path: fresh } as DbStatusJson);
   const other = join(work, 'other.db');
   r = await zerocve(['db', 'import', '--db', other, '--quiet', corpusPath(GHSA)!]);
   assert.equal(r.code, 0, r.stderr);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { corpusPath, corpusSkip } from '../support/corpus.ts';
 import { startRegistry, type RunningRegistry } from '../support/registry.ts';
-import { zerocve, distInfo } from './support.ts';
+import { dbStatus, zerocve, distInfo, type DbStatusJson } from './support.ts';
 import { startCli } from '../support/service.ts';
 import { createRegistryClient } from '../../src/image/index.ts';
 import { lock } from '../../src/vulndb/index.ts';
@@ -37,17 +37,8 @@ after(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-interface Status {
-  builtAt: string;
-  advisories: number;
-  sources: { name: string; advisories: number }[];
-}
-const status = async (db: string): Promise<Status> => {
-  const r = await zerocve(['db', 'status', '--db', db, '--format', 'json']);
-  assert.equal(r.code, 0, r.stderr);
-  return JSON.parse(r.stdout) as Status;
-};
-const build = async (db: string, inputs: string[]): Promise<Status> => {
+const status = dbStatus;
+const build = async (db: string, inputs: string[]): Promise<DbStatusJson> => {
   const r = await zerocve(['db', 'import', '--db', db, '--quiet', ...inputs.map((i) => corpusPath(i)!)]);
   assert.equal(r.code, 0, r.stderr);
   return await status(db);

@@ -7,15 +7,10 @@ import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { fixtureImage, fixtureSkip } from '../support/images.ts';
 import { corpusPath, corpusSkip } from '../support/corpus.ts';
-import { zerocve } from './support.ts';
+import { dbStatus, zerocve } from './support.ts';
 
 const GO = 'vulndata/go-vulndb/data/osv';
 const PYPA = 'vulndata/pypa-advisory-database/vulns';
-
-interface Status {
-  sources: { name: string; kind: string; advisories: number; affected: number }[];
-  advisories: number;
-}
 
 test(
   'importing one OSV input after another keeps both; re-importing the first replaces only it',
@@ -26,11 +21,7 @@ test(
     const db = join(dir, 'zerocve.db');
     const go = corpusPath(GO)!;
     const pypa = corpusPath(PYPA)!;
-    const status = async (): Promise<Status> => {
-      const r = await zerocve(['db', 'status', '--db', db, '--format', 'json']);
-      assert.equal(r.code, 0, r.stderr);
-      return JSON.parse(r.stdout) as Status;
-    };
+    const status = () => dbStatus(db);
 
     let r = await zerocve(['db', 'import', '--db', db, '--quiet', go]);
     assert.equal(r.code, 0, r.stderr);

@@ -125,3 +125,17 @@ export function distInfo(site: string, name: string, version: string, requires: 
     { path: `${d}/RECORD`, body: `${d.slice(site.length + 1)}/METADATA,,\n${d.slice(site.length + 1)}/INSTALLER,,\n` },
   ];
 }
+
+/** What `zerocve db status --format json` prints (the fields the tests read). */
+export interface DbStatusJson {
+  builtAt: string;
+  advisories: number;
+  sources: { name: string; kind: string; advisories: number; affected: number }[];
+}
+
+/** `zerocve db status --format json` of a database; fails the test when the command fails. */
+export async function dbStatus(db: string): Promise<DbStatusJson> {
+  const r = await zerocve(['db', 'status', '--db', db, '--format', 'json']);
+  if (r.code !== 0) throw new Error(`db status --db ${db} exited ${r.code}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as DbStatusJson;
+}
