@@ -96,3 +96,33 @@ test('a truncated zip or a non-zip is refused with an InputError naming the file
     (e: unknown) => e instanceof InputError && /no end of central directory/.test(e.message),
   );
 });
+
+test('more members than a plain end record counts (70,000): the count comes from the Zip64 end record', () => {
+  const p = join(dir, 'many.zip');
+  execFileSync('python3', [
+    '-c',
+    `
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED, allowZip64=True) as z:
+    z.writestr('first.json', '{"id":"FIRST"}')
+    for i in range(70000): z.writestr('r/%d.json' % i, '')
+`,
+    p,
+  ]);
+  const buf = readFileSync(p);
+  assert.equal(buf.readUInt16LE(buf.length - 22 + 10), 0xffff, 'the plain end record is saturated');
+  const z = openZip(p, { windowBytes: 4096 });
+  try {
+    assert.equal(z.count, 70001);
+    let n = 0;
+    let last = '';
+    for (const e of z.entries()) {
+      if (n === 0) assert.equal(z.read(e).toString(), '{"id":"FIRST"}');
+      last = e.name;
+      n++;
+    }
+    assert.deepEqual([n, last], [70001, 'r/69999.json']);
+  } finally {
+    z.close();
+  }
+});

@@ -5,6 +5,15 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { crc32, inflateRawSync } from 'node:zlib';
 import { InputError, reasonOf } from '../core/errors.ts';
+import {
+  ZIP_TAIL_BYTES,
+  centralRecordLength,
+  findEndRecord,
+  localDataStart,
+  parseCentralRecord,
+  parseZip64End,
+  zip64EndOffset,
+} from '../core/zip-format.ts';
 
 export interface ZipEntry {
   name: string;
@@ -38,12 +47,6 @@ export interface OpenZipOptions {
   windowBytes?: number;
 }
 
-const EOCD = 0x06054b50;
-const EOCD64_LOCATOR = 0x07064b50;
-const EOCD64 = 0x06064b50;
-const CENTRAL = 0x02014b50;
-const LOCAL = 0x04034b50;
-
 function readAt(fd: number, pos: number, len: number): Buffer {
   const buf = Buffer.alloc(len);
   let got = 0;
@@ -66,27 +69,16 @@ export function openZip(path: string, options: OpenZipOptions = {}): ZipReader {
   }
   try {
     const fileSize = fstatSync(fd).size;
-    const tailLen = Math.min(fileSize, 22 + 65535 + 20);
+    const tailLen = Math.min(fileSize, ZIP_TAIL_BYTES);
     const tail = readAt(fd, fileSize - tailLen, tailLen);
-    let eocd = -1;
-    for (let i = tail.length - 22; i >= 0; i--) {
-      if (tail.readUInt32LE(i) === EOCD) {
-        eocd = i;
-        break;
-      }
-    }
-    if (eocd < 0) throw new InputError(`zip ${path}: no end of central directory record (not a zip, or truncated)`);
-    let count = tail.readUInt16LE(eocd + 10);
-    let cdSize = tail.readUInt32LE(eocd + 12);
-    let cdOffset = tail.readUInt32LE(eocd + 16);
-    if (eocd >= 20 && tail.readUInt32LE(eocd - 20) === EOCD64_LOCATOR) {
-      const rec64At = Number(tail.readBigUInt64LE(eocd - 20 + 8));
-      const rec = readAt(fd, rec64At, 56);
-      if (rec.length < 56 || rec.readUInt32LE(0) !== EOCD64)
-        throw new InputError(`zip ${path}: bad Zip64 end of central directory record`);
-      count = Number(rec.readBigUInt64LE(32));
-      cdSize = Number(rec.readBigUInt64LE(40));
-      cdOffset = Number(rec.readBigUInt64LE(48));
+    const end = findEndRecord(tail);
+    if (!end) throw new InputError(`zip ${path}: no end of central directory record (not a zip, or truncated)`);
+    let { count, cdSize, cdOffset } = end;
+    const z64At = end.at >= 20 ? zip64EndOffset(tail.subarray(end.at - 20, end.at)) : undefined;
+    if (z64At !== undefined) {
+      const z = parseZip64End(readAt(fd, z64At, 56));
+      if (!z) throw new InputError(`zip ${path}: bad Zip64 end of central directory record`);
+      ({ count, cdSize, cdOffset } = z);
     }
     if (cdOffset + cdSize > fileSize)
       throw new InputError(`zip ${path}: central directory lies past the end of the file (truncated)`);
@@ -107,43 +99,14 @@ export function openZip(path: string, options: OpenZipOptions = {}): ZipReader {
         return n <= cd.length;
       };
       for (let i = 0; i < count; i++) {
-        if (!need(46) || cd.readUInt32LE(p) !== CENTRAL)
+        const whole = need(46) ? centralRecordLength(cd, p) : undefined;
+        if (whole === undefined || !need(whole))
           throw new InputError(`zip ${path}: central directory entry ${i} is malformed`);
-        const whole = 46 + cd.readUInt16LE(p + 28) + cd.readUInt16LE(p + 30) + cd.readUInt16LE(p + 32);
-        if (!need(whole)) throw new InputError(`zip ${path}: central directory entry ${i} is malformed`);
-        const method = cd.readUInt16LE(p + 10);
-        const crc = cd.readUInt32LE(p + 16);
-        let compressedSize = cd.readUInt32LE(p + 20);
-        let size = cd.readUInt32LE(p + 24);
-        const nameLen = cd.readUInt16LE(p + 28);
-        const extraLen = cd.readUInt16LE(p + 30);
-        let offset = cd.readUInt32LE(p + 42);
-        const name = cd.toString('utf8', p + 46, p + 46 + nameLen);
-        // Zip64 extended information: only the fields whose 32-bit value is saturated, in this order.
-        let e = p + 46 + nameLen;
-        const extraEnd = e + extraLen;
-        while (e + 4 <= extraEnd) {
-          const tag = cd.readUInt16LE(e);
-          const len = cd.readUInt16LE(e + 2);
-          if (tag === 0x0001) {
-            let q = e + 4;
-            if (size === 0xffffffff) {
-              size = Number(cd.readBigUInt64LE(q));
-              q += 8;
-            }
-            if (compressedSize === 0xffffffff) {
-              compressedSize = Number(cd.readBigUInt64LE(q));
-              q += 8;
-            }
-            if (offset === 0xffffffff) {
-              offset = Number(cd.readBigUInt64LE(q));
-              q += 8;
-            }
-          }
-          e += 4 + len;
-        }
+        const c = parseCentralRecord(cd, p);
+        const name = cd.toString('utf8', c.nameStart, c.nameEnd);
         p += whole;
-        yield { name, method, crc32: crc, compressedSize, size, offset };
+        const { method, compressedSize, size, localOffset: offset } = c;
+        yield { name, method, crc32: c.crc32, compressedSize, size, offset };
       }
     }
     return {
@@ -154,9 +117,8 @@ export function openZip(path: string, options: OpenZipOptions = {}): ZipReader {
         const where = `zip ${path} entry ${entry.name}`;
         if (entry.size > maxEntrySize)
           throw new InputError(`${where}: ${entry.size} bytes inflated exceeds the ${maxEntrySize}-byte limit`);
-        const local = readAt(fd, entry.offset, 30);
-        if (local.length < 30 || local.readUInt32LE(0) !== LOCAL) throw new InputError(`${where}: bad local header`);
-        const dataAt = entry.offset + 30 + local.readUInt16LE(26) + local.readUInt16LE(28);
+        const dataAt = localDataStart(readAt(fd, entry.offset, 30), entry.offset);
+        if (dataAt === undefined) throw new InputError(`${where}: bad local header`);
         const raw = readAt(fd, dataAt, entry.compressedSize);
         if (raw.length !== entry.compressedSize) throw new InputError(`${where}: data truncated`);
         let data: Buffer;

@@ -4,6 +4,15 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { RandomAccessFile } from '../../core/analyzer.ts';
 import { inflateRawSync } from 'node:zlib';
+import {
+  ZIP_TAIL_BYTES,
+  centralRecordLength,
+  findEndRecord,
+  localDataStart,
+  parseCentralRecord,
+  parseZip64End,
+  zip64EndOffset,
+} from '../../core/zip-format.ts';
 
 export interface ZipEntry {
   name: string;
@@ -27,11 +36,6 @@ export interface ZipRegion {
   length: number;
 }
 
-const EOCD = 0x06054b50;
-const ZIP64_LOCATOR = 0x07064b50;
-const ZIP64_EOCD = 0x06064b50;
-const CENTRAL = 0x02014b50;
-const LOCAL = 0x04034b50;
 /** a central directory larger than this is refused (a million entries is ~80 MB) */
 const MAX_CENTRAL = 256 * 1024 * 1024;
 
@@ -52,8 +56,6 @@ export async function readAt(r: ZipRegion, at: number, length: number): Promise<
   return got === buf.length ? buf : buf.subarray(0, got);
 }
 
-const u64 = (b: Buffer, o: number): number => b.readUInt32LE(o) + b.readUInt32LE(o + 4) * 2 ** 32;
-
 const CLASS = Buffer.from('.class', 'latin1');
 const endsWithClass = (b: Buffer, end: number, len: number): boolean => {
   if (len < CLASS.length) return false;
@@ -68,30 +70,20 @@ const endsWithClass = (b: Buffer, end: number, len: number): boolean => {
 export async function readCentralDirectory(r: ZipRegion, options: { classes?: boolean } = {}): Promise<ZipEntry[]> {
   const classes = options.classes ?? true;
   if (r.length < 22) throw new Error('too short to be a zip archive');
-  const tailLen = Math.min(r.length, 65535 + 22);
+  const tailLen = Math.min(r.length, ZIP_TAIL_BYTES);
   const tail = await readAt(r, r.length - tailLen, tailLen);
-  let e = -1;
-  for (let i = tail.length - 22; i >= 0; i--) {
-    if (tail.readUInt32LE(i) === EOCD) {
-      e = i;
-      break;
-    }
-  }
-  if (e < 0) throw new Error('no end of central directory record (not a zip archive, or truncated)');
-  let count = tail.readUInt16LE(e + 10);
-  let cdSize = tail.readUInt32LE(e + 12);
-  let cdOffset = tail.readUInt32LE(e + 16);
-  const eocdAt = r.length - tailLen + e;
+  const end = findEndRecord(tail);
+  if (!end) throw new Error('no end of central directory record (not a zip archive, or truncated)');
+  let { count, cdSize, cdOffset } = end;
+  const eocdAt = r.length - tailLen + end.at;
   let zip64 = false;
-  if (count === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff) {
-    const loc = e >= 20 ? tail.subarray(e - 20, e) : await readAt(r, eocdAt - 20, 20);
-    if (loc.length === 20 && loc.readUInt32LE(0) === ZIP64_LOCATOR) {
-      const z = await readAt(r, u64(loc, 8), 56);
-      if (z.length < 56 || z.readUInt32LE(0) !== ZIP64_EOCD) throw new Error('bad zip64 end of central directory');
+  if (end.saturated) {
+    const at = zip64EndOffset(end.at >= 20 ? tail.subarray(end.at - 20, end.at) : await readAt(r, eocdAt - 20, 20));
+    if (at !== undefined) {
+      const z = parseZip64End(await readAt(r, at, 56));
+      if (!z) throw new Error('bad zip64 end of central directory');
       zip64 = true;
-      count = u64(z, 32);
-      cdSize = u64(z, 40);
-      cdOffset = u64(z, 48);
+      ({ count, cdSize, cdOffset } = z);
     }
   }
   // archives with a prefix (self-extracting, or offsets relative to a prepended stub): the central directory ends
@@ -103,46 +95,31 @@ export async function readCentralDirectory(r: ZipRegion, options: { classes?: bo
   const out: ZipEntry[] = [];
   let o = 0;
   for (let i = 0; i < count && o + 46 <= cd.length; i++) {
-    if (cd.readUInt32LE(o) !== CENTRAL) throw new Error(`bad central directory entry ${i}`);
-    const flags = cd.readUInt16LE(o + 8);
-    const method = cd.readUInt16LE(o + 10);
-    let compressedSize = cd.readUInt32LE(o + 20);
-    let size = cd.readUInt32LE(o + 24);
+    const length = centralRecordLength(cd, o);
+    if (length === undefined || o + length > cd.length) throw new Error(`bad central directory entry ${i}`);
     const nameLen = cd.readUInt16LE(o + 28);
-    const extraLen = cd.readUInt16LE(o + 30);
-    const commentLen = cd.readUInt16LE(o + 32);
-    let localOffset = cd.readUInt32LE(o + 42);
-    const nameEnd = o + 46 + nameLen;
-    if (!classes && endsWithClass(cd, nameEnd, nameLen)) {
-      o = nameEnd + extraLen + commentLen;
-      continue;
+    if (classes || !endsWithClass(cd, o + 46 + nameLen, nameLen)) {
+      const c = parseCentralRecord(cd, o);
+      const name = cd.toString('utf8', c.nameStart, c.nameEnd);
+      out.push({
+        name,
+        method: c.method,
+        flags: c.flags,
+        compressedSize: c.compressedSize,
+        size: c.size,
+        localOffset: c.localOffset + shift,
+      });
     }
-    const name = cd.toString('utf8', o + 46, nameEnd);
-    // zip64 extended information: the fields that were 0xffffffff, in order
-    let x = o + 46 + nameLen;
-    const xEnd = x + extraLen;
-    while (x + 4 <= xEnd) {
-      const id = cd.readUInt16LE(x);
-      const len = cd.readUInt16LE(x + 2);
-      if (id === 0x0001) {
-        let p = x + 4;
-        if (size === 0xffffffff && p + 8 <= x + 4 + len) ((size = u64(cd, p)), (p += 8));
-        if (compressedSize === 0xffffffff && p + 8 <= x + 4 + len) ((compressedSize = u64(cd, p)), (p += 8));
-        if (localOffset === 0xffffffff && p + 8 <= x + 4 + len) localOffset = u64(cd, p);
-      }
-      x += 4 + len;
-    }
-    out.push({ name, method, flags, compressedSize, size, localOffset: localOffset + shift });
-    o = xEnd + commentLen;
+    o += length;
   }
   return out;
 }
 
 /** Where an entry's data starts, from the start of the region (reads its local header). */
 export async function dataOffset(r: ZipRegion, e: ZipEntry): Promise<number> {
-  const h = await readAt(r, e.localOffset, 30);
-  if (h.length < 30 || h.readUInt32LE(0) !== LOCAL) throw new Error(`${e.name}: bad local file header`);
-  return e.localOffset + 30 + h.readUInt16LE(26) + h.readUInt16LE(28);
+  const at = localDataStart(await readAt(r, e.localOffset, 30), e.localOffset);
+  if (at === undefined) throw new Error(`${e.name}: bad local file header`);
+  return at;
 }
 
 /** A small entry's content (stored or deflated), at most `max` bytes uncompressed. */
