@@ -111,7 +111,7 @@ export function parseCentralRecord(cd: Buffer, o: number): CentralRecord {
   };
 }
 
-/** Where an entry's data starts, from its local file header (read at `localOffset`), or undefined when it is not one. */
+/** Where an entry's data starts: its local file header is read at `localOffset` (undefined when not one). */
 export function localDataStart(local: Buffer, localOffset: number): number | undefined {
   if (local.length < LOCAL_HEADER_BYTES || local.readUInt32LE(0) !== ZIP_LOCAL) return undefined;
   return localOffset + LOCAL_HEADER_BYTES + local.readUInt16LE(26) + local.readUInt16LE(28);
