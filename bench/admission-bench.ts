@@ -9,9 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Severity } from '../src/core/advisory.ts';
-import { SEVERITIES } from '../src/core/advisory.ts';
-import type { Finding } from '../src/core/finding.ts';
+import { putSyntheticResult, syntheticFindings } from './synthetic-results.ts';
 import { openStore, TIERS } from '../src/store/index.ts';
 import { startServer } from '../src/serve/http.ts';
 
@@ -74,37 +72,19 @@ if (!isMainThread) {
         '{}',
       );
       await store.recordTag({ repository, tag: '1', digest });
-      const findings = Array.from({ length: FINDINGS }, (_, f): Finding => ({
-        id: `CVE-2024-${f}`,
-        aliases: [],
-        package: {
+      const findings = syntheticFindings(
+        FINDINGS,
+        i,
+        (f) => ({
           id: `p${f}`,
           type: 'deb',
           name: `package-${f}`,
           version: '1.0',
           purl: `pkg:deb/debian/package-${f}@1.0`,
-          locations: [],
-        } as never,
-        installedVersion: '1.0',
-        fixedVersions: f % 2 ? ['1.1'] : [],
-        fixState: f % 2 ? 'fixed' : 'not-fixed',
-        severity: SEVERITIES[(f + i) % 5] as Severity,
-        severitySource: 'bench',
-        cvss: [],
-        kev: false,
-        references: [],
-        evidence: [],
-        kind: 'vulnerability',
-      }));
-      const counts = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
-      await store.putResult({
-        digest,
-        analyzerVersion: 'bench',
-        dbVersion: 'db1',
-        findings,
-        verdict: { passed: false, counts, suppressed: 0 },
-        durationMs: 1,
-      });
+        }),
+        5,
+      );
+      await putSyntheticResult(store, digest, findings);
     }
     await store.close();
 

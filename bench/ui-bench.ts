@@ -5,9 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Severity } from '../src/core/advisory.ts';
-import { SEVERITIES } from '../src/core/advisory.ts';
-import type { Finding } from '../src/core/finding.ts';
+import { putSyntheticResult, syntheticFindings } from './synthetic-results.ts';
 import type { Package } from '../src/core/package.ts';
 import { openStore, TIERS } from '../src/store/index.ts';
 import { startServer } from '../src/serve/http.ts';
@@ -59,30 +57,11 @@ try {
       '{}',
     );
     await store.recordTag({ repository, tag: 'latest', digest });
-    const findings = Array.from({ length: FINDINGS }, (_, f): Finding => ({
-      id: `CVE-2024-${f}`,
-      aliases: [],
-      package: { ...packages[f], locations: [] },
-      installedVersion: packages[f].version,
-      fixedVersions: f % 2 ? ['9.9.9'] : [],
-      fixState: f % 2 ? 'fixed' : 'not-fixed',
-      severity: SEVERITIES[(f + i) % SEVERITIES.length] as Severity,
-      severitySource: 'bench',
-      cvss: [],
-      kev: false,
-      references: [],
-      evidence: [],
-      kind: 'vulnerability',
-    }));
-    const counts = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
-    await store.putResult({
+    await putSyntheticResult(
+      store,
       digest,
-      analyzerVersion: 'bench',
-      dbVersion: 'db1',
-      findings,
-      verdict: { passed: false, counts, suppressed: 0 },
-      durationMs: 1,
-    });
+      syntheticFindings(FINDINGS, i, (f) => packages[f]),
+    );
   }
   const fillMs = performance.now() - t0;
   const get = async (path: string): Promise<number> => {

@@ -33,6 +33,21 @@ const query = (name: string, description: string, schema: unknown = { type: 'str
   description,
   schema,
 });
+/** GET of one summary the scan stored with a digest (surface, bloat) */
+const storedSummary = (key: string, what: string, schema: string) => ({
+  parameters: [pathParam('digest', 'manifest digest sha256:…')],
+  get: {
+    description: `The ${what} summary stored by the scan (404 for a digest scanned from an SBOM).`,
+    responses: {
+      '200': json({
+        type: 'object',
+        required: ['digest', key],
+        properties: { digest: { type: 'string' }, repository: { type: 'string' }, [key]: ref(schema) },
+      }),
+      ...errors,
+    },
+  },
+});
 const severity = { type: 'string', enum: ['critical', 'high', 'medium', 'low', 'negligible', 'unknown'] };
 const counts = {
   type: 'object',
@@ -357,34 +372,8 @@ export function openApiDocument() {
           },
         },
       },
-      '/api/v1/images/{digest}/surface': {
-        parameters: [pathParam('digest', 'manifest digest sha256:…')],
-        get: {
-          description: 'The attack surface summary stored by the scan (404 for a digest scanned from an SBOM).',
-          responses: {
-            '200': json({
-              type: 'object',
-              required: ['digest', 'surface'],
-              properties: { digest: { type: 'string' }, repository: { type: 'string' }, surface: ref('Surface') },
-            }),
-            ...errors,
-          },
-        },
-      },
-      '/api/v1/images/{digest}/bloat': {
-        parameters: [pathParam('digest', 'manifest digest sha256:…')],
-        get: {
-          description: 'The bloat summary stored by the scan (404 for a digest scanned from an SBOM).',
-          responses: {
-            '200': json({
-              type: 'object',
-              required: ['digest', 'bloat'],
-              properties: { digest: { type: 'string' }, repository: { type: 'string' }, bloat: ref('Bloat') },
-            }),
-            ...errors,
-          },
-        },
-      },
+      '/api/v1/images/{digest}/surface': storedSummary('surface', 'attack surface', 'Surface'),
+      '/api/v1/images/{digest}/bloat': storedSummary('bloat', 'bloat', 'Bloat'),
       '/api/v1/compare': {
         get: {
           description:
