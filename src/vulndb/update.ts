@@ -50,22 +50,14 @@ export interface FeedSource {
 /** More changed records than this share of the listing (or 500): fetching all.zip again is cheaper. */
 const INCREMENTAL_MAX_SHARE = 0.1;
 
+/** The distributions whose OSV feeds `db update` fetches by default (NVD_ECOSYSTEMS adds more that need NVD). */
+const OS_OSV_ECOSYSTEMS = ['Debian', 'Ubuntu', 'Alpine', 'Wolfi', 'Chainguard', 'Red Hat', 'Rocky Linux', 'AlmaLinux'];
+
 /**
  * The scans that need NVD: OS packages (their advisories carry no CVSS; NVD gives the severity when the distribution
  * rates none) and CUDA components (matched against NVD's NVIDIA CPE ranges). A Python-only image does not wait for it.
  */
-const NVD_ECOSYSTEMS = [
-  'Debian',
-  'Ubuntu',
-  'Alpine',
-  'Wolfi',
-  'Chainguard',
-  'Red Hat',
-  'Rocky Linux',
-  'AlmaLinux',
-  'Amazon Linux',
-  'NVIDIA',
-];
+const NVD_ECOSYSTEMS = [...OS_OSV_ECOSYSTEMS, 'Amazon Linux', 'NVIDIA'];
 
 /** The first year NVD publishes a yearly JSON 2.0 feed for (CVE-1999-… records are in the 2002 file). */
 export const NVD_FIRST_YEAR = 2002;
@@ -104,21 +96,7 @@ export function nvdFeeds(opts: { baseUrl?: string; now?: Date } = {}): FeedSourc
   return out;
 }
 
-export const DEFAULT_OSV_ECOSYSTEMS = [
-  'PyPI',
-  'Debian',
-  'Ubuntu',
-  'Alpine',
-  'Wolfi',
-  'Chainguard',
-  'Red Hat',
-  'Rocky Linux',
-  'AlmaLinux',
-  'Go',
-  'npm',
-  'crates.io',
-  'Maven',
-];
+export const DEFAULT_OSV_ECOSYSTEMS = ['PyPI', ...OS_OSV_ECOSYSTEMS, 'Go', 'npm', 'crates.io', 'Maven'];
 
 /**
  * The feeds `db update` fetches. With `baseUrl` (a mirror, or a test server) every feed comes from under it:
