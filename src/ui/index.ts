@@ -11,6 +11,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Severity } from '../core/advisory.ts';
 import { SEVERITIES } from '../core/advisory.ts';
 import type { ScanReport, Surface, BloatReport, ImageSummary } from '../core/report.ts';
+import { REPORT_SCHEMA_VERSION } from '../core/report.ts';
 import type { ApiToken, Role, ServiceStore, TriageDecision } from '../store/index.ts';
 import { ROLES } from '../store/index.ts';
 import { renderTable, compareReports } from '../report/index.ts';
@@ -90,7 +91,7 @@ export function reportOf(view: ImageView): ScanReport {
   const image = (d.image ?? {}) as ImageSummary;
   const findings = judged?.findings ?? [];
   return {
-    schemaVersion: 1,
+    schemaVersion: REPORT_SCHEMA_VERSION,
     tool: { name: 'zerocve', version: d.analyzerVersion.replace(/^zerocve /, '') },
     createdAt: result?.createdAt ?? d.createdAt,
     image: {
